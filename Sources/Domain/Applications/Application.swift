@@ -1,0 +1,93 @@
+/// States of a 低保 application (rules.md §1.7–1.8; DB-2021 Arts. 10–22).
+public enum ApplicationState: String, Codable, Sendable, CaseIterable {
+    case accepted            // 受理
+    case investigating       // 调查核实
+    case townshipReview      // 初审
+    case publicNotice        // 公示
+    case objectionReview     // 公示异议：重新调查或民主评议
+    case countyReview        // 县级审核确认
+    case approved            // 确认纳入
+    case refused             // 不予纳入
+
+    public var chinese: String {
+        switch self {
+        case .accepted: return "已受理"
+        case .investigating: return "调查核实"
+        case .townshipReview: return "乡镇初审"
+        case .publicNotice: return "公示中"
+        case .objectionReview: return "异议处理"
+        case .countyReview: return "县级审核确认"
+        case .approved: return "已确认纳入"
+        case .refused: return "不予纳入"
+        }
+    }
+
+    public var isOpen: Bool { self != .approved && self != .refused }
+}
+
+/// How an objection to the 公示 was resolved (DB-2021 Art. 19 ¶2).
+public enum ObjectionResolution: String, Codable, Sendable {
+    case reinvestigation        // 重新调查
+    case villageDeliberation    // 民主评议
+
+    public var chinese: String { self == .reinvestigation ? "重新调查" : "民主评议" }
+}
+
+/// A home visit: at least two investigators (DB-2021 Art. 16).
+public struct HomeVisit: Hashable, Codable, Sendable {
+    public var date: CivilDate
+    public var investigators: [String]
+    public var findings: String
+
+    public init(date: CivilDate, investigators: [String], findings: String) {
+        self.date = date
+        self.investigators = investigators
+        self.findings = findings
+    }
+}
+
+/// A 低保 application and everything its workflow has recorded so far.
+public struct DibaoApplication: Hashable, Codable, Sendable {
+    public var acceptedOn: CivilDate
+    public var state: ApplicationState
+    /// A member is a close relative (近亲属) of assistance staff or village cadres: registered
+    /// separately (单独登记备案, DB-2021 Art. 11) and the county must visit (Art. 20 ¶2).
+    public var closeRelative: Bool
+    /// The 45-working-day limit applies (DB-2021 Art. 22), with the recorded ground.
+    public var extensionReason: String?
+    public var informationCheck: String?
+    public var informationCheckOn: CivilDate?
+    public var homeVisit: HomeVisit?
+    public var townshipOpinion: String?
+    public var townshipRecommends: Bool?
+    public var noticeStart: CivilDate?
+    public var objections: [String]
+    public var objectionResolutions: [ObjectionResolution]
+    public var countyHomeVisit: HomeVisit?
+    public var decidedOn: CivilDate?
+    public var approvedBenefit: Money?
+    public var refusalReason: String?
+    public var refusalNoticeDue: CivilDate?
+    /// First month paid (the month after approval, DB-2021 Art. 21).
+    public var firstPaidMonth: YearMonth?
+
+    public init(acceptedOn: CivilDate, closeRelative: Bool) {
+        self.acceptedOn = acceptedOn
+        self.state = .accepted
+        self.closeRelative = closeRelative
+        self.objections = []
+        self.objectionResolutions = []
+    }
+
+    /// The last day of the 公示 (7 calendar days including the first day).
+    public func noticeEnd(policy: Policy) -> CivilDate? {
+        noticeStart?.adding(days: policy.deadlines.publicNoticeCalendarDays - 1)
+    }
+
+    /// The date the whole procedure must be finished by (DB-2021 Art. 22; Notice-2022 §4(1)).
+    /// - Throws: `WorkCalendarError` when the calendar does not cover the dates.
+    public func deadline(policy: Policy, calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate {
+        try calendar.adding(workingDays: policy.totalDeadlineWorkingDays(extended: extensionReason != nil),
+                            to: acceptedOn)
+    }
+}

@@ -1,0 +1,181 @@
+/// The steps a case worker records on a 低保 application.
+public enum ApplicationEvent: Hashable, Codable, Sendable {
+    /// 信息核对 result (DB-2021 Art. 17).
+    case recordInformationCheck(on: CivilDate, summary: String)
+    /// 入户调查 by at least two investigators (Art. 16).
+    case recordHomeVisit(HomeVisit)
+    /// Investigation finished: both the information check and the home visit are recorded.
+    case completeInvestigation(on: CivilDate)
+    /// 初审意见 and start of the 7-day 公示 in the village (Art. 19).
+    case townshipReview(on: CivilDate, recommend: Bool, opinion: String)
+    /// An objection during the 公示 (Art. 19 ¶2).
+    case raiseObjection(on: CivilDate, note: String)
+    /// Objection handled by re-investigation or 民主评议; a new opinion and a new 公示 follow.
+    case resolveObjection(on: CivilDate, by: ObjectionResolution, note: String)
+    /// The 公示 ended without an open objection: the file goes to the county.
+    case closePublicNotice(on: CivilDate)
+    /// County home visit (mandatory for close-relative cases, Art. 20 ¶2).
+    case recordCountyHomeVisit(HomeVisit)
+    /// County confirms: paid from the month after (Art. 21).
+    case approve(on: CivilDate, monthlyBenefit: Money)
+    /// County refuses with a written reason; notice due within 3 WD (Art. 21).
+    case refuse(on: CivilDate, reason: String)
+    /// Apply the 45-WD limit for a special case (Art. 22).
+    case extendDeadline(reason: String)
+
+    public var chinese: String {
+        switch self {
+        case .recordInformationCheck: return "登记信息核对结果"
+        case .recordHomeVisit: return "登记入户调查"
+        case .completeInvestigation: return "完成调查核实"
+        case .townshipReview: return "乡镇初审并公示"
+        case .raiseObjection: return "登记公示异议"
+        case .resolveObjection: return "处理异议"
+        case .closePublicNotice: return "公示期满，报县级审核"
+        case .recordCountyHomeVisit: return "登记县级入户核查"
+        case .approve: return "县级确认纳入"
+        case .refuse: return "不予纳入"
+        case .extendDeadline: return "延长办理期限"
+        }
+    }
+}
+
+/// The 低保 application state machine: `(application, event) → application | error`. Pure.
+public enum ApplicationWorkflow {
+    /// Applies `event` and returns the new application.
+    /// - Throws: `WorkflowError` when the step is out of order or its facts are incomplete.
+    public static func apply(_ event: ApplicationEvent, to app: DibaoApplication, policy: Policy,
+                             calendar: WorkCalendar) throws(WorkflowError) -> DibaoApplication {
+        var a = app
+        func require(_ states: ApplicationState...) throws(WorkflowError) {
+            guard states.contains(a.state) else { throw .outOfOrder(event: event.chinese, state: a.state) }
+        }
+        func notBefore(_ date: CivilDate, _ earlier: CivilDate?, _ what: String) throws(WorkflowError) {
+            if let earlier, date < earlier { throw .dateBefore(date, what: what, earlier: earlier) }
+        }
+        switch event {
+        case let .recordInformationCheck(on, summary):
+            try require(.accepted, .investigating)
+            try notBefore(on, a.acceptedOn, "受理日期")
+            guard !summary.trimmingWhitespace().isEmpty else { throw .missing("信息核对结果") }
+            a.informationCheck = summary
+            a.informationCheckOn = on
+            a.state = .investigating
+        case let .recordHomeVisit(visit):
+            try require(.accepted, .investigating)
+            try notBefore(visit.date, a.acceptedOn, "受理日期")
+            try checkInvestigators(visit)
+            a.homeVisit = visit
+            a.state = .investigating
+        case let .completeInvestigation(on):
+            try require(.investigating)
+            guard a.informationCheck != nil else { throw .missing("信息核对结果") }
+            guard let visit = a.homeVisit else { throw .missing("入户调查记录") }
+            try notBefore(on, visit.date, "入户调查日期")
+            a.state = .townshipReview
+        case let .townshipReview(on, recommend, opinion):
+            try require(.townshipReview)
+            guard !opinion.trimmingWhitespace().isEmpty else { throw .missing("初审意见") }
+            try notBefore(on, a.homeVisit?.date, "入户调查日期")
+            a.townshipOpinion = opinion
+            a.townshipRecommends = recommend
+            a.noticeStart = on
+            a.state = .publicNotice
+        case let .raiseObjection(on, note):
+            try require(.publicNotice)
+            try notBefore(on, a.noticeStart, "公示开始日期")
+            guard !note.trimmingWhitespace().isEmpty else { throw .missing("异议内容") }
+            a.objections.append(note)
+            a.state = .objectionReview
+        case let .resolveObjection(on, by, note):
+            try require(.objectionReview)
+            try notBefore(on, a.noticeStart, "公示开始日期")
+            guard !note.trimmingWhitespace().isEmpty else { throw .missing("处理结果") }
+            a.objectionResolutions.append(by)
+            if a.extensionReason == nil { a.extensionReason = "公示有异议" }  // a ground for 45 WD (Art. 22)
+            a.state = .townshipReview
+        case let .closePublicNotice(on):
+            try require(.publicNotice)
+            guard let end = a.noticeEnd(policy: policy) else { throw .missing("公示开始日期") }
+            guard on > end else { throw .noticeNotOver(ends: end) }
+            a.state = .countyReview
+        case let .recordCountyHomeVisit(visit):
+            try require(.countyReview)
+            try checkInvestigators(visit)
+            a.countyHomeVisit = visit
+        case let .approve(on, benefit):
+            try require(.countyReview)
+            if a.closeRelative && a.countyHomeVisit == nil { throw .countyVisitRequired }
+            guard benefit > .zero else { throw .missing("月保障金额") }
+            try notBefore(on, a.noticeStart, "公示开始日期")
+            a.decidedOn = on
+            a.approvedBenefit = benefit
+            a.firstPaidMonth = on.yearMonth.next
+            a.state = .approved
+        case let .refuse(on, reason):
+            try require(.accepted, .investigating, .townshipReview, .countyReview)
+            guard !reason.trimmingWhitespace().isEmpty else { throw .missing("不予纳入理由") }
+            try notBefore(on, a.acceptedOn, "受理日期")
+            a.decidedOn = on
+            a.refusalReason = reason
+            do {
+                a.refusalNoticeDue = try calendar.adding(workingDays: policy.deadlines.refusalNoticeWorkingDays, to: on)
+            } catch { throw .calendar(error) }
+            a.state = .refused
+        case let .extendDeadline(reason):
+            guard a.state.isOpen else { throw .outOfOrder(event: event.chinese, state: a.state) }
+            guard !policy.confirmationDelegatedToTownship else { throw .extensionNotAllowed }
+            guard !reason.trimmingWhitespace().isEmpty else { throw .missing("延期理由") }
+            a.extensionReason = reason
+        }
+        return a
+    }
+
+    static func checkInvestigators(_ visit: HomeVisit) throws(WorkflowError) {
+        let names = Set(visit.investigators.map { $0.trimmingWhitespace() }.filter { !$0.isEmpty })
+        guard names.count >= 2 else { throw .tooFewInvestigators(names.count) }
+    }
+
+    /// The steps that may come next, for the case worker's screen.
+    public static func nextSteps(for app: DibaoApplication) -> [String] {
+        switch app.state {
+        case .accepted: return ["recordInformationCheck", "recordHomeVisit", "refuse"]
+        case .investigating: return ["recordInformationCheck", "recordHomeVisit", "completeInvestigation", "refuse"]
+        case .townshipReview: return ["townshipReview", "refuse"]
+        case .publicNotice: return ["raiseObjection", "closePublicNotice"]
+        case .objectionReview: return ["resolveObjection"]
+        case .countyReview: return ["recordCountyHomeVisit", "approve", "refuse"]
+        case .approved, .refused: return []
+        }
+    }
+}
+
+public enum WorkflowError: Error, Equatable, Sendable {
+    case outOfOrder(event: String, state: ApplicationState)
+    case missing(String)
+    case tooFewInvestigators(Int)
+    case noticeNotOver(ends: CivilDate)
+    case countyVisitRequired
+    case dateBefore(CivilDate, what: String, earlier: CivilDate)
+    case extensionNotAllowed
+    case calendar(WorkCalendarError)
+
+    public var message: String {
+        switch self {
+        case let .outOfOrder(event, state):
+            return "当前状态为“\(state.chinese)”，不能执行“\(event)”：请按受理→调查核实→初审→公示→县级审核确认的顺序办理 (step out of order)"
+        case .missing(let what): return "缺少“\(what)”，请填写后再提交 (missing)"
+        case .tooFewInvestigators(let n):
+            return "入户调查须至少 2 名调查人员，当前 \(n) 名 (at least two investigators; 民发〔2021〕57号 第16条)"
+        case .noticeNotOver(let end):
+            return "公示期至 \(end) 结束（7 天），期满后才能报县级审核 (public notice not over)"
+        case .countyVisitRequired:
+            return "本户为近亲属备案户，县级须先入户核查才能确认 (county home visit required; 民发〔2021〕57号 第20条)"
+        case let .dateBefore(d, what, earlier):
+            return "日期 \(d) 早于\(what) \(earlier)，请核对 (date before \(what))"
+        case .extensionNotAllowed:
+            return "审核确认权已下放乡镇，办理期限为 20 个工作日，不能延长 (no extension when delegated)"
+        case .calendar(let e): return e.message
+        }
+    }
+}

@@ -1,0 +1,143 @@
+/// A household as registered (一户一档): where it lives, how it is paid, and its members.
+public struct HouseholdFile: Hashable, Sendable {
+    /// Opaque id (a UUID string).
+    public var id: String
+    public var countyCode: String
+    public var townshipCode: DivisionCode
+    public var villageCode: DivisionCode
+    public var address: String
+    public var phone: String?
+    public var bankName: String?
+    public var bankAccount: String?
+    /// The member paid on behalf of the household; nil means the head (财办〔2020〕37号: a
+    /// per-household subsidy goes to the head's card).
+    public var payeeResidentID: ResidentID?
+    public var isDemo: Bool
+    public var composition: HouseholdComposition
+
+    public init(id: String, countyCode: String, townshipCode: DivisionCode, villageCode: DivisionCode, address: String,
+                phone: String? = nil, bankName: String? = nil, bankAccount: String? = nil,
+                payeeResidentID: ResidentID? = nil, isDemo: Bool = false, composition: HouseholdComposition) {
+        self.id = id
+        self.countyCode = countyCode
+        self.townshipCode = townshipCode
+        self.villageCode = villageCode
+        self.address = address
+        self.phone = phone
+        self.bankName = bankName
+        self.bankAccount = bankAccount
+        self.payeeResidentID = payeeResidentID
+        self.isDemo = isDemo
+        self.composition = composition
+    }
+
+    public var area: Area { composition.area }
+    public var head: Member { composition.head }
+
+    /// The payee: the designated member if set and listed, otherwise the head.
+    public var payee: Member {
+        if let p = payeeResidentID, let m = composition.members.first(where: { $0.residentID == p }) { return m }
+        return head
+    }
+}
+
+/// A row of the household list: enough to find and open a file.
+public struct HouseholdSummary: Hashable, Sendable {
+    public var id: String
+    public var headName: String
+    public var headResidentID: ResidentID
+    public var townshipCode: String
+    public var villageCode: String
+    public var area: Area
+    public var memberCount: Int
+    public var activeProgrammes: [Programme]
+    public var monthlyBenefit: Money?
+    public var isDemo: Bool
+
+    public init(id: String, headName: String, headResidentID: ResidentID, townshipCode: String, villageCode: String,
+                area: Area, memberCount: Int, activeProgrammes: [Programme], monthlyBenefit: Money?, isDemo: Bool) {
+        self.id = id
+        self.headName = headName
+        self.headResidentID = headResidentID
+        self.townshipCode = townshipCode
+        self.villageCode = villageCode
+        self.area = area
+        self.memberCount = memberCount
+        self.activeProgrammes = activeProgrammes
+        self.monthlyBenefit = monthlyBenefit
+        self.isDemo = isDemo
+    }
+}
+
+/// A recorded decision with its trace, as the household page shows it.
+public struct DecisionRecord: Hashable, Sendable {
+    public var id: String
+    public var programme: Programme
+    public var outcome: String
+    public var decidedOn: CivilDate
+    public var firstMonth: YearMonth?
+    public var householdSize: Int
+    public var monthlyBenefit: Money
+    public var policyVersion: String
+    public var trace: [TraceLine]
+
+    public init(id: String, programme: Programme, outcome: String, decidedOn: CivilDate, firstMonth: YearMonth?,
+                householdSize: Int, monthlyBenefit: Money, policyVersion: String, trace: [TraceLine]) {
+        self.id = id
+        self.programme = programme
+        self.outcome = outcome
+        self.decidedOn = decidedOn
+        self.firstMonth = firstMonth
+        self.householdSize = householdSize
+        self.monthlyBenefit = monthlyBenefit
+        self.policyVersion = policyVersion
+        self.trace = trace
+    }
+}
+
+/// Kinds of documents in the household file (一户一档, DB-2021 Art. 9).
+public enum DocumentKind: String, Codable, Sendable, CaseIterable {
+    case application            // 申请书
+    case pledge                 // 承诺书
+    case authorization          // 授权书
+    case incomeProof = "income-proof"         // 收入证明
+    case assetProof = "asset-proof"           // 财产证明
+    case essentialSpending = "essential-spending"  // 刚性支出证明
+    case other
+
+    public var chinese: String {
+        switch self {
+        case .application: return "申请书"
+        case .pledge: return "承诺书"
+        case .authorization: return "授权书"
+        case .incomeProof: return "收入证明"
+        case .assetProof: return "财产证明"
+        case .essentialSpending: return "刚性支出证明"
+        case .other: return "其他材料"
+        }
+    }
+}
+
+/// Metadata of a stored document; the bytes live in the data directory, named by `storedName`.
+public struct DocumentInfo: Hashable, Sendable {
+    public var id: String
+    public var kind: DocumentKind
+    public var originalName: String
+    public var contentType: String
+    public var sizeBytes: Int64
+    public var sha256: String
+    public var storedName: String
+    public var uploadedBy: String
+
+    public init(id: String, kind: DocumentKind, originalName: String, contentType: String, sizeBytes: Int64,
+                sha256: String, storedName: String, uploadedBy: String) {
+        self.id = id
+        self.kind = kind
+        self.originalName = originalName
+        self.contentType = contentType
+        self.sizeBytes = sizeBytes
+        self.sha256 = sha256
+        self.storedName = storedName
+        self.uploadedBy = uploadedBy
+    }
+}

@@ -1,0 +1,123 @@
+/// Payroll batch states: draft → approved (frozen) → exported (paid; money counts as spent).
+public enum PayrollState: String, Codable, Sendable, CaseIterable {
+    case draft, approved, exported
+
+    public var chinese: String {
+        switch self {
+        case .draft: return "待审核"
+        case .approved: return "已审核（冻结）"
+        case .exported: return "已导出银行文件"
+        }
+    }
+}
+
+/// One line of a payroll batch. Payee and account are copied onto the line when the batch is
+/// generated, so later registry edits never change what a batch pays (field case C08).
+public struct PayrollLine: Hashable, Sendable {
+    public var householdID: String
+    public var townshipCode: String
+    public var villageCode: String
+    public var area: Area
+    public var payeeName: String
+    public var payeeResidentID: ResidentID
+    public var bankAccount: String
+    public var householdSize: Int
+    public var amount: Money
+
+    public init(householdID: String, townshipCode: String, villageCode: String, area: Area, payeeName: String,
+                payeeResidentID: ResidentID, bankAccount: String, householdSize: Int, amount: Money) {
+        self.householdID = householdID
+        self.townshipCode = townshipCode
+        self.villageCode = villageCode
+        self.area = area
+        self.payeeName = payeeName
+        self.payeeResidentID = payeeResidentID
+        self.bankAccount = bankAccount
+        self.householdSize = householdSize
+        self.amount = amount
+    }
+}
+
+/// An active 低保 enrollment as payroll sees it.
+public struct PayableEnrollment: Hashable, Sendable {
+    public var householdID: String
+    public var townshipCode: String
+    public var villageCode: String
+    public var area: Area
+    public var monthlyBenefit: Money
+    public var householdSize: Int
+    public var payeeName: String
+    public var payeeResidentID: ResidentID
+    public var bankAccount: String?
+
+    public init(householdID: String, townshipCode: String, villageCode: String, area: Area, monthlyBenefit: Money,
+                householdSize: Int, payeeName: String, payeeResidentID: ResidentID, bankAccount: String?) {
+        self.householdID = householdID
+        self.townshipCode = townshipCode
+        self.villageCode = villageCode
+        self.area = area
+        self.monthlyBenefit = monthlyBenefit
+        self.householdSize = householdSize
+        self.payeeName = payeeName
+        self.payeeResidentID = payeeResidentID
+        self.bankAccount = bankAccount
+    }
+}
+
+/// Why an enrollment got no line this month (shown on the payroll page; never silently dropped).
+public struct PayrollHold: Hashable, Sendable {
+    public var householdID: String
+    public var payeeName: String
+    public var reason: String
+}
+
+/// Computes the lines of a month from the active enrollments. Pure.
+public enum PayrollPlan {
+    public static func lines(for enrollments: [PayableEnrollment]) -> (lines: [PayrollLine], holds: [PayrollHold]) {
+        var lines: [PayrollLine] = []
+        var holds: [PayrollHold] = []
+        lines.reserveCapacity(enrollments.count)
+        for e in enrollments {
+            guard let account = e.bankAccount?.trimmingWhitespace(), !account.isEmpty else {
+                holds.append(PayrollHold(householdID: e.householdID, payeeName: e.payeeName,
+                                         reason: "NO_BANK_ACCOUNT：未登记收款账号"))
+                continue
+            }
+            guard e.monthlyBenefit > .zero else { continue }
+            lines.append(PayrollLine(householdID: e.householdID, townshipCode: e.townshipCode,
+                                     villageCode: e.villageCode, area: e.area, payeeName: e.payeeName,
+                                     payeeResidentID: e.payeeResidentID, bankAccount: account,
+                                     householdSize: e.householdSize, amount: e.monthlyBenefit))
+        }
+        return (lines, holds)
+    }
+
+    /// Allowed state changes of a batch.
+    /// - Throws: `PayrollError.invalidTransition`.
+    public static func transition(from state: PayrollState, to next: PayrollState) throws(PayrollError) {
+        switch (state, next) {
+        case (.draft, .approved), (.approved, .exported): return
+        default: throw .invalidTransition(from: state, to: next)
+        }
+    }
+}
+
+public enum PayrollError: Error, Equatable, Sendable {
+    case invalidTransition(from: PayrollState, to: PayrollState)
+    case batchNotFound(String)
+    case alreadyGenerated(month: YearMonth, state: PayrollState)
+    case noPolicy(PolicyError)
+    case empty(month: YearMonth)
+
+    public var message: String {
+        switch self {
+        case let .invalidTransition(from, to):
+            return "发放批次状态为“\(from.chinese)”，不能变为“\(to.chinese)”：须先审核再导出，审核后不可修改 (invalid batch transition)"
+        case .batchNotFound(let id): return "找不到发放批次 \(id) (batch not found)"
+        case let .alreadyGenerated(month, state):
+            return "\(month) 的低保发放批次已存在（\(state.chinese)），不会重复生成 (batch for this month already exists)"
+        case .noPolicy(let e): return e.message
+        case .empty(let month): return "\(month) 没有可发放的低保对象 (nothing to pay)"
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Domain
+import Foundation
+import Jobs
+import Persistence
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The main job on a synthetic Pengxi County 2021 (演示数据): registry, 低保 payroll Jan–Dec 2021, fund table, web UI.",
+        discussion: "Creates or reuses ./jiuzhu-demo.sqlite. Re-running does nothing twice: the county is loaded once and every month is paid once.")
+
+    @ArgumentParser.Option(name: .long, help: "SQLite file for the demo (default ./jiuzhu-demo.sqlite).") var db: String?
+    @ArgumentParser.Option(name: .long, help: "Number of households in the synthetic county.") var households = 14_000
+    @ArgumentParser.Flag(name: .long, help: "Stop after printing the fund table.") var noServe = false
+    @ArgumentParser.Option(name: .long) var hostname = "127.0.0.1"
+    @ArgumentParser.Option(name: .long) var port = 8080
+
+    func validate() throws {
+        guard (1...1_000_000).contains(households) else {
+            throw ValidationError("--households 应在 1 到 1000000 之间 (got \(households))")
+        }
+    }
+
+    func run() async throws {
+        CLI.bootstrapLogging(level: .warning)
+        let path = URL(fileURLWithPath: db ?? "jiuzhu-demo.sqlite").standardizedFileURL.path
+        let settings = DatabaseSettings.sqliteFile(path)
+        let start = Date()
+        print("九助演示：蓬溪县 2021 年（演示数据，人员与号码均为虚构）")
+        print("数据库：\(path)")
+        let handle = try DatabaseHandle(settings)
+        do {
+            try await handle.migrate()
+            try await handle.prepareSQLiteFile()
+            let summary = try await DemoLoader(database: handle.db, county: DemoCounty(households: households))
+                .load(progress: .terminal)
+            print(summary.created ? "已生成演示县：\(summary.households) 户，\(summary.people) 人"
+                                  : "使用已有演示县：\(summary.households) 户，\(summary.people) 人（未重复生成）")
+            let months = (1...12).map { YearMonth(year: 2021, month: $0)! }
+            let bankDir = CLI.dataDirectory(for: settings).appendingPathComponent("bank")
+            let results = try await PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: bankDir,
+                                               isDemo: true).run(months: months, actor: "demo", progress: .terminal)
+            let total = results.reduce(Money.zero) { $0 + $1.batch.total }
+            let created = results.filter(\.created).count
+            print("2021 年低保发放：12 个月，\(created) 个新批次，合计 \(total.yuanString) 元；银行文件在 \(bankDir.path)")
+            let table = try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021)
+            print("")
+            print(table.render())
+            print("")
+            print(String(format: "用时 %.1f 秒", Date().timeIntervalSince(start)))
+        } catch {
+            await handle.close()
+            throw error
+        }
+        await handle.close()
+        if !noServe {
+            try await WebRunner.serve(settings: settings, hostname: hostname, port: port, isDemo: true, resetAdmin: true)
+        }
+    }
+}

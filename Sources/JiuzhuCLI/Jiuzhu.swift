@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct Jiuzhu: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jiuzhu",
+        abstract: "九助 社会救助管理信息系统 (social assistance management information system)",
+        subcommands: [Demo.self, Serve.self, Migrate.self, Assess.self, PayrollCommand.self, Report.self],
+        defaultSubcommand: nil
+    )
+}

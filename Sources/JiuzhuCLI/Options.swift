@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Persistence
+
+/// Where the database is: `--db PATH` for SQLite (default ./jiuzhu.sqlite), or `DATABASE_URL`.
+struct DatabaseOptions: ParsableArguments {
+    @ArgumentParser.Option(name: .long, help: "SQLite database file (default ./jiuzhu.sqlite). DATABASE_URL=postgres://… selects PostgreSQL instead.")
+    var db: String?
+
+    func settings(defaultFile: String = "jiuzhu.sqlite") -> DatabaseSettings {
+        let env = ProcessInfo.processInfo.environment["DATABASE_URL"]
+        if db == nil, let env, env.hasPrefix("postgres") { return .postgres(url: env) }
+        let path = db ?? defaultFile
+        return .sqliteFile(URL(fileURLWithPath: path).standardizedFileURL.path)
+    }
+}
+
+enum CLI {
+    /// Logging to standard error: warnings only for batch commands, info when serving.
+    static func bootstrapLogging(level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data(("错误：" + message + "\n").utf8))
+    }
+
+    /// The directory beside a SQLite file for documents and bank files (`jiuzhu-files/` for `jiuzhu.sqlite`).
+    static func dataDirectory(for settings: DatabaseSettings) -> URL {
+        switch settings {
+        case .sqliteFile(let p):
+            let url = URL(fileURLWithPath: p)
+            return url.deletingLastPathComponent().appendingPathComponent(url.deletingPathExtension().lastPathComponent + "-files")
+        default: return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("jiuzhu-files")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Domain
+import Foundation
+import Jobs
+import Persistence
+
+struct PayrollCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "payroll",
+        abstract: "Generate, approve and export a month's 低保 payroll batch.",
+        discussion: "Each step is idempotent: asking for a month again returns the same batch, never a second payment.")
+
+    enum Step: String, ExpressibleByArgument, CaseIterable { case generate, approve, export, run }
+
+    @Argument(help: "generate | approve | export | run (all three)") var step: Step
+    @ArgumentParser.Option(name: .long, help: "Month, YYYY-MM.") var month: String
+    @ArgumentParser.Option(name: .long, help: "Directory for the bank file (export, run).") var out = "."
+    @ArgumentParser.Option(name: .long, help: "County code.") var county = "510921"
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        CLI.bootstrapLogging(level: .warning)
+        let m: YearMonth
+        do { m = try YearMonth(parsing: month) } catch {
+            CLI.printError(error.message)
+            throw ExitCode(1)
+        }
+        let handle = try DatabaseHandle(database.settings())
+        do {
+            try await handle.migrate()
+            try await execute(m, handle)
+        } catch let e as PayrollError {
+            await handle.close()
+            CLI.printError(e.message)
+            throw ExitCode(1)
+        } catch {
+            await handle.close()
+            throw error
+        }
+        await handle.close()
+    }
+
+    func execute(_ m: YearMonth, _ handle: DatabaseHandle) async throws {
+        let store = PayrollStore(handle.db)
+        let run = PayrollRun(database: handle.db, countyCode: county, bankFileDirectory: URL(fileURLWithPath: out),
+                             isDemo: false)
+        switch step {
+        case .generate:
+            let g = try await store.generate(month: m, countyCode: county, actor: "cli")
+            print("\(g.created ? "已生成" : "已存在") \(m) 批次 \(g.batch.id)：\(g.batch.lineCount) 户，\(g.batch.total.yuanString) 元，\(g.batch.state.chinese)")
+            for h in g.holds { print("  暂停：\(h.payeeName) \(h.reason)") }
+        case .approve, .export:
+            guard let b = try await store.batch(countyCode: county, programme: .dibao, month: m) else {
+                CLI.printError("\(m) 没有发放批次，请先运行 jiuzhu payroll generate --month \(m)")
+                throw ExitCode(1)
+            }
+            if step == .approve {
+                let a = try await store.approve(b.id, actor: "cli")
+                print("已审核 \(m) 批次 \(a.id)（冻结）")
+            } else {
+                let url = try await run.export(b, actor: "cli")
+                print("已导出 \(m) 银行文件：\(url?.path ?? "")")
+            }
+        case .run:
+            let r = try await run.runMonth(m, actor: "cli")
+            print("\(m)：\(r.batch.lineCount) 户，\(r.batch.total.yuanString) 元，\(r.batch.state.chinese)；银行文件 \(r.bankFile?.path ?? "")")
+        }
+    }
+}
+
+struct Report: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Reports.", subcommands: [FundTableReport.self])
+}
+
+struct FundTableReport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fund-table",
+        abstract: "The year's fund raising and use table (附表1) in 万元, from the ledger.")
+
+    @ArgumentParser.Option(name: .long, help: "Year.") var year: Int
+    @ArgumentParser.Option(name: .long, help: "County code.") var county = "510921"
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        CLI.bootstrapLogging(level: .warning)
+        let handle = try DatabaseHandle(database.settings())
+        do {
+            try await handle.migrate()
+            print(try await FundStore(handle.db).fundTable(countyCode: county, year: year).render())
+        } catch {
+            await handle.close()
+            throw error
+        }
+        await handle.close()
+    }
+}

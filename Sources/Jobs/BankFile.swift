@@ -1,0 +1,45 @@
+import CSV
+import Domain
+import Foundation
+import Persistence
+
+/// The bank file of a payroll batch: CSV, UTF-8 with a byte-order mark so Excel opens the Chinese
+/// correctly, CRLF line ends.
+///
+/// Layout (the working assumption of reference-data.md §6.1, since no Sichuan format is published):
+/// a header block (批次号, 发放月份, 笔数, 总金额), a blank line, then one row per payee: 序号, 乡镇,
+/// 村(社区), 姓名, 公民身份号码, 银行账号, 补贴项目, 所属期, 金额(元), 备注. ID and account numbers are
+/// written as `="…"` so Excel keeps all 18/19 digits as text instead of turning them into 1.1E+17.
+public enum BankFile {
+    public static func csv(batch: PayrollBatch, lines: [PayrollLine], divisions: Divisions, isDemo: Bool) throws -> Data {
+        let stream = OutputStream(toMemory: ())
+        stream.open()
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        _ = bom.withUnsafeBufferPointer { stream.write($0.baseAddress!, maxLength: 3) }
+        let csv = try CSVWriter(stream: stream, newline: .crlf)
+        let total = lines.reduce(Money.zero) { $0 + $1.amount }
+        try csv.write(row: ["批次号", batch.id])
+        try csv.write(row: ["发放月份", batch.month.description])
+        try csv.write(row: ["补贴项目", batch.programme.chinese])
+        try csv.write(row: ["笔数", String(lines.count)])
+        try csv.write(row: ["总金额(元)", total.yuanString])
+        if isDemo { try csv.write(row: ["备注", "演示数据（虚构，不得用于实际发放）"]) }
+        try csv.write(row: [""])
+        try csv.write(row: ["序号", "乡镇", "村(社区)", "姓名", "公民身份号码", "银行账号", "补贴项目", "所属期", "金额(元)", "备注"])
+        let period = String(format: "%04d%02d", batch.month.year, batch.month.month)
+        for (i, line) in lines.enumerated() {
+            let town = divisions.division(DivisionCode(line.townshipCode) ?? divisions.county.code)?.name ?? line.townshipCode
+            let village = divisions.division(DivisionCode(line.villageCode) ?? divisions.county.code)?.name ?? line.villageCode
+            try csv.write(row: [
+                String(i + 1), town, village, line.payeeName, excelText(line.payeeResidentID.value),
+                excelText(line.bankAccount), "\(line.area.chinese)低保金", period, line.amount.yuanString,
+                "\(line.householdSize)人",
+            ])
+        }
+        csv.stream.close()
+        return stream.property(forKey: .dataWrittenToMemoryStreamKey) as! Data
+    }
+
+    /// `="0123…"`: Excel shows the digits as text, never as a number in scientific notation.
+    static func excelText(_ digits: String) -> String { "=\"\(digits)\"" }
+}

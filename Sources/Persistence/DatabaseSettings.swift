@@ -1,0 +1,115 @@
+import FluentKit
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+
+/// Where the data lives: an embedded SQLite file (the default), SQLite in memory (tests), or PostgreSQL.
+public enum DatabaseSettings: Sendable, Equatable {
+    case sqliteFile(String)
+    case sqliteMemory
+    case postgres(url: String)
+
+    /// `DATABASE_URL` (postgres://…) if set, else the SQLite file at `path`.
+    public static func resolve(databaseURL: String?, sqlitePath: String) -> DatabaseSettings {
+        if let url = databaseURL, url.hasPrefix("postgres") { return .postgres(url: url) }
+        return .sqliteFile(sqlitePath)
+    }
+
+    public var isPostgres: Bool { if case .postgres = self { return true } else { return false } }
+
+    /// A description safe for logs and the terminal (no password).
+    public var displayName: String {
+        switch self {
+        case .sqliteFile(let p): return "SQLite \(p)"
+        case .sqliteMemory: return "SQLite (memory)"
+        case .postgres(let url):
+            guard var c = URLComponents(string: url) else { return "PostgreSQL" }
+            c.password = c.password == nil ? nil : "***"
+            return "PostgreSQL \(c.string ?? "")"
+        }
+    }
+
+    /// Registers this database as the default on `databases` (Vapor's `app.databases` or our own).
+    /// - Throws: when a PostgreSQL URL cannot be parsed.
+    public func register(on databases: Databases) throws {
+        switch self {
+        case .sqliteFile(let path):
+            databases.use(.sqlite(.file(path), maxConnectionsPerEventLoop: 1), as: .sqlite)
+        case .sqliteMemory:
+            databases.use(.sqlite(.memory, maxConnectionsPerEventLoop: 1), as: .sqlite)
+        case .postgres(let url):
+            var config = try SQLPostgresConfiguration(url: url)
+            config.searchPath = nil
+            databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: 2), as: .psql)
+        }
+    }
+}
+
+/// A database opened without Vapor, for batch commands and tests: owns its `Databases` and shuts
+/// them down on `close()`.
+///
+/// SQLite gets an event loop of its own, hence exactly one connection: a batch job never waits on
+/// a second connection of its own process.
+public final class DatabaseHandle: Sendable {
+    public let databases: Databases
+    public let settings: DatabaseSettings
+    let logger: Logger
+    let group: MultiThreadedEventLoopGroup?
+
+    public init(_ settings: DatabaseSettings, logger: Logger = Logger(label: "jiuzhu.db")) throws {
+        self.settings = settings
+        self.logger = logger
+        let own = settings.isPostgres ? nil : MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        group = own
+        databases = Databases(threadPool: NIOThreadPool.singleton, on: own ?? MultiThreadedEventLoopGroup.singleton)
+        try settings.register(on: databases)
+    }
+
+    var eventLoop: any EventLoop { (group ?? MultiThreadedEventLoopGroup.singleton).any() }
+
+    public var db: any Database {
+        databases.database(logger: logger, on: eventLoop)!
+    }
+
+    /// Write-ahead logging for the SQLite file: readers (the web pages) do not block the writer.
+    public func prepareSQLiteFile() async throws {
+        guard case .sqliteFile = settings else { return }
+        try await (db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
+    }
+
+    /// Applies every pending migration (append-only list `JiuzhuMigrations.all`).
+    public func migrate() async throws {
+        let migrator = makeMigrator()
+        try await migrator.setupIfNeeded().get()
+        try await migrator.prepareBatch().get()
+    }
+
+    /// Names of migrations not yet applied.
+    public func pendingMigrations() async throws -> [String] {
+        let migrator = makeMigrator()
+        try await migrator.setupIfNeeded().get()
+        return try await migrator.previewPrepareBatch().get().map { $0.0.name }
+    }
+
+    public func revertAll() async throws {
+        let migrator = makeMigrator()
+        try await migrator.setupIfNeeded().get()
+        try await migrator.revertAllBatches().get()
+    }
+
+    func makeMigrator() -> Migrator {
+        let migrations = Migrations()
+        migrations.add(JiuzhuMigrations.all)
+        return Migrator(databases: databases, migrations: migrations, logger: logger, on: eventLoop)
+    }
+
+    public func close() async {
+        await databases.shutdownAsync()
+        try? await group?.shutdownGracefully()
+    }
+}

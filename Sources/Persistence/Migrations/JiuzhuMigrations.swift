@@ -1,0 +1,14 @@
+import FluentKit
+
+/// The ordered, append-only list of migrations. Never edit or reorder an entry once released; add a
+/// new one. Each has an explicit `name` equal to its file stem, so moving it never re-runs it.
+public enum JiuzhuMigrations {
+    public static let all: [any Migration] = [
+        M0001CreateRegistry(),
+        M0002CreateApplications(),
+        M0003CreateEnrollments(),
+        M0004CreatePayroll(),
+        M0005CreateFunds(),
+        M0006CreateUsersAndAudit(),
+    ]
+}

@@ -1,0 +1,241 @@
+import Domain
+import FluentKit
+import Foundation
+import SQLKit
+
+/// A 低保 application as stored: the domain value plus its ids.
+public struct StoredApplication: Hashable, Sendable {
+    public var id: String
+    public var householdID: String
+    public var countyCode: String
+    public var application: DibaoApplication
+    public var deadline: CivilDate
+}
+
+/// One row of the application list.
+public struct ApplicationSummary: Hashable, Sendable {
+    public var id: String
+    public var householdID: String
+    public var headName: String
+    public var townshipCode: String
+    public var state: ApplicationState
+    public var acceptedOn: CivilDate
+    public var deadline: CivilDate
+    public var closeRelative: Bool
+}
+
+/// A recorded workflow step, for the application's history.
+public struct ApplicationEventRecord: Hashable, Sendable {
+    public var seq: Int
+    public var event: ApplicationEvent
+    public var actor: String
+    public var recordedAt: Date
+}
+
+public enum ApplicationStoreError: Error, Equatable, Sendable {
+    case openApplicationExists(String)
+    case notEligible([String])
+
+    public var message: String {
+        switch self {
+        case .openApplicationExists(let id):
+            return "该户已有未办结的低保申请（\(id.prefix(8))），请在原申请上继续办理 (an open application exists)"
+        case .notEligible(let reasons):
+            return "按当前家庭成员和收入测算不符合低保条件（\(reasons.joined(separator: "；"))），不能确认纳入；请核实后选择“不予纳入” (not eligible)"
+        }
+    }
+}
+
+/// 低保 applications: each workflow step is checked by the domain state machine and written with its
+/// event in one transaction; approval writes the decision (with its trace) and the enrollment.
+public struct ApplicationStore: Sendable {
+    let database: any Database
+    public let policyBook: PolicyBook
+    public let calendar: WorkCalendar
+
+    public init(_ database: any Database, policyBook: PolicyBook = .bundled, calendar: WorkCalendar = .china) {
+        self.database = database
+        self.policyBook = policyBook
+        self.calendar = calendar
+    }
+
+    /// 受理: opens an application for a registered household.
+    /// - Throws: `StoreError.notFound`, `ApplicationStoreError.openApplicationExists`, `PolicyError`,
+    ///   `WorkCalendarError`.
+    public func open(householdID: String, acceptedOn: CivilDate, closeRelative: Bool, actor: String) async throws -> String {
+        try await database.transaction { db in
+            let sql = db.sql
+            struct H: Decodable { var countyCode: String }
+            guard let h = try await sql.select().column("county_code").from("households")
+                .where(SQLIdentifier("id"), .equal, householdID).first(decoding: H.self, with: SQLSupport.decoder)
+            else { throw StoreError.notFound(what: "家庭", id: householdID) }
+            struct A: Decodable { var id: String }
+            if let open = try await sql.select().column("id").from("applications")
+                .where(SQLIdentifier("household_id"), .equal, householdID)
+                .where(SQLIdentifier("state"), .notIn, [ApplicationState.approved.rawValue, ApplicationState.refused.rawValue])
+                .first(decoding: A.self) {
+                throw ApplicationStoreError.openApplicationExists(open.id)
+            }
+            let policy = try policyBook.policy(region: h.countyCode, month: acceptedOn.yearMonth)
+            let app = DibaoApplication(acceptedOn: acceptedOn, closeRelative: closeRelative)
+            let deadline = try app.deadline(policy: policy, calendar: calendar)
+            let id = SQLSupport.newID()
+            try await sql.insert(into: "applications").columns(
+                "id", "county_code", "household_id", "programme", "state", "accepted_on", "deadline", "close_relative",
+                "snapshot", "created_by", "updated_at"
+            ).values(id, h.countyCode, householdID, Programme.dibao.rawValue, app.state.rawValue,
+                     acceptedOn.description, deadline.description, closeRelative, try SQLSupport.encode(app), actor, Date())
+                .run()
+            try await audit(sql, county: h.countyCode, actor: actor, action: "application.accept", subject: id,
+                            detail: "household \(householdID)")
+            return id
+        }
+    }
+
+    /// Records a workflow step. `approve` must go through `approve(_:on:actor:)`, which computes the amount.
+    /// - Throws: `WorkflowError` (out of order, missing facts), `StoreError.notFound`, `PolicyError`.
+    @discardableResult
+    public func record(_ event: ApplicationEvent, on id: String, actor: String) async throws -> DibaoApplication {
+        if case .approve = event {
+            throw WorkflowError.missing("确认纳入请使用“县级确认纳入”操作，金额由系统按政策测算")
+        }
+        return try await database.transaction { db in
+            let stored = try await load(id, on: db)
+            let policy = try policyBook.policy(region: stored.countyCode, month: stored.application.acceptedOn.yearMonth)
+            let next = try ApplicationWorkflow.apply(event, to: stored.application, policy: policy, calendar: calendar)
+            try await save(stored, next, event: event, policy: policy, actor: actor, on: db)
+            if case let .refuse(on, reason) = event {
+                let household = try await RegistryStore(db).household(stored.householdID)
+                let assessment = household.map {
+                    DibaoAssessment.assess($0.composition, month: on.yearMonth, policy: policy)
+                }
+                try await insertDecision(on: db.sql, stored: stored, outcome: "refused", decidedOn: on, firstMonth: nil,
+                                         size: assessment?.householdSize ?? 0, benefit: .zero,
+                                         policy: policy.version,
+                                         trace: (assessment?.trace ?? []) + [TraceLine("不予纳入理由", reason,
+                                                                                     source: "民发〔2021〕57号 第21条")])
+            }
+            return next
+        }
+    }
+
+    /// 县级审核确认: assesses the household as registered now, under the policy in force for the
+    /// first paid month (the month after `date`, DB-2021 Art. 21), and writes the decision with its
+    /// trace and the enrollment, in one transaction.
+    /// - Throws: `ApplicationStoreError.notEligible`, `WorkflowError`, `PolicyError`.
+    @discardableResult
+    public func approve(_ id: String, on date: CivilDate, actor: String) async throws -> DibaoDecision {
+        try await database.transaction { db in
+            let stored = try await load(id, on: db)
+            guard let household = try await RegistryStore(db).household(stored.householdID) else {
+                throw StoreError.notFound(what: "家庭", id: stored.householdID)
+            }
+            let firstMonth = date.yearMonth.next
+            let policy = try policyBook.policy(region: stored.countyCode, month: firstMonth)
+            let decision = DibaoAssessment.assess(household.composition, month: firstMonth, policy: policy)
+            guard decision.eligible, decision.monthlyBenefit > .zero else {
+                throw ApplicationStoreError.notEligible(decision.reasons.map(\.chinese))
+            }
+            let event = ApplicationEvent.approve(on: date, monthlyBenefit: decision.monthlyBenefit)
+            let workflowPolicy = try policyBook.policy(region: stored.countyCode,
+                                                       month: stored.application.acceptedOn.yearMonth)
+            let next = try ApplicationWorkflow.apply(event, to: stored.application, policy: workflowPolicy,
+                                                     calendar: calendar)
+            try await save(stored, next, event: event, policy: workflowPolicy, actor: actor, on: db)
+            let decisionID = try await insertDecision(on: db.sql, stored: stored, outcome: "approved", decidedOn: date,
+                                                      firstMonth: firstMonth, size: decision.householdSize,
+                                                      benefit: decision.monthlyBenefit, policy: decision.policyVersion,
+                                                      trace: decision.trace)
+            try await EnrollmentStore.enroll(on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID,
+                                             programme: .dibao, area: household.area, size: decision.householdSize,
+                                             benefit: decision.monthlyBenefit, from: firstMonth, decisionID: decisionID)
+            return decision
+        }
+    }
+
+    public func application(_ id: String) async throws -> StoredApplication {
+        try await load(id, on: database)
+    }
+
+    public func events(of id: String) async throws -> [ApplicationEventRecord] {
+        struct Row: Decodable { var seq: Int; var payload: String; var actor: String; var recordedAt: Date }
+        let rows = try await database.sql.select().columns("seq", "payload", "actor", "recorded_at")
+            .from("application_events").where(SQLIdentifier("application_id"), .equal, id).orderBy("seq")
+            .all(decoding: Row.self, with: SQLSupport.decoder)
+        return try rows.map {
+            ApplicationEventRecord(seq: $0.seq, event: try SQLSupport.decode(ApplicationEvent.self, from: $0.payload),
+                                   actor: $0.actor, recordedAt: $0.recordedAt)
+        }
+    }
+
+    /// Applications, open ones first by deadline; `openOnly` leaves out approved and refused.
+    public func list(openOnly: Bool, householdID: String? = nil, limit: Int = 200) async throws -> [ApplicationSummary] {
+        var q = SQLQueryString("""
+            SELECT a.id, a.household_id, a.state, a.accepted_on, a.deadline, a.close_relative, h.township_code,
+              (SELECT name FROM members m WHERE m.household_id = a.household_id AND m.relationship = 'head') AS head_name
+            FROM applications a JOIN households h ON h.id = a.household_id WHERE 1 = 1
+            """)
+        if openOnly { q = q + SQLQueryString(" AND a.state NOT IN ('approved', 'refused')") }
+        if let householdID { q = q + SQLQueryString(" AND a.household_id = \(bind: householdID)") }
+        q = q + SQLQueryString(" ORDER BY a.deadline, a.id LIMIT \(bind: limit)")
+        struct Row: Decodable {
+            var id: String; var householdId: String; var state: String; var acceptedOn: String; var deadline: String
+            var closeRelative: Bool; var townshipCode: String; var headName: String?
+        }
+        return try await database.sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder).map {
+            ApplicationSummary(id: $0.id, householdID: $0.householdId, headName: $0.headName ?? "",
+                               townshipCode: $0.townshipCode, state: ApplicationState(rawValue: $0.state) ?? .accepted,
+                               acceptedOn: try CivilDate(parsing: $0.acceptedOn),
+                               deadline: try CivilDate(parsing: $0.deadline), closeRelative: $0.closeRelative)
+        }
+    }
+
+    func load(_ id: String, on db: any Database) async throws -> StoredApplication {
+        struct Row: Decodable { var id: String; var householdId: String; var countyCode: String; var snapshot: String; var deadline: String }
+        guard let row = try await db.sql.select().columns("id", "household_id", "county_code", "snapshot", "deadline")
+            .from("applications").where(SQLIdentifier("id"), .equal, id)
+            .first(decoding: Row.self, with: SQLSupport.decoder)
+        else { throw StoreError.notFound(what: "申请", id: id) }
+        return StoredApplication(id: row.id, householdID: row.householdId, countyCode: row.countyCode,
+                                 application: try SQLSupport.decode(DibaoApplication.self, from: row.snapshot),
+                                 deadline: try CivilDate(parsing: row.deadline))
+    }
+
+    func save(_ stored: StoredApplication, _ next: DibaoApplication, event: ApplicationEvent, policy: Policy,
+              actor: String, on db: any Database) async throws {
+        let sql = db.sql
+        let deadline = try next.deadline(policy: policy, calendar: calendar)
+        try await sql.update("applications").set("state", to: next.state.rawValue)
+            .set("snapshot", to: try SQLSupport.encode(next)).set("deadline", to: deadline.description)
+            .set("updated_at", to: Date()).where(SQLIdentifier("id"), .equal, stored.id).run()
+        struct Seq: Decodable { var n: Int? }
+        let seq = (try await sql.raw("SELECT MAX(seq) AS n FROM application_events WHERE application_id = \(bind: stored.id)")
+            .first(decoding: Seq.self)?.n ?? 0) + 1
+        try await sql.insert(into: "application_events")
+            .columns("id", "application_id", "seq", "kind", "payload", "actor", "recorded_at")
+            .values(SQLSupport.newID(), stored.id, seq, event.chinese, try SQLSupport.encode(event), actor, Date()).run()
+        try await audit(sql, county: stored.countyCode, actor: actor, action: "application.\(next.state.rawValue)",
+                        subject: stored.id, detail: event.chinese)
+    }
+
+    @discardableResult
+    func insertDecision(on sql: any SQLDatabase, stored: StoredApplication, outcome: String, decidedOn: CivilDate,
+                        firstMonth: YearMonth?, size: Int, benefit: Money, policy: String,
+                        trace: [TraceLine]) async throws -> String {
+        let id = SQLSupport.newID()
+        let area = try await RegistryStore(sql as! any Database).household(stored.householdID)?.area ?? .rural
+        try await sql.insert(into: "decisions").columns(
+            "id", "county_code", "household_id", "application_id", "programme", "outcome", "decided_on", "first_month",
+            "area", "household_size", "monthly_benefit_fen", "policy_version", "trace"
+        ).values(id, stored.countyCode, stored.householdID, stored.id, Programme.dibao.rawValue, outcome,
+                 decidedOn.description, firstMonth?.number, area.rawValue, size, benefit.fen, policy,
+                 try SQLSupport.encode(trace)).run()
+        return id
+    }
+}
+
+func audit(_ sql: any SQLDatabase, county: String, actor: String, action: String, subject: String,
+           detail: String) async throws {
+    try await sql.insert(into: "audit_log").columns("id", "county_code", "at", "actor", "action", "subject", "detail")
+        .values(SQLSupport.newID(), county, Date(), actor, action, subject, detail).run()
+}

@@ -1,0 +1,115 @@
+import Domain
+import FluentKit
+import Foundation
+import SQLKit
+
+/// An enrollment: a household receiving a programme's monthly benefit from a month.
+public struct Enrollment: Hashable, Sendable {
+    public var householdID: String
+    public var programme: Programme
+    public var area: Area
+    public var householdSize: Int
+    public var monthlyBenefit: Money
+    public var startMonth: YearMonth
+    public var endMonth: YearMonth?
+}
+
+/// Enrollments and decisions.
+public struct EnrollmentStore: Sendable {
+    let database: any Database
+
+    public init(_ database: any Database) { self.database = database }
+
+    /// Starts an enrollment from `from`, ending any earlier open one of the same programme the month before.
+    static func enroll(on sql: any SQLDatabase, countyCode: String, householdID: String, programme: Programme,
+                       area: Area, size: Int, benefit: Money, from: YearMonth, decisionID: String) async throws {
+        try await sql.update("enrollments").set("end_month", to: from.previous.number)
+            .where(SQLIdentifier("household_id"), .equal, householdID)
+            .where(SQLIdentifier("programme"), .equal, programme.rawValue)
+            .where(SQLIdentifier("end_month"), .is, SQLLiteral.null).run()
+        try await sql.insert(into: "enrollments").columns(
+            "id", "county_code", "household_id", "programme", "area", "household_size", "monthly_benefit_fen",
+            "start_month", "end_month", "decision_id"
+        ).values(SQLSupport.newID(), countyCode, householdID, programme.rawValue, area.rawValue, size, benefit.fen,
+                 from.number, Optional<Int>.none, decisionID).run()
+    }
+
+    /// A decision to record in bulk (demo county): the assessment and its household.
+    public struct BulkDecision: Sendable {
+        public var householdID: String
+        public var countyCode: String
+        public var decidedOn: CivilDate
+        public var decision: DibaoDecision
+
+        public init(householdID: String, countyCode: String, decidedOn: CivilDate, decision: DibaoDecision) {
+            self.householdID = householdID
+            self.countyCode = countyCode
+            self.decidedOn = decidedOn
+            self.decision = decision
+        }
+    }
+
+    /// Writes approved 低保 decisions and their enrollments with multi-row inserts. Callers wrap it in
+    /// their own transaction.
+    public static func bulkApprove(_ items: [BulkDecision], on db: any Database) async throws {
+        var decisions: [[any Encodable & Sendable]] = []
+        var enrollments: [[any Encodable & Sendable]] = []
+        for item in items {
+            let id = SQLSupport.newID()
+            let d = item.decision
+            decisions.append([id, item.countyCode, item.householdID, Optional<String>.none, Programme.dibao.rawValue,
+                              "approved", item.decidedOn.description, d.month.number, d.area.rawValue, d.householdSize,
+                              d.monthlyBenefit.fen, d.policyVersion, try SQLSupport.encode(d.trace)])
+            enrollments.append([SQLSupport.newID(), item.countyCode, item.householdID, Programme.dibao.rawValue,
+                                d.area.rawValue, d.householdSize, d.monthlyBenefit.fen, d.month.number,
+                                Optional<Int>.none, id])
+        }
+        try await SQLSupport.insert(into: "decisions", columns: [
+            "id", "county_code", "household_id", "application_id", "programme", "outcome", "decided_on", "first_month",
+            "area", "household_size", "monthly_benefit_fen", "policy_version", "trace",
+        ], rows: decisions, on: db.sql)
+        try await SQLSupport.insert(into: "enrollments", columns: [
+            "id", "county_code", "household_id", "programme", "area", "household_size", "monthly_benefit_fen",
+            "start_month", "end_month", "decision_id",
+        ], rows: enrollments, on: db.sql)
+    }
+
+    public func decisions(ofHousehold id: String) async throws -> [DecisionRecord] {
+        struct Row: Decodable {
+            var id: String; var programme: String; var outcome: String; var decidedOn: String; var firstMonth: Int?
+            var householdSize: Int; var monthlyBenefitFen: Int64; var policyVersion: String; var trace: String
+        }
+        let rows = try await database.sql.select().column("*").from("decisions")
+            .where(SQLIdentifier("household_id"), .equal, id).orderBy("decided_on", .descending)
+            .all(decoding: Row.self, with: SQLSupport.decoder)
+        return try rows.map {
+            DecisionRecord(id: $0.id, programme: Programme(rawValue: $0.programme) ?? .dibao, outcome: $0.outcome,
+                           decidedOn: try CivilDate(parsing: $0.decidedOn), firstMonth: $0.firstMonth.flatMap(YearMonth.init(number:)),
+                           householdSize: $0.householdSize, monthlyBenefit: Money(fen: $0.monthlyBenefitFen),
+                           policyVersion: $0.policyVersion, trace: try SQLSupport.decode([TraceLine].self, from: $0.trace))
+        }
+    }
+
+    public func enrollments(ofHousehold id: String) async throws -> [Enrollment] {
+        struct Row: Decodable {
+            var householdId: String; var programme: String; var area: String; var householdSize: Int
+            var monthlyBenefitFen: Int64; var startMonth: Int; var endMonth: Int?
+        }
+        return try await database.sql.select().column("*").from("enrollments")
+            .where(SQLIdentifier("household_id"), .equal, id).orderBy("start_month")
+            .all(decoding: Row.self, with: SQLSupport.decoder).map {
+                Enrollment(householdID: $0.householdId, programme: Programme(rawValue: $0.programme) ?? .dibao,
+                           area: Area(rawValue: $0.area) ?? .rural, householdSize: $0.householdSize,
+                           monthlyBenefit: Money(fen: $0.monthlyBenefitFen),
+                           startMonth: YearMonth(number: $0.startMonth)!, endMonth: $0.endMonth.flatMap(YearMonth.init(number:)))
+            }
+    }
+
+    /// Ends an enrollment after `lastMonth` (e.g. a review found the household no longer eligible).
+    public func end(householdID: String, programme: Programme, after lastMonth: YearMonth) async throws {
+        try await database.sql.update("enrollments").set("end_month", to: lastMonth.number)
+            .where(SQLIdentifier("household_id"), .equal, householdID)
+            .where(SQLIdentifier("programme"), .equal, programme.rawValue)
+            .where(SQLIdentifier("end_month"), .is, SQLLiteral.null).run()
+    }
+}

@@ -1,0 +1,242 @@
+import Domain
+import FluentKit
+import Foundation
+import SQLKit
+
+/// The household registry (一户一档): households, members, income, documents.
+public struct RegistryStore: Sendable {
+    let database: any Database
+    public let divisions: Divisions
+
+    public init(_ database: any Database, divisions: Divisions = .pengxi) {
+        self.database = database
+        self.divisions = divisions
+    }
+
+    /// Registers households in one transaction: all or nothing.
+    ///
+    /// Each file's composition was checked by `HouseholdComposition`; here the village must be in the
+    /// divisions table and no member may already belong to another household.
+    /// - Throws: `RegistryError` naming the field and value; nothing is written.
+    public func register(_ files: [HouseholdFile]) async throws {
+        for f in files {
+            let village = try divisions.village(f.villageCode.value)
+            guard village.code.townshipCode == f.townshipCode else {
+                throw RegistryError.invalidField(field: "township", value: f.townshipCode.value,
+                                                 reason: "与村（社区）\(village.name) 所属乡镇不一致")
+            }
+        }
+        try await database.transaction { db in
+            try await insert(files, on: db.sql, checkExisting: true)
+        }
+    }
+
+    /// Bulk path for large loads (the demo county): the village is checked; the members are not looked up
+    /// one by one (the unique index on resident_id still refuses a person in two households).
+    /// Callers wrap it in their own transaction.
+    public func registerBulk(_ files: [HouseholdFile], on db: any Database) async throws {
+        for f in files { _ = try divisions.village(f.villageCode.value) }
+        try await insert(files, on: db.sql, checkExisting: false)
+    }
+
+    func insert(_ files: [HouseholdFile], on sql: any SQLDatabase, checkExisting: Bool) async throws {
+        if checkExisting {
+            let ids = files.flatMap { $0.composition.members.map(\.residentID.value) }
+            var seen = Set<String>()
+            for id in ids where !seen.insert(id).inserted {
+                throw RegistryError.duplicateMember(ResidentID(trustedNormalized: id))
+            }
+            for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+                struct Hit: Decodable { var residentId: String; var householdId: String }
+                let hits = try await sql.select().columns("resident_id", "household_id").from("members")
+                    .where(SQLIdentifier("resident_id"), .in, chunk).all(decoding: Hit.self, with: SQLSupport.decoder)
+                if let hit = hits.first {
+                    throw RegistryError.memberInAnotherHousehold(ResidentID(trustedNormalized: hit.residentId),
+                                                                 otherHousehold: hit.householdId)
+                }
+            }
+        }
+        let now = Date()
+        var households: [[any Encodable & Sendable]] = []
+        var members: [[any Encodable & Sendable]] = []
+        var income: [[any Encodable & Sendable]] = []
+        for f in files {
+            households.append([f.id, f.countyCode, f.townshipCode.value, f.villageCode.value, f.area.rawValue,
+                               f.address, f.phone, f.bankName, f.bankAccount, f.payeeResidentID?.value, f.isDemo, now])
+            for (i, m) in f.composition.members.enumerated() {
+                let memberID = SQLSupport.newID()
+                members.append([memberID, f.id, f.countyCode, m.residentID.value, m.name, m.relationship.rawValue,
+                                m.residentID.sex.rawValue, m.residentID.birthDate.description, m.status.rawValue,
+                                m.statusSince?.description, m.disability?.grade, m.disability?.type.rawValue,
+                                m.seriousIllness, m.schooling?.rawValue, m.workCapacity.rawValue, i])
+                for item in m.income {
+                    income.append([SQLSupport.newID(), f.id, memberID, item.kind.rawValue, item.period.rawValue,
+                                   item.amount.fen])
+                }
+            }
+        }
+        try await SQLSupport.insert(into: "households", columns: [
+            "id", "county_code", "township_code", "village_code", "area", "address", "phone", "bank_name",
+            "bank_account", "payee_resident_id", "is_demo", "created_at",
+        ], rows: households, on: sql)
+        try await SQLSupport.insert(into: "members", columns: [
+            "id", "household_id", "county_code", "resident_id", "name", "relationship", "sex", "birth_date", "status",
+            "status_since", "disability_grade", "disability_type", "serious_illness", "schooling", "work_capacity",
+            "position",
+        ], rows: members, on: sql)
+        try await SQLSupport.insert(into: "income_items", columns: [
+            "id", "household_id", "member_id", "kind", "period", "amount_fen",
+        ], rows: income, on: sql)
+    }
+
+    struct HouseholdRow: Decodable {
+        var id: String
+        var countyCode: String
+        var townshipCode: String
+        var villageCode: String
+        var area: String
+        var address: String
+        var phone: String?
+        var bankName: String?
+        var bankAccount: String?
+        var payeeResidentId: String?
+        var isDemo: Bool
+    }
+
+    struct MemberRow: Decodable {
+        var id: String
+        var householdId: String
+        var residentId: String
+        var name: String
+        var relationship: String
+        var status: String
+        var statusSince: String?
+        var disabilityGrade: Int?
+        var disabilityType: String?
+        var seriousIllness: Bool
+        var schooling: String?
+        var workCapacity: String
+    }
+
+    struct IncomeRow: Decodable {
+        var memberId: String
+        var kind: String
+        var period: String
+        var amountFen: Int64
+    }
+
+    /// The household file, or nil.
+    public func household(_ id: String) async throws -> HouseholdFile? {
+        try await households([id]).first
+    }
+
+    /// Household files for `ids` (in no particular order).
+    public func households(_ ids: [String]) async throws -> [HouseholdFile] {
+        guard !ids.isEmpty else { return [] }
+        let sql = database.sql
+        let rows = try await sql.select().column("*").from("households").where(SQLIdentifier("id"), .in, ids)
+            .all(decoding: HouseholdRow.self, with: SQLSupport.decoder)
+        let memberRows = try await sql.select().column("*").from("members")
+            .where(SQLIdentifier("household_id"), .in, ids).orderBy("position")
+            .all(decoding: MemberRow.self, with: SQLSupport.decoder)
+        let incomeRows = try await sql.select().columns("member_id", "kind", "period", "amount_fen").from("income_items")
+            .where(SQLIdentifier("household_id"), .in, ids)
+            .all(decoding: IncomeRow.self, with: SQLSupport.decoder)
+        let incomeByMember = Dictionary(grouping: incomeRows, by: \.memberId)
+        let membersByHousehold = Dictionary(grouping: memberRows, by: \.householdId)
+        return try rows.map { r in
+            let members = (membersByHousehold[r.id] ?? []).map { m in
+                Member(residentID: ResidentID(trustedNormalized: m.residentId), name: m.name,
+                       relationship: Relationship(rawValue: m.relationship) ?? .other,
+                       status: MemberStatus(rawValue: m.status) ?? .active,
+                       statusSince: m.statusSince.flatMap { try? CivilDate(parsing: $0) },
+                       disability: m.disabilityGrade.flatMap { g in
+                           m.disabilityType.flatMap(DisabilityType.init(rawValue:)).map { Disability(grade: g, type: $0) }
+                       },
+                       seriousIllness: m.seriousIllness, schooling: m.schooling.flatMap(Schooling.init(rawValue:)),
+                       workCapacity: WorkCapacity(rawValue: m.workCapacity) ?? .full,
+                       income: (incomeByMember[m.id] ?? []).compactMap { i in
+                           guard let kind = IncomeKind(rawValue: i.kind), let period = IncomePeriod(rawValue: i.period)
+                           else { return nil }
+                           return IncomeItem(kind: kind, period: period, amount: Money(fen: i.amountFen))
+                       })
+            }
+            return HouseholdFile(
+                id: r.id, countyCode: r.countyCode, townshipCode: DivisionCode(r.townshipCode)!,
+                villageCode: DivisionCode(r.villageCode)!, address: r.address, phone: r.phone, bankName: r.bankName,
+                bankAccount: r.bankAccount, payeeResidentID: r.payeeResidentId.map(ResidentID.init(trustedNormalized:)),
+                isDemo: r.isDemo,
+                composition: try HouseholdComposition(area: Area(rawValue: r.area) ?? .rural, members: members))
+        }
+    }
+
+    /// Searches households by head or member name (substring) or resident ID (exact, normalised),
+    /// filtered by township and by an active programme in `month`.
+    public func search(text: String?, townshipCode: String?, programme: Programme?, month: YearMonth,
+                       limit: Int = 50, offset: Int = 0) async throws -> (rows: [HouseholdSummary], total: Int) {
+        let sql = database.sql
+        // Built with SQLQueryString so values are always bound, never spliced.
+        var whereSQL = SQLQueryString(" 1 = 1")
+        if let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            if let id = try? ResidentID(text) {
+                whereSQL = whereSQL + SQLQueryString(" AND h.id IN (SELECT household_id FROM members WHERE resident_id = \(bind: id.value))")
+            } else {
+                // The clerk's text is matched literally: LIKE wildcards in it are escaped.
+                let literal = text.replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+                whereSQL = whereSQL + SQLQueryString(" AND h.id IN (SELECT household_id FROM members WHERE name LIKE \(bind: "%" + literal + "%") ESCAPE '\\')")
+            }
+        }
+        if let t = townshipCode, !t.isEmpty {
+            whereSQL = whereSQL + SQLQueryString(" AND h.township_code = \(bind: t)")
+        }
+        if let programme {
+            whereSQL = whereSQL + SQLQueryString(" AND h.id IN (SELECT household_id FROM enrollments WHERE programme = \(bind: programme.rawValue) AND start_month <= \(bind: month.number) AND (end_month IS NULL OR end_month >= \(bind: month.number)))")
+        }
+        struct CountRow: Decodable { var n: Int }
+        let total = try await sql.raw(SQLQueryString("SELECT COUNT(*) AS n FROM households h WHERE ") + whereSQL)
+            .first(decoding: CountRow.self)?.n ?? 0
+        struct Row: Decodable {
+            var id: String
+            var townshipCode: String
+            var villageCode: String
+            var area: String
+            var isDemo: Bool
+            var headName: String?
+            var headResidentId: String?
+            var memberCount: Int
+            var benefitFen: Int64?
+            var programmes: String?
+        }
+        let query = SQLQueryString("""
+            SELECT h.id, h.township_code, h.village_code, h.area, h.is_demo,
+              (SELECT name FROM members m WHERE m.household_id = h.id AND m.relationship = 'head') AS head_name,
+              (SELECT resident_id FROM members m WHERE m.household_id = h.id AND m.relationship = 'head') AS head_resident_id,
+              (SELECT COUNT(*) FROM members m WHERE m.household_id = h.id) AS member_count,
+              (SELECT CAST(SUM(monthly_benefit_fen) AS BIGINT) FROM enrollments e WHERE e.household_id = h.id AND e.start_month <= \(bind: month.number) AND (e.end_month IS NULL OR e.end_month >= \(bind: month.number))) AS benefit_fen,
+              (SELECT MIN(programme) FROM enrollments e WHERE e.household_id = h.id AND e.start_month <= \(bind: month.number) AND (e.end_month IS NULL OR e.end_month >= \(bind: month.number))) AS programmes
+            FROM households h WHERE
+            """) + whereSQL + SQLQueryString(" ORDER BY h.township_code, h.village_code, h.id LIMIT \(bind: limit) OFFSET \(bind: offset)")
+        let rows = try await sql.raw(query).all(decoding: Row.self, with: SQLSupport.decoder)
+        return (rows.map { r in
+            HouseholdSummary(id: r.id, headName: r.headName ?? "（无户主）",
+                             headResidentID: ResidentID(trustedNormalized: r.headResidentId ?? ""),
+                             townshipCode: r.townshipCode, villageCode: r.villageCode,
+                             area: Area(rawValue: r.area) ?? .rural, memberCount: r.memberCount,
+                             activeProgrammes: r.programmes.flatMap(Programme.init(rawValue:)).map { [$0] } ?? [],
+                             monthlyBenefit: r.benefitFen.map(Money.init(fen:)), isDemo: r.isDemo)
+        }, total)
+    }
+
+    /// Records a member's status change (death, moving out…) with the date it began.
+    /// - Throws: `StoreError.notFound` when the ID is not registered.
+    public func setStatus(of residentID: ResidentID, to status: MemberStatus, since: CivilDate?) async throws {
+        let sql = database.sql
+        struct Row: Decodable { var id: String }
+        guard try await sql.select().column("id").from("members")
+            .where(SQLIdentifier("resident_id"), .equal, residentID.value).first(decoding: Row.self) != nil
+        else { throw StoreError.notFound(what: "成员", id: residentID.masked) }
+        try await sql.update("members").set("status", to: status.rawValue).set("status_since", to: since?.description)
+            .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
+    }
+}

@@ -1,0 +1,53 @@
+import FluentKit
+import Foundation
+import Logging
+import Persistence
+import SQLKit
+
+/// Runs `body` against a fresh, migrated database of its own: in-memory SQLite, or, when
+/// `TEST_DATABASE_URL` is set, a new PostgreSQL database created for this test and dropped after.
+/// Tests never share a database, so they run in parallel safely.
+public func withTestDatabase<T: Sendable>(_ body: (DatabaseHandle) async throws -> T) async throws -> T {
+    let (settings, cleanup) = try await TestDatabases.make()
+    let handle = try DatabaseHandle(settings, logger: Logger(label: "test.db"))
+    do {
+        try await handle.migrate()
+        let result = try await body(handle)
+        await handle.close()
+        try await cleanup()
+        return result
+    } catch {
+        await handle.close()
+        try? await cleanup()
+        throw error
+    }
+}
+
+public enum TestDatabases {
+    /// The PostgreSQL server URL for tests, if any (never `DATABASE_URL`).
+    public static var postgresURL: String? {
+        ProcessInfo.processInfo.environment["TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Settings for a new empty database and the function that removes it.
+    public static func make() async throws -> (DatabaseSettings, @Sendable () async throws -> Void) {
+        guard let url = postgresURL else { return (.sqliteMemory, {}) }
+        let name = "jz_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let admin = try DatabaseHandle(.postgres(url: url))
+        do {
+            try await (admin.db as! any SQLDatabase).raw("CREATE DATABASE \(unsafeRaw: String(name))").run()
+        } catch {
+            await admin.close()
+            throw error
+        }
+        await admin.close()
+        var components = URLComponents(string: url)!
+        components.path = "/" + name
+        let testURL = components.string!
+        return (.postgres(url: testURL), {
+            let admin = try DatabaseHandle(.postgres(url: url))
+            try? await (admin.db as! any SQLDatabase).raw("DROP DATABASE IF EXISTS \(unsafeRaw: String(name)) WITH (FORCE)").run()
+            await admin.close()
+        })
+    }
+}

@@ -1,0 +1,190 @@
+import Domain
+import Persistence
+import Plot
+import Vapor
+
+/// 低保审核确认: the list with deadlines and the application page with every workflow action.
+struct ApplicationsController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let a = routes.grouped("applications")
+        a.get(use: index)
+        a.get(":id", use: show)
+        a.post(":id", ":step", use: step)
+    }
+
+    func store(_ req: Request) -> ApplicationStore {
+        ApplicationStore(req.db, policyBook: req.settings.policyBook, calendar: req.settings.calendar)
+    }
+
+    func index(req: Request) async throws -> HTMLPage {
+        let s = req.settings
+        let all = req.query[String.self, at: "all"] == "1"
+        let rows = try await store(req).list(openOnly: !all)
+        let body: Node<HTML.BodyContext> = .div(
+            .h1("低保审核确认"),
+            .p(.text("受理申请请在 "), .a(.href("/households"), .text("家庭档案")), .text(" 中打开该户后操作。 "),
+               all ? .a(.href("/applications"), .text("只看未办结")) : .a(.href("/applications?all=1"), .text("显示全部"))),
+            .if(rows.isEmpty, .p(.class("muted"), .text("没有申请。")),
+                else: Self.table(rows, settings: s, today: s.today()))
+        )
+        return HTMLPage(html: Layout.page(title: "低保审核确认", request: req, active: .applications, body: body))
+    }
+
+    /// The applications table: state, deadline, working days left (overdue in red).
+    static func table(_ rows: [ApplicationSummary], settings s: WebSettings, today: CivilDate) -> Node<HTML.BodyContext> {
+        .table(
+            .tr(.th("申请人（户主）"), .th("乡镇"), .th("受理日期"), .th("状态"), .th("办结期限"), .th("剩余工作日")),
+            .forEach(rows) { r in
+                .tr(.td(.a(.href("/applications/\(r.id)"), .text(r.headName)),
+                        .if(r.closeRelative, Layout.badge("近亲属备案", "warn"))),
+                    .td(.text(s.townshipName(r.townshipCode))), .td(.text(r.acceptedOn.description)),
+                    .td(.text(r.state.chinese)), .td(.text(r.deadline.description)),
+                    .td(daysLeft(r.state, r.deadline, s, today)))
+            }
+        )
+    }
+
+    static func daysLeft(_ state: ApplicationState, _ deadline: CivilDate, _ s: WebSettings, _ today: CivilDate) -> Node<HTML.BodyContext> {
+        guard state.isOpen else { return .text("已办结") }
+        guard let left = try? s.calendar.workingDaysLeft(from: today, until: deadline) else {
+            return Layout.badge("日历未覆盖", "warn")
+        }
+        if left < 0 { return Layout.badge("超期 \(-left) 个工作日", "bad") }
+        return Layout.badge("剩 \(left) 个工作日", left <= 3 ? "warn" : "ok")
+    }
+
+    func show(req: Request) async throws -> HTMLPage {
+        let s = req.settings
+        let id = try req.parameters.require("id")
+        let stored = try await store(req).application(id)
+        let events = try await store(req).events(of: id)
+        let household = try await RegistryStore(req.db).household(stored.householdID)
+        let a = stored.application
+        let today = s.today()
+        let policy = try s.policyBook.policy(region: stored.countyCode, month: a.acceptedOn.yearMonth)
+        let next = ApplicationWorkflow.nextSteps(for: a)
+        let body: Node<HTML.BodyContext> = .div(
+            .h1("低保申请：\(household?.head.name ?? "")户"),
+            .dl(.class("facts"),
+                .dt("状态"), .dd(.text(a.state.chinese)),
+                .dt("受理日期"), .dd(.text(a.acceptedOn.description)),
+                .dt("办结期限"), .dd(.text("\(stored.deadline)（\(policy.totalDeadlineWorkingDays(extended: a.extensionReason != nil)) 个工作日）"),
+                                   .text(" "), Self.daysLeft(a.state, stored.deadline, s, today)),
+                .dt("家庭"), .dd(.a(.href("/households/\(stored.householdID)"), .text("查看家庭档案"))),
+                .dt("近亲属备案"), .dd(.text(a.closeRelative ? "是（须县级入户核查）" : "否")),
+                .dt("公示"), .dd(.text(a.noticeStart.map { "\($0) 起 7 天，至 \(a.noticeEnd(policy: policy)!)" } ?? "未开始")),
+                .dt("延期理由"), .dd(.text(a.extensionReason ?? "—")),
+                .dt("决定"), .dd(.text(a.approvedBenefit.map { "确认纳入，月保障金 \($0.yuanString) 元，自 \(a.firstPaidMonth!) 起发放" }
+                    ?? a.refusalReason.map { "不予纳入：\($0)；书面告知期限 \(a.refusalNoticeDue?.description ?? "")" } ?? "—"))),
+            .if(!next.isEmpty, .h2("办理")),
+            .forEach(next) { stepForm($0, id: id, req: req, today: today) },
+            .if(a.state.isOpen && !policy.confirmationDelegatedToTownship && a.extensionReason == nil,
+                stepForm("extendDeadline", id: id, req: req, today: today)),
+            .h2("办理记录"),
+            .table(.tr(.th("#"), .th("操作"), .th("经办人"), .th("记录时间")),
+                   .forEach(events) { e in
+                       .tr(.td(.text("\(e.seq)")), .td(.text(e.event.chinese)), .td(.text(e.actor)),
+                           .td(.text(e.recordedAt.formatted(.iso8601))))
+                   })
+        )
+        return HTMLPage(html: Layout.page(title: "低保申请", request: req, active: .applications, body: body))
+    }
+
+    /// One form per next step; field names match `step(req:)`.
+    func stepForm(_ step: String, id: String, req: Request, today: CivilDate) -> Node<HTML.BodyContext> {
+        let dateField: Node<HTML.FormContext> = .label(.text("日期 "), .input(.type(.date), .name("date"), .value(today.description), .required(true)))
+        let investigators: Node<HTML.FormContext> = .group(
+            .label(.text("调查人员 1 "), .input(.type(.text), .name("investigator1"), .required(true))),
+            .label(.text("调查人员 2 "), .input(.type(.text), .name("investigator2"), .required(true))))
+        func form(_ title: String, _ fields: Node<HTML.FormContext>, button: String, danger: Bool = false) -> Node<HTML.BodyContext> {
+            .form(.class("stack"), .method(.post), .action("/applications/\(id)/\(step)"), Layout.csrf(req),
+                  .strong(.text(title)), fields,
+                  .button(.class(danger ? "danger" : ""), .type(.submit), .text(button)))
+        }
+        switch step {
+        case "recordInformationCheck":
+            return form("信息核对（民发〔2021〕57号 第17条）", .group(dateField,
+                .label(.text("核对结果 "), Controls.textarea("text"))), button: "登记核对结果")
+        case "recordHomeVisit":
+            return form("入户调查（至少 2 名调查人员，第16条）", .group(dateField, investigators,
+                .label(.text("调查情况 "), Controls.textarea("text"))), button: "登记入户调查")
+        case "completeInvestigation":
+            return form("完成调查核实，转入乡镇初审", dateField, button: "完成调查")
+        case "townshipReview":
+            return form("乡镇初审意见，并在村（社区）公示 7 天（第19条）", .group(dateField,
+                .label(.text("是否拟纳入 "), Controls.select("recommend", [Controls.option("yes", "拟纳入"), Controls.option("no", "拟不纳入")])),
+                .label(.text("初审意见 "), Controls.textarea("text"))), button: "提交初审并开始公示")
+        case "raiseObjection":
+            return form("公示期间有异议", .group(dateField, .label(.text("异议内容 "), Controls.textarea("text"))),
+                        button: "登记异议")
+        case "resolveObjection":
+            return form("处理异议：重新调查或民主评议（第19条第2款）", .group(dateField,
+                .label(.text("方式 "), Controls.select("by", [Controls.option("reinvestigation", "重新调查"),
+                                                    Controls.option("villageDeliberation", "民主评议")])),
+                .label(.text("处理结果 "), Controls.textarea("text"))), button: "登记处理结果")
+        case "closePublicNotice":
+            return form("公示期满无异议，报县级审核确认", dateField, button: "报县级审核")
+        case "recordCountyHomeVisit":
+            return form("县级入户核查（近亲属备案户必需，第20条）", .group(dateField, investigators,
+                .label(.text("核查情况 "), Controls.textarea("text"))), button: "登记县级核查")
+        case "approve":
+            return form("县级确认纳入（金额由系统按政策和登记信息计算，自次月发放）", dateField, button: "确认纳入")
+        case "refuse":
+            return form("不予纳入（3 个工作日内书面告知，第21条）", .group(dateField,
+                .label(.text("理由 "), Controls.textarea("text"))), button: "不予纳入", danger: true)
+        case "extendDeadline":
+            return form("特殊情况延长至 45 个工作日（第22条）",
+                        .label(.text("理由 "), .input(.type(.text), .name("text"), .required(true),
+                                                   .placeholder("如：人户分离、异地申办、调查难度大"))),
+                        button: "延长期限")
+        default:
+            return .empty
+        }
+    }
+
+    struct StepForm: Content {
+        var date: String?
+        var text: String?
+        var investigator1: String?
+        var investigator2: String?
+        var recommend: String?
+        var by: String?
+    }
+
+    func step(req: Request) async throws -> Response {
+        let id = try req.parameters.require("id")
+        let step = try req.parameters.require("step")
+        let f = try req.content.decode(StepForm.self)
+        func date() throws -> CivilDate {
+            guard let d = f.date, !d.isEmpty else { throw FormError(field: "日期", value: "", reason: "必填") }
+            return try CivilDate(parsing: d)
+        }
+        let text = f.text ?? ""
+        func visit() throws -> HomeVisit {
+            HomeVisit(date: try date(), investigators: [f.investigator1 ?? "", f.investigator2 ?? ""], findings: text)
+        }
+        let event: ApplicationEvent
+        switch step {
+        case "recordInformationCheck": event = .recordInformationCheck(on: try date(), summary: text)
+        case "recordHomeVisit": event = .recordHomeVisit(try visit())
+        case "completeInvestigation": event = .completeInvestigation(on: try date())
+        case "townshipReview": event = .townshipReview(on: try date(), recommend: f.recommend != "no", opinion: text)
+        case "raiseObjection": event = .raiseObjection(on: try date(), note: text)
+        case "resolveObjection":
+            event = .resolveObjection(on: try date(), by: f.by == "villageDeliberation" ? .villageDeliberation : .reinvestigation,
+                                      note: text)
+        case "closePublicNotice": event = .closePublicNotice(on: try date())
+        case "recordCountyHomeVisit": event = .recordCountyHomeVisit(try visit())
+        case "refuse": event = .refuse(on: try date(), reason: text)
+        case "extendDeadline": event = .extendDeadline(reason: text)
+        case "approve":
+            let d = try await store(req).approve(id, on: try date(), actor: req.actor)
+            req.flash("已确认纳入：保障 \(d.householdSize) 人，月保障金 \(d.monthlyBenefit.yuanString) 元，自 \(d.month) 起发放", kind: "success")
+            return req.seeOther("/applications/\(id)")
+        default: throw Abort(.notFound)
+        }
+        try await store(req).record(event, on: id, actor: req.actor)
+        req.flash("已办理：\(event.chinese)", kind: "success")
+        return req.seeOther("/applications/\(id)")
+    }
+}

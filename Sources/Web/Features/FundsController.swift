@@ -1,0 +1,81 @@
+import Domain
+import Persistence
+import Plot
+import Vapor
+
+/// 资金台账: allocations received and the year's fund raising and use table (附表1).
+struct FundsController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("funds", use: index)
+        routes.post("funds", "allocations", use: add)
+    }
+
+    func index(req: Request) async throws -> HTMLPage {
+        let s = req.settings
+        let year = req.query[Int.self, at: "year"] ?? 2021
+        let store = FundStore(req.db)
+        let table = try await store.fundTable(countyCode: s.countyCode, year: year)
+        let allocations = try await store.allocations(countyCode: s.countyCode, year: year)
+        func row(_ label: String, _ m: Money, strong: Bool = false) -> Node<HTML.TableContext> {
+            strong ? .tr(.th(.text(label)), .th(.class("num"), .text(m.wanYuanString)))
+                   : .tr(.td(.text(label)), .td(.class("num"), .text(m.wanYuanString)))
+        }
+        let body: Node<HTML.BodyContext> = .div(
+            .h1("\(year)年困难群众救助补助资金筹集使用情况表（附表1）"),
+            .form(.class("inline"), .method(.get), .action("/funds"),
+                  .label(.text("年度 "), .input(.type(.number), .name("year"), .value("\(year)"))),
+                  .button(.class("secondary"), .type(.submit), .text("查看"))),
+            .p(.class("muted"), .text("单位：万元，保留两位小数。资金使用按已导出银行文件的发放批次计。")),
+            .table(
+                .tr(.th("项目"), .th(.class("num"), .text("金额（万元）"))),
+                .tr(.th(.attribute(named: "colspan", value: "2"), .text("一、资金筹集"))),
+                .forEach(table.raised) { row($0.source.chinese, $0.amount) },
+                row("筹集合计", table.totalRaised, strong: true),
+                .tr(.th(.attribute(named: "colspan", value: "2"), .text("二、资金使用"))),
+                .forEach(table.used) { row($0.label, $0.amount) },
+                row("使用合计", table.totalUsed, strong: true),
+                row("三、结余", table.balance, strong: true),
+                .tr(.th("四、执行率"), .th(.class("num"), .text(table.executionRatePercent.map { "\($0)%" } ?? "—")))
+            ),
+            .h2("资金下达登记"),
+            .table(.tr(.th("日期"), .th("来源"), .th("文号"), .th("用途"), .th(.class("num"), .text("金额（元）"))),
+                   .forEach(allocations) { a in
+                       .tr(.td(.text(a.date.description)), .td(.text(a.source.chinese)), .td(.text(a.documentNumber)),
+                           .td(.text(a.programme?.chinese ?? "困难群众救助补助资金（统筹）")),
+                           .td(.class("num"), .text(a.amount.yuanString)))
+                   }),
+            .form(.class("inline"), .method(.post), .action("/funds/allocations"), Layout.csrf(req),
+                  .label(.text("日期 "), .input(.type(.date), .name("date"), .required(true))),
+                  .label(.text("来源 "), Controls.select("source", FundingSource.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
+                  .label(.text("文号 "), .input(.type(.text), .name("documentNumber"), .required(true))),
+                  .label(.text("金额（元） "), .input(.type(.text), .name("amount"), .required(true))),
+                  .button(.type(.submit), .text("登记资金下达")))
+        )
+        return HTMLPage(html: Layout.page(title: "资金台账", request: req, active: .funds, body: body))
+    }
+
+    struct AllocationForm: Content {
+        var date: String
+        var source: String
+        var documentNumber: String
+        var amount: String
+    }
+
+    func add(req: Request) async throws -> Response {
+        let s = req.settings
+        let f = try req.content.decode(AllocationForm.self)
+        let date = try CivilDate(parsing: f.date)
+        guard let source = FundingSource(rawValue: f.source) else {
+            throw FormError(field: "来源", value: f.source, reason: "请从列表选择")
+        }
+        let doc = f.documentNumber.trimmingCharacters(in: .whitespaces)
+        guard !doc.isEmpty else { throw FormError(field: "文号", value: "", reason: "必填") }
+        let amount = try Money(yuan: f.amount)
+        guard amount > .zero else { throw FormError(field: "金额", value: f.amount, reason: "须大于 0") }
+        try await FundStore(req.db).add(Allocation(year: date.year, source: source, documentNumber: doc, date: date,
+                                                   amount: amount, programme: nil), countyCode: s.countyCode)
+        try await AuditLog.record(req, action: "fund.allocation", subject: doc, detail: amount.yuanString)
+        req.flash("已登记 \(source.chinese) \(amount.yuanString) 元（\(doc)）", kind: "success")
+        return req.seeOther("/funds?year=\(date.year)")
+    }
+}

@@ -1,0 +1,151 @@
+import Domain
+import Jobs
+import Persistence
+import Plot
+import Vapor
+
+/// 资金发放: generate a month's batch, review it by township, approve (freeze), download the bank file.
+struct PayrollController: RouteCollection {
+    static let perPage = 100
+
+    func boot(routes: any RoutesBuilder) throws {
+        let p = routes.grouped("payroll")
+        p.get(use: index)
+        p.post("generate", use: generate)
+        p.get(":id", use: show)
+        p.post(":id", "approve", use: approve)
+        p.post(":id", "discard", use: discard)
+        p.post(":id", "export", use: export)
+        p.get(":id", "bank-file", use: bankFile)
+    }
+
+    func index(req: Request) async throws -> HTMLPage {
+        let s = req.settings
+        let batches = try await PayrollStore(req.db, policyBook: s.policyBook).batches(countyCode: s.countyCode)
+        let suggested = (batches.first?.month.next ?? s.today().yearMonth).description
+        let body: Node<HTML.BodyContext> = .div(
+            .h1("低保资金发放"),
+            .form(.class("inline"), .method(.post), .action("/payroll/generate"), Layout.csrf(req),
+                  .label(.text("发放月份 "), .input(.type(.text), .name("month"), .value(suggested),
+                                                .placeholder("YYYY-MM"), .required(true))),
+                  .button(.type(.submit), .text("生成发放批次"))),
+            .p(.class("muted"), .text("每月只生成一个批次；重复生成会打开已有批次。批次须审核（冻结）后才能导出银行文件，导出即计入资金支出。")),
+            .table(.tr(.th("月份"), .th("状态"), .th(.class("num"), .text("户数")), .th(.class("num"), .text("金额（元）")), .th("")),
+                   .forEach(batches) { b in
+                       .tr(.td(.text(b.month.description)), .td(Layout.badge(b.state.chinese, b.state == .exported ? "ok" : "warn")),
+                           .td(.class("num"), .text("\(b.lineCount)")), .td(.class("num"), .text(b.total.yuanString)),
+                           .td(.a(.href("/payroll/\(b.id)"), .text("查看"))))
+                   })
+        )
+        return HTMLPage(html: Layout.page(title: "资金发放", request: req, active: .payroll, body: body))
+    }
+
+    struct GenerateForm: Content { var month: String }
+
+    func generate(req: Request) async throws -> Response {
+        let s = req.settings
+        let form = try req.content.decode(GenerateForm.self)
+        let month = try YearMonth(parsing: form.month)
+        let g = try await PayrollStore(req.db, policyBook: s.policyBook).generate(month: month, countyCode: s.countyCode,
+                                                                                actor: req.actor)
+        if g.created {
+            let holds = g.holds.isEmpty ? "" : "；\(g.holds.count) 户因缺少收款信息暂停发放"
+            req.flash("已生成 \(month) 发放批次：\(g.batch.lineCount) 户，\(g.batch.total.yuanString) 元\(holds)", kind: "success")
+        } else {
+            req.flash("\(month) 的发放批次已存在（\(g.batch.state.chinese)），未重复生成", kind: "info")
+        }
+        return req.seeOther("/payroll/\(g.batch.id)")
+    }
+
+    func show(req: Request) async throws -> HTMLPage {
+        let s = req.settings
+        let id = try req.parameters.require("id")
+        let store = PayrollStore(req.db, policyBook: s.policyBook)
+        let b = try await store.batch(id: id)
+        let page = max(1, req.query[Int.self, at: "page"] ?? 1)
+        let lines = try await store.lines(of: id, limit: Self.perPage, offset: (page - 1) * Self.perPage)
+        let towns = try await store.townshipTotals(of: id)
+        let body: Node<HTML.BodyContext> = .div(
+            .h1("\(b.month) 低保发放批次"),
+            .dl(.class("facts"),
+                .dt("批次号"), .dd(.text(b.id)),
+                .dt("状态"), .dd(Layout.badge(b.state.chinese, b.state == .exported ? "ok" : "warn")),
+                .dt("户数"), .dd(.text("\(b.lineCount)")),
+                .dt("合计金额"), .dd(.text("\(b.total.yuanString) 元")),
+                .dt("审核人"), .dd(.text(b.approvedBy ?? "—"))),
+            .div(
+                .if(b.state == .draft, .group(
+                    .form(.class("inline"), .method(.post), .action("/payroll/\(id)/approve"), Layout.csrf(req),
+                          .button(.type(.submit), .text("审核通过（冻结批次）"))),
+                    .form(.class("inline"), .method(.post), .action("/payroll/\(id)/discard"), Layout.csrf(req),
+                          .button(.class("secondary"), .type(.submit), .text("作废草稿，按最新档案重新生成"))))),
+                .if(b.state == .approved,
+                    .form(.class("inline"), .method(.post), .action("/payroll/\(id)/export"), Layout.csrf(req),
+                          .button(.type(.submit), .text("导出银行文件（计入支出）")))),
+                .if(b.state == .exported, .p(.a(.href("/payroll/\(id)/bank-file"), .text("下载银行文件（CSV，可用 Excel 打开）"))))
+            ),
+            .h2("分乡镇汇总"),
+            .table(.tr(.th("乡镇"), .th(.class("num"), .text("户数")), .th(.class("num"), .text("金额（元）"))),
+                   .forEach(towns) { t in
+                       .tr(.td(.text(s.townshipName(t.townshipCode))), .td(.class("num"), .text("\(t.lineCount)")),
+                           .td(.class("num"), .text(t.total.yuanString)))
+                   }),
+            .h2("发放明细"),
+            .table(.tr(.th("#"), .th("乡镇"), .th("村（社区）"), .th("收款人"), .th("身份证号"), .th("账号"), .th(.class("num"), .text("人数")),
+                       .th(.class("num"), .text("金额（元）"))),
+                   .forEach(Array(lines.enumerated())) { i, l in
+                       .tr(.td(.text("\((page - 1) * Self.perPage + i + 1)")), .td(.text(s.townshipName(l.townshipCode))),
+                           .td(.text(s.townshipName(l.villageCode))),
+                           .td(.a(.href("/households/\(l.householdID)"), .text(l.payeeName))),
+                           .td(.text(l.payeeResidentID.masked)), .td(.text("****" + String(l.bankAccount.suffix(4)))),
+                           .td(.class("num"), .text("\(l.householdSize)")), .td(.class("num"), .text(l.amount.yuanString)))
+                   }),
+            Layout.pager(total: b.lineCount, page: page, perPage: Self.perPage) { "/payroll/\(id)?page=\($0)" }
+        )
+        return HTMLPage(html: Layout.page(title: "\(b.month) 发放批次", request: req, active: .payroll, body: body))
+    }
+
+    func approve(req: Request) async throws -> Response {
+        let id = try req.parameters.require("id")
+        let b = try await PayrollStore(req.db, policyBook: req.settings.policyBook).approve(id, actor: req.actor)
+        req.flash("已审核 \(b.month) 批次，批次已冻结", kind: "success")
+        return req.seeOther("/payroll/\(id)")
+    }
+
+    func discard(req: Request) async throws -> Response {
+        let id = try req.parameters.require("id")
+        try await PayrollStore(req.db, policyBook: req.settings.policyBook).discardDraft(id, actor: req.actor)
+        req.flash("已作废草稿批次，可重新生成", kind: "success")
+        return req.seeOther("/payroll")
+    }
+
+    func run(_ req: Request) -> PayrollRun {
+        let s = req.settings
+        return PayrollRun(database: req.db, countyCode: s.countyCode, divisions: s.divisions, policyBook: s.policyBook,
+                          bankFileDirectory: nil, isDemo: s.isDemo)
+    }
+
+    func export(req: Request) async throws -> Response {
+        let id = try req.parameters.require("id")
+        let store = PayrollStore(req.db, policyBook: req.settings.policyBook)
+        let b = try await store.batch(id: id)
+        guard b.state == .approved else { throw PayrollError.invalidTransition(from: b.state, to: .exported) }
+        try await run(req).export(b, actor: req.actor)
+        req.flash("已导出 \(b.month) 银行文件，批次计入资金支出", kind: "success")
+        return req.seeOther("/payroll/\(id)")
+    }
+
+    func bankFile(req: Request) async throws -> Response {
+        let s = req.settings
+        let id = try req.parameters.require("id")
+        let store = PayrollStore(req.db, policyBook: s.policyBook)
+        let b = try await store.batch(id: id)
+        guard b.state == .exported else { throw PayrollError.invalidTransition(from: b.state, to: .exported) }
+        let data = try BankFile.csv(batch: b, lines: try await store.lines(of: id), divisions: s.divisions, isDemo: s.isDemo)
+        let r = Response(status: .ok, body: .init(data: data))
+        r.headers.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
+        let name = "低保发放_\(b.month).csv".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "bank.csv"
+        r.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename*=UTF-8''\(name)")
+        return r
+    }
+}

@@ -1,0 +1,68 @@
+import Plot
+import Vapor
+
+/// The page shell: header, navigation, demo mark, flash message, content.
+enum Layout {
+    enum Section: String { case dashboard, households, applications, payroll, funds }
+
+    static func page(title: String, request: Request, active: Section?, body: Node<HTML.BodyContext>,
+                     showNav: Bool = true) -> String {
+        let s = request.settings
+        let flash = request.takeFlash()
+        let nav: [(Section, String, String)] = [
+            (.dashboard, "/", "工作台"), (.households, "/households", "家庭档案"),
+            (.applications, "/applications", "低保审核确认"), (.payroll, "/payroll", "资金发放"),
+            (.funds, "/funds", "资金台账"),
+        ]
+        let html = HTML(
+            .lang(.chinese),
+            .head(
+                .meta(.charset(.utf8)),
+                .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
+                .title("\(title) · 九助社会救助管理信息系统"),
+                .link(.rel(.stylesheet), .href("/static/app.css"))
+            ),
+            .body(
+                .header(
+                    .class("top"),
+                    .a(.class("brand"), .href("/"), .text("九助 · \(s.divisions.county.name)社会救助")),
+                    .if(showNav, .nav(.forEach(nav) { item in
+                        .a(.href(item.1), .class(item.0 == active ? "active" : ""), .text(item.2))
+                    })),
+                    .unwrap(request.staff) { user in
+                        .form(.class("logout"), .method(.post), .action("/logout"),
+                              .span(.text("\(user.displayName)（\(user.role.chinese)）")),
+                              .input(.type(.hidden), .name("_csrf"), .value(request.csrfToken)),
+                              .button(.type(.submit), .text("退出")))
+                    }
+                ),
+                .if(s.isDemo, .div(.class("demo-mark"),
+                                   .text("演示数据：本系统中的人员、身份证号码和账号均为虚构，不得用于实际工作"))),
+                .main(
+                    .unwrap(flash) { f in .p(.class("flash \(f.kind)"), .text(f.text)) },
+                    body
+                )
+            )
+        )
+        return html.render()
+    }
+
+    /// A hidden CSRF field for every POST form.
+    static func csrf(_ request: Request) -> Node<HTML.FormContext> {
+        .input(.type(.hidden), .name("_csrf"), .value(request.csrfToken))
+    }
+
+    /// Numbered pages: « 1 2 3 … ».
+    static func pager(total: Int, page: Int, perPage: Int, link: (Int) -> String) -> Node<HTML.BodyContext> {
+        let pages = max(1, (total + perPage - 1) / perPage)
+        guard pages > 1 else { return .empty }
+        let shown = Array(Set([1, pages] + Array(max(1, page - 3)...min(pages, page + 3)))).sorted()
+        return .nav(.class("pager"), .text("共 \(total) 条 "), .forEach(shown) { p in
+            p == page ? .strong(.text(String(p))) : .a(.href(link(p)), .text(String(p)))
+        })
+    }
+
+    static func badge(_ text: String, _ kind: String) -> Node<HTML.BodyContext> {
+        .span(.class("badge \(kind)"), .text(text))
+    }
+}

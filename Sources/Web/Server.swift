@@ -1,0 +1,61 @@
+import Domain
+import Fluent
+import Persistence
+import Vapor
+
+/// Starts the web application: the CLI's `serve` and `demo` call this.
+public enum WebServer {
+    public enum StartError: Error, CustomStringConvertible {
+        case schemaBehind([String])
+
+        public var description: String {
+            switch self {
+            case .schemaBehind(let names):
+                return "数据库结构落后于本程序（待执行迁移：\(names.joined(separator: ", "))）。请先运行：jiuzhu migrate (database schema is behind; run `jiuzhu migrate`)"
+            }
+        }
+    }
+
+    /// Builds an application bound to `hostname:port`. On SQLite the schema is migrated automatically;
+    /// on PostgreSQL a schema that is behind is refused with the command to run.
+    public static func make(settings: WebSettings, hostname: String, port: Int) async throws -> Application {
+        let env = Environment(name: "production", arguments: ["jiuzhu"])
+        let app = try await Application.make(env)
+        do {
+            try configure(app, settings: settings)
+            app.migrations.add(JiuzhuMigrations.all)
+            if settings.database.isPostgres {
+                let pending = try await app.migrator.setupIfNeeded().flatMap { app.migrator.previewPrepareBatch() }.get()
+                if !pending.isEmpty { throw StartError.schemaBehind(pending.map { $0.0.name }) }
+            } else {
+                try await app.autoMigrate()
+            }
+            app.http.server.configuration.hostname = hostname
+            app.http.server.configuration.port = port
+            return app
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+    }
+
+    /// Creates or resets the `admin` account with a new random password and returns the password.
+    public static func resetAdminPassword(on app: Application) async throws -> String {
+        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789")
+        let password = String((0..<12).map { _ in alphabet.randomElement()! })
+        let hash = try Bcrypt.hash(password)
+        try await UserStore(app.db).upsert(username: "admin", displayName: "管理员", role: .admin, passwordHash: hash)
+        return password
+    }
+
+    /// Serves until interrupted, then shuts down.
+    public static func run(_ app: Application) async throws {
+        do {
+            try await app.execute()
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+}

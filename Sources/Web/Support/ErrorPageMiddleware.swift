@@ -1,0 +1,66 @@
+import Domain
+import Persistence
+import Plot
+import Vapor
+
+/// Turns errors into a Chinese page (or JSON under /api) that says what went wrong and what to do.
+/// Domain errors carry their own message; anything unexpected is logged with the request id and
+/// shown as a generic message, never with internal details (SQL, paths).
+struct ErrorPageMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            let (status, message) = Self.describe(error)
+            if status.code >= 500 {
+                request.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            if request.url.path.hasPrefix("/api/") {
+                let body = try JSONEncoder().encode(["error": ["code": "\(status.code)", "message": message]])
+                let r = Response(status: status, body: .init(data: body))
+                r.headers.contentType = .json
+                return r
+            }
+            let html = Layout.page(title: "出错了", request: request, active: nil, body: .div(
+                .h1("无法完成操作"),
+                .p(.class("flash error"), .text(message)),
+                .p(.a(.href("javascript:history.back()"), .text("返回上一页")))
+            ), showNav: request.staff != nil)
+            return try await HTMLPage(html: html, status: status).encodeResponse(for: request)
+        }
+    }
+
+    /// The status and the message for staff.
+    static func describe(_ error: any Error) -> (HTTPResponseStatus, String) {
+        switch error {
+        case let e as RegistryError: return (.unprocessableEntity, e.message)
+        case let e as WorkflowError: return (.conflict, e.message)
+        case let e as PayrollError: return (.conflict, e.message)
+        case let e as PolicyError: return (.unprocessableEntity, e.message)
+        case let e as ResidentIDError: return (.unprocessableEntity, e.message)
+        case let e as DomainInputError: return (.unprocessableEntity, e.message)
+        case let e as WorkCalendarError: return (.unprocessableEntity, e.message)
+        case let e as ApplicationStoreError: return (.conflict, e.message)
+        case let e as StoreError:
+            if case .notFound = e { return (.notFound, e.message) }
+            return (.conflict, e.message)
+        case let e as DocumentStore.DocumentError: return (.unprocessableEntity, e.message)
+        case let e as FormError: return (.unprocessableEntity, e.message)
+        case let e as AssessError: return (.unprocessableEntity, e.description)
+        case let e as any AbortError:
+            if e.status == .notFound { return (.notFound, "页面不存在 (not found)") }
+            return (e.status, e.reason)
+        default:
+            return (.internalServerError, "系统内部错误，请稍后重试或联系管理员 (internal error)")
+        }
+    }
+}
+
+/// A form field with a bad value: which field, which value, what to do.
+struct FormError: Error {
+    var field: String
+    var value: String
+    var reason: String
+
+    var message: String { "“\(field)”填写有误（\(value.isEmpty ? "空" : value)）：\(reason)" }
+}

@@ -1,0 +1,48 @@
+import Domain
+import Foundation
+import Persistence
+
+/// Everything the web layer needs, read once at start-up and passed in.
+public struct WebSettings: Sendable {
+    public var database: DatabaseSettings
+    /// The installed county (`510921`).
+    public var countyCode: String
+    public var divisions: Divisions
+    public var policyBook: PolicyBook
+    public var calendar: WorkCalendar
+    /// Where uploaded documents and bank files are kept.
+    public var dataDirectory: URL
+    /// Shows the 演示数据 mark on every page and export.
+    public var isDemo: Bool
+    /// Today in China (deadlines are counted in Beijing time); replaceable in tests.
+    public var today: @Sendable () -> CivilDate
+    /// Largest upload, in bytes.
+    public var maxUploadBytes: Int
+
+    public init(database: DatabaseSettings, countyCode: String = "510921", divisions: Divisions = .pengxi,
+                policyBook: PolicyBook = .bundled, calendar: WorkCalendar = .china, dataDirectory: URL,
+                isDemo: Bool = false, today: @escaping @Sendable () -> CivilDate = WebSettings.chinaToday,
+                maxUploadBytes: Int = 10 * 1024 * 1024) {
+        self.database = database
+        self.countyCode = countyCode
+        self.divisions = divisions
+        self.policyBook = policyBook
+        self.calendar = calendar
+        self.dataDirectory = dataDirectory
+        self.isDemo = isDemo
+        self.today = today
+        self.maxUploadBytes = maxUploadBytes
+    }
+
+    /// The date now in Asia/Shanghai.
+    @Sendable public static func chinaToday() -> CivilDate {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? TimeZone(secondsFromGMT: 8 * 3600)!
+        let c = cal.dateComponents([.year, .month, .day], from: Date())
+        return CivilDate(year: c.year!, month: c.month!, day: c.day!)!
+    }
+
+    public func townshipName(_ code: String) -> String {
+        DivisionCode(code).flatMap { divisions.division($0)?.name } ?? code
+    }
+}

@@ -1,0 +1,48 @@
+import Domain
+import Fluent
+import Persistence
+import Vapor
+
+/// Sets up an application: database, sessions, middleware, routes. The only place that touches
+/// `app.databases` and the middleware; tests and the CLI both call it.
+public func configure(_ app: Application, settings: WebSettings) throws {
+    try settings.database.register(on: app.databases)
+    app.storage[WebSettingsKey.self] = settings
+    app.routes.defaultMaxBodySize = ByteCount(value: settings.maxUploadBytes + 1024 * 1024)
+    app.sessions.use(.memory)
+    app.sessions.configuration.cookieName = "jiuzhu_session"
+    app.middleware = Middlewares()
+    app.middleware.use(ErrorPageMiddleware())
+    app.middleware.use(app.sessions.middleware)
+    try routes(app)
+}
+
+struct WebSettingsKey: StorageKey {
+    typealias Value = WebSettings
+}
+
+extension Application {
+    var settings: WebSettings { storage[WebSettingsKey.self]! }
+}
+
+extension Request {
+    var settings: WebSettings { application.settings }
+}
+
+func routes(_ app: Application) throws {
+    app.get("health") { _ in "ok" }
+    app.get("static", "app.css") { _ -> Response in
+        let r = Response(status: .ok, body: .init(string: Stylesheet.css))
+        r.headers.contentType = HTTPMediaType(type: "text", subType: "css", parameters: ["charset": "utf-8"])
+        r.headers.replaceOrAdd(name: .cacheControl, value: "max-age=3600")
+        return r
+    }
+    try app.register(collection: AssessAPI())
+    try app.register(collection: LoginController())
+    let staff = app.grouped(StaffAuthMiddleware(), CSRFMiddleware())
+    try staff.register(collection: DashboardController())
+    try staff.register(collection: HouseholdsController())
+    try staff.register(collection: ApplicationsController())
+    try staff.register(collection: PayrollController())
+    try staff.register(collection: FundsController())
+}

@@ -1,0 +1,87 @@
+import Testing
+@testable import Domain
+
+@Suite struct ApplicationWorkflowTests {
+    let policy = Policy.pengxi2021
+    let calendar = WorkCalendar.china
+
+    func date(_ s: String) -> CivilDate { try! CivilDate(parsing: s) }
+    func visit(_ d: String, _ names: [String] = ["王调查", "李调查"]) -> HomeVisit {
+        HomeVisit(date: date(d), investigators: names, findings: "住房简陋，无车辆")
+    }
+
+    func run(_ events: [ApplicationEvent], closeRelative: Bool = false) throws -> DibaoApplication {
+        var a = DibaoApplication(acceptedOn: date("2021-07-01"), closeRelative: closeRelative)
+        for e in events { a = try ApplicationWorkflow.apply(e, to: a, policy: policy, calendar: calendar) }
+        return a
+    }
+
+    var happyPath: [ApplicationEvent] {
+        [
+            .recordInformationCheck(on: date("2021-07-02"), summary: "无车辆、无工商登记"),
+            .recordHomeVisit(visit("2021-07-05")),
+            .completeInvestigation(on: date("2021-07-06")),
+            .townshipReview(on: date("2021-07-07"), recommend: true, opinion: "拟纳入"),
+            .closePublicNotice(on: date("2021-07-14")),
+            .approve(on: date("2021-07-20"), monthlyBenefit: .yuan(900)),
+        ]
+    }
+
+    @Test func happyPathPaysFromTheNextMonth() throws {
+        let a = try run(happyPath)
+        #expect(a.state == .approved)
+        #expect(a.firstPaidMonth?.description == "2021-08")
+        #expect(try a.deadline(policy: policy, calendar: calendar).description == "2021-08-12")
+    }
+
+    @Test func outOfOrderStepsAreRefused() throws {
+        #expect(throws: WorkflowError.outOfOrder(event: "县级确认纳入", state: .accepted)) {
+            try run([.approve(on: date("2021-07-02"), monthlyBenefit: .yuan(100))])
+        }
+        #expect(throws: WorkflowError.missing("入户调查记录")) {
+            try run([.recordInformationCheck(on: date("2021-07-02"), summary: "ok"),
+                     .completeInvestigation(on: date("2021-07-03"))])
+        }
+    }
+
+    @Test func oneInvestigatorIsNotEnough() {
+        #expect(throws: WorkflowError.tooFewInvestigators(1)) {
+            try run([.recordHomeVisit(visit("2021-07-05", ["王调查", " 王调查 "]))])
+        }
+    }
+
+    @Test func noticeRunsSevenDays() throws {
+        var events = Array(happyPath.prefix(4))
+        events.append(.closePublicNotice(on: date("2021-07-13")))  // 07-07 … 07-13 is the 7th day
+        #expect(throws: WorkflowError.noticeNotOver(ends: date("2021-07-13"))) { try run(events) }
+    }
+
+    @Test func closeRelativeNeedsCountyVisit() throws {
+        #expect(throws: WorkflowError.countyVisitRequired) { try run(happyPath, closeRelative: true) }
+        var events = Array(happyPath.prefix(5))
+        events.append(.recordCountyHomeVisit(visit("2021-07-16", ["县民政局甲", "县民政局乙"])))
+        events.append(happyPath[5])
+        #expect(try run(events, closeRelative: true).state == .approved)
+    }
+
+    @Test func objectionLeadsToDeliberationAndAnotherNotice() throws {
+        var events = Array(happyPath.prefix(4))
+        events += [
+            .raiseObjection(on: date("2021-07-09"), note: "邻居反映家中有车"),
+            .resolveObjection(on: date("2021-07-12"), by: .villageDeliberation, note: "评议认定车辆为残疾人代步车"),
+            .townshipReview(on: date("2021-07-13"), recommend: true, opinion: "维持拟纳入"),
+            .closePublicNotice(on: date("2021-07-20")),
+        ]
+        let a = try run(events)
+        #expect(a.state == .countyReview)
+        #expect(a.objectionResolutions == [.villageDeliberation])
+        // An objection is a ground for the 45-working-day limit (DB-2021 Art. 22).
+        #expect(try a.deadline(policy: policy, calendar: calendar).description == "2021-09-02")
+    }
+
+    @Test func refusalNoticeDueInThreeWorkingDays() throws {
+        let a = try run([.refuse(on: date("2021-09-30"), reason: "家庭人均收入高于标准")])
+        #expect(a.state == .refused)
+        #expect(a.refusalNoticeDue?.description == "2021-10-11")  // 10-08, 10-09 (make-up), 10-11
+    }
+}

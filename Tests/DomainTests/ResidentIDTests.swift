@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+@testable import Domain
+
+@Suite struct ResidentIDTests {
+    /// The vectors of ../shared/data/idcard_test_vectors.csv (GB 11643-1999 examples and synthetic).
+    static let valid: [(String, String, Sex, String)] = [
+        ("11010519491231002X", "1949-12-31", .female, "110105"),
+        ("440524188001010014", "1880-01-01", .male, "440524"),
+        ("120223198902021249", "1989-02-02", .female, "120223"),
+        ("130132199210293822", "1992-10-29", .female, "130132"),
+        ("34052419800101001X", "1980-01-01", .male, "340524"),
+        ("510921195001010010", "1950-01-01", .male, "510921"),
+        ("510921195001010029", "1950-01-01", .female, "510921"),
+        ("510921198512310334", "1985-12-31", .male, "510921"),
+        ("510921201006150045", "2010-06-15", .female, "510921"),
+    ]
+
+    @Test(arguments: valid)
+    func acceptsValidNumbers(id: String, birth: String, sex: Sex, address: String) throws {
+        let r = try ResidentID(id)
+        #expect(r.value == id)
+        #expect(r.birthDate.description == birth)
+        #expect(r.sex == sex)
+        #expect(r.addressCode == address)
+    }
+
+    @Test func refusesWrongCheckDigits() {
+        #expect(throws: ResidentIDError.checkDigitMismatch("130402198207290622", expected: "4", likelySpreadsheetDamage: false)) {
+            try ResidentID("130402198207290622")
+        }
+        #expect(throws: ResidentIDError.checkDigitMismatch("510921195001010011", expected: "0", likelySpreadsheetDamage: false)) {
+            try ResidentID("510921195001010011")
+        }
+        // lower-case x is normalised first; the check digit here is 0, so it is still invalid.
+        #expect(throws: ResidentIDError.self) { try ResidentID("51092119500101001x") }
+    }
+
+    @Test func refusesImpossibleBirthDate() {
+        #expect(throws: ResidentIDError.invalidBirthDate("510921194202290050")) { try ResidentID("510921194202290050") }
+    }
+
+    @Test func convertsFifteenDigits() throws {
+        #expect(try ResidentID("340524800101001").value == "34052419800101001X")
+    }
+
+    /// Field case C10: roster rows mangled by a spreadsheet.
+    @Test func fieldCaseC10SpreadsheetDamage() throws {
+        // Row 1: the cell shown as scientific notation.
+        #expect(throws: ResidentIDError.scientificNotation("1.10101E+17")) { try ResidentID("1.10101E+17") }
+        // Row 2: the digits Excel kept (15 significant), with zeros for the rest.
+        do {
+            _ = try ResidentID("110101199003079000")
+            Issue.record("a zero-tailed number must be refused")
+        } catch {
+            guard case .checkDigitMismatch(_, _, likelySpreadsheetDamage: true) = error else {
+                Issue.record("expected a spreadsheet hint, got \(error)"); return
+            }
+            #expect(error.message.contains("表格软件"))
+        }
+        // Row 3: lower-case x accepted and stored upper-case.
+        #expect(try ResidentID("11010119720528959x").value == "11010119720528959X")
+        // Row 4: full-width digits accepted and normalised.
+        #expect(try ResidentID("１１０１０１１９９００３０７９１６３").value == "110101199003079163")
+        // Spaces and a full-width space inside are dropped.
+        #expect(try ResidentID(" 110101 19900307 9163　").value == "110101199003079163")
+    }
+
+    @Test(arguments: ["", "12345", "11010119900307916", "1101011990030791633", "11010119900307916A", "ABCDEFGHIJKLMNO"])
+    func refusesMalformed(raw: String) {
+        #expect(throws: ResidentIDError.self) { try ResidentID(raw) }
+    }
+
+    @Test func maskAndAge() throws {
+        let r = try ResidentID("510921195001010010")
+        #expect(r.masked == "510921********0010")
+        #expect(r.age(on: CivilDate(year: 2021, month: 1, day: 1)!) == 71)
+        #expect(r.age(on: CivilDate(year: 2020, month: 12, day: 31)!) == 70)
+    }
+
+    /// Checks the product against the shared vectors file when it is present.
+    @Test func sharedVectorsFile() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../../shared/data/idcard_test_vectors.csv")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            print("skipped: ../shared/data/idcard_test_vectors.csv is absent")
+            return
+        }
+        for line in text.split(separator: "\n").dropFirst() {
+            let cols = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let ok = cols[2] == "True" && cols[3] == "True"
+            let parsed = try? ResidentID(cols[0])
+            #expect((parsed != nil) == ok, "vector \(cols[0])")
+            if let parsed, ok { #expect(parsed.sex == (cols[4] == "M" ? .male : .female)) }
+        }
+    }
+}

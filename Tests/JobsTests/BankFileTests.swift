@@ -1,0 +1,34 @@
+import Domain
+import Foundation
+import Jobs
+import Persistence
+import TestSupport
+import Testing
+
+@Suite struct BankFileTests {
+    @Test func bankFileIsExcelFriendlyCSV() throws {
+        let batch = PayrollBatch(id: "b-1", countyCode: "510921", programme: .dibao, month: Fixtures.month("2021-07"),
+                                 state: .approved, lineCount: 2, total: Money(fen: 111_000), createdAt: Date(),
+                                 approvedBy: "t", exportedAt: nil)
+        let lines = [
+            PayrollLine(householdID: "h1", townshipCode: "510921112000", villageCode: "510921112243", area: .urban,
+                        payeeName: "张某甲", payeeResidentID: try ResidentID("110101197503149130"),
+                        bankAccount: "6217000000000001", householdSize: 3, amount: .yuan(900)),
+            PayrollLine(householdID: "h2", townshipCode: "510921100000", villageCode: "510921100901", area: .rural,
+                        payeeName: "王某, \"老三\"", payeeResidentID: try ResidentID("11010119720528959X"),
+                        bankAccount: "6217000000000002", householdSize: 1, amount: .yuan(210)),
+        ]
+        let data = try BankFile.csv(batch: batch, lines: lines, divisions: .pengxi, isDemo: true)
+        #expect(Array(data.prefix(3)) == [0xEF, 0xBB, 0xBF])
+        let text = String(decoding: data.dropFirst(3), as: UTF8.self)
+        let rows = text.components(separatedBy: "\r\n")
+        #expect(rows[0] == "批次号,b-1")
+        #expect(rows[1] == "发放月份,2021-07")
+        #expect(rows[3] == "笔数,2")
+        #expect(rows[4] == "总金额(元),1110.00")
+        #expect(text.contains("演示数据"))
+        #expect(text.contains("1,三凤镇,桂花村,张某甲,\"=\"\"110101197503149130\"\"\",\"=\"\"6217000000000001\"\"\",城市低保金,202107,900.00,3人"))
+        // A name with a comma and quotes is quoted, not split.
+        #expect(text.contains("\"王某, \"\"老三\"\"\""))
+    }
+}

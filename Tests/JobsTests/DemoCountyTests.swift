@@ -1,0 +1,61 @@
+import Domain
+import FluentKit
+import Jobs
+import Persistence
+import SQLKit
+import TestSupport
+import Testing
+
+@Suite struct DemoCountyTests {
+    @Test func generationIsDeterministicAndValid() {
+        let a = DemoCounty(households: 300).generate()
+        let b = DemoCounty(households: 300).generate()
+        #expect(a.files == b.files)
+        let ids = a.files.flatMap { $0.composition.members.map(\.residentID) }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { $0.addressCode == "510921" })
+        #expect(a.files.allSatisfy { $0.isDemo })
+        let allEligible = a.decisions.allSatisfy { $0.decision.eligible && $0.decision.monthlyBenefit > .zero }
+        #expect(allEligible)
+        let allDecember2020 = a.decisions.allSatisfy { $0.decidedOn.year == 2020 && $0.decidedOn.month == 12 }
+        #expect(allDecember2020)
+        #expect(a.decisions.allSatisfy { $0.decision.policyVersion == "510921/2021-01" })
+    }
+
+    /// The year's payroll is calibrated on the seed's 附表1 (940 万 urban, 4,053.84 万 rural for
+    /// 14,000 households), scaled with the number of households; here within 3%.
+    @Test func calibratedTowardsTheSeed() {
+        let n = 2_000
+        let (files, decisions) = DemoCounty(households: n).generate()
+        var year: [Area: Int64] = [:]
+        for (f, d) in zip(files, decisions) { year[f.area, default: 0] += d.decision.monthlyBenefit.fen * 12 }
+        let scale = Double(n) / 14_000
+        let urban = Double(year[.urban]!) / (940_000_000 * scale)
+        let rural = Double(year[.rural]!) / (4_053_840_000 * scale)
+        #expect(abs(urban - 1) < 0.03, "urban ratio \(urban)")
+        #expect(abs(rural - 1) < 0.03, "rural ratio \(rural)")
+    }
+
+    @Test func loadAndPayrollRunAreIdempotent() async throws {
+        try await withTestDatabase { handle async throws in
+            let loader = DemoLoader(database: handle.db, county: DemoCounty(households: 120))
+            let first = try await loader.load()
+            #expect(first.created)
+            let second = try await loader.load()
+            #expect(!second.created)
+            #expect(second.households == 120)
+            let months = (1...3).map { YearMonth(year: 2021, month: $0)! }
+            let run = PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: nil, isDemo: true)
+            let r1 = try await run.run(months: months, actor: "t")
+            let allPaid = r1.allSatisfy { $0.created && $0.batch.state == .exported && $0.batch.lineCount == 120 }
+            #expect(allPaid)
+            let r2 = try await run.run(months: months, actor: "t")
+            #expect(r2.allSatisfy { !$0.created })
+            #expect(r2.map(\.batch.id) == r1.map(\.batch.id))
+            let table = try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021)
+            #expect(table.totalRaised.wanYuanString == "6674.15")
+            #expect(table.totalUsed == r1.reduce(Money.zero) { $0 + $1.batch.total })
+            #expect(table.balance > .zero)
+        }
+    }
+}

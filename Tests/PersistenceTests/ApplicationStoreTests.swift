@@ -1,0 +1,110 @@
+import Domain
+import FluentKit
+import Persistence
+import SQLKit
+import TestSupport
+import Testing
+
+@Suite struct ApplicationStoreTests {
+    let d = Fixtures.date
+
+    func visit(_ date: String) -> HomeVisit {
+        HomeVisit(date: d(date), investigators: ["王调查", "李调查"], findings: "无车辆")
+    }
+
+    /// Takes an application to county review.
+    func toCountyReview(_ store: ApplicationStore, householdID: String, closeRelative: Bool = false) async throws -> String {
+        let id = try await store.open(householdID: householdID, acceptedOn: d("2021-07-01"), closeRelative: closeRelative, actor: "t")
+        try await store.record(.recordInformationCheck(on: d("2021-07-02"), summary: "无异常"), on: id, actor: "t")
+        try await store.record(.recordHomeVisit(visit("2021-07-05")), on: id, actor: "t")
+        try await store.record(.completeInvestigation(on: d("2021-07-06")), on: id, actor: "t")
+        try await store.record(.townshipReview(on: d("2021-07-07"), recommend: true, opinion: "拟纳入"), on: id, actor: "t")
+        try await store.record(.closePublicNotice(on: d("2021-07-14")), on: id, actor: "t")
+        return id
+    }
+
+    @Test func approvalWritesDecisionWithTraceAndEnrollment() async throws {
+        try await withTestDatabase { handle async throws in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            let store = ApplicationStore(handle.db)
+            let id = try await toCountyReview(store, householdID: "h01")
+            let decision = try await store.approve(id, on: d("2021-07-20"), actor: "county")
+            #expect(decision.monthlyBenefit.yuanString == "900.00")
+            let stored = try await store.application(id)
+            #expect(stored.application.state == .approved)
+            #expect(stored.application.firstPaidMonth?.description == "2021-08")
+            #expect(stored.deadline.description == "2021-08-12")
+            let enrollments = try await EnrollmentStore(handle.db).enrollments(ofHousehold: "h01")
+            #expect(enrollments.count == 1)
+            #expect(enrollments[0].startMonth.description == "2021-08")
+            #expect(enrollments[0].monthlyBenefit.yuanString == "900.00")
+            let decisions = try await EnrollmentStore(handle.db).decisions(ofHousehold: "h01")
+            #expect(decisions.first?.trace.contains { $0.step == "补差计算" } == true)
+            #expect(try await store.events(of: id).count == 6)
+        }
+    }
+
+    @Test func outOfOrderStepChangesNothing() async throws {
+        try await withTestDatabase { handle async throws in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            let store = ApplicationStore(handle.db)
+            let id = try await store.open(householdID: "h01", acceptedOn: d("2021-07-01"), closeRelative: false, actor: "t")
+            await #expect(throws: WorkflowError.self) {
+                try await store.record(.closePublicNotice(on: d("2021-07-14")), on: id, actor: "t")
+            }
+            await #expect(throws: WorkflowError.self) { try await store.approve(id, on: d("2021-07-14"), actor: "t") }
+            #expect(try await store.application(id).application.state == .accepted)
+            #expect(try await store.events(of: id).isEmpty)
+            #expect(try await EnrollmentStore(handle.db).enrollments(ofHousehold: "h01").isEmpty)
+        }
+    }
+
+    @Test func secondOpenApplicationIsRefused() async throws {
+        try await withTestDatabase { handle async throws in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            let store = ApplicationStore(handle.db)
+            _ = try await store.open(householdID: "h01", acceptedOn: d("2021-07-01"), closeRelative: false, actor: "t")
+            await #expect(throws: ApplicationStoreError.self) {
+                try await store.open(householdID: "h01", acceptedOn: d("2021-07-02"), closeRelative: false, actor: "t")
+            }
+        }
+    }
+
+    @Test func closeRelativeNeedsCountyVisitBeforeApproval() async throws {
+        try await withTestDatabase { handle async throws in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            let store = ApplicationStore(handle.db)
+            let id = try await toCountyReview(store, householdID: "h01", closeRelative: true)
+            await #expect(throws: WorkflowError.countyVisitRequired) { try await store.approve(id, on: d("2021-07-20"), actor: "t") }
+            try await store.record(.recordCountyHomeVisit(visit("2021-07-19")), on: id, actor: "county")
+            #expect(try await store.approve(id, on: d("2021-07-20"), actor: "county").monthlyBenefit.yuanString == "900.00")
+        }
+    }
+
+    /// Field case C01 (a): after the spouse's death is recorded, a new decision counts two people: 300.00.
+    @Test func deceasedMemberIsNotCounted() async throws {
+        try await withTestDatabase { handle async throws in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            try await RegistryStore(handle.db).setStatus(of: try ResidentID("110101197708029247"), to: .deceased,
+                                                         since: d("2021-05-12"))
+            let store = ApplicationStore(handle.db)
+            let id = try await toCountyReview(store, householdID: "h01")
+            let decision = try await store.approve(id, on: d("2021-07-20"), actor: "county")
+            #expect(decision.householdSize == 2)
+            #expect(decision.monthlyBenefit.yuanString == "300.00")
+        }
+    }
+
+    @Test func ineligibleHouseholdCannotBeApprovedButCanBeRefused() async throws {
+        try await withTestDatabase { handle async throws in
+            let rich = Fixtures.household("rich", members: [Fixtures.member("110101199003079163", "甲", .head, monthly: [(.wage, "5000")])])
+            try await RegistryStore(handle.db).register([rich])
+            let store = ApplicationStore(handle.db)
+            let id = try await toCountyReview(store, householdID: "rich")
+            await #expect(throws: ApplicationStoreError.self) { try await store.approve(id, on: d("2021-07-20"), actor: "t") }
+            let refused = try await store.record(.refuse(on: d("2021-09-30"), reason: "月人均收入高于标准"), on: id, actor: "t")
+            #expect(refused.refusalNoticeDue?.description == "2021-10-11")
+            #expect(try await EnrollmentStore(handle.db).decisions(ofHousehold: "rich").first?.outcome == "refused")
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Domain
+import Foundation
+import Jobs
+import Persistence
+import TestSupport
+import Testing
+import VaporTesting
+
+@Suite struct PageTests {
+    func body(_ r: TestingHTTPResponse) -> String { String(buffer: r.body) }
+
+    @Test func loginIsRequired() async throws {
+        try await withTestApp { session async throws in
+            let anonymous = try await session.app.testing().sendRequest(.GET, "/households")
+            #expect(anonymous.status == .seeOther || anonymous.status == .found)
+            #expect(anonymous.headers.first(name: .location) == "/login")
+            let login = try await session.app.testing().sendRequest(.GET, "/login")
+            #expect(body(login).contains("登录"))
+            #expect(try await session.app.testing().sendRequest(.GET, "/health").status == .ok)
+        }
+    }
+
+    @Test func wrongPasswordIsRefused() async throws {
+        try await withTestApp { session async throws in
+            let r = try await session.post("/login", form: ["username": "clerk", "password": "wrong"])
+            #expect(r.status == .unauthorized)
+            #expect(body(r).contains("用户名或密码不正确"))
+        }
+    }
+
+    @Test func formWithoutCSRFTokenIsRefused() async throws {
+        try await withTestApp { session async throws in
+            let r = try await session.post("/payroll/generate", form: ["month": "2021-07"], csrf: false)
+            #expect(r.status == .forbidden)
+            #expect(body(r).contains("表单已过期"))
+        }
+    }
+
+    @Test func dashboardAndListsRender() async throws {
+        try await withTestApp(isDemo: true) { session async throws in
+            for (path, text) in [("/", "工作台"), ("/households", "家庭档案"), ("/households/new", "登记新家庭"),
+                                 ("/applications", "低保审核确认"), ("/payroll", "低保资金发放"), ("/funds", "附表1")] {
+                let r = try await session.get(path)
+                #expect(r.status == .ok, "\(path)")
+                #expect(body(r).contains(text), "\(path)")
+                #expect(body(r).contains("演示数据"), "\(path) carries the demo mark")
+            }
+        }
+    }
+
+    /// Register a household, take its application through every step, pay it, export the bank file.
+    @Test func wholeDibaoCycleThroughThePages() async throws {
+        try await withTestApp { session async throws in
+            var form = ["village": "510921112243", "area": "urban", "address": "三凤镇桂花村3组5号",
+                        "bankName": "四川农信", "bankAccount": "6217000000000001"]
+            let people = [("张某甲", "110101197503149130", "head", "900"), ("李某", "110101197708029247", "spouse", ""),
+                          ("张某乙", "110101200511209150", "child", "")]
+            for (i, p) in people.enumerated() {
+                form["m\(i)_name"] = p.0; form["m\(i)_id"] = p.1; form["m\(i)_rel"] = p.2
+                form["m\(i)_kind"] = "wage"; form["m\(i)_income"] = p.3
+            }
+            let created = try await session.post("/households", form: form)
+            #expect(created.status == .seeOther)
+            let householdPath = try #require(created.headers.first(name: .location))
+            let page = try await session.get(householdPath)
+            #expect(body(page).contains("张某甲"))
+            #expect(body(page).contains("低保金 900.00 元/月"))
+
+            let opened = try await session.post("\(householdPath)/applications", form: ["acceptedOn": "2021-07-01"])
+            let appPath = try #require(opened.headers.first(name: .location))
+            let steps: [(String, [String: String])] = [
+                ("recordInformationCheck", ["date": "2021-07-02", "text": "无车辆、无工商登记"]),
+                ("recordHomeVisit", ["date": "2021-07-05", "investigator1": "王", "investigator2": "李", "text": "住房简陋"]),
+                ("completeInvestigation", ["date": "2021-07-06"]),
+                ("townshipReview", ["date": "2021-07-07", "recommend": "yes", "text": "拟纳入"]),
+                ("closePublicNotice", ["date": "2021-07-14"]),
+                ("approve", ["date": "2021-07-20"]),
+            ]
+            for (step, fields) in steps {
+                let r = try await session.post("\(appPath)/\(step)", form: fields)
+                #expect(r.status == .seeOther, "\(step): \(body(r))")
+            }
+            let app = body(try await session.get(appPath))
+            #expect(app.contains("已确认纳入"))
+            #expect(app.contains("900.00"))
+
+            let generated = try await session.post("/payroll/generate", form: ["month": "2021-08"])
+            let batchPath = try #require(generated.headers.first(name: .location))
+            #expect(body(try await session.get(batchPath)).contains("900.00"))
+            #expect(try await session.post("\(batchPath)/export").status == .conflict)  // not approved yet
+            #expect(try await session.post("\(batchPath)/approve").status == .seeOther)
+            #expect(try await session.post("\(batchPath)/export").status == .seeOther)
+            let file = try await session.get("\(batchPath)/bank-file")
+            #expect(file.status == .ok)
+            #expect(body(file).contains("=\"\"110101197503149130\"\""))
+            // Asking for the month again gives the same batch.
+            let again = try await session.post("/payroll/generate", form: ["month": "2021-08"])
+            #expect(again.headers.first(name: .location) == batchPath)
+            let funds = body(try await session.get("/funds?year=2021"))
+            #expect(funds.contains("0.09"))  // 900.00 yuan = 0.09 万元
+        }
+    }
+
+    @Test func badRegistrationNamesTheRowAndField() async throws {
+        try await withTestApp { session async throws in
+            let r = try await session.post("/households", form: [
+                "village": "510921112243", "area": "urban", "address": "x",
+                "m0_name": "张某", "m0_id": "110101199003079000", "m0_rel": "head",
+            ])
+            #expect(r.status == .unprocessableEntity)
+            #expect(body(r).contains("第 1 行成员身份证号码"))
+            #expect(body(r).contains("110101199003079000"))
+            let village = try await session.post("/households", form: ["village": "510921999999", "area": "urban", "address": "x"])
+            #expect(body(village).contains("510921999999"))
+            let heads = try await session.post("/households", form: [
+                "village": "510921112243", "area": "urban", "address": "x",
+                "m0_name": "曹某", "m0_id": "110101197902259513", "m0_rel": "head",
+                "m1_name": "严某", "m1_id": "110101198107139621", "m1_rel": "head",
+                "m1_kind": "wage", "m1_income": "-5",
+            ])
+            #expect(body(heads).contains("月收入") || body(heads).contains("户主"))
+            #expect(body(try await session.get("/households")).contains("没有符合条件的家庭"))
+        }
+    }
+
+    @Test func documentUploadAndDownload() async throws {
+        try await withTestApp { session async throws in
+            try await RegistryStore(session.app.db).register([Fixtures.h01()])
+            let boundary = "XjiuzhuBoundary"
+            var body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(session.csrf)\r\n"
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\npledge\r\n"
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"承诺书.txt\"\r\nContent-Type: text/plain\r\n\r\n本人承诺\r\n"
+            body += "--\(boundary)--\r\n"
+            let r = try await session.app.testing().sendRequest(.POST, "/households/h01/documents", headers: [
+                "Cookie": session.cookie, "Content-Type": "multipart/form-data; boundary=\(boundary)",
+            ], body: .init(string: body))
+            #expect(r.status == .seeOther)
+            let page = String(buffer: try await session.get("/households/h01").body)
+            #expect(page.contains("承诺书.txt"))
+            let docs = try await DocumentStore(session.app.db, directory: FileManager.default.temporaryDirectory)
+                .documents(ofHousehold: "h01")
+            let download = try await session.get("/households/h01/documents/\(docs[0].id)")
+            #expect(String(buffer: download.body) == "本人承诺")
+        }
+    }
+}
