@@ -28,7 +28,7 @@ struct Assess: AsyncParsableCommand {
             let response = try AssessContract.evaluate(json: data, policyBook: .bundled, defaultRegion: region)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(response), as: UTF8.self))
+            CLI.say(String(decoding: try encoder.encode(response), as: UTF8.self))
         } catch let error as AssessError {
             CLI.printError(error.description)
             throw ExitCode(1)

@@ -26,15 +26,15 @@ struct Demo: AsyncParsableCommand {
         let path = URL(fileURLWithPath: db ?? "jiuzhu-demo.sqlite").standardizedFileURL.path
         let settings = DatabaseSettings.sqliteFile(path)
         let start = Date()
-        print("九助演示：蓬溪县 2021 年（演示数据，人员与号码均为虚构）")
-        print("数据库：\(path)")
+        CLI.say("九助演示：蓬溪县 2021 年（演示数据，人员与号码均为虚构）")
+        CLI.say("数据库：\(path)")
         let handle = try DatabaseHandle(settings)
         do {
             try await handle.migrate()
             try await handle.prepareSQLiteFile()
             let summary = try await DemoLoader(database: handle.db, county: DemoCounty(households: households))
                 .load(progress: .terminal)
-            print(summary.created ? "已生成演示县：\(summary.households) 户，\(summary.people) 人"
+            CLI.say(summary.created ? "已生成演示县：\(summary.households) 户，\(summary.people) 人"
                                   : "使用已有演示县：\(summary.households) 户，\(summary.people) 人（未重复生成）")
             let months = (1...12).map { YearMonth(year: 2021, month: $0)! }
             let bankDir = CLI.dataDirectory(for: settings).appendingPathComponent("bank")
@@ -42,12 +42,12 @@ struct Demo: AsyncParsableCommand {
                                                isDemo: true).run(months: months, actor: "demo", progress: .terminal)
             let total = results.reduce(Money.zero) { $0 + $1.batch.total }
             let created = results.filter(\.created).count
-            print("2021 年低保发放：12 个月，\(created) 个新批次，合计 \(total.yuanString) 元；银行文件在 \(bankDir.path)")
+            CLI.say("2021 年低保发放：12 个月，\(created) 个新批次，合计 \(total.yuanString) 元；银行文件在 \(bankDir.path)")
             let table = try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021)
-            print("")
-            print(table.render())
-            print("")
-            print(String(format: "用时 %.1f 秒", Date().timeIntervalSince(start)))
+            CLI.say("")
+            CLI.say(table.render())
+            CLI.say("")
+            CLI.say(String(format: "用时 %.1f 秒", Date().timeIntervalSince(start)))
         } catch {
             await handle.close()
             throw error

@@ -14,7 +14,7 @@ struct Migrate: AsyncParsableCommand {
         do {
             let pending = try await handle.pendingMigrations()
             try await handle.migrate()
-            print(pending.isEmpty ? "数据库已是最新 (\(settings.displayName))"
+            CLI.say(pending.isEmpty ? "数据库已是最新 (\(settings.displayName))"
                                   : "已执行迁移：\(pending.joined(separator: ", ")) (\(settings.displayName))")
         } catch {
             await handle.close()

@@ -26,6 +26,12 @@ enum CLI {
         }
     }
 
+    /// A line on standard output, written at once (print() is block-buffered in a pipe or a log file,
+    /// which would hide the one-time password).
+    static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
     static func printError(_ message: String) {
         FileHandle.standardError.write(Data(("错误：" + message + "\n").utf8))
     }

@@ -47,8 +47,8 @@ struct PayrollCommand: AsyncParsableCommand {
         switch step {
         case .generate:
             let g = try await store.generate(month: m, countyCode: county, actor: "cli")
-            print("\(g.created ? "已生成" : "已存在") \(m) 批次 \(g.batch.id)：\(g.batch.lineCount) 户，\(g.batch.total.yuanString) 元，\(g.batch.state.chinese)")
-            for h in g.holds { print("  暂停：\(h.payeeName) \(h.reason)") }
+            CLI.say("\(g.created ? "已生成" : "已存在") \(m) 批次 \(g.batch.id)：\(g.batch.lineCount) 户，\(g.batch.total.yuanString) 元，\(g.batch.state.chinese)")
+            for h in g.holds { CLI.say("  暂停：\(h.payeeName) \(h.reason)") }
         case .approve, .export:
             guard let b = try await store.batch(countyCode: county, programme: .dibao, month: m) else {
                 CLI.printError("\(m) 没有发放批次，请先运行 jiuzhu payroll generate --month \(m)")
@@ -56,14 +56,14 @@ struct PayrollCommand: AsyncParsableCommand {
             }
             if step == .approve {
                 let a = try await store.approve(b.id, actor: "cli")
-                print("已审核 \(m) 批次 \(a.id)（冻结）")
+                CLI.say("已审核 \(m) 批次 \(a.id)（冻结）")
             } else {
                 let url = try await run.export(b, actor: "cli")
-                print("已导出 \(m) 银行文件：\(url?.path ?? "")")
+                CLI.say("已导出 \(m) 银行文件：\(url?.path ?? "")")
             }
         case .run:
             let r = try await run.runMonth(m, actor: "cli")
-            print("\(m)：\(r.batch.lineCount) 户，\(r.batch.total.yuanString) 元，\(r.batch.state.chinese)；银行文件 \(r.bankFile?.path ?? "")")
+            CLI.say("\(m)：\(r.batch.lineCount) 户，\(r.batch.total.yuanString) 元，\(r.batch.state.chinese)；银行文件 \(r.bankFile?.path ?? "")")
         }
     }
 }
@@ -86,7 +86,7 @@ struct FundTableReport: AsyncParsableCommand {
         let handle = try DatabaseHandle(database.settings())
         do {
             try await handle.migrate()
-            print(try await FundStore(handle.db).fundTable(countyCode: county, year: year).render())
+            CLI.say(try await FundStore(handle.db).fundTable(countyCode: county, year: year).render())
         } catch {
             await handle.close()
             throw error

@@ -21,7 +21,9 @@ struct Serve: AsyncParsableCommand {
 
 enum WebRunner {
     static func serve(settings: DatabaseSettings, hostname: String, port: Int, isDemo: Bool, resetAdmin: Bool) async throws {
-        let web = WebSettings(database: settings, dataDirectory: CLI.dataDirectory(for: settings), isDemo: isDemo)
+        // A database holding demo records is marked 演示数据 on every page, however it was opened.
+        let holdsDemo = isDemo ? true : try await containsDemoData(settings)
+        let web = WebSettings(database: settings, dataDirectory: CLI.dataDirectory(for: settings), isDemo: holdsDemo)
         let app: Application
         do {
             app = try await WebServer.make(settings: web, hostname: hostname, port: port)
@@ -32,11 +34,20 @@ enum WebRunner {
         let noUsers = try await UserStore(app.db).user(named: "admin") == nil
         if resetAdmin || noUsers || isDemo {
             let password = try await WebServer.resetAdminPassword(on: app)
-            print("管理员账号：admin   一次性密码：\(password)")
+            CLI.say("管理员账号：admin   一次性密码：\(password)")
         }
-        print("九助已启动：http://\(hostname):\(port)   （\(settings.displayName)；按 Ctrl+C 停止）")
+        CLI.say("九助已启动：http://\(hostname):\(port)   （\(settings.displayName)；按 Ctrl+C 停止）")
         try await WebServer.run(app)
     }
 }
 
 import Vapor
+
+extension WebRunner {
+    static func containsDemoData(_ settings: DatabaseSettings) async throws -> Bool {
+        let handle = try DatabaseHandle(settings)
+        let demo = (try? await RegistryStore(handle.db).containsDemoData()) ?? false
+        await handle.close()
+        return demo
+    }
+}

@@ -20,6 +20,12 @@ import Testing
         #expect(Money(fen: fen).yuanString == text)
     }
 
+    @Test(arguments: [(416_871_700, "4,168,717.00"), (99_999, "999.99"), (100_000, "1,000.00"), (-123_456_789, "-1,234,567.89"),
+                      (0, "0.00")] as [(Int64, String)])
+    func groupsThousands(fen: Int64, text: String) {
+        #expect(Money(fen: fen).groupedYuanString == text)
+    }
+
     @Test(arguments: [
         (5_904_290_000, "5904.29"), (6_674_150_000, "6674.15"), (20_000_000, "20.00"),
         (4_993_840_000, "4993.84"), (5_000, "0.01"), (4_999, "0.00"), (15_000, "0.02"),

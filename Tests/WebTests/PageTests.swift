@@ -59,12 +59,17 @@ import VaporTesting
                 form["m\(i)_name"] = p.0; form["m\(i)_id"] = p.1; form["m\(i)_rel"] = p.2
                 form["m\(i)_kind"] = "wage"; form["m\(i)_income"] = p.3
             }
+            form["m1_dgrade"] = "2"; form["m1_dtype"] = "physical"; form["payee"] = "1"
+            form["a0_kind"] = "deposit"; form["a0_desc"] = "农商行活期存款"; form["a0_value"] = "3000"
             let created = try await session.post("/households", form: form)
             #expect(created.status == .seeOther)
             let householdPath = try #require(created.headers.first(name: .location))
             let page = try await session.get(householdPath)
             #expect(body(page).contains("张某甲"))
             #expect(body(page).contains("低保金 900.00 元/月"))
+            #expect(body(page).contains("农商行活期存款"))
+            #expect(body(page).contains("肢体2级残疾"))
+            #expect(body(page).contains("收款人</dt><dd>李某"))
 
             let opened = try await session.post("\(householdPath)/applications", form: ["acceptedOn": "2021-07-01"])
             let appPath = try #require(opened.headers.first(name: .location))
@@ -92,7 +97,8 @@ import VaporTesting
             #expect(try await session.post("\(batchPath)/export").status == .seeOther)
             let file = try await session.get("\(batchPath)/bank-file")
             #expect(file.status == .ok)
-            #expect(body(file).contains("=\"\"110101197503149130\"\""))
+            // The designated payee (the spouse) is paid, not the head.
+            #expect(body(file).contains("李某,\"=\"\"110101197708029247\"\""))
             // Asking for the month again gives the same batch.
             let again = try await session.post("/payroll/generate", form: ["month": "2021-08"])
             #expect(again.headers.first(name: .location) == batchPath)

@@ -40,6 +40,21 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
         return "\(sign)\(m / 100).\(String(m % 100).leftPadded(to: 2))"
     }
 
+    /// `4,168,717.00`: yuan with thousands separators, for pages people read.
+    public var groupedYuanString: String {
+        let plain = yuanString
+        let negative = plain.hasPrefix("-")
+        let digits = negative ? String(plain.dropFirst()) : plain
+        let parts = digits.split(separator: ".")
+        var whole = String(parts[0])
+        var grouped = ""
+        while whole.count > 3 {
+            grouped = "," + whole.suffix(3) + grouped
+            whole = String(whole.dropLast(3))
+        }
+        return (negative ? "-" : "") + whole + grouped + "." + parts[1]
+    }
+
     /// 万元 with two decimals, half-up: 59,042,900.00 yuan → `5904.29`.
     public var wanYuanString: String {
         Money(fen: FenRatio(numerator: fen, denominator: 10_000).roundedHalfUp().fen).yuanString

@@ -14,10 +14,13 @@ public struct HouseholdFile: Hashable, Sendable {
     public var payeeResidentID: ResidentID?
     public var isDemo: Bool
     public var composition: HouseholdComposition
+    /// Declared assets (家庭财产, DB-2021 Art. 14).
+    public var assets: [Asset]
 
     public init(id: String, countyCode: String, townshipCode: DivisionCode, villageCode: DivisionCode, address: String,
                 phone: String? = nil, bankName: String? = nil, bankAccount: String? = nil,
-                payeeResidentID: ResidentID? = nil, isDemo: Bool = false, composition: HouseholdComposition) {
+                payeeResidentID: ResidentID? = nil, isDemo: Bool = false, composition: HouseholdComposition,
+                assets: [Asset] = []) {
         self.id = id
         self.countyCode = countyCode
         self.townshipCode = townshipCode
@@ -29,6 +32,7 @@ public struct HouseholdFile: Hashable, Sendable {
         self.payeeResidentID = payeeResidentID
         self.isDemo = isDemo
         self.composition = composition
+        self.assets = assets
     }
 
     public var area: Area { composition.area }
@@ -38,6 +42,41 @@ public struct HouseholdFile: Hashable, Sendable {
     public var payee: Member {
         if let p = payeeResidentID, let m = composition.members.first(where: { $0.residentID == p }) { return m }
         return head
+    }
+}
+
+/// Kinds of household assets (DB-2021 Art. 14; 暂行办法 Art. 9–10). Limits are local and not yet set.
+public enum AssetKind: String, Codable, Sendable, CaseIterable {
+    case deposit            // 存款
+    case securities         // 有价证券、基金、商业保险
+    case vehicle            // 机动车辆
+    case house              // 房屋
+    case business           // 经营性财产
+    case other
+
+    public var chinese: String {
+        switch self {
+        case .deposit: return "银行存款"
+        case .securities: return "证券/基金/商业保险"
+        case .vehicle: return "机动车辆"
+        case .house: return "房屋"
+        case .business: return "经营性财产"
+        case .other: return "其他财产"
+        }
+    }
+}
+
+/// One declared asset with its estimated value in fen.
+public struct Asset: Hashable, Codable, Sendable {
+    public var kind: AssetKind
+    public var description: String
+    /// Non-negative estimated value.
+    public var value: Money
+
+    public init(kind: AssetKind, description: String, value: Money) {
+        self.kind = kind
+        self.description = description
+        self.value = value
     }
 }
 

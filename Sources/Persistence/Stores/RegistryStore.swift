@@ -60,7 +60,11 @@ public struct RegistryStore: Sendable {
         var households: [[any Encodable & Sendable]] = []
         var members: [[any Encodable & Sendable]] = []
         var income: [[any Encodable & Sendable]] = []
+        var assets: [[any Encodable & Sendable]] = []
         for f in files {
+            for a in f.assets {
+                assets.append([SQLSupport.newID(), f.id, a.kind.rawValue, a.description, a.value.fen])
+            }
             households.append([f.id, f.countyCode, f.townshipCode.value, f.villageCode.value, f.area.rawValue,
                                f.address, f.phone, f.bankName, f.bankAccount, f.payeeResidentID?.value, f.isDemo, now])
             for (i, m) in f.composition.members.enumerated() {
@@ -87,6 +91,8 @@ public struct RegistryStore: Sendable {
         try await SQLSupport.insert(into: "income_items", columns: [
             "id", "household_id", "member_id", "kind", "period", "amount_fen",
         ], rows: income, on: sql)
+        try await SQLSupport.insert(into: "assets", columns: ["id", "household_id", "kind", "description", "value_fen"],
+                                    rows: assets, on: sql)
     }
 
     struct HouseholdRow: Decodable {
@@ -142,6 +148,11 @@ public struct RegistryStore: Sendable {
         let incomeRows = try await sql.select().columns("member_id", "kind", "period", "amount_fen").from("income_items")
             .where(SQLIdentifier("household_id"), .in, ids)
             .all(decoding: IncomeRow.self, with: SQLSupport.decoder)
+        struct AssetRow: Decodable { var householdId: String; var kind: String; var description: String; var valueFen: Int64 }
+        let assetRows = try await sql.select().columns("household_id", "kind", "description", "value_fen").from("assets")
+            .where(SQLIdentifier("household_id"), .in, ids)
+            .all(decoding: AssetRow.self, with: SQLSupport.decoder)
+        let assetsByHousehold = Dictionary(grouping: assetRows, by: \.householdId)
         let incomeByMember = Dictionary(grouping: incomeRows, by: \.memberId)
         let membersByHousehold = Dictionary(grouping: memberRows, by: \.householdId)
         return try rows.map { r in
@@ -166,7 +177,11 @@ public struct RegistryStore: Sendable {
                 villageCode: DivisionCode(r.villageCode)!, address: r.address, phone: r.phone, bankName: r.bankName,
                 bankAccount: r.bankAccount, payeeResidentID: r.payeeResidentId.map(ResidentID.init(trustedNormalized:)),
                 isDemo: r.isDemo,
-                composition: try HouseholdComposition(area: Area(rawValue: r.area) ?? .rural, members: members))
+                composition: try HouseholdComposition(area: Area(rawValue: r.area) ?? .rural, members: members),
+                assets: (assetsByHousehold[r.id] ?? []).map {
+                    Asset(kind: AssetKind(rawValue: $0.kind) ?? .other, description: $0.description,
+                          value: Money(fen: $0.valueFen))
+                })
         }
     }
 
@@ -226,6 +241,13 @@ public struct RegistryStore: Sendable {
                              activeProgrammes: r.programmes.flatMap(Programme.init(rawValue:)).map { [$0] } ?? [],
                              monthlyBenefit: r.benefitFen.map(Money.init(fen:)), isDemo: r.isDemo)
         }, total)
+    }
+
+    /// True when any household is demo data (演示数据).
+    public func containsDemoData() async throws -> Bool {
+        struct Row: Decodable { var id: String }
+        return try await database.sql.select().column("id").from("households")
+            .where(SQLIdentifier("is_demo"), .equal, true).limit(1).first(decoding: Row.self) != nil
     }
 
     /// Records a member's status change (death, moving out…) with the date it began.

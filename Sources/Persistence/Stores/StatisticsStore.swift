@@ -10,6 +10,14 @@ public struct TownshipCoverage: Hashable, Sendable {
     public var monthlyBenefit: Money
 }
 
+public struct ProgrammeCoverage: Hashable, Sendable {
+    public var programme: Programme
+    public var area: Area
+    public var households: Int
+    public var people: Int
+    public var monthlyBenefit: Money
+}
+
 public struct StatisticsStore: Sendable {
     let database: any Database
 
@@ -28,6 +36,21 @@ public struct StatisticsStore: Sendable {
             """).all(decoding: Row.self, with: SQLSupport.decoder).map {
             TownshipCoverage(townshipCode: $0.townshipCode, households: $0.households, people: $0.people ?? 0,
                              monthlyBenefit: Money(fen: $0.total ?? 0))
+        }
+    }
+
+    /// Coverage in `month` by programme and area: households, people, monthly amount.
+    public func coverageByProgramme(countyCode: String, month: YearMonth) async throws -> [ProgrammeCoverage] {
+        struct Row: Decodable { var programme: String; var area: String; var households: Int; var people: Int?; var total: Int64? }
+        return try await database.sql.raw("""
+            SELECT programme, area, COUNT(*) AS households, CAST(SUM(household_size) AS BIGINT) AS people,
+              CAST(SUM(monthly_benefit_fen) AS BIGINT) AS total
+            FROM enrollments WHERE county_code = \(bind: countyCode) AND start_month <= \(bind: month.number)
+              AND (end_month IS NULL OR end_month >= \(bind: month.number))
+            GROUP BY programme, area ORDER BY programme, area
+            """).all(decoding: Row.self, with: SQLSupport.decoder).map {
+            ProgrammeCoverage(programme: Programme(rawValue: $0.programme) ?? .dibao, area: Area(rawValue: $0.area) ?? .rural,
+                              households: $0.households, people: $0.people ?? 0, monthlyBenefit: Money(fen: $0.total ?? 0))
         }
     }
 

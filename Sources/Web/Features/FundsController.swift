@@ -42,12 +42,14 @@ struct FundsController: RouteCollection {
                    .forEach(allocations) { a in
                        .tr(.td(.text(a.date.description)), .td(.text(a.source.chinese)), .td(.text(a.documentNumber)),
                            .td(.text(a.programme?.chinese ?? "困难群众救助补助资金（统筹）")),
-                           .td(.class("num"), .text(a.amount.yuanString)))
+                           .td(.class("num"), .text(a.amount.groupedYuanString)))
                    }),
             .form(.class("inline"), .method(.post), .action("/funds/allocations"), Layout.csrf(req),
                   .label(.text("日期 "), .input(.type(.date), .name("date"), .required(true))),
                   .label(.text("来源 "), Controls.select("source", FundingSource.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
                   .label(.text("文号 "), .input(.type(.text), .name("documentNumber"), .required(true))),
+                  .label(.text("用途 "), Controls.select("programme", [Controls.option("", "困难群众救助补助资金（统筹）")]
+                      + Programme.allCases.map { Controls.option($0.rawValue, "专项：\($0.chinese)") })),
                   .label(.text("金额（元） "), .input(.type(.text), .name("amount"), .required(true))),
                   .button(.type(.submit), .text("登记资金下达")))
         )
@@ -59,6 +61,7 @@ struct FundsController: RouteCollection {
         var source: String
         var documentNumber: String
         var amount: String
+        var programme: String?
     }
 
     func add(req: Request) async throws -> Response {
@@ -72,8 +75,13 @@ struct FundsController: RouteCollection {
         guard !doc.isEmpty else { throw FormError(field: "文号", value: "", reason: "必填") }
         let amount = try Money(yuan: f.amount)
         guard amount > .zero else { throw FormError(field: "金额", value: f.amount, reason: "须大于 0") }
+        var programme: Programme?
+        if let p = f.programme, !p.isEmpty {
+            guard let known = Programme(rawValue: p) else { throw FormError(field: "用途", value: p, reason: "请从列表选择") }
+            programme = known
+        }
         try await FundStore(req.db).add(Allocation(year: date.year, source: source, documentNumber: doc, date: date,
-                                                   amount: amount, programme: nil), countyCode: s.countyCode)
+                                                   amount: amount, programme: programme), countyCode: s.countyCode)
         try await AuditLog.record(req, action: "fund.allocation", subject: doc, detail: amount.yuanString)
         req.flash("已登记 \(source.chinese) \(amount.yuanString) 元（\(doc)）", kind: "success")
         return req.seeOther("/funds?year=\(date.year)")

@@ -8,6 +8,7 @@ import Vapor
 struct HouseholdsController: RouteCollection {
     static let perPage = 50
     static let memberRows = 6
+    static let assetRows = 3
 
     func boot(routes: any RoutesBuilder) throws {
         let h = routes.grouped("households")
@@ -90,21 +91,56 @@ struct HouseholdsController: RouteCollection {
                   .h2("家庭成员"),
                   .p(.class("muted"), .text("第一行为户主。不用的行留空。收入填每月金额（元）；基础养老金、奖学金等豁免收入请选对应类别，系统不计入。")),
                   .table(
-                      .tr(.th("#"), .th("姓名"), .th("身份证号码"), .th("与户主关系"), .th("收入类别"), .th("月收入（元）")),
-                      .forEach(0..<Self.memberRows) { i in
-                          .tr(.td(.text("\(i + 1)")),
-                              .td(.input(.type(.text), .name("m\(i)_name"))),
-                              .td(.input(.type(.text), .name("m\(i)_id"), .attribute(named: "size", value: "20"))),
-                              .td(Controls.select("m\(i)_rel", Relationship.allCases.map { r in
-                                  Controls.option(r.rawValue, r.chinese, selected: i == 0 ? r == .head : r == .child)
-                              })),
-                              .td(Controls.select("m\(i)_kind", IncomeKind.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
-                              .td(.input(.type(.text), .name("m\(i)_income"), .placeholder("0.00"))))
-                      }
+                      .tr(.th("#"), .th("姓名"), .th("身份证号码"), .th("与户主关系"), .th("收入类别"), .th("月收入（元）"),
+                          .th("残疾等级"), .th("残疾类别"), .th("重病"), .th("在学"), .th("劳动能力"), .th("收款人")),
+                      .forEach(0..<Self.memberRows) { memberRow($0) }
+                  ),
+                  .h2("家庭财产（申报）"),
+                  .table(
+                      .tr(.th("#"), .th("类别"), .th("说明"), .th("估值（元）")),
+                      .forEach(0..<Self.assetRows) { assetRow($0) }
                   ),
                   .button(.type(.submit), .text("保存")))
         )
         return HTMLPage(html: Layout.page(title: "登记新家庭", request: req, active: .households, body: body))
+    }
+
+    /// One member row of the registration form (field names `m<i>_…`, read by `parseHousehold`).
+    func memberRow(_ i: Int) -> Node<HTML.TableContext> {
+        let relationships = Relationship.allCases.map { r in
+            Controls.option(r.rawValue, r.chinese, selected: i == 0 ? r == .head : r == .child)
+        }
+        let kinds = IncomeKind.allCases.map { Controls.option($0.rawValue, $0.chinese) }
+        let grades = [Controls.option("", "无")] + (1...4).map { Controls.option("\($0)", "\($0)级") }
+        let types = DisabilityType.allCases.map { Controls.option($0.rawValue, $0.chinese) }
+        let schooling = [Controls.option("", "否")] + Schooling.allCases.map { Controls.option($0.rawValue, $0.chinese) }
+        let work = WorkCapacity.allCases.map { Controls.option($0.rawValue, $0.chinese) }
+        let cells: [Node<HTML.TableRowContext>] = [
+            .td(.text("\(i + 1)")),
+            .td(.input(.type(.text), .name("m\(i)_name"), .attribute(named: "size", value: "8"))),
+            .td(.input(.type(.text), .name("m\(i)_id"), .attribute(named: "size", value: "20"))),
+            .td(Controls.select("m\(i)_rel", relationships)),
+            .td(Controls.select("m\(i)_kind", kinds)),
+            .td(.input(.type(.text), .name("m\(i)_income"), .placeholder("0.00"), .attribute(named: "size", value: "8"))),
+            .td(Controls.select("m\(i)_dgrade", grades)),
+            .td(Controls.select("m\(i)_dtype", types)),
+            .td(.input(.type(.checkbox), .name("m\(i)_ill"), .value("on"))),
+            .td(Controls.select("m\(i)_school", schooling)),
+            .td(Controls.select("m\(i)_work", work)),
+            .td(.input(.type(.radio), .name("payee"), .value("\(i)"), .checked(i == 0))),
+        ]
+        return .tr(.group(cells))
+    }
+
+    func assetRow(_ i: Int) -> Node<HTML.TableContext> {
+        let kinds = AssetKind.allCases.map { Controls.option($0.rawValue, $0.chinese) }
+        let cells: [Node<HTML.TableRowContext>] = [
+            .td(.text("\(i + 1)")),
+            .td(Controls.select("a\(i)_kind", kinds)),
+            .td(.input(.type(.text), .name("a\(i)_desc"))),
+            .td(.input(.type(.text), .name("a\(i)_value"), .placeholder("0.00"))),
+        ]
+        return .tr(.group(cells))
     }
 
     func create(req: Request) async throws -> Response {
@@ -130,6 +166,7 @@ struct HouseholdsController: RouteCollection {
             throw FormError(field: "收款账号", value: account, reason: "应为 12–30 位数字")
         }
         var members: [Member] = []
+        var payee: ResidentID?
         for i in 0..<memberRows {
             let name = value("m\(i)_name"), idText = value("m\(i)_id")
             if name.isEmpty && idText.isEmpty { continue }
@@ -155,14 +192,42 @@ struct HouseholdsController: RouteCollection {
                 }
                 if amount > .zero { income.append(IncomeItem(kind: kind, period: .monthly, amount: amount)) }
             }
-            members.append(Member(residentID: id, name: name, relationship: rel, income: income))
+            var member = Member(residentID: id, name: name, relationship: rel, income: income)
+            if let grade = Int(value("m\(i)_dgrade")) {
+                guard (1...4).contains(grade), let type = DisabilityType(rawValue: value("m\(i)_dtype")) else {
+                    throw FormError(field: "\(row)残疾等级/类别", value: value("m\(i)_dgrade"), reason: "等级为 1–4 级，并选择类别")
+                }
+                member.disability = Disability(grade: grade, type: type)
+            }
+            member.seriousIllness = value("m\(i)_ill") == "on"
+            member.schooling = Schooling(rawValue: value("m\(i)_school"))
+            member.workCapacity = WorkCapacity(rawValue: value("m\(i)_work")) ?? .full
+            if value("payee") == "\(i)" { payee = id }
+            members.append(member)
+        }
+        var assets: [Asset] = []
+        for i in 0..<assetRows {
+            let desc = value("a\(i)_desc"), amountText = value("a\(i)_value")
+            if desc.isEmpty && amountText.isEmpty { continue }
+            let row = "第 \(i + 1) 行财产"
+            guard let kind = AssetKind(rawValue: value("a\(i)_kind")) else {
+                throw FormError(field: "\(row)类别", value: value("a\(i)_kind"), reason: "请从列表选择")
+            }
+            let amount: Money
+            do { amount = try Money(yuan: amountText.isEmpty ? "0" : amountText) } catch {
+                throw FormError(field: "\(row)估值", value: amountText, reason: "应为金额，如 20000.00")
+            }
+            guard amount >= .zero else { throw FormError(field: "\(row)估值", value: amountText, reason: "不能为负数") }
+            assets.append(Asset(kind: kind, description: desc, value: amount))
         }
         let composition = try HouseholdComposition(area: area, members: members)
         return HouseholdFile(id: UUID().uuidString.lowercased(), countyCode: s.countyCode,
                              townshipCode: village.code.townshipCode, villageCode: village.code, address: value("address"),
                              phone: value("phone").isEmpty ? nil : value("phone"),
                              bankName: value("bankName").isEmpty ? nil : value("bankName"),
-                             bankAccount: account.isEmpty ? nil : account, composition: composition)
+                             bankAccount: account.isEmpty ? nil : account,
+                             payeeResidentID: payee == composition.head.residentID ? nil : payee,
+                             composition: composition, assets: assets)
     }
 
     // MARK: household page
@@ -217,6 +282,13 @@ struct HouseholdsController: RouteCollection {
                 .p(.class("muted"), .text("按 \(assessMonth) 的政策和当前登记信息测算：计入 \(d.householdSize) 人，月人均收入 \(d.perCapitaIncome.roundedHalfUp().yuanString) 元，"
                     + (d.eligible ? "低保金 \(d.monthlyBenefit.yuanString) 元/月。" : "不符合低保条件。")))
             },
+            .h2("家庭财产（申报）"),
+            .if(h.assets.isEmpty, .p(.class("muted"), .text("未申报财产。")),
+                else: .table(.tr(.th("类别"), .th("说明"), .th(.class("num"), .text("估值（元）"))),
+                             .forEach(h.assets) { a in
+                                 .tr(.td(.text(a.kind.chinese)), .td(.text(a.description)),
+                                     .td(.class("num"), .text(a.value.yuanString)))
+                             })),
             .h2("在保情况"),
             .table(.tr(.th("项目"), .th("起始月"), .th("终止月"), .th(.class("num"), .text("保障人数")), .th(.class("num"), .text("月保障金（元）"))),
                    .forEach(enrollments) { e in

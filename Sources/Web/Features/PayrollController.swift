@@ -33,7 +33,7 @@ struct PayrollController: RouteCollection {
             .table(.tr(.th("月份"), .th("状态"), .th(.class("num"), .text("户数")), .th(.class("num"), .text("金额（元）")), .th("")),
                    .forEach(batches) { b in
                        .tr(.td(.text(b.month.description)), .td(Layout.badge(b.state.chinese, b.state == .exported ? "ok" : "warn")),
-                           .td(.class("num"), .text("\(b.lineCount)")), .td(.class("num"), .text(b.total.yuanString)),
+                           .td(.class("num"), .text("\(b.lineCount)")), .td(.class("num"), .text(b.total.groupedYuanString)),
                            .td(.a(.href("/payroll/\(b.id)"), .text("查看"))))
                    })
         )
@@ -71,7 +71,7 @@ struct PayrollController: RouteCollection {
                 .dt("批次号"), .dd(.text(b.id)),
                 .dt("状态"), .dd(Layout.badge(b.state.chinese, b.state == .exported ? "ok" : "warn")),
                 .dt("户数"), .dd(.text("\(b.lineCount)")),
-                .dt("合计金额"), .dd(.text("\(b.total.yuanString) 元")),
+                .dt("合计金额"), .dd(.text("\(b.total.groupedYuanString) 元")),
                 .dt("审核人"), .dd(.text(b.approvedBy ?? "—"))),
             .div(
                 .if(b.state == .draft, .group(
@@ -88,7 +88,7 @@ struct PayrollController: RouteCollection {
             .table(.tr(.th("乡镇"), .th(.class("num"), .text("户数")), .th(.class("num"), .text("金额（元）"))),
                    .forEach(towns) { t in
                        .tr(.td(.text(s.townshipName(t.townshipCode))), .td(.class("num"), .text("\(t.lineCount)")),
-                           .td(.class("num"), .text(t.total.yuanString)))
+                           .td(.class("num"), .text(t.total.groupedYuanString)))
                    }),
             .h2("发放明细"),
             .table(.tr(.th("#"), .th("乡镇"), .th("村（社区）"), .th("收款人"), .th("身份证号"), .th("账号"), .th(.class("num"), .text("人数")),
