@@ -31,13 +31,19 @@ public enum BankFile {
             let town = divisions.division(DivisionCode(line.townshipCode) ?? divisions.county.code)?.name ?? line.townshipCode
             let village = divisions.division(DivisionCode(line.villageCode) ?? divisions.county.code)?.name ?? line.villageCode
             try csv.write(row: [
-                String(i + 1), town, village, line.payeeName, excelText(line.payeeResidentID.value),
+                String(i + 1), plainText(town), plainText(village), plainText(line.payeeName), excelText(line.payeeResidentID.value),
                 excelText(line.bankAccount), "\(line.area.chinese)低保金", period, line.amount.yuanString,
                 "\(line.householdSize)人",
             ])
         }
         csv.stream.close()
         return stream.property(forKey: .dataWrittenToMemoryStreamKey) as! Data
+    }
+
+    /// A text cell that Excel must never read as a formula: a leading = + - @ gets an apostrophe.
+    static func plainText(_ s: String) -> String {
+        guard let first = s.first, "=+-@\t\r".contains(first) else { return s }
+        return "'" + s
     }
 
     /// `="0123…"`: Excel shows the digits as text, never as a number in scientific notation.

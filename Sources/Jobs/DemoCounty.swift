@@ -46,15 +46,19 @@ public struct DemoCounty: Sendable {
     static let surnames = Array("王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗唐蒋谢邓冯曾彭蒲廖袁任谭")
     static let given = Array("德明华国建平志强秀英玉兰芳桂珍淑琼清云海军红春丽燕霞金福贵成文俊杰思雨欣怡浩宇子涵")
 
-    /// The generated households and their December 2020 decisions.
-    public func generate() -> (files: [HouseholdFile], decisions: [EnrollmentStore.BulkDecision]) {
+    /// Households that applied recently and are still in the workflow (see `DemoApplications`).
+    public static let applicantCount = 12
+
+    /// The generated households, their December 2020 decisions, and the applicant households (not
+    /// enrolled; their IDs are unique across both lists).
+    public func generate() -> (files: [HouseholdFile], decisions: [EnrollmentStore.BulkDecision], applicants: [HouseholdFile]) {
         var rng = SeededGenerator(seed: seed)
         var usedIDs = Set<String>()
         let towns = divisions.townships
         var files: [HouseholdFile] = []
         var gaps: [Double] = []
         files.reserveCapacity(households)
-        for i in 0..<households {
+        for i in 0..<(households + Self.applicantCount) {
             // About one household in ten is urban: all of 普安街道 and the communities of a few towns.
             let town: Division
             let area: Area
@@ -104,6 +108,18 @@ public struct DemoCounty: Sendable {
                 phone: "1390000" + String(format: "%04llu", rng.next() % 10000), bankName: "四川农信",
                 bankAccount: account, isDemo: true, composition: composition))
         }
+        var applicants = Array(files[households...])
+        files.removeLast(Self.applicantCount)
+        gaps.removeLast(Self.applicantCount)
+        for i in applicants.indices {
+            applicants[i].id = String(format: "demo-app-%02d", i + 1)
+            // Half the standard as income; the last applicant earns well above it (a refusal case).
+            let standard = policy.dibaoStandard(for: applicants[i].area).fen * Int64(applicants[i].composition.members.count)
+            let income = i == applicants.count - 1 ? standard * 2 : standard / 2
+            var members = applicants[i].composition.members
+            members[0].income = [IncomeItem(kind: .wage, period: .monthly, amount: Money(fen: income / 100 * 100))]
+            applicants[i].composition = try! HouseholdComposition(area: applicants[i].area, members: members)
+        }
         calibrate(&gaps, files: files)
         let month = YearMonth(year: 2021, month: 1)!
         var decisions: [EnrollmentStore.BulkDecision] = []
@@ -128,7 +144,7 @@ public struct DemoCounty: Sendable {
             decisions.append(.init(householdID: files[i].id, countyCode: files[i].countyCode,
                                    decidedOn: CivilDate(year: 2020, month: 12, day: day)!, decision: decision))
         }
-        return (files, decisions)
+        return (files, decisions, applicants)
     }
 
     /// Scales the relative gaps so the yearly totals meet the targets for this many households.

@@ -33,14 +33,14 @@ public struct DemoLoader: Sendable {
             return Summary(households: existing, people: people, created: false)
         }
         progress.report(0, 3, "生成演示县数据")
-        let (files, decisions) = county.generate()
+        let (files, decisions, applicants) = county.generate()
         let registry = RegistryStore(database, divisions: county.divisions)
         try await database.transaction { db in
             let chunk = 2_000
             var done = 0
             while done < files.count {
                 let end = min(done + chunk, files.count)
-                try await registry.registerBulk(Array(files[done..<end]), on: db)
+                try await registry.registerBulk(Array(files[done..<end]) + (done == 0 ? applicants : []), on: db)
                 try await EnrollmentStore.bulkApprove(Array(decisions[done..<end]), on: db)
                 done = end
                 progress.report(1, 3, "写入家庭 \(done)/\(files.count)")
@@ -53,7 +53,7 @@ public struct DemoLoader: Sendable {
             }
         }
         progress.report(3, 3, "演示县数据已写入")
-        return Summary(households: files.count, people: files.reduce(0) { $0 + $1.composition.members.count },
-                       created: true)
+        let all = files + applicants
+        return Summary(households: all.count, people: all.reduce(0) { $0 + $1.composition.members.count }, created: true)
     }
 }

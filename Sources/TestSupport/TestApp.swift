@@ -42,7 +42,7 @@ public struct TestSession: Sendable {
 
 /// Runs `body` with a migrated test application (its own database, see `withTestDatabase`), signed
 /// in as a county clerk. The app always shuts down.
-public func withTestApp(isDemo: Bool = false, today: CivilDate = CivilDate(year: 2021, month: 7, day: 1)!,
+public func withTestApp(isDemo: Bool = false, today: CivilDate = CivilDate(year: 2021, month: 12, day: 31)!,
                         _ body: (TestSession) async throws -> Void) async throws {
     let (dbSettings, cleanup) = try await TestDatabases.make()
     let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-test-\(UUID().uuidString)")

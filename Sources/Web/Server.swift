@@ -1,7 +1,14 @@
 import Domain
 import Fluent
 import Persistence
+import NIOPosix
+import SQLKit
 import Vapor
+
+/// The event loop group an application was given (SQLite), shut down after the application.
+struct OwnEventLoopGroupKey: StorageKey {
+    typealias Value = MultiThreadedEventLoopGroup
+}
 
 /// Starts the web application: the CLI's `serve` and `demo` call this.
 public enum WebServer {
@@ -20,7 +27,11 @@ public enum WebServer {
     /// on PostgreSQL a schema that is behind is refused with the command to run.
     public static func make(settings: WebSettings, hostname: String, port: Int) async throws -> Application {
         let env = Environment(name: "production", arguments: ["jiuzhu"])
-        let app = try await Application.make(env)
+        // SQLite allows one writer: with one event loop the app holds one connection, and concurrent
+        // requests queue for it instead of failing with "database is locked".
+        let group: MultiThreadedEventLoopGroup? = settings.database.isPostgres ? nil : MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let app = try await Application.make(env, group.map { .shared($0) } ?? .singleton)
+        app.storage[OwnEventLoopGroupKey.self] = group
         do {
             try configure(app, settings: settings)
             app.migrations.add(JiuzhuMigrations.all)
@@ -29,14 +40,22 @@ public enum WebServer {
                 if !pending.isEmpty { throw StartError.schemaBehind(pending.map { $0.0.name }) }
             } else {
                 try await app.autoMigrate()
+                try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
             }
             app.http.server.configuration.hostname = hostname
             app.http.server.configuration.port = port
             return app
         } catch {
-            try? await app.asyncShutdown()
+            try? await shutdown(app)
             throw error
         }
+    }
+
+    /// Shuts the application down, then the event loop group it was given.
+    public static func shutdown(_ app: Application) async throws {
+        let group = app.storage[OwnEventLoopGroupKey.self]
+        try await app.asyncShutdown()
+        try await group?.shutdownGracefully()
     }
 
     /// Creates or resets the `admin` account with a new random password and returns the password.
@@ -53,9 +72,9 @@ public enum WebServer {
         do {
             try await app.execute()
         } catch {
-            try? await app.asyncShutdown()
+            try? await shutdown(app)
             throw error
         }
-        try await app.asyncShutdown()
+        try await shutdown(app)
     }
 }

@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Jobs
 import Persistence
 
 /// Everything the web layer needs, read once at start-up and passed in.
@@ -18,10 +19,13 @@ public struct WebSettings: Sendable {
     public var today: @Sendable () -> CivilDate
     /// Largest upload, in bytes.
     public var maxUploadBytes: Int
+    /// The bureau's complaint and report telephone, printed on notices (DB-2021 Art. 36; the county
+    /// report gives (0825)5435019), besides the national 12349 hotline.
+    public var hotline = "(0825)5435019"
 
     public init(database: DatabaseSettings, countyCode: String = "510921", divisions: Divisions = .pengxi,
                 policyBook: PolicyBook = .bundled, calendar: WorkCalendar = .china, dataDirectory: URL,
-                isDemo: Bool = false, today: @escaping @Sendable () -> CivilDate = WebSettings.chinaToday,
+                isDemo: Bool = false, today: @escaping @Sendable () -> CivilDate = ChinaClock.today,
                 maxUploadBytes: Int = 10 * 1024 * 1024) {
         self.database = database
         self.countyCode = countyCode
@@ -32,14 +36,6 @@ public struct WebSettings: Sendable {
         self.isDemo = isDemo
         self.today = today
         self.maxUploadBytes = maxUploadBytes
-    }
-
-    /// The date now in Asia/Shanghai.
-    @Sendable public static func chinaToday() -> CivilDate {
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? TimeZone(secondsFromGMT: 8 * 3600)!
-        let c = cal.dateComponents([.year, .month, .day], from: Date())
-        return CivilDate(year: c.year!, month: c.month!, day: c.day!)!
     }
 
     public func townshipName(_ code: String) -> String {

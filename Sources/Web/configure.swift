@@ -27,6 +27,17 @@ extension Application {
 
 extension Request {
     var settings: WebSettings { application.settings }
+
+    /// The application store with the installed policy book, calendar and clock.
+    var applications: ApplicationStore {
+        let s = settings
+        return ApplicationStore(db, policyBook: s.policyBook, calendar: s.calendar, today: s.today)
+    }
+
+    /// The payroll store with the installed policy book and clock.
+    var payroll: PayrollStore {
+        PayrollStore(db, policyBook: settings.policyBook, today: settings.today)
+    }
 }
 
 func routes(_ app: Application) throws {

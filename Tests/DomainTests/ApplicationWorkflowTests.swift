@@ -4,6 +4,7 @@ import Testing
 @Suite struct ApplicationWorkflowTests {
     let policy = Policy.pengxi2021
     let calendar = WorkCalendar.china
+    let today = CivilDate(year: 2021, month: 12, day: 31)!
 
     func date(_ s: String) -> CivilDate { try! CivilDate(parsing: s) }
     func visit(_ d: String, _ names: [String] = ["王调查", "李调查"]) -> HomeVisit {
@@ -12,7 +13,7 @@ import Testing
 
     func run(_ events: [ApplicationEvent], closeRelative: Bool = false) throws -> DibaoApplication {
         var a = DibaoApplication(acceptedOn: date("2021-07-01"), closeRelative: closeRelative)
-        for e in events { a = try ApplicationWorkflow.apply(e, to: a, policy: policy, calendar: calendar) }
+        for e in events { a = try ApplicationWorkflow.apply(e, to: a, policy: policy, calendar: calendar, today: today) }
         return a
     }
 
@@ -77,6 +78,28 @@ import Testing
         #expect(a.objectionResolutions == [.villageDeliberation])
         // An objection is a ground for the 45-working-day limit (DB-2021 Art. 22).
         #expect(try a.deadline(policy: policy, calendar: calendar).description == "2021-09-02")
+    }
+
+    @Test func datesMustBeInOrderAndNotInTheFuture() throws {
+        #expect(throws: WorkflowError.dateInFuture(date("2022-01-04"), today: today)) {
+            try run([.recordInformationCheck(on: date("2022-01-04"), summary: "ok")])
+        }
+        #expect(throws: WorkflowError.dateBefore(date("2021-06-30"), what: "受理日期", earlier: date("2021-07-01"))) {
+            try run([.recordHomeVisit(visit("2021-06-30"))])
+        }
+        // Approval before the 公示 was closed.
+        var events = Array(happyPath.prefix(5))
+        events.append(.approve(on: date("2021-07-13"), monthlyBenefit: .yuan(900)))
+        #expect(throws: WorkflowError.self) { try run(events) }
+        // Investigation completed before the information check came back.
+        #expect(throws: WorkflowError.self) {
+            try run([.recordInformationCheck(on: date("2021-07-08"), summary: "ok"), .recordHomeVisit(visit("2021-07-05")),
+                     .completeInvestigation(on: date("2021-07-06"))])
+        }
+        // An objection after the notice period ended.
+        var late = Array(happyPath.prefix(4))
+        late.append(.raiseObjection(on: date("2021-07-20"), note: "迟到的意见"))
+        #expect(throws: WorkflowError.objectionAfterNotice(ends: date("2021-07-13"))) { try run(late) }
     }
 
     @Test func refusalNoticeDueInThreeWorkingDays() throws {

@@ -126,6 +126,18 @@ import Testing
         }
     }
 
+    @Test(arguments: ["=HYPERLINK(\"x\")", "<script>", "+1", "@x", "a\u{7}b", String(repeating: "张", count: 41), "李'四"])
+    func refusesImplausibleNames(name: String) {
+        #expect(throws: RegistryError.invalidName(name)) {
+            try HouseholdComposition(area: .urban, members: [member(ids[0], name, .head)])
+        }
+    }
+
+    @Test(arguments: ["张三", "阿依古丽·买买提", "欧阳修", "Zhang San"])
+    func acceptsRealNames(name: String) throws {
+        _ = try HouseholdComposition(area: .urban, members: [member(ids[0], name, .head)])
+    }
+
     @Test func refusesNoHeadDuplicateAndNegativeIncome() {
         #expect(throws: RegistryError.noHead) {
             try HouseholdComposition(area: .urban, members: [member(ids[0], "甲", .spouse)])

@@ -4,13 +4,15 @@ import Testing
 @Suite struct MoneyTests {
     @Test(arguments: [
         ("900", 90_000), ("900.5", 90_050), ("900.50", 90_050), ("0.01", 1), ("-12.30", -1_230),
-        ("1,234.00", 123_400), (" 600 ", 60_000), ("+5", 500),
+        ("1,234.00", 123_400), (" 600 ", 60_000), ("+5", 500), ("1,234,567.89", 123_456_789),
+        ("999999999999.99", 99_999_999_999_999),
     ] as [(String, Int64)])
     func parsesYuan(text: String, fen: Int64) throws {
         #expect(try Money(yuan: text).fen == fen)
     }
 
-    @Test(arguments: ["", "abc", "1.234", "1.", ".5", "1e3", "--1", "12,3a", "1.2.3", "９００"])
+    @Test(arguments: ["", "abc", "1.234", "1.", ".5", "1e3", "--1", "12,3a", "1.2.3", "９００", "9,0,0", "1,23", ",100",
+                      "1234567890123", "99999999999999.99"])
     func refusesMalformedAmounts(text: String) {
         #expect(throws: DomainInputError.invalidAmount(text)) { try Money(yuan: text) }
     }

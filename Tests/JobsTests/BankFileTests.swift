@@ -1,6 +1,6 @@
 import Domain
 import Foundation
-import Jobs
+@testable import Jobs
 import Persistence
 import TestSupport
 import Testing
@@ -30,5 +30,11 @@ import Testing
         #expect(text.contains("1,三凤镇,桂花村,张某甲,\"=\"\"110101197503149130\"\"\",\"=\"\"6217000000000001\"\"\",城市低保金,202107,900.00,3人"))
         // A name with a comma and quotes is quoted, not split.
         #expect(text.contains("\"王某, \"\"老三\"\"\""))
+    }
+
+    @Test func formulasNeverReachExcel() {
+        #expect(BankFile.plainText("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")")
+        #expect(BankFile.plainText("-1") == "'-1")
+        #expect(BankFile.plainText("张三") == "张三")
     }
 }

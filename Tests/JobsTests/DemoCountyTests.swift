@@ -46,7 +46,8 @@ import Testing
             #expect(first.created)
             let second = try await loader.load()
             #expect(!second.created)
-            #expect(second.households == 120)
+            #expect(second.households == 120 + DemoCounty.applicantCount)
+            #expect(second.households == first.households)
             let months = (1...3).map { YearMonth(year: 2021, month: $0)! }
             let run = PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: nil, isDemo: true)
             let r1 = try await run.run(months: months, actor: "t")
@@ -59,6 +60,28 @@ import Testing
             #expect(table.totalRaised.wanYuanString == "6674.15")
             #expect(table.totalUsed == r1.reduce(Money.zero) { $0 + $1.batch.total })
             #expect(table.balance > .zero)
+        }
+    }
+}
+
+@Suite struct DemoApplicationsTests {
+    @Test func applicationsAtEveryStage() async throws {
+        try await withTestDatabase { handle async throws in
+            _ = try await DemoLoader(database: handle.db, county: DemoCounty(households: 30)).load()
+            let today = Fixtures.date("2026-11-27")
+            let demo = DemoApplications(database: handle.db, today: today)
+            #expect(try await demo.load() == 12)
+            #expect(try await demo.load() == 0)
+            let all = try await ApplicationStore(handle.db).list(openOnly: false)
+            let states = Set(all.map(\.state))
+            #expect(states == Set(ApplicationState.allCases))
+            let overdue = all.filter { app in
+                guard app.state.isOpen, let deadline = app.deadline else { return false }
+                return ((try? WorkCalendar.china.workingDaysLeft(from: today, until: deadline)) ?? 0) < 0
+            }
+            #expect(overdue.map(\.householdID) == ["demo-app-09"])
+            // Accepted days ago, its 30-working-day limit lies in 2027: not yet known, not guessed.
+            #expect(all.first { $0.householdID == "demo-app-01" }?.deadline == nil)
         }
     }
 }

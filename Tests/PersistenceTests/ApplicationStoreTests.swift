@@ -33,7 +33,7 @@ import Testing
             let stored = try await store.application(id)
             #expect(stored.application.state == .approved)
             #expect(stored.application.firstPaidMonth?.description == "2021-08")
-            #expect(stored.deadline.description == "2021-08-12")
+            #expect(stored.deadline?.description == "2021-08-12")
             let enrollments = try await EnrollmentStore(handle.db).enrollments(ofHousehold: "h01")
             #expect(enrollments.count == 1)
             #expect(enrollments[0].startMonth.description == "2021-08")
@@ -56,6 +56,36 @@ import Testing
             #expect(try await store.application(id).application.state == .accepted)
             #expect(try await store.events(of: id).isEmpty)
             #expect(try await EnrollmentStore(handle.db).enrollments(ofHousehold: "h01").isEmpty)
+        }
+    }
+
+    /// Intake in December 2026: the 30-working-day limit falls in 2027, which the holiday calendar does
+    /// not cover yet. The application is accepted; its deadline stays unknown rather than guessed.
+    @Test func intakeBeyondTheCalendarKeepsTheDeadlineOpen() async throws {
+        try await withTestDatabase { handle async throws in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            let store = ApplicationStore(handle.db, today: { Fixtures.date("2026-12-31") })
+            let id = try await store.open(householdID: "h01", acceptedOn: d("2026-12-10"), closeRelative: false, actor: "t")
+            #expect(try await store.application(id).deadline == nil)
+            let refused = try await store.record(.refuse(on: d("2026-12-30"), reason: "收入高于标准"), on: id, actor: "t")
+            #expect(refused.state == .refused)
+            #expect(refused.refusalNoticeDue == nil)
+            #expect(try await store.list(openOnly: false).map(\.deadline) == [nil])
+        }
+    }
+
+    @Test func futureDatesAreRefused() async throws {
+        try await withTestDatabase { handle async throws in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            let store = ApplicationStore(handle.db, today: { Fixtures.date("2021-07-03") })
+            await #expect(throws: WorkflowError.dateInFuture(d("2021-07-04"), today: d("2021-07-03"))) {
+                try await store.open(householdID: "h01", acceptedOn: d("2021-07-04"), closeRelative: false, actor: "t")
+            }
+            let id = try await store.open(householdID: "h01", acceptedOn: d("2021-07-01"), closeRelative: false, actor: "t")
+            await #expect(throws: WorkflowError.self) {
+                try await store.record(.recordInformationCheck(on: d("9999-12-31"), summary: "x"), on: id, actor: "t")
+            }
+            #expect(try await store.events(of: id).isEmpty)
         }
     }
 

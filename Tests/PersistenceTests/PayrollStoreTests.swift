@@ -69,6 +69,17 @@ import Testing
         }
     }
 
+    @Test func onlyNextMonthMayBePreparedAhead() async throws {
+        try await withTestDatabase { handle async throws in
+            try await enrolledH01(handle)
+            let store = PayrollStore(handle.db, today: { Fixtures.date("2021-07-15") })
+            #expect(try await store.generate(month: Fixtures.month("2021-08"), countyCode: "510921", actor: "t").created)
+            await #expect(throws: PayrollError.tooFarAhead(month: Fixtures.month("2021-09"), latest: Fixtures.month("2021-08"))) {
+                try await store.generate(month: Fixtures.month("2021-09"), countyCode: "510921", actor: "t")
+            }
+        }
+    }
+
     @Test func missingAccountIsHeldNotPaid() async throws {
         try await withTestDatabase { handle async throws in
             let h = Fixtures.household("noacct", account: nil, members: [Fixtures.member("110101199003079163", "甲", .head)])

@@ -85,6 +85,11 @@ import VaporTesting
                 let r = try await session.post("\(appPath)/\(step)", form: fields)
                 #expect(r.status == .seeOther, "\(step): \(body(r))")
             }
+            let notice = body(try await session.get("\(appPath)/notice"))
+            #expect(notice.contains("张某甲"))
+            #expect(notice.contains("900.00"))
+            #expect(notice.contains("2021-07-07 至 2021-07-13"))
+            #expect(!notice.contains("110101197503149130"), "a public notice never shows the ID number")
             let app = body(try await session.get(appPath))
             #expect(app.contains("已确认纳入"))
             #expect(app.contains("900.00"))
@@ -107,6 +112,21 @@ import VaporTesting
         }
     }
 
+    @Test func refusalNoticeIsPrintable() async throws {
+        try await withTestApp { session async throws in
+            try await RegistryStore(session.app.db).register([Fixtures.h01()])
+            let opened = try await session.post("/households/h01/applications", form: ["acceptedOn": "2021-09-01"])
+            let appPath = try #require(opened.headers.first(name: .location))
+            #expect(try await session.get("\(appPath)/refusal").status == .conflict)
+            let r = try await session.post("\(appPath)/refuse", form: ["date": "2021-09-30", "text": "家庭存款超过规定"])
+            #expect(r.status == .seeOther)
+            let notice = body(try await session.get("\(appPath)/refusal"))
+            #expect(notice.contains("家庭存款超过规定"))
+            #expect(notice.contains("2021-10-11"))
+            #expect(notice.contains("行政复议"))
+        }
+    }
+
     @Test func badRegistrationNamesTheRowAndField() async throws {
         try await withTestApp { session async throws in
             let r = try await session.post("/households", form: [
@@ -126,6 +146,42 @@ import VaporTesting
             ])
             #expect(body(heads).contains("月收入") || body(heads).contains("户主"))
             #expect(body(try await session.get("/households")).contains("没有符合条件的家庭"))
+        }
+    }
+
+    @Test func userTextIsEscapedEverywhere() async throws {
+        try await withTestApp { session async throws in
+            let r = try await session.get("/households?q=%22%3E%3Cscript%3Ealert(9)%3C/script%3E")
+            #expect(r.status == .ok)
+            #expect(!body(r).contains("<script>alert(9)"))
+            #expect(body(r).contains("&quot;&gt;&lt;script&gt;"))
+            // A page far past the end, or a silly page number, is just an empty page.
+            #expect(try await session.get("/households?page=999999").status == .ok)
+            #expect(try await session.get("/households?page=-5").status == .ok)
+        }
+    }
+
+    @Test func largeUploadsCarryTheirTokenAndOversizeIsExplained() async throws {
+        try await withTestApp { session async throws in
+            try await RegistryStore(session.app.db).register([Fixtures.h01()])
+            func upload(_ bytes: Int) async throws -> TestingHTTPResponse {
+                let boundary = "XjiuzhuBoundary"
+                var body = ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nother\r\n")
+                body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan.pdf\"\r\nContent-Type: application/pdf\r\n\r\n")
+                body.writeBytes([UInt8](repeating: 0x41, count: bytes))
+                body.writeString("\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(session.csrf)\r\n--\(boundary)--\r\n")
+                return try await session.app.testing(method: .running(port: 0)).sendRequest(.POST, "/households/h01/documents", headers: [
+                    "Cookie": session.cookie, "Content-Type": "multipart/form-data; boundary=\(boundary)",
+                ], body: body)
+            }
+            // The token comes after a 40 KB file part, over a real socket: still found. (The client
+            // follows the redirect to the household page.)
+            let ok = try await upload(40 * 1024)
+            #expect(ok.status == .ok)
+            #expect(String(buffer: ok.body).contains("已上传 其他材料：scan.pdf"))
+            let tooLarge = try await upload(100 * 1024)
+            #expect(tooLarge.status == .unprocessableEntity)
+            #expect(String(buffer: tooLarge.body).contains("超过上限"))
         }
     }
 

@@ -58,11 +58,15 @@ public struct DibaoApplication: Hashable, Codable, Sendable {
     public var informationCheck: String?
     public var informationCheckOn: CivilDate?
     public var homeVisit: HomeVisit?
+    public var investigationCompletedOn: CivilDate?
     public var townshipOpinion: String?
     public var townshipRecommends: Bool?
     public var noticeStart: CivilDate?
     public var objections: [String]
     public var objectionResolutions: [ObjectionResolution]
+    /// Date of the latest objection or resolution.
+    public var objectionActivityOn: CivilDate?
+    public var noticeClosedOn: CivilDate?
     public var countyHomeVisit: HomeVisit?
     public var decidedOn: CivilDate?
     public var approvedBenefit: Money?
@@ -77,6 +81,12 @@ public struct DibaoApplication: Hashable, Codable, Sendable {
         self.closeRelative = closeRelative
         self.objections = []
         self.objectionResolutions = []
+    }
+
+    /// The latest date recorded on this application; no later step may be dated before it.
+    public var latestRecordedDate: CivilDate {
+        [acceptedOn, informationCheckOn, homeVisit?.date, investigationCompletedOn, noticeStart, objectionActivityOn,
+         noticeClosedOn, countyHomeVisit?.date, decidedOn].compactMap { $0 }.max()!
     }
 
     /// The last day of the 公示 (7 calendar days including the first day).

@@ -23,6 +23,18 @@ public enum ApplicationEvent: Hashable, Codable, Sendable {
     /// Apply the 45-WD limit for a special case (Art. 22).
     case extendDeadline(reason: String)
 
+    /// The date the step happened, if it has one.
+    public var date: CivilDate? {
+        switch self {
+        case let .recordInformationCheck(on, _), let .completeInvestigation(on), let .townshipReview(on, _, _),
+             let .raiseObjection(on, _), let .resolveObjection(on, _, _), let .closePublicNotice(on),
+             let .approve(on, _), let .refuse(on, _):
+            return on
+        case let .recordHomeVisit(v), let .recordCountyHomeVisit(v): return v.date
+        case .extendDeadline: return nil
+        }
+    }
+
     public var chinese: String {
         switch self {
         case .recordInformationCheck: return "登记信息核对结果"
@@ -42,16 +54,21 @@ public enum ApplicationEvent: Hashable, Codable, Sendable {
 
 /// The 低保 application state machine: `(application, event) → application | error`. Pure.
 public enum ApplicationWorkflow {
-    /// Applies `event` and returns the new application.
-    /// - Throws: `WorkflowError` when the step is out of order or its facts are incomplete.
+    /// Applies `event` and returns the new application. Every date lies between acceptance and
+    /// `today`, and no step is dated before the step it follows.
+    /// - Throws: `WorkflowError` when the step is out of order, misdated or its facts are incomplete.
     public static func apply(_ event: ApplicationEvent, to app: DibaoApplication, policy: Policy,
-                             calendar: WorkCalendar) throws(WorkflowError) -> DibaoApplication {
+                             calendar: WorkCalendar, today: CivilDate) throws(WorkflowError) -> DibaoApplication {
         var a = app
         func require(_ states: ApplicationState...) throws(WorkflowError) {
             guard states.contains(a.state) else { throw .outOfOrder(event: event.chinese, state: a.state) }
         }
         func notBefore(_ date: CivilDate, _ earlier: CivilDate?, _ what: String) throws(WorkflowError) {
             if let earlier, date < earlier { throw .dateBefore(date, what: what, earlier: earlier) }
+        }
+        if let date = event.date {
+            if date > today { throw .dateInFuture(date, today: today) }
+            try notBefore(date, a.acceptedOn, "受理日期")
         }
         switch event {
         case let .recordInformationCheck(on, summary):
@@ -72,11 +89,14 @@ public enum ApplicationWorkflow {
             guard a.informationCheck != nil else { throw .missing("信息核对结果") }
             guard let visit = a.homeVisit else { throw .missing("入户调查记录") }
             try notBefore(on, visit.date, "入户调查日期")
+            try notBefore(on, a.informationCheckOn, "信息核对日期")
+            a.investigationCompletedOn = on
             a.state = .townshipReview
         case let .townshipReview(on, recommend, opinion):
             try require(.townshipReview)
             guard !opinion.trimmingWhitespace().isEmpty else { throw .missing("初审意见") }
-            try notBefore(on, a.homeVisit?.date, "入户调查日期")
+            try notBefore(on, a.investigationCompletedOn, "调查完成日期")
+            try notBefore(on, a.objectionActivityOn, "异议处理日期")
             a.townshipOpinion = opinion
             a.townshipRecommends = recommend
             a.noticeStart = on
@@ -84,30 +104,36 @@ public enum ApplicationWorkflow {
         case let .raiseObjection(on, note):
             try require(.publicNotice)
             try notBefore(on, a.noticeStart, "公示开始日期")
+            if let end = a.noticeEnd(policy: policy), on > end { throw .objectionAfterNotice(ends: end) }
             guard !note.trimmingWhitespace().isEmpty else { throw .missing("异议内容") }
             a.objections.append(note)
+            a.objectionActivityOn = on
             a.state = .objectionReview
         case let .resolveObjection(on, by, note):
             try require(.objectionReview)
-            try notBefore(on, a.noticeStart, "公示开始日期")
+            try notBefore(on, a.objectionActivityOn, "异议登记日期")
             guard !note.trimmingWhitespace().isEmpty else { throw .missing("处理结果") }
             a.objectionResolutions.append(by)
+            a.objectionActivityOn = on
             if a.extensionReason == nil { a.extensionReason = "公示有异议" }  // a ground for 45 WD (Art. 22)
             a.state = .townshipReview
         case let .closePublicNotice(on):
             try require(.publicNotice)
             guard let end = a.noticeEnd(policy: policy) else { throw .missing("公示开始日期") }
             guard on > end else { throw .noticeNotOver(ends: end) }
+            a.noticeClosedOn = on
             a.state = .countyReview
         case let .recordCountyHomeVisit(visit):
             try require(.countyReview)
             try checkInvestigators(visit)
+            try notBefore(visit.date, a.noticeClosedOn, "公示结束日期")
             a.countyHomeVisit = visit
         case let .approve(on, benefit):
             try require(.countyReview)
             if a.closeRelative && a.countyHomeVisit == nil { throw .countyVisitRequired }
             guard benefit > .zero else { throw .missing("月保障金额") }
-            try notBefore(on, a.noticeStart, "公示开始日期")
+            try notBefore(on, a.noticeClosedOn, "公示结束日期")
+            try notBefore(on, a.countyHomeVisit?.date, "县级核查日期")
             a.decidedOn = on
             a.approvedBenefit = benefit
             a.firstPaidMonth = on.yearMonth.next
@@ -115,12 +141,11 @@ public enum ApplicationWorkflow {
         case let .refuse(on, reason):
             try require(.accepted, .investigating, .townshipReview, .countyReview)
             guard !reason.trimmingWhitespace().isEmpty else { throw .missing("不予纳入理由") }
-            try notBefore(on, a.acceptedOn, "受理日期")
+            try notBefore(on, a.latestRecordedDate, "此前办理步骤的日期")
             a.decidedOn = on
             a.refusalReason = reason
-            do {
-                a.refusalNoticeDue = try calendar.adding(workingDays: policy.deadlines.refusalNoticeWorkingDays, to: on)
-            } catch { throw .calendar(error) }
+            // Unknown (nil) when the holiday calendar does not reach it; the refusal itself stands.
+            a.refusalNoticeDue = try? calendar.adding(workingDays: policy.deadlines.refusalNoticeWorkingDays, to: on)
             a.state = .refused
         case let .extendDeadline(reason):
             guard a.state.isOpen else { throw .outOfOrder(event: event.chinese, state: a.state) }
@@ -158,7 +183,8 @@ public enum WorkflowError: Error, Equatable, Sendable {
     case countyVisitRequired
     case dateBefore(CivilDate, what: String, earlier: CivilDate)
     case extensionNotAllowed
-    case calendar(WorkCalendarError)
+    case dateInFuture(CivilDate, today: CivilDate)
+    case objectionAfterNotice(ends: CivilDate)
 
     public var message: String {
         switch self {
@@ -175,7 +201,10 @@ public enum WorkflowError: Error, Equatable, Sendable {
             return "日期 \(d) 早于\(what) \(earlier)，请核对 (date before \(what))"
         case .extensionNotAllowed:
             return "审核确认权已下放乡镇，办理期限为 20 个工作日，不能延长 (no extension when delegated)"
-        case .calendar(let e): return e.message
+        case let .dateInFuture(d, today):
+            return "日期 \(d) 晚于今天（\(today)）：只能登记已经发生的办理步骤 (date in the future)"
+        case .objectionAfterNotice(let end):
+            return "公示已于 \(end) 结束，公示期外的意见请按投诉举报处理 (objection after the notice period)"
         }
     }
 }

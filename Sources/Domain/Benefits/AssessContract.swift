@@ -55,12 +55,25 @@ public enum AssessContract {
         guard let rawMembers = root["members"] as? [Any], !rawMembers.isEmpty else {
             throw AssessError(key: "members", value: describe(root["members"]), reason: "应为非空数组 (expected a non-empty array)")
         }
+        guard rawMembers.count <= maxMembers else {
+            throw AssessError(key: "members", value: "\(rawMembers.count) 人",
+                              reason: "一户最多 \(maxMembers) 名成员 (at most \(maxMembers) members)")
+        }
         var members: [Member] = []
         for (i, raw) in rawMembers.enumerated() {
             guard let m = raw as? [String: Any] else {
                 throw AssessError(member: i, key: "members[\(i)]", value: describe(raw), reason: "应为对象")
             }
-            members.append(try member(m, index: i))
+            let next = try member(m, index: i, month: month)
+            if next.relationship == .head, members.contains(where: { $0.relationship == .head }) {
+                throw AssessError(member: i, key: "members[\(i)].relationship", value: "head",
+                                  reason: "每户只能有一名户主 (a second head)")
+            }
+            if let first = members.firstIndex(where: { $0.residentID == next.residentID }) {
+                throw AssessError(member: i, key: "members[\(i)].id", value: next.residentID.value,
+                                  reason: "与第 \(first + 1) 名成员的身份证号码相同 (same person listed twice)")
+            }
+            members.append(next)
         }
         let household: HouseholdComposition
         do { household = try HouseholdComposition(area: area, members: members) } catch {
@@ -68,6 +81,11 @@ public enum AssessContract {
         }
         let policy: Policy
         do { policy = try policyBook.policy(region: region, month: month) } catch {
+            let regions = Set(policyBook.policies.map(\.region))
+            if !regions.contains(region) {
+                throw AssessError(key: "region", value: region,
+                                  reason: "没有该地区的救助政策；已安装：\(regions.sorted().joined(separator: "、")) (unknown region)")
+            }
             throw AssessError(key: "month", value: monthText, reason: error.message)
         }
         let d = DibaoAssessment.assess(household, month: month, policy: policy)
@@ -80,44 +98,34 @@ public enum AssessContract {
             warnings: policy.warnings.map(\.message))
     }
 
-    static func member(_ m: [String: Any], index i: Int) throws(AssessError) -> Member {
+    static func member(_ m: [String: Any], index i: Int, month: YearMonth) throws(AssessError) -> Member {
         let p = "members[\(i)]"
         let idText = try string(m, "id", required: true, prefix: p, member: i)!
         let id: ResidentID
         do { id = try ResidentID(idText) } catch {
             throw AssessError(member: i, key: "\(p).id", value: idText, reason: error.message)
         }
+        guard id.birthDate <= month.lastDay else {
+            throw AssessError(member: i, key: "\(p).id", value: idText,
+                              reason: "出生日期 \(id.birthDate) 晚于评估月份 \(month) (born after the month assessed)")
+        }
         let name = try string(m, "name", required: false, prefix: p, member: i) ?? "成员\(i + 1)"
-        let relText = try string(m, "relationship", required: true, prefix: p, member: i)!
-        guard let rel = Relationship(rawValue: relText) else {
-            throw AssessError(member: i, key: "\(p).relationship", value: relText,
-                              reason: "应为 " + Relationship.allCases.map(\.rawValue).joined(separator: "、"))
-        }
-        var status = MemberStatus.active
-        if let s = try string(m, "status", required: false, prefix: p, member: i) {
-            guard let st = MemberStatus(rawValue: s) else {
-                throw AssessError(member: i, key: "\(p).status", value: s,
-                                  reason: "应为 " + MemberStatus.allCases.map(\.rawValue).joined(separator: "、"))
-            }
-            status = st
-        }
+        let rel: Relationship = try choice(m, "relationship", required: true, prefix: p, member: i)!
+        let status: MemberStatus = try choice(m, "status", required: false, prefix: p, member: i) ?? .active
         var since: CivilDate?
         if let s = try string(m, "since", required: false, prefix: p, member: i) {
             do { since = try CivilDate(parsing: s) } catch {
                 throw AssessError(member: i, key: "\(p).since", value: s, reason: "应为 YYYY-MM-DD")
             }
-        }
-        var schooling: Schooling?
-        if let s = try string(m, "student", required: false, prefix: p, member: i) {
-            guard let sc = Schooling(rawValue: s) else {
-                throw AssessError(member: i, key: "\(p).student", value: s,
-                                  reason: "应为 " + Schooling.allCases.map(\.rawValue).joined(separator: "、"))
+            if let d = since, d > month.lastDay {
+                throw AssessError(member: i, key: "\(p).since", value: s,
+                                  reason: "日期晚于评估月份 \(month)，该成员当月状态应为 active (date after the month assessed)")
             }
-            schooling = sc
         }
+        let schooling: Schooling? = try choice(m, "student", required: false, prefix: p, member: i)
         var disability: Disability?
         if let d = m["disability"] {
-            guard let dd = d as? [String: Any], let grade = dd["grade"] as? Int, (1...4).contains(grade),
+            guard let dd = d as? [String: Any], let grade = jsonInteger(dd["grade"]), (1...4).contains(grade),
                   let typeText = dd["type"] as? String, let type = DisabilityType(rawValue: typeText)
             else {
                 throw AssessError(member: i, key: "\(p).disability", value: describe(d),
@@ -127,7 +135,7 @@ public enum AssessContract {
         }
         var serious = false
         if let s = m["seriousIllness"] {
-            guard let b = s as? Bool else {
+            guard isJSONBool(s), let b = s as? Bool else {
                 throw AssessError(member: i, key: "\(p).seriousIllness", value: describe(s), reason: "应为 true 或 false")
             }
             serious = b
@@ -137,16 +145,16 @@ public enum AssessContract {
             guard let items = raw as? [Any] else {
                 throw AssessError(member: i, key: "\(p).income", value: describe(raw), reason: "应为数组")
             }
+            guard items.count <= maxIncomeItems else {
+                throw AssessError(member: i, key: "\(p).income", value: "\(items.count) 项",
+                                  reason: "每名成员最多 \(maxIncomeItems) 项收入 (at most \(maxIncomeItems) items)")
+            }
             for (j, itemRaw) in items.enumerated() {
                 let q = "\(p).income[\(j)]"
                 guard let item = itemRaw as? [String: Any] else {
                     throw AssessError(member: i, key: q, value: describe(itemRaw), reason: "应为对象")
                 }
-                let kindText = try string(item, "kind", required: true, prefix: q, member: i)!
-                guard let kind = IncomeKind(rawValue: kindText) else {
-                    throw AssessError(member: i, key: "\(q).kind", value: kindText,
-                                      reason: "应为 " + IncomeKind.allCases.map(\.rawValue).joined(separator: "、"))
-                }
+                let kind: IncomeKind = try choice(item, "kind", required: true, prefix: q, member: i)!
                 let monthly = try string(item, "monthly", required: false, prefix: q, member: i)
                 let annual = try string(item, "annual", required: false, prefix: q, member: i)
                 guard (monthly == nil) != (annual == nil) else {
@@ -161,6 +169,10 @@ public enum AssessContract {
                 }
                 guard amount >= .zero else {
                     throw AssessError(member: i, key: key, value: text, reason: "收入不能为负数 (income must not be negative)")
+                }
+                guard amount <= maxIncomeItem else {
+                    throw AssessError(member: i, key: key, value: text,
+                                      reason: "金额超过上限 \(maxIncomeItem.yuanString) 元，请核对单位（元） (amount too large)")
                 }
                 income.append(IncomeItem(kind: kind, period: monthly != nil ? .monthly : .annual, amount: amount))
             }
@@ -177,10 +189,38 @@ public enum AssessContract {
             return nil
         }
         guard let s = v as? String else {
+            let amount = key == "monthly" || key == "annual"
             throw AssessError(member: member, key: full, value: describe(v),
-                              reason: "应为字符串（金额请写成 \"900.00\"） (expected a string)")
+                              reason: amount ? "应为字符串，金额请写成 \"900.00\" (expected a string)" : "应为字符串 (expected a string)")
         }
         return s
+    }
+
+    /// One of an enumeration's raw values; the error lists the allowed ones.
+    static func choice<E: RawRepresentable & CaseIterable>(_ o: [String: Any], _ key: String, required: Bool,
+                                                           prefix: String, member: Int) throws(AssessError) -> E?
+    where E.RawValue == String {
+        guard let text = try string(o, key, required: required, prefix: prefix, member: member) else { return nil }
+        guard let value = E(rawValue: text) else {
+            throw AssessError(member: member, key: "\(prefix).\(key)", value: text,
+                              reason: "应为 " + E.allCases.map(\.rawValue).joined(separator: "、"))
+        }
+        return value
+    }
+
+    /// At most this many members, income items per member, and yuan per item: beyond any household,
+    /// and far from integer overflow.
+    static let maxMembers = 50
+    static let maxIncomeItems = 50
+    static let maxIncomeItem = Money.yuan(100_000_000)
+
+    /// JSON `true`/`false` (not a number that happens to bridge to Bool).
+    static func isJSONBool(_ v: Any) -> Bool { String(describing: type(of: v)).contains("Boolean") }
+
+    /// A JSON integer (not a boolean, not a fraction).
+    static func jsonInteger(_ v: Any?) -> Int? {
+        guard let v, !isJSONBool(v), let n = v as? NSNumber, let i = v as? Int, Double(i) == n.doubleValue else { return nil }
+        return i
     }
 
     static func describe(_ v: Any?) -> String {

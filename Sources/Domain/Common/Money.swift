@@ -12,16 +12,29 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Whole yuan, e.g. a standard of 600 yuan.
     public static func yuan(_ yuan: Int64) -> Money { Money(fen: yuan * 100) }
 
-    /// Parses a yuan amount: `900`, `900.5`, `900.50`, `-12.30`, `1,234.00`. At most two decimals.
-    /// - Throws: `DomainInputError.invalidAmount` naming the text (three decimals, letters, empty, overflow).
+    /// The largest amount accepted from input: 999,999,999,999.99 yuan (sums of many such stay far
+    /// from Int64 overflow).
+    public static let maximumInputWholeYuanDigits = 12
+
+    /// Parses a yuan amount: `900`, `900.5`, `900.50`, `-12.30`, `1,234.00` (commas only as thousands
+    /// separators). At most two decimals and 12 whole digits.
+    /// - Throws: `DomainInputError.invalidAmount` naming the text (three decimals, letters, empty, too large).
     public init(yuan text: String) throws(DomainInputError) {
-        var s = text.trimmingWhitespace().replacingAll(",", with: "")
+        var s = text.trimmingWhitespace()
+        if s.contains(",") {
+            // "1,234,567.89" is Excel's grouping; "9,0,0" is a typo, not 900.
+            let whole = s.split(separator: ".", omittingEmptySubsequences: false)[0]
+            let groups = whole.drop { $0 == "-" || $0 == "+" }.split(separator: ",", omittingEmptySubsequences: false)
+            guard groups.count > 1, (1...3).contains(groups[0].count), groups.dropFirst().allSatisfy({ $0.count == 3 })
+            else { throw .invalidAmount(text) }
+            s = s.replacingAll(",", with: "")
+        }
         var negative = false
         if s.hasPrefix("-") { negative = true; s.removeFirst() } else if s.hasPrefix("+") { s.removeFirst() }
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
         guard !s.isEmpty, parts.count <= 2,
               let whole = parts.first, !whole.isEmpty, whole.allSatisfy({ $0.isASCII && $0.isNumber }),
-              whole.count <= 14
+              whole.count <= Money.maximumInputWholeYuanDigits
         else { throw .invalidAmount(text) }
         var fraction = parts.count == 2 ? String(parts[1]) : ""
         guard fraction.count <= 2, fraction.allSatisfy({ $0.isASCII && $0.isNumber }),

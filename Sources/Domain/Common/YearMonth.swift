@@ -38,6 +38,7 @@ public struct YearMonth: Hashable, Comparable, Sendable, Codable, CustomStringCo
     }
 
     public var firstDay: CivilDate { CivilDate(year: year, month: month, day: 1)! }
+    public var lastDay: CivilDate { CivilDate(year: year, month: month, day: CivilDate.daysIn(year: year, month: month))! }
 
     public var description: String { "\(String(year).leftPadded(to: 4))-\(String(month).leftPadded(to: 2))" }
 

@@ -13,6 +13,7 @@ public struct HouseholdComposition: Hashable, Sendable {
         var seen = Set<ResidentID>()
         for m in members {
             if m.name.trimmingWhitespace().isEmpty { throw .missingName(m.residentID) }
+            if !HouseholdComposition.isPlausibleName(m.name) { throw .invalidName(m.name) }
             if !seen.insert(m.residentID).inserted { throw .duplicateMember(m.residentID) }
             for item in m.income where item.amount < .zero {
                 throw .negativeIncome(m.name, item.kind, item.amount)
@@ -23,6 +24,14 @@ public struct HouseholdComposition: Hashable, Sendable {
     }
 
     public var head: Member { members.first { $0.relationship == .head }! }
+
+    /// A person's name as written on an ID card: at most 40 characters, no control characters, no
+    /// markup, and not starting like a spreadsheet formula (= + - @), which would run in Excel.
+    public static func isPlausibleName(_ name: String) -> Bool {
+        let t = name.trimmingWhitespace()
+        guard !t.isEmpty, t.count <= 40, let first = t.first, !"=+-@".contains(first) else { return false }
+        return !t.unicodeScalars.contains { $0.properties.generalCategory == .control || "<>\"'&;".unicodeScalars.contains($0) }
+    }
 
     /// Members who count (DB-2021 Art. 7): every listed member whose status is active.
     public var countedMembers: [Member] { members.filter { $0.status.counts } }
@@ -36,6 +45,7 @@ public enum RegistryError: Error, Equatable, Sendable {
     case duplicateMember(ResidentID)
     case memberInAnotherHousehold(ResidentID, otherHousehold: String)
     case missingName(ResidentID)
+    case invalidName(String)
     case negativeIncome(String, IncomeKind, Money)
     case unknownVillage(String)
     case invalidField(field: String, value: String, reason: String)
@@ -50,6 +60,8 @@ public enum RegistryError: Error, Equatable, Sendable {
         case .memberInAnotherHousehold(let id, let other):
             return "身份证号码 \(id.masked) 已登记在另一户（\(other)）：一人只能属于一户，请先从原户迁出 (person already in another household)"
         case .missingName(let id): return "身份证号码 \(id.masked) 的成员缺少姓名 (member name missing)"
+        case .invalidName(let name):
+            return "姓名“\(name)”不像证件上的姓名：最多 40 个字，不能含 < > \" ' & ; 等符号或以 = + - @ 开头 (implausible name)"
         case .negativeIncome(let name, let kind, let amount):
             return "成员 \(name) 的\(kind.chinese)为负数（\(amount.yuanString) 元）：收入不能为负 (negative income)"
         case .unknownVillage(let code):

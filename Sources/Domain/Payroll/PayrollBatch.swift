@@ -107,7 +107,7 @@ public enum PayrollError: Error, Equatable, Sendable {
     case batchNotFound(String)
     case alreadyGenerated(month: YearMonth, state: PayrollState)
     case noPolicy(PolicyError)
-    case empty(month: YearMonth)
+    case tooFarAhead(month: YearMonth, latest: YearMonth)
 
     public var message: String {
         switch self {
@@ -117,7 +117,8 @@ public enum PayrollError: Error, Equatable, Sendable {
         case let .alreadyGenerated(month, state):
             return "\(month) 的低保发放批次已存在（\(state.chinese)），不会重复生成 (batch for this month already exists)"
         case .noPolicy(let e): return e.message
-        case .empty(let month): return "\(month) 没有可发放的低保对象 (nothing to pay)"
+        case let .tooFarAhead(month, latest):
+            return "不能生成 \(month) 的发放批次：最多只能提前准备下个月（\(latest)） (month too far ahead)"
         }
     }
 }

@@ -13,7 +13,7 @@ struct M0002CreateApplications: AsyncMigration {
             .field("programme", .string, .required)
             .field("state", .string, .required)
             .field("accepted_on", .string, .required)
-            .field("deadline", .string, .required)
+            .field("deadline", .string)  // NULL: the holiday calendar does not reach it yet
             .field("close_relative", .bool, .required)
             .field("snapshot", .string, .required)
             .field("created_by", .string, .required)

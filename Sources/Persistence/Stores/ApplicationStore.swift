@@ -9,7 +9,8 @@ public struct StoredApplication: Hashable, Sendable {
     public var householdID: String
     public var countyCode: String
     public var application: DibaoApplication
-    public var deadline: CivilDate
+    /// nil when the bundled holiday calendar does not reach the deadline yet (never guessed).
+    public var deadline: CivilDate?
 }
 
 /// One row of the application list.
@@ -20,7 +21,8 @@ public struct ApplicationSummary: Hashable, Sendable {
     public var townshipCode: String
     public var state: ApplicationState
     public var acceptedOn: CivilDate
-    public var deadline: CivilDate
+    /// nil when the holiday calendar does not reach it yet.
+    public var deadline: CivilDate?
     public var closeRelative: Bool
 }
 
@@ -52,11 +54,15 @@ public struct ApplicationStore: Sendable {
     let database: any Database
     public let policyBook: PolicyBook
     public let calendar: WorkCalendar
+    /// Today in China; no step may be dated after it.
+    public let today: @Sendable () -> CivilDate
 
-    public init(_ database: any Database, policyBook: PolicyBook = .bundled, calendar: WorkCalendar = .china) {
+    public init(_ database: any Database, policyBook: PolicyBook = .bundled, calendar: WorkCalendar = .china,
+                today: @escaping @Sendable () -> CivilDate = ChinaClock.today) {
         self.database = database
         self.policyBook = policyBook
         self.calendar = calendar
+        self.today = today
     }
 
     /// 受理: opens an application for a registered household.
@@ -76,15 +82,17 @@ public struct ApplicationStore: Sendable {
                 .first(decoding: A.self) {
                 throw ApplicationStoreError.openApplicationExists(open.id)
             }
+            if acceptedOn > today() { throw WorkflowError.dateInFuture(acceptedOn, today: today()) }
             let policy = try policyBook.policy(region: h.countyCode, month: acceptedOn.yearMonth)
             let app = DibaoApplication(acceptedOn: acceptedOn, closeRelative: closeRelative)
-            let deadline = try app.deadline(policy: policy, calendar: calendar)
+            // Intake never waits for next year's holiday notice: the deadline stays open until it is known.
+            let deadline = try? app.deadline(policy: policy, calendar: calendar)
             let id = SQLSupport.newID()
             try await sql.insert(into: "applications").columns(
                 "id", "county_code", "household_id", "programme", "state", "accepted_on", "deadline", "close_relative",
                 "snapshot", "created_by", "updated_at"
             ).values(id, h.countyCode, householdID, Programme.dibao.rawValue, app.state.rawValue,
-                     acceptedOn.description, deadline.description, closeRelative, try SQLSupport.encode(app), actor, Date())
+                     acceptedOn.description, deadline?.description, closeRelative, try SQLSupport.encode(app), actor, Date())
                 .run()
             try await audit(sql, county: h.countyCode, actor: actor, action: "application.accept", subject: id,
                             detail: "household \(householdID)")
@@ -102,7 +110,8 @@ public struct ApplicationStore: Sendable {
         return try await database.transaction { db in
             let stored = try await load(id, on: db)
             let policy = try policyBook.policy(region: stored.countyCode, month: stored.application.acceptedOn.yearMonth)
-            let next = try ApplicationWorkflow.apply(event, to: stored.application, policy: policy, calendar: calendar)
+            let next = try ApplicationWorkflow.apply(event, to: stored.application, policy: policy, calendar: calendar,
+                                                     today: today())
             try await save(stored, next, event: event, policy: policy, actor: actor, on: db)
             if case let .refuse(on, reason) = event {
                 let household = try await RegistryStore(db).household(stored.householdID)
@@ -140,7 +149,7 @@ public struct ApplicationStore: Sendable {
             let workflowPolicy = try policyBook.policy(region: stored.countyCode,
                                                        month: stored.application.acceptedOn.yearMonth)
             let next = try ApplicationWorkflow.apply(event, to: stored.application, policy: workflowPolicy,
-                                                     calendar: calendar)
+                                                     calendar: calendar, today: today())
             try await save(stored, next, event: event, policy: workflowPolicy, actor: actor, on: db)
             let decisionID = try await insertDecision(on: db.sql, stored: stored, outcome: "approved", decidedOn: date,
                                                       firstMonth: firstMonth, size: decision.householdSize,
@@ -177,36 +186,36 @@ public struct ApplicationStore: Sendable {
             """)
         if openOnly { q = q + SQLQueryString(" AND a.state NOT IN ('approved', 'refused')") }
         if let householdID { q = q + SQLQueryString(" AND a.household_id = \(bind: householdID)") }
-        q = q + SQLQueryString(" ORDER BY a.deadline, a.id LIMIT \(bind: limit)")
+        q = q + SQLQueryString(" ORDER BY CASE WHEN a.deadline IS NULL THEN 1 ELSE 0 END, a.deadline, a.id LIMIT \(bind: limit)")
         struct Row: Decodable {
-            var id: String; var householdId: String; var state: String; var acceptedOn: String; var deadline: String
+            var id: String; var householdId: String; var state: String; var acceptedOn: String; var deadline: String?
             var closeRelative: Bool; var townshipCode: String; var headName: String?
         }
         return try await database.sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder).map {
             ApplicationSummary(id: $0.id, householdID: $0.householdId, headName: $0.headName ?? "",
                                townshipCode: $0.townshipCode, state: ApplicationState(rawValue: $0.state) ?? .accepted,
                                acceptedOn: try CivilDate(parsing: $0.acceptedOn),
-                               deadline: try CivilDate(parsing: $0.deadline), closeRelative: $0.closeRelative)
+                               deadline: $0.deadline.flatMap { try? CivilDate(parsing: $0) }, closeRelative: $0.closeRelative)
         }
     }
 
     func load(_ id: String, on db: any Database) async throws -> StoredApplication {
-        struct Row: Decodable { var id: String; var householdId: String; var countyCode: String; var snapshot: String; var deadline: String }
+        struct Row: Decodable { var id: String; var householdId: String; var countyCode: String; var snapshot: String; var deadline: String? }
         guard let row = try await db.sql.select().columns("id", "household_id", "county_code", "snapshot", "deadline")
             .from("applications").where(SQLIdentifier("id"), .equal, id)
             .first(decoding: Row.self, with: SQLSupport.decoder)
         else { throw StoreError.notFound(what: "申请", id: id) }
         return StoredApplication(id: row.id, householdID: row.householdId, countyCode: row.countyCode,
                                  application: try SQLSupport.decode(DibaoApplication.self, from: row.snapshot),
-                                 deadline: try CivilDate(parsing: row.deadline))
+                                 deadline: row.deadline.flatMap { try? CivilDate(parsing: $0) })
     }
 
     func save(_ stored: StoredApplication, _ next: DibaoApplication, event: ApplicationEvent, policy: Policy,
               actor: String, on db: any Database) async throws {
         let sql = db.sql
-        let deadline = try next.deadline(policy: policy, calendar: calendar)
+        let deadline = try? next.deadline(policy: policy, calendar: calendar)
         try await sql.update("applications").set("state", to: next.state.rawValue)
-            .set("snapshot", to: try SQLSupport.encode(next)).set("deadline", to: deadline.description)
+            .set("snapshot", to: try SQLSupport.encode(next)).set("deadline", to: deadline?.description)
             .set("updated_at", to: Date()).where(SQLIdentifier("id"), .equal, stored.id).run()
         struct Seq: Decodable { var n: Int? }
         let seq = (try await sql.raw("SELECT MAX(seq) AS n FROM application_events WHERE application_id = \(bind: stored.id)")

@@ -42,10 +42,14 @@ public struct PayrollTownshipTotal: Hashable, Sendable {
 public struct PayrollStore: Sendable {
     let database: any Database
     public let policyBook: PolicyBook
+    /// Today in China: a batch may be prepared for next month at the latest.
+    public let today: @Sendable () -> CivilDate
 
-    public init(_ database: any Database, policyBook: PolicyBook = .bundled) {
+    public init(_ database: any Database, policyBook: PolicyBook = .bundled,
+                today: @escaping @Sendable () -> CivilDate = ChinaClock.today) {
         self.database = database
         self.policyBook = policyBook
+        self.today = today
     }
 
     /// The result of asking for a month's batch.
@@ -57,12 +61,15 @@ public struct PayrollStore: Sendable {
     }
 
     /// Generates the 低保 batch of `month`, or returns the existing one: a month is never paid twice.
+    /// Months after next month are refused.
     ///
     /// Lines copy the payee, ID and bank account from the registry (field case C08: later edits never
     /// change a generated batch). The unique key (county, programme, month) makes a race between two
     /// clerks end with one batch.
     /// - Throws: `PayrollError.noPolicy` when no policy is in force for the month.
     public func generate(month: YearMonth, countyCode: String, actor: String) async throws -> Generation {
+        let latest = today().yearMonth.next
+        guard month <= latest else { throw PayrollError.tooFarAhead(month: month, latest: latest) }
         do { _ = try policyBook.policy(region: countyCode, month: month) } catch { throw PayrollError.noPolicy(error) }
         if let existing = try await batch(countyCode: countyCode, programme: .dibao, month: month) {
             return Generation(batch: existing, created: false, holds: [])

@@ -45,6 +45,11 @@ struct StaffAuthMiddleware: AsyncMiddleware {
 struct CSRFMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if request.method == .POST {
+            // Routes collect their bodies after middleware; read the whole body first, or a large
+            // form or upload would look as if it had no token.
+            if request.body.data == nil {
+                _ = try await request.body.collect(max: request.application.settings.maxUploadBytes + 1024 * 1024).get()
+            }
             let sent = (try? request.content.get(String.self, at: "_csrf")) ?? request.headers.first(name: "X-CSRF-Token")
             guard let sent, let expected = request.session.data["csrf"], sent == expected else {
                 throw Abort(.forbidden, reason: "表单已过期或来源不明，请刷新页面后重试 (CSRF token missing or wrong)")
@@ -103,8 +108,8 @@ struct LoginController: RouteCollection {
             .p(.class("muted"), .text("\(s.divisions.county.name)民政局")),
             .unwrap(error) { .p(.class("flash error"), .text($0)) },
             .form(
-                .method(.post), .action("/login"),
-                .input(.type(.hidden), .name("_csrf"), .value(req.csrfToken)),
+                .method(.post), .attr("action", "/login"),
+                .input(.type(.hidden), .name("_csrf"), .attr("value", req.csrfToken)),
                 .label(.text("用户名"), .input(.type(.text), .name("username"), .required(true), .autofocus(true))),
                 .label(.text("密码"), .input(.type(.password), .name("password"), .required(true))),
                 .button(.type(.submit), .text("登录"))

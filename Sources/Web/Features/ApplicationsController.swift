@@ -9,11 +9,13 @@ struct ApplicationsController: RouteCollection {
         let a = routes.grouped("applications")
         a.get(use: index)
         a.get(":id", use: show)
+        a.get(":id", "notice", use: publicNotice)
+        a.get(":id", "refusal", use: refusalNotice)
         a.post(":id", ":step", use: step)
     }
 
     func store(_ req: Request) -> ApplicationStore {
-        ApplicationStore(req.db, policyBook: req.settings.policyBook, calendar: req.settings.calendar)
+        req.applications
     }
 
     func index(req: Request) async throws -> HTMLPage {
@@ -22,8 +24,8 @@ struct ApplicationsController: RouteCollection {
         let rows = try await store(req).list(openOnly: !all)
         let body: Node<HTML.BodyContext> = .div(
             .h1("低保审核确认"),
-            .p(.text("受理申请请在 "), .a(.href("/households"), .text("家庭档案")), .text(" 中打开该户后操作。 "),
-               all ? .a(.href("/applications"), .text("只看未办结")) : .a(.href("/applications?all=1"), .text("显示全部"))),
+            .p(.text("受理申请请在 "), .a(.attr("href", "/households"), .text("家庭档案")), .text(" 中打开该户后操作。 "),
+               all ? .a(.attr("href", "/applications"), .text("只看未办结")) : .a(.attr("href", "/applications?all=1"), .text("显示全部"))),
             .if(rows.isEmpty, .p(.class("muted"), .text("没有申请。")),
                 else: Self.table(rows, settings: s, today: s.today()))
         )
@@ -35,19 +37,19 @@ struct ApplicationsController: RouteCollection {
         .table(
             .tr(.th("申请人（户主）"), .th("乡镇"), .th("受理日期"), .th("状态"), .th("办结期限"), .th("剩余工作日")),
             .forEach(rows) { r in
-                .tr(.td(.a(.href("/applications/\(r.id)"), .text(r.headName)),
+                .tr(.td(.a(.attr("href", "/applications/\(r.id)"), .text(r.headName)),
                         .if(r.closeRelative, Layout.badge("近亲属备案", "warn"))),
                     .td(.text(s.townshipName(r.townshipCode))), .td(.text(r.acceptedOn.description)),
-                    .td(.text(r.state.chinese)), .td(.text(r.deadline.description)),
+                    .td(.text(r.state.chinese)), .td(.text(r.deadline?.description ?? "待定")),
                     .td(daysLeft(r.state, r.deadline, s, today)))
             }
         )
     }
 
-    static func daysLeft(_ state: ApplicationState, _ deadline: CivilDate, _ s: WebSettings, _ today: CivilDate) -> Node<HTML.BodyContext> {
+    static func daysLeft(_ state: ApplicationState, _ deadline: CivilDate?, _ s: WebSettings, _ today: CivilDate) -> Node<HTML.BodyContext> {
         guard state.isOpen else { return .text("已办结") }
-        guard let left = try? s.calendar.workingDaysLeft(from: today, until: deadline) else {
-            return Layout.badge("日历未覆盖", "warn")
+        guard let deadline, let left = try? s.calendar.workingDaysLeft(from: today, until: deadline) else {
+            return Layout.badge("节假日日历未覆盖（\(s.calendar.years.upperBound) 年以后），期限待定：请管理员更新日历", "warn")
         }
         if left < 0 { return Layout.badge("超期 \(-left) 个工作日", "bad") }
         return Layout.badge("剩 \(left) 个工作日", left <= 3 ? "warn" : "ok")
@@ -68,14 +70,16 @@ struct ApplicationsController: RouteCollection {
             .dl(.class("facts"),
                 .dt("状态"), .dd(.text(a.state.chinese)),
                 .dt("受理日期"), .dd(.text(a.acceptedOn.description)),
-                .dt("办结期限"), .dd(.text("\(stored.deadline)（\(policy.totalDeadlineWorkingDays(extended: a.extensionReason != nil)) 个工作日）"),
+                .dt("办结期限"), .dd(.text("\(stored.deadline?.description ?? "待定")（\(policy.totalDeadlineWorkingDays(extended: a.extensionReason != nil)) 个工作日）"),
                                    .text(" "), Self.daysLeft(a.state, stored.deadline, s, today)),
-                .dt("家庭"), .dd(.a(.href("/households/\(stored.householdID)"), .text("查看家庭档案"))),
+                .dt("家庭"), .dd(.a(.attr("href", "/households/\(stored.householdID)"), .text("查看家庭档案"))),
                 .dt("近亲属备案"), .dd(.text(a.closeRelative ? "是（须县级入户核查）" : "否")),
                 .dt("公示"), .dd(.text(a.noticeStart.map { "\($0) 起 7 天，至 \(a.noticeEnd(policy: policy)!)" } ?? "未开始")),
                 .dt("延期理由"), .dd(.text(a.extensionReason ?? "—")),
                 .dt("决定"), .dd(.text(a.approvedBenefit.map { "确认纳入，月保障金 \($0.yuanString) 元，自 \(a.firstPaidMonth!) 起发放" }
                     ?? a.refusalReason.map { "不予纳入：\($0)；书面告知期限 \(a.refusalNoticeDue?.description ?? "")" } ?? "—"))),
+            .p(.if(a.noticeStart != nil, .a(.attr("href", "/applications/\(id)/notice"), .text("打印公示（张贴于村（社区）公示栏）"))),
+               .if(a.state == .refused, .a(.attr("href", "/applications/\(id)/refusal"), .text("打印不予纳入通知书")))),
             .if(!next.isEmpty, .h2("办理")),
             .forEach(next) { stepForm($0, id: id, req: req, today: today) },
             .if(a.state.isOpen && !policy.confirmationDelegatedToTownship && a.extensionReason == nil,
@@ -90,14 +94,68 @@ struct ApplicationsController: RouteCollection {
         return HTMLPage(html: Layout.page(title: "低保申请", request: req, active: .applications, body: body))
     }
 
+    /// 公示 for the village notice board: only the applicant's name, the number of household members and
+    /// the proposed amount (DB-2021 Art. 24; no ID number, address or income), the period and the hotline.
+    func publicNotice(req: Request) async throws -> HTMLPage {
+        let s = req.settings
+        let id = try req.parameters.require("id")
+        let stored = try await store(req).application(id)
+        let a = stored.application
+        guard let start = a.noticeStart,
+              let household = try await RegistryStore(req.db).household(stored.householdID) else {
+            throw WorkflowError.missing("公示开始日期（请先完成乡镇初审）")
+        }
+        let policy = try s.policyBook.policy(region: stored.countyCode, month: start.yearMonth)
+        let proposal = DibaoAssessment.assess(household.composition, month: start.yearMonth.next, policy: policy)
+        let village = s.townshipName(household.townshipCode.value) + s.townshipName(household.villageCode.value)
+        let body: Node<HTML.BodyContext> = .div(.class("notice"),
+            .h1("最低生活保障审核确认公示"),
+            .p(.text("经本人申请、家庭经济状况调查核实和乡镇（街道）初审，现将下列申请对象予以公示。公示期 7 天，自 \(start) 至 \(a.noticeEnd(policy: policy)!)。")),
+            .table(
+                .tr(.th("村（社区）"), .th("申请人"), .th(.class("num"), .text("家庭人口（人）")), .th(.class("num"), .text("拟保障金额（元/月）")),
+                    .th("初审意见")),
+                .tr(.td(.text(village)), .td(.text(household.head.name)), .td(.class("num"), .text("\(proposal.householdSize)")),
+                    .td(.class("num"), .text(proposal.eligible ? proposal.monthlyBenefit.yuanString : "—")),
+                    .td(.text(a.townshipRecommends == false ? "拟不纳入" : "拟纳入")))
+            ),
+            .p(.text("如有异议，请在公示期内向乡镇（街道）或县民政局反映。投诉举报电话：\(s.hotline)；社会救助服务热线：12349。")),
+            .p(.text("（依据《最低生活保障审核确认办法》民发〔2021〕57号 第十九条、第二十四条）")),
+            .p(.class("sign"), .text("\(s.townshipName(household.townshipCode.value))人民政府　\(start)"))
+        )
+        return HTMLPage(html: Layout.page(title: "公示", request: req, active: .applications, body: body))
+    }
+
+    /// 不予纳入通知书: the written refusal with reasons and the appeal routes (DB-2021 Arts. 21, 38).
+    func refusalNotice(req: Request) async throws -> HTMLPage {
+        let s = req.settings
+        let id = try req.parameters.require("id")
+        let stored = try await store(req).application(id)
+        let a = stored.application
+        guard a.state == .refused, let decided = a.decidedOn, let reason = a.refusalReason,
+              let household = try await RegistryStore(req.db).household(stored.householdID) else {
+            throw WorkflowError.outOfOrder(event: "打印不予纳入通知书", state: a.state)
+        }
+        let body: Node<HTML.BodyContext> = .div(.class("notice"),
+            .h1("最低生活保障不予纳入通知书"),
+            .p(.text("\(household.head.name)：")),
+            .p(.text("你户于 \(a.acceptedOn) 提出的最低生活保障申请，经调查核实和审核，于 \(decided) 决定不予纳入。理由如下：")),
+            .p(.strong(.text(reason))),
+            .p(.text("如对本决定不服，可以自收到本通知书之日起六十日内向上一级民政部门或本级人民政府申请行政复议，或者在六个月内依法向人民法院提起行政诉讼。")),
+            .p(.text("咨询及投诉举报电话：\(s.hotline)；社会救助服务热线：12349。")),
+            .p(.class("muted"), .text("本通知书应于 \(a.refusalNoticeDue?.description ?? "") 前书面送达（民发〔2021〕57号 第二十一条）。")),
+            .p(.class("sign"), .text("\(s.divisions.county.name)民政局　\(decided)"))
+        )
+        return HTMLPage(html: Layout.page(title: "不予纳入通知书", request: req, active: .applications, body: body))
+    }
+
     /// One form per next step; field names match `step(req:)`.
     func stepForm(_ step: String, id: String, req: Request, today: CivilDate) -> Node<HTML.BodyContext> {
-        let dateField: Node<HTML.FormContext> = .label(.text("日期 "), .input(.type(.date), .name("date"), .value(today.description), .required(true)))
+        let dateField: Node<HTML.FormContext> = .label(.text("日期 "), .input(.type(.date), .name("date"), .attr("value", today.description), .required(true)))
         let investigators: Node<HTML.FormContext> = .group(
             .label(.text("调查人员 1 "), .input(.type(.text), .name("investigator1"), .required(true))),
             .label(.text("调查人员 2 "), .input(.type(.text), .name("investigator2"), .required(true))))
         func form(_ title: String, _ fields: Node<HTML.FormContext>, button: String, danger: Bool = false) -> Node<HTML.BodyContext> {
-            .form(.class("stack"), .method(.post), .action("/applications/\(id)/\(step)"), Layout.csrf(req),
+            .form(.class("stack"), .method(.post), .attr("action", "/applications/\(id)/\(step)"), Layout.csrf(req),
                   .strong(.text(title)), fields,
                   .button(.class(danger ? "danger" : ""), .type(.submit), .text(button)))
         }

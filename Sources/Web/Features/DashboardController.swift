@@ -13,14 +13,17 @@ struct DashboardController: RouteCollection {
         let s = req.settings
         let today = s.today()
         let stats = StatisticsStore(req.db)
-        let payrollStore = PayrollStore(req.db, policyBook: s.policyBook)
+        let payrollStore = req.payroll
         let latest = try await stats.latestPayrollMonth(countyCode: s.countyCode)
         let month = latest ?? today.yearMonth
         let coverage = try await stats.dibaoCoverage(countyCode: s.countyCode, month: month)
         let programmes = try await stats.coverageByProgramme(countyCode: s.countyCode, month: month)
         let batch = try await payrollStore.batch(countyCode: s.countyCode, programme: .dibao, month: month)
-        let open = try await ApplicationStore(req.db, policyBook: s.policyBook, calendar: s.calendar).list(openOnly: true)
-        let overdue = open.filter { (try? s.calendar.workingDaysLeft(from: today, until: $0.deadline)).map { $0 < 0 } ?? false }
+        let open = try await req.applications.list(openOnly: true)
+        let overdue = open.filter { app in
+            guard let deadline = app.deadline else { return false }
+            return (try? s.calendar.workingDaysLeft(from: today, until: deadline)).map { $0 < 0 } ?? false
+        }
         let households = coverage.reduce(0) { $0 + $1.households }
         let people = coverage.reduce(0) { $0 + $1.people }
         let amount = coverage.reduce(Money.zero) { $0 + $1.monthlyBenefit }
@@ -45,14 +48,14 @@ struct DashboardController: RouteCollection {
             .h2("本月发放"),
             .unwrap(batch, { b in
                 .p(.text("\(b.month) 低保发放批次："), Layout.badge(b.state.chinese, b.state == .exported ? "ok" : "warn"),
-                   .text(" \(b.lineCount) 户，合计 \(b.total.groupedYuanString) 元 "), .a(.href("/payroll/\(b.id)"), .text("查看")))
-            }, else: .p(.text("\(month) 尚未生成发放批次。"), .a(.href("/payroll"), .text("去生成")))),
+                   .text(" \(b.lineCount) 户，合计 \(b.total.groupedYuanString) 元 "), .a(.attr("href", "/payroll/\(b.id)"), .text("查看")))
+            }, else: .p(.text("\(month) 尚未生成发放批次。"), .a(.attr("href", "/payroll"), .text("去生成")))),
             .h2("分乡镇低保保障情况（\(month)）"),
             .table(
                 .tr(.th("乡镇（街道）"), .th(.class("num"), .text("户数")), .th(.class("num"), .text("人数")),
                     .th(.class("num"), .text("月保障金（元）"))),
                 .forEach(coverage) { c in
-                    .tr(.td(.a(.href("/households?town=\(c.townshipCode)&programme=dibao"), .text(s.townshipName(c.townshipCode)))),
+                    .tr(.td(.a(.attr("href", "/households?town=\(c.townshipCode)&programme=dibao"), .text(s.townshipName(c.townshipCode)))),
                         .td(.class("num"), .text("\(c.households)")), .td(.class("num"), .text("\(c.people)")),
                         .td(.class("num"), .text(c.monthlyBenefit.groupedYuanString)))
                 },

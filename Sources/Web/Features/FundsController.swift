@@ -22,8 +22,8 @@ struct FundsController: RouteCollection {
         }
         let body: Node<HTML.BodyContext> = .div(
             .h1("\(year)年困难群众救助补助资金筹集使用情况表（附表1）"),
-            .form(.class("inline"), .method(.get), .action("/funds"),
-                  .label(.text("年度 "), .input(.type(.number), .name("year"), .value("\(year)"))),
+            .form(.class("inline"), .method(.get), .attr("action", "/funds"),
+                  .label(.text("年度 "), .input(.type(.number), .name("year"), .attr("value", "\(year)"))),
                   .button(.class("secondary"), .type(.submit), .text("查看"))),
             .p(.class("muted"), .text("单位：万元，保留两位小数。资金使用按已导出银行文件的发放批次计。")),
             .table(
@@ -44,7 +44,7 @@ struct FundsController: RouteCollection {
                            .td(.text(a.programme?.chinese ?? "困难群众救助补助资金（统筹）")),
                            .td(.class("num"), .text(a.amount.groupedYuanString)))
                    }),
-            .form(.class("inline"), .method(.post), .action("/funds/allocations"), Layout.csrf(req),
+            .form(.class("inline"), .method(.post), .attr("action", "/funds/allocations"), Layout.csrf(req),
                   .label(.text("日期 "), .input(.type(.date), .name("date"), .required(true))),
                   .label(.text("来源 "), Controls.select("source", FundingSource.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
                   .label(.text("文号 "), .input(.type(.text), .name("documentNumber"), .required(true))),
@@ -68,13 +68,18 @@ struct FundsController: RouteCollection {
         let s = req.settings
         let f = try req.content.decode(AllocationForm.self)
         let date = try CivilDate(parsing: f.date)
+        guard date <= s.today(), date.year >= 2000 else {
+            throw FormError(field: "日期", value: f.date, reason: "应为 2000 年以后、不晚于今天的日期")
+        }
         guard let source = FundingSource(rawValue: f.source) else {
             throw FormError(field: "来源", value: f.source, reason: "请从列表选择")
         }
         let doc = f.documentNumber.trimmingCharacters(in: .whitespaces)
         guard !doc.isEmpty else { throw FormError(field: "文号", value: "", reason: "必填") }
         let amount = try Money(yuan: f.amount)
-        guard amount > .zero else { throw FormError(field: "金额", value: f.amount, reason: "须大于 0") }
+        guard amount > .zero, amount <= .yuan(10_000_000_000) else {
+            throw FormError(field: "金额", value: f.amount, reason: "须大于 0 且不超过 100 亿元（单位：元）")
+        }
         var programme: Programme?
         if let p = f.programme, !p.isEmpty {
             guard let known = Programme(rawValue: p) else { throw FormError(field: "用途", value: p, reason: "请从列表选择") }

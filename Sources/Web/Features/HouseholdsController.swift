@@ -29,7 +29,7 @@ struct HouseholdsController: RouteCollection {
         let q = req.query[String.self, at: "q"]
         let town = req.query[String.self, at: "town"]
         let programme = req.query[String.self, at: "programme"].flatMap(Programme.init(rawValue:))
-        let page = max(1, req.query[Int.self, at: "page"] ?? 1)
+        let page = min(max(1, req.query[Int.self, at: "page"] ?? 1), 100_000)
         let month = try await StatisticsStore(req.db).latestPayrollMonth(countyCode: s.countyCode) ?? s.today().yearMonth
         let (rows, total) = try await RegistryStore(req.db, divisions: s.divisions).search(
             text: q, townshipCode: town, programme: programme, month: month, limit: Self.perPage,
@@ -43,21 +43,21 @@ struct HouseholdsController: RouteCollection {
         }
         let body: Node<HTML.BodyContext> = .div(
             .h1("家庭档案"),
-            .form(.class("inline"), .method(.get), .action("/households"),
-                  .label(.text("姓名或身份证号 "), .input(.type(.search), .name("q"), .value(q ?? ""))),
+            .form(.class("inline"), .method(.get), .attr("action", "/households"),
+                  .label(.text("姓名或身份证号 "), .input(.type(.search), .name("q"), .attr("value", q ?? ""))),
                   .label(.text("乡镇 "), Controls.select("town", [Controls.option("", "全部")] + s.divisions.townships.map {
                                       Controls.option($0.code.value, $0.name, selected: $0.code.value == town)
                                   })),
                   .label(.text("救助项目 "), Controls.select("programme", [Controls.option("", "全部"),
                                                                Controls.option("dibao", "低保", selected: programme == .dibao)])),
                   .button(.type(.submit), .text("查询"))),
-            .p(.a(.href("/households/new"), .text("＋ 登记新家庭"))),
+            .p(.a(.attr("href", "/households/new"), .text("＋ 登记新家庭"))),
             .p(.class("muted"), .text("在保状态与金额按 \(month)。")),
             .table(
                 .tr(.th("户主"), .th("身份证号"), .th("乡镇"), .th("村（社区）"), .th("城乡"), .th(.class("num"), .text("人数")),
                     .th("在保项目"), .th(.class("num"), .text("月保障金（元）"))),
                 .forEach(rows) { r in
-                    .tr(.td(.a(.href("/households/\(r.id)"), .text(r.headName))), .td(.text(r.headResidentID.masked)),
+                    .tr(.td(.a(.attr("href", "/households/\(r.id)"), .text(r.headName))), .td(.text(r.headResidentID.masked)),
                         .td(.text(s.townshipName(r.townshipCode))), .td(.text(s.townshipName(r.villageCode))),
                         .td(.text(r.area.chinese)), .td(.class("num"), .text("\(r.memberCount)")),
                         .td(.text(r.activeProgrammes.map(\.shortChinese).joined(separator: "、"))),
@@ -76,7 +76,7 @@ struct HouseholdsController: RouteCollection {
         let s = req.settings
         let body: Node<HTML.BodyContext> = .div(
             .h1("登记新家庭（一户一档）"),
-            .form(.class("stack"), .method(.post), .action("/households"),
+            .form(.class("stack"), .method(.post), .attr("action", "/households"),
                   Layout.csrf(req),
                   .div(.class("grid2"),
                        .label(.text("村（社区） "), Controls.select("village", [Controls.option("", "请选择")] + s.divisions.villages.map { v in
@@ -124,10 +124,10 @@ struct HouseholdsController: RouteCollection {
             .td(.input(.type(.text), .name("m\(i)_income"), .placeholder("0.00"), .attribute(named: "size", value: "8"))),
             .td(Controls.select("m\(i)_dgrade", grades)),
             .td(Controls.select("m\(i)_dtype", types)),
-            .td(.input(.type(.checkbox), .name("m\(i)_ill"), .value("on"))),
+            .td(.input(.type(.checkbox), .name("m\(i)_ill"), .attr("value", "on"))),
             .td(Controls.select("m\(i)_school", schooling)),
             .td(Controls.select("m\(i)_work", work)),
-            .td(.input(.type(.radio), .name("payee"), .value("\(i)"), .checked(i == 0))),
+            .td(.input(.type(.radio), .name("payee"), .attr("value", "\(i)"), .checked(i == 0))),
         ]
         return .tr(.group(cells))
     }
@@ -176,6 +176,9 @@ struct HouseholdsController: RouteCollection {
             do { id = try ResidentID(idText) } catch {
                 throw FormError(field: "\(row)身份证号码", value: idText, reason: error.message)
             }
+            guard id.birthDate <= s.today() else {
+                throw FormError(field: "\(row)身份证号码", value: idText, reason: "出生日期 \(id.birthDate) 晚于今天")
+            }
             guard let rel = Relationship(rawValue: value("m\(i)_rel")) else {
                 throw FormError(field: "\(row)与户主关系", value: value("m\(i)_rel"), reason: "请从列表选择")
             }
@@ -193,8 +196,9 @@ struct HouseholdsController: RouteCollection {
                 if amount > .zero { income.append(IncomeItem(kind: kind, period: .monthly, amount: amount)) }
             }
             var member = Member(residentID: id, name: name, relationship: rel, income: income)
-            if let grade = Int(value("m\(i)_dgrade")) {
-                guard (1...4).contains(grade), let type = DisabilityType(rawValue: value("m\(i)_dtype")) else {
+            if !value("m\(i)_dgrade").isEmpty {
+                guard let grade = Int(value("m\(i)_dgrade")), (1...4).contains(grade),
+                      let type = DisabilityType(rawValue: value("m\(i)_dtype")) else {
                     throw FormError(field: "\(row)残疾等级/类别", value: value("m\(i)_dgrade"), reason: "等级为 1–4 级，并选择类别")
                 }
                 member.disability = Disability(grade: grade, type: type)
@@ -242,8 +246,8 @@ struct HouseholdsController: RouteCollection {
         let decisions = try await enrollment.decisions(ofHousehold: id)
         let enrollments = try await enrollment.enrollments(ofHousehold: id)
         let documents = try await DocumentStore(req.db, directory: documentsDirectory(s)).documents(ofHousehold: id)
-        let payments = try await PayrollStore(req.db).payments(ofHousehold: id)
-        let applications = try await ApplicationStore(req.db).list(openOnly: false, householdID: id)
+        let payments = try await req.payroll.payments(ofHousehold: id)
+        let applications = try await req.applications.list(openOnly: false, householdID: id)
         let today = s.today()
         let assessMonth = today.yearMonth
         let preview = (try? s.policyBook.policy(region: s.countyCode, month: assessMonth)).map {
@@ -273,7 +277,7 @@ struct HouseholdsController: RouteCollection {
                             .joined(separator: "；"))))
                 }
             ),
-            .form(.class("inline"), .method(.post), .action("/households/\(id)/members/status"), Layout.csrf(req),
+            .form(.class("inline"), .method(.post), .attr("action", "/households/\(id)/members/status"), Layout.csrf(req),
                   .label(.text("成员 "), Controls.select("residentID", h.composition.members.map { Controls.option($0.residentID.value, $0.name) })),
                   .label(.text("变更为 "), Controls.select("status", MemberStatus.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
                   .label(.text("自 "), .input(.type(.date), .name("since"))),
@@ -299,9 +303,9 @@ struct HouseholdsController: RouteCollection {
             .h2("申请"),
             .if(applications.isEmpty, .p(.class("muted"), .text("没有申请记录。")),
                 else: ApplicationsController.table(applications, settings: s, today: today)),
-            .form(.class("inline"), .method(.post), .action("/households/\(id)/applications"), Layout.csrf(req),
-                  .label(.text("受理日期 "), .input(.type(.date), .name("acceptedOn"), .value(today.description), .required(true))),
-                  .label(.input(.type(.checkbox), .name("closeRelative"), .value("on")),
+            .form(.class("inline"), .method(.post), .attr("action", "/households/\(id)/applications"), Layout.csrf(req),
+                  .label(.text("受理日期 "), .input(.type(.date), .name("acceptedOn"), .attr("value", today.description), .required(true))),
+                  .label(.input(.type(.checkbox), .name("closeRelative"), .attr("value", "on")),
                          .text(" 成员为经办人员或村干部的近亲属（单独登记备案）")),
                   .button(.type(.submit), .text("受理低保申请"))),
             .h2("审核确认决定及计算过程"),
@@ -321,11 +325,11 @@ struct HouseholdsController: RouteCollection {
             .table(.tr(.th("类别"), .th("文件名"), .th(.class("num"), .text("大小")), .th("SHA-256"), .th("上传人")),
                    .forEach(documents) { d in
                        .tr(.td(.text(d.kind.chinese)),
-                           .td(.a(.href("/households/\(id)/documents/\(d.id)"), .text(d.originalName))),
+                           .td(.a(.attr("href", "/households/\(id)/documents/\(d.id)"), .text(d.originalName))),
                            .td(.class("num"), .text("\(max(1, d.sizeBytes / 1024)) KB")),
                            .td(.class("muted"), .text(String(d.sha256.prefix(16)) + "…")), .td(.text(d.uploadedBy)))
                    }),
-            .form(.class("inline"), .method(.post), .action("/households/\(id)/documents"),
+            .form(.class("inline"), .method(.post), .attr("action", "/households/\(id)/documents"),
                   .enctype(.multipartData), Layout.csrf(req),
                   .label(.text("类别 "), Controls.select("kind", DocumentKind.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
                   .input(.type(.file), .name("file"), .required(true)),
@@ -382,7 +386,10 @@ struct HouseholdsController: RouteCollection {
             throw FormError(field: "成员状态", value: form.status, reason: "请从列表选择")
         }
         var since: CivilDate?
-        if let t = form.since, !t.isEmpty { since = try CivilDate(parsing: t) }
+        if let t = form.since, !t.isEmpty {
+            since = try CivilDate(parsing: t)
+            guard since! <= req.settings.today() else { throw FormError(field: "变动日期", value: t, reason: "不能晚于今天") }
+        }
         if status == .deceased || status == .movedOut, since == nil {
             throw FormError(field: "变动日期", value: "", reason: "死亡或迁出须填写日期")
         }
@@ -402,12 +409,10 @@ struct HouseholdsController: RouteCollection {
     }
 
     func openApplication(req: Request) async throws -> Response {
-        let s = req.settings
         let id = try req.parameters.require("id")
         let form = try req.content.decode(OpenForm.self)
         let date = try CivilDate(parsing: form.acceptedOn)
-        let appID = try await ApplicationStore(req.db, policyBook: s.policyBook, calendar: s.calendar)
-            .open(householdID: id, acceptedOn: date, closeRelative: form.closeRelative == "on", actor: req.actor)
+        let appID = try await req.applications.open(householdID: id, acceptedOn: date, closeRelative: form.closeRelative == "on", actor: req.actor)
         req.flash("已受理低保申请", kind: "success")
         return req.seeOther("/applications/\(appID)")
     }

@@ -21,12 +21,12 @@ struct PayrollController: RouteCollection {
 
     func index(req: Request) async throws -> HTMLPage {
         let s = req.settings
-        let batches = try await PayrollStore(req.db, policyBook: s.policyBook).batches(countyCode: s.countyCode)
+        let batches = try await req.payroll.batches(countyCode: s.countyCode)
         let suggested = (batches.first?.month.next ?? s.today().yearMonth).description
         let body: Node<HTML.BodyContext> = .div(
             .h1("低保资金发放"),
-            .form(.class("inline"), .method(.post), .action("/payroll/generate"), Layout.csrf(req),
-                  .label(.text("发放月份 "), .input(.type(.text), .name("month"), .value(suggested),
+            .form(.class("inline"), .method(.post), .attr("action", "/payroll/generate"), Layout.csrf(req),
+                  .label(.text("发放月份 "), .input(.type(.text), .name("month"), .attr("value", suggested),
                                                 .placeholder("YYYY-MM"), .required(true))),
                   .button(.type(.submit), .text("生成发放批次"))),
             .p(.class("muted"), .text("每月只生成一个批次；重复生成会打开已有批次。批次须审核（冻结）后才能导出银行文件，导出即计入资金支出。")),
@@ -34,7 +34,7 @@ struct PayrollController: RouteCollection {
                    .forEach(batches) { b in
                        .tr(.td(.text(b.month.description)), .td(Layout.badge(b.state.chinese, b.state == .exported ? "ok" : "warn")),
                            .td(.class("num"), .text("\(b.lineCount)")), .td(.class("num"), .text(b.total.groupedYuanString)),
-                           .td(.a(.href("/payroll/\(b.id)"), .text("查看"))))
+                           .td(.a(.attr("href", "/payroll/\(b.id)"), .text("查看"))))
                    })
         )
         return HTMLPage(html: Layout.page(title: "资金发放", request: req, active: .payroll, body: body))
@@ -46,7 +46,7 @@ struct PayrollController: RouteCollection {
         let s = req.settings
         let form = try req.content.decode(GenerateForm.self)
         let month = try YearMonth(parsing: form.month)
-        let g = try await PayrollStore(req.db, policyBook: s.policyBook).generate(month: month, countyCode: s.countyCode,
+        let g = try await req.payroll.generate(month: month, countyCode: s.countyCode,
                                                                                 actor: req.actor)
         if g.created {
             let holds = g.holds.isEmpty ? "" : "；\(g.holds.count) 户因缺少收款信息暂停发放"
@@ -60,9 +60,9 @@ struct PayrollController: RouteCollection {
     func show(req: Request) async throws -> HTMLPage {
         let s = req.settings
         let id = try req.parameters.require("id")
-        let store = PayrollStore(req.db, policyBook: s.policyBook)
+        let store = req.payroll
         let b = try await store.batch(id: id)
-        let page = max(1, req.query[Int.self, at: "page"] ?? 1)
+        let page = min(max(1, req.query[Int.self, at: "page"] ?? 1), 100_000)
         let lines = try await store.lines(of: id, limit: Self.perPage, offset: (page - 1) * Self.perPage)
         let towns = try await store.townshipTotals(of: id)
         let body: Node<HTML.BodyContext> = .div(
@@ -75,14 +75,14 @@ struct PayrollController: RouteCollection {
                 .dt("审核人"), .dd(.text(b.approvedBy ?? "—"))),
             .div(
                 .if(b.state == .draft, .group(
-                    .form(.class("inline"), .method(.post), .action("/payroll/\(id)/approve"), Layout.csrf(req),
+                    .form(.class("inline"), .method(.post), .attr("action", "/payroll/\(id)/approve"), Layout.csrf(req),
                           .button(.type(.submit), .text("审核通过（冻结批次）"))),
-                    .form(.class("inline"), .method(.post), .action("/payroll/\(id)/discard"), Layout.csrf(req),
+                    .form(.class("inline"), .method(.post), .attr("action", "/payroll/\(id)/discard"), Layout.csrf(req),
                           .button(.class("secondary"), .type(.submit), .text("作废草稿，按最新档案重新生成"))))),
                 .if(b.state == .approved,
-                    .form(.class("inline"), .method(.post), .action("/payroll/\(id)/export"), Layout.csrf(req),
+                    .form(.class("inline"), .method(.post), .attr("action", "/payroll/\(id)/export"), Layout.csrf(req),
                           .button(.type(.submit), .text("导出银行文件（计入支出）")))),
-                .if(b.state == .exported, .p(.a(.href("/payroll/\(id)/bank-file"), .text("下载银行文件（CSV，可用 Excel 打开）"))))
+                .if(b.state == .exported, .p(.a(.attr("href", "/payroll/\(id)/bank-file"), .text("下载银行文件（CSV，可用 Excel 打开）"))))
             ),
             .h2("分乡镇汇总"),
             .table(.tr(.th("乡镇"), .th(.class("num"), .text("户数")), .th(.class("num"), .text("金额（元）"))),
@@ -96,7 +96,7 @@ struct PayrollController: RouteCollection {
                    .forEach(Array(lines.enumerated())) { i, l in
                        .tr(.td(.text("\((page - 1) * Self.perPage + i + 1)")), .td(.text(s.townshipName(l.townshipCode))),
                            .td(.text(s.townshipName(l.villageCode))),
-                           .td(.a(.href("/households/\(l.householdID)"), .text(l.payeeName))),
+                           .td(.a(.attr("href", "/households/\(l.householdID)"), .text(l.payeeName))),
                            .td(.text(l.payeeResidentID.masked)), .td(.text("****" + String(l.bankAccount.suffix(4)))),
                            .td(.class("num"), .text("\(l.householdSize)")), .td(.class("num"), .text(l.amount.yuanString)))
                    }),
@@ -107,14 +107,14 @@ struct PayrollController: RouteCollection {
 
     func approve(req: Request) async throws -> Response {
         let id = try req.parameters.require("id")
-        let b = try await PayrollStore(req.db, policyBook: req.settings.policyBook).approve(id, actor: req.actor)
+        let b = try await req.payroll.approve(id, actor: req.actor)
         req.flash("已审核 \(b.month) 批次，批次已冻结", kind: "success")
         return req.seeOther("/payroll/\(id)")
     }
 
     func discard(req: Request) async throws -> Response {
         let id = try req.parameters.require("id")
-        try await PayrollStore(req.db, policyBook: req.settings.policyBook).discardDraft(id, actor: req.actor)
+        try await req.payroll.discardDraft(id, actor: req.actor)
         req.flash("已作废草稿批次，可重新生成", kind: "success")
         return req.seeOther("/payroll")
     }
@@ -127,7 +127,7 @@ struct PayrollController: RouteCollection {
 
     func export(req: Request) async throws -> Response {
         let id = try req.parameters.require("id")
-        let store = PayrollStore(req.db, policyBook: req.settings.policyBook)
+        let store = req.payroll
         let b = try await store.batch(id: id)
         guard b.state == .approved else { throw PayrollError.invalidTransition(from: b.state, to: .exported) }
         try await run(req).export(b, actor: req.actor)
@@ -138,7 +138,7 @@ struct PayrollController: RouteCollection {
     func bankFile(req: Request) async throws -> Response {
         let s = req.settings
         let id = try req.parameters.require("id")
-        let store = PayrollStore(req.db, policyBook: s.policyBook)
+        let store = req.payroll
         let b = try await store.batch(id: id)
         guard b.state == .exported else { throw PayrollError.invalidTransition(from: b.state, to: .exported) }
         let data = try BankFile.csv(batch: b, lines: try await store.lines(of: id), divisions: s.divisions, isDemo: s.isDemo)

@@ -14,11 +14,11 @@ enum Controls {
     }
 
     static func select<C>(_ name: String, _ options: [Option], required: Bool = false) -> Node<C> {
-        var nodes: [Node<HTML.BodyContext>] = [.attribute(named: "name", value: name)]
+        var nodes: [Node<HTML.BodyContext>] = [.attr("name", name)]
         if required { nodes.append(.attribute(named: "required", value: nil, ignoreIfValueIsEmpty: false)) }
         for o in options {
             nodes.append(.element(named: "option", nodes: [
-                Node<HTML.BodyContext>.attribute(named: "value", value: o.value, ignoreIfValueIsEmpty: false),
+                Node<HTML.BodyContext>.attribute(named: "value", value: HTMLEscape.attribute(o.value), ignoreIfValueIsEmpty: false),
                 o.selected ? .attribute(named: "selected", value: nil, ignoreIfValueIsEmpty: false) : .empty,
                 .text(o.label),
             ]))
@@ -28,7 +28,7 @@ enum Controls {
 
     static func textarea<C>(_ name: String, required: Bool = true) -> Node<C> {
         .element(named: "textarea", nodes: [
-            Node<HTML.BodyContext>.attribute(named: "name", value: name),
+            Node<HTML.BodyContext>.attr("name", name),
             required ? .attribute(named: "required", value: nil, ignoreIfValueIsEmpty: false) : .empty,
         ])
     }

@@ -19,20 +19,20 @@ enum Layout {
             .head(
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
-                .title("\(title) · 九助社会救助管理信息系统"),
-                .link(.rel(.stylesheet), .href("/static/app.css"))
+                .element(named: "title", text: "\(title) · 九助社会救助管理信息系统"),
+                .link(.rel(.stylesheet), .attr("href", "/static/app.css"))
             ),
             .body(
                 .header(
                     .class("top"),
-                    .a(.class("brand"), .href("/"), .text("九助 · \(s.divisions.county.name)社会救助")),
+                    .a(.class("brand"), .attr("href", "/"), .text("九助 · \(s.divisions.county.name)社会救助")),
                     .if(showNav, .nav(.forEach(nav) { item in
-                        .a(.href(item.1), .class(item.0 == active ? "active" : ""), .text(item.2))
+                        .a(.attr("href", item.1), .class(item.0 == active ? "active" : ""), .text(item.2))
                     })),
                     .unwrap(request.staff) { user in
-                        .form(.class("logout"), .method(.post), .action("/logout"),
+                        .form(.class("logout"), .method(.post), .attr("action", "/logout"),
                               .span(.text("\(user.displayName)（\(user.role.chinese)）")),
-                              .input(.type(.hidden), .name("_csrf"), .value(request.csrfToken)),
+                              .input(.type(.hidden), .name("_csrf"), .attr("value", request.csrfToken)),
                               .button(.type(.submit), .text("退出")))
                     }
                 ),
@@ -49,16 +49,17 @@ enum Layout {
 
     /// A hidden CSRF field for every POST form.
     static func csrf(_ request: Request) -> Node<HTML.FormContext> {
-        .input(.type(.hidden), .name("_csrf"), .value(request.csrfToken))
+        .input(.type(.hidden), .name("_csrf"), .attr("value", request.csrfToken))
     }
 
     /// Numbered pages: « 1 2 3 … ».
     static func pager(total: Int, page: Int, perPage: Int, link: (Int) -> String) -> Node<HTML.BodyContext> {
         let pages = max(1, (total + perPage - 1) / perPage)
         guard pages > 1 else { return .empty }
-        let shown = Array(Set([1, pages] + Array(max(1, page - 3)...min(pages, page + 3)))).sorted()
+        let current = min(max(page, 1), pages)
+        let shown = Array(Set([1, pages] + Array(max(1, current - 3)...min(pages, current + 3)))).sorted()
         return .nav(.class("pager"), .text("共 \(total) 条 "), .forEach(shown) { p in
-            p == page ? .strong(.text(String(p))) : .a(.href(link(p)), .text(String(p)))
+            p == current ? .strong(.text(String(p))) : .a(.attr("href", link(p)), .text(String(p)))
         })
     }
 

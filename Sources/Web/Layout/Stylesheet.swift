@@ -50,6 +50,8 @@ enum Stylesheet {
     dl.facts dt { color: var(--grey); } dl.facts dd { margin: 0; }
     ol.trace { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px 8px 8px 32px; font-size: 14px; }
     pre.table { background: #fff; border: 1px solid var(--line); padding: 12px; overflow-x: auto; }
+    .notice { background: #fff; border: 1px solid var(--line); padding: 32px 48px; max-width: 800px; margin: 0 auto; }
+    .notice h1 { text-align: center; font-size: 24px; } .notice .sign { text-align: right; margin-top: 32px; }
     @media (max-width: 700px) { .grid2 { grid-template-columns: 1fr; } main { padding: 8px; } }
     @media print {
       header.top, form, .pager, button { display: none !important; }

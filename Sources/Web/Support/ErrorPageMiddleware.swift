@@ -24,7 +24,7 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             let html = Layout.page(title: "出错了", request: request, active: nil, body: .div(
                 .h1("无法完成操作"),
                 .p(.class("flash error"), .text(message)),
-                .p(.a(.href("javascript:history.back()"), .text("返回上一页")))
+                .p(.a(.attr("href", "javascript:history.back()"), .text("返回上一页")))
             ), showNav: request.staff != nil)
             return try await HTMLPage(html: html, status: status).encodeResponse(for: request)
         }
@@ -35,7 +35,9 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         switch error {
         case let e as RegistryError: return (.unprocessableEntity, e.message)
         case let e as WorkflowError: return (.conflict, e.message)
-        case let e as PayrollError: return (.conflict, e.message)
+        case let e as PayrollError:
+            if case .batchNotFound = e { return (.notFound, e.message) }
+            return (.conflict, e.message)
         case let e as PolicyError: return (.unprocessableEntity, e.message)
         case let e as ResidentIDError: return (.unprocessableEntity, e.message)
         case let e as DomainInputError: return (.unprocessableEntity, e.message)
@@ -47,9 +49,19 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case let e as DocumentStore.DocumentError: return (.unprocessableEntity, e.message)
         case let e as FormError: return (.unprocessableEntity, e.message)
         case let e as AssessError: return (.unprocessableEntity, e.description)
+        case is DecodingError:
+            return (.badRequest, "表单或请求内容缺少必填项或格式不对，请检查后重新提交 (missing or malformed field)")
         case let e as any AbortError:
-            if e.status == .notFound { return (.notFound, "页面不存在 (not found)") }
-            return (e.status, e.reason)
+            switch e.status {
+            case .notFound: return (.notFound, "页面不存在 (not found)")
+            case .payloadTooLarge:
+                return (.payloadTooLarge, "提交的内容（或上传的文件）太大，超过系统上限 (payload too large)")
+            case .badRequest:
+                return (.badRequest, "表单或请求内容缺少必填项或格式不对，请检查后重新提交 (\(e.reason))")
+            case .unsupportedMediaType:
+                return (.unsupportedMediaType, "提交格式不支持：表单请用 application/x-www-form-urlencoded 或 multipart/form-data，接口请用 JSON")
+            default: return (e.status, e.reason)
+            }
         default:
             return (.internalServerError, "系统内部错误，请稍后重试或联系管理员 (internal error)")
         }
