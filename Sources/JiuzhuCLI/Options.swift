@@ -8,6 +8,17 @@ struct DatabaseOptions: ParsableArguments {
     @ArgumentParser.Option(name: .long, help: "SQLite database file (default ./jiuzhu.sqlite). DATABASE_URL=postgres://… selects PostgreSQL instead.")
     var db: String?
 
+    /// The database of a command that reads existing data: a SQLite file that is not there is an
+    /// error (it would silently create an empty database and report zeros).
+    func existingSettings() throws -> DatabaseSettings {
+        let s = settings()
+        if case .sqliteFile(let path) = s, !FileManager.default.fileExists(atPath: path) {
+            CLI.printError("数据库文件 \(path) 不存在。请用 --db 指定，例如演示数据：--db jiuzhu-demo.sqlite (database file not found)")
+            throw ExitCode(2)
+        }
+        return s
+    }
+
     func settings(defaultFile: String = "jiuzhu.sqlite") -> DatabaseSettings {
         let env = ProcessInfo.processInfo.environment["DATABASE_URL"]
         if db == nil, let env, env.hasPrefix("postgres") { return .postgres(url: env) }

@@ -14,7 +14,7 @@ struct PayrollCommand: AsyncParsableCommand {
 
     @Argument(help: "generate | approve | export | run (all three)") var step: Step
     @ArgumentParser.Option(name: .long, help: "Month, YYYY-MM.") var month: String
-    @ArgumentParser.Option(name: .long, help: "Directory for the bank file (export, run).") var out = "."
+    @ArgumentParser.Option(name: .long, help: "Directory for the bank file (export, run); default: bank/ in the data directory beside the database.") var out: String?
     @ArgumentParser.Option(name: .long, help: "County code.") var county = "510921"
     @OptionGroup var database: DatabaseOptions
 
@@ -25,10 +25,12 @@ struct PayrollCommand: AsyncParsableCommand {
             CLI.printError(error.message)
             throw ExitCode(1)
         }
-        let handle = try DatabaseHandle(database.settings())
+        let settings = try database.existingSettings()
+        let handle = try DatabaseHandle(settings)
         do {
             try await handle.migrate()
-            try await execute(m, handle)
+            try await execute(m, handle, bankDirectory: out.map { URL(fileURLWithPath: $0) }
+                ?? CLI.dataDirectory(for: settings).appendingPathComponent("bank"))
         } catch let e as PayrollError {
             await handle.close()
             CLI.printError(e.message)
@@ -40,10 +42,10 @@ struct PayrollCommand: AsyncParsableCommand {
         await handle.close()
     }
 
-    func execute(_ m: YearMonth, _ handle: DatabaseHandle) async throws {
+    func execute(_ m: YearMonth, _ handle: DatabaseHandle, bankDirectory: URL) async throws {
         let store = PayrollStore(handle.db)
-        let run = PayrollRun(database: handle.db, countyCode: county, bankFileDirectory: URL(fileURLWithPath: out),
-                             isDemo: false)
+        let isDemo = try await RegistryStore(handle.db).containsDemoData()
+        let run = PayrollRun(database: handle.db, countyCode: county, bankFileDirectory: bankDirectory, isDemo: isDemo)
         switch step {
         case .generate:
             let g = try await store.generate(month: m, countyCode: county, actor: "cli")
@@ -83,7 +85,7 @@ struct FundTableReport: AsyncParsableCommand {
 
     func run() async throws {
         CLI.bootstrapLogging(level: .warning)
-        let handle = try DatabaseHandle(database.settings())
+        let handle = try DatabaseHandle(try database.existingSettings())
         do {
             try await handle.migrate()
             CLI.say(try await FundStore(handle.db).fundTable(countyCode: county, year: year).render())

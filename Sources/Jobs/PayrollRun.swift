@@ -35,7 +35,7 @@ public struct PayrollRun: Sendable {
     public func run(months: [YearMonth], actor: String, progress: Progress = .silent) async throws -> [MonthResult] {
         var results: [MonthResult] = []
         for (i, month) in months.enumerated() {
-            progress.report(i, months.count, "\(month) 生成发放批次")
+            progress.report(i, months.count, "\(month) 发放批次")
             results.append(try await runMonth(month, actor: actor))
         }
         progress.report(months.count, months.count, "完成")

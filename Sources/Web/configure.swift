@@ -11,6 +11,10 @@ public func configure(_ app: Application, settings: WebSettings) throws {
     app.routes.defaultMaxBodySize = ByteCount(value: settings.maxUploadBytes + 1024 * 1024)
     app.sessions.use(.memory)
     app.sessions.configuration.cookieName = "jiuzhu_session"
+    // Scripts never need the session cookie: HttpOnly keeps it out of reach of injected script.
+    app.sessions.configuration.cookieFactory = { id in
+        HTTPCookies.Value(string: id.string, path: "/", isSecure: false, isHTTPOnly: true, sameSite: .lax)
+    }
     app.middleware = Middlewares()
     app.middleware.use(ErrorPageMiddleware())
     app.middleware.use(app.sessions.middleware)

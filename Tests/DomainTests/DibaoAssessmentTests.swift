@@ -150,3 +150,15 @@ import Testing
         }
     }
 }
+
+@Suite struct CitationTests {
+    /// A decision for a month before 民发〔2021〕57号 came into force (2021-07-01) cites the 2012 measures.
+    @Test func tracesCiteTheRulesInForce() throws {
+        let h = try HouseholdComposition(area: .rural, members: [member(ids[0], "甲", .head, monthly: [(.wage, "100")])])
+        let january = DibaoAssessment.assess(h, month: YearMonth(year: 2021, month: 1)!, policy: .pengxi2021)
+        #expect(!january.trace.contains { $0.source?.contains("民发〔2021〕57号") == true })
+        #expect(january.trace.contains { $0.source?.contains("民发〔2012〕220号 第27条") == true })
+        let july = DibaoAssessment.assess(h, month: month2021_07, policy: .pengxi2021)
+        #expect(july.trace.contains { $0.source?.contains("民发〔2021〕57号 第23条") == true })
+    }
+}

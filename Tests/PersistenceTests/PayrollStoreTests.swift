@@ -113,6 +113,10 @@ import Testing
             #expect(table.used.first { $0.area == .urban }?.amount.yuanString == "900.00")
             #expect(table.balance.yuanString == "99100.00")
             #expect(table.executionRatePercent == "0.90")
+            // The next year starts with what was left: 上年结转 99,100.00.
+            let next = try await funds.fundTable(countyCode: "510921", year: 2022)
+            #expect(next.raised.map(\.source) == [.carriedOver])
+            #expect(next.totalRaised.yuanString == "99100.00")
         }
     }
 }

@@ -35,6 +35,23 @@ public enum ApplicationEvent: Hashable, Codable, Sendable {
         }
     }
 
+    /// What was recorded, for the application's history.
+    public var detail: String {
+        func visit(_ v: HomeVisit) -> String { "调查人员：\(v.investigators.joined(separator: "、"))；\(v.findings)" }
+        switch self {
+        case let .recordInformationCheck(_, summary): return summary
+        case let .recordHomeVisit(v), let .recordCountyHomeVisit(v): return visit(v)
+        case .completeInvestigation: return ""
+        case let .townshipReview(_, recommend, opinion): return "\(recommend ? "拟纳入" : "拟不纳入")：\(opinion)"
+        case let .raiseObjection(_, note): return note
+        case let .resolveObjection(_, by, note): return "\(by.chinese)：\(note)"
+        case .closePublicNotice: return ""
+        case let .approve(_, benefit): return "月保障金 \(benefit.yuanString) 元"
+        case let .refuse(_, reason): return reason
+        case let .extendDeadline(reason): return reason
+        }
+    }
+
     public var chinese: String {
         switch self {
         case .recordInformationCheck: return "登记信息核对结果"

@@ -44,24 +44,48 @@ public struct DibaoDecision: Hashable, Sendable {
     public var policyVersion: String
 }
 
+/// The rules a trace cites: 民发〔2021〕57号 from its entry into force (2021-07-01); before that the
+/// 2012 measures (民发〔2012〕220号) it replaced. 社会救助暂行办法 applies throughout.
+struct Citations {
+    let members: String
+    let income: String
+    let exempt: String
+    let gap: String
+
+    init(month: YearMonth) {
+        if month >= YearMonth(year: 2021, month: 7)! {
+            members = "民发〔2021〕57号 第7条"
+            income = "民发〔2021〕57号 第13条"
+            exempt = "民发〔2021〕57号 第13条第2款"
+            gap = "民发〔2021〕57号 第23条；社会救助暂行办法 第12条"
+        } else {
+            members = "民发〔2012〕220号（共同生活的家庭成员）"
+            income = "民发〔2012〕220号（家庭收入）"
+            exempt = "民发〔2012〕220号；社会救助暂行办法"
+            gap = "民发〔2012〕220号 第27条；社会救助暂行办法 第12条"
+        }
+    }
+}
+
 /// 低保 by the gap method (补差), DB-2021 Art. 23; 暂行办法 Art. 12:
 /// benefit = standard × counted members − Σ counted monthly income, exact, rounded once half-up.
 public enum DibaoAssessment {
     /// Assesses `household` for `month` under `policy`. Pure: no I/O.
     public static func assess(_ household: HouseholdComposition, month: YearMonth, policy: Policy) -> DibaoDecision {
         var trace: [TraceLine] = []
+        let cite = Citations(month: month)
         let standard = policy.dibaoStandard(for: household.area)
         trace.append(TraceLine("政策版本", "\(policy.version)，评估月份 \(month)"))
         trace.append(TraceLine("保障标准", "\(household.area.chinese)低保标准 \(standard.yuanString) 元/人·月",
-                               source: "民发〔2021〕57号 第23条；县政策 \(policy.version)"))
+                               source: "\(cite.gap)；县政策 \(policy.version)"))
         let counted = household.countedMembers
         for m in household.members where !m.status.counts {
             let since = m.statusSince.map { "，自 \($0)" } ?? ""
             trace.append(TraceLine("不计入成员", "\(m.name)（\(m.status.chinese)\(since)）",
-                                   source: "民发〔2021〕57号 第7条"))
+                                   source: cite.members))
         }
         trace.append(TraceLine("家庭人口", "计入 \(counted.count) 人：\(counted.map(\.name).joined(separator: "、"))",
-                               source: "民发〔2021〕57号 第7条"))
+                               source: cite.members))
         var income = FenRatio(.zero)
         for m in counted {
             for item in m.income {
@@ -69,11 +93,11 @@ public enum DibaoAssessment {
                     : "\(item.amount.yuanString) 元/年 ÷ 12"
                 if policy.exemptIncomeKinds.contains(item.kind) {
                     trace.append(TraceLine("豁免收入", "\(m.name) \(item.kind.chinese) \(amount)，不计入",
-                                           source: "民发〔2021〕57号 第13条第2款"))
+                                           source: cite.exempt))
                 } else {
                     income = income + item.monthly
                     trace.append(TraceLine("计入收入", "\(m.name) \(item.kind.chinese) \(amount)",
-                                           source: "民发〔2021〕57号 第13条"))
+                                           source: cite.income))
                 }
             }
         }
@@ -93,7 +117,7 @@ public enum DibaoAssessment {
         let benefit = eligible ? gap.roundedHalfUp() : .zero
         trace.append(TraceLine("补差计算",
                                "\(standard.yuanString) × \(size) − \(income.roundedHalfUp().yuanString) = \(gap.roundedHalfUp().yuanString) 元，四舍五入到分一次",
-                               source: "民发〔2021〕57号 第23条；社会救助暂行办法 第12条"))
+                               source: cite.gap))
         trace.append(TraceLine("结论", eligible ? "符合，月保障金 \(benefit.yuanString) 元"
                                                 : "不符合：月人均收入不低于保障标准"))
         return DibaoDecision(month: month, area: household.area, eligible: eligible, householdSize: size,

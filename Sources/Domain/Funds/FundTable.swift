@@ -88,6 +88,10 @@ public struct FundTable: Hashable, Sendable {
         hasher.combine(used)
     }
 
+    /// Each figure is rounded on its own from the exact ledger, so a total may differ from the sum of
+    /// its rounded lines by 0.01 万元.
+    public static let roundingNote = "注：各项金额按精确值分别四舍五入至 0.01 万元，合计与分项之和可能相差 0.01。"
+
     /// The table as text lines in 万元 with two decimals (for the terminal and the report command).
     public func render() -> String {
         var out: [String] = []
@@ -100,6 +104,7 @@ public struct FundTable: Hashable, Sendable {
         out.append("  \("使用合计".padded(16)) \(totalUsed.wanYuanString.leftPadded(to: 12, with: " "))")
         out.append("三、结余           \(balance.wanYuanString.leftPadded(to: 12, with: " "))")
         out.append("四、执行率         \((executionRatePercent.map { $0 + "%" } ?? "—").leftPadded(to: 12, with: " "))")
+        out.append(FundTable.roundingNote)
         return out.joined(separator: "\n")
     }
 }

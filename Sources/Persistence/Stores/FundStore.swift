@@ -62,8 +62,35 @@ public struct FundStore: Sendable {
         return uses
     }
 
+    /// The year's table. The previous years' balance comes in as 上年结转 (carried over), computed
+    /// from the ledger year by year, so a year's table always starts where the last one ended.
     public func fundTable(countyCode: String, year: Int) async throws -> FundTable {
-        FundTable(year: year, allocations: try await allocations(countyCode: countyCode, year: year),
-                  uses: try await uses(countyCode: countyCode, year: year))
+        var allocations = try await allocations(countyCode: countyCode, year: year)
+        let carried = try await balance(countyCode: countyCode, before: year)
+        if carried != .zero {
+            allocations.insert(Allocation(year: year, source: .carriedOver, documentNumber: "上年结转",
+                                          date: CivilDate(year: year, month: 1, day: 1)!, amount: carried, programme: nil),
+                               at: 0)
+        }
+        return FundTable(year: year, allocations: allocations, uses: try await uses(countyCode: countyCode, year: year))
+    }
+
+    /// Raised minus used over every year before `year`.
+    public func balance(countyCode: String, before year: Int) async throws -> Money {
+        struct Row: Decodable { var y: Int? }
+        let sql = database.sql
+        let firstAllocation = try await sql.raw("SELECT MIN(year) AS y FROM fund_allocations WHERE county_code = \(bind: countyCode)")
+            .first(decoding: Row.self)?.y
+        let firstSpending = try await sql.raw("""
+            SELECT MIN(month) / 100 AS y FROM payroll_batches WHERE county_code = \(bind: countyCode) AND state = 'exported'
+            """).first(decoding: Row.self)?.y
+        guard let first = [firstAllocation, firstSpending].compactMap({ $0 }).min(), first < year else { return .zero }
+        var balance = Money.zero
+        for y in first..<year {
+            let raised = try await allocations(countyCode: countyCode, year: y).reduce(Money.zero) { $0 + $1.amount }
+            let used = try await uses(countyCode: countyCode, year: y).reduce(Money.zero) { $0 + $1.amount }
+            balance = balance + raised - used
+        }
+        return balance
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Domain
 import Persistence
 import Plot
@@ -76,7 +77,7 @@ struct ApplicationsController: RouteCollection {
                 .dt("近亲属备案"), .dd(.text(a.closeRelative ? "是（须县级入户核查）" : "否")),
                 .dt("公示"), .dd(.text(a.noticeStart.map { "\($0) 起 7 天，至 \(a.noticeEnd(policy: policy)!)" } ?? "未开始")),
                 .dt("延期理由"), .dd(.text(a.extensionReason ?? "—")),
-                .dt("决定"), .dd(.text(a.approvedBenefit.map { "确认纳入，月保障金 \($0.yuanString) 元，自 \(a.firstPaidMonth!) 起发放" }
+                .dt("决定"), .dd(.text(a.approvedBenefit.map { "确认纳入，月保障金 \($0.groupedYuanString) 元，自 \(a.firstPaidMonth!) 起发放" }
                     ?? a.refusalReason.map { "不予纳入：\($0)；书面告知期限 \(a.refusalNoticeDue?.description ?? "")" } ?? "—"))),
             .p(.if(a.noticeStart != nil, .a(.attr("href", "/applications/\(id)/notice"), .text("打印公示（张贴于村（社区）公示栏）"))),
                .if(a.state == .refused, .a(.attr("href", "/applications/\(id)/refusal"), .text("打印不予纳入通知书")))),
@@ -85,10 +86,11 @@ struct ApplicationsController: RouteCollection {
             .if(a.state.isOpen && !policy.confirmationDelegatedToTownship && a.extensionReason == nil,
                 stepForm("extendDeadline", id: id, req: req, today: today)),
             .h2("办理记录"),
-            .table(.tr(.th("#"), .th("操作"), .th("经办人"), .th("记录时间")),
+            .table(.tr(.th("#"), .th("办理日期"), .th("操作"), .th("内容"), .th("经办人"), .th("录入时间（北京时间）")),
                    .forEach(events) { e in
-                       .tr(.td(.text("\(e.seq)")), .td(.text(e.event.chinese)), .td(.text(e.actor)),
-                           .td(.text(e.recordedAt.formatted(.iso8601))))
+                       .tr(.td(.text("\(e.seq)")), .td(.text(e.event.date?.description ?? "—")),
+                           .td(.text(e.event.chinese)), .td(.text(e.event.detail)), .td(.text(e.actor)),
+                           .td(.text(Self.beijingTime(e.recordedAt))))
                    })
         )
         return HTMLPage(html: Layout.page(title: "低保申请", request: req, active: .applications, body: body))
@@ -115,7 +117,7 @@ struct ApplicationsController: RouteCollection {
                 .tr(.th("村（社区）"), .th("申请人"), .th(.class("num"), .text("家庭人口（人）")), .th(.class("num"), .text("拟保障金额（元/月）")),
                     .th("初审意见")),
                 .tr(.td(.text(village)), .td(.text(household.head.name)), .td(.class("num"), .text("\(proposal.householdSize)")),
-                    .td(.class("num"), .text(proposal.eligible ? proposal.monthlyBenefit.yuanString : "—")),
+                    .td(.class("num"), .text(proposal.eligible ? proposal.monthlyBenefit.groupedYuanString : "—")),
                     .td(.text(a.townshipRecommends == false ? "拟不纳入" : "拟纳入")))
             ),
             .p(.text("如有异议，请在公示期内向乡镇（街道）或县民政局反映。投诉举报电话：\(s.hotline)；社会救助服务热线：12349。")),
@@ -146,6 +148,14 @@ struct ApplicationsController: RouteCollection {
             .p(.class("sign"), .text("\(s.divisions.county.name)民政局　\(decided)"))
         )
         return HTMLPage(html: Layout.page(title: "不予纳入通知书", request: req, active: .applications, body: body))
+    }
+
+    static func beijingTime(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "zh_CN")
+        f.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f.string(from: date)
     }
 
     /// One form per next step; field names match `step(req:)`.
@@ -237,7 +247,7 @@ struct ApplicationsController: RouteCollection {
         case "extendDeadline": event = .extendDeadline(reason: text)
         case "approve":
             let d = try await store(req).approve(id, on: try date(), actor: req.actor)
-            req.flash("已确认纳入：保障 \(d.householdSize) 人，月保障金 \(d.monthlyBenefit.yuanString) 元，自 \(d.month) 起发放", kind: "success")
+            req.flash("已确认纳入：保障 \(d.householdSize) 人，月保障金 \(d.monthlyBenefit.groupedYuanString) 元，自 \(d.month) 起发放", kind: "success")
             return req.seeOther("/applications/\(id)")
         default: throw Abort(.notFound)
         }

@@ -25,7 +25,7 @@ struct FundsController: RouteCollection {
             .form(.class("inline"), .method(.get), .attr("action", "/funds"),
                   .label(.text("年度 "), .input(.type(.number), .name("year"), .attr("value", "\(year)"))),
                   .button(.class("secondary"), .type(.submit), .text("查看"))),
-            .p(.class("muted"), .text("单位：万元，保留两位小数。资金使用按已导出银行文件的发放批次计。")),
+            .p(.class("muted"), .text("单位：万元，保留两位小数。资金使用按已导出银行文件的发放批次计；上年结余自动结转。")),
             .table(
                 .tr(.th("项目"), .th(.class("num"), .text("金额（万元）"))),
                 .tr(.th(.attribute(named: "colspan", value: "2"), .text("一、资金筹集"))),
@@ -37,6 +37,7 @@ struct FundsController: RouteCollection {
                 row("三、结余", table.balance, strong: true),
                 .tr(.th("四、执行率"), .th(.class("num"), .text(table.executionRatePercent.map { "\($0)%" } ?? "—")))
             ),
+            .p(.class("muted"), .text(FundTable.roundingNote)),
             .h2("资金下达登记"),
             .table(.tr(.th("日期"), .th("来源"), .th("文号"), .th("用途"), .th(.class("num"), .text("金额（元）"))),
                    .forEach(allocations) { a in
@@ -88,7 +89,7 @@ struct FundsController: RouteCollection {
         try await FundStore(req.db).add(Allocation(year: date.year, source: source, documentNumber: doc, date: date,
                                                    amount: amount, programme: programme), countyCode: s.countyCode)
         try await AuditLog.record(req, action: "fund.allocation", subject: doc, detail: amount.yuanString)
-        req.flash("已登记 \(source.chinese) \(amount.yuanString) 元（\(doc)）", kind: "success")
+        req.flash("已登记 \(source.chinese) \(amount.groupedYuanString) 元（\(doc)）", kind: "success")
         return req.seeOther("/funds?year=\(date.year)")
     }
 }

@@ -61,7 +61,7 @@ struct HouseholdsController: RouteCollection {
                         .td(.text(s.townshipName(r.townshipCode))), .td(.text(s.townshipName(r.villageCode))),
                         .td(.text(r.area.chinese)), .td(.class("num"), .text("\(r.memberCount)")),
                         .td(.text(r.activeProgrammes.map(\.shortChinese).joined(separator: "、"))),
-                        .td(.class("num"), .text(r.monthlyBenefit?.yuanString ?? "—")))
+                        .td(.class("num"), .text(r.monthlyBenefit?.groupedYuanString ?? "—")))
                 }
             ),
             .if(rows.isEmpty, .p(.class("muted"), .text("没有符合条件的家庭。"))),
@@ -273,7 +273,7 @@ struct HouseholdsController: RouteCollection {
                                             : Layout.badge(m.status.chinese + (m.statusSince.map { " \($0)" } ?? ""), "bad")),
                         .td(.text([m.disability.map { "\($0.type.chinese)\($0.grade)级残疾" },
                                    m.seriousIllness ? "重病" : nil, m.schooling?.chinese].compactMap { $0 }.joined(separator: "、"))),
-                        .td(.text(m.income.map { "\($0.kind.chinese) \($0.amount.yuanString)元/\($0.period == .monthly ? "月" : "年")" }
+                        .td(.text(m.income.map { "\($0.kind.chinese) \($0.amount.groupedYuanString)元/\($0.period == .monthly ? "月" : "年")" }
                             .joined(separator: "；"))))
                 }
             ),
@@ -283,22 +283,22 @@ struct HouseholdsController: RouteCollection {
                   .label(.text("自 "), .input(.type(.date), .name("since"))),
                   .button(.class("secondary"), .type(.submit), .text("登记成员变动"))),
             .unwrap(preview) { d in
-                .p(.class("muted"), .text("按 \(assessMonth) 的政策和当前登记信息测算：计入 \(d.householdSize) 人，月人均收入 \(d.perCapitaIncome.roundedHalfUp().yuanString) 元，"
-                    + (d.eligible ? "低保金 \(d.monthlyBenefit.yuanString) 元/月。" : "不符合低保条件。")))
+                .p(.class("muted"), .text("按 \(assessMonth) 的政策和当前登记信息测算：计入 \(d.householdSize) 人，月人均收入 \(d.perCapitaIncome.roundedHalfUp().groupedYuanString) 元，"
+                    + (d.eligible ? "低保金 \(d.monthlyBenefit.groupedYuanString) 元/月。" : "不符合低保条件。")))
             },
             .h2("家庭财产（申报）"),
             .if(h.assets.isEmpty, .p(.class("muted"), .text("未申报财产。")),
                 else: .table(.tr(.th("类别"), .th("说明"), .th(.class("num"), .text("估值（元）"))),
                              .forEach(h.assets) { a in
                                  .tr(.td(.text(a.kind.chinese)), .td(.text(a.description)),
-                                     .td(.class("num"), .text(a.value.yuanString)))
+                                     .td(.class("num"), .text(a.value.groupedYuanString)))
                              })),
             .h2("在保情况"),
             .table(.tr(.th("项目"), .th("起始月"), .th("终止月"), .th(.class("num"), .text("保障人数")), .th(.class("num"), .text("月保障金（元）"))),
                    .forEach(enrollments) { e in
                        .tr(.td(.text(e.programme.shortChinese + "（\(e.area.chinese)）")), .td(.text(e.startMonth.description)),
                            .td(.text(e.endMonth?.description ?? "—")), .td(.class("num"), .text("\(e.householdSize)")),
-                           .td(.class("num"), .text(e.monthlyBenefit.yuanString)))
+                           .td(.class("num"), .text(e.monthlyBenefit.groupedYuanString)))
                    }),
             .h2("申请"),
             .if(applications.isEmpty, .p(.class("muted"), .text("没有申请记录。")),
@@ -312,14 +312,14 @@ struct HouseholdsController: RouteCollection {
             .if(decisions.isEmpty, .p(.class("muted"), .text("没有决定。"))),
             .forEach(decisions) { d in
                 .div(.p(.strong(.text("\(d.decidedOn) \(d.programme.shortChinese) \(d.outcome == "approved" ? "确认纳入" : "不予纳入")")),
-                        .text(d.outcome == "approved" ? "：自 \(d.firstMonth?.description ?? "") 起每月 \(d.monthlyBenefit.yuanString) 元，保障 \(d.householdSize) 人；政策版本 \(d.policyVersion)" : "")),
+                        .text(d.outcome == "approved" ? "：自 \(d.firstMonth?.description ?? "") 起每月 \(d.monthlyBenefit.groupedYuanString) 元，保障 \(d.householdSize) 人；政策版本 \(d.policyVersion)" : "")),
                      .details(.summary("计算过程（\(d.trace.count) 步）"),
                               .ol(.class("trace"), .forEach(d.trace) { t in .li(.text(t.description)) })))
             },
             .h2("发放记录"),
             .table(.tr(.th("月份"), .th("批次状态"), .th(.class("num"), .text("金额（元）"))),
                    .forEach(payments.prefix(24)) { p in
-                       .tr(.td(.text(p.month.description)), .td(.text(p.state.chinese)), .td(.class("num"), .text(p.amount.yuanString)))
+                       .tr(.td(.text(p.month.description)), .td(.text(p.state.chinese)), .td(.class("num"), .text(p.amount.groupedYuanString)))
                    }),
             .h2("档案材料"),
             .table(.tr(.th("类别"), .th("文件名"), .th(.class("num"), .text("大小")), .th("SHA-256"), .th("上传人")),

@@ -50,7 +50,7 @@ struct PayrollController: RouteCollection {
                                                                                 actor: req.actor)
         if g.created {
             let holds = g.holds.isEmpty ? "" : "；\(g.holds.count) 户因缺少收款信息暂停发放"
-            req.flash("已生成 \(month) 发放批次：\(g.batch.lineCount) 户，\(g.batch.total.yuanString) 元\(holds)", kind: "success")
+            req.flash("已生成 \(month) 发放批次：\(g.batch.lineCount) 户，\(g.batch.total.groupedYuanString) 元\(holds)", kind: "success")
         } else {
             req.flash("\(month) 的发放批次已存在（\(g.batch.state.chinese)），未重复生成", kind: "info")
         }
@@ -98,7 +98,7 @@ struct PayrollController: RouteCollection {
                            .td(.text(s.townshipName(l.villageCode))),
                            .td(.a(.attr("href", "/households/\(l.householdID)"), .text(l.payeeName))),
                            .td(.text(l.payeeResidentID.masked)), .td(.text("****" + String(l.bankAccount.suffix(4)))),
-                           .td(.class("num"), .text("\(l.householdSize)")), .td(.class("num"), .text(l.amount.yuanString)))
+                           .td(.class("num"), .text("\(l.householdSize)")), .td(.class("num"), .text(l.amount.groupedYuanString)))
                    }),
             Layout.pager(total: b.lineCount, page: page, perPage: Self.perPage) { "/payroll/\(id)?page=\($0)" }
         )
@@ -121,8 +121,9 @@ struct PayrollController: RouteCollection {
 
     func run(_ req: Request) -> PayrollRun {
         let s = req.settings
+        // A copy of every exported bank file is kept beside the database, for the record.
         return PayrollRun(database: req.db, countyCode: s.countyCode, divisions: s.divisions, policyBook: s.policyBook,
-                          bankFileDirectory: nil, isDemo: s.isDemo)
+                          bankFileDirectory: s.dataDirectory.appendingPathComponent("bank"), isDemo: s.isDemo)
     }
 
     func export(req: Request) async throws -> Response {
