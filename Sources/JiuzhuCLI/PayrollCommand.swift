@@ -28,12 +28,16 @@ struct PayrollCommand: AsyncParsableCommand {
         let settings = try database.existingSettings()
         let handle = try DatabaseHandle(settings)
         do {
-            try await handle.migrate()
+            try await handle.prepareSchema()
             try await execute(m, handle, bankDirectory: out.map { URL(fileURLWithPath: $0) }
                 ?? CLI.dataDirectory(for: settings).appendingPathComponent("bank"))
         } catch let e as PayrollError {
             await handle.close()
             CLI.printError(e.message)
+            throw ExitCode(1)
+        } catch let e as SchemaError {
+            await handle.close()
+            CLI.printError(e.description)
             throw ExitCode(1)
         } catch {
             await handle.close()
@@ -87,8 +91,12 @@ struct FundTableReport: AsyncParsableCommand {
         CLI.bootstrapLogging(level: .warning)
         let handle = try DatabaseHandle(try database.existingSettings())
         do {
-            try await handle.migrate()
+            try await handle.prepareSchema()
             CLI.say(try await FundStore(handle.db).fundTable(countyCode: county, year: year).render())
+        } catch let e as SchemaError {
+            await handle.close()
+            CLI.printError(e.description)
+            throw ExitCode(1)
         } catch {
             await handle.close()
             throw error

@@ -27,7 +27,7 @@ enum WebRunner {
         let app: Application
         do {
             app = try await WebServer.make(settings: web, hostname: hostname, port: port)
-        } catch let e as WebServer.StartError {
+        } catch let e as SchemaError {
             CLI.printError(e.description)
             throw ExitCode(1)
         }

@@ -89,6 +89,18 @@ public final class DatabaseHandle: Sendable {
         try await migrator.prepareBatch().get()
     }
 
+    /// Makes the schema ready for a command: SQLite migrates by itself (zero set-up); on PostgreSQL
+    /// migrating is the operator's explicit step, so a schema that is behind is refused.
+    /// - Throws: `SchemaError.behind` naming the pending migrations.
+    public func prepareSchema() async throws {
+        if settings.isPostgres {
+            let pending = try await pendingMigrations()
+            if !pending.isEmpty { throw SchemaError.behind(pending) }
+        } else {
+            try await migrate()
+        }
+    }
+
     /// Names of migrations not yet applied.
     public func pendingMigrations() async throws -> [String] {
         let migrator = makeMigrator()
@@ -111,5 +123,16 @@ public final class DatabaseHandle: Sendable {
     public func close() async {
         await databases.shutdownAsync()
         try? await group?.shutdownGracefully()
+    }
+}
+
+public enum SchemaError: Error, Equatable, Sendable, CustomStringConvertible {
+    case behind([String])
+
+    public var description: String {
+        switch self {
+        case .behind(let names):
+            return "数据库结构落后于本程序（待执行迁移：\(names.joined(separator: ", "))）。请先运行：jiuzhu migrate (database schema is behind; run `jiuzhu migrate`)"
+        }
     }
 }

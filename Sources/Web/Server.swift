@@ -12,17 +12,6 @@ struct OwnEventLoopGroupKey: StorageKey {
 
 /// Starts the web application: the CLI's `serve` and `demo` call this.
 public enum WebServer {
-    public enum StartError: Error, CustomStringConvertible {
-        case schemaBehind([String])
-
-        public var description: String {
-            switch self {
-            case .schemaBehind(let names):
-                return "数据库结构落后于本程序（待执行迁移：\(names.joined(separator: ", "))）。请先运行：jiuzhu migrate (database schema is behind; run `jiuzhu migrate`)"
-            }
-        }
-    }
-
     /// Builds an application bound to `hostname:port`. On SQLite the schema is migrated automatically;
     /// on PostgreSQL a schema that is behind is refused with the command to run.
     public static func make(settings: WebSettings, hostname: String, port: Int) async throws -> Application {
@@ -37,7 +26,7 @@ public enum WebServer {
             app.migrations.add(JiuzhuMigrations.all)
             if settings.database.isPostgres {
                 let pending = try await app.migrator.setupIfNeeded().flatMap { app.migrator.previewPrepareBatch() }.get()
-                if !pending.isEmpty { throw StartError.schemaBehind(pending.map { $0.0.name }) }
+                if !pending.isEmpty { throw SchemaError.behind(pending.map { $0.0.name }) }
             } else {
                 try await app.autoMigrate()
                 try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()

@@ -20,3 +20,20 @@ import Testing
         #expect(names.allSatisfy { $0.first?.isNumber == true })
     }
 }
+
+@Suite struct SchemaPreparationTests {
+    /// SQLite migrates by itself; on PostgreSQL a schema that is behind is refused with the command to run.
+    @Test func postgresNeedsAnExplicitMigrate() async throws {
+        try await withTestDatabase { handle async throws in
+            try await handle.revertAll()
+            if handle.settings.isPostgres {
+                await #expect(throws: SchemaError.behind(JiuzhuMigrations.all.map(\.name))) { try await handle.prepareSchema() }
+                #expect(SchemaError.behind(["x"]).description.contains("jiuzhu migrate"))
+                try await handle.migrate()
+            } else {
+                try await handle.prepareSchema()
+            }
+            #expect(try await handle.pendingMigrations().isEmpty)
+        }
+    }
+}
