@@ -11,17 +11,26 @@ import Testing
         #expect(throws: PayrollError.self) { try PayrollPlan.transition(from: .exported, to: .draft) }
     }
 
-    @Test func linesHoldMissingAccounts() throws {
+    @Test func linesHoldChangedHouseholdsMissingPayeesAndAccounts() throws {
         let id = try ResidentID("110101197503149130")
         let e = PayableEnrollment(householdID: "h1", townshipCode: "510921100000", villageCode: "510921100901",
                                   area: .urban, monthlyBenefit: .yuan(900), householdSize: 3, payeeName: "张某甲",
-                                  payeeResidentID: id, bankAccount: "6217000000000001")
+                                  payeeResidentID: id, bankAccount: "6217000000000001", countedMembers: 3)
         var noAccount = e
         noAccount.householdID = "h2"
         noAccount.bankAccount = "  "
-        let (lines, holds) = PayrollPlan.lines(for: [e, noAccount])
+        // Field case C01: a member died and the household was not reviewed yet: held, not paid 900.
+        var changed = e
+        changed.householdID = "h3"
+        changed.countedMembers = 2
+        var noPayee = e
+        noPayee.householdID = "h4"
+        noPayee.payeeName = nil
+        noPayee.payeeResidentID = nil
+        let (lines, holds) = PayrollPlan.lines(for: [e, noAccount, changed, noPayee])
         #expect(lines.map(\.householdID) == ["h1"])
-        #expect(holds.map(\.householdID) == ["h2"])
+        #expect(holds.map(\.householdID) == ["h2", "h3", "h4"])
+        #expect(holds.map { $0.reason.prefix(while: { $0 != "：" }) } == ["NO_BANK_ACCOUNT", "MEMBERS_CHANGED", "NO_ACTIVE_PAYEE"])
     }
 
     /// The seed's 附表1: central 5904.29, provincial 749.86, city 20 → raised 6674.15 (万元).

@@ -112,6 +112,33 @@ import VaporTesting
         }
     }
 
+    /// Field case C01 through the pages: a death is recorded, the next batch holds the household, a
+    /// review sets the new amount.
+    @Test func deathHoldsPaymentUntilReviewed() async throws {
+        try await withTestApp { session async throws in
+            let h = Fixtures.h01()
+            try await RegistryStore(session.app.db).register([h])
+            let decision = DibaoAssessment.assess(h.composition, month: Fixtures.month("2021-01"), policy: .pengxi2021)
+            try await session.app.db.transaction { db in
+                try await EnrollmentStore.bulkApprove([.init(householdID: "h01", countyCode: "510921",
+                                                             decidedOn: Fixtures.date("2020-12-20"), decision: decision)], on: db)
+            }
+            let death = try await session.post("/households/h01/members/status",
+                                                form: ["residentID": "110101197708029247", "status": "deceased", "since": "2021-05-12"])
+            #expect(death.status == .seeOther)
+            let generated = try await session.post("/payroll/generate", form: ["month": "2021-06"])
+            let batchPath = try #require(generated.headers.first(name: .location))
+            let batch = body(try await session.get(batchPath))
+            #expect(batch.contains("暂停发放（1 户）"))
+            #expect(batch.contains("MEMBERS_CHANGED"))
+            let review = try await session.post("/households/h01/review", form: ["date": "2021-06-10"])
+            #expect(review.status == .seeOther)
+            let page = body(try await session.get("/households/h01"))
+            #expect(page.contains("自 2021-07 起保障金由 900.00 元调整为 300.00 元/月"))
+            #expect(page.contains("复核调整"))
+        }
+    }
+
     @Test func refusalNoticeIsPrintable() async throws {
         try await withTestApp { session async throws in
             try await RegistryStore(session.app.db).register([Fixtures.h01()])

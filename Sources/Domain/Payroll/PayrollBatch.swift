@@ -46,12 +46,16 @@ public struct PayableEnrollment: Hashable, Sendable {
     public var area: Area
     public var monthlyBenefit: Money
     public var householdSize: Int
-    public var payeeName: String
-    public var payeeResidentID: ResidentID
+    /// The payee, or nil when no active member can be paid (the payee died or moved out).
+    public var payeeName: String?
+    public var payeeResidentID: ResidentID?
     public var bankAccount: String?
+    /// Members counted in the registry now; differs from `householdSize` after an unreviewed change.
+    public var countedMembers: Int
 
     public init(householdID: String, townshipCode: String, villageCode: String, area: Area, monthlyBenefit: Money,
-                householdSize: Int, payeeName: String, payeeResidentID: ResidentID, bankAccount: String?) {
+                householdSize: Int, payeeName: String?, payeeResidentID: ResidentID?, bankAccount: String?,
+                countedMembers: Int) {
         self.householdID = householdID
         self.townshipCode = townshipCode
         self.villageCode = villageCode
@@ -61,6 +65,7 @@ public struct PayableEnrollment: Hashable, Sendable {
         self.payeeName = payeeName
         self.payeeResidentID = payeeResidentID
         self.bankAccount = bankAccount
+        self.countedMembers = countedMembers
     }
 }
 
@@ -73,20 +78,33 @@ public struct PayrollHold: Hashable, Sendable {
 
 /// Computes the lines of a month from the active enrollments. Pure.
 public enum PayrollPlan {
+    /// Held, not paid: a household whose counted members no longer match the decided size (a death or
+    /// a move not yet reviewed: field case C01), one with no active payee, one with no account.
     public static func lines(for enrollments: [PayableEnrollment]) -> (lines: [PayrollLine], holds: [PayrollHold]) {
         var lines: [PayrollLine] = []
         var holds: [PayrollHold] = []
         lines.reserveCapacity(enrollments.count)
         for e in enrollments {
+            let name = e.payeeName ?? "—"
+            if e.countedMembers != e.householdSize {
+                holds.append(PayrollHold(householdID: e.householdID, payeeName: name,
+                                         reason: "MEMBERS_CHANGED：在户 \(e.countedMembers) 人，核定 \(e.householdSize) 人，须复核调整后再发放"))
+                continue
+            }
+            guard let payee = e.payeeResidentID, let payeeName = e.payeeName else {
+                holds.append(PayrollHold(householdID: e.householdID, payeeName: name,
+                                         reason: "NO_ACTIVE_PAYEE：收款人已不在户，请指定新的收款人"))
+                continue
+            }
             guard let account = e.bankAccount?.trimmingWhitespace(), !account.isEmpty else {
-                holds.append(PayrollHold(householdID: e.householdID, payeeName: e.payeeName,
+                holds.append(PayrollHold(householdID: e.householdID, payeeName: payeeName,
                                          reason: "NO_BANK_ACCOUNT：未登记收款账号"))
                 continue
             }
             guard e.monthlyBenefit > .zero else { continue }
             lines.append(PayrollLine(householdID: e.householdID, townshipCode: e.townshipCode,
-                                     villageCode: e.villageCode, area: e.area, payeeName: e.payeeName,
-                                     payeeResidentID: e.payeeResidentID, bankAccount: account,
+                                     villageCode: e.villageCode, area: e.area, payeeName: payeeName,
+                                     payeeResidentID: payee, bankAccount: account,
                                      householdSize: e.householdSize, amount: e.monthlyBenefit))
         }
         return (lines, holds)

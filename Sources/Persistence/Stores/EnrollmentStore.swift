@@ -105,11 +105,70 @@ public struct EnrollmentStore: Sendable {
             }
     }
 
-    /// Ends an enrollment after `lastMonth` (e.g. a review found the household no longer eligible).
-    public func end(householdID: String, programme: Programme, after lastMonth: YearMonth) async throws {
-        try await database.sql.update("enrollments").set("end_month", to: lastMonth.number)
-            .where(SQLIdentifier("household_id"), .equal, householdID)
-            .where(SQLIdentifier("programme"), .equal, programme.rawValue)
-            .where(SQLIdentifier("end_month"), .is, SQLLiteral.null).run()
+    /// What a review (复核) decided.
+    public enum ReviewOutcome: Equatable, Sendable {
+        /// Nothing material changed: the amount stays (DB-2021 Art. 31).
+        case unchanged(Money)
+        /// A new amount from `from` (the month after the review; field-case assumption A1).
+        case adjusted(from: YearMonth, old: Money, new: Money)
+        /// No longer eligible: paid up to and including `lastMonth`.
+        case stopped(lastMonth: YearMonth)
+    }
+
+    /// 复核 (periodic or after a change): re-assesses an enrolled household as registered now, under the
+    /// policy of the month after `date`, and records the decision with its trace, in one transaction.
+    /// - Throws: `StoreError.notFound` when the household has no current 低保 enrollment;
+    ///   `WorkflowError.dateInFuture`; `PolicyError`.
+    public func review(householdID: String, on date: CivilDate, actor: String, policyBook: PolicyBook = .bundled,
+                       today: CivilDate) async throws -> ReviewOutcome {
+        if date > today { throw WorkflowError.dateInFuture(date, today: today) }
+        return try await database.transaction { db in
+            let sql = db.sql
+            let from = date.yearMonth.next
+            guard let current = try await EnrollmentStore(db).enrollments(ofHousehold: householdID)
+                .last(where: { $0.programme == .dibao && ($0.endMonth == nil || $0.endMonth! >= date.yearMonth) }),
+                  let household = try await RegistryStore(db).household(householdID)
+            else { throw StoreError.notFound(what: "在保低保家庭", id: householdID) }
+            let policy = try policyBook.policy(region: household.countyCode, month: from)
+            let d = DibaoAssessment.assess(household.composition, month: from, policy: policy)
+            let outcome: ReviewOutcome
+            if !d.eligible || d.monthlyBenefit == .zero {
+                try await sql.update("enrollments").set("end_month", to: date.yearMonth.number)
+                    .where(SQLIdentifier("household_id"), .equal, householdID)
+                    .where(SQLIdentifier("programme"), .equal, Programme.dibao.rawValue)
+                    .where(SQLIdentifier("start_month"), .lessThanOrEqual, date.yearMonth.number)
+                    .where(SQLGroupExpression(SQLBinaryExpression(SQLIdentifier("end_month"), .is, SQLLiteral.null))).run()
+                // An enrollment that had not started yet is cancelled outright.
+                try await sql.delete(from: "enrollments").where(SQLIdentifier("household_id"), .equal, householdID)
+                    .where(SQLIdentifier("start_month"), .greaterThan, date.yearMonth.number).run()
+                outcome = .stopped(lastMonth: date.yearMonth)
+            } else if d.monthlyBenefit == current.monthlyBenefit && d.householdSize == current.householdSize {
+                outcome = .unchanged(d.monthlyBenefit)
+            } else {
+                outcome = .adjusted(from: from, old: current.monthlyBenefit, new: d.monthlyBenefit)
+            }
+            let decisionID = SQLSupport.newID()
+            let label: String
+            switch outcome {
+            case .unchanged: label = "reviewed"
+            case .adjusted: label = "adjusted"
+            case .stopped: label = "stopped"
+            }
+            try await sql.insert(into: "decisions").columns(
+                "id", "county_code", "household_id", "application_id", "programme", "outcome", "decided_on", "first_month",
+                "area", "household_size", "monthly_benefit_fen", "policy_version", "trace"
+            ).values(decisionID, household.countyCode, householdID, Optional<String>.none, Programme.dibao.rawValue, label,
+                     date.description, from.number, household.area.rawValue, d.householdSize, d.monthlyBenefit.fen,
+                     d.policyVersion, try SQLSupport.encode(d.trace + [TraceLine("复核", "复核日期 \(date)，经办人 \(actor)",
+                                                                                      source: "民发〔2021〕57号 第31条、第32条")])).run()
+            if case .adjusted = outcome {
+                try await Self.enroll(on: sql, countyCode: household.countyCode, householdID: householdID, programme: .dibao,
+                                      area: household.area, size: d.householdSize, benefit: d.monthlyBenefit, from: from,
+                                      decisionID: decisionID)
+            }
+            try await audit(sql, county: household.countyCode, actor: actor, action: "enrollment.\(label)",
+                            subject: householdID, detail: "\(date)")
+            return outcome
+        }
     }
 }

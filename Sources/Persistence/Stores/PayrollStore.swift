@@ -108,16 +108,17 @@ public struct PayrollStore: Sendable {
         return Generation(batch: try await batch(id: id), created: true, holds: holds)
     }
 
-    /// Active 低保 enrollments of `month` with the payee's details from the registry.
+    /// Active 低保 enrollments of `month` with the payee's details and the members counted now.
     public func payableEnrollments(countyCode: String, month: YearMonth) async throws -> [PayableEnrollment] {
         struct Row: Decodable {
             var householdId: String; var townshipCode: String; var villageCode: String; var area: String
             var monthlyBenefitFen: Int64; var householdSize: Int; var bankAccount: String?
-            var payeeName: String?; var payeeResidentId: String?
+            var payeeName: String?; var payeeResidentId: String?; var countedMembers: Int
         }
         let q: SQLQueryString = """
             SELECT e.household_id, h.township_code, h.village_code, e.area, e.monthly_benefit_fen, e.household_size,
-              h.bank_account, p.name AS payee_name, p.resident_id AS payee_resident_id
+              h.bank_account, p.name AS payee_name, p.resident_id AS payee_resident_id,
+              (SELECT COUNT(*) FROM members c WHERE c.household_id = h.id AND c.status = 'active') AS counted_members
             FROM enrollments e
             JOIN households h ON h.id = e.household_id
             LEFT JOIN members p ON p.household_id = h.id AND p.status = 'active' AND
@@ -130,9 +131,9 @@ public struct PayrollStore: Sendable {
         return rows.map { r in
             PayableEnrollment(householdID: r.householdId, townshipCode: r.townshipCode, villageCode: r.villageCode,
                               area: Area(rawValue: r.area) ?? .rural, monthlyBenefit: Money(fen: r.monthlyBenefitFen),
-                              householdSize: r.householdSize, payeeName: r.payeeName ?? "（无在户收款人）",
-                              payeeResidentID: ResidentID(trustedNormalized: r.payeeResidentId ?? ""),
-                              bankAccount: r.payeeResidentId == nil ? nil : r.bankAccount)
+                              householdSize: r.householdSize, payeeName: r.payeeName,
+                              payeeResidentID: r.payeeResidentId.map(ResidentID.init(trustedNormalized:)),
+                              bankAccount: r.bankAccount, countedMembers: r.countedMembers)
         }
     }
 

@@ -20,6 +20,7 @@ struct HouseholdsController: RouteCollection {
         h.get(":id", "documents", ":doc", use: download)
         h.post(":id", "members", "status", use: memberStatus)
         h.post(":id", "applications", use: openApplication)
+        h.post(":id", "review", use: review)
     }
 
     // MARK: list
@@ -300,6 +301,11 @@ struct HouseholdsController: RouteCollection {
                            .td(.text(e.endMonth?.description ?? "—")), .td(.class("num"), .text("\(e.householdSize)")),
                            .td(.class("num"), .text(e.monthlyBenefit.groupedYuanString)))
                    }),
+            .if(enrollments.contains { $0.programme == .dibao && ($0.endMonth == nil || $0.endMonth! >= today.yearMonth) },
+                .form(.class("inline"), .method(.post), .attr("action", "/households/\(id)/review"), Layout.csrf(req),
+                      .label(.text("复核日期 "), .input(.type(.date), .name("date"), .attr("value", today.description), .required(true))),
+                      .button(.type(.submit), .text("复核：按当前成员和收入重新核定（次月起调整）")),
+                      .span(.class("muted"), .text("成员死亡、迁出或收入变化后，发放会暂停，复核后恢复")))),
             .h2("申请"),
             .if(applications.isEmpty, .p(.class("muted"), .text("没有申请记录。")),
                 else: ApplicationsController.table(applications, settings: s, today: today)),
@@ -311,8 +317,8 @@ struct HouseholdsController: RouteCollection {
             .h2("审核确认决定及计算过程"),
             .if(decisions.isEmpty, .p(.class("muted"), .text("没有决定。"))),
             .forEach(decisions) { d in
-                .div(.p(.strong(.text("\(d.decidedOn) \(d.programme.shortChinese) \(d.outcome == "approved" ? "确认纳入" : "不予纳入")")),
-                        .text(d.outcome == "approved" ? "：自 \(d.firstMonth?.description ?? "") 起每月 \(d.monthlyBenefit.groupedYuanString) 元，保障 \(d.householdSize) 人；政策版本 \(d.policyVersion)" : "")),
+                .div(.p(.strong(.text("\(d.decidedOn) \(d.programme.shortChinese) \(Self.outcomeLabel(d.outcome))")),
+                        .text(["approved", "adjusted", "reviewed"].contains(d.outcome) ? "：自 \(d.firstMonth?.description ?? "") 起每月 \(d.monthlyBenefit.groupedYuanString) 元，保障 \(d.householdSize) 人；政策版本 \(d.policyVersion)" : "")),
                      .details(.summary("计算过程（\(d.trace.count) 步）"),
                               .ol(.class("trace"), .forEach(d.trace) { t in .li(.text(t.description)) })))
             },
@@ -337,6 +343,17 @@ struct HouseholdsController: RouteCollection {
                   .span(.class("muted"), .text("单个文件不超过 \(s.maxUploadBytes / 1024 / 1024) MB")))
         )
         return HTMLPage(html: Layout.page(title: "\(h.head.name)户", request: req, active: .households, body: body))
+    }
+
+    static func outcomeLabel(_ outcome: String) -> String {
+        switch outcome {
+        case "approved": return "确认纳入"
+        case "refused": return "不予纳入"
+        case "adjusted": return "复核调整"
+        case "reviewed": return "复核维持"
+        case "stopped": return "复核停发"
+        default: return outcome
+        }
     }
 
     func documentsDirectory(_ s: WebSettings) -> URL { s.dataDirectory.appendingPathComponent("documents") }
@@ -400,6 +417,23 @@ struct HouseholdsController: RouteCollection {
         try await RegistryStore(req.db).setStatus(of: residentID, to: status, since: since)
         try await AuditLog.record(req, action: "member.status", subject: id, detail: "\(residentID.masked) → \(status.rawValue)")
         req.flash("已登记成员变动：\(status.chinese)。在保家庭的金额须经复核调整。", kind: "success")
+        return req.seeOther("/households/\(id)")
+    }
+
+    struct ReviewForm: Content { var date: String }
+
+    func review(req: Request) async throws -> Response {
+        let s = req.settings
+        let id = try req.parameters.require("id")
+        let date = try CivilDate(parsing: try req.content.decode(ReviewForm.self).date)
+        let outcome = try await EnrollmentStore(req.db).review(householdID: id, on: date, actor: req.actor,
+                                                               policyBook: s.policyBook, today: s.today())
+        switch outcome {
+        case .unchanged(let m): req.flash("复核完成：无实质变化，保障金维持 \(m.groupedYuanString) 元/月", kind: "success")
+        case let .adjusted(from, old, new):
+            req.flash("复核完成：自 \(from) 起保障金由 \(old.groupedYuanString) 元调整为 \(new.groupedYuanString) 元/月", kind: "success")
+        case .stopped(let last): req.flash("复核完成：已不符合条件，发放至 \(last) 止", kind: "success")
+        }
         return req.seeOther("/households/\(id)")
     }
 

@@ -65,6 +65,9 @@ struct PayrollController: RouteCollection {
         let page = min(max(1, req.query[Int.self, at: "page"] ?? 1), 100_000)
         let lines = try await store.lines(of: id, limit: Self.perPage, offset: (page - 1) * Self.perPage)
         let towns = try await store.townshipTotals(of: id)
+        // For a draft, who would be held if it were generated now (the registry may have changed since).
+        let holds = b.state == .draft
+            ? PayrollPlan.lines(for: try await store.payableEnrollments(countyCode: s.countyCode, month: b.month)).holds : []
         let body: Node<HTML.BodyContext> = .div(
             .h1("\(b.month) 低保发放批次"),
             .dl(.class("facts"),
@@ -84,6 +87,12 @@ struct PayrollController: RouteCollection {
                           .button(.type(.submit), .text("导出银行文件（计入支出）")))),
                 .if(b.state == .exported, .p(.a(.attr("href", "/payroll/\(id)/bank-file"), .text("下载银行文件（CSV，可用 Excel 打开）"))))
             ),
+            .if(!holds.isEmpty, .group(
+                .h2("暂停发放（\(holds.count) 户）"),
+                .table(.tr(.th("家庭"), .th("原因")),
+                       .forEach(holds) { h in
+                           .tr(.td(.a(.attr("href", "/households/\(h.householdID)"), .text(h.payeeName))), .td(.text(h.reason)))
+                       }))),
             .h2("分乡镇汇总"),
             .table(.tr(.th("乡镇"), .th(.class("num"), .text("户数")), .th(.class("num"), .text("金额（元）"))),
                    .forEach(towns) { t in

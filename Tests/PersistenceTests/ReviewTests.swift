@@ -1,0 +1,76 @@
+import Domain
+import FluentKit
+import Persistence
+import SQLKit
+import TestSupport
+import Testing
+
+@Suite struct ReviewTests {
+    func enroll(_ handle: DatabaseHandle, _ h: HouseholdFile, from: String) async throws {
+        try await RegistryStore(handle.db).register([h])
+        let decision = DibaoAssessment.assess(h.composition, month: Fixtures.month(from), policy: .pengxi2021)
+        try await handle.db.transaction { db in
+            try await EnrollmentStore.bulkApprove([.init(householdID: h.id, countyCode: "510921",
+                                                         decidedOn: Fixtures.date("2020-12-20"), decision: decision)], on: db)
+        }
+    }
+
+    /// Field case C01 (a): 李某 dies 2021-05-12. The June payroll holds H01 instead of paying 900;
+    /// the review on 2021-06-10 sets 300.00 from July, and July pays 300.00.
+    @Test func fieldCaseC01DeathHoldsPayrollUntilReviewed() async throws {
+        try await withTestDatabase { handle async throws in
+            try await enroll(handle, Fixtures.h01(), from: "2021-01")
+            try await RegistryStore(handle.db).setStatus(of: try ResidentID("110101197708029247"), to: .deceased,
+                                                         since: Fixtures.date("2021-05-12"))
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-06-05") })
+            let june = try await payroll.generate(month: Fixtures.month("2021-06"), countyCode: "510921", actor: "t")
+            #expect(june.batch.lineCount == 0)
+            #expect(june.holds.first?.reason.hasPrefix("MEMBERS_CHANGED") == true)
+            let outcome = try await EnrollmentStore(handle.db).review(householdID: "h01", on: Fixtures.date("2021-06-10"),
+                                                                      actor: "t", today: Fixtures.date("2021-06-10"))
+            #expect(outcome == .adjusted(from: Fixtures.month("2021-07"), old: .yuan(900), new: .yuan(300)))
+            let july = try await PayrollStore(handle.db, today: { Fixtures.date("2021-07-05") })
+                .generate(month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
+            #expect(july.batch.total.yuanString == "300.00")
+            #expect(try await EnrollmentStore(handle.db).decisions(ofHousehold: "h01").first?.outcome == "adjusted")
+        }
+    }
+
+    /// Field case C19: a verified pension of 600 from 2021-06 lifts H19 above the standard; the review on
+    /// 2021-06-15 stops it after June, and the July payroll excludes it.
+    @Test func fieldCaseC19ReviewStopsAHouseholdAboveTheStandard() async throws {
+        try await withTestDatabase { handle async throws in
+            let h19 = Fixtures.household("h19", members: [
+                Fixtures.member("110101199003079163", "甲", .head, monthly: [(.wage, "700")]),
+                Fixtures.member("11010119720528959X", "乙", .spouse),
+            ])
+            try await enroll(handle, h19, from: "2021-01")
+            #expect(try await EnrollmentStore(handle.db).enrollments(ofHousehold: "h19").first?.monthlyBenefit.yuanString == "500.00")
+            // The pension is recorded (a transfer income, as verified), then the household is reviewed.
+            try await (handle.db as! any SQLDatabase).raw("""
+                INSERT INTO income_items (id, household_id, member_id, kind, period, amount_fen)
+                SELECT 'i-pension', household_id, id, 'transfer', 'monthly', 60000 FROM members WHERE resident_id = '11010119720528959X'
+                """).run()
+            let outcome = try await EnrollmentStore(handle.db).review(householdID: "h19", on: Fixtures.date("2021-06-15"),
+                                                                      actor: "t", today: Fixtures.date("2021-06-15"))
+            #expect(outcome == .stopped(lastMonth: Fixtures.month("2021-06")))
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-07-01") })
+            #expect(try await payroll.generate(month: Fixtures.month("2021-06"), countyCode: "510921", actor: "t").batch.lineCount == 1)
+            #expect(try await payroll.generate(month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t").batch.lineCount == 0)
+        }
+    }
+
+    @Test func reviewWithoutChangeKeepsTheAmount() async throws {
+        try await withTestDatabase { handle async throws in
+            try await enroll(handle, Fixtures.h01(), from: "2021-01")
+            let outcome = try await EnrollmentStore(handle.db).review(householdID: "h01", on: Fixtures.date("2021-06-10"),
+                                                                      actor: "t", today: Fixtures.date("2021-06-10"))
+            #expect(outcome == .unchanged(.yuan(900)))
+            #expect(try await EnrollmentStore(handle.db).enrollments(ofHousehold: "h01").count == 1)
+            await #expect(throws: StoreError.self) {
+                try await EnrollmentStore(handle.db).review(householdID: "nobody", on: Fixtures.date("2021-06-10"),
+                                                            actor: "t", today: Fixtures.date("2021-06-10"))
+            }
+        }
+    }
+}
