@@ -84,6 +84,12 @@ struct FundTableReport: AsyncParsableCommand {
         abstract: "The year's fund raising and use table (附表1) in 万元, from the ledger.")
 
     @ArgumentParser.Option(name: .long, help: "Year.") var year: Int
+
+    func validate() throws {
+        guard FundStore.years.contains(year) else {
+            throw ValidationError("--year 应在 \(FundStore.years.lowerBound)–\(FundStore.years.upperBound) 之间 (got \(year))")
+        }
+    }
     @ArgumentParser.Option(name: .long, help: "County code.") var county = "510921"
     @OptionGroup var database: DatabaseOptions
 

@@ -8,6 +8,7 @@ import Vapor
 public func configure(_ app: Application, settings: WebSettings) throws {
     try settings.database.register(on: app.databases)
     app.storage[WebSettingsKey.self] = settings
+    app.storage[LoginThrottleKey.self] = LoginThrottle()
     app.routes.defaultMaxBodySize = ByteCount(value: settings.maxUploadBytes + 1024 * 1024)
     app.sessions.use(.memory)
     app.sessions.configuration.cookieName = "jiuzhu_session"

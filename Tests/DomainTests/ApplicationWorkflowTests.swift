@@ -102,6 +102,12 @@ import Testing
         #expect(throws: WorkflowError.objectionAfterNotice(ends: date("2021-07-13"))) { try run(late) }
     }
 
+    @Test func deadlineIsExtendedOnce() throws {
+        #expect(throws: WorkflowError.alreadyExtended("人户分离")) {
+            try run([.extendDeadline(reason: "人户分离"), .extendDeadline(reason: "调查难度大")])
+        }
+    }
+
     @Test func refusalNoticeDueInThreeWorkingDays() throws {
         let a = try run([.refuse(on: date("2021-09-30"), reason: "家庭人均收入高于标准")])
         #expect(a.state == .refused)

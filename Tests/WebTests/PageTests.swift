@@ -25,6 +25,11 @@ import VaporTesting
             let r = try await session.post("/login", form: ["username": "clerk", "password": "wrong"])
             #expect(r.status == .unauthorized)
             #expect(body(r).contains("用户名或密码不正确"))
+            for _ in 0..<4 { _ = try await session.post("/login", form: ["username": "clerk", "password": "wrong"]) }
+            // Five failures: even the right password waits now.
+            let locked = try await session.post("/login", form: ["username": "clerk", "password": "secret-pass"])
+            #expect(locked.status == .tooManyRequests)
+            #expect(body(locked).contains("登录失败次数过多"))
         }
     }
 
@@ -128,6 +133,8 @@ import VaporTesting
             #expect(death.status == .seeOther)
             let generated = try await session.post("/payroll/generate", form: ["month": "2021-06"])
             let batchPath = try #require(generated.headers.first(name: .location))
+            #expect(try await session.post("\(batchPath)/approve").status == .seeOther)
+            // The hold is kept with the batch, also after approval.
             let batch = body(try await session.get(batchPath))
             #expect(batch.contains("暂停发放（1 户）"))
             #expect(batch.contains("MEMBERS_CHANGED"))
@@ -136,6 +143,24 @@ import VaporTesting
             let page = body(try await session.get("/households/h01"))
             #expect(page.contains("自 2021-07 起保障金由 900.00 元调整为 300.00 元/月"))
             #expect(page.contains("复核调整"))
+            // The head moves out: the spouse's death left 张某乙 to be paid instead.
+            _ = try await session.post("/households/h01/members/status",
+                                       form: ["residentID": "110101197503149130", "status": "moved-out", "since": "2021-08-01"])
+            #expect(body(try await session.get("/households/h01")).contains("收款人已户籍迁出"))
+            #expect(try await session.post("/households/h01/payee", form: ["residentID": "110101200511209150"]).status == .seeOther)
+            #expect(body(try await session.get("/households/h01")).contains("收款人</dt><dd>张某乙"))
+            let deceased = try await session.post("/households/h01/payee", form: ["residentID": "110101197708029247"])
+            #expect(deceased.status == .notFound)
+        }
+    }
+
+    @Test func fundYearOutOfRangeIsExplained() async throws {
+        try await withTestApp { session async throws in
+            for year in ["-9223372036854775808", "9223372036854775807", "20000"] {
+                let r = try await session.get("/funds?year=\(year)")
+                #expect(r.status == .unprocessableEntity, "\(year)")
+                #expect(body(r).contains("超出范围"))
+            }
         }
     }
 

@@ -168,6 +168,7 @@ public enum ApplicationWorkflow {
             guard a.state.isOpen else { throw .outOfOrder(event: event.chinese, state: a.state) }
             guard !policy.confirmationDelegatedToTownship else { throw .extensionNotAllowed }
             guard !reason.trimmingWhitespace().isEmpty else { throw .missing("延期理由") }
+            if let earlier = a.extensionReason { throw .alreadyExtended(earlier) }
             a.extensionReason = reason
         }
         return a
@@ -201,6 +202,7 @@ public enum WorkflowError: Error, Equatable, Sendable {
     case dateBefore(CivilDate, what: String, earlier: CivilDate)
     case extensionNotAllowed
     case dateInFuture(CivilDate, today: CivilDate)
+    case alreadyExtended(String)
     case objectionAfterNotice(ends: CivilDate)
 
     public var message: String {
@@ -218,6 +220,8 @@ public enum WorkflowError: Error, Equatable, Sendable {
             return "日期 \(d) 早于\(what) \(earlier)，请核对 (date before \(what))"
         case .extensionNotAllowed:
             return "审核确认权已下放乡镇，办理期限为 20 个工作日，不能延长 (no extension when delegated)"
+        case .alreadyExtended(let reason):
+            return "办理期限已延长至 45 个工作日（理由：\(reason)），不能再次延长 (already extended)"
         case let .dateInFuture(d, today):
             return "日期 \(d) 晚于今天（\(today)）：只能登记已经发生的办理步骤 (date in the future)"
         case .objectionAfterNotice(let end):

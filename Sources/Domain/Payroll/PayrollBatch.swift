@@ -74,6 +74,12 @@ public struct PayrollHold: Hashable, Sendable {
     public var householdID: String
     public var payeeName: String
     public var reason: String
+
+    public init(householdID: String, payeeName: String, reason: String) {
+        self.householdID = householdID
+        self.payeeName = payeeName
+        self.reason = reason
+    }
 }
 
 /// Computes the lines of a month from the active enrollments. Pure.

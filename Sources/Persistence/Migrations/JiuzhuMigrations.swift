@@ -10,5 +10,6 @@ public enum JiuzhuMigrations {
         M0004CreatePayroll(),
         M0005CreateFunds(),
         M0006CreateUsersAndAudit(),
+        M0007CreatePayrollHolds(),
     ]
 }

@@ -39,6 +39,13 @@ public struct FundStore: Sendable {
             }
     }
 
+    /// The latest year with an allocation, if any (the funds page opens on it).
+    public func latestYear(countyCode: String) async throws -> Int? {
+        struct Row: Decodable { var y: Int? }
+        return try await database.sql.raw("SELECT MAX(year) AS y FROM fund_allocations WHERE county_code = \(bind: countyCode)")
+            .first(decoding: Row.self)?.y
+    }
+
     /// Spending of `year` by programme (and area for 低保): lines of exported batches of that year's months.
     public func uses(countyCode: String, year: Int) async throws -> [FundUse] {
         struct Row: Decodable { var programme: String; var area: String; var total: Int64 }
@@ -64,7 +71,13 @@ public struct FundStore: Sendable {
 
     /// The year's table. The previous years' balance comes in as 上年结转 (carried over), computed
     /// from the ledger year by year, so a year's table always starts where the last one ended.
+    /// Years a fund table can be asked for.
+    public static let years = 2000...2100
+
     public func fundTable(countyCode: String, year: Int) async throws -> FundTable {
+        guard Self.years.contains(year) else {
+            throw StoreError.outOfRange("年度 \(year) 超出范围：请填写 \(Self.years.lowerBound)–\(Self.years.upperBound) 之间的年份 (year out of range)")
+        }
         var allocations = try await allocations(countyCode: countyCode, year: year)
         let carried = try await balance(countyCode: countyCode, before: year)
         if carried != .zero {
@@ -84,7 +97,8 @@ public struct FundStore: Sendable {
         let firstSpending = try await sql.raw("""
             SELECT MIN(month) / 100 AS y FROM payroll_batches WHERE county_code = \(bind: countyCode) AND state = 'exported'
             """).first(decoding: Row.self)?.y
-        guard let first = [firstAllocation, firstSpending].compactMap({ $0 }).min(), first < year else { return .zero }
+        guard let earliest = [firstAllocation, firstSpending].compactMap({ $0 }).min(), earliest < year else { return .zero }
+        let first = max(earliest, Self.years.lowerBound)
         var balance = Money.zero
         for y in first..<year {
             let raised = try await allocations(countyCode: countyCode, year: y).reduce(Money.zero) { $0 + $1.amount }

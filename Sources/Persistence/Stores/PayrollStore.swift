@@ -72,7 +72,7 @@ public struct PayrollStore: Sendable {
         guard month <= latest else { throw PayrollError.tooFarAhead(month: month, latest: latest) }
         do { _ = try policyBook.policy(region: countyCode, month: month) } catch { throw PayrollError.noPolicy(error) }
         if let existing = try await batch(countyCode: countyCode, programme: .dibao, month: month) {
-            return Generation(batch: existing, created: false, holds: [])
+            return Generation(batch: existing, created: false, holds: try await self.holds(of: existing.id))
         }
         let payable = try await payableEnrollments(countyCode: countyCode, month: month)
         let (lines, holds) = PayrollPlan.lines(for: payable)
@@ -95,6 +95,9 @@ public struct PayrollStore: Sendable {
                     "id", "batch_id", "seq", "household_id", "township_code", "village_code", "area", "payee_name",
                     "payee_resident_id", "bank_account", "household_size", "amount_fen",
                 ], rows: rows, on: sql)
+                try await SQLSupport.insert(into: "payroll_holds", columns: ["id", "batch_id", "household_id", "payee_name", "reason"],
+                                            rows: holds.map { [SQLSupport.newID(), id, $0.householdID, $0.payeeName, $0.reason] },
+                                            on: sql)
                 try await audit(sql, county: countyCode, actor: actor, action: "payroll.generate", subject: id,
                                 detail: "\(month) lines \(lines.count) total \(total.yuanString)")
             }
@@ -225,6 +228,15 @@ public struct PayrollStore: Sendable {
                         payeeResidentID: ResidentID(trustedNormalized: r.payeeResidentId), bankAccount: r.bankAccount,
                         householdSize: r.householdSize, amount: Money(fen: r.amountFen))
         }
+    }
+
+    /// Households held out of a batch when it was generated, with the reason.
+    public func holds(of batchID: String) async throws -> [PayrollHold] {
+        struct Row: Decodable { var householdId: String; var payeeName: String; var reason: String }
+        return try await database.sql.select().columns("household_id", "payee_name", "reason").from("payroll_holds")
+            .where(SQLIdentifier("batch_id"), .equal, batchID).orderBy("household_id")
+            .all(decoding: Row.self, with: SQLSupport.decoder)
+            .map { PayrollHold(householdID: $0.householdId, payeeName: $0.payeeName, reason: $0.reason) }
     }
 
     public func townshipTotals(of batchID: String) async throws -> [PayrollTownshipTotal] {

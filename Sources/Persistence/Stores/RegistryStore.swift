@@ -243,6 +243,17 @@ public struct RegistryStore: Sendable {
         }, total)
     }
 
+    /// Designates the member paid on behalf of the household (the head when `residentID` is the head).
+    /// - Throws: `StoreError.notFound` unless the person is an active member of this household.
+    public func setPayee(householdID: String, residentID: ResidentID) async throws {
+        guard let h = try await household(householdID),
+              let m = h.composition.members.first(where: { $0.residentID == residentID }), m.status.counts
+        else { throw StoreError.notFound(what: "本户在户成员", id: residentID.masked) }
+        try await database.sql.update("households")
+            .set("payee_resident_id", to: m.relationship == .head ? nil : residentID.value)
+            .where(SQLIdentifier("id"), .equal, householdID).run()
+    }
+
     /// True when any household is demo data (演示数据).
     public func containsDemoData() async throws -> Bool {
         struct Row: Decodable { var id: String }

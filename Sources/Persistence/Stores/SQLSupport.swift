@@ -47,11 +47,12 @@ enum SQLSupport {
 public enum StoreError: Error, Equatable, Sendable {
     case notFound(what: String, id: String)
     case conflict(String)
+    case outOfRange(String)
 
     public var message: String {
         switch self {
         case let .notFound(what, id): return "找不到\(what)（\(id)） (not found)"
-        case .conflict(let m): return m
+        case .conflict(let m), .outOfRange(let m): return m
         }
     }
 }

@@ -83,12 +83,20 @@ struct LoginController: RouteCollection {
                 .encodeResponse(for: req)
         }
         let store = UserStore(req.db)
-        guard let user = try await store.user(named: form.username.trimmingCharacters(in: .whitespaces)),
+        let username = form.username.trimmingCharacters(in: .whitespaces)
+        let throttle = req.application.loginThrottle
+        if await throttle.isLocked(username) {
+            return try await HTMLPage(html: loginPage(req, error: "登录失败次数过多，请 15 分钟后再试，或请管理员重置密码"),
+                                      status: .tooManyRequests).encodeResponse(for: req)
+        }
+        guard let user = try await store.user(named: username),
               (try? Bcrypt.verify(form.password, created: user.passwordHash)) == true
         else {
+            await throttle.recordFailure(username)
             return try await HTMLPage(html: loginPage(req, error: "用户名或密码不正确"), status: .unauthorized)
                 .encodeResponse(for: req)
         }
+        await throttle.reset(username)
         req.session.data["user"] = user.username
         req.session.data["name"] = user.displayName
         req.session.data["role"] = user.role.rawValue

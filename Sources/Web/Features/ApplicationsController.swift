@@ -79,7 +79,7 @@ struct ApplicationsController: RouteCollection {
                 .dt("延期理由"), .dd(.text(a.extensionReason ?? "—")),
                 .dt("决定"), .dd(.text(a.approvedBenefit.map { "确认纳入，月保障金 \($0.groupedYuanString) 元，自 \(a.firstPaidMonth!) 起发放" }
                     ?? a.refusalReason.map { "不予纳入：\($0)；书面告知期限 \(a.refusalNoticeDue?.description ?? "")" } ?? "—"))),
-            .p(.if(a.noticeStart != nil, .a(.attr("href", "/applications/\(id)/notice"), .text("打印公示（张贴于村（社区）公示栏）"))),
+            .p(.if(a.noticeStart != nil && ![.townshipReview, .accepted, .investigating].contains(a.state), .a(.attr("href", "/applications/\(id)/notice"), .text("打印公示（张贴于村（社区）公示栏）"))),
                .if(a.state == .refused, .a(.attr("href", "/applications/\(id)/refusal"), .text("打印不予纳入通知书")))),
             .if(!next.isEmpty, .h2("办理")),
             .forEach(next) { stepForm($0, id: id, req: req, today: today) },
@@ -103,9 +103,10 @@ struct ApplicationsController: RouteCollection {
         let id = try req.parameters.require("id")
         let stored = try await store(req).application(id)
         let a = stored.application
-        guard let start = a.noticeStart,
+        // After an objection is resolved the old notice is stale until the township issues a new one.
+        guard let start = a.noticeStart, a.state != .townshipReview, a.state != .accepted, a.state != .investigating,
               let household = try await RegistryStore(req.db).household(stored.householdID) else {
-            throw WorkflowError.missing("公示开始日期（请先完成乡镇初审）")
+            throw WorkflowError.outOfOrder(event: "打印公示", state: a.state)
         }
         let policy = try s.policyBook.policy(region: stored.countyCode, month: start.yearMonth)
         let proposal = DibaoAssessment.assess(household.composition, month: start.yearMonth.next, policy: policy)
@@ -117,7 +118,8 @@ struct ApplicationsController: RouteCollection {
                 .tr(.th("村（社区）"), .th("申请人"), .th(.class("num"), .text("家庭人口（人）")), .th(.class("num"), .text("拟保障金额（元/月）")),
                     .th("初审意见")),
                 .tr(.td(.text(village)), .td(.text(household.head.name)), .td(.class("num"), .text("\(proposal.householdSize)")),
-                    .td(.class("num"), .text(proposal.eligible ? proposal.monthlyBenefit.groupedYuanString : "—")),
+                    .td(.class("num"), .text(proposal.eligible && a.townshipRecommends != false
+                        ? proposal.monthlyBenefit.groupedYuanString : "—")),
                     .td(.text(a.townshipRecommends == false ? "拟不纳入" : "拟纳入")))
             ),
             .p(.text("如有异议，请在公示期内向乡镇（街道）或县民政局反映。投诉举报电话：\(s.hotline)；社会救助服务热线：12349。")),
@@ -142,7 +144,7 @@ struct ApplicationsController: RouteCollection {
             .p(.text("\(household.head.name)：")),
             .p(.text("你户于 \(a.acceptedOn) 提出的最低生活保障申请，经调查核实和审核，于 \(decided) 决定不予纳入。理由如下：")),
             .p(.strong(.text(reason))),
-            .p(.text("如对本决定不服，可以自收到本通知书之日起六十日内向上一级民政部门或本级人民政府申请行政复议，或者在六个月内依法向人民法院提起行政诉讼。")),
+            .p(.text("如对本决定不服，可以自收到本通知书之日起六十日内依法申请行政复议，或者在六个月内依法向人民法院提起行政诉讼（民发〔2021〕57号 第三十八条）。")),
             .p(.text("咨询及投诉举报电话：\(s.hotline)；社会救助服务热线：12349。")),
             .p(.class("muted"), .text("本通知书应于 \(a.refusalNoticeDue?.description ?? "") 前书面送达（民发〔2021〕57号 第二十一条）。")),
             .p(.class("sign"), .text("\(s.divisions.county.name)民政局　\(decided)"))
@@ -247,7 +249,15 @@ struct ApplicationsController: RouteCollection {
         case "extendDeadline": event = .extendDeadline(reason: text)
         case "approve":
             let d = try await store(req).approve(id, on: try date(), actor: req.actor)
-            req.flash("已确认纳入：保障 \(d.householdSize) 人，月保障金 \(d.monthlyBenefit.groupedYuanString) 元，自 \(d.month) 起发放", kind: "success")
+            var note = ""
+            if let batch = try await req.payroll.batch(countyCode: req.settings.countyCode, programme: .dibao, month: d.month) {
+                // The first paid month's batch already exists: this household is not in it.
+                note = batch.state == .draft
+                    ? "。注意：\(d.month) 的发放批次草稿已生成，请作废后重新生成以列入本户"
+                    : "。注意：\(d.month) 的发放批次已\(batch.state == .exported ? "导出" : "审核")，本户当月未列入，须另行补发"
+            }
+            req.flash("已确认纳入：保障 \(d.householdSize) 人，月保障金 \(d.monthlyBenefit.groupedYuanString) 元，自 \(d.month) 起发放\(note)",
+                      kind: note.isEmpty ? "success" : "error")
             return req.seeOther("/applications/\(id)")
         default: throw Abort(.notFound)
         }

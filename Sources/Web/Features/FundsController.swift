@@ -12,8 +12,11 @@ struct FundsController: RouteCollection {
 
     func index(req: Request) async throws -> HTMLPage {
         let s = req.settings
-        let year = req.query[Int.self, at: "year"] ?? 2021
         let store = FundStore(req.db)
+        let year: Int
+        if let asked = req.query[Int.self, at: "year"] { year = asked } else {
+            year = try await store.latestYear(countyCode: s.countyCode) ?? s.today().year
+        }
         let table = try await store.fundTable(countyCode: s.countyCode, year: year)
         let allocations = try await store.allocations(countyCode: s.countyCode, year: year)
         func row(_ label: String, _ m: Money, strong: Bool = false) -> Node<HTML.TableContext> {

@@ -49,7 +49,7 @@ struct PayrollController: RouteCollection {
         let g = try await req.payroll.generate(month: month, countyCode: s.countyCode,
                                                                                 actor: req.actor)
         if g.created {
-            let holds = g.holds.isEmpty ? "" : "；\(g.holds.count) 户因缺少收款信息暂停发放"
+            let holds = g.holds.isEmpty ? "" : "；\(g.holds.count) 户暂停发放，原因见下方“暂停发放”"
             req.flash("已生成 \(month) 发放批次：\(g.batch.lineCount) 户，\(g.batch.total.groupedYuanString) 元\(holds)", kind: "success")
         } else {
             req.flash("\(month) 的发放批次已存在（\(g.batch.state.chinese)），未重复生成", kind: "info")
@@ -65,9 +65,7 @@ struct PayrollController: RouteCollection {
         let page = min(max(1, req.query[Int.self, at: "page"] ?? 1), 100_000)
         let lines = try await store.lines(of: id, limit: Self.perPage, offset: (page - 1) * Self.perPage)
         let towns = try await store.townshipTotals(of: id)
-        // For a draft, who would be held if it were generated now (the registry may have changed since).
-        let holds = b.state == .draft
-            ? PayrollPlan.lines(for: try await store.payableEnrollments(countyCode: s.countyCode, month: b.month)).holds : []
+        let holds = try await store.holds(of: id)
         let body: Node<HTML.BodyContext> = .div(
             .h1("\(b.month) 低保发放批次"),
             .dl(.class("facts"),
@@ -139,6 +137,10 @@ struct PayrollController: RouteCollection {
         let id = try req.parameters.require("id")
         let store = req.payroll
         let b = try await store.batch(id: id)
+        if b.state == .exported {
+            req.flash("该批次已导出，可直接下载银行文件", kind: "info")
+            return req.seeOther("/payroll/\(id)")
+        }
         guard b.state == .approved else { throw PayrollError.invalidTransition(from: b.state, to: .exported) }
         try await run(req).export(b, actor: req.actor)
         req.flash("已导出 \(b.month) 银行文件，批次计入资金支出", kind: "success")

@@ -44,8 +44,11 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case let e as WorkCalendarError: return (.unprocessableEntity, e.message)
         case let e as ApplicationStoreError: return (.conflict, e.message)
         case let e as StoreError:
-            if case .notFound = e { return (.notFound, e.message) }
-            return (.conflict, e.message)
+            switch e {
+            case .notFound: return (.notFound, e.message)
+            case .outOfRange: return (.unprocessableEntity, e.message)
+            case .conflict: return (.conflict, e.message)
+            }
         case let e as DocumentStore.DocumentError: return (.unprocessableEntity, e.message)
         case let e as FormError: return (.unprocessableEntity, e.message)
         case let e as AssessError: return (.unprocessableEntity, e.description)

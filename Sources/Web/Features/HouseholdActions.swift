@@ -1,0 +1,117 @@
+import Domain
+import Foundation
+import Persistence
+import Plot
+import Vapor
+
+/// Actions on a household: documents, member status, review, opening an application.
+extension HouseholdsController {
+    func documentsDirectory(_ s: WebSettings) -> URL { s.dataDirectory.appendingPathComponent("documents") }
+
+    struct UploadForm: Content {
+        var kind: String
+        var file: File
+    }
+
+    func upload(req: Request) async throws -> Response {
+        let s = req.settings
+        let id = try req.parameters.require("id")
+        let form = try req.content.decode(UploadForm.self)
+        guard let kind = DocumentKind(rawValue: form.kind) else {
+            throw FormError(field: "材料类别", value: form.kind, reason: "请从列表选择")
+        }
+        let store = DocumentStore(req.db, directory: documentsDirectory(s), maxBytes: s.maxUploadBytes)
+        let info = try await store.add(householdID: id, kind: kind, originalName: form.file.filename,
+                                       contentType: form.file.contentType?.description ?? "application/octet-stream",
+                                       bytes: Data(buffer: form.file.data), actor: req.actor)
+        try await AuditLog.record(req, action: "document.upload", subject: info.id)
+        req.flash("已上传 \(kind.chinese)：\(info.originalName)", kind: "success")
+        return req.seeOther("/households/\(id)")
+    }
+
+    func download(req: Request) async throws -> Response {
+        let s = req.settings
+        let id = try req.parameters.require("id"), doc = try req.parameters.require("doc")
+        let (info, data) = try await DocumentStore(req.db, directory: documentsDirectory(s)).content(of: doc, householdID: id)
+        let r = Response(status: .ok, body: .init(data: data))
+        r.headers.replaceOrAdd(name: .contentType, value: info.contentType)
+        r.headers.replaceOrAdd(name: .contentDisposition,
+                               value: "attachment; filename*=UTF-8''\(info.originalName.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "file")")
+        return r
+    }
+
+    struct StatusForm: Content {
+        var residentID: String
+        var status: String
+        var since: String?
+    }
+
+    func memberStatus(req: Request) async throws -> Response {
+        let id = try req.parameters.require("id")
+        let form = try req.content.decode(StatusForm.self)
+        guard let status = MemberStatus(rawValue: form.status) else {
+            throw FormError(field: "成员状态", value: form.status, reason: "请从列表选择")
+        }
+        var since: CivilDate?
+        if let t = form.since, !t.isEmpty {
+            since = try CivilDate(parsing: t)
+            guard since! <= req.settings.today() else { throw FormError(field: "变动日期", value: t, reason: "不能晚于今天") }
+        }
+        if status == .deceased || status == .movedOut, since == nil {
+            throw FormError(field: "变动日期", value: "", reason: "死亡或迁出须填写日期")
+        }
+        let residentID = try ResidentID(form.residentID)
+        guard let h = try await RegistryStore(req.db).household(id),
+              h.composition.members.contains(where: { $0.residentID == residentID })
+        else { throw StoreError.notFound(what: "本户成员", id: residentID.masked) }
+        if let since, since < residentID.birthDate {
+            throw FormError(field: "变动日期", value: since.description, reason: "早于该成员的出生日期 \(residentID.birthDate)")
+        }
+        try await RegistryStore(req.db).setStatus(of: residentID, to: status, since: since)
+        try await AuditLog.record(req, action: "member.status", subject: id, detail: "\(residentID.masked) → \(status.rawValue)")
+        req.flash("已登记成员变动：\(status.chinese)。在保家庭的金额须经复核调整。", kind: "success")
+        return req.seeOther("/households/\(id)")
+    }
+
+    struct PayeeForm: Content { var residentID: String }
+
+    func payee(req: Request) async throws -> Response {
+        let id = try req.parameters.require("id")
+        let residentID = try ResidentID(try req.content.decode(PayeeForm.self).residentID)
+        try await RegistryStore(req.db).setPayee(householdID: id, residentID: residentID)
+        try await AuditLog.record(req, action: "household.payee", subject: id, detail: residentID.masked)
+        req.flash("已指定收款人，下次生成的发放批次生效", kind: "success")
+        return req.seeOther("/households/\(id)")
+    }
+
+    struct ReviewForm: Content { var date: String }
+
+    func review(req: Request) async throws -> Response {
+        let s = req.settings
+        let id = try req.parameters.require("id")
+        let date = try CivilDate(parsing: try req.content.decode(ReviewForm.self).date)
+        let outcome = try await EnrollmentStore(req.db).review(householdID: id, on: date, actor: req.actor,
+                                                               policyBook: s.policyBook, today: s.today())
+        switch outcome {
+        case .unchanged(let m): req.flash("复核完成：无实质变化，保障金维持 \(m.groupedYuanString) 元/月", kind: "success")
+        case let .adjusted(from, old, new):
+            req.flash("复核完成：自 \(from) 起保障金由 \(old.groupedYuanString) 元调整为 \(new.groupedYuanString) 元/月", kind: "success")
+        case .stopped(let last): req.flash("复核完成：已不符合条件，发放至 \(last) 止", kind: "success")
+        }
+        return req.seeOther("/households/\(id)")
+    }
+
+    struct OpenForm: Content {
+        var acceptedOn: String
+        var closeRelative: String?
+    }
+
+    func openApplication(req: Request) async throws -> Response {
+        let id = try req.parameters.require("id")
+        let form = try req.content.decode(OpenForm.self)
+        let date = try CivilDate(parsing: form.acceptedOn)
+        let appID = try await req.applications.open(householdID: id, acceptedOn: date, closeRelative: form.closeRelative == "on", actor: req.actor)
+        req.flash("已受理低保申请", kind: "success")
+        return req.seeOther("/applications/\(appID)")
+    }
+}

@@ -1,0 +1,134 @@
+import Domain
+import Foundation
+import Persistence
+import Plot
+import Vapor
+
+/// The household page (一户一档): members, assets, enrollments, applications, decisions with traces,
+/// payments and documents.
+extension HouseholdsController {
+    func show(req: Request) async throws -> HTMLPage {
+        let s = req.settings
+        let id = try req.parameters.require("id")
+        guard let h = try await RegistryStore(req.db, divisions: s.divisions).household(id) else {
+            throw StoreError.notFound(what: "家庭", id: id)
+        }
+        let enrollment = EnrollmentStore(req.db)
+        let decisions = try await enrollment.decisions(ofHousehold: id)
+        let enrollments = try await enrollment.enrollments(ofHousehold: id)
+        let documents = try await DocumentStore(req.db, directory: documentsDirectory(s)).documents(ofHousehold: id)
+        let payments = try await req.payroll.payments(ofHousehold: id)
+        let applications = try await req.applications.list(openOnly: false, householdID: id)
+        let today = s.today()
+        let assessMonth = today.yearMonth
+        let preview = (try? s.policyBook.policy(region: s.countyCode, month: assessMonth)).map {
+            DibaoAssessment.assess(h.composition, month: assessMonth, policy: $0)
+        }
+        let body: Node<HTML.BodyContext> = .div(
+            .h1("家庭档案：\(h.head.name)户"),
+            .if(h.isDemo, .p(Layout.badge("演示数据", "warn"))),
+            .dl(.class("facts"),
+                .dt("乡镇 / 村（社区）"), .dd(.text("\(s.townshipName(h.townshipCode.value)) \(s.townshipName(h.villageCode.value))")),
+                .dt("城乡属性"), .dd(.text(h.area.chinese)),
+                .dt("住址"), .dd(.text(h.address)),
+                .dt("联系电话"), .dd(.text(h.phone ?? "—")),
+                .dt("收款人"), .dd(.text("\(h.payee.name)（\(h.payee.residentID.masked)）"),
+                                  .if(!h.payee.status.counts, Layout.badge("收款人已\(h.payee.status.chinese)，发放暂停：请指定新的收款人", "bad"))),
+                .dt("收款账号"), .dd(.text([h.bankName, h.bankAccount].compactMap { $0 }.joined(separator: " ").nonEmpty ?? "未登记"))),
+            .h2("家庭成员"),
+            .table(
+                .tr(.th("姓名"), .th("身份证号码"), .th("性别"), .th("出生日期"), .th("与户主关系"), .th("状态"), .th("残疾/大病/在学"), .th("收入")),
+                .forEach(h.composition.members) { m in
+                    .tr(.td(.text(m.name)), .td(.text(m.residentID.value)), .td(.text(m.residentID.sex.chinese)),
+                        .td(.text(m.residentID.birthDate.description)), .td(.text(m.relationship.chinese)),
+                        .td(m.status.counts ? Layout.badge(m.status.chinese, "ok")
+                                            : Layout.badge(m.status.chinese + (m.statusSince.map { " \($0)" } ?? ""), "bad")),
+                        .td(.text([m.disability.map { "\($0.type.chinese)\($0.grade)级残疾" },
+                                   m.seriousIllness ? "重病" : nil, m.schooling?.chinese].compactMap { $0 }.joined(separator: "、"))),
+                        .td(.text(m.income.map { "\($0.kind.chinese) \($0.amount.groupedYuanString)元/\($0.period == .monthly ? "月" : "年")" }
+                            .joined(separator: "；"))))
+                }
+            ),
+            .form(.class("inline"), .method(.post), .attr("action", "/households/\(id)/members/status"), Layout.csrf(req),
+                  .label(.text("成员 "), Controls.select("residentID", h.composition.members.map { Controls.option($0.residentID.value, $0.name) })),
+                  .label(.text("变更为 "), Controls.select("status", MemberStatus.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
+                  .label(.text("自 "), .input(.type(.date), .name("since"))),
+                  .button(.class("secondary"), .type(.submit), .text("登记成员变动"))),
+            .form(.class("inline"), .method(.post), .attr("action", "/households/\(id)/payee"), Layout.csrf(req),
+                  .label(.text("收款人 "), Controls.select("residentID", h.composition.members.filter(\.status.counts).map {
+                      Controls.option($0.residentID.value, $0.name, selected: $0.residentID == h.payee.residentID)
+                  })),
+                  .button(.class("secondary"), .type(.submit), .text("指定收款人"))),
+            .unwrap(preview) { d in
+                .p(.class("muted"), .text("按 \(assessMonth) 的政策和当前登记信息测算：计入 \(d.householdSize) 人，月人均收入 \(d.perCapitaIncome.roundedHalfUp().groupedYuanString) 元，"
+                    + (d.eligible ? "低保金 \(d.monthlyBenefit.groupedYuanString) 元/月。" : "不符合低保条件。")))
+            },
+            .h2("家庭财产（申报）"),
+            .if(h.assets.isEmpty, .p(.class("muted"), .text("未申报财产。")),
+                else: .table(.tr(.th("类别"), .th("说明"), .th(.class("num"), .text("估值（元）"))),
+                             .forEach(h.assets) { a in
+                                 .tr(.td(.text(a.kind.chinese)), .td(.text(a.description)),
+                                     .td(.class("num"), .text(a.value.groupedYuanString)))
+                             })),
+            .h2("在保情况"),
+            .table(.tr(.th("项目"), .th("起始月"), .th("终止月"), .th(.class("num"), .text("保障人数")), .th(.class("num"), .text("月保障金（元）"))),
+                   .forEach(enrollments) { e in
+                       .tr(.td(.text(e.programme.shortChinese + "（\(e.area.chinese)）")), .td(.text(e.startMonth.description)),
+                           .td(.text(e.endMonth?.description ?? "—")), .td(.class("num"), .text("\(e.householdSize)")),
+                           .td(.class("num"), .text(e.monthlyBenefit.groupedYuanString)))
+                   }),
+            .if(enrollments.contains { $0.programme == .dibao && ($0.endMonth == nil || $0.endMonth! >= today.yearMonth) },
+                .form(.class("inline"), .method(.post), .attr("action", "/households/\(id)/review"), Layout.csrf(req),
+                      .label(.text("复核日期 "), .input(.type(.date), .name("date"), .attr("value", today.description), .required(true))),
+                      .button(.type(.submit), .text("复核：按当前成员和收入重新核定（次月起调整）")),
+                      .span(.class("muted"), .text("成员死亡、迁出或收入变化后，发放会暂停，复核后恢复")))),
+            .h2("申请"),
+            .if(applications.isEmpty, .p(.class("muted"), .text("没有申请记录。")),
+                else: ApplicationsController.table(applications, settings: s, today: today)),
+            .form(.class("inline"), .method(.post), .attr("action", "/households/\(id)/applications"), Layout.csrf(req),
+                  .label(.text("受理日期 "), .input(.type(.date), .name("acceptedOn"), .attr("value", today.description), .required(true))),
+                  .label(.input(.type(.checkbox), .name("closeRelative"), .attr("value", "on")),
+                         .text(" 成员为经办人员或村干部的近亲属（单独登记备案）")),
+                  .button(.type(.submit), .text("受理低保申请"))),
+            .h2("审核确认决定及计算过程"),
+            .if(decisions.isEmpty, .p(.class("muted"), .text("没有决定。"))),
+            .forEach(decisions) { d in
+                .div(.p(.strong(.text("\(d.decidedOn) \(d.programme.shortChinese) \(Self.outcomeLabel(d.outcome))")),
+                        .text(["approved", "adjusted", "reviewed"].contains(d.outcome) ? "：自 \(d.firstMonth?.description ?? "") 起每月 \(d.monthlyBenefit.groupedYuanString) 元，保障 \(d.householdSize) 人；政策版本 \(d.policyVersion)" : "")),
+                     .details(.summary("计算过程（\(d.trace.count) 步）"),
+                              .ol(.class("trace"), .forEach(d.trace) { t in .li(.text(t.description)) })))
+            },
+            .h2("发放记录"),
+            .table(.tr(.th("月份"), .th("批次状态"), .th(.class("num"), .text("金额（元）"))),
+                   .forEach(payments.prefix(24)) { p in
+                       .tr(.td(.text(p.month.description)), .td(.text(p.state.chinese)), .td(.class("num"), .text(p.amount.groupedYuanString)))
+                   }),
+            .h2("档案材料"),
+            .table(.tr(.th("类别"), .th("文件名"), .th(.class("num"), .text("大小")), .th("SHA-256"), .th("上传人")),
+                   .forEach(documents) { d in
+                       .tr(.td(.text(d.kind.chinese)),
+                           .td(.a(.attr("href", "/households/\(id)/documents/\(d.id)"), .text(d.originalName))),
+                           .td(.class("num"), .text("\(max(1, d.sizeBytes / 1024)) KB")),
+                           .td(.class("muted"), .text(String(d.sha256.prefix(16)) + "…")), .td(.text(d.uploadedBy)))
+                   }),
+            .form(.class("inline"), .method(.post), .attr("action", "/households/\(id)/documents"),
+                  .enctype(.multipartData), Layout.csrf(req),
+                  .label(.text("类别 "), Controls.select("kind", DocumentKind.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
+                  .input(.type(.file), .name("file"), .required(true)),
+                  .button(.type(.submit), .text("上传材料")),
+                  .span(.class("muted"), .text("单个文件不超过 \(s.maxUploadBytes / 1024 / 1024) MB")))
+        )
+        return HTMLPage(html: Layout.page(title: "\(h.head.name)户", request: req, active: .households, body: body))
+    }
+
+    static func outcomeLabel(_ outcome: String) -> String {
+        switch outcome {
+        case "approved": return "确认纳入"
+        case "refused": return "不予纳入"
+        case "adjusted": return "复核调整"
+        case "reviewed": return "复核维持"
+        case "stopped": return "复核停发"
+        default: return outcome
+        }
+    }
+}
