@@ -58,6 +58,8 @@ public struct DemoCounty: Sendable {
         var files: [HouseholdFile] = []
         var gaps: [Double] = []
         files.reserveCapacity(households)
+        // Looked up once: filtering the divisions table per household dominated the generation time.
+        let villagesByTown = Dictionary(grouping: divisions.villages, by: { $0.code.townshipCode })
         for i in 0..<(households + Self.applicantCount) {
             // About one household in ten is urban: all of 普安街道 and the communities of a few towns.
             let town: Division
@@ -69,7 +71,7 @@ public struct DemoCounty: Sendable {
                 area = .rural
                 town = towns[1 + Int(rng.next() % UInt64(towns.count - 1))]
             }
-            let villages = divisions.villages(in: town.code)
+            let villages = villagesByTown[town.code]!
             let village = villages[Int(rng.next() % UInt64(villages.count))]
             let size = [1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 5][Int(rng.next() % 20)]
             let surname = Self.surnames[Int(rng.next() % UInt64(Self.surnames.count))]

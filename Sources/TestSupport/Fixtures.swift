@@ -1,5 +1,7 @@
 import Domain
+import FluentKit
 import Foundation
+import Persistence
 
 /// Builders for test households. IDs are made up (prefix 110101, checksum-valid).
 public enum Fixtures {
@@ -26,6 +28,17 @@ public enum Fixtures {
             member("110101197708029247", "李某", .spouse),
             member("110101200511209150", "张某乙", .child),
         ])
+    }
+
+    /// Registers `household` and enrolls it in 低保 from `from` at its assessed benefit (a decision of
+    /// 2020-12-20 under the bundled policy), as the demo county does.
+    public static func registerAndEnroll(_ household: HouseholdFile, from: String, on db: any Database) async throws {
+        try await RegistryStore(db).register([household])
+        let decision = DibaoAssessment.assess(household.composition, month: month(from), policy: .pengxi2021)
+        try await db.transaction { tx in
+            try await EnrollmentStore.bulkApprove([.init(householdID: household.id, countyCode: household.countyCode,
+                                                         decidedOn: date("2020-12-20"), decision: decision)], on: tx)
+        }
     }
 
     public static func date(_ s: String) -> CivilDate { try! CivilDate(parsing: s) }

@@ -8,13 +8,7 @@ import Testing
 @Suite struct PayrollStoreTests {
     /// Registers H01 and enrolls it from `from` at its assessed benefit (900.00).
     func enrolledH01(_ handle: DatabaseHandle, from: String = "2021-07") async throws {
-        let h = Fixtures.h01()
-        try await RegistryStore(handle.db).register([h])
-        let decision = DibaoAssessment.assess(h.composition, month: Fixtures.month(from), policy: .pengxi2021)
-        try await handle.db.transaction { db in
-            try await EnrollmentStore.bulkApprove([.init(householdID: h.id, countyCode: "510921",
-                                                         decidedOn: Fixtures.date("2021-06-20"), decision: decision)], on: db)
-        }
+        try await Fixtures.registerAndEnroll(Fixtures.h01(), from: from, on: handle.db)
     }
 
     @Test func aMonthIsNeverPaidTwice() async throws {
@@ -83,12 +77,7 @@ import Testing
     @Test func missingAccountIsHeldNotPaid() async throws {
         try await withTestDatabase { handle async throws in
             let h = Fixtures.household("noacct", account: nil, members: [Fixtures.member("110101199003079163", "甲", .head)])
-            try await RegistryStore(handle.db).register([h])
-            let decision = DibaoAssessment.assess(h.composition, month: Fixtures.month("2021-07"), policy: .pengxi2021)
-            try await handle.db.transaction { db in
-                try await EnrollmentStore.bulkApprove([.init(householdID: h.id, countyCode: "510921",
-                                                             decidedOn: Fixtures.date("2021-06-20"), decision: decision)], on: db)
-            }
+            try await Fixtures.registerAndEnroll(h, from: "2021-07", on: handle.db)
             let g = try await PayrollStore(handle.db).generate(month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
             #expect(g.batch.lineCount == 0)
             #expect(g.holds.map(\.householdID) == ["noacct"])

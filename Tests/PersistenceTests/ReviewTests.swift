@@ -6,20 +6,11 @@ import TestSupport
 import Testing
 
 @Suite struct ReviewTests {
-    func enroll(_ handle: DatabaseHandle, _ h: HouseholdFile, from: String) async throws {
-        try await RegistryStore(handle.db).register([h])
-        let decision = DibaoAssessment.assess(h.composition, month: Fixtures.month(from), policy: .pengxi2021)
-        try await handle.db.transaction { db in
-            try await EnrollmentStore.bulkApprove([.init(householdID: h.id, countyCode: "510921",
-                                                         decidedOn: Fixtures.date("2020-12-20"), decision: decision)], on: db)
-        }
-    }
-
     /// Field case C01 (a): 李某 dies 2021-05-12. The June payroll holds H01 instead of paying 900;
     /// the review on 2021-06-10 sets 300.00 from July, and July pays 300.00.
     @Test func fieldCaseC01DeathHoldsPayrollUntilReviewed() async throws {
         try await withTestDatabase { handle async throws in
-            try await enroll(handle, Fixtures.h01(), from: "2021-01")
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
             try await RegistryStore(handle.db).setStatus(of: try ResidentID("110101197708029247"), to: .deceased,
                                                          since: Fixtures.date("2021-05-12"))
             let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-06-05") })
@@ -44,7 +35,7 @@ import Testing
                 Fixtures.member("110101199003079163", "甲", .head, monthly: [(.wage, "700")]),
                 Fixtures.member("11010119720528959X", "乙", .spouse),
             ])
-            try await enroll(handle, h19, from: "2021-01")
+            try await Fixtures.registerAndEnroll(h19, from: "2021-01", on: handle.db)
             #expect(try await EnrollmentStore(handle.db).enrollments(ofHousehold: "h19").first?.monthlyBenefit.yuanString == "500.00")
             // The pension is recorded (a transfer income, as verified), then the household is reviewed.
             try await (handle.db as! any SQLDatabase).raw("""
@@ -62,7 +53,7 @@ import Testing
 
     @Test func reviewWithoutChangeKeepsTheAmount() async throws {
         try await withTestDatabase { handle async throws in
-            try await enroll(handle, Fixtures.h01(), from: "2021-01")
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
             let outcome = try await EnrollmentStore(handle.db).review(householdID: "h01", on: Fixtures.date("2021-06-10"),
                                                                       actor: "t", today: Fixtures.date("2021-06-10"))
             #expect(outcome == .unchanged(.yuan(900)))

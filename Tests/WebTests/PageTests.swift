@@ -121,13 +121,7 @@ import VaporTesting
     /// review sets the new amount.
     @Test func deathHoldsPaymentUntilReviewed() async throws {
         try await withTestApp { session async throws in
-            let h = Fixtures.h01()
-            try await RegistryStore(session.app.db).register([h])
-            let decision = DibaoAssessment.assess(h.composition, month: Fixtures.month("2021-01"), policy: .pengxi2021)
-            try await session.app.db.transaction { db in
-                try await EnrollmentStore.bulkApprove([.init(householdID: "h01", countyCode: "510921",
-                                                             decidedOn: Fixtures.date("2020-12-20"), decision: decision)], on: db)
-            }
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: session.app.db)
             let death = try await session.post("/households/h01/members/status",
                                                 form: ["residentID": "110101197708029247", "status": "deceased", "since": "2021-05-12"])
             #expect(death.status == .seeOther)

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+@testable import Domain
+
+@Suite struct AssessContractTests {
+    func evaluate(_ json: String) throws(AssessError) -> AssessContract.Response {
+        try AssessContract.evaluate(json: Data(json.utf8), policyBook: .bundled, defaultRegion: "510921")
+    }
+
+    func household(income: String, area: String = "urban") -> String {
+        """
+        {"program":"dibao","month":"2021-07","area":"\(area)","members":[
+          {"id":"110101197503149130","name":"张某甲","relationship":"head","income":[{"kind":"wage","monthly":"\(income)"}]},
+          {"id":"110101197708029247","name":"李某","relationship":"spouse"},
+          {"id":"110101200511209150","name":"张某乙","relationship":"child","student":"high-school"}]}
+        """
+    }
+
+    /// rules.md §8 example 2 (standard 600, 3 people, income 1,000 → 800) and example 14 (per-capita 250 → 1,050),
+    /// as `jiuzhu assess` answers them.
+    @Test(arguments: [("1000.00", "800.00", "333.33"), ("750.00", "1050.00", "250.00"), ("900.00", "900.00", "300.00")])
+    func worked(income: String, benefit: String, perCapita: String) throws {
+        let r = try evaluate(household(income: income))
+        #expect(r.monthlyBenefit == benefit)
+        #expect(r.perCapitaIncome == perCapita)
+        #expect(r.standard == "600.00")
+        #expect(r.householdSize == 3)
+        #expect(r.eligible)
+        #expect(r.policy == "510921/2021-01")
+        #expect(r.trace.contains { $0.contains("补差计算") })
+    }
+
+    @Test func notEligibleCarriesReasons() throws {
+        let r = try evaluate(household(income: "1260.00", area: "rural"))
+        #expect(!r.eligible)
+        #expect(r.monthlyBenefit == "0.00")
+        #expect(r.reasons.map(\.code) == ["INCOME_AT_OR_ABOVE_STANDARD"])
+    }
+
+    @Test(arguments: [
+        (#"{"program":"dibao","month":"2021-07","area":"urban","members":[{"id":"110101197503149130","relationship":"head","income":[{"kind":"wage","monthly":900}]}]}"#, "members[0].income[0].monthly"),
+        (#"{"program":"dibao","month":"2021-07","area":"urban","members":[{"id":"110101199003079000","relationship":"head"}]}"#, "members[0].id"),
+        (#"{"program":"dibao","month":"2021-07","area":"urban","members":[{"id":"110101197503149130","relationship":"head"},{"id":"110101197708029247","relationship":"head"}]}"#, "members[1].relationship"),
+        (#"{"program":"dibao","month":"2021-07","region":"510922","area":"urban","members":[{"id":"110101197503149130","relationship":"head"}]}"#, "region"),
+        (#"{"program":"dibao","month":"2020-12","area":"urban","members":[{"id":"110101197503149130","relationship":"head"}]}"#, "month"),
+        (#"{"program":"dibao","month":"2021-07","area":"urban","members":[{"id":"110101197503149130","relationship":"head","disability":{"grade":true,"type":"physical"}}]}"#, "members[0].disability"),
+        (#"{"program":"dibao","month":"2021-07","area":"urban","members":[{"id":"510921201006150045","relationship":"head","status":"deceased","since":"2099-01-01"}]}"#, "members[0].since"),
+    ] as [(String, String)])
+    func invalidInputNamesTheKey(json: String, key: String) {
+        do {
+            _ = try evaluate(json)
+            Issue.record("expected an error for \(key)")
+        } catch {
+            #expect(error.key == key, "\(error.description)")
+        }
+    }
+}
