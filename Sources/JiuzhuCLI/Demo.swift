@@ -40,11 +40,13 @@ struct Demo: AsyncParsableCommand {
             if applications > 0 { CLI.say("已生成 \(applications) 件办理中的低保申请（按今天倒推日期）") }
             let months = (1...12).map { YearMonth(year: 2021, month: $0)! }
             let bankDir = CLI.dataDirectory(for: settings).appendingPathComponent("bank")
-            let results = try await PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: bankDir,
-                                               isDemo: true).run(months: months, actor: "demo", progress: .terminal)
-            let total = results.reduce(Money.zero) { $0 + $1.batch.total }
-            let created = results.filter(\.created).count
-            CLI.say("2021 年低保发放：12 个月，\(created) 个新批次，合计 \(total.yuanString) 元；银行文件在 \(bankDir.path)")
+            let run = PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: bankDir, isDemo: true)
+            for programme in Programme.implemented {
+                let results = try await run.run(programme: programme, months: months, actor: "demo", progress: .terminal)
+                let total = results.reduce(Money.zero) { $0 + $1.batch.total }
+                let created = results.filter(\.created).count
+                CLI.say("2021 年\(programme.shortChinese)发放：12 个月，\(created) 个新批次，合计 \(total.yuanString) 元；银行文件在 \(bankDir.path)")
+            }
             let table = try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021)
             CLI.say("")
             CLI.say(table.render())

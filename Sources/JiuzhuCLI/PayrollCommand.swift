@@ -7,13 +7,15 @@ import Persistence
 struct PayrollCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payroll",
-        abstract: "Generate, approve and export a month's 低保 payroll batch.",
+        abstract: "Generate, approve and export a month's payroll batch of a programme (低保 unless --programme says otherwise).",
         discussion: "Each step is idempotent: asking for a month again returns the same batch, never a second payment.")
 
     enum Step: String, ExpressibleByArgument, CaseIterable { case generate, approve, export, run }
 
     @Argument(help: "generate | approve | export | run (all three)") var step: Step
     @ArgumentParser.Option(name: .long, help: "Month, YYYY-MM.") var month: String
+    @ArgumentParser.Option(name: .long, help: "Programme: \(Programme.allCases.map(\.rawValue).joined(separator: ", ")). Monthly programmes only.")
+    var programme: String = Programme.dibao.rawValue
     @ArgumentParser.Option(name: .long, help: "Directory for the bank file (export, run); default: bank/ in the data directory beside the database.") var out: String?
     @ArgumentParser.Option(name: .long, help: "County code.") var county = "510921"
     @OptionGroup var database: DatabaseOptions
@@ -25,13 +27,22 @@ struct PayrollCommand: AsyncParsableCommand {
             CLI.printError(error.message)
             throw ExitCode(1)
         }
+        let p: Programme
+        do { p = try Programme(token: programme) } catch {
+            CLI.printError(error.message)
+            throw ExitCode(1)
+        }
         let settings = try database.existingSettings()
         let handle = try DatabaseHandle(settings)
         do {
             try await handle.prepareSchema()
-            try await execute(m, handle, bankDirectory: out.map { URL(fileURLWithPath: $0) }
+            try await execute(m, p, handle, bankDirectory: out.map { URL(fileURLWithPath: $0) }
                 ?? CLI.dataDirectory(for: settings).appendingPathComponent("bank"))
         } catch let e as PayrollError {
+            await handle.close()
+            CLI.printError(e.message)
+            throw ExitCode(1)
+        } catch let e as ProgrammeError {
             await handle.close()
             CLI.printError(e.message)
             throw ExitCode(1)
@@ -46,18 +57,18 @@ struct PayrollCommand: AsyncParsableCommand {
         await handle.close()
     }
 
-    func execute(_ m: YearMonth, _ handle: DatabaseHandle, bankDirectory: URL) async throws {
+    func execute(_ m: YearMonth, _ programme: Programme, _ handle: DatabaseHandle, bankDirectory: URL) async throws {
         let store = PayrollStore(handle.db)
         let isDemo = try await RegistryStore(handle.db).containsDemoData()
         let run = PayrollRun(database: handle.db, countyCode: county, bankFileDirectory: bankDirectory, isDemo: isDemo)
         switch step {
         case .generate:
-            let g = try await store.generate(month: m, countyCode: county, actor: "cli")
-            CLI.say("\(g.created ? "已生成" : "已存在") \(m) 批次 \(g.batch.id)：\(g.batch.lineCount) 户，\(g.batch.total.yuanString) 元，\(g.batch.state.chinese)")
+            let g = try await store.generate(programme: programme, month: m, countyCode: county, actor: "cli")
+            CLI.say("\(g.created ? "已生成" : "已存在") \(m) \(programme.shortChinese)批次 \(g.batch.id)：\(g.batch.lineCount) 户，\(g.batch.total.yuanString) 元，\(g.batch.state.chinese)")
             for h in g.holds { CLI.say("  暂停：\(h.payeeName) \(h.reason)") }
         case .approve, .export:
-            guard let b = try await store.batch(countyCode: county, programme: .dibao, month: m) else {
-                CLI.printError("\(m) 没有发放批次，请先运行 jiuzhu payroll generate --month \(m)")
+            guard let b = try await store.batch(countyCode: county, programme: programme, month: m) else {
+                CLI.printError("\(m) 没有\(programme.shortChinese)发放批次，请先运行 jiuzhu payroll generate --programme \(programme.rawValue) --month \(m)")
                 throw ExitCode(1)
             }
             if step == .approve {
@@ -68,7 +79,7 @@ struct PayrollCommand: AsyncParsableCommand {
                 CLI.say("已导出 \(m) 银行文件：\(url?.path ?? "")")
             }
         case .run:
-            let r = try await run.runMonth(m, actor: "cli")
+            let r = try await run.runMonth(programme: programme, m, actor: "cli")
             CLI.say("\(m)：\(r.batch.lineCount) 户，\(r.batch.total.yuanString) 元，\(r.batch.state.chinese)；银行文件 \(r.bankFile?.path ?? "")")
         }
     }

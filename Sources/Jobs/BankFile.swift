@@ -11,7 +11,12 @@ import Persistence
 /// 村(社区), 姓名, 公民身份号码, 银行账号, 补贴项目, 所属期, 金额(元), 备注. ID and account numbers are
 /// written as `="…"` so Excel keeps all 18/19 digits as text instead of turning them into 1.1E+17.
 public enum BankFile {
+    /// `低保发放_2021-07.csv`: the name a batch's file is downloaded under.
+    public static func fileName(_ batch: PayrollBatch) -> String { "\(batch.programme.shortChinese)发放_\(batch.month).csv" }
+
+    /// - Throws: `ProgrammeError.notImplemented` for a batch of a programme without rules; CSV write errors.
     public static func csv(batch: PayrollBatch, lines: [PayrollLine], divisions: Divisions, isDemo: Bool) throws -> Data {
+        let rules = try batch.programme.rules()
         let stream = OutputStream(toMemory: ())
         stream.open()
         let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
@@ -32,7 +37,7 @@ public enum BankFile {
             let village = divisions.division(DivisionCode(line.villageCode) ?? divisions.county.code)?.name ?? line.villageCode
             try csv.write(row: [
                 String(i + 1), plainText(town), plainText(village), plainText(line.payeeName), excelText(line.payeeResidentID.value),
-                excelText(line.bankAccount), "\(line.area.chinese)低保金", period, line.amount.yuanString,
+                excelText(line.bankAccount), rules.paymentLabel(area: line.area), period, line.amount.yuanString,
                 "\(line.householdSize)人",
             ])
         }

@@ -61,7 +61,7 @@ public struct DemoApplications: Sendable {
         ]
         var created = 0
         for (household, accepted, closeRelative, steps) in plans {
-            let id = try await store.open(householdID: household, acceptedOn: day(accepted), closeRelative: closeRelative,
+            let id = try await store.open(householdID: household, programme: .dibao, acceptedOn: day(accepted), closeRelative: closeRelative,
                                           actor: "demo")
             for step in steps { try await store.record(step, on: id, actor: "demo") }
             if household == "demo-app-10" || household == "demo-app-11" {

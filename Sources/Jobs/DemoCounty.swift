@@ -144,7 +144,7 @@ public struct DemoCounty: Sendable {
             let decision = DibaoAssessment.assess(files[i].composition, month: month, policy: policy)
             let day = 14 + i % 14
             decisions.append(.init(householdID: files[i].id, countyCode: files[i].countyCode,
-                                   decidedOn: CivilDate(year: 2020, month: 12, day: day)!, decision: decision))
+                                   decidedOn: CivilDate(year: 2020, month: 12, day: day)!, decision: decision.benefitDecision))
         }
         return (files, decisions, applicants)
     }

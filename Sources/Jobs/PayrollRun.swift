@@ -4,7 +4,7 @@ import Foundation
 import Logging
 import Persistence
 
-/// Runs a month's 低保 payroll end to end: generate (or find) the batch, approve it, export the bank
+/// Runs a programme's monthly payroll end to end: generate (or find) the batch, approve it, export the bank
 /// file. Each step is idempotent, so an interrupted run is resumed by running it again.
 public struct PayrollRun: Sendable {
     public let database: any Database
@@ -31,20 +31,20 @@ public struct PayrollRun: Sendable {
         public var bankFile: URL?
     }
 
-    /// Generates, approves and exports each month in turn.
-    public func run(months: [YearMonth], actor: String, progress: Progress = .silent) async throws -> [MonthResult] {
+    /// Generates, approves and exports each month of `programme` in turn.
+    public func run(programme: Programme, months: [YearMonth], actor: String, progress: Progress = .silent) async throws -> [MonthResult] {
         var results: [MonthResult] = []
         for (i, month) in months.enumerated() {
-            progress.report(i, months.count, "\(month) 发放批次")
-            results.append(try await runMonth(month, actor: actor))
+            progress.report(i, months.count, "\(month) \(programme.shortChinese)发放批次")
+            results.append(try await runMonth(programme: programme, month, actor: actor))
         }
         progress.report(months.count, months.count, "完成")
         return results
     }
 
-    public func runMonth(_ month: YearMonth, actor: String) async throws -> MonthResult {
+    public func runMonth(programme: Programme, _ month: YearMonth, actor: String) async throws -> MonthResult {
         let store = PayrollStore(database, policyBook: policyBook)
-        let generation = try await store.generate(month: month, countyCode: countyCode, actor: actor)
+        let generation = try await store.generate(programme: programme, month: month, countyCode: countyCode, actor: actor)
         var batch = generation.batch
         if batch.state == .draft { batch = try await store.approve(batch.id, actor: actor) }
         var file: URL?
@@ -68,7 +68,7 @@ public struct PayrollRun: Sendable {
         var url: URL?
         if let dir = bankFileDirectory {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let u = dir.appendingPathComponent("低保发放_\(batch.month)_\(batch.id.prefix(8)).csv")
+            let u = dir.appendingPathComponent("\(batch.programme.shortChinese)发放_\(batch.month)_\(batch.id.prefix(8)).csv")
             try data.write(to: u, options: .atomic)
             url = u
         }

@@ -37,7 +37,7 @@ public enum Fixtures {
         let decision = DibaoAssessment.assess(household.composition, month: month(from), policy: .pengxi2021)
         try await db.transaction { tx in
             try await EnrollmentStore.bulkApprove([.init(householdID: household.id, countyCode: household.countyCode,
-                                                         decidedOn: date("2020-12-20"), decision: decision)], on: tx)
+                                                         decidedOn: date("2020-12-20"), decision: decision.benefitDecision)], on: tx)
         }
     }
 

@@ -22,11 +22,13 @@ public struct WebSettings: Sendable {
     /// The bureau's complaint and report telephone, printed on notices (DB-2021 Art. 36; the county
     /// report gives (0825)5435019), besides the national 12349 hotline.
     public var hotline = "(0825)5435019"
+    /// The programmes this county runs in Jiuzhu, in the order pages show them.
+    public var programmes: [Programme]
 
     public init(database: DatabaseSettings, countyCode: String = "510921", divisions: Divisions = .pengxi,
                 policyBook: PolicyBook = .bundled, calendar: WorkCalendar = .china, dataDirectory: URL,
                 isDemo: Bool = false, today: @escaping @Sendable () -> CivilDate = ChinaClock.today,
-                maxUploadBytes: Int = 10 * 1024 * 1024) {
+                maxUploadBytes: Int = 10 * 1024 * 1024, programmes: [Programme] = Programme.implemented) {
         self.database = database
         self.countyCode = countyCode
         self.divisions = divisions
@@ -36,6 +38,18 @@ public struct WebSettings: Sendable {
         self.isDemo = isDemo
         self.today = today
         self.maxUploadBytes = maxUploadBytes
+        self.programmes = programmes
+    }
+
+    /// The programme named by a form or query field.
+    /// - Throws: `FormError` naming the field and value unless it is one this county runs.
+    func programme(field: String, _ text: String?) throws -> Programme {
+        let value = text ?? ""
+        guard let p = Programme(rawValue: value), programmes.contains(p) else {
+            throw FormError(field: field, value: value,
+                            reason: "应为 " + programmes.map { "\($0.rawValue)（\($0.shortChinese)）" }.joined(separator: "、"))
+        }
+        return p
     }
 
     public func townshipName(_ code: String) -> String {

@@ -13,7 +13,7 @@ import Testing
 
     @Test func linesHoldChangedHouseholdsMissingPayeesAndAccounts() throws {
         let id = try ResidentID("110101197503149130")
-        let e = PayableEnrollment(householdID: "h1", townshipCode: "510921100000", villageCode: "510921100901",
+        let e = PayableEnrollment(enrollmentID: "e1", householdID: "h1", townshipCode: "510921100000", villageCode: "510921100901",
                                   area: .urban, monthlyBenefit: .yuan(900), householdSize: 3, payeeName: "张某甲",
                                   payeeResidentID: id, bankAccount: "6217000000000001", countedMembers: 3)
         var noAccount = e
@@ -27,7 +27,7 @@ import Testing
         noPayee.householdID = "h4"
         noPayee.payeeName = nil
         noPayee.payeeResidentID = nil
-        let (lines, holds) = PayrollPlan.lines(for: [e, noAccount, changed, noPayee])
+        let (lines, holds) = PayrollPlan.lines(for: [e, noAccount, changed, noPayee], rules: DibaoRules())
         #expect(lines.map(\.householdID) == ["h1"])
         #expect(holds.map(\.householdID) == ["h2", "h3", "h4"])
         #expect(holds.map { $0.reason.prefix(while: { $0 != "：" }) } == ["NO_BANK_ACCOUNT", "MEMBERS_CHANGED", "NO_ACTIVE_PAYEE"])

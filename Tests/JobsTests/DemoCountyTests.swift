@@ -50,10 +50,10 @@ import Testing
             #expect(second.households == first.households)
             let months = (1...3).map { YearMonth(year: 2021, month: $0)! }
             let run = PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: nil, isDemo: true)
-            let r1 = try await run.run(months: months, actor: "t")
+            let r1 = try await run.run(programme: .dibao, months: months, actor: "t")
             let allPaid = r1.allSatisfy { $0.created && $0.batch.state == .exported && $0.batch.lineCount == 120 }
             #expect(allPaid)
-            let r2 = try await run.run(months: months, actor: "t")
+            let r2 = try await run.run(programme: .dibao, months: months, actor: "t")
             #expect(r2.allSatisfy { !$0.created })
             #expect(r2.map(\.batch.id) == r1.map(\.batch.id))
             let table = try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021)

@@ -14,7 +14,7 @@ import Testing
 
     /// Takes an application to county review.
     func toCountyReview(_ store: ApplicationStore, householdID: String, closeRelative: Bool = false) async throws -> String {
-        let id = try await store.open(householdID: householdID, acceptedOn: d("2021-07-01"), closeRelative: closeRelative, actor: "t")
+        let id = try await store.open(householdID: householdID, programme: .dibao, acceptedOn: d("2021-07-01"), closeRelative: closeRelative, actor: "t")
         try await store.record(.recordInformationCheck(on: d("2021-07-02"), summary: "无异常"), on: id, actor: "t")
         try await store.record(.recordHomeVisit(visit("2021-07-05")), on: id, actor: "t")
         try await store.record(.completeInvestigation(on: d("2021-07-06")), on: id, actor: "t")
@@ -48,7 +48,7 @@ import Testing
         try await withTestDatabase { handle async throws in
             try await RegistryStore(handle.db).register([Fixtures.h01()])
             let store = ApplicationStore(handle.db)
-            let id = try await store.open(householdID: "h01", acceptedOn: d("2021-07-01"), closeRelative: false, actor: "t")
+            let id = try await store.open(householdID: "h01", programme: .dibao, acceptedOn: d("2021-07-01"), closeRelative: false, actor: "t")
             await #expect(throws: WorkflowError.self) {
                 try await store.record(.closePublicNotice(on: d("2021-07-14")), on: id, actor: "t")
             }
@@ -65,7 +65,7 @@ import Testing
         try await withTestDatabase { handle async throws in
             try await RegistryStore(handle.db).register([Fixtures.h01()])
             let store = ApplicationStore(handle.db, today: { Fixtures.date("2026-12-31") })
-            let id = try await store.open(householdID: "h01", acceptedOn: d("2026-12-10"), closeRelative: false, actor: "t")
+            let id = try await store.open(householdID: "h01", programme: .dibao, acceptedOn: d("2026-12-10"), closeRelative: false, actor: "t")
             #expect(try await store.application(id).deadline == nil)
             let refused = try await store.record(.refuse(on: d("2026-12-30"), reason: "收入高于标准"), on: id, actor: "t")
             #expect(refused.state == .refused)
@@ -79,9 +79,9 @@ import Testing
             try await RegistryStore(handle.db).register([Fixtures.h01()])
             let store = ApplicationStore(handle.db, today: { Fixtures.date("2021-07-03") })
             await #expect(throws: WorkflowError.dateInFuture(d("2021-07-04"), today: d("2021-07-03"))) {
-                try await store.open(householdID: "h01", acceptedOn: d("2021-07-04"), closeRelative: false, actor: "t")
+                try await store.open(householdID: "h01", programme: .dibao, acceptedOn: d("2021-07-04"), closeRelative: false, actor: "t")
             }
-            let id = try await store.open(householdID: "h01", acceptedOn: d("2021-07-01"), closeRelative: false, actor: "t")
+            let id = try await store.open(householdID: "h01", programme: .dibao, acceptedOn: d("2021-07-01"), closeRelative: false, actor: "t")
             await #expect(throws: WorkflowError.self) {
                 try await store.record(.recordInformationCheck(on: d("9999-12-31"), summary: "x"), on: id, actor: "t")
             }
@@ -93,9 +93,9 @@ import Testing
         try await withTestDatabase { handle async throws in
             try await RegistryStore(handle.db).register([Fixtures.h01()])
             let store = ApplicationStore(handle.db)
-            _ = try await store.open(householdID: "h01", acceptedOn: d("2021-07-01"), closeRelative: false, actor: "t")
+            _ = try await store.open(householdID: "h01", programme: .dibao, acceptedOn: d("2021-07-01"), closeRelative: false, actor: "t")
             await #expect(throws: ApplicationStoreError.self) {
-                try await store.open(householdID: "h01", acceptedOn: d("2021-07-02"), closeRelative: false, actor: "t")
+                try await store.open(householdID: "h01", programme: .dibao, acceptedOn: d("2021-07-02"), closeRelative: false, actor: "t")
             }
         }
     }

@@ -15,16 +15,16 @@ import Testing
         try await withTestDatabase { handle async throws in
             try await enrolledH01(handle)
             let store = PayrollStore(handle.db)
-            let first = try await store.generate(month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
+            let first = try await store.generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
             #expect(first.created)
             #expect(first.batch.lineCount == 1)
             #expect(first.batch.total.yuanString == "900.00")
-            let second = try await store.generate(month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
+            let second = try await store.generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
             #expect(!second.created)
             #expect(second.batch.id == first.batch.id)
             #expect(try await store.batches(countyCode: "510921").count == 1)
             // Before the enrollment's first month nothing is paid.
-            #expect(try await store.generate(month: Fixtures.month("2021-06"), countyCode: "510921", actor: "t").batch.lineCount == 0)
+            #expect(try await store.generate(programme: .dibao, month: Fixtures.month("2021-06"), countyCode: "510921", actor: "t").batch.lineCount == 0)
         }
     }
 
@@ -33,7 +33,7 @@ import Testing
         try await withTestDatabase { handle async throws in
             try await enrolledH01(handle)
             let store = PayrollStore(handle.db)
-            let g = try await store.generate(month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
+            let g = try await store.generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
             // The head's account changes after generation.
             try await (handle.db as! any SQLDatabase).update("households").set("bank_account", to: "6217999999999999")
                 .where("id", .equal, "h01").run()
@@ -57,7 +57,7 @@ import Testing
             try await enrolledH01(handle)
             let store = PayrollStore(handle.db)
             await #expect(throws: PayrollError.noPolicy(.noPolicyInForce(region: "510921", month: Fixtures.month("2020-12")))) {
-                try await store.generate(month: Fixtures.month("2020-12"), countyCode: "510921", actor: "t")
+                try await store.generate(programme: .dibao, month: Fixtures.month("2020-12"), countyCode: "510921", actor: "t")
             }
             #expect(try await store.batches(countyCode: "510921").isEmpty)
         }
@@ -67,9 +67,9 @@ import Testing
         try await withTestDatabase { handle async throws in
             try await enrolledH01(handle)
             let store = PayrollStore(handle.db, today: { Fixtures.date("2021-07-15") })
-            #expect(try await store.generate(month: Fixtures.month("2021-08"), countyCode: "510921", actor: "t").created)
+            #expect(try await store.generate(programme: .dibao, month: Fixtures.month("2021-08"), countyCode: "510921", actor: "t").created)
             await #expect(throws: PayrollError.tooFarAhead(month: Fixtures.month("2021-09"), latest: Fixtures.month("2021-08"))) {
-                try await store.generate(month: Fixtures.month("2021-09"), countyCode: "510921", actor: "t")
+                try await store.generate(programme: .dibao, month: Fixtures.month("2021-09"), countyCode: "510921", actor: "t")
             }
         }
     }
@@ -78,7 +78,7 @@ import Testing
         try await withTestDatabase { handle async throws in
             let h = Fixtures.household("noacct", account: nil, members: [Fixtures.member("110101199003079163", "甲", .head)])
             try await Fixtures.registerAndEnroll(h, from: "2021-07", on: handle.db)
-            let g = try await PayrollStore(handle.db).generate(month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
+            let g = try await PayrollStore(handle.db).generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
             #expect(g.batch.lineCount == 0)
             #expect(g.holds.map(\.householdID) == ["noacct"])
         }
@@ -93,7 +93,7 @@ import Testing
             try await funds.add(a, countyCode: "510921")
             await #expect(throws: StoreError.self) { try await funds.add(a, countyCode: "510921") }
             let store = PayrollStore(handle.db)
-            let g = try await store.generate(month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
+            let g = try await store.generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
             #expect(try await funds.fundTable(countyCode: "510921", year: 2021).totalUsed == .zero)
             _ = try await store.approve(g.batch.id, actor: "t")
             _ = try await store.markExported(g.batch.id, actor: "t")

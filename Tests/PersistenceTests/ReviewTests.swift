@@ -14,14 +14,14 @@ import Testing
             try await RegistryStore(handle.db).setStatus(of: try ResidentID("110101197708029247"), to: .deceased,
                                                          since: Fixtures.date("2021-05-12"))
             let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-06-05") })
-            let june = try await payroll.generate(month: Fixtures.month("2021-06"), countyCode: "510921", actor: "t")
+            let june = try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-06"), countyCode: "510921", actor: "t")
             #expect(june.batch.lineCount == 0)
             #expect(june.holds.first?.reason.hasPrefix("MEMBERS_CHANGED") == true)
-            let outcome = try await EnrollmentStore(handle.db).review(householdID: "h01", on: Fixtures.date("2021-06-10"),
+            let outcome = try await EnrollmentStore(handle.db).review(householdID: "h01", programme: .dibao, on: Fixtures.date("2021-06-10"),
                                                                       actor: "t", today: Fixtures.date("2021-06-10"))
             #expect(outcome == .adjusted(from: Fixtures.month("2021-07"), old: .yuan(900), new: .yuan(300)))
             let july = try await PayrollStore(handle.db, today: { Fixtures.date("2021-07-05") })
-                .generate(month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
+                .generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
             #expect(july.batch.total.yuanString == "300.00")
             #expect(try await EnrollmentStore(handle.db).decisions(ofHousehold: "h01").first?.outcome == "adjusted")
         }
@@ -42,24 +42,24 @@ import Testing
                 INSERT INTO income_items (id, household_id, member_id, kind, period, amount_fen)
                 SELECT 'i-pension', household_id, id, 'transfer', 'monthly', 60000 FROM members WHERE resident_id = '11010119720528959X'
                 """).run()
-            let outcome = try await EnrollmentStore(handle.db).review(householdID: "h19", on: Fixtures.date("2021-06-15"),
+            let outcome = try await EnrollmentStore(handle.db).review(householdID: "h19", programme: .dibao, on: Fixtures.date("2021-06-15"),
                                                                       actor: "t", today: Fixtures.date("2021-06-15"))
             #expect(outcome == .stopped(lastMonth: Fixtures.month("2021-06")))
             let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-07-01") })
-            #expect(try await payroll.generate(month: Fixtures.month("2021-06"), countyCode: "510921", actor: "t").batch.lineCount == 1)
-            #expect(try await payroll.generate(month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t").batch.lineCount == 0)
+            #expect(try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-06"), countyCode: "510921", actor: "t").batch.lineCount == 1)
+            #expect(try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t").batch.lineCount == 0)
         }
     }
 
     @Test func reviewWithoutChangeKeepsTheAmount() async throws {
         try await withTestDatabase { handle async throws in
             try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
-            let outcome = try await EnrollmentStore(handle.db).review(householdID: "h01", on: Fixtures.date("2021-06-10"),
+            let outcome = try await EnrollmentStore(handle.db).review(householdID: "h01", programme: .dibao, on: Fixtures.date("2021-06-10"),
                                                                       actor: "t", today: Fixtures.date("2021-06-10"))
             #expect(outcome == .unchanged(.yuan(900)))
             #expect(try await EnrollmentStore(handle.db).enrollments(ofHousehold: "h01").count == 1)
             await #expect(throws: StoreError.self) {
-                try await EnrollmentStore(handle.db).review(householdID: "nobody", on: Fixtures.date("2021-06-10"),
+                try await EnrollmentStore(handle.db).review(householdID: "nobody", programme: .dibao, on: Fixtures.date("2021-06-10"),
                                                             actor: "t", today: Fixtures.date("2021-06-10"))
             }
         }

@@ -35,7 +35,7 @@ import VaporTesting
 
     @Test func formWithoutCSRFTokenIsRefused() async throws {
         try await withTestApp { session async throws in
-            let r = try await session.post("/payroll/generate", form: ["month": "2021-07"], csrf: false)
+            let r = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-07"], csrf: false)
             #expect(r.status == .forbidden)
             #expect(body(r).contains("表单已过期"))
         }
@@ -76,7 +76,7 @@ import VaporTesting
             #expect(body(page).contains("肢体2级残疾"))
             #expect(body(page).contains("收款人</dt><dd>李某"))
 
-            let opened = try await session.post("\(householdPath)/applications", form: ["acceptedOn": "2021-07-01"])
+            let opened = try await session.post("\(householdPath)/applications", form: ["programme": "dibao", "acceptedOn": "2021-07-01"])
             let appPath = try #require(opened.headers.first(name: .location))
             let steps: [(String, [String: String])] = [
                 ("recordInformationCheck", ["date": "2021-07-02", "text": "无车辆、无工商登记"]),
@@ -99,7 +99,7 @@ import VaporTesting
             #expect(app.contains("已确认纳入"))
             #expect(app.contains("900.00"))
 
-            let generated = try await session.post("/payroll/generate", form: ["month": "2021-08"])
+            let generated = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-08"])
             let batchPath = try #require(generated.headers.first(name: .location))
             #expect(body(try await session.get(batchPath)).contains("900.00"))
             #expect(try await session.post("\(batchPath)/export").status == .conflict)  // not approved yet
@@ -110,7 +110,7 @@ import VaporTesting
             // The designated payee (the spouse) is paid, not the head.
             #expect(body(file).contains("李某,\"=\"\"110101197708029247\"\""))
             // Asking for the month again gives the same batch.
-            let again = try await session.post("/payroll/generate", form: ["month": "2021-08"])
+            let again = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-08"])
             #expect(again.headers.first(name: .location) == batchPath)
             let funds = body(try await session.get("/funds?year=2021"))
             #expect(funds.contains("0.09"))  // 900.00 yuan = 0.09 万元
@@ -125,14 +125,14 @@ import VaporTesting
             let death = try await session.post("/households/h01/members/status",
                                                 form: ["residentID": "110101197708029247", "status": "deceased", "since": "2021-05-12"])
             #expect(death.status == .seeOther)
-            let generated = try await session.post("/payroll/generate", form: ["month": "2021-06"])
+            let generated = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-06"])
             let batchPath = try #require(generated.headers.first(name: .location))
             #expect(try await session.post("\(batchPath)/approve").status == .seeOther)
             // The hold is kept with the batch, also after approval.
             let batch = body(try await session.get(batchPath))
             #expect(batch.contains("暂停发放（1 户）"))
             #expect(batch.contains("MEMBERS_CHANGED"))
-            let review = try await session.post("/households/h01/review", form: ["date": "2021-06-10"])
+            let review = try await session.post("/households/h01/review", form: ["programme": "dibao", "date": "2021-06-10"])
             #expect(review.status == .seeOther)
             let page = body(try await session.get("/households/h01"))
             #expect(page.contains("自 2021-07 起保障金由 900.00 元调整为 300.00 元/月"))
@@ -161,7 +161,7 @@ import VaporTesting
     @Test func refusalNoticeIsPrintable() async throws {
         try await withTestApp { session async throws in
             try await RegistryStore(session.app.db).register([Fixtures.h01()])
-            let opened = try await session.post("/households/h01/applications", form: ["acceptedOn": "2021-09-01"])
+            let opened = try await session.post("/households/h01/applications", form: ["programme": "dibao", "acceptedOn": "2021-09-01"])
             let appPath = try #require(opened.headers.first(name: .location))
             #expect(try await session.get("\(appPath)/refusal").status == .conflict)
             let r = try await session.post("\(appPath)/refuse", form: ["date": "2021-09-30", "text": "家庭存款超过规定"])

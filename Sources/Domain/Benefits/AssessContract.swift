@@ -10,13 +10,24 @@ public enum AssessContract {
         public var month: String
         public var eligible: Bool
         public var householdSize: Int
-        public var standard: String
-        public var perCapitaIncome: String
+        /// The standard measured against, yuan per person per month; absent when the programme has none.
+        public var standard: String?
+        /// Absent when the programme tests no income.
+        public var perCapitaIncome: String?
         public var monthlyBenefit: String
+        /// Each part of the amount, summing exactly to `monthlyBenefit`; empty when nothing is payable.
+        public var components: [Component]
         public var reasons: [Reason]
         public var trace: [String]
         public var policy: String
         public var warnings: [String]
+
+        public struct Component: Codable, Sendable, Equatable {
+            /// `basic`, `care`, `top-up`, `pension-offset`, `difference`.
+            public var kind: String
+            /// Yuan string with two decimals.
+            public var amount: String
+        }
 
         public struct Reason: Codable, Sendable, Equatable {
             public var code: String
@@ -36,11 +47,9 @@ public enum AssessContract {
             throw AssessError(key: "(body)", value: "", reason: "应为 JSON 对象 (expected a JSON object)")
         }
         let program = try string(root, "program", required: true)!
-        guard program == "dibao" else {
-            let known = ["tekun", "temporary", "orphan", "unsupported-child"].contains(program)
-            throw AssessError(key: "program", value: program,
-                              reason: known ? "该项目的测算尚未实现，目前支持 dibao (not implemented yet; supported: dibao)"
-                                            : "应为 dibao、tekun、temporary、orphan 或 unsupported-child")
+        let rules: any ProgrammeRules
+        do { rules = try Programme(token: program).rules() } catch {
+            throw AssessError(key: "program", value: program, reason: error.message)
         }
         let monthText = try string(root, "month", required: true)!
         let month: YearMonth
@@ -88,11 +97,15 @@ public enum AssessContract {
             }
             throw AssessError(key: "month", value: monthText, reason: error.message)
         }
-        let d = DibaoAssessment.assess(household, month: month, policy: policy)
+        let d: BenefitDecision
+        do { d = try rules.assess(AssessmentInput(household: household, month: month), policy: policy) } catch {
+            throw AssessError(key: "members", value: "", reason: error.message)
+        }
         return Response(
             program: program, month: month.description, eligible: d.eligible, householdSize: d.householdSize,
-            standard: d.standard.yuanString, perCapitaIncome: d.perCapitaIncome.roundedHalfUp().yuanString,
+            standard: d.standard?.yuanString, perCapitaIncome: d.perCapitaIncome?.roundedHalfUp().yuanString,
             monthlyBenefit: d.monthlyBenefit.yuanString,
+            components: d.components.map { .init(kind: $0.kind.rawValue, amount: $0.amount.yuanString) },
             reasons: d.reasons.map { .init(code: $0.rawValue, message: $0.chinese) },
             trace: d.trace.map(\.description), policy: d.policyVersion,
             warnings: policy.warnings.map(\.message))

@@ -34,7 +34,7 @@ public struct Allocation: Hashable, Sendable {
     }
 }
 
-/// A use line of the fund table: a programme, and for 低保 its area.
+/// A use line of the fund table: a programme, and its area when the programme is shown by area.
 public struct FundUse: Hashable, Sendable {
     public var programme: Programme
     public var area: Area?
@@ -46,9 +46,10 @@ public struct FundUse: Hashable, Sendable {
         self.amount = amount
     }
 
+    /// `城市低保金` for a programme split by area (its rules' `paymentLabel`), else the programme's name.
     public var label: String {
-        if let area, programme == .dibao { return "\(area.chinese)低保金" }
-        return programme.chinese
+        guard let area, let rules = try? programme.rules() else { return programme.chinese }
+        return rules.paymentLabel(area: area)
     }
 }
 

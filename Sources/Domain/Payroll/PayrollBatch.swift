@@ -15,6 +15,8 @@ public enum PayrollState: String, Codable, Sendable, CaseIterable {
 /// generated, so later registry edits never change what a batch pays (field case C08).
 public struct PayrollLine: Hashable, Sendable {
     public var householdID: String
+    /// The member paid for, for member-level programmes (特困, 孤儿…); nil when the household is.
+    public var memberID: String?
     public var townshipCode: String
     public var villageCode: String
     public var area: Area
@@ -22,11 +24,15 @@ public struct PayrollLine: Hashable, Sendable {
     public var payeeResidentID: ResidentID
     public var bankAccount: String
     public var householdSize: Int
+    /// Fen: the exact sum of `components`.
     public var amount: Money
+    public var components: [AmountComponent]
 
-    public init(householdID: String, townshipCode: String, villageCode: String, area: Area, payeeName: String,
-                payeeResidentID: ResidentID, bankAccount: String, householdSize: Int, amount: Money) {
+    public init(householdID: String, memberID: String? = nil, townshipCode: String, villageCode: String, area: Area,
+                payeeName: String, payeeResidentID: ResidentID, bankAccount: String, householdSize: Int, amount: Money,
+                components: [AmountComponent]? = nil) {
         self.householdID = householdID
+        self.memberID = memberID
         self.townshipCode = townshipCode
         self.villageCode = villageCode
         self.area = area
@@ -35,16 +41,25 @@ public struct PayrollLine: Hashable, Sendable {
         self.bankAccount = bankAccount
         self.householdSize = householdSize
         self.amount = amount
+        self.components = components ?? [AmountComponent(.basic, amount)]
     }
+
+    /// Who a line pays for: the member, or the household. A batch pays each recipient at most once.
+    public var recipientKey: String { memberID ?? householdID }
 }
 
-/// An active 低保 enrollment as payroll sees it.
+/// An enrollment active in the month being paid, as payroll sees it: what was decided, and the
+/// registry as it is now (payee, account, counted members, the recipient member's status).
 public struct PayableEnrollment: Hashable, Sendable {
+    public var enrollmentID: String
     public var householdID: String
+    /// The member enrolled, for member-level programmes.
+    public var memberID: String?
     public var townshipCode: String
     public var villageCode: String
     public var area: Area
     public var monthlyBenefit: Money
+    public var components: [AmountComponent]
     public var householdSize: Int
     /// The payee, or nil when no active member can be paid (the payee died or moved out).
     public var payeeName: String?
@@ -52,31 +67,44 @@ public struct PayableEnrollment: Hashable, Sendable {
     public var bankAccount: String?
     /// Members counted in the registry now; differs from `householdSize` after an unreviewed change.
     public var countedMembers: Int
+    /// The enrolled member's name and status now (member-level programmes).
+    public var memberName: String?
+    public var memberStatus: MemberStatus?
 
-    public init(householdID: String, townshipCode: String, villageCode: String, area: Area, monthlyBenefit: Money,
+    public init(enrollmentID: String, householdID: String, memberID: String? = nil, townshipCode: String,
+                villageCode: String, area: Area, monthlyBenefit: Money, components: [AmountComponent]? = nil,
                 householdSize: Int, payeeName: String?, payeeResidentID: ResidentID?, bankAccount: String?,
-                countedMembers: Int) {
+                countedMembers: Int, memberName: String? = nil, memberStatus: MemberStatus? = nil) {
+        self.enrollmentID = enrollmentID
         self.householdID = householdID
+        self.memberID = memberID
         self.townshipCode = townshipCode
         self.villageCode = villageCode
         self.area = area
         self.monthlyBenefit = monthlyBenefit
+        self.components = components ?? [AmountComponent(.basic, monthlyBenefit)]
         self.householdSize = householdSize
         self.payeeName = payeeName
         self.payeeResidentID = payeeResidentID
         self.bankAccount = bankAccount
         self.countedMembers = countedMembers
+        self.memberName = memberName
+        self.memberStatus = memberStatus
     }
 }
 
 /// Why an enrollment got no line this month (shown on the payroll page; never silently dropped).
 public struct PayrollHold: Hashable, Sendable {
     public var householdID: String
+    /// The member held, for member-level programmes.
+    public var memberID: String?
     public var payeeName: String
+    /// `CODE：说明`, e.g. `NO_BANK_ACCOUNT：未登记收款账号`.
     public var reason: String
 
-    public init(householdID: String, payeeName: String, reason: String) {
+    public init(householdID: String, memberID: String? = nil, payeeName: String, reason: String) {
         self.householdID = householdID
+        self.memberID = memberID
         self.payeeName = payeeName
         self.reason = reason
     }
@@ -84,34 +112,36 @@ public struct PayrollHold: Hashable, Sendable {
 
 /// Computes the lines of a month from the active enrollments. Pure.
 public enum PayrollPlan {
-    /// Held, not paid: a household whose counted members no longer match the decided size (a death or
-    /// a move not yet reviewed: field case C01), one with no active payee, one with no account.
-    public static func lines(for enrollments: [PayableEnrollment]) -> (lines: [PayrollLine], holds: [PayrollHold]) {
+    /// Held, not paid: whatever the programme's own rules hold (for 低保, a household whose counted
+    /// members no longer match the decided size: field case C01); for every programme, an enrollment
+    /// with no active payee or no account. Each recipient is paid at most once per batch.
+    public static func lines(for enrollments: [PayableEnrollment], rules: any ProgrammeRules)
+        -> (lines: [PayrollLine], holds: [PayrollHold]) {
         var lines: [PayrollLine] = []
         var holds: [PayrollHold] = []
         lines.reserveCapacity(enrollments.count)
         for e in enrollments {
             let name = e.payeeName ?? "—"
-            if e.countedMembers != e.householdSize {
-                holds.append(PayrollHold(householdID: e.householdID, payeeName: name,
-                                         reason: "MEMBERS_CHANGED：在户 \(e.countedMembers) 人，核定 \(e.householdSize) 人，须复核调整后再发放"))
+            if let hold = rules.hold(e) {
+                holds.append(hold)
                 continue
             }
             guard let payee = e.payeeResidentID, let payeeName = e.payeeName else {
-                holds.append(PayrollHold(householdID: e.householdID, payeeName: name,
+                holds.append(PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: name,
                                          reason: "NO_ACTIVE_PAYEE：收款人已不在户，请指定新的收款人"))
                 continue
             }
             guard let account = e.bankAccount?.trimmingWhitespace(), !account.isEmpty else {
-                holds.append(PayrollHold(householdID: e.householdID, payeeName: payeeName,
+                holds.append(PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: payeeName,
                                          reason: "NO_BANK_ACCOUNT：未登记收款账号"))
                 continue
             }
             guard e.monthlyBenefit > .zero else { continue }
-            lines.append(PayrollLine(householdID: e.householdID, townshipCode: e.townshipCode,
+            lines.append(PayrollLine(householdID: e.householdID, memberID: e.memberID, townshipCode: e.townshipCode,
                                      villageCode: e.villageCode, area: e.area, payeeName: payeeName,
                                      payeeResidentID: payee, bankAccount: account,
-                                     householdSize: e.householdSize, amount: e.monthlyBenefit))
+                                     householdSize: e.householdSize, amount: e.monthlyBenefit,
+                                     components: e.components))
         }
         return (lines, holds)
     }
@@ -132,6 +162,8 @@ public enum PayrollError: Error, Equatable, Sendable {
     case alreadyGenerated(month: YearMonth, state: PayrollState)
     case noPolicy(PolicyError)
     case tooFarAhead(month: YearMonth, latest: YearMonth)
+    /// The programme pays no monthly amount (one-off grants, services in kind).
+    case notPaidByPayroll(String)
 
     public var message: String {
         switch self {
@@ -139,8 +171,10 @@ public enum PayrollError: Error, Equatable, Sendable {
             return "发放批次状态为“\(from.chinese)”，不能变为“\(to.chinese)”：须先审核再导出，审核后不可修改 (invalid batch transition)"
         case .batchNotFound(let id): return "找不到发放批次 \(id) (batch not found)"
         case let .alreadyGenerated(month, state):
-            return "\(month) 的低保发放批次已存在（\(state.chinese)），不会重复生成 (batch for this month already exists)"
+            return "\(month) 的发放批次已存在（\(state.chinese)），不会重复生成 (batch for this month already exists)"
         case .noPolicy(let e): return e.message
+        case .notPaidByPayroll(let programme):
+            return "\(programme)不按月发放，没有月度发放批次 (programme is not paid monthly)"
         case let .tooFarAhead(month, latest):
             return "不能生成 \(month) 的发放批次：最多只能提前准备下个月（\(latest)） (month too far ahead)"
         }

@@ -11,5 +11,6 @@ public enum JiuzhuMigrations {
         M0005CreateFunds(),
         M0006CreateUsersAndAudit(),
         M0007CreatePayrollHolds(),
+        M0008ProgrammeSeam(),
     ]
 }

@@ -3,9 +3,10 @@ import FluentKit
 import Foundation
 import SQLKit
 
-/// A 低保 application as stored: the domain value plus its ids.
+/// An application as stored: the domain value plus its ids and programme.
 public struct StoredApplication: Hashable, Sendable {
     public var id: String
+    public var programme: Programme
     public var householdID: String
     public var countyCode: String
     public var application: DibaoApplication
@@ -16,6 +17,7 @@ public struct StoredApplication: Hashable, Sendable {
 /// One row of the application list.
 public struct ApplicationSummary: Hashable, Sendable {
     public var id: String
+    public var programme: Programme
     public var householdID: String
     public var headName: String
     public var townshipCode: String
@@ -35,20 +37,20 @@ public struct ApplicationEventRecord: Hashable, Sendable {
 }
 
 public enum ApplicationStoreError: Error, Equatable, Sendable {
-    case openApplicationExists(String)
-    case notEligible([String])
+    case openApplicationExists(String, Programme)
+    case notEligible([String], Programme)
 
     public var message: String {
         switch self {
-        case .openApplicationExists(let id):
-            return "该户已有未办结的低保申请（\(id.prefix(8))），请在原申请上继续办理 (an open application exists)"
-        case .notEligible(let reasons):
-            return "按当前家庭成员和收入测算不符合低保条件（\(reasons.joined(separator: "；"))），不能确认纳入；请核实后选择“不予纳入” (not eligible)"
+        case let .openApplicationExists(id, programme):
+            return "该户已有未办结的\(programme.shortChinese)申请（\(id.prefix(8))），请在原申请上继续办理 (an open application exists)"
+        case let .notEligible(reasons, programme):
+            return "按当前家庭成员和收入测算不符合\(programme.shortChinese)条件（\(reasons.joined(separator: "；"))），不能确认纳入；请核实后选择“不予纳入” (not eligible)"
         }
     }
 }
 
-/// 低保 applications: each workflow step is checked by the domain state machine and written with its
+/// Applications of a programme: each workflow step is checked by the domain state machine and written with its
 /// event in one transaction; approval writes the decision (with its trace) and the enrollment.
 public struct ApplicationStore: Sendable {
     let database: any Database
@@ -65,11 +67,14 @@ public struct ApplicationStore: Sendable {
         self.today = today
     }
 
-    /// 受理: opens an application for a registered household.
-    /// - Throws: `StoreError.notFound`, `ApplicationStoreError.openApplicationExists`, `PolicyError`,
-    ///   `WorkCalendarError`.
-    public func open(householdID: String, acceptedOn: CivilDate, closeRelative: Bool, actor: String) async throws -> String {
-        try await database.transaction { db in
+    /// 受理: opens an application to `programme` for a registered household.
+    /// - Throws: `ProgrammeError.notImplemented`, `StoreError.notFound`,
+    ///   `ApplicationStoreError.openApplicationExists`, `PolicyError`, `WorkCalendarError`.
+    public func open(householdID: String, programme: Programme, acceptedOn: CivilDate, closeRelative: Bool,
+                     actor: String) async throws -> String {
+        let rules = try programme.rules()
+        guard rules.recipient == .household else { throw ProgrammeError.notImplemented(programme) }
+        return try await database.transaction { db in
             let sql = db.sql
             struct H: Decodable { var countyCode: String }
             guard let h = try await sql.select().column("county_code").from("households")
@@ -78,9 +83,10 @@ public struct ApplicationStore: Sendable {
             struct A: Decodable { var id: String }
             if let open = try await sql.select().column("id").from("applications")
                 .where(SQLIdentifier("household_id"), .equal, householdID)
+                .where(SQLIdentifier("programme"), .equal, programme.rawValue)
                 .where(SQLIdentifier("state"), .notIn, [ApplicationState.approved.rawValue, ApplicationState.refused.rawValue])
                 .first(decoding: A.self) {
-                throw ApplicationStoreError.openApplicationExists(open.id)
+                throw ApplicationStoreError.openApplicationExists(open.id, programme)
             }
             if acceptedOn > today() { throw WorkflowError.dateInFuture(acceptedOn, today: today()) }
             let policy = try policyBook.policy(region: h.countyCode, month: acceptedOn.yearMonth)
@@ -91,7 +97,7 @@ public struct ApplicationStore: Sendable {
             try await sql.insert(into: "applications").columns(
                 "id", "county_code", "household_id", "programme", "state", "accepted_on", "deadline", "close_relative",
                 "snapshot", "created_by", "updated_at"
-            ).values(id, h.countyCode, householdID, Programme.dibao.rawValue, app.state.rawValue,
+            ).values(id, h.countyCode, householdID, programme.rawValue, app.state.rawValue,
                      acceptedOn.description, deadline?.description, closeRelative, try SQLSupport.encode(app), actor, Date())
                 .run()
             try await audit(sql, county: h.countyCode, actor: actor, action: "application.accept", subject: id,
@@ -114,15 +120,21 @@ public struct ApplicationStore: Sendable {
                                                      today: today())
             try await save(stored, next, event: event, policy: policy, actor: actor, on: db)
             if case let .refuse(on, reason) = event {
-                let household = try await RegistryStore(db).household(stored.householdID)
-                let assessment = household.map {
-                    DibaoAssessment.assess($0.composition, month: on.yearMonth, policy: policy)
+                guard let household = try await RegistryStore(db).household(stored.householdID) else {
+                    throw StoreError.notFound(what: "家庭", id: stored.householdID)
                 }
-                try await insertDecision(on: db.sql, stored: stored, outcome: "refused", decidedOn: on, firstMonth: nil,
-                                         size: assessment?.householdSize ?? 0, benefit: .zero,
-                                         policy: policy.version,
-                                         trace: (assessment?.trace ?? []) + [TraceLine("不予纳入理由", reason,
-                                                                                     source: "民发〔2021〕57号 第21条")])
+                let rules = try stored.programme.rules()
+                var assessment = try rules.assess(AssessmentInput(household: household.composition, month: on.yearMonth),
+                                                  policy: policy)
+                // A refusal pays nothing, whatever the arithmetic says.
+                assessment.eligible = false
+                assessment.monthlyBenefit = .zero
+                assessment.components = []
+                try await DecisionRows.insert(on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID,
+                                              applicationID: stored.id, memberID: nil, outcome: "refused", decidedOn: on,
+                                              firstMonth: nil, decision: assessment,
+                                              trace: assessment.trace + [TraceLine("不予纳入理由", reason,
+                                                                                   source: rules.refusalSource)])
             }
             return next
         }
@@ -131,9 +143,9 @@ public struct ApplicationStore: Sendable {
     /// 县级审核确认: assesses the household as registered now, under the policy in force for the
     /// first paid month (the month after `date`, DB-2021 Art. 21), and writes the decision with its
     /// trace and the enrollment, in one transaction.
-    /// - Throws: `ApplicationStoreError.notEligible`, `WorkflowError`, `PolicyError`.
+    /// - Throws: `ApplicationStoreError.notEligible`, `WorkflowError`, `PolicyError`, `AssessmentError`.
     @discardableResult
-    public func approve(_ id: String, on date: CivilDate, actor: String) async throws -> DibaoDecision {
+    public func approve(_ id: String, on date: CivilDate, actor: String) async throws -> BenefitDecision {
         try await database.transaction { db in
             let stored = try await load(id, on: db)
             guard let household = try await RegistryStore(db).household(stored.householdID) else {
@@ -141,9 +153,10 @@ public struct ApplicationStore: Sendable {
             }
             let firstMonth = date.yearMonth.next
             let policy = try policyBook.policy(region: stored.countyCode, month: firstMonth)
-            let decision = DibaoAssessment.assess(household.composition, month: firstMonth, policy: policy)
+            let decision = try stored.programme.rules()
+                .assess(AssessmentInput(household: household.composition, month: firstMonth), policy: policy)
             guard decision.eligible, decision.monthlyBenefit > .zero else {
-                throw ApplicationStoreError.notEligible(decision.reasons.map(\.chinese))
+                throw ApplicationStoreError.notEligible(decision.reasons.map(\.chinese), stored.programme)
             }
             let event = ApplicationEvent.approve(on: date, monthlyBenefit: decision.monthlyBenefit)
             let workflowPolicy = try policyBook.policy(region: stored.countyCode,
@@ -151,13 +164,12 @@ public struct ApplicationStore: Sendable {
             let next = try ApplicationWorkflow.apply(event, to: stored.application, policy: workflowPolicy,
                                                      calendar: calendar, today: today())
             try await save(stored, next, event: event, policy: workflowPolicy, actor: actor, on: db)
-            let decisionID = try await insertDecision(on: db.sql, stored: stored, outcome: "approved", decidedOn: date,
-                                                      firstMonth: firstMonth, size: decision.householdSize,
-                                                      benefit: decision.monthlyBenefit, policy: decision.policyVersion,
-                                                      trace: decision.trace)
+            let decisionID = try await DecisionRows.insert(
+                on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID, applicationID: stored.id,
+                memberID: nil, outcome: "approved", decidedOn: date, firstMonth: firstMonth, decision: decision,
+                trace: decision.trace)
             try await EnrollmentStore.enroll(on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID,
-                                             programme: .dibao, area: household.area, size: decision.householdSize,
-                                             benefit: decision.monthlyBenefit, from: firstMonth, decisionID: decisionID)
+                                             memberID: nil, decision: decision, from: firstMonth, decisionID: decisionID)
             return decision
         }
     }
@@ -171,16 +183,19 @@ public struct ApplicationStore: Sendable {
         let rows = try await database.sql.select().columns("seq", "payload", "actor", "recorded_at")
             .from("application_events").where(SQLIdentifier("application_id"), .equal, id).orderBy("seq")
             .all(decoding: Row.self, with: SQLSupport.decoder)
+        let t = Stored("application_events")
         return try rows.map {
-            ApplicationEventRecord(seq: $0.seq, event: try SQLSupport.decode(ApplicationEvent.self, from: $0.payload),
+            ApplicationEventRecord(seq: $0.seq, event: try t.json(ApplicationEvent.self, "payload", $0.payload),
                                    actor: $0.actor, recordedAt: $0.recordedAt)
         }
     }
 
-    /// Applications, open ones first by deadline; `openOnly` leaves out approved and refused.
+    /// Applications of every programme, open ones first by deadline; `openOnly` leaves out approved and
+    /// refused.
+    /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
     public func list(openOnly: Bool, householdID: String? = nil, limit: Int = 200) async throws -> [ApplicationSummary] {
         var q = SQLQueryString("""
-            SELECT a.id, a.household_id, a.state, a.accepted_on, a.deadline, a.close_relative, h.township_code,
+            SELECT a.id, a.programme, a.household_id, a.state, a.accepted_on, a.deadline, a.close_relative, h.township_code,
               (SELECT name FROM members m WHERE m.household_id = a.household_id AND m.relationship = 'head') AS head_name
             FROM applications a JOIN households h ON h.id = a.household_id WHERE 1 = 1
             """)
@@ -188,26 +203,32 @@ public struct ApplicationStore: Sendable {
         if let householdID { q = q + SQLQueryString(" AND a.household_id = \(bind: householdID)") }
         q = q + SQLQueryString(" ORDER BY CASE WHEN a.deadline IS NULL THEN 1 ELSE 0 END, a.deadline, a.id LIMIT \(bind: limit)")
         struct Row: Decodable {
-            var id: String; var householdId: String; var state: String; var acceptedOn: String; var deadline: String?
-            var closeRelative: Bool; var townshipCode: String; var headName: String?
+            var id: String; var programme: String; var householdId: String; var state: String; var acceptedOn: String
+            var deadline: String?; var closeRelative: Bool; var townshipCode: String; var headName: String?
         }
+        let t = Stored("applications")
         return try await database.sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder).map {
-            ApplicationSummary(id: $0.id, householdID: $0.householdId, headName: $0.headName ?? "",
-                               townshipCode: $0.townshipCode, state: ApplicationState(rawValue: $0.state) ?? .accepted,
-                               acceptedOn: try CivilDate(parsing: $0.acceptedOn),
-                               deadline: $0.deadline.flatMap { try? CivilDate(parsing: $0) }, closeRelative: $0.closeRelative)
+            ApplicationSummary(id: $0.id, programme: try t.parse("programme", $0.programme), householdID: $0.householdId,
+                               headName: $0.headName ?? "", townshipCode: $0.townshipCode,
+                               state: try t.parse("state", $0.state), acceptedOn: try t.date("accepted_on", $0.acceptedOn),
+                               deadline: try t.date("deadline", $0.deadline), closeRelative: $0.closeRelative)
         }
     }
 
     func load(_ id: String, on db: any Database) async throws -> StoredApplication {
-        struct Row: Decodable { var id: String; var householdId: String; var countyCode: String; var snapshot: String; var deadline: String? }
-        guard let row = try await db.sql.select().columns("id", "household_id", "county_code", "snapshot", "deadline")
+        struct Row: Decodable {
+            var id: String; var programme: String; var householdId: String; var countyCode: String; var snapshot: String
+            var deadline: String?
+        }
+        guard let row = try await db.sql.select().columns("id", "programme", "household_id", "county_code", "snapshot", "deadline")
             .from("applications").where(SQLIdentifier("id"), .equal, id)
             .first(decoding: Row.self, with: SQLSupport.decoder)
         else { throw StoreError.notFound(what: "申请", id: id) }
-        return StoredApplication(id: row.id, householdID: row.householdId, countyCode: row.countyCode,
-                                 application: try SQLSupport.decode(DibaoApplication.self, from: row.snapshot),
-                                 deadline: row.deadline.flatMap { try? CivilDate(parsing: $0) })
+        let t = Stored("applications")
+        return StoredApplication(id: row.id, programme: try t.parse("programme", row.programme), householdID: row.householdId,
+                                 countyCode: row.countyCode,
+                                 application: try t.json(DibaoApplication.self, "snapshot", row.snapshot),
+                                 deadline: try t.date("deadline", row.deadline))
     }
 
     func save(_ stored: StoredApplication, _ next: DibaoApplication, event: ApplicationEvent, policy: Policy,
@@ -225,21 +246,6 @@ public struct ApplicationStore: Sendable {
             .values(SQLSupport.newID(), stored.id, seq, event.chinese, try SQLSupport.encode(event), actor, Date()).run()
         try await audit(sql, county: stored.countyCode, actor: actor, action: "application.\(next.state.rawValue)",
                         subject: stored.id, detail: event.chinese)
-    }
-
-    @discardableResult
-    func insertDecision(on sql: any SQLDatabase, stored: StoredApplication, outcome: String, decidedOn: CivilDate,
-                        firstMonth: YearMonth?, size: Int, benefit: Money, policy: String,
-                        trace: [TraceLine]) async throws -> String {
-        let id = SQLSupport.newID()
-        let area = try await RegistryStore(sql as! any Database).household(stored.householdID)?.area ?? .rural
-        try await sql.insert(into: "decisions").columns(
-            "id", "county_code", "household_id", "application_id", "programme", "outcome", "decided_on", "first_month",
-            "area", "household_size", "monthly_benefit_fen", "policy_version", "trace"
-        ).values(id, stored.countyCode, stored.householdID, stored.id, Programme.dibao.rawValue, outcome,
-                 decidedOn.description, firstMonth?.number, area.rawValue, size, benefit.fen, policy,
-                 try SQLSupport.encode(trace)).run()
-        return id
     }
 }
 

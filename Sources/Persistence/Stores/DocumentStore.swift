@@ -69,7 +69,7 @@ public struct DocumentStore: Sendable {
         }
         return try await database.sql.select().column("*").from("documents").where(SQLIdentifier("household_id"), .equal, id)
             .orderBy("uploaded_at").all(decoding: Row.self, with: SQLSupport.decoder).map {
-                DocumentInfo(id: $0.id, kind: DocumentKind(rawValue: $0.kind) ?? .other, originalName: $0.originalName,
+                DocumentInfo(id: $0.id, kind: try Stored("documents").parse("kind", $0.kind), originalName: $0.originalName,
                              contentType: $0.contentType, sizeBytes: $0.sizeBytes, sha256: $0.sha256,
                              storedName: $0.storedName, uploadedBy: $0.uploadedBy)
             }

@@ -3,105 +3,174 @@ import FluentKit
 import Foundation
 import SQLKit
 
-/// An enrollment: a household receiving a programme's monthly benefit from a month.
+/// An enrollment: a household, or one member of it, receiving a programme's monthly benefit from a
+/// month (until an end month).
 public struct Enrollment: Hashable, Sendable {
+    public var id: String
     public var householdID: String
+    /// The member enrolled, for member-level programmes (特困, 孤儿…); nil when the household is.
+    public var memberID: String?
     public var programme: Programme
     public var area: Area
     public var householdSize: Int
+    /// Fen per month: the exact sum of `components`.
     public var monthlyBenefit: Money
+    public var components: [AmountComponent]
     public var startMonth: YearMonth
     public var endMonth: YearMonth?
+
+    /// Started on or before `month` and not ended before it (the Swift twin of `SQLFragments.active`).
+    public func isActive(in month: YearMonth) -> Bool {
+        startMonth <= month && (endMonth.map { $0 >= month } ?? true)
+    }
 }
 
-/// Enrollments and decisions.
+/// The columns of `decisions` and `enrollments`, and the one way each row is written.
+enum DecisionRows {
+    static let columns = [
+        "id", "county_code", "household_id", "application_id", "member_id", "programme", "outcome", "decided_on",
+        "first_month", "area", "household_size", "monthly_benefit_fen", "components", "policy_version", "trace",
+    ]
+
+    static func row(id: String, countyCode: String, householdID: String, applicationID: String?, memberID: String?,
+                    outcome: String, decidedOn: CivilDate, firstMonth: YearMonth?, decision d: BenefitDecision,
+                    trace: [TraceLine]) throws -> [any Encodable & Sendable] {
+        [id, countyCode, householdID, applicationID, memberID, d.programme.rawValue, outcome, decidedOn.description,
+         firstMonth?.number, d.area.rawValue, d.householdSize, d.monthlyBenefit.fen,
+         try StoredComponent.encode(d.components), d.policyVersion, try SQLSupport.encode(trace)]
+    }
+
+    static func insert(on sql: any SQLDatabase, countyCode: String, householdID: String, applicationID: String?,
+                       memberID: String?, outcome: String, decidedOn: CivilDate, firstMonth: YearMonth?,
+                       decision: BenefitDecision, trace: [TraceLine]) async throws -> String {
+        let id = SQLSupport.newID()
+        try await SQLSupport.insert(into: "decisions", columns: columns, rows: [
+            try row(id: id, countyCode: countyCode, householdID: householdID, applicationID: applicationID,
+                    memberID: memberID, outcome: outcome, decidedOn: decidedOn, firstMonth: firstMonth,
+                    decision: decision, trace: trace),
+        ], on: sql)
+        return id
+    }
+}
+
+enum EnrollmentRows {
+    static let columns = [
+        "id", "county_code", "household_id", "member_id", "programme", "area", "household_size", "monthly_benefit_fen",
+        "components", "start_month", "end_month", "decision_id",
+    ]
+
+    static func row(countyCode: String, householdID: String, memberID: String?, decision d: BenefitDecision,
+                    from: YearMonth, decisionID: String) throws -> [any Encodable & Sendable] {
+        [SQLSupport.newID(), countyCode, householdID, memberID, d.programme.rawValue, d.area.rawValue, d.householdSize,
+         d.monthlyBenefit.fen, try StoredComponent.encode(d.components), from.number, Optional<Int>.none, decisionID]
+    }
+}
+
+/// Enrollments and decisions, for every programme.
 public struct EnrollmentStore: Sendable {
     let database: any Database
 
     public init(_ database: any Database) { self.database = database }
 
-    /// Starts an enrollment from `from`, ending any earlier open one of the same programme the month before.
-    static func enroll(on sql: any SQLDatabase, countyCode: String, householdID: String, programme: Programme,
-                       area: Area, size: Int, benefit: Money, from: YearMonth, decisionID: String) async throws {
-        try await sql.update("enrollments").set("end_month", to: from.previous.number)
-            .where(SQLIdentifier("household_id"), .equal, householdID)
-            .where(SQLIdentifier("programme"), .equal, programme.rawValue)
-            .where(SQLIdentifier("end_month"), .is, SQLLiteral.null).run()
-        try await sql.insert(into: "enrollments").columns(
-            "id", "county_code", "household_id", "programme", "area", "household_size", "monthly_benefit_fen",
-            "start_month", "end_month", "decision_id"
-        ).values(SQLSupport.newID(), countyCode, householdID, programme.rawValue, area.rawValue, size, benefit.fen,
-                 from.number, Optional<Int>.none, decisionID).run()
+    /// Where the recipient of `programme` is in `enrollments`: its household, and its member when the
+    /// programme enrolls members.
+    static func recipient(_ sql: inout SQLQueryString, householdID: String, memberID: String?) {
+        sql = sql + SQLQueryString(" AND household_id = \(bind: householdID)")
+        if let memberID {
+            sql = sql + SQLQueryString(" AND member_id = \(bind: memberID)")
+        } else {
+            sql = sql + SQLQueryString(" AND member_id IS NULL")
+        }
     }
 
-    /// A decision to record in bulk (demo county): the assessment and its household.
+    /// Starts an enrollment in `decision.programme` from `from`, ending the month before any earlier
+    /// open one of the same programme and recipient.
+    static func enroll(on sql: any SQLDatabase, countyCode: String, householdID: String, memberID: String?,
+                       decision: BenefitDecision, from: YearMonth, decisionID: String) async throws {
+        var close = SQLQueryString("UPDATE enrollments SET end_month = \(bind: from.previous.number) WHERE end_month IS NULL AND programme = \(bind: decision.programme.rawValue)")
+        recipient(&close, householdID: householdID, memberID: memberID)
+        try await sql.raw(close).run()
+        try await SQLSupport.insert(into: "enrollments", columns: EnrollmentRows.columns, rows: [
+            try EnrollmentRows.row(countyCode: countyCode, householdID: householdID, memberID: memberID,
+                                   decision: decision, from: from, decisionID: decisionID),
+        ], on: sql)
+    }
+
+    /// A decision to record in bulk (demo county): the assessment and its recipient.
     public struct BulkDecision: Sendable {
         public var householdID: String
+        public var memberID: String?
         public var countyCode: String
         public var decidedOn: CivilDate
-        public var decision: DibaoDecision
+        public var decision: BenefitDecision
 
-        public init(householdID: String, countyCode: String, decidedOn: CivilDate, decision: DibaoDecision) {
+        public init(householdID: String, memberID: String? = nil, countyCode: String, decidedOn: CivilDate,
+                    decision: BenefitDecision) {
             self.householdID = householdID
+            self.memberID = memberID
             self.countyCode = countyCode
             self.decidedOn = decidedOn
             self.decision = decision
         }
     }
 
-    /// Writes approved 低保 decisions and their enrollments with multi-row inserts. Callers wrap it in
-    /// their own transaction.
+    /// Writes approved decisions and their enrollments (from each decision's month) with multi-row
+    /// inserts. Callers wrap it in their own transaction.
     public static func bulkApprove(_ items: [BulkDecision], on db: any Database) async throws {
         var decisions: [[any Encodable & Sendable]] = []
         var enrollments: [[any Encodable & Sendable]] = []
         for item in items {
             let id = SQLSupport.newID()
             let d = item.decision
-            decisions.append([id, item.countyCode, item.householdID, Optional<String>.none, Programme.dibao.rawValue,
-                              "approved", item.decidedOn.description, d.month.number, d.area.rawValue, d.householdSize,
-                              d.monthlyBenefit.fen, d.policyVersion, try SQLSupport.encode(d.trace)])
-            enrollments.append([SQLSupport.newID(), item.countyCode, item.householdID, Programme.dibao.rawValue,
-                                d.area.rawValue, d.householdSize, d.monthlyBenefit.fen, d.month.number,
-                                Optional<Int>.none, id])
+            decisions.append(try DecisionRows.row(id: id, countyCode: item.countyCode, householdID: item.householdID,
+                                                  applicationID: nil, memberID: item.memberID, outcome: "approved",
+                                                  decidedOn: item.decidedOn, firstMonth: d.month, decision: d,
+                                                  trace: d.trace))
+            enrollments.append(try EnrollmentRows.row(countyCode: item.countyCode, householdID: item.householdID,
+                                                      memberID: item.memberID, decision: d, from: d.month,
+                                                      decisionID: id))
         }
-        try await SQLSupport.insert(into: "decisions", columns: [
-            "id", "county_code", "household_id", "application_id", "programme", "outcome", "decided_on", "first_month",
-            "area", "household_size", "monthly_benefit_fen", "policy_version", "trace",
-        ], rows: decisions, on: db.sql)
-        try await SQLSupport.insert(into: "enrollments", columns: [
-            "id", "county_code", "household_id", "programme", "area", "household_size", "monthly_benefit_fen",
-            "start_month", "end_month", "decision_id",
-        ], rows: enrollments, on: db.sql)
+        try await SQLSupport.insert(into: "decisions", columns: DecisionRows.columns, rows: decisions, on: db.sql)
+        try await SQLSupport.insert(into: "enrollments", columns: EnrollmentRows.columns, rows: enrollments, on: db.sql)
     }
 
+    /// Decisions of a household (every programme, its members' too), newest first.
+    /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
     public func decisions(ofHousehold id: String) async throws -> [DecisionRecord] {
         struct Row: Decodable {
             var id: String; var programme: String; var outcome: String; var decidedOn: String; var firstMonth: Int?
             var householdSize: Int; var monthlyBenefitFen: Int64; var policyVersion: String; var trace: String
         }
+        let t = Stored("decisions")
         let rows = try await database.sql.select().column("*").from("decisions")
             .where(SQLIdentifier("household_id"), .equal, id).orderBy("decided_on", .descending)
             .all(decoding: Row.self, with: SQLSupport.decoder)
         return try rows.map {
-            DecisionRecord(id: $0.id, programme: Programme(rawValue: $0.programme) ?? .dibao, outcome: $0.outcome,
-                           decidedOn: try CivilDate(parsing: $0.decidedOn), firstMonth: $0.firstMonth.flatMap(YearMonth.init(number:)),
+            DecisionRecord(id: $0.id, programme: try t.parse("programme", $0.programme), outcome: $0.outcome,
+                           decidedOn: try t.date("decided_on", $0.decidedOn), firstMonth: try t.month("first_month", $0.firstMonth),
                            householdSize: $0.householdSize, monthlyBenefit: Money(fen: $0.monthlyBenefitFen),
-                           policyVersion: $0.policyVersion, trace: try SQLSupport.decode([TraceLine].self, from: $0.trace))
+                           policyVersion: $0.policyVersion, trace: try t.json([TraceLine].self, "trace", $0.trace))
         }
     }
 
+    /// Enrollments of a household (every programme, its members' too), oldest first.
+    /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
     public func enrollments(ofHousehold id: String) async throws -> [Enrollment] {
         struct Row: Decodable {
-            var householdId: String; var programme: String; var area: String; var householdSize: Int
-            var monthlyBenefitFen: Int64; var startMonth: Int; var endMonth: Int?
+            var id: String; var householdId: String; var memberId: String?; var programme: String; var area: String
+            var householdSize: Int; var monthlyBenefitFen: Int64; var components: String?; var startMonth: Int
+            var endMonth: Int?
         }
+        let t = Stored("enrollments")
         return try await database.sql.select().column("*").from("enrollments")
             .where(SQLIdentifier("household_id"), .equal, id).orderBy("start_month")
             .all(decoding: Row.self, with: SQLSupport.decoder).map {
-                Enrollment(householdID: $0.householdId, programme: Programme(rawValue: $0.programme) ?? .dibao,
-                           area: Area(rawValue: $0.area) ?? .rural, householdSize: $0.householdSize,
-                           monthlyBenefit: Money(fen: $0.monthlyBenefitFen),
-                           startMonth: YearMonth(number: $0.startMonth)!, endMonth: $0.endMonth.flatMap(YearMonth.init(number:)))
+                Enrollment(id: $0.id, householdID: $0.householdId, memberID: $0.memberId,
+                           programme: try t.parse("programme", $0.programme), area: try t.parse("area", $0.area),
+                           householdSize: $0.householdSize, monthlyBenefit: Money(fen: $0.monthlyBenefitFen),
+                           components: try t.components("components", $0.components),
+                           startMonth: try t.month("start_month", $0.startMonth),
+                           endMonth: try t.month("end_month", $0.endMonth))
             }
     }
 
@@ -115,60 +184,67 @@ public struct EnrollmentStore: Sendable {
         case stopped(lastMonth: YearMonth)
     }
 
-    /// 复核 (periodic or after a change): re-assesses an enrolled household as registered now, under the
-    /// policy of the month after `date`, and records the decision with its trace, in one transaction.
-    /// - Throws: `StoreError.notFound` when the household has no current 低保 enrollment;
-    ///   `WorkflowError.dateInFuture`; `PolicyError`.
-    public func review(householdID: String, on date: CivilDate, actor: String, policyBook: PolicyBook = .bundled,
-                       today: CivilDate) async throws -> ReviewOutcome {
+    /// 复核 (periodic or after a change): re-assesses an enrolled recipient of `programme` as registered
+    /// now, under the policy of the month after `date`, by the programme's own rules, and records the
+    /// decision with its trace, in one transaction.
+    /// - Parameter memberID: the member enrolled, for member-level programmes; nil for the household.
+    /// - Throws: `StoreError.notFound` when there is no current enrollment of the programme;
+    ///   `ProgrammeError.notImplemented`; `WorkflowError.dateInFuture`; `PolicyError`; `AssessmentError`.
+    public func review(householdID: String, memberID: String? = nil, programme: Programme, on date: CivilDate,
+                       actor: String, policyBook: PolicyBook = .bundled, today: CivilDate) async throws -> ReviewOutcome {
         if date > today { throw WorkflowError.dateInFuture(date, today: today) }
+        let rules = try programme.rules()
         return try await database.transaction { db in
             let sql = db.sql
             let from = date.yearMonth.next
             guard let current = try await EnrollmentStore(db).enrollments(ofHousehold: householdID)
-                .last(where: { $0.programme == .dibao && ($0.endMonth == nil || $0.endMonth! >= date.yearMonth) }),
+                .last(where: { $0.programme == programme && $0.memberID == memberID && ($0.endMonth == nil || $0.endMonth! >= date.yearMonth) }),
                   let household = try await RegistryStore(db).household(householdID)
-            else { throw StoreError.notFound(what: "在保低保家庭", id: householdID) }
+            else { throw StoreError.notFound(what: "在保\(programme.shortChinese)对象", id: householdID) }
+            let subject = try await memberID.asyncMap { try await RegistryStore(db).residentID(ofMember: $0) }
             let policy = try policyBook.policy(region: household.countyCode, month: from)
-            let d = DibaoAssessment.assess(household.composition, month: from, policy: policy)
+            let d = try rules.assess(AssessmentInput(household: household.composition, month: from, subject: subject),
+                                     policy: policy)
             let outcome: ReviewOutcome
             if !d.eligible || d.monthlyBenefit == .zero {
-                try await sql.update("enrollments").set("end_month", to: date.yearMonth.number)
-                    .where(SQLIdentifier("household_id"), .equal, householdID)
-                    .where(SQLIdentifier("programme"), .equal, Programme.dibao.rawValue)
-                    .where(SQLIdentifier("start_month"), .lessThanOrEqual, date.yearMonth.number)
-                    .where(SQLGroupExpression(SQLBinaryExpression(SQLIdentifier("end_month"), .is, SQLLiteral.null))).run()
+                var stop = SQLQueryString("UPDATE enrollments SET end_month = \(bind: date.yearMonth.number) WHERE programme = \(bind: programme.rawValue) AND start_month <= \(bind: date.yearMonth.number) AND end_month IS NULL")
+                Self.recipient(&stop, householdID: householdID, memberID: memberID)
+                try await sql.raw(stop).run()
                 // An enrollment that had not started yet is cancelled outright.
-                try await sql.delete(from: "enrollments").where(SQLIdentifier("household_id"), .equal, householdID)
-                    .where(SQLIdentifier("start_month"), .greaterThan, date.yearMonth.number).run()
+                var cancel = SQLQueryString("DELETE FROM enrollments WHERE programme = \(bind: programme.rawValue) AND start_month > \(bind: date.yearMonth.number)")
+                Self.recipient(&cancel, householdID: householdID, memberID: memberID)
+                try await sql.raw(cancel).run()
                 outcome = .stopped(lastMonth: date.yearMonth)
-            } else if d.monthlyBenefit == current.monthlyBenefit && d.householdSize == current.householdSize {
+            } else if d.monthlyBenefit == current.monthlyBenefit && d.householdSize == current.householdSize
+                        && d.components == current.components {
                 outcome = .unchanged(d.monthlyBenefit)
             } else {
                 outcome = .adjusted(from: from, old: current.monthlyBenefit, new: d.monthlyBenefit)
             }
-            let decisionID = SQLSupport.newID()
             let label: String
             switch outcome {
             case .unchanged: label = "reviewed"
             case .adjusted: label = "adjusted"
             case .stopped: label = "stopped"
             }
-            try await sql.insert(into: "decisions").columns(
-                "id", "county_code", "household_id", "application_id", "programme", "outcome", "decided_on", "first_month",
-                "area", "household_size", "monthly_benefit_fen", "policy_version", "trace"
-            ).values(decisionID, household.countyCode, householdID, Optional<String>.none, Programme.dibao.rawValue, label,
-                     date.description, from.number, household.area.rawValue, d.householdSize, d.monthlyBenefit.fen,
-                     d.policyVersion, try SQLSupport.encode(d.trace + [TraceLine("复核", "复核日期 \(date)，经办人 \(actor)",
-                                                                                      source: "民发〔2021〕57号 第31条、第32条")])).run()
+            let decisionID = try await DecisionRows.insert(
+                on: sql, countyCode: household.countyCode, householdID: householdID, applicationID: nil,
+                memberID: memberID, outcome: label, decidedOn: date, firstMonth: from, decision: d,
+                trace: d.trace + [TraceLine("复核", "复核日期 \(date)，经办人 \(actor)", source: rules.reviewSource)])
             if case .adjusted = outcome {
-                try await Self.enroll(on: sql, countyCode: household.countyCode, householdID: householdID, programme: .dibao,
-                                      area: household.area, size: d.householdSize, benefit: d.monthlyBenefit, from: from,
-                                      decisionID: decisionID)
+                try await Self.enroll(on: sql, countyCode: household.countyCode, householdID: householdID,
+                                      memberID: memberID, decision: d, from: from, decisionID: decisionID)
             }
             try await audit(sql, county: household.countyCode, actor: actor, action: "enrollment.\(label)",
-                            subject: householdID, detail: "\(date)")
+                            subject: householdID, detail: "\(programme.rawValue) \(date)")
             return outcome
         }
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
     }
 }

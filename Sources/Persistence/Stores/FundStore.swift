@@ -33,9 +33,10 @@ public struct FundStore: Sendable {
         return try await database.sql.select().column("*").from("fund_allocations")
             .where(SQLIdentifier("county_code"), .equal, countyCode).where(SQLIdentifier("year"), .equal, year)
             .orderBy("allocated_on").all(decoding: Row.self, with: SQLSupport.decoder).map {
-                Allocation(year: $0.year, source: FundingSource(rawValue: $0.source) ?? .county,
-                           documentNumber: $0.documentNumber, date: try CivilDate(parsing: $0.allocatedOn),
-                           amount: Money(fen: $0.amountFen), programme: $0.programme.flatMap(Programme.init(rawValue:)))
+                let t = Stored("fund_allocations")
+                return Allocation(year: $0.year, source: try t.parse("source", $0.source),
+                                  documentNumber: $0.documentNumber, date: try t.date("allocated_on", $0.allocatedOn),
+                                  amount: Money(fen: $0.amountFen), programme: try t.parse("programme", $0.programme))
             }
     }
 
@@ -46,8 +47,11 @@ public struct FundStore: Sendable {
             .first(decoding: Row.self)?.y
     }
 
-    /// Spending of `year` by programme (and area for 低保): lines of exported batches of that year's months.
-    public func uses(countyCode: String, year: Int) async throws -> [FundUse] {
+    /// Spending of `year` by programme: lines of exported batches of that year's months. Programmes whose
+    /// rules split spending by area (低保, as the county's table does) get one row per area, shown even
+    /// when zero; every programme the county runs (`programmes`) has a row.
+    /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
+    public func uses(countyCode: String, year: Int, programmes: [Programme] = Programme.implemented) async throws -> [FundUse] {
         struct Row: Decodable { var programme: String; var area: String; var total: Int64 }
         let rows = try await database.sql.raw("""
             SELECT b.programme, l.area, CAST(SUM(l.amount_fen) AS BIGINT) AS total
@@ -56,15 +60,23 @@ public struct FundStore: Sendable {
               AND b.month >= \(bind: year * 100 + 1) AND b.month <= \(bind: year * 100 + 12)
             GROUP BY b.programme, l.area
             """).all(decoding: Row.self, with: SQLSupport.decoder)
-        var uses: [FundUse] = []
-        // Always show both 低保 lines, as the county's table does, even when one is zero.
-        for area in Area.allCases {
-            let fen = rows.first { $0.programme == Programme.dibao.rawValue && $0.area == area.rawValue }?.total ?? 0
-            uses.append(FundUse(programme: .dibao, area: area, amount: Money(fen: fen)))
+        let t = Stored("payroll_batches")
+        var spent: [Programme: [Area: Money]] = [:]
+        for r in rows {
+            let programme: Programme = try t.parse("programme", r.programme)
+            let area: Area = try Stored("payroll_lines").parse("area", r.area)
+            spent[programme, default: [:]][area, default: .zero] += Money(fen: r.total)
         }
-        for r in rows where r.programme != Programme.dibao.rawValue {
-            uses.append(FundUse(programme: Programme(rawValue: r.programme) ?? .temporary, area: nil,
-                                amount: Money(fen: r.total)))
+        var uses: [FundUse] = []
+        for programme in Programme.allCases where programmes.contains(programme) || spent[programme] != nil {
+            let byArea = spent[programme] ?? [:]
+            if (try? programme.rules())?.fundUseByArea == true {
+                for area in Area.allCases {
+                    uses.append(FundUse(programme: programme, area: area, amount: byArea[area] ?? .zero))
+                }
+            } else {
+                uses.append(FundUse(programme: programme, area: nil, amount: byArea.values.reduce(.zero, +)))
+            }
         }
         return uses
     }

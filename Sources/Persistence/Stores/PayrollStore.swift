@@ -38,7 +38,8 @@ public struct PayrollTownshipTotal: Hashable, Sendable {
     public var total: Money
 }
 
-/// Payroll batches: generated once per county, programme and month; approval freezes; export pays.
+/// Payroll batches of every monthly programme: generated once per county, programme and month; approval
+/// freezes; export pays.
 public struct PayrollStore: Sendable {
     let database: any Database
     public let policyBook: PolicyBook
@@ -60,22 +61,28 @@ public struct PayrollStore: Sendable {
         public var holds: [PayrollHold]
     }
 
-    /// Generates the 低保 batch of `month`, or returns the existing one: a month is never paid twice.
-    /// Months after next month are refused.
+    /// Generates the batch of `programme` for `month`, or returns the existing one: a month is never
+    /// paid twice. Months after next month are refused.
     ///
-    /// Lines copy the payee, ID and bank account from the registry (field case C08: later edits never
-    /// change a generated batch). The unique key (county, programme, month) makes a race between two
-    /// clerks end with one batch.
-    /// - Throws: `PayrollError.noPolicy` when no policy is in force for the month.
-    public func generate(month: YearMonth, countyCode: String, actor: String) async throws -> Generation {
+    /// Lines come from the enrollments active in the month (`SQLFragments.active`), held or paid by the
+    /// programme's rules (`PayrollPlan.lines(for:rules:)`). They copy the payee, ID and bank account from
+    /// the registry (field case C08: later edits never change a generated batch). The unique key
+    /// (county, programme, month) makes a race between two clerks end with one batch; the unique key
+    /// (batch, recipient) pays each household or member at most once in it.
+    /// - Throws: `ProgrammeError.notImplemented`; `PayrollError.tooFarAhead`; `PayrollError.noPolicy`
+    ///   when no policy is in force for the month; `PayrollError.notPaidByPayroll` for a programme that
+    ///   pays no monthly amount.
+    public func generate(programme: Programme, month: YearMonth, countyCode: String, actor: String) async throws -> Generation {
+        let rules = try programme.rules()
+        guard rules.cadence == .monthly else { throw PayrollError.notPaidByPayroll(programme.shortChinese) }
         let latest = today().yearMonth.next
         guard month <= latest else { throw PayrollError.tooFarAhead(month: month, latest: latest) }
         do { _ = try policyBook.policy(region: countyCode, month: month) } catch { throw PayrollError.noPolicy(error) }
-        if let existing = try await batch(countyCode: countyCode, programme: .dibao, month: month) {
+        if let existing = try await batch(countyCode: countyCode, programme: programme, month: month) {
             return Generation(batch: existing, created: false, holds: try await self.holds(of: existing.id))
         }
-        let payable = try await payableEnrollments(countyCode: countyCode, month: month)
-        let (lines, holds) = PayrollPlan.lines(for: payable)
+        let payable = try await payableEnrollments(programme: programme, countyCode: countyCode, month: month)
+        let (lines, holds) = PayrollPlan.lines(for: payable, rules: rules)
         let id = SQLSupport.newID()
         let total = lines.reduce(Money.zero) { $0 + $1.amount }
         let now = Date()
@@ -85,25 +92,27 @@ public struct PayrollStore: Sendable {
                 try await sql.insert(into: "payroll_batches").columns(
                     "id", "county_code", "programme", "month", "state", "line_count", "total_fen", "created_at",
                     "created_by"
-                ).values(id, countyCode, Programme.dibao.rawValue, month.number, PayrollState.draft.rawValue,
+                ).values(id, countyCode, programme.rawValue, month.number, PayrollState.draft.rawValue,
                          lines.count, total.fen, now, actor).run()
-                let rows: [[any Encodable & Sendable]] = lines.enumerated().map { i, l in
-                    [SQLSupport.newID(), id, i + 1, l.householdID, l.townshipCode, l.villageCode, l.area.rawValue,
-                     l.payeeName, l.payeeResidentID.value, l.bankAccount, l.householdSize, l.amount.fen]
+                let rows: [[any Encodable & Sendable]] = try lines.enumerated().map { i, l in
+                    [SQLSupport.newID(), id, i + 1, l.householdID, l.memberID, l.recipientKey, l.townshipCode,
+                     l.villageCode, l.area.rawValue, l.payeeName, l.payeeResidentID.value, l.bankAccount,
+                     l.householdSize, l.amount.fen, try StoredComponent.encode(l.components)]
                 }
                 try await SQLSupport.insert(into: "payroll_lines", columns: [
-                    "id", "batch_id", "seq", "household_id", "township_code", "village_code", "area", "payee_name",
-                    "payee_resident_id", "bank_account", "household_size", "amount_fen",
+                    "id", "batch_id", "seq", "household_id", "member_id", "recipient_key", "township_code",
+                    "village_code", "area", "payee_name", "payee_resident_id", "bank_account", "household_size",
+                    "amount_fen", "components",
                 ], rows: rows, on: sql)
-                try await SQLSupport.insert(into: "payroll_holds", columns: ["id", "batch_id", "household_id", "payee_name", "reason"],
-                                            rows: holds.map { [SQLSupport.newID(), id, $0.householdID, $0.payeeName, $0.reason] },
+                try await SQLSupport.insert(into: "payroll_holds", columns: ["id", "batch_id", "household_id", "member_id", "payee_name", "reason"],
+                                            rows: holds.map { [SQLSupport.newID(), id, $0.householdID, $0.memberID, $0.payeeName, $0.reason] },
                                             on: sql)
                 try await audit(sql, county: countyCode, actor: actor, action: "payroll.generate", subject: id,
-                                detail: "\(month) lines \(lines.count) total \(total.yuanString)")
+                                detail: "\(programme.rawValue) \(month) lines \(lines.count) total \(total.yuanString)")
             }
         } catch {
             // Another clerk generated the month meanwhile: the unique key refused ours; return theirs.
-            if let existing = try await batch(countyCode: countyCode, programme: .dibao, month: month) {
+            if let existing = try await batch(countyCode: countyCode, programme: programme, month: month) {
                 return Generation(batch: existing, created: false, holds: [])
             }
             throw error
@@ -111,32 +120,44 @@ public struct PayrollStore: Sendable {
         return Generation(batch: try await batch(id: id), created: true, holds: holds)
     }
 
-    /// Active 低保 enrollments of `month` with the payee's details and the members counted now.
-    public func payableEnrollments(countyCode: String, month: YearMonth) async throws -> [PayableEnrollment] {
+    /// Enrollments of `programme` active in `month`, with the payee's details, the members counted now and,
+    /// for member-level programmes, the enrolled member's name and status now.
+    /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
+    public func payableEnrollments(programme: Programme, countyCode: String, month: YearMonth) async throws -> [PayableEnrollment] {
         struct Row: Decodable {
-            var householdId: String; var townshipCode: String; var villageCode: String; var area: String
-            var monthlyBenefitFen: Int64; var householdSize: Int; var bankAccount: String?
-            var payeeName: String?; var payeeResidentId: String?; var countedMembers: Int
+            var enrollmentId: String; var householdId: String; var memberId: String?; var townshipCode: String
+            var villageCode: String; var area: String; var monthlyBenefitFen: Int64; var components: String?
+            var householdSize: Int; var bankAccount: String?; var payeeName: String?; var payeeResidentId: String?
+            var countedMembers: Int; var memberName: String?; var memberStatus: String?
         }
-        let q: SQLQueryString = """
-            SELECT e.household_id, h.township_code, h.village_code, e.area, e.monthly_benefit_fen, e.household_size,
-              h.bank_account, p.name AS payee_name, p.resident_id AS payee_resident_id,
-              (SELECT COUNT(*) FROM members c WHERE c.household_id = h.id AND c.status = 'active') AS counted_members
+        let q = SQLQueryString("""
+            SELECT e.id AS enrollment_id, e.household_id, e.member_id, h.township_code, h.village_code, e.area,
+              e.monthly_benefit_fen, e.components, e.household_size, h.bank_account, p.name AS payee_name,
+              p.resident_id AS payee_resident_id,
+              (SELECT COUNT(*) FROM members c WHERE c.household_id = h.id AND c.status = 'active') AS counted_members,
+              r.name AS member_name, r.status AS member_status
             FROM enrollments e
             JOIN households h ON h.id = e.household_id
             LEFT JOIN members p ON p.household_id = h.id AND p.status = 'active' AND
               ((h.payee_resident_id IS NULL AND p.relationship = 'head') OR p.resident_id = h.payee_resident_id)
-            WHERE e.county_code = \(bind: countyCode) AND e.programme = 'dibao'
-              AND e.start_month <= \(bind: month.number) AND (e.end_month IS NULL OR e.end_month >= \(bind: month.number))
-            ORDER BY h.township_code, h.village_code, e.household_id
-            """
+            LEFT JOIN members r ON r.id = e.member_id
+            WHERE e.county_code = \(bind: countyCode) AND e.programme = \(bind: programme.rawValue) AND
+            """) + SQLFragments.active("e", in: month) + SQLQueryString("""
+
+            ORDER BY h.township_code, h.village_code, e.household_id, e.member_id
+            """)
         let rows = try await database.sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder)
-        return rows.map { r in
-            PayableEnrollment(householdID: r.householdId, townshipCode: r.townshipCode, villageCode: r.villageCode,
-                              area: Area(rawValue: r.area) ?? .rural, monthlyBenefit: Money(fen: r.monthlyBenefitFen),
+        let t = Stored("enrollments")
+        let m = Stored("members")
+        return try rows.map { r in
+            PayableEnrollment(enrollmentID: r.enrollmentId, householdID: r.householdId, memberID: r.memberId,
+                              townshipCode: r.townshipCode, villageCode: r.villageCode,
+                              area: try t.parse("area", r.area), monthlyBenefit: Money(fen: r.monthlyBenefitFen),
+                              components: try t.components("components", r.components),
                               householdSize: r.householdSize, payeeName: r.payeeName,
                               payeeResidentID: r.payeeResidentId.map(ResidentID.init(trustedNormalized:)),
-                              bankAccount: r.bankAccount, countedMembers: r.countedMembers)
+                              bankAccount: r.bankAccount, countedMembers: r.countedMembers,
+                              memberName: r.memberName, memberStatus: try m.parse("status", r.memberStatus))
         }
     }
 
@@ -181,11 +202,12 @@ public struct PayrollStore: Sendable {
         var lineCount: Int; var totalFen: Int64; var createdAt: Date; var approvedBy: String?; var exportedAt: Date?
     }
 
-    static func map(_ r: BatchRow) -> PayrollBatch {
-        PayrollBatch(id: r.id, countyCode: r.countyCode, programme: Programme(rawValue: r.programme) ?? .dibao,
-                     month: YearMonth(number: r.month)!, state: PayrollState(rawValue: r.state) ?? .draft,
-                     lineCount: r.lineCount, total: Money(fen: r.totalFen), createdAt: r.createdAt,
-                     approvedBy: r.approvedBy, exportedAt: r.exportedAt)
+    static func map(_ r: BatchRow) throws -> PayrollBatch {
+        let t = Stored("payroll_batches")
+        return PayrollBatch(id: r.id, countyCode: r.countyCode, programme: try t.parse("programme", r.programme),
+                            month: try t.month("month", r.month), state: try t.parse("state", r.state),
+                            lineCount: r.lineCount, total: Money(fen: r.totalFen), createdAt: r.createdAt,
+                            approvedBy: r.approvedBy, exportedAt: r.exportedAt)
     }
 
     public func batch(id: String) async throws -> PayrollBatch { try await batch(id: id, on: database) }
@@ -194,7 +216,7 @@ public struct PayrollStore: Sendable {
         guard let r = try await db.sql.select().column("*").from("payroll_batches").where(SQLIdentifier("id"), .equal, id)
             .first(decoding: BatchRow.self, with: SQLSupport.decoder)
         else { throw PayrollError.batchNotFound(id) }
-        return Self.map(r)
+        return try Self.map(r)
     }
 
     public func batch(countyCode: String, programme: Programme, month: YearMonth) async throws -> PayrollBatch? {
@@ -205,38 +227,44 @@ public struct PayrollStore: Sendable {
             .first(decoding: BatchRow.self, with: SQLSupport.decoder).map(Self.map)
     }
 
+    /// Batches of every programme, newest month first, then in `Programme` order.
     public func batches(countyCode: String) async throws -> [PayrollBatch] {
-        try await database.sql.select().column("*").from("payroll_batches")
+        let order = Programme.allCases
+        return try await database.sql.select().column("*").from("payroll_batches")
             .where(SQLIdentifier("county_code"), .equal, countyCode).orderBy("month", .descending)
             .all(decoding: BatchRow.self, with: SQLSupport.decoder).map(Self.map)
+            .sorted { ($1.month, order.firstIndex(of: $0.programme)!) < ($0.month, order.firstIndex(of: $1.programme)!) }
     }
 
     /// Lines of a batch in file order.
+    /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
     public func lines(of batchID: String, limit: Int? = nil, offset: Int = 0) async throws -> [PayrollLine] {
         struct Row: Decodable {
-            var householdId: String; var townshipCode: String; var villageCode: String; var area: String
-            var payeeName: String; var payeeResidentId: String; var bankAccount: String; var householdSize: Int
-            var amountFen: Int64
+            var householdId: String; var memberId: String?; var townshipCode: String; var villageCode: String
+            var area: String; var payeeName: String; var payeeResidentId: String; var bankAccount: String
+            var householdSize: Int; var amountFen: Int64; var components: String
         }
         var q = database.sql.select().column("*").from("payroll_lines").where(SQLIdentifier("batch_id"), .equal, batchID)
             .orderBy("seq")
         // SQLite accepts OFFSET only after LIMIT.
         if let limit { q = q.limit(limit).offset(offset) }
+        let t = Stored("payroll_lines")
         return try await q.all(decoding: Row.self, with: SQLSupport.decoder).map { r in
-            PayrollLine(householdID: r.householdId, townshipCode: r.townshipCode, villageCode: r.villageCode,
-                        area: Area(rawValue: r.area) ?? .rural, payeeName: r.payeeName,
+            PayrollLine(householdID: r.householdId, memberID: r.memberId, townshipCode: r.townshipCode,
+                        villageCode: r.villageCode, area: try t.parse("area", r.area), payeeName: r.payeeName,
                         payeeResidentID: ResidentID(trustedNormalized: r.payeeResidentId), bankAccount: r.bankAccount,
-                        householdSize: r.householdSize, amount: Money(fen: r.amountFen))
+                        householdSize: r.householdSize, amount: Money(fen: r.amountFen),
+                        components: try t.components("components", r.components))
         }
     }
 
-    /// Households held out of a batch when it was generated, with the reason.
+    /// Households (or members) held out of a batch when it was generated, with the reason.
     public func holds(of batchID: String) async throws -> [PayrollHold] {
-        struct Row: Decodable { var householdId: String; var payeeName: String; var reason: String }
-        return try await database.sql.select().columns("household_id", "payee_name", "reason").from("payroll_holds")
+        struct Row: Decodable { var householdId: String; var memberId: String?; var payeeName: String; var reason: String }
+        return try await database.sql.select().columns("household_id", "member_id", "payee_name", "reason").from("payroll_holds")
             .where(SQLIdentifier("batch_id"), .equal, batchID).orderBy("household_id")
             .all(decoding: Row.self, with: SQLSupport.decoder)
-            .map { PayrollHold(householdID: $0.householdId, payeeName: $0.payeeName, reason: $0.reason) }
+            .map { PayrollHold(householdID: $0.householdId, memberID: $0.memberId, payeeName: $0.payeeName, reason: $0.reason) }
     }
 
     public func townshipTotals(of batchID: String) async throws -> [PayrollTownshipTotal] {
@@ -249,14 +277,27 @@ public struct PayrollStore: Sendable {
         }
     }
 
-    /// Payments made to one household (exported or not), newest first.
-    public func payments(ofHousehold id: String) async throws -> [(month: YearMonth, state: PayrollState, amount: Money)] {
-        struct Row: Decodable { var month: Int; var state: String; var amountFen: Int64 }
+    /// A payment to a household or one of its members, as the household page lists it.
+    public struct Payment: Hashable, Sendable {
+        public var programme: Programme
+        public var month: YearMonth
+        public var state: PayrollState
+        public var memberID: String?
+        public var amount: Money
+    }
+
+    /// Payments made to one household and its members (exported or not), every programme, newest first.
+    /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
+    public func payments(ofHousehold id: String) async throws -> [Payment] {
+        struct Row: Decodable { var programme: String; var month: Int; var state: String; var memberId: String?; var amountFen: Int64 }
+        let t = Stored("payroll_batches")
         return try await database.sql.raw("""
-            SELECT b.month, b.state, l.amount_fen FROM payroll_lines l JOIN payroll_batches b ON b.id = l.batch_id
-            WHERE l.household_id = \(bind: id) ORDER BY b.month DESC
+            SELECT b.programme, b.month, b.state, l.member_id, l.amount_fen FROM payroll_lines l
+            JOIN payroll_batches b ON b.id = l.batch_id
+            WHERE l.household_id = \(bind: id) ORDER BY b.month DESC, b.programme
             """).all(decoding: Row.self, with: SQLSupport.decoder).map {
-            (YearMonth(number: $0.month)!, PayrollState(rawValue: $0.state) ?? .draft, Money(fen: $0.amountFen))
+            Payment(programme: try t.parse("programme", $0.programme), month: try t.month("month", $0.month),
+                    state: try t.parse("state", $0.state), memberID: $0.memberId, amount: Money(fen: $0.amountFen))
         }
     }
 }

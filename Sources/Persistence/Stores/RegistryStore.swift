@@ -155,34 +155,64 @@ public struct RegistryStore: Sendable {
         let assetsByHousehold = Dictionary(grouping: assetRows, by: \.householdId)
         let incomeByMember = Dictionary(grouping: incomeRows, by: \.memberId)
         let membersByHousehold = Dictionary(grouping: memberRows, by: \.householdId)
+        let ht = Stored("households"), mt = Stored("members"), it = Stored("income_items"), at = Stored("assets")
         return try rows.map { r in
-            let members = (membersByHousehold[r.id] ?? []).map { m in
-                Member(residentID: ResidentID(trustedNormalized: m.residentId), name: m.name,
-                       relationship: Relationship(rawValue: m.relationship) ?? .other,
-                       status: MemberStatus(rawValue: m.status) ?? .active,
-                       statusSince: m.statusSince.flatMap { try? CivilDate(parsing: $0) },
-                       disability: m.disabilityGrade.flatMap { g in
-                           m.disabilityType.flatMap(DisabilityType.init(rawValue:)).map { Disability(grade: g, type: $0) }
-                       },
-                       seriousIllness: m.seriousIllness, schooling: m.schooling.flatMap(Schooling.init(rawValue:)),
-                       workCapacity: WorkCapacity(rawValue: m.workCapacity) ?? .full,
-                       income: (incomeByMember[m.id] ?? []).compactMap { i in
-                           guard let kind = IncomeKind(rawValue: i.kind), let period = IncomePeriod(rawValue: i.period)
-                           else { return nil }
-                           return IncomeItem(kind: kind, period: period, amount: Money(fen: i.amountFen))
-                       })
+            let members = try (membersByHousehold[r.id] ?? []).map { m in
+                var disability: Disability?
+                switch (m.disabilityGrade, m.disabilityType) {
+                case (nil, nil): disability = nil
+                case let (grade?, type?):
+                    guard (1...4).contains(grade) else {
+                        throw StoreError.unreadable(table: "members", column: "disability_grade", value: "\(grade)")
+                    }
+                    disability = Disability(grade: grade, type: try mt.parse("disability_type", type))
+                case let (grade, type):
+                    throw StoreError.unreadable(table: "members", column: grade == nil ? "disability_grade" : "disability_type",
+                                                value: "NULL（另一列为 \(grade.map(String.init) ?? type ?? "")）")
+                }
+                return Member(residentID: ResidentID(trustedNormalized: m.residentId), name: m.name,
+                              relationship: try mt.parse("relationship", m.relationship),
+                              status: try mt.parse("status", m.status),
+                              statusSince: try mt.date("status_since", m.statusSince),
+                              disability: disability,
+                              seriousIllness: m.seriousIllness, schooling: try mt.parse("schooling", m.schooling),
+                              workCapacity: try mt.parse("work_capacity", m.workCapacity),
+                              income: try (incomeByMember[m.id] ?? []).map { i in
+                                  IncomeItem(kind: try it.parse("kind", i.kind), period: try it.parse("period", i.period),
+                                             amount: Money(fen: i.amountFen))
+                              })
             }
             return HouseholdFile(
-                id: r.id, countyCode: r.countyCode, townshipCode: DivisionCode(r.townshipCode)!,
-                villageCode: DivisionCode(r.villageCode)!, address: r.address, phone: r.phone, bankName: r.bankName,
-                bankAccount: r.bankAccount, payeeResidentID: r.payeeResidentId.map(ResidentID.init(trustedNormalized:)),
+                id: r.id, countyCode: r.countyCode, townshipCode: try ht.division("township_code", r.townshipCode),
+                villageCode: try ht.division("village_code", r.villageCode), address: r.address, phone: r.phone,
+                bankName: r.bankName, bankAccount: r.bankAccount,
+                payeeResidentID: r.payeeResidentId.map(ResidentID.init(trustedNormalized:)),
                 isDemo: r.isDemo,
-                composition: try HouseholdComposition(area: Area(rawValue: r.area) ?? .rural, members: members),
-                assets: (assetsByHousehold[r.id] ?? []).map {
-                    Asset(kind: AssetKind(rawValue: $0.kind) ?? .other, description: $0.description,
-                          value: Money(fen: $0.valueFen))
+                composition: try HouseholdComposition(area: try ht.parse("area", r.area), members: members),
+                assets: try (assetsByHousehold[r.id] ?? []).map {
+                    Asset(kind: try at.parse("kind", $0.kind), description: $0.description, value: Money(fen: $0.valueFen))
                 })
         }
+    }
+
+    /// The member's resident ID (身份证号码) from its row id.
+    /// - Throws: `StoreError.notFound` naming the member id.
+    public func residentID(ofMember memberID: String) async throws -> ResidentID {
+        struct Row: Decodable { var residentId: String }
+        guard let r = try await database.sql.select().column("resident_id").from("members")
+            .where(SQLIdentifier("id"), .equal, memberID).first(decoding: Row.self, with: SQLSupport.decoder)
+        else { throw StoreError.notFound(what: "成员", id: memberID) }
+        return ResidentID(trustedNormalized: r.residentId)
+    }
+
+    /// The member row id of a registered person, for enrollments and payroll lines that point at one member.
+    /// - Throws: `StoreError.notFound` naming the (masked) ID.
+    public func memberID(of residentID: ResidentID) async throws -> String {
+        struct Row: Decodable { var id: String }
+        guard let r = try await database.sql.select().column("id").from("members")
+            .where(SQLIdentifier("resident_id"), .equal, residentID.value).first(decoding: Row.self)
+        else { throw StoreError.notFound(what: "成员", id: residentID.masked) }
+        return r.id
     }
 
     /// Searches households by head or member name (substring) or resident ID (exact, normalised),
@@ -206,7 +236,8 @@ public struct RegistryStore: Sendable {
             whereSQL = whereSQL + SQLQueryString(" AND h.township_code = \(bind: t)")
         }
         if let programme {
-            whereSQL = whereSQL + SQLQueryString(" AND h.id IN (SELECT household_id FROM enrollments WHERE programme = \(bind: programme.rawValue) AND start_month <= \(bind: month.number) AND (end_month IS NULL OR end_month >= \(bind: month.number)))")
+            whereSQL = whereSQL + SQLQueryString(" AND h.id IN (SELECT e.household_id FROM enrollments e WHERE e.programme = \(bind: programme.rawValue) AND ")
+                + SQLFragments.active("e", in: month) + SQLQueryString(")")
         }
         struct CountRow: Decodable { var n: Int }
         let total = try await sql.raw(SQLQueryString("SELECT COUNT(*) AS n FROM households h WHERE ") + whereSQL)
@@ -221,26 +252,41 @@ public struct RegistryStore: Sendable {
             var headResidentId: String?
             var memberCount: Int
             var benefitFen: Int64?
-            var programmes: String?
         }
+        let active = SQLFragments.active("e", in: month)
         let query = SQLQueryString("""
             SELECT h.id, h.township_code, h.village_code, h.area, h.is_demo,
               (SELECT name FROM members m WHERE m.household_id = h.id AND m.relationship = 'head') AS head_name,
               (SELECT resident_id FROM members m WHERE m.household_id = h.id AND m.relationship = 'head') AS head_resident_id,
               (SELECT COUNT(*) FROM members m WHERE m.household_id = h.id) AS member_count,
-              (SELECT CAST(SUM(monthly_benefit_fen) AS BIGINT) FROM enrollments e WHERE e.household_id = h.id AND e.start_month <= \(bind: month.number) AND (e.end_month IS NULL OR e.end_month >= \(bind: month.number))) AS benefit_fen,
-              (SELECT MIN(programme) FROM enrollments e WHERE e.household_id = h.id AND e.start_month <= \(bind: month.number) AND (e.end_month IS NULL OR e.end_month >= \(bind: month.number))) AS programmes
+              (SELECT CAST(SUM(monthly_benefit_fen) AS BIGINT) FROM enrollments e WHERE e.household_id = h.id AND
+            """) + active + SQLQueryString("""
+            ) AS benefit_fen
             FROM households h WHERE
             """) + whereSQL + SQLQueryString(" ORDER BY h.township_code, h.village_code, h.id LIMIT \(bind: limit) OFFSET \(bind: offset)")
         let rows = try await sql.raw(query).all(decoding: Row.self, with: SQLSupport.decoder)
-        return (rows.map { r in
-            HouseholdSummary(id: r.id, headName: r.headName ?? "（无户主）",
-                             headResidentID: ResidentID(trustedNormalized: r.headResidentId ?? ""),
-                             townshipCode: r.townshipCode, villageCode: r.villageCode,
-                             area: Area(rawValue: r.area) ?? .rural, memberCount: r.memberCount,
-                             activeProgrammes: r.programmes.flatMap(Programme.init(rawValue:)).map { [$0] } ?? [],
-                             monthlyBenefit: r.benefitFen.map(Money.init(fen:)), isDemo: r.isDemo)
+        let programmes = try await activeProgrammes(of: rows.map(\.id), in: month)
+        return (try rows.map { r in
+            return HouseholdSummary(id: r.id, headName: r.headName ?? "（无户主）",
+                                    headResidentID: ResidentID(trustedNormalized: r.headResidentId ?? ""),
+                                    townshipCode: r.townshipCode, villageCode: r.villageCode,
+                                    area: try Stored("households").parse("area", r.area), memberCount: r.memberCount,
+                                    activeProgrammes: programmes[r.id] ?? [],
+                                    monthlyBenefit: r.benefitFen.map(Money.init(fen:)), isDemo: r.isDemo)
         }, total)
+    }
+
+    /// The programmes each household (or a member of it) is enrolled in during `month`, in `Programme` order.
+    func activeProgrammes(of households: [String], in month: YearMonth) async throws -> [String: [Programme]] {
+        guard !households.isEmpty else { return [:] }
+        struct Row: Decodable { var householdId: String; var programme: String }
+        let rows = try await database.sql.raw(SQLQueryString("SELECT DISTINCT e.household_id, e.programme FROM enrollments e WHERE e.household_id IN (\(binds: households)) AND ")
+            + SQLFragments.active("e", in: month)).all(decoding: Row.self, with: SQLSupport.decoder)
+        let t = Stored("enrollments")
+        var out: [String: [Programme]] = [:]
+        for r in rows { out[r.householdId, default: []].append(try t.parse("programme", r.programme)) }
+        let order = Programme.allCases
+        return out.mapValues { $0.sorted { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! } }
     }
 
     /// Designates the member paid on behalf of the household (the head when `residentID` is the head).

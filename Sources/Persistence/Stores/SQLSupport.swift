@@ -1,3 +1,4 @@
+import Domain
 import FluentKit
 import Foundation
 import SQLKit
@@ -48,11 +49,99 @@ public enum StoreError: Error, Equatable, Sendable {
     case notFound(what: String, id: String)
     case conflict(String)
     case outOfRange(String)
+    /// A stored value that does not parse: never replaced by a default.
+    case unreadable(table: String, column: String, value: String)
 
     public var message: String {
         switch self {
         case let .notFound(what, id): return "找不到\(what)（\(id)） (not found)"
         case .conflict(let m), .outOfRange(let m): return m
+        case let .unreadable(table, column, value):
+            return "数据库表 \(table) 的 \(column) 列中的值“\(value)”无法识别，已停止处理以免按错误的值计算；请联系系统管理员核查该记录 (stored value does not parse: \(table).\(column) = \(value))"
         }
+    }
+}
+
+/// Reads stored values back into domain values. A value that does not parse is an error naming the
+/// table, column and value (`StoreError.unreadable`), never a default.
+struct Stored {
+    let table: String
+
+    init(_ table: String) { self.table = table }
+
+    func parse<T: RawRepresentable>(_ column: String, _ raw: String) throws(StoreError) -> T where T.RawValue == String {
+        guard let v = T(rawValue: raw) else { throw .unreadable(table: table, column: column, value: raw) }
+        return v
+    }
+
+    func parse<T: RawRepresentable>(_ column: String, _ raw: String?) throws(StoreError) -> T? where T.RawValue == String {
+        guard let raw else { return nil }
+        guard let v = T(rawValue: raw) else { throw .unreadable(table: table, column: column, value: raw) }
+        return v
+    }
+
+    func month(_ column: String, _ number: Int) throws(StoreError) -> YearMonth {
+        guard let m = YearMonth(number: number) else { throw .unreadable(table: table, column: column, value: "\(number)") }
+        return m
+    }
+
+    func month(_ column: String, _ number: Int?) throws(StoreError) -> YearMonth? {
+        guard let number else { return nil }
+        guard let m = YearMonth(number: number) else { throw .unreadable(table: table, column: column, value: "\(number)") }
+        return m
+    }
+
+    func date(_ column: String, _ text: String) throws(StoreError) -> CivilDate {
+        do { return try CivilDate(parsing: text) } catch { throw .unreadable(table: table, column: column, value: text) }
+    }
+
+    func date(_ column: String, _ text: String?) throws(StoreError) -> CivilDate? {
+        guard let text else { return nil }
+        do { return try CivilDate(parsing: text) } catch { throw .unreadable(table: table, column: column, value: text) }
+    }
+
+    func division(_ column: String, _ text: String) throws(StoreError) -> DivisionCode {
+        guard let d = DivisionCode(text) else { throw .unreadable(table: table, column: column, value: text) }
+        return d
+    }
+
+    func json<T: Decodable>(_ type: T.Type, _ column: String, _ text: String) throws(StoreError) -> T {
+        do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch {
+            throw .unreadable(table: table, column: column, value: String(text.prefix(200)))
+        }
+    }
+
+    /// Amount components as stored: `[{"fen":90000,"kind":"basic"}]`. A missing value is refused.
+    func components(_ column: String, _ text: String?) throws(StoreError) -> [AmountComponent] {
+        guard let text else { throw .unreadable(table: table, column: column, value: "NULL") }
+        let rows = try json([StoredComponent].self, column, text)
+        var out: [AmountComponent] = []
+        for r in rows {
+            guard let kind = AmountComponent.Kind(rawValue: r.kind) else {
+                throw .unreadable(table: table, column: column, value: r.kind)
+            }
+            out.append(AmountComponent(kind, Money(fen: r.fen)))
+        }
+        return out
+    }
+}
+
+/// How amount components are stored: integer fen, never a yuan string or a float.
+struct StoredComponent: Codable {
+    var fen: Int64
+    var kind: String
+
+    static func encode(_ components: [AmountComponent]) throws -> String {
+        try SQLSupport.encode(components.map { StoredComponent(fen: $0.amount.fen, kind: $0.kind.rawValue) })
+    }
+}
+
+/// SQL fragments used in more than one query, each written once.
+enum SQLFragments {
+    /// The enrollment aliased `alias` is active in `month`: started on or before it and not ended before it.
+    /// `alias` is a compile-time literal, so nothing from outside can reach the SQL text.
+    static func active(_ alias: StaticString, in month: YearMonth) -> SQLQueryString {
+        let alias = "\(alias)"
+        return " \(unsafeRaw: alias).start_month <= \(bind: month.number) AND (\(unsafeRaw: alias).end_month IS NULL OR \(unsafeRaw: alias).end_month >= \(bind: month.number)) "
     }
 }

@@ -35,7 +35,7 @@ public struct UserStore: Sendable {
         try await database.sql.select().column("*").from("users").where(SQLIdentifier("username"), .equal, username)
             .first(decoding: Row.self, with: SQLSupport.decoder).map {
                 StaffUser(id: $0.id, username: $0.username, displayName: $0.displayName,
-                          role: StaffRole(rawValue: $0.role) ?? .townshipClerk, passwordHash: $0.passwordHash)
+                          role: try Stored("users").parse("role", $0.role), passwordHash: $0.passwordHash)
             }
     }
 

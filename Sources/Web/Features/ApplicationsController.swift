@@ -24,22 +24,28 @@ struct ApplicationsController: RouteCollection {
         let all = req.query[String.self, at: "all"] == "1"
         let rows = try await store(req).list(openOnly: !all)
         let body: Node<HTML.BodyContext> = .div(
-            .h1("低保审核确认"),
+            .h1("审核确认"),
             .p(.text("受理申请请在 "), .a(.attr("href", "/households"), .text("家庭档案")), .text(" 中打开该户后操作。 "),
                all ? .a(.attr("href", "/applications"), .text("只看未办结")) : .a(.attr("href", "/applications?all=1"), .text("显示全部"))),
-            .if(rows.isEmpty, .p(.class("muted"), .text("没有申请。")),
-                else: Self.table(rows, settings: s, today: s.today()))
+            .forEach(s.programmes) { programme in
+                let own = rows.filter { $0.programme == programme }
+                return .group(
+                    .h2("\(programme.shortChinese)审核确认"),
+                    .if(own.isEmpty, .p(.class("muted"), .text("没有申请。")),
+                        else: Self.table(own, settings: s, today: s.today())))
+            }
         )
-        return HTMLPage(html: Layout.page(title: "低保审核确认", request: req, active: .applications, body: body))
+        return HTMLPage(html: Layout.page(title: "审核确认", request: req, active: .applications, body: body))
     }
 
     /// The applications table: state, deadline, working days left (overdue in red).
     static func table(_ rows: [ApplicationSummary], settings s: WebSettings, today: CivilDate) -> Node<HTML.BodyContext> {
         .table(
-            .tr(.th("申请人（户主）"), .th("乡镇"), .th("受理日期"), .th("状态"), .th("办结期限"), .th("剩余工作日")),
+            .tr(.th("申请人（户主）"), .th("项目"), .th("乡镇"), .th("受理日期"), .th("状态"), .th("办结期限"), .th("剩余工作日")),
             .forEach(rows) { r in
                 .tr(.td(.a(.attr("href", "/applications/\(r.id)"), .text(r.headName)),
                         .if(r.closeRelative, Layout.badge("近亲属备案", "warn"))),
+                    .td(.text(r.programme.shortChinese)),
                     .td(.text(s.townshipName(r.townshipCode))), .td(.text(r.acceptedOn.description)),
                     .td(.text(r.state.chinese)), .td(.text(r.deadline?.description ?? "待定")),
                     .td(daysLeft(r.state, r.deadline, s, today)))
@@ -67,7 +73,7 @@ struct ApplicationsController: RouteCollection {
         let policy = try s.policyBook.policy(region: stored.countyCode, month: a.acceptedOn.yearMonth)
         let next = ApplicationWorkflow.nextSteps(for: a)
         let body: Node<HTML.BodyContext> = .div(
-            .h1("低保申请：\(household?.head.name ?? "")户"),
+            .h1("\(stored.programme.shortChinese)申请：\(household?.head.name ?? "")户"),
             .dl(.class("facts"),
                 .dt("状态"), .dd(.text(a.state.chinese)),
                 .dt("受理日期"), .dd(.text(a.acceptedOn.description)),
@@ -93,7 +99,7 @@ struct ApplicationsController: RouteCollection {
                            .td(.text(Self.beijingTime(e.recordedAt))))
                    })
         )
-        return HTMLPage(html: Layout.page(title: "低保申请", request: req, active: .applications, body: body))
+        return HTMLPage(html: Layout.page(title: "\(stored.programme.shortChinese)申请", request: req, active: .applications, body: body))
     }
 
     /// 公示 for the village notice board: only the applicant's name, the number of household members and
@@ -250,7 +256,7 @@ struct ApplicationsController: RouteCollection {
         case "approve":
             let d = try await store(req).approve(id, on: try date(), actor: req.actor)
             var note = ""
-            if let batch = try await req.payroll.batch(countyCode: req.settings.countyCode, programme: .dibao, month: d.month) {
+            if let batch = try await req.payroll.batch(countyCode: req.settings.countyCode, programme: d.programme, month: d.month) {
                 // The first paid month's batch already exists: this household is not in it.
                 note = batch.state == .draft
                     ? "。注意：\(d.month) 的发放批次草稿已生成，请作废后重新生成以列入本户"

@@ -84,13 +84,20 @@ extension HouseholdsController {
         return req.seeOther("/households/\(id)")
     }
 
-    struct ReviewForm: Content { var date: String }
+    struct ReviewForm: Content {
+        var date: String
+        var programme: String?
+        var member: String?
+    }
 
     func review(req: Request) async throws -> Response {
         let s = req.settings
         let id = try req.parameters.require("id")
-        let date = try CivilDate(parsing: try req.content.decode(ReviewForm.self).date)
-        let outcome = try await EnrollmentStore(req.db).review(householdID: id, on: date, actor: req.actor,
+        let form = try req.content.decode(ReviewForm.self)
+        let date = try CivilDate(parsing: form.date)
+        let programme = try s.programme(field: "救助项目", form.programme)
+        let outcome = try await EnrollmentStore(req.db).review(householdID: id, memberID: form.member?.nonEmpty,
+                                                               programme: programme, on: date, actor: req.actor,
                                                                policyBook: s.policyBook, today: s.today())
         switch outcome {
         case .unchanged(let m): req.flash("复核完成：无实质变化，保障金维持 \(m.groupedYuanString) 元/月", kind: "success")
@@ -103,6 +110,7 @@ extension HouseholdsController {
 
     struct OpenForm: Content {
         var acceptedOn: String
+        var programme: String?
         var closeRelative: String?
     }
 
@@ -110,8 +118,10 @@ extension HouseholdsController {
         let id = try req.parameters.require("id")
         let form = try req.content.decode(OpenForm.self)
         let date = try CivilDate(parsing: form.acceptedOn)
-        let appID = try await req.applications.open(householdID: id, acceptedOn: date, closeRelative: form.closeRelative == "on", actor: req.actor)
-        req.flash("已受理低保申请", kind: "success")
+        let programme = try req.settings.programme(field: "救助项目", form.programme)
+        let appID = try await req.applications.open(householdID: id, programme: programme, acceptedOn: date,
+                                                    closeRelative: form.closeRelative == "on", actor: req.actor)
+        req.flash("已受理\(programme.shortChinese)申请", kind: "success")
         return req.seeOther("/applications/\(appID)")
     }
 }

@@ -21,9 +21,18 @@ extension HouseholdsController {
         let applications = try await req.applications.list(openOnly: false, householdID: id)
         let today = s.today()
         let assessMonth = today.yearMonth
-        let preview = (try? s.policyBook.policy(region: s.countyCode, month: assessMonth)).map {
-            DibaoAssessment.assess(h.composition, month: assessMonth, policy: $0)
-        }
+        // What each household programme would pay now; a month without a policy shows no preview.
+        let policy = try? s.policyBook.policy(region: s.countyCode, month: assessMonth)
+        let householdProgrammes = s.programmes.filter { (try? $0.rules())?.recipient == .household }
+        let previews: [(rules: any ProgrammeRules, decision: BenefitDecision)] = policy.map { policy in
+            householdProgrammes.compactMap { p in
+                guard let rules = try? p.rules(),
+                      let d = try? rules.assess(AssessmentInput(household: h.composition, month: assessMonth), policy: policy)
+                else { return nil }
+                return (rules, d)
+            }
+        } ?? []
+        let activeEnrollments = enrollments.filter { $0.endMonth == nil || $0.endMonth! >= today.yearMonth }
         let body: Node<HTML.BodyContext> = .div(
             .h1("家庭档案：\(h.head.name)户"),
             .if(h.isDemo, .p(Layout.badge("演示数据", "warn"))),
@@ -59,9 +68,11 @@ extension HouseholdsController {
                       Controls.option($0.residentID.value, $0.name, selected: $0.residentID == h.payee.residentID)
                   })),
                   .button(.class("secondary"), .type(.submit), .text("指定收款人"))),
-            .unwrap(preview) { d in
-                .p(.class("muted"), .text("按 \(assessMonth) 的政策和当前登记信息测算：计入 \(d.householdSize) 人，月人均收入 \(d.perCapitaIncome.roundedHalfUp().groupedYuanString) 元，"
-                    + (d.eligible ? "低保金 \(d.monthlyBenefit.groupedYuanString) 元/月。" : "不符合低保条件。")))
+            .forEach(previews) { rules, d in
+                .p(.class("muted"), .text("按 \(assessMonth) 的政策和当前登记信息测算：计入 \(d.householdSize) 人，"
+                    + (d.perCapitaIncome.map { "月人均收入 \($0.roundedHalfUp().groupedYuanString) 元，" } ?? "")
+                    + (d.eligible ? "\(rules.paymentLabel(area: nil)) \(d.monthlyBenefit.groupedYuanString) 元/月。"
+                                  : "不符合\(rules.programme.shortChinese)条件。")))
             },
             .h2("家庭财产（申报）"),
             .if(h.assets.isEmpty, .p(.class("muted"), .text("未申报财产。")),
@@ -77,11 +88,14 @@ extension HouseholdsController {
                            .td(.text(e.endMonth?.description ?? "—")), .td(.class("num"), .text("\(e.householdSize)")),
                            .td(.class("num"), .text(e.monthlyBenefit.groupedYuanString)))
                    }),
-            .if(enrollments.contains { $0.programme == .dibao && ($0.endMonth == nil || $0.endMonth! >= today.yearMonth) },
+            .forEach(activeEnrollments.filter { s.programmes.contains($0.programme) }) { e in
                 .form(.class("inline"), .method(.post), .attr("action", "/households/\(id)/review"), Layout.csrf(req),
-                      .label(.text("复核日期 "), .input(.type(.date), .name("date"), .attr("value", today.description), .required(true))),
+                      .input(.type(.hidden), .name("programme"), .attr("value", e.programme.rawValue)),
+                      .input(.type(.hidden), .name("member"), .attr("value", e.memberID ?? "")),
+                      .label(.text("\(e.programme.shortChinese)复核日期 "), .input(.type(.date), .name("date"), .attr("value", today.description), .required(true))),
                       .button(.type(.submit), .text("复核：按当前成员和收入重新核定（次月起调整）")),
-                      .span(.class("muted"), .text("成员死亡、迁出或收入变化后，发放会暂停，复核后恢复")))),
+                      .span(.class("muted"), .text("成员死亡、迁出或收入变化后，发放会暂停，复核后恢复")))
+            },
             .h2("申请"),
             .if(applications.isEmpty, .p(.class("muted"), .text("没有申请记录。")),
                 else: ApplicationsController.table(applications, settings: s, today: today)),
@@ -89,7 +103,8 @@ extension HouseholdsController {
                   .label(.text("受理日期 "), .input(.type(.date), .name("acceptedOn"), .attr("value", today.description), .required(true))),
                   .label(.input(.type(.checkbox), .name("closeRelative"), .attr("value", "on")),
                          .text(" 成员为经办人员或村干部的近亲属（单独登记备案）")),
-                  .button(.type(.submit), .text("受理低保申请"))),
+                  .label(.text("救助项目 "), Controls.select("programme", householdProgrammes.map { Controls.option($0.rawValue, $0.shortChinese) })),
+                  .button(.type(.submit), .text("受理申请"))),
             .h2("审核确认决定及计算过程"),
             .if(decisions.isEmpty, .p(.class("muted"), .text("没有决定。"))),
             .forEach(decisions) { d in
@@ -99,9 +114,10 @@ extension HouseholdsController {
                               .ol(.class("trace"), .forEach(d.trace) { t in .li(.text(t.description)) })))
             },
             .h2("发放记录"),
-            .table(.tr(.th("月份"), .th("批次状态"), .th(.class("num"), .text("金额（元）"))),
+            .table(.tr(.th("月份"), .th("项目"), .th("批次状态"), .th(.class("num"), .text("金额（元）"))),
                    .forEach(payments.prefix(24)) { p in
-                       .tr(.td(.text(p.month.description)), .td(.text(p.state.chinese)), .td(.class("num"), .text(p.amount.groupedYuanString)))
+                       .tr(.td(.text(p.month.description)), .td(.text(p.programme.shortChinese)), .td(.text(p.state.chinese)),
+                           .td(.class("num"), .text(p.amount.groupedYuanString)))
                    }),
             .h2("档案材料"),
             .table(.tr(.th("类别"), .th("文件名"), .th(.class("num"), .text("大小")), .th("SHA-256"), .th("上传人")),

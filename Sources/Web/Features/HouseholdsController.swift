@@ -30,7 +30,8 @@ struct HouseholdsController: RouteCollection {
         let s = req.settings
         let q = req.query[String.self, at: "q"]
         let town = req.query[String.self, at: "town"]
-        let programme = req.query[String.self, at: "programme"].flatMap(Programme.init(rawValue:))
+        let programmeText = req.query[String.self, at: "programme"]
+        let programme = try programmeText.flatMap { $0.isEmpty ? nil : try s.programme(field: "救助项目", $0) }
         let page = min(max(1, req.query[Int.self, at: "page"] ?? 1), 100_000)
         let month = try await StatisticsStore(req.db).latestPayrollMonth(countyCode: s.countyCode) ?? s.today().yearMonth
         let (rows, total) = try await RegistryStore(req.db, divisions: s.divisions).search(
@@ -50,8 +51,9 @@ struct HouseholdsController: RouteCollection {
                   .label(.text("乡镇 "), Controls.select("town", [Controls.option("", "全部")] + s.divisions.townships.map {
                                       Controls.option($0.code.value, $0.name, selected: $0.code.value == town)
                                   })),
-                  .label(.text("救助项目 "), Controls.select("programme", [Controls.option("", "全部"),
-                                                               Controls.option("dibao", "低保", selected: programme == .dibao)])),
+                  .label(.text("救助项目 "), Controls.select("programme", [Controls.option("", "全部")] + s.programmes.map {
+                      Controls.option($0.rawValue, $0.shortChinese, selected: programme == $0)
+                  })),
                   .button(.type(.submit), .text("查询"))),
             .p(.a(.attr("href", "/households/new"), .text("＋ 登记新家庭"))),
             .p(.class("muted"), .text("在保状态与金额按 \(month)。")),

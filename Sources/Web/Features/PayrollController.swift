@@ -19,40 +19,52 @@ struct PayrollController: RouteCollection {
         p.get(":id", "bank-file", use: bankFile)
     }
 
+    /// One section per monthly programme the county runs: its generate form and its batches.
     func index(req: Request) async throws -> HTMLPage {
         let s = req.settings
         let batches = try await req.payroll.batches(countyCode: s.countyCode)
-        let suggested = (batches.first?.month.next ?? s.today().yearMonth).description
+        let monthly = s.programmes.filter { (try? $0.rules())?.cadence == .monthly }
         let body: Node<HTML.BodyContext> = .div(
-            .h1("低保资金发放"),
-            .form(.class("inline"), .method(.post), .attr("action", "/payroll/generate"), Layout.csrf(req),
-                  .label(.text("发放月份 "), .input(.type(.text), .name("month"), .attr("value", suggested),
-                                                .placeholder("YYYY-MM"), .required(true))),
-                  .button(.type(.submit), .text("生成发放批次"))),
-            .p(.class("muted"), .text("每月只生成一个批次；重复生成会打开已有批次。批次须审核（冻结）后才能导出银行文件，导出即计入资金支出。")),
-            .table(.tr(.th("月份"), .th("状态"), .th(.class("num"), .text("户数")), .th(.class("num"), .text("金额（元）")), .th("")),
-                   .forEach(batches) { b in
-                       .tr(.td(.text(b.month.description)), .td(Layout.badge(b.state.chinese, b.state == .exported ? "ok" : "warn")),
-                           .td(.class("num"), .text("\(b.lineCount)")), .td(.class("num"), .text(b.total.groupedYuanString)),
-                           .td(.a(.attr("href", "/payroll/\(b.id)"), .text("查看"))))
-                   })
+            .h1("资金发放"),
+            .p(.class("muted"), .text("每个项目每月只生成一个批次；重复生成会打开已有批次。批次须审核（冻结）后才能导出银行文件，导出即计入资金支出。")),
+            .forEach(monthly) { programme in
+                let own = batches.filter { $0.programme == programme }
+                let suggested = (own.first?.month.next ?? s.today().yearMonth).description
+                return .div(
+                    .h2("\(programme.shortChinese)资金发放"),
+                    .form(.class("inline"), .method(.post), .attr("action", "/payroll/generate"), Layout.csrf(req),
+                          .input(.type(.hidden), .name("programme"), .attr("value", programme.rawValue)),
+                          .label(.text("发放月份 "), .input(.type(.text), .name("month"), .attr("value", suggested),
+                                                        .placeholder("YYYY-MM"), .required(true))),
+                          .button(.type(.submit), .text("生成\(programme.shortChinese)发放批次"))),
+                    .table(.tr(.th("月份"), .th("状态"), .th(.class("num"), .text("笔数")), .th(.class("num"), .text("金额（元）")), .th("")),
+                           .forEach(own) { b in
+                               .tr(.td(.text(b.month.description)), .td(Layout.badge(b.state.chinese, b.state == .exported ? "ok" : "warn")),
+                                   .td(.class("num"), .text("\(b.lineCount)")), .td(.class("num"), .text(b.total.groupedYuanString)),
+                                   .td(.a(.attr("href", "/payroll/\(b.id)"), .text("查看"))))
+                           }))
+            }
         )
         return HTMLPage(html: Layout.page(title: "资金发放", request: req, active: .payroll, body: body))
     }
 
-    struct GenerateForm: Content { var month: String }
+    struct GenerateForm: Content {
+        var month: String
+        var programme: String?
+    }
 
     func generate(req: Request) async throws -> Response {
         let s = req.settings
         let form = try req.content.decode(GenerateForm.self)
+        let programme = try s.programme(field: "救助项目", form.programme)
         let month = try YearMonth(parsing: form.month)
-        let g = try await req.payroll.generate(month: month, countyCode: s.countyCode,
-                                                                                actor: req.actor)
+        let g = try await req.payroll.generate(programme: programme, month: month, countyCode: s.countyCode,
+                                               actor: req.actor)
         if g.created {
             let holds = g.holds.isEmpty ? "" : "；\(g.holds.count) 户暂停发放，原因见下方“暂停发放”"
-            req.flash("已生成 \(month) 发放批次：\(g.batch.lineCount) 户，\(g.batch.total.groupedYuanString) 元\(holds)", kind: "success")
+            req.flash("已生成 \(month) \(programme.shortChinese)发放批次：\(g.batch.lineCount) 笔，\(g.batch.total.groupedYuanString) 元\(holds)", kind: "success")
         } else {
-            req.flash("\(month) 的发放批次已存在（\(g.batch.state.chinese)），未重复生成", kind: "info")
+            req.flash("\(month) 的\(programme.shortChinese)发放批次已存在（\(g.batch.state.chinese)），未重复生成", kind: "info")
         }
         return req.seeOther("/payroll/\(g.batch.id)")
     }
@@ -67,11 +79,12 @@ struct PayrollController: RouteCollection {
         let towns = try await store.townshipTotals(of: id)
         let holds = try await store.holds(of: id)
         let body: Node<HTML.BodyContext> = .div(
-            .h1("\(b.month) 低保发放批次"),
+            .h1("\(b.month) \(b.programme.shortChinese)发放批次"),
             .dl(.class("facts"),
                 .dt("批次号"), .dd(.text(b.id)),
                 .dt("状态"), .dd(Layout.badge(b.state.chinese, b.state == .exported ? "ok" : "warn")),
-                .dt("户数"), .dd(.text("\(b.lineCount)")),
+                .dt("项目"), .dd(.text(b.programme.chinese)),
+                .dt("笔数"), .dd(.text("\(b.lineCount)")),
                 .dt("合计金额"), .dd(.text("\(b.total.groupedYuanString) 元")),
                 .dt("审核人"), .dd(.text(b.approvedBy ?? "—"))),
             .div(
@@ -92,7 +105,7 @@ struct PayrollController: RouteCollection {
                            .tr(.td(.a(.attr("href", "/households/\(h.householdID)"), .text(h.payeeName))), .td(.text(h.reason)))
                        }))),
             .h2("分乡镇汇总"),
-            .table(.tr(.th("乡镇"), .th(.class("num"), .text("户数")), .th(.class("num"), .text("金额（元）"))),
+            .table(.tr(.th("乡镇"), .th(.class("num"), .text("笔数")), .th(.class("num"), .text("金额（元）"))),
                    .forEach(towns) { t in
                        .tr(.td(.text(s.townshipName(t.townshipCode))), .td(.class("num"), .text("\(t.lineCount)")),
                            .td(.class("num"), .text(t.total.groupedYuanString)))
@@ -109,7 +122,7 @@ struct PayrollController: RouteCollection {
                    }),
             Layout.pager(total: b.lineCount, page: page, perPage: Self.perPage) { "/payroll/\(id)?page=\($0)" }
         )
-        return HTMLPage(html: Layout.page(title: "\(b.month) 发放批次", request: req, active: .payroll, body: body))
+        return HTMLPage(html: Layout.page(title: "\(b.month) \(b.programme.shortChinese)发放批次", request: req, active: .payroll, body: body))
     }
 
     func approve(req: Request) async throws -> Response {
@@ -156,7 +169,7 @@ struct PayrollController: RouteCollection {
         let data = try BankFile.csv(batch: b, lines: try await store.lines(of: id), divisions: s.divisions, isDemo: s.isDemo)
         let r = Response(status: .ok, body: .init(data: data))
         r.headers.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
-        let name = "低保发放_\(b.month).csv".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "bank.csv"
+        let name = BankFile.fileName(b).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "bank.csv"
         r.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename*=UTF-8''\(name)")
         return r
     }

@@ -11,7 +11,7 @@ enum Layout {
         let flash = request.takeFlash()
         let nav: [(Section, String, String)] = [
             (.dashboard, "/", "工作台"), (.households, "/households", "家庭档案"),
-            (.applications, "/applications", "低保审核确认"), (.payroll, "/payroll", "资金发放"),
+            (.applications, "/applications", "审核确认"), (.payroll, "/payroll", "资金发放"),
             (.funds, "/funds", "资金台账"),
         ]
         let html = HTML(

@@ -48,7 +48,11 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             case .notFound: return (.notFound, e.message)
             case .outOfRange: return (.unprocessableEntity, e.message)
             case .conflict: return (.conflict, e.message)
+            // A stored value that does not parse is the system's fault, but staff must see what and where.
+            case .unreadable: return (.internalServerError, e.message)
             }
+        case let e as ProgrammeError: return (.unprocessableEntity, e.message)
+        case let e as AssessmentError: return (.unprocessableEntity, e.message)
         case let e as DocumentStore.DocumentError: return (.unprocessableEntity, e.message)
         case let e as FormError: return (.unprocessableEntity, e.message)
         case let e as AssessError: return (.unprocessableEntity, e.description)

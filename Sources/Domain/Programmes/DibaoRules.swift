@@ -1,0 +1,64 @@
+/// 低保 (最低生活保障): the household is assessed by the gap method and paid monthly to its payee.
+///
+/// Rules: 民发〔2021〕57号 (DB-2021) Arts. 7, 13, 15–23; 社会救助暂行办法 Art. 12. rules.md §1.
+public struct DibaoRules: ProgrammeRules {
+    public init() {}
+
+    public var programme: Programme { .dibao }
+    public var recipient: RecipientKind { .household }
+    public var cadence: PaymentCadence { .monthly }
+    public var fundUseByArea: Bool { true }
+    public var refusalSource: String { "民发〔2021〕57号 第21条" }
+    public var reviewSource: String { "民发〔2021〕57号 第31条、第32条" }
+
+    /// The gap method (`DibaoAssessment`); the whole amount is one `basic` component.
+    /// - Throws: `AssessmentError.subject` when a member is named: 低保 assesses the household (DB-2021
+    ///   Art. 4; 单人保 is a separate route, rules.md §1.4).
+    public func assess(_ input: AssessmentInput, policy: Policy) throws(AssessmentError) -> BenefitDecision {
+        if let s = input.subject {
+            throw .subject("低保按户测算，不能指定单个成员（\(s.masked)） (dibao assesses the household, not one member)")
+        }
+        return DibaoAssessment.assess(input.household, month: input.month, policy: policy).benefitDecision
+    }
+
+    /// Field case C01: a household whose counted members differ from the decided size (a death or a
+    /// move not yet reviewed) is held until a review (复核) adjusts it (Notice-2022 §1(3)).
+    public func hold(_ e: PayableEnrollment) -> PayrollHold? {
+        guard e.countedMembers != e.householdSize else { return nil }
+        return PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: e.payeeName ?? "—",
+                           reason: "MEMBERS_CHANGED：在户 \(e.countedMembers) 人，核定 \(e.householdSize) 人，须复核调整后再发放")
+    }
+
+    public func deadlines(policy: Policy) -> [ProcedureDeadline] {
+        let d = policy.deadlines
+        var list = [
+            ProcedureDeadline("启动家庭经济状况调查", .workingDays(d.investigationStartWorkingDays), source: "民发〔2021〕57号 第15条"),
+            ProcedureDeadline("公示", .calendarDays(d.publicNoticeCalendarDays), source: "民发〔2021〕57号 第19条"),
+            ProcedureDeadline("县级审核确认", .workingDays(d.countyDecisionWorkingDays), source: "民发〔2021〕57号 第20条"),
+            ProcedureDeadline("书面告知不予纳入理由", .workingDays(d.refusalNoticeWorkingDays), source: "民发〔2021〕57号 第21条"),
+        ]
+        if policy.confirmationDelegatedToTownship {
+            list.append(ProcedureDeadline("办结（委托乡镇确认）", .workingDays(d.delegatedTotalWorkingDays),
+                                          source: "民发〔2022〕83号 第四部分第（一）项"))
+        } else {
+            list.append(ProcedureDeadline("办结", .workingDays(d.totalWorkingDays), source: "民发〔2021〕57号 第22条"))
+            list.append(ProcedureDeadline("办结（特殊情况）", .workingDays(d.extendedTotalWorkingDays), source: "民发〔2021〕57号 第22条"))
+        }
+        return list
+    }
+
+    public func paymentLabel(area: Area?) -> String {
+        area.map { "\($0.chinese)低保金" } ?? "低保金"
+    }
+}
+
+extension DibaoDecision {
+    /// The decision in the programme-neutral shape every store and page uses.
+    public var benefitDecision: BenefitDecision {
+        BenefitDecision(programme: .dibao, month: month, area: area, eligible: eligible, householdSize: householdSize,
+                        subject: nil, standard: standard, perCapitaIncome: perCapitaIncome,
+                        monthlyBenefit: monthlyBenefit,
+                        components: monthlyBenefit == .zero ? [] : [AmountComponent(.basic, monthlyBenefit)],
+                        reasons: reasons, trace: trace, policyVersion: policyVersion)
+    }
+}

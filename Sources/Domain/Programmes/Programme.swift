@@ -1,0 +1,69 @@
+/// The assistance programmes (救助项目). Funds, payroll batches, applications and enrollments are kept per
+/// programme.
+///
+/// The raw value is the one token used everywhere a programme is written down: database columns, the
+/// assess contract's `program` (docs/assess-format.md), URLs and the CLI's `--programme`.
+public enum Programme: String, Codable, Sendable, CaseIterable {
+    case dibao                                      // 最低生活保障
+    case tekun                                      // 特困人员救助供养
+    case temporary                                  // 临时救助
+    case reliefStation = "relief-station"           // 生活无着的流浪乞讨人员救助
+    case orphan                                     // 孤儿基本生活保障 (incl. HIV-affected children)
+    case unsupportedChild = "unsupported-child"     // 事实无人抚养儿童基本生活补贴
+
+    public var chinese: String {
+        switch self {
+        case .dibao: return "最低生活保障"
+        case .tekun: return "特困人员救助供养"
+        case .temporary: return "临时救助"
+        case .reliefStation: return "流浪乞讨人员救助"
+        case .orphan: return "孤儿基本生活保障"
+        case .unsupportedChild: return "事实无人抚养儿童基本生活保障"
+        }
+    }
+
+    public var shortChinese: String {
+        switch self {
+        case .dibao: return "低保"
+        case .tekun: return "特困"
+        case .temporary: return "临时救助"
+        case .reliefStation: return "流浪乞讨"
+        case .orphan: return "孤儿"
+        case .unsupportedChild: return "事实无人抚养"
+        }
+    }
+
+    /// The rules Jiuzhu implements for this programme.
+    /// - Throws: `ProgrammeError.notImplemented` naming the programme; never another programme's rules.
+    public func rules() throws(ProgrammeError) -> any ProgrammeRules {
+        switch self {
+        case .dibao: return DibaoRules()
+        case .tekun, .temporary, .reliefStation, .orphan, .unsupportedChild: throw .notImplemented(self)
+        }
+    }
+
+    /// The programmes whose rules are implemented, in the order pages list them.
+    public static var implemented: [Programme] { allCases.filter { (try? $0.rules()) != nil } }
+
+    /// Parses a programme token (`dibao`, `unsupported-child`, …).
+    /// - Throws: `ProgrammeError.unknown` naming the text and listing the tokens.
+    public init(token: String) throws(ProgrammeError) {
+        guard let p = Programme(rawValue: token) else { throw .unknown(token) }
+        self = p
+    }
+}
+
+public enum ProgrammeError: Error, Equatable, Sendable {
+    case unknown(String)
+    case notImplemented(Programme)
+
+    public var message: String {
+        switch self {
+        case .unknown(let text):
+            return "救助项目“\(text)”无法识别：应为 " + Programme.allCases.map(\.rawValue).joined(separator: "、") + " (unknown programme)"
+        case .notImplemented(let p):
+            let supported = Programme.implemented.map(\.rawValue).joined(separator: "、")
+            return "\(p.shortChinese)（\(p.rawValue)）尚未实现，目前支持 \(supported) (not implemented yet; supported: \(supported))"
+        }
+    }
+}

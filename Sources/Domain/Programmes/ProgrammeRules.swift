@@ -1,0 +1,186 @@
+/// Who receives a programme's benefit.
+public enum RecipientKind: String, Sendable {
+    /// The household as a whole (低保: DB-2021 Art. 4, the application unit is the household).
+    case household
+    /// One member of a registered household (特困, 孤儿, 事实无人抚养儿童: the person is assessed and paid).
+    case member
+    /// A person with no registered household and possibly no ID (流浪乞讨 relief station, 国务院令第381号).
+    case person
+}
+
+/// How a programme pays.
+public enum PaymentCadence: String, Sendable {
+    /// A monthly amount through the payroll, from the month after approval until it ends.
+    case monthly
+    /// A one-off grant (临时救助), in the next payroll or paid at once.
+    case once
+    /// Services and goods, no bank payment (relief station: meals, bed-nights, travel voucher).
+    case inKind
+}
+
+/// One part of an amount (assess-format.md `components[]`). Components sum exactly to the amount.
+public struct AmountComponent: Hashable, Codable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        /// The basic amount: the 低保 gap (补差) or floor, the 特困 basic living standard, the orphan allowance.
+        case basic
+        /// 特困 care standard by tier (TK-2021 Art. 22).
+        case care
+        /// 分类施保 top-up (DB-2021 Art. 27).
+        case topUp = "top-up"
+        /// 特困 basic pension counted in the standard, paid by the pension scheme (negative).
+        case pensionOffset = "pension-offset"
+        /// 补差: only the difference to another programme's amount (民发〔2019〕62号).
+        case difference
+
+        public var chinese: String {
+            switch self {
+            case .basic: return "基本保障金"
+            case .care: return "照料护理费"
+            case .topUp: return "分类施保"
+            case .pensionOffset: return "基础养老金抵扣"
+            case .difference: return "补差"
+            }
+        }
+    }
+
+    public var kind: Kind
+    /// Fen; negative only for an offset.
+    public var amount: Money
+
+    public init(_ kind: Kind, _ amount: Money) {
+        self.kind = kind
+        self.amount = amount
+    }
+}
+
+/// What an assessment is asked about: the household as the case worker determined it, the month, and
+/// for member-level programmes the member assessed (`subject`).
+public struct AssessmentInput: Hashable, Sendable {
+    public var household: HouseholdComposition
+    public var month: YearMonth
+    /// The member assessed for 特困, 孤儿 and 事实无人抚养儿童; nil for household programmes.
+    public var subject: ResidentID?
+
+    public init(household: HouseholdComposition, month: YearMonth, subject: ResidentID? = nil) {
+        self.household = household
+        self.month = month
+        self.subject = subject
+    }
+}
+
+/// A programme's answer for one month: eligible or not, the amount as components, and the trace.
+public struct BenefitDecision: Hashable, Sendable {
+    public var programme: Programme
+    public var month: YearMonth
+    public var area: Area
+    public var eligible: Bool
+    /// Counted members (household programmes) or 1 (member programmes): the 保障人数 of the decision.
+    public var householdSize: Int
+    /// The member assessed, for member-level programmes.
+    public var subject: ResidentID?
+    /// The standard the amount was measured against (yuan per person per month), when there is one.
+    public var standard: Money?
+    /// Per-capita monthly income, exact (shown rounded, never used rounded), when income was tested.
+    public var perCapitaIncome: FenRatio?
+    /// Monthly amount (fen), rounded once half-up: the exact sum of `components`; zero when not eligible.
+    public var monthlyBenefit: Money
+    public var components: [AmountComponent]
+    public var reasons: [IneligibilityReason]
+    public var trace: [TraceLine]
+    /// `510921/2021-01`.
+    public var policyVersion: String
+
+    public init(programme: Programme, month: YearMonth, area: Area, eligible: Bool, householdSize: Int,
+                subject: ResidentID?, standard: Money?, perCapitaIncome: FenRatio?, monthlyBenefit: Money,
+                components: [AmountComponent], reasons: [IneligibilityReason], trace: [TraceLine],
+                policyVersion: String) {
+        self.programme = programme
+        self.month = month
+        self.area = area
+        self.eligible = eligible
+        self.householdSize = householdSize
+        self.subject = subject
+        self.standard = standard
+        self.perCapitaIncome = perCapitaIncome
+        self.monthlyBenefit = monthlyBenefit
+        self.components = components
+        self.reasons = reasons
+        self.trace = trace
+        self.policyVersion = policyVersion
+    }
+}
+
+/// A limit of a procedure step (rules.md §9 "Deadline engine").
+public struct ProcedureDeadline: Hashable, Sendable {
+    public enum Limit: Hashable, Sendable {
+        case workingDays(Int)
+        case calendarDays(Int)
+
+        public var chinese: String {
+            switch self {
+            case .workingDays(let n): return "\(n) 个工作日"
+            case .calendarDays(let n): return "\(n) 天"
+            }
+        }
+    }
+
+    /// What must be done, in the field's words (启动家庭经济状况调查, 公示, …).
+    public var step: String
+    public var limit: Limit
+    /// The rule that sets it, e.g. `民发〔2021〕57号 第15条`.
+    public var source: String
+
+    public init(_ step: String, _ limit: Limit, source: String) {
+        self.step = step
+        self.limit = limit
+        self.source = source
+    }
+}
+
+/// One programme's rules: who receives, how it is assessed, how it pays, when it is held, its deadlines.
+///
+/// Everything outside Domain (stores, jobs, pages, commands) takes a `Programme` and asks it for its
+/// rules (`Programme.rules()`); none of them names a programme. Adding a programme adds a type
+/// conforming to this protocol, its migration and its pages, and changes nothing that already works
+/// (docs/adr/0008-programme-seam.md).
+public protocol ProgrammeRules: Sendable {
+    var programme: Programme { get }
+    var recipient: RecipientKind { get }
+    var cadence: PaymentCadence { get }
+
+    /// Assesses one case for one month under `policy`. Pure: no I/O.
+    /// - Throws: `AssessmentError` naming the input that the programme cannot assess.
+    func assess(_ input: AssessmentInput, policy: Policy) throws(AssessmentError) -> BenefitDecision
+
+    /// Why a payable enrollment must be held this month rather than paid, beyond the checks every
+    /// programme makes (an active payee with an account); nil to pay.
+    func hold(_ enrollment: PayableEnrollment) -> PayrollHold?
+
+    /// The procedure limits in force under `policy`, in the order the steps happen.
+    func deadlines(policy: Policy) -> [ProcedureDeadline]
+
+    /// The rule a refusal notice cites (e.g. `民发〔2021〕57号 第21条`).
+    var refusalSource: String { get }
+
+    /// The rule a review (复核) cites.
+    var reviewSource: String { get }
+
+    /// 补贴项目 on a bank-file line and in the fund table's use rows, e.g. `城市低保金`.
+    func paymentLabel(area: Area?) -> String
+
+    /// Whether the fund table (附表1) shows this programme's spending split by area (urban/rural), as
+    /// the county's table does for 低保.
+    var fundUseByArea: Bool { get }
+}
+
+/// Why an assessment could not be made (as opposed to a case that is not eligible).
+public enum AssessmentError: Error, Equatable, Sendable {
+    /// The member assessed is missing or not in the household.
+    case subject(String)
+
+    public var message: String {
+        switch self {
+        case .subject(let m): return m
+        }
+    }
+}
