@@ -3,16 +3,20 @@ import FluentKit
 import Foundation
 import Persistence
 
-/// Puts the demo county's applicant households at every stage of the 低保 workflow, dated back from
+/// Puts the demo county's applicant households at every stage of a programme's workflow (the demo runs
+/// it for 低保), dated back from
 /// `today`, so the application pages show real work: new, under investigation, in 公示, with an
 /// objection, at the county, a close-relative case, an overdue one, a refusal and an approval.
 public struct DemoApplications: Sendable {
     public let database: any Database
     public let today: CivilDate
     public let calendar: WorkCalendar
+    /// The programme applied to: a household programme with the 审核确认 workflow.
+    public let programme: Programme
 
-    public init(database: any Database, today: CivilDate, calendar: WorkCalendar = .china) {
+    public init(database: any Database, programme: Programme, today: CivilDate, calendar: WorkCalendar = .china) {
         self.database = database
+        self.programme = programme
         self.today = today
         self.calendar = calendar
     }
@@ -61,7 +65,7 @@ public struct DemoApplications: Sendable {
         ]
         var created = 0
         for (household, accepted, closeRelative, steps) in plans {
-            let id = try await store.open(householdID: household, programme: .dibao, acceptedOn: day(accepted), closeRelative: closeRelative,
+            let id = try await store.open(householdID: household, programme: programme, acceptedOn: day(accepted), closeRelative: closeRelative,
                                           actor: "demo")
             for step in steps { try await store.record(step, on: id, actor: "demo") }
             if household == "demo-app-10" || household == "demo-app-11" {

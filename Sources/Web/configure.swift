@@ -46,8 +46,8 @@ extension Request {
 }
 
 func routes(_ app: Application) throws {
-    app.get("health") { _ in "ok" }
-    app.get("static", "app.css") { _ -> Response in
+    app.get(.health) { _ in "ok" }
+    app.get(.stylesheet) { _ -> Response in
         let r = Response(status: .ok, body: .init(string: Stylesheet.css))
         r.headers.contentType = HTTPMediaType(type: "text", subType: "css", parameters: ["charset": "utf-8"])
         r.headers.replaceOrAdd(name: .cacheControl, value: "max-age=3600")

@@ -11,8 +11,8 @@ import Testing
         HomeVisit(date: date(d), investigators: names, findings: "住房简陋，无车辆")
     }
 
-    func run(_ events: [ApplicationEvent], closeRelative: Bool = false) throws -> DibaoApplication {
-        var a = DibaoApplication(acceptedOn: date("2021-07-01"), closeRelative: closeRelative)
+    func run(_ events: [ApplicationEvent], closeRelative: Bool = false) throws -> AssistanceApplication {
+        var a = AssistanceApplication(acceptedOn: date("2021-07-01"), closeRelative: closeRelative)
         for e in events { a = try ApplicationWorkflow.apply(e, to: a, policy: policy, calendar: calendar, today: today) }
         return a
     }

@@ -69,7 +69,7 @@ import Testing
         try await withTestDatabase { handle async throws in
             _ = try await DemoLoader(database: handle.db, county: DemoCounty(households: 30)).load()
             let today = Fixtures.date("2026-11-27")
-            let demo = DemoApplications(database: handle.db, today: today)
+            let demo = DemoApplications(database: handle.db, programme: .dibao, today: today)
             #expect(try await demo.load() == 12)
             #expect(try await demo.load() == 0)
             let all = try await ApplicationStore(handle.db).list(openOnly: false)

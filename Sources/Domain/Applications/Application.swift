@@ -47,7 +47,7 @@ public struct HomeVisit: Hashable, Codable, Sendable {
 }
 
 /// A 低保 application and everything its workflow has recorded so far.
-public struct DibaoApplication: Hashable, Codable, Sendable {
+public struct AssistanceApplication: Hashable, Codable, Sendable {
     public var acceptedOn: CivilDate
     public var state: ApplicationState
     /// A member is a close relative (近亲属) of assistance staff or village cadres: registered

@@ -74,8 +74,8 @@ public enum ApplicationWorkflow {
     /// Applies `event` and returns the new application. Every date lies between acceptance and
     /// `today`, and no step is dated before the step it follows.
     /// - Throws: `WorkflowError` when the step is out of order, misdated or its facts are incomplete.
-    public static func apply(_ event: ApplicationEvent, to app: DibaoApplication, policy: Policy,
-                             calendar: WorkCalendar, today: CivilDate) throws(WorkflowError) -> DibaoApplication {
+    public static func apply(_ event: ApplicationEvent, to app: AssistanceApplication, policy: Policy,
+                             calendar: WorkCalendar, today: CivilDate) throws(WorkflowError) -> AssistanceApplication {
         var a = app
         func require(_ states: ApplicationState...) throws(WorkflowError) {
             guard states.contains(a.state) else { throw .outOfOrder(event: event.chinese, state: a.state) }
@@ -180,7 +180,7 @@ public enum ApplicationWorkflow {
     }
 
     /// The steps that may come next, for the case worker's screen.
-    public static func nextSteps(for app: DibaoApplication) -> [String] {
+    public static func nextSteps(for app: AssistanceApplication) -> [String] {
         switch app.state {
         case .accepted: return ["recordInformationCheck", "recordHomeVisit", "refuse"]
         case .investigating: return ["recordInformationCheck", "recordHomeVisit", "completeInvestigation", "refuse"]

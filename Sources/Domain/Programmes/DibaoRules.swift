@@ -10,6 +10,10 @@ public struct DibaoRules: ProgrammeRules {
     public var fundUseByArea: Bool { true }
     public var refusalSource: String { "民发〔2021〕57号 第21条" }
     public var reviewSource: String { "民发〔2021〕57号 第31条、第32条" }
+    public var noticeCitations: NoticeCitations {
+        NoticeCitations(publicNotice: "《最低生活保障审核确认办法》民发〔2021〕57号 第十九条、第二十四条",
+                        refusalNotice: "民发〔2021〕57号 第二十一条", appeal: "民发〔2021〕57号 第三十八条")
+    }
 
     /// The gap method (`DibaoAssessment`); the whole amount is one `basic` component.
     /// - Throws: `AssessmentError.subject` when a member is named: 低保 assesses the household (DB-2021

@@ -7,7 +7,7 @@ public enum Programme: String, Codable, Sendable, CaseIterable {
     case dibao                                      // 最低生活保障
     case tekun                                      // 特困人员救助供养
     case temporary                                  // 临时救助
-    case reliefStation = "relief-station"           // 生活无着的流浪乞讨人员救助
+    case vagrantRelief = "vagrant-relief"           // 生活无着的流浪乞讨人员救助
     case orphan                                     // 孤儿基本生活保障 (incl. HIV-affected children)
     case unsupportedChild = "unsupported-child"     // 事实无人抚养儿童基本生活补贴
 
@@ -16,7 +16,7 @@ public enum Programme: String, Codable, Sendable, CaseIterable {
         case .dibao: return "最低生活保障"
         case .tekun: return "特困人员救助供养"
         case .temporary: return "临时救助"
-        case .reliefStation: return "流浪乞讨人员救助"
+        case .vagrantRelief: return "流浪乞讨人员救助"
         case .orphan: return "孤儿基本生活保障"
         case .unsupportedChild: return "事实无人抚养儿童基本生活保障"
         }
@@ -27,7 +27,7 @@ public enum Programme: String, Codable, Sendable, CaseIterable {
         case .dibao: return "低保"
         case .tekun: return "特困"
         case .temporary: return "临时救助"
-        case .reliefStation: return "流浪乞讨"
+        case .vagrantRelief: return "流浪乞讨"
         case .orphan: return "孤儿"
         case .unsupportedChild: return "事实无人抚养"
         }
@@ -38,7 +38,7 @@ public enum Programme: String, Codable, Sendable, CaseIterable {
     public func rules() throws(ProgrammeError) -> any ProgrammeRules {
         switch self {
         case .dibao: return DibaoRules()
-        case .tekun, .temporary, .reliefStation, .orphan, .unsupportedChild: throw .notImplemented(self)
+        case .tekun, .temporary, .vagrantRelief, .orphan, .unsupportedChild: throw .notImplemented(self)
         }
     }
 

@@ -159,8 +159,11 @@ public protocol ProgrammeRules: Sendable {
     /// The procedure limits in force under `policy`, in the order the steps happen.
     func deadlines(policy: Policy) -> [ProcedureDeadline]
 
-    /// The rule a refusal notice cites (e.g. `民发〔2021〕57号 第21条`).
+    /// The rule a refusal decision's trace cites (e.g. `民发〔2021〕57号 第21条`).
     var refusalSource: String { get }
+
+    /// What the printed notices cite.
+    var noticeCitations: NoticeCitations { get }
 
     /// The rule a review (复核) cites.
     var reviewSource: String { get }
@@ -171,6 +174,22 @@ public protocol ProgrammeRules: Sendable {
     /// Whether the fund table (附表1) shows this programme's spending split by area (urban/rural), as
     /// the county's table does for 低保.
     var fundUseByArea: Bool { get }
+}
+
+/// The rules a programme's printed notices cite, in the notices' own (Chinese numeral) style.
+public struct NoticeCitations: Hashable, Sendable {
+    /// 公示: what may be published and for how long.
+    public var publicNotice: String
+    /// 不予纳入通知书: the written-notice deadline.
+    public var refusalNotice: String
+    /// 不予纳入通知书: the appeal routes (行政复议, 行政诉讼).
+    public var appeal: String
+
+    public init(publicNotice: String, refusalNotice: String, appeal: String) {
+        self.publicNotice = publicNotice
+        self.refusalNotice = refusalNotice
+        self.appeal = appeal
+    }
 }
 
 /// Why an assessment could not be made (as opposed to a case that is not eligible).

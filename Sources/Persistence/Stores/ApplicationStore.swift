@@ -9,7 +9,7 @@ public struct StoredApplication: Hashable, Sendable {
     public var programme: Programme
     public var householdID: String
     public var countyCode: String
-    public var application: DibaoApplication
+    public var application: AssistanceApplication
     /// nil when the bundled holiday calendar does not reach the deadline yet (never guessed).
     public var deadline: CivilDate?
 }
@@ -90,7 +90,7 @@ public struct ApplicationStore: Sendable {
             }
             if acceptedOn > today() { throw WorkflowError.dateInFuture(acceptedOn, today: today()) }
             let policy = try policyBook.policy(region: h.countyCode, month: acceptedOn.yearMonth)
-            let app = DibaoApplication(acceptedOn: acceptedOn, closeRelative: closeRelative)
+            let app = AssistanceApplication(acceptedOn: acceptedOn, closeRelative: closeRelative)
             // Intake never waits for next year's holiday notice: the deadline stays open until it is known.
             let deadline = try? app.deadline(policy: policy, calendar: calendar)
             let id = SQLSupport.newID()
@@ -109,7 +109,7 @@ public struct ApplicationStore: Sendable {
     /// Records a workflow step. `approve` must go through `approve(_:on:actor:)`, which computes the amount.
     /// - Throws: `WorkflowError` (out of order, missing facts), `StoreError.notFound`, `PolicyError`.
     @discardableResult
-    public func record(_ event: ApplicationEvent, on id: String, actor: String) async throws -> DibaoApplication {
+    public func record(_ event: ApplicationEvent, on id: String, actor: String) async throws -> AssistanceApplication {
         if case .approve = event {
             throw WorkflowError.missing("确认纳入请使用“县级确认纳入”操作，金额由系统按政策测算")
         }
@@ -227,11 +227,11 @@ public struct ApplicationStore: Sendable {
         let t = Stored("applications")
         return StoredApplication(id: row.id, programme: try t.parse("programme", row.programme), householdID: row.householdId,
                                  countyCode: row.countyCode,
-                                 application: try t.json(DibaoApplication.self, "snapshot", row.snapshot),
+                                 application: try t.json(AssistanceApplication.self, "snapshot", row.snapshot),
                                  deadline: try t.date("deadline", row.deadline))
     }
 
-    func save(_ stored: StoredApplication, _ next: DibaoApplication, event: ApplicationEvent, policy: Policy,
+    func save(_ stored: StoredApplication, _ next: AssistanceApplication, event: ApplicationEvent, policy: Policy,
               actor: String, on db: any Database) async throws {
         let sql = db.sql
         let deadline = try? next.deadline(policy: policy, calendar: calendar)

@@ -33,8 +33,8 @@ extension Request {
 struct StaffAuthMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard request.staff != nil else {
-            if request.url.path.hasPrefix("/api/") { throw Abort(.unauthorized) }
-            return request.redirect(to: "/login")
+            if request.isAPI { throw Abort(.unauthorized) }
+            return request.redirect(to: SiteURL.login.path)
         }
         return try await next.respond(to: request)
     }
@@ -61,9 +61,9 @@ struct CSRFMiddleware: AsyncMiddleware {
 
 struct LoginController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("login", use: form)
-        routes.post("login", use: login)
-        routes.post("logout", use: logout)
+        routes.get(.login, use: form)
+        routes.post(.login, use: login)
+        routes.post(.logout, use: logout)
     }
 
     struct LoginForm: Content {
@@ -100,12 +100,12 @@ struct LoginController: RouteCollection {
         req.session.data["user"] = user.username
         req.session.data["name"] = user.displayName
         req.session.data["role"] = user.role.rawValue
-        return req.seeOther("/")
+        return req.seeOther(.home)
     }
 
     func logout(req: Request) async throws -> Response {
         req.session.destroy()
-        return req.seeOther("/login")
+        return req.seeOther(.login)
     }
 
     func loginPage(_ req: Request, error: String?) -> String {
@@ -116,7 +116,7 @@ struct LoginController: RouteCollection {
             .p(.class("muted"), .text("\(s.divisions.county.name)民政局")),
             .unwrap(error) { .p(.class("flash error"), .text($0)) },
             .form(
-                .method(.post), .attr("action", "/login"),
+                .method(.post), .attr("action", SiteURL.login.path),
                 .input(.type(.hidden), .name("_csrf"), .attr("value", req.csrfToken)),
                 .label(.text("用户名"), .input(.type(.text), .name("username"), .required(true), .autofocus(true))),
                 .label(.text("密码"), .input(.type(.password), .name("password"), .required(true))),

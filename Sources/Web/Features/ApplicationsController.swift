@@ -4,15 +4,14 @@ import Persistence
 import Plot
 import Vapor
 
-/// 低保审核确认: the list with deadlines and the application page with every workflow action.
+/// 审核确认: the list with deadlines, by programme, and the application page with every workflow action.
 struct ApplicationsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let a = routes.grouped("applications")
-        a.get(use: index)
-        a.get(":id", use: show)
-        a.get(":id", "notice", use: publicNotice)
-        a.get(":id", "refusal", use: refusalNotice)
-        a.post(":id", ":step", use: step)
+        routes.get(.applications, use: index)
+        routes.get(.application(SiteURL.P.id), use: show)
+        routes.get(.applicationNotice(SiteURL.P.id), use: publicNotice)
+        routes.get(.applicationRefusal(SiteURL.P.id), use: refusalNotice)
+        routes.post(.applicationStep(SiteURL.P.id, step: SiteURL.P.step), use: step)
     }
 
     func store(_ req: Request) -> ApplicationStore {
@@ -25,8 +24,9 @@ struct ApplicationsController: RouteCollection {
         let rows = try await store(req).list(openOnly: !all)
         let body: Node<HTML.BodyContext> = .div(
             .h1("审核确认"),
-            .p(.text("受理申请请在 "), .a(.attr("href", "/households"), .text("家庭档案")), .text(" 中打开该户后操作。 "),
-               all ? .a(.attr("href", "/applications"), .text("只看未办结")) : .a(.attr("href", "/applications?all=1"), .text("显示全部"))),
+            .p(.text("受理申请请在 "), .a(.attr("href", SiteURL.households.path), .text("家庭档案")), .text(" 中打开该户后操作。 "),
+               all ? .a(.attr("href", SiteURL.applications.path), .text("只看未办结"))
+                   : .a(.attr("href", SiteURL.applications.with(["all": "1"])), .text("显示全部"))),
             .forEach(s.programmes) { programme in
                 let own = rows.filter { $0.programme == programme }
                 return .group(
@@ -43,7 +43,7 @@ struct ApplicationsController: RouteCollection {
         .table(
             .tr(.th("申请人（户主）"), .th("项目"), .th("乡镇"), .th("受理日期"), .th("状态"), .th("办结期限"), .th("剩余工作日")),
             .forEach(rows) { r in
-                .tr(.td(.a(.attr("href", "/applications/\(r.id)"), .text(r.headName)),
+                .tr(.td(.a(.attr("href", SiteURL.application(r.id).path), .text(r.headName)),
                         .if(r.closeRelative, Layout.badge("近亲属备案", "warn"))),
                     .td(.text(r.programme.shortChinese)),
                     .td(.text(s.townshipName(r.townshipCode))), .td(.text(r.acceptedOn.description)),
@@ -79,14 +79,14 @@ struct ApplicationsController: RouteCollection {
                 .dt("受理日期"), .dd(.text(a.acceptedOn.description)),
                 .dt("办结期限"), .dd(.text("\(stored.deadline?.description ?? "待定")（\(policy.totalDeadlineWorkingDays(extended: a.extensionReason != nil)) 个工作日）"),
                                    .text(" "), Self.daysLeft(a.state, stored.deadline, s, today)),
-                .dt("家庭"), .dd(.a(.attr("href", "/households/\(stored.householdID)"), .text("查看家庭档案"))),
+                .dt("家庭"), .dd(.a(.attr("href", SiteURL.household(stored.householdID).path), .text("查看家庭档案"))),
                 .dt("近亲属备案"), .dd(.text(a.closeRelative ? "是（须县级入户核查）" : "否")),
                 .dt("公示"), .dd(.text(a.noticeStart.map { "\($0) 起 7 天，至 \(a.noticeEnd(policy: policy)!)" } ?? "未开始")),
                 .dt("延期理由"), .dd(.text(a.extensionReason ?? "—")),
                 .dt("决定"), .dd(.text(a.approvedBenefit.map { "确认纳入，月保障金 \($0.groupedYuanString) 元，自 \(a.firstPaidMonth!) 起发放" }
                     ?? a.refusalReason.map { "不予纳入：\($0)；书面告知期限 \(a.refusalNoticeDue?.description ?? "")" } ?? "—"))),
-            .p(.if(a.noticeStart != nil && ![.townshipReview, .accepted, .investigating].contains(a.state), .a(.attr("href", "/applications/\(id)/notice"), .text("打印公示（张贴于村（社区）公示栏）"))),
-               .if(a.state == .refused, .a(.attr("href", "/applications/\(id)/refusal"), .text("打印不予纳入通知书")))),
+            .p(.if(a.noticeStart != nil && ![.townshipReview, .accepted, .investigating].contains(a.state), .a(.attr("href", SiteURL.applicationNotice(id).path), .text("打印公示（张贴于村（社区）公示栏）"))),
+               .if(a.state == .refused, .a(.attr("href", SiteURL.applicationRefusal(id).path), .text("打印不予纳入通知书")))),
             .if(!next.isEmpty, .h2("办理")),
             .forEach(next) { stepForm($0, id: id, req: req, today: today) },
             .if(a.state.isOpen && !policy.confirmationDelegatedToTownship && a.extensionReason == nil,
@@ -115,10 +115,11 @@ struct ApplicationsController: RouteCollection {
             throw WorkflowError.outOfOrder(event: "打印公示", state: a.state)
         }
         let policy = try s.policyBook.policy(region: stored.countyCode, month: start.yearMonth)
-        let proposal = DibaoAssessment.assess(household.composition, month: start.yearMonth.next, policy: policy)
+        let proposal = try stored.programme.rules()
+            .assess(AssessmentInput(household: household.composition, month: start.yearMonth.next), policy: policy)
         let village = s.townshipName(household.townshipCode.value) + s.townshipName(household.villageCode.value)
         let body: Node<HTML.BodyContext> = .div(.class("notice"),
-            .h1("最低生活保障审核确认公示"),
+            .h1("\(stored.programme.chinese)审核确认公示"),
             .p(.text("经本人申请、家庭经济状况调查核实和乡镇（街道）初审，现将下列申请对象予以公示。公示期 7 天，自 \(start) 至 \(a.noticeEnd(policy: policy)!)。")),
             .table(
                 .tr(.th("村（社区）"), .th("申请人"), .th(.class("num"), .text("家庭人口（人）")), .th(.class("num"), .text("拟保障金额（元/月）")),
@@ -129,7 +130,7 @@ struct ApplicationsController: RouteCollection {
                     .td(.text(a.townshipRecommends == false ? "拟不纳入" : "拟纳入")))
             ),
             .p(.text("如有异议，请在公示期内向乡镇（街道）或县民政局反映。投诉举报电话：\(s.hotline)；社会救助服务热线：12349。")),
-            .p(.text("（依据《最低生活保障审核确认办法》民发〔2021〕57号 第十九条、第二十四条）")),
+            .p(.text("（依据\(try stored.programme.rules().noticeCitations.publicNotice)）")),
             .p(.class("sign"), .text("\(s.townshipName(household.townshipCode.value))人民政府　\(start)"))
         )
         return HTMLPage(html: Layout.page(title: "公示", request: req, active: .applications, body: body))
@@ -145,14 +146,16 @@ struct ApplicationsController: RouteCollection {
               let household = try await RegistryStore(req.db).household(stored.householdID) else {
             throw WorkflowError.outOfOrder(event: "打印不予纳入通知书", state: a.state)
         }
+        let cite = try stored.programme.rules().noticeCitations
+        let name = stored.programme.chinese
         let body: Node<HTML.BodyContext> = .div(.class("notice"),
-            .h1("最低生活保障不予纳入通知书"),
+            .h1("\(name)不予纳入通知书"),
             .p(.text("\(household.head.name)：")),
-            .p(.text("你户于 \(a.acceptedOn) 提出的最低生活保障申请，经调查核实和审核，于 \(decided) 决定不予纳入。理由如下：")),
+            .p(.text("你户于 \(a.acceptedOn) 提出的\(name)申请，经调查核实和审核，于 \(decided) 决定不予纳入。理由如下：")),
             .p(.strong(.text(reason))),
-            .p(.text("如对本决定不服，可以自收到本通知书之日起六十日内依法申请行政复议，或者在六个月内依法向人民法院提起行政诉讼（民发〔2021〕57号 第三十八条）。")),
+            .p(.text("如对本决定不服，可以自收到本通知书之日起六十日内依法申请行政复议，或者在六个月内依法向人民法院提起行政诉讼（\(cite.appeal)）。")),
             .p(.text("咨询及投诉举报电话：\(s.hotline)；社会救助服务热线：12349。")),
-            .p(.class("muted"), .text("本通知书应于 \(a.refusalNoticeDue?.description ?? "") 前书面送达（民发〔2021〕57号 第二十一条）。")),
+            .p(.class("muted"), .text("本通知书应于 \(a.refusalNoticeDue?.description ?? "") 前书面送达（\(cite.refusalNotice)）。")),
             .p(.class("sign"), .text("\(s.divisions.county.name)民政局　\(decided)"))
         )
         return HTMLPage(html: Layout.page(title: "不予纳入通知书", request: req, active: .applications, body: body))
@@ -173,7 +176,7 @@ struct ApplicationsController: RouteCollection {
             .label(.text("调查人员 1 "), .input(.type(.text), .name("investigator1"), .required(true))),
             .label(.text("调查人员 2 "), .input(.type(.text), .name("investigator2"), .required(true))))
         func form(_ title: String, _ fields: Node<HTML.FormContext>, button: String, danger: Bool = false) -> Node<HTML.BodyContext> {
-            .form(.class("stack"), .method(.post), .attr("action", "/applications/\(id)/\(step)"), Layout.csrf(req),
+            .form(.class("stack"), .method(.post), .attr("action", SiteURL.applicationStep(id, step: step).path), Layout.csrf(req),
                   .strong(.text(title)), fields,
                   .button(.class(danger ? "danger" : ""), .type(.submit), .text(button)))
         }
@@ -264,11 +267,11 @@ struct ApplicationsController: RouteCollection {
             }
             req.flash("已确认纳入：保障 \(d.householdSize) 人，月保障金 \(d.monthlyBenefit.groupedYuanString) 元，自 \(d.month) 起发放\(note)",
                       kind: note.isEmpty ? "success" : "error")
-            return req.seeOther("/applications/\(id)")
+            return req.seeOther(.application(id))
         default: throw Abort(.notFound)
         }
         try await store(req).record(event, on: id, actor: req.actor)
         req.flash("已办理：\(event.chinese)", kind: "success")
-        return req.seeOther("/applications/\(id)")
+        return req.seeOther(.application(id))
     }
 }

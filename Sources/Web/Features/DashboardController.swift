@@ -6,7 +6,7 @@ import Vapor
 /// 工作台: people and households by programme and town, the latest payroll, overdue applications.
 struct DashboardController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get(use: index)
+        routes.get(.home, use: index)
     }
 
     /// Cards for the county's first programme (its headline, 低保 in Pengxi), a coverage table of every
@@ -59,8 +59,8 @@ struct DashboardController: RouteCollection {
             .forEach(sections.filter { (try? $0.programme.rules())?.cadence == .monthly }) { section in
                 .unwrap(section.batch, { b in
                     .p(.text("\(b.month) \(b.programme.shortChinese)发放批次："), Layout.badge(b.state.chinese, b.state == .exported ? "ok" : "warn"),
-                       .text(" \(b.lineCount) 笔，合计 \(b.total.groupedYuanString) 元 "), .a(.attr("href", "/payroll/\(b.id)"), .text("查看")))
-                }, else: .p(.text("\(month) 尚未生成\(section.programme.shortChinese)发放批次。"), .a(.attr("href", "/payroll"), .text("去生成"))))
+                       .text(" \(b.lineCount) 笔，合计 \(b.total.groupedYuanString) 元 "), .a(.attr("href", SiteURL.payrollBatch(b.id).path), .text("查看")))
+                }, else: .p(.text("\(month) 尚未生成\(section.programme.shortChinese)发放批次。"), .a(.attr("href", SiteURL.payroll.path), .text("去生成"))))
             },
             .forEach(sections) { section in
                 let t = totals(section.coverage)
@@ -70,7 +70,7 @@ struct DashboardController: RouteCollection {
                         .tr(.th("乡镇（街道）"), .th(.class("num"), .text("户数")), .th(.class("num"), .text("人数")),
                             .th(.class("num"), .text("月保障金（元）"))),
                         .forEach(section.coverage) { c in
-                            .tr(.td(.a(.attr("href", "/households?town=\(c.townshipCode)&programme=\(section.programme.rawValue)"), .text(s.townshipName(c.townshipCode)))),
+                            .tr(.td(.a(.attr("href", SiteURL.households.with(["town": c.townshipCode, "programme": section.programme.rawValue])), .text(s.townshipName(c.townshipCode)))),
                                 .td(.class("num"), .text("\(c.households)")), .td(.class("num"), .text("\(c.people)")),
                                 .td(.class("num"), .text(c.monthlyBenefit.groupedYuanString)))
                         },

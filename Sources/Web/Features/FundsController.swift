@@ -6,8 +6,8 @@ import Vapor
 /// 资金台账: allocations received and the year's fund raising and use table (附表1).
 struct FundsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get("funds", use: index)
-        routes.post("funds", "allocations", use: add)
+        routes.get(.funds, use: index)
+        routes.post(.fundAllocations, use: add)
     }
 
     func index(req: Request) async throws -> HTMLPage {
@@ -25,7 +25,7 @@ struct FundsController: RouteCollection {
         }
         let body: Node<HTML.BodyContext> = .div(
             .h1("\(year)年困难群众救助补助资金筹集使用情况表（附表1）"),
-            .form(.class("inline"), .method(.get), .attr("action", "/funds"),
+            .form(.class("inline"), .method(.get), .attr("action", SiteURL.funds.path),
                   .label(.text("年度 "), .input(.type(.number), .name("year"), .attr("value", "\(year)"))),
                   .button(.class("secondary"), .type(.submit), .text("查看"))),
             .p(.class("muted"), .text("单位：万元，保留两位小数。资金使用按已导出银行文件的发放批次计；上年结余自动结转。")),
@@ -48,7 +48,7 @@ struct FundsController: RouteCollection {
                            .td(.text(a.programme?.chinese ?? "困难群众救助补助资金（统筹）")),
                            .td(.class("num"), .text(a.amount.groupedYuanString)))
                    }),
-            .form(.class("inline"), .method(.post), .attr("action", "/funds/allocations"), Layout.csrf(req),
+            .form(.class("inline"), .method(.post), .attr("action", SiteURL.fundAllocations.path), Layout.csrf(req),
                   .label(.text("日期 "), .input(.type(.date), .name("date"), .required(true))),
                   .label(.text("来源 "), Controls.select("source", FundingSource.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
                   .label(.text("文号 "), .input(.type(.text), .name("documentNumber"), .required(true))),
@@ -93,6 +93,6 @@ struct FundsController: RouteCollection {
                                                    amount: amount, programme: programme), countyCode: s.countyCode)
         try await AuditLog.record(req, action: "fund.allocation", subject: doc, detail: amount.yuanString)
         req.flash("已登记 \(source.chinese) \(amount.groupedYuanString) 元（\(doc)）", kind: "success")
-        return req.seeOther("/funds?year=\(date.year)")
+        return req.seeOther(SiteURL.funds.with(["year": "\(date.year)"]))
     }
 }

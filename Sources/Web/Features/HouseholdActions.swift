@@ -26,7 +26,7 @@ extension HouseholdsController {
                                        bytes: Data(buffer: form.file.data), actor: req.actor)
         try await AuditLog.record(req, action: "document.upload", subject: info.id)
         req.flash("已上传 \(kind.chinese)：\(info.originalName)", kind: "success")
-        return req.seeOther("/households/\(id)")
+        return req.seeOther(.household(id))
     }
 
     func download(req: Request) async throws -> Response {
@@ -70,7 +70,7 @@ extension HouseholdsController {
         try await RegistryStore(req.db).setStatus(of: residentID, to: status, since: since)
         try await AuditLog.record(req, action: "member.status", subject: id, detail: "\(residentID.masked) → \(status.rawValue)")
         req.flash("已登记成员变动：\(status.chinese)。在保家庭的金额须经复核调整。", kind: "success")
-        return req.seeOther("/households/\(id)")
+        return req.seeOther(.household(id))
     }
 
     struct PayeeForm: Content { var residentID: String }
@@ -81,7 +81,7 @@ extension HouseholdsController {
         try await RegistryStore(req.db).setPayee(householdID: id, residentID: residentID)
         try await AuditLog.record(req, action: "household.payee", subject: id, detail: residentID.masked)
         req.flash("已指定收款人，下次生成的发放批次生效", kind: "success")
-        return req.seeOther("/households/\(id)")
+        return req.seeOther(.household(id))
     }
 
     struct ReviewForm: Content {
@@ -105,7 +105,7 @@ extension HouseholdsController {
             req.flash("复核完成：自 \(from) 起保障金由 \(old.groupedYuanString) 元调整为 \(new.groupedYuanString) 元/月", kind: "success")
         case .stopped(let last): req.flash("复核完成：已不符合条件，发放至 \(last) 止", kind: "success")
         }
-        return req.seeOther("/households/\(id)")
+        return req.seeOther(.household(id))
     }
 
     struct OpenForm: Content {
@@ -122,6 +122,6 @@ extension HouseholdsController {
         let appID = try await req.applications.open(householdID: id, programme: programme, acceptedOn: date,
                                                     closeRelative: form.closeRelative == "on", actor: req.actor)
         req.flash("已受理\(programme.shortChinese)申请", kind: "success")
-        return req.seeOther("/applications/\(appID)")
+        return req.seeOther(.application(appID))
     }
 }

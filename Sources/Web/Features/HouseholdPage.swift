@@ -58,12 +58,12 @@ extension HouseholdsController {
                             .joined(separator: "；"))))
                 }
             ),
-            .form(.class("inline"), .method(.post), .attr("action", "/households/\(id)/members/status"), Layout.csrf(req),
+            .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdMemberStatus(id).path), Layout.csrf(req),
                   .label(.text("成员 "), Controls.select("residentID", h.composition.members.map { Controls.option($0.residentID.value, $0.name) })),
                   .label(.text("变更为 "), Controls.select("status", MemberStatus.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
                   .label(.text("自 "), .input(.type(.date), .name("since"))),
                   .button(.class("secondary"), .type(.submit), .text("登记成员变动"))),
-            .form(.class("inline"), .method(.post), .attr("action", "/households/\(id)/payee"), Layout.csrf(req),
+            .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdPayee(id).path), Layout.csrf(req),
                   .label(.text("收款人 "), Controls.select("residentID", h.composition.members.filter(\.status.counts).map {
                       Controls.option($0.residentID.value, $0.name, selected: $0.residentID == h.payee.residentID)
                   })),
@@ -89,7 +89,7 @@ extension HouseholdsController {
                            .td(.class("num"), .text(e.monthlyBenefit.groupedYuanString)))
                    }),
             .forEach(activeEnrollments.filter { s.programmes.contains($0.programme) }) { e in
-                .form(.class("inline"), .method(.post), .attr("action", "/households/\(id)/review"), Layout.csrf(req),
+                .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdReview(id).path), Layout.csrf(req),
                       .input(.type(.hidden), .name("programme"), .attr("value", e.programme.rawValue)),
                       .input(.type(.hidden), .name("member"), .attr("value", e.memberID ?? "")),
                       .label(.text("\(e.programme.shortChinese)复核日期 "), .input(.type(.date), .name("date"), .attr("value", today.description), .required(true))),
@@ -99,7 +99,7 @@ extension HouseholdsController {
             .h2("申请"),
             .if(applications.isEmpty, .p(.class("muted"), .text("没有申请记录。")),
                 else: ApplicationsController.table(applications, settings: s, today: today)),
-            .form(.class("inline"), .method(.post), .attr("action", "/households/\(id)/applications"), Layout.csrf(req),
+            .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdApplications(id).path), Layout.csrf(req),
                   .label(.text("受理日期 "), .input(.type(.date), .name("acceptedOn"), .attr("value", today.description), .required(true))),
                   .label(.input(.type(.checkbox), .name("closeRelative"), .attr("value", "on")),
                          .text(" 成员为经办人员或村干部的近亲属（单独登记备案）")),
@@ -123,11 +123,11 @@ extension HouseholdsController {
             .table(.tr(.th("类别"), .th("文件名"), .th(.class("num"), .text("大小")), .th("SHA-256"), .th("上传人")),
                    .forEach(documents) { d in
                        .tr(.td(.text(d.kind.chinese)),
-                           .td(.a(.attr("href", "/households/\(id)/documents/\(d.id)"), .text(d.originalName))),
+                           .td(.a(.attr("href", SiteURL.householdDocument(id, document: d.id).path), .text(d.originalName))),
                            .td(.class("num"), .text("\(max(1, d.sizeBytes / 1024)) KB")),
                            .td(.class("muted"), .text(String(d.sha256.prefix(16)) + "…")), .td(.text(d.uploadedBy)))
                    }),
-            .form(.class("inline"), .method(.post), .attr("action", "/households/\(id)/documents"),
+            .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdDocuments(id).path),
                   .enctype(.multipartData), Layout.csrf(req),
                   .label(.text("类别 "), Controls.select("kind", DocumentKind.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
                   .input(.type(.file), .name("file"), .required(true)),

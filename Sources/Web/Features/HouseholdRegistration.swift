@@ -10,7 +10,7 @@ extension HouseholdsController {
         let s = req.settings
         let body: Node<HTML.BodyContext> = .div(
             .h1("登记新家庭（一户一档）"),
-            .form(.class("stack"), .method(.post), .attr("action", "/households"),
+            .form(.class("stack"), .method(.post), .attr("action", SiteURL.households.path),
                   Layout.csrf(req),
                   .div(.class("grid2"),
                        .label(.text("村（社区） "), Controls.select("village", [Controls.option("", "请选择")] + s.divisions.villages.map { v in
@@ -84,7 +84,7 @@ extension HouseholdsController {
         try await RegistryStore(req.db, divisions: s.divisions).register([file])
         try await AuditLog.record(req, action: "household.register", subject: file.id)
         req.flash("已登记家庭：户主 \(file.head.name)，\(file.composition.members.count) 人", kind: "success")
-        return req.seeOther("/households/\(file.id)")
+        return req.seeOther(.household(file.id))
     }
 
     /// Reads the registration form; every error names the row and field.

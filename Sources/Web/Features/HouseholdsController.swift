@@ -11,17 +11,17 @@ struct HouseholdsController: RouteCollection {
     static let assetRows = 3
 
     func boot(routes: any RoutesBuilder) throws {
-        let h = routes.grouped("households")
-        h.get(use: index)
-        h.get("new", use: newForm)
-        h.post(use: create)
-        h.get(":id", use: show)
-        h.on(.POST, ":id", "documents", body: .collect(maxSize: "12mb"), use: upload)
-        h.get(":id", "documents", ":doc", use: download)
-        h.post(":id", "members", "status", use: memberStatus)
-        h.post(":id", "applications", use: openApplication)
-        h.post(":id", "review", use: review)
-        h.post(":id", "payee", use: payee)
+        let id = SiteURL.P.id
+        routes.get(.households, use: index)
+        routes.get(.newHousehold, use: newForm)
+        routes.post(.households, use: create)
+        routes.get(.household(id), use: show)
+        routes.on(.POST, SiteURL.householdDocuments(id).pathComponents, body: .collect(maxSize: "12mb"), use: upload)
+        routes.get(.householdDocument(id, document: SiteURL.P.document), use: download)
+        routes.post(.householdMemberStatus(id), use: memberStatus)
+        routes.post(.householdApplications(id), use: openApplication)
+        routes.post(.householdReview(id), use: review)
+        routes.post(.householdPayee(id), use: payee)
     }
 
     // MARK: list
@@ -38,15 +38,11 @@ struct HouseholdsController: RouteCollection {
             text: q, townshipCode: town, programme: programme, month: month, limit: Self.perPage,
             offset: (page - 1) * Self.perPage)
         func link(_ p: Int) -> String {
-            var items = ["page=\(p)"]
-            if let q, !q.isEmpty { items.append("q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")") }
-            if let town, !town.isEmpty { items.append("town=\(town)") }
-            if let programme { items.append("programme=\(programme.rawValue)") }
-            return "/households?" + items.joined(separator: "&")
+            SiteURL.households.with(["page": "\(p)", "q": q ?? "", "town": town ?? "", "programme": programme?.rawValue ?? ""])
         }
         let body: Node<HTML.BodyContext> = .div(
             .h1("家庭档案"),
-            .form(.class("inline"), .method(.get), .attr("action", "/households"),
+            .form(.class("inline"), .method(.get), .attr("action", SiteURL.households.path),
                   .label(.text("姓名或身份证号 "), .input(.type(.search), .name("q"), .attr("value", q ?? ""))),
                   .label(.text("乡镇 "), Controls.select("town", [Controls.option("", "全部")] + s.divisions.townships.map {
                                       Controls.option($0.code.value, $0.name, selected: $0.code.value == town)
@@ -55,13 +51,13 @@ struct HouseholdsController: RouteCollection {
                       Controls.option($0.rawValue, $0.shortChinese, selected: programme == $0)
                   })),
                   .button(.type(.submit), .text("查询"))),
-            .p(.a(.attr("href", "/households/new"), .text("＋ 登记新家庭"))),
+            .p(.a(.attr("href", SiteURL.newHousehold.path), .text("＋ 登记新家庭"))),
             .p(.class("muted"), .text("在保状态与金额按 \(month)。")),
             .table(
                 .tr(.th("户主"), .th("身份证号"), .th("乡镇"), .th("村（社区）"), .th("城乡"), .th(.class("num"), .text("人数")),
                     .th("在保项目"), .th(.class("num"), .text("月保障金（元）"))),
                 .forEach(rows) { r in
-                    .tr(.td(.a(.attr("href", "/households/\(r.id)"), .text(r.headName))), .td(.text(r.headResidentID.masked)),
+                    .tr(.td(.a(.attr("href", SiteURL.household(r.id).path), .text(r.headName))), .td(.text(r.headResidentID.masked)),
                         .td(.text(s.townshipName(r.townshipCode))), .td(.text(s.townshipName(r.villageCode))),
                         .td(.text(r.area.chinese)), .td(.class("num"), .text("\(r.memberCount)")),
                         .td(.text(r.activeProgrammes.map(\.shortChinese).joined(separator: "、"))),

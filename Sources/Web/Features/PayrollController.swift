@@ -9,14 +9,14 @@ struct PayrollController: RouteCollection {
     static let perPage = 100
 
     func boot(routes: any RoutesBuilder) throws {
-        let p = routes.grouped("payroll")
-        p.get(use: index)
-        p.post("generate", use: generate)
-        p.get(":id", use: show)
-        p.post(":id", "approve", use: approve)
-        p.post(":id", "discard", use: discard)
-        p.post(":id", "export", use: export)
-        p.get(":id", "bank-file", use: bankFile)
+        let id = SiteURL.P.id
+        routes.get(.payroll, use: index)
+        routes.post(.payrollGenerate, use: generate)
+        routes.get(.payrollBatch(id), use: show)
+        routes.post(.payrollApprove(id), use: approve)
+        routes.post(.payrollDiscard(id), use: discard)
+        routes.post(.payrollExport(id), use: export)
+        routes.get(.payrollBankFile(id), use: bankFile)
     }
 
     /// One section per monthly programme the county runs: its generate form and its batches.
@@ -32,7 +32,7 @@ struct PayrollController: RouteCollection {
                 let suggested = (own.first?.month.next ?? s.today().yearMonth).description
                 return .div(
                     .h2("\(programme.shortChinese)资金发放"),
-                    .form(.class("inline"), .method(.post), .attr("action", "/payroll/generate"), Layout.csrf(req),
+                    .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollGenerate.path), Layout.csrf(req),
                           .input(.type(.hidden), .name("programme"), .attr("value", programme.rawValue)),
                           .label(.text("发放月份 "), .input(.type(.text), .name("month"), .attr("value", suggested),
                                                         .placeholder("YYYY-MM"), .required(true))),
@@ -41,7 +41,7 @@ struct PayrollController: RouteCollection {
                            .forEach(own) { b in
                                .tr(.td(.text(b.month.description)), .td(Layout.badge(b.state.chinese, b.state == .exported ? "ok" : "warn")),
                                    .td(.class("num"), .text("\(b.lineCount)")), .td(.class("num"), .text(b.total.groupedYuanString)),
-                                   .td(.a(.attr("href", "/payroll/\(b.id)"), .text("查看"))))
+                                   .td(.a(.attr("href", SiteURL.payrollBatch(b.id).path), .text("查看"))))
                            }))
             }
         )
@@ -66,7 +66,7 @@ struct PayrollController: RouteCollection {
         } else {
             req.flash("\(month) 的\(programme.shortChinese)发放批次已存在（\(g.batch.state.chinese)），未重复生成", kind: "info")
         }
-        return req.seeOther("/payroll/\(g.batch.id)")
+        return req.seeOther(.payrollBatch(g.batch.id))
     }
 
     func show(req: Request) async throws -> HTMLPage {
@@ -89,20 +89,20 @@ struct PayrollController: RouteCollection {
                 .dt("审核人"), .dd(.text(b.approvedBy ?? "—"))),
             .div(
                 .if(b.state == .draft, .group(
-                    .form(.class("inline"), .method(.post), .attr("action", "/payroll/\(id)/approve"), Layout.csrf(req),
+                    .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollApprove(id).path), Layout.csrf(req),
                           .button(.type(.submit), .text("审核通过（冻结批次）"))),
-                    .form(.class("inline"), .method(.post), .attr("action", "/payroll/\(id)/discard"), Layout.csrf(req),
+                    .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollDiscard(id).path), Layout.csrf(req),
                           .button(.class("secondary"), .type(.submit), .text("作废草稿，按最新档案重新生成"))))),
                 .if(b.state == .approved,
-                    .form(.class("inline"), .method(.post), .attr("action", "/payroll/\(id)/export"), Layout.csrf(req),
+                    .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollExport(id).path), Layout.csrf(req),
                           .button(.type(.submit), .text("导出银行文件（计入支出）")))),
-                .if(b.state == .exported, .p(.a(.attr("href", "/payroll/\(id)/bank-file"), .text("下载银行文件（CSV，可用 Excel 打开）"))))
+                .if(b.state == .exported, .p(.a(.attr("href", SiteURL.payrollBankFile(id).path), .text("下载银行文件（CSV，可用 Excel 打开）"))))
             ),
             .if(!holds.isEmpty, .group(
                 .h2("暂停发放（\(holds.count) 户）"),
                 .table(.tr(.th("家庭"), .th("原因")),
                        .forEach(holds) { h in
-                           .tr(.td(.a(.attr("href", "/households/\(h.householdID)"), .text(h.payeeName))), .td(.text(h.reason)))
+                           .tr(.td(.a(.attr("href", SiteURL.household(h.householdID).path), .text(h.payeeName))), .td(.text(h.reason)))
                        }))),
             .h2("分乡镇汇总"),
             .table(.tr(.th("乡镇"), .th(.class("num"), .text("笔数")), .th(.class("num"), .text("金额（元）"))),
@@ -116,11 +116,11 @@ struct PayrollController: RouteCollection {
                    .forEach(Array(lines.enumerated())) { i, l in
                        .tr(.td(.text("\((page - 1) * Self.perPage + i + 1)")), .td(.text(s.townshipName(l.townshipCode))),
                            .td(.text(s.townshipName(l.villageCode))),
-                           .td(.a(.attr("href", "/households/\(l.householdID)"), .text(l.payeeName))),
+                           .td(.a(.attr("href", SiteURL.household(l.householdID).path), .text(l.payeeName))),
                            .td(.text(l.payeeResidentID.masked)), .td(.text("****" + String(l.bankAccount.suffix(4)))),
                            .td(.class("num"), .text("\(l.householdSize)")), .td(.class("num"), .text(l.amount.groupedYuanString)))
                    }),
-            Layout.pager(total: b.lineCount, page: page, perPage: Self.perPage) { "/payroll/\(id)?page=\($0)" }
+            Layout.pager(total: b.lineCount, page: page, perPage: Self.perPage) { SiteURL.payrollBatch(id).with(["page": "\($0)"]) }
         )
         return HTMLPage(html: Layout.page(title: "\(b.month) \(b.programme.shortChinese)发放批次", request: req, active: .payroll, body: body))
     }
@@ -129,14 +129,14 @@ struct PayrollController: RouteCollection {
         let id = try req.parameters.require("id")
         let b = try await req.payroll.approve(id, actor: req.actor)
         req.flash("已审核 \(b.month) 批次，批次已冻结", kind: "success")
-        return req.seeOther("/payroll/\(id)")
+        return req.seeOther(.payrollBatch(id))
     }
 
     func discard(req: Request) async throws -> Response {
         let id = try req.parameters.require("id")
         try await req.payroll.discardDraft(id, actor: req.actor)
         req.flash("已作废草稿批次，可重新生成", kind: "success")
-        return req.seeOther("/payroll")
+        return req.seeOther(.payroll)
     }
 
     func run(_ req: Request) -> PayrollRun {
@@ -152,12 +152,12 @@ struct PayrollController: RouteCollection {
         let b = try await store.batch(id: id)
         if b.state == .exported {
             req.flash("该批次已导出，可直接下载银行文件", kind: "info")
-            return req.seeOther("/payroll/\(id)")
+            return req.seeOther(.payrollBatch(id))
         }
         guard b.state == .approved else { throw PayrollError.invalidTransition(from: b.state, to: .exported) }
         try await run(req).export(b, actor: req.actor)
         req.flash("已导出 \(b.month) 银行文件，批次计入资金支出", kind: "success")
-        return req.seeOther("/payroll/\(id)")
+        return req.seeOther(.payrollBatch(id))
     }
 
     func bankFile(req: Request) async throws -> Response {

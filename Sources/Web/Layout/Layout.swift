@@ -10,9 +10,9 @@ enum Layout {
         let s = request.settings
         let flash = request.takeFlash()
         let nav: [(Section, String, String)] = [
-            (.dashboard, "/", "工作台"), (.households, "/households", "家庭档案"),
-            (.applications, "/applications", "审核确认"), (.payroll, "/payroll", "资金发放"),
-            (.funds, "/funds", "资金台账"),
+            (.dashboard, SiteURL.home.path, "工作台"), (.households, SiteURL.households.path, "家庭档案"),
+            (.applications, SiteURL.applications.path, "审核确认"), (.payroll, SiteURL.payroll.path, "资金发放"),
+            (.funds, SiteURL.funds.path, "资金台账"),
         ]
         let html = HTML(
             .lang(.chinese),
@@ -20,17 +20,17 @@ enum Layout {
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
                 .element(named: "title", text: "\(title) · 九助社会救助管理信息系统"),
-                .link(.rel(.stylesheet), .attr("href", "/static/app.css"))
+                .link(.rel(.stylesheet), .attr("href", SiteURL.stylesheet.path))
             ),
             .body(
                 .header(
                     .class("top"),
-                    .a(.class("brand"), .attr("href", "/"), .text("九助 · \(s.divisions.county.name)社会救助")),
+                    .a(.class("brand"), .attr("href", SiteURL.home.path), .text("九助 · \(s.divisions.county.name)社会救助")),
                     .if(showNav, .nav(.forEach(nav) { item in
                         .a(.attr("href", item.1), .class(item.0 == active ? "active" : ""), .text(item.2))
                     })),
                     .unwrap(request.staff) { user in
-                        .form(.class("logout"), .method(.post), .attr("action", "/logout"),
+                        .form(.class("logout"), .method(.post), .attr("action", SiteURL.logout.path),
                               .span(.text("\(user.displayName)（\(user.role.chinese)）")),
                               .input(.type(.hidden), .name("_csrf"), .attr("value", request.csrfToken)),
                               .button(.type(.submit), .text("退出")))

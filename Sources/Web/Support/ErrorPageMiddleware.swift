@@ -15,7 +15,7 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             if status.code >= 500 {
                 request.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             }
-            if request.url.path.hasPrefix("/api/") {
+            if request.isAPI {
                 let body = try JSONEncoder().encode(["error": ["code": "\(status.code)", "message": message]])
                 let r = Response(status: status, body: .init(data: body))
                 r.headers.contentType = .json

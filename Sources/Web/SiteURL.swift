@@ -1,0 +1,146 @@
+import Vapor
+
+/// Every path of the site, written once. Route registration, links, form actions and redirects all come
+/// from these cases (as SwiftPackageIndex-Server's `SiteURL`); no path is written twice as a string.
+///
+/// A case's associated values are the path's variable parts. To register a route, pass the
+/// placeholders of `SiteURL.P` (`.household(P.id)` registers `/households/:id`).
+enum SiteURL: Hashable, Sendable {
+    case home
+    case health
+    case stylesheet
+    case login
+    case logout
+    case assessAPI
+
+    case households
+    case newHousehold
+    case household(String)
+    case householdMemberStatus(String)
+    case householdPayee(String)
+    case householdReview(String)
+    case householdApplications(String)
+    case householdDocuments(String)
+    case householdDocument(String, document: String)
+
+    case applications
+    case application(String)
+    case applicationNotice(String)
+    case applicationRefusal(String)
+    /// A workflow step of `ApplicationWorkflow.nextSteps` (`townshipReview`, `approve`, …).
+    case applicationStep(String, step: String)
+
+    case payroll
+    case payrollGenerate
+    case payrollBatch(String)
+    case payrollApprove(String)
+    case payrollDiscard(String)
+    case payrollExport(String)
+    case payrollBankFile(String)
+
+    case funds
+    case fundAllocations
+
+    /// The first segment of every JSON API path.
+    static let apiRoot = "api"
+
+    /// Route placeholders, for registration only.
+    enum P {
+        static let id = ":id"
+        static let document = ":doc"
+        static let step = ":step"
+    }
+
+    /// Every route the site registers, with placeholders: a route registered without a case here fails
+    /// `RouteTests`.
+    static let registered: [SiteURL] = [
+        .home, .health, .stylesheet, .login, .logout, .assessAPI,
+        .households, .newHousehold, .household(P.id), .householdMemberStatus(P.id), .householdPayee(P.id),
+        .householdReview(P.id), .householdApplications(P.id), .householdDocuments(P.id),
+        .householdDocument(P.id, document: P.document),
+        .applications, .application(P.id), .applicationNotice(P.id), .applicationRefusal(P.id),
+        .applicationStep(P.id, step: P.step),
+        .payroll, .payrollGenerate, .payrollBatch(P.id), .payrollApprove(P.id), .payrollDiscard(P.id),
+        .payrollExport(P.id), .payrollBankFile(P.id),
+        .funds, .fundAllocations,
+    ]
+
+    /// The path segments, unescaped.
+    var segments: [String] {
+        switch self {
+        case .home: return []
+        case .health: return ["health"]
+        case .stylesheet: return ["static", "app.css"]
+        case .login: return ["login"]
+        case .logout: return ["logout"]
+        case .assessAPI: return [Self.apiRoot, "v1", "assess"]
+        case .households: return ["households"]
+        case .newHousehold: return ["households", "new"]
+        case .household(let id): return ["households", id]
+        case .householdMemberStatus(let id): return ["households", id, "members", "status"]
+        case .householdPayee(let id): return ["households", id, "payee"]
+        case .householdReview(let id): return ["households", id, "review"]
+        case .householdApplications(let id): return ["households", id, "applications"]
+        case .householdDocuments(let id): return ["households", id, "documents"]
+        case let .householdDocument(id, document): return ["households", id, "documents", document]
+        case .applications: return ["applications"]
+        case .application(let id): return ["applications", id]
+        case .applicationNotice(let id): return ["applications", id, "notice"]
+        case .applicationRefusal(let id): return ["applications", id, "refusal"]
+        case let .applicationStep(id, step): return ["applications", id, step]
+        case .payroll: return ["payroll"]
+        case .payrollGenerate: return ["payroll", "generate"]
+        case .payrollBatch(let id): return ["payroll", id]
+        case .payrollApprove(let id): return ["payroll", id, "approve"]
+        case .payrollDiscard(let id): return ["payroll", id, "discard"]
+        case .payrollExport(let id): return ["payroll", id, "export"]
+        case .payrollBankFile(let id): return ["payroll", id, "bank-file"]
+        case .funds: return ["funds"]
+        case .fundAllocations: return ["funds", "allocations"]
+        }
+    }
+
+    /// The path for links, form actions and redirects: `/payroll/3f2a…/approve`, each segment
+    /// percent-encoded.
+    var path: String {
+        "/" + segments.map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? $0 }
+            .joined(separator: "/")
+    }
+
+    /// The path with a query string; pairs with an empty value are left out. `(.households).with(["town": "…"])`.
+    func with(_ query: KeyValuePairs<String, String>) -> String {
+        let items = query.filter { !$0.value.isEmpty }.map { key, value in
+            "\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? value)"
+        }
+        return items.isEmpty ? path : path + "?" + items.joined(separator: "&")
+    }
+
+    /// Components for route registration: a `:name` segment is a parameter.
+    var pathComponents: [PathComponent] { segments.map { PathComponent(stringLiteral: $0) } }
+}
+
+extension CharacterSet {
+    /// Query values: unreserved characters only, so `&`, `=`, `+` and `#` in a value are escaped.
+    static let urlQueryValueAllowed = CharacterSet(charactersIn:
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+}
+
+extension RoutesBuilder {
+    @discardableResult
+    func get<R: AsyncResponseEncodable>(_ url: SiteURL, use closure: @Sendable @escaping (Request) async throws -> R) -> Route {
+        get(url.pathComponents, use: closure)
+    }
+
+    @discardableResult
+    func post<R: AsyncResponseEncodable>(_ url: SiteURL, use closure: @Sendable @escaping (Request) async throws -> R) -> Route {
+        post(url.pathComponents, use: closure)
+    }
+}
+
+extension Request {
+    /// A call of the JSON API (answered with JSON errors, never a login redirect).
+    var isAPI: Bool { url.path.hasPrefix("/\(SiteURL.apiRoot)/") }
+
+    /// 303 to a page of the site.
+    func seeOther(_ url: SiteURL) -> Response { seeOther(url.path) }
+}
