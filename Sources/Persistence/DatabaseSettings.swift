@@ -89,6 +89,20 @@ public final class DatabaseHandle: Sendable {
         try await migrator.prepareBatch().get()
     }
 
+    /// Applies the migrations up to and including `name` only: for tests that put data into an older
+    /// schema and then migrate it.
+    /// - Throws: `SchemaError.unknownMigration` when no migration has that name.
+    public func migrate(through name: String) async throws {
+        guard let last = JiuzhuMigrations.all.firstIndex(where: { $0.name == name }) else {
+            throw SchemaError.unknownMigration(name)
+        }
+        let migrations = Migrations()
+        migrations.add(Array(JiuzhuMigrations.all[...last]))
+        let migrator = Migrator(databases: databases, migrations: migrations, logger: logger, on: eventLoop)
+        try await migrator.setupIfNeeded().get()
+        try await migrator.prepareBatch().get()
+    }
+
     /// Makes the schema ready for a command: SQLite migrates by itself (zero set-up); on PostgreSQL
     /// migrating is the operator's explicit step, so a schema that is behind is refused.
     /// - Throws: `SchemaError.behind` naming the pending migrations.
@@ -128,9 +142,11 @@ public final class DatabaseHandle: Sendable {
 
 public enum SchemaError: Error, Equatable, Sendable, CustomStringConvertible {
     case behind([String])
+    case unknownMigration(String)
 
     public var description: String {
         switch self {
+        case .unknownMigration(let name): return "没有名为 \(name) 的迁移 (unknown migration)"
         case .behind(let names):
             return "数据库结构落后于本程序（待执行迁移：\(names.joined(separator: ", "))）。请先运行：jiuzhu migrate (database schema is behind; run `jiuzhu migrate`)"
         }

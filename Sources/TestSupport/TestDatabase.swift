@@ -6,12 +6,13 @@ import SQLKit
 
 /// Runs `body` against a fresh, migrated database of its own: in-memory SQLite, or, when
 /// `TEST_DATABASE_URL` is set, a new PostgreSQL database created for this test and dropped after.
-/// Tests never share a database, so they run in parallel safely.
-public func withTestDatabase<T: Sendable>(_ body: (DatabaseHandle) async throws -> T) async throws -> T {
+/// Tests never share a database, so they run in parallel safely. With `migrated: false` the database
+/// is empty (for migration tests).
+public func withTestDatabase<T: Sendable>(migrated: Bool = true, _ body: (DatabaseHandle) async throws -> T) async throws -> T {
     let (settings, cleanup) = try await TestDatabases.make()
     let handle = try DatabaseHandle(settings, logger: Logger(label: "test.db"))
     do {
-        try await handle.migrate()
+        if migrated { try await handle.migrate() }
         let result = try await body(handle)
         await handle.close()
         try await cleanup()

@@ -73,7 +73,12 @@ public struct PayrollStore: Sendable {
     ///   when no policy is in force for the month; `PayrollError.notPaidByPayroll` for a programme that
     ///   pays no monthly amount.
     public func generate(programme: Programme, month: YearMonth, countyCode: String, actor: String) async throws -> Generation {
-        let rules = try programme.rules()
+        try await generate(rules: try programme.rules(), month: month, countyCode: countyCode, actor: actor)
+    }
+
+    /// `generate(programme:…)` with the rules given: the seam every programme's payroll goes through.
+    public func generate(rules: any ProgrammeRules, month: YearMonth, countyCode: String, actor: String) async throws -> Generation {
+        let programme = rules.programme
         guard rules.cadence == .monthly else { throw PayrollError.notPaidByPayroll(programme.shortChinese) }
         let latest = today().yearMonth.next
         guard month <= latest else { throw PayrollError.tooFarAhead(month: month, latest: latest) }
