@@ -30,6 +30,26 @@ import Testing
         #expect(r.trace.contains { $0.contains("补差计算") })
     }
 
+    /// The amount's parts (assess-format.md `components[]`): for 低保 by the gap method, one `basic` part.
+    @Test func componentsSumToTheBenefit() throws {
+        let r = try evaluate(household(income: "1000.00"))
+        #expect(r.components == [.init(kind: "basic", amount: "800.00")])
+        let none = try evaluate(household(income: "1260.00", area: "rural"))
+        #expect(none.components.isEmpty)
+    }
+
+    /// Programmes not implemented yet are refused by name under the key `program`; unknown ones list the tokens.
+    @Test(arguments: [("tekun", "尚未实现"), ("unsupported-child", "尚未实现"), ("vagrant", "应为 dibao、tekun")])
+    func programmesNotAnsweredAreNamed(program: String, reason: String) {
+        let json = #"{"program":"\#(program)","month":"2021-07","area":"urban","members":[{"id":"110101197503149130","relationship":"head"}]}"#
+        #expect(throws: AssessError.self) { try evaluate(json) }
+        do { _ = try evaluate(json) } catch {
+            #expect(error.key == "program")
+            #expect(error.value == program)
+            #expect(error.reason.contains(reason), "\(error.reason)")
+        }
+    }
+
     @Test func notEligibleCarriesReasons() throws {
         let r = try evaluate(household(income: "1260.00", area: "rural"))
         #expect(!r.eligible)

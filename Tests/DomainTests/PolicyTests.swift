@@ -30,11 +30,9 @@ import Testing
     /// rules.md §8 example 15: urban 780 = 1.3 × 600 passes; rural 520 < 546 is a warning.
     @Test func tekunRatioWarning() {
         let w = Policy.pengxi2021.warnings
-        #expect(w.count == 1)
-        guard case let .tekunBelowRatio(area, _, _, _, minimum) = w[0] else { return }
-        #expect(area == .rural)
-        #expect(minimum.yuanString == "546.00")
-        #expect(w[0].message.contains("546.00"))
+        #expect(w == [.tekunBelowRatio(area: .rural, tekun: .yuan(520), dibao: .yuan(420), ratio: Ratio(13, 10),
+                                       minimum: Money(fen: 54_600))])
+        #expect(w.first?.message.contains("546.00") == true)
     }
 
     @Test func deadlinesDependOnDelegation() {

@@ -12,7 +12,7 @@ import VaporTesting
     @Test func loginIsRequired() async throws {
         try await withTestApp { session async throws in
             let anonymous = try await session.app.testing().sendRequest(.GET, "/households")
-            #expect(anonymous.status == .seeOther || anonymous.status == .found)
+            #expect(anonymous.status == .seeOther)
             #expect(anonymous.headers.first(name: .location) == "/login")
             let login = try await session.app.testing().sendRequest(.GET, "/login")
             #expect(body(login).contains("登录"))
