@@ -48,8 +48,11 @@ enum Layout {
     }
 
     /// A hidden CSRF field for every POST form.
-    static func csrf(_ request: Request) -> Node<HTML.FormContext> {
-        .input(.type(.hidden), .name("_csrf"), .attr("value", request.csrfToken))
+    static func csrf(_ request: Request) -> Node<HTML.FormContext> { csrf(request.csrfToken) }
+
+    /// The same field from a page model's token (views are pure functions of their model).
+    static func csrf(_ token: String) -> Node<HTML.FormContext> {
+        .input(.type(.hidden), .name("_csrf"), .attr("value", token))
     }
 
     /// Numbered pages: « 1 2 3 … ».

@@ -1,0 +1,151 @@
+import Domain
+import Persistence
+import Plot
+
+/// 资金发放: one section per monthly programme the county runs, with its generate form and its batches.
+enum PayrollIndex {
+    struct Section: Equatable, Sendable {
+        var programme: Programme
+        /// The month the form offers: the month after the latest batch, or this month.
+        var suggestedMonth: YearMonth
+        /// Newest first.
+        var batches: [PayrollBatch]
+    }
+
+    struct Model: Equatable, Sendable {
+        var sections: [Section]
+        var csrf: String
+
+        /// Pure: the sections of the monthly programmes among `programmes`, in their order.
+        static func make(batches: [PayrollBatch], programmes: [Programme], today: CivilDate, csrf: String) -> Model {
+            let monthly = programmes.filter { (try? $0.rules())?.cadence == .monthly }
+            return Model(sections: monthly.map { p in
+                let own = batches.filter { $0.programme == p }
+                return Section(programme: p, suggestedMonth: own.first?.month.next ?? today.yearMonth, batches: own)
+            }, csrf: csrf)
+        }
+    }
+
+    static let title = "资金发放"
+
+    static func view(_ m: Model) -> Node<HTML.BodyContext> {
+        .div(
+            .h1(.text(title)),
+            .p(.class("muted"), .text("每个项目每月只生成一个批次；重复生成会打开已有批次。批次须审核（冻结）后才能导出银行文件，导出即计入资金支出。")),
+            .forEach(m.sections) { section in
+                .div(
+                    .h2("\(section.programme.shortChinese)资金发放"),
+                    .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollGenerate.path), Layout.csrf(m.csrf),
+                          .input(.type(.hidden), .name("programme"), .attr("value", section.programme.rawValue)),
+                          .label(.text("发放月份 "), .input(.type(.text), .name("month"), .attr("value", section.suggestedMonth.description),
+                                                        .placeholder("YYYY-MM"), .required(true))),
+                          .button(.type(.submit), .text("生成\(section.programme.shortChinese)发放批次"))),
+                    .table(.tr(.th("月份"), .th("状态"), .th(.class("num"), .text("笔数")), .th(.class("num"), .text("金额（元）")), .th("")),
+                           .forEach(section.batches) { b in
+                               .tr(.td(.text(b.month.description)), .td(PayrollBatchPage.stateBadge(b.state)),
+                                   .td(.class("num"), .text("\(b.lineCount)")), .td(.class("num"), .text(b.total.groupedYuanString)),
+                                   .td(.a(.attr("href", SiteURL.payrollBatch(b.id).path), .text("查看"))))
+                           }))
+            }
+        )
+    }
+}
+
+/// One payroll batch: facts, the next action, holds, totals by township, a page of lines.
+enum PayrollBatchPage {
+    struct Line: Equatable, Sendable {
+        var number: Int
+        var householdID: String
+        var township: String
+        var village: String
+        var payeeName: String
+        var maskedID: String
+        var maskedAccount: String
+        var householdSize: Int
+        var amount: Money
+    }
+
+    struct Town: Equatable, Sendable {
+        var name: String
+        var lineCount: Int
+        var total: Money
+    }
+
+    struct Model: Equatable, Sendable {
+        var batch: PayrollBatch
+        var holds: [PayrollHold]
+        var towns: [Town]
+        var lines: [Line]
+        var page: Int
+        var perPage: Int
+        var csrf: String
+
+        /// Pure: names resolved by `placeName`, ID and account masked, lines numbered from the page.
+        static func make(batch: PayrollBatch, holds: [PayrollHold], towns: [PayrollTownshipTotal], lines: [PayrollLine],
+                         page: Int, perPage: Int, csrf: String, placeName: (String) -> String) -> Model {
+            Model(batch: batch, holds: holds,
+                  towns: towns.map { Town(name: placeName($0.townshipCode), lineCount: $0.lineCount, total: $0.total) },
+                  lines: lines.enumerated().map { i, l in
+                      Line(number: (page - 1) * perPage + i + 1, householdID: l.householdID, township: placeName(l.townshipCode),
+                           village: placeName(l.villageCode), payeeName: l.payeeName, maskedID: l.payeeResidentID.masked,
+                           maskedAccount: "****" + String(l.bankAccount.suffix(4)), householdSize: l.householdSize,
+                           amount: l.amount)
+                  },
+                  page: page, perPage: perPage, csrf: csrf)
+        }
+
+        var title: String { "\(batch.month) \(batch.programme.shortChinese)发放批次" }
+    }
+
+    static func stateBadge(_ state: PayrollState) -> Node<HTML.BodyContext> {
+        Layout.badge(state.chinese, state == .exported ? "ok" : "warn")
+    }
+
+    static func view(_ m: Model) -> Node<HTML.BodyContext> {
+        let b = m.batch
+        let id = b.id
+        return .div(
+            .h1(.text(m.title)),
+            .dl(.class("facts"),
+                .dt("批次号"), .dd(.text(id)),
+                .dt("状态"), .dd(stateBadge(b.state)),
+                .dt("项目"), .dd(.text(b.programme.chinese)),
+                .dt("笔数"), .dd(.text("\(b.lineCount)")),
+                .dt("合计金额"), .dd(.text("\(b.total.groupedYuanString) 元")),
+                .dt("审核人"), .dd(.text(b.approvedBy ?? "—"))),
+            .div(
+                .if(b.state == .draft, .group(
+                    .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollApprove(id).path), Layout.csrf(m.csrf),
+                          .button(.type(.submit), .text("审核通过（冻结批次）"))),
+                    .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollDiscard(id).path), Layout.csrf(m.csrf),
+                          .button(.class("secondary"), .type(.submit), .text("作废草稿，按最新档案重新生成"))))),
+                .if(b.state == .approved,
+                    .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollExport(id).path), Layout.csrf(m.csrf),
+                          .button(.type(.submit), .text("导出银行文件（计入支出）")))),
+                .if(b.state == .exported, .p(.a(.attr("href", SiteURL.payrollBankFile(id).path), .text("下载银行文件（CSV，可用 Excel 打开）"))))
+            ),
+            .if(!m.holds.isEmpty, .group(
+                .h2("暂停发放（\(m.holds.count) 户）"),
+                .table(.tr(.th("家庭"), .th("原因")),
+                       .forEach(m.holds) { h in
+                           .tr(.td(.a(.attr("href", SiteURL.household(h.householdID).path), .text(h.payeeName))), .td(.text(h.reason)))
+                       }))),
+            .h2("分乡镇汇总"),
+            .table(.tr(.th("乡镇"), .th(.class("num"), .text("笔数")), .th(.class("num"), .text("金额（元）"))),
+                   .forEach(m.towns) { t in
+                       .tr(.td(.text(t.name)), .td(.class("num"), .text("\(t.lineCount)")),
+                           .td(.class("num"), .text(t.total.groupedYuanString)))
+                   }),
+            .h2("发放明细"),
+            .table(.tr(.th("#"), .th("乡镇"), .th("村（社区）"), .th("收款人"), .th("身份证号"), .th("账号"), .th(.class("num"), .text("人数")),
+                       .th(.class("num"), .text("金额（元）"))),
+                   .forEach(m.lines) { l in
+                       .tr(.td(.text("\(l.number)")), .td(.text(l.township)), .td(.text(l.village)),
+                           .td(.a(.attr("href", SiteURL.household(l.householdID).path), .text(l.payeeName))),
+                           .td(.text(l.maskedID)), .td(.text(l.maskedAccount)),
+                           .td(.class("num"), .text("\(l.householdSize)")), .td(.class("num"), .text(l.amount.groupedYuanString)))
+                   }),
+            Layout.pager(total: b.lineCount, page: m.page, perPage: m.perPage) { SiteURL.payrollBatch(id).with(["page": "\($0)"]) }
+        )
+    }
+}
