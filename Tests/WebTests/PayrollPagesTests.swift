@@ -57,3 +57,32 @@ import Testing
         #expect(!html.contains("暂停发放"))
     }
 }
+
+/// The dashboard and the applications table as pure functions of their models.
+@Suite struct DashboardViewTests {
+    @Test func sectionsCardsAndOverdue() throws {
+        let towns = [Dashboard.Town(code: "510921112000", name: "常乐镇", households: 2, people: 5, amount: .yuan(1500)),
+                     Dashboard.Town(code: "510921100000", name: "赤城镇", households: 1, people: 1, amount: .yuan(420))]
+        let overdue = ApplicationRow(id: "a1", headName: "王某", programme: .dibao, township: "常乐镇",
+                                     acceptedOn: try CivilDate(parsing: "2021-10-08"), state: .investigating,
+                                     deadline: try CivilDate(parsing: "2021-11-19"), closeRelative: true, left: .workingDays(-2))
+        let m = Dashboard.Model(month: try YearMonth(parsing: "2021-12"), today: try CivilDate(parsing: "2021-12-01"),
+                                sections: [Dashboard.Section(programme: .dibao, monthly: true, batch: nil, towns: towns)],
+                                byProgramme: [], openApplications: 3, overdue: [overdue])
+        let html = Dashboard.view(m).render()
+        #expect(html.contains("低保户数"))
+        #expect(html.contains(">3<"))                      // households in the headline card
+        #expect(html.contains("1,920.00"))                 // its monthly amount
+        #expect(html.contains("2021-12 尚未生成低保发放批次"))
+        #expect(html.contains(#"href="/households?town=510921112000&amp;programme=dibao""#))
+        #expect(html.contains("超期 2 个工作日"))
+        #expect(html.contains("近亲属备案"))
+        #expect(html.contains(#"class="card warn""#))
+    }
+
+    @Test(arguments: [(ApplicationRow.Left.closed, "已办结"), (.unknown(calendarEnds: 2026), "2026 年以后"),
+                      (.workingDays(3), "剩 3 个工作日"), (.workingDays(0), "剩 0 个工作日"), (.workingDays(-1), "超期 1 个工作日")])
+    func daysLeft(left: ApplicationRow.Left, text: String) {
+        #expect(ApplicationRow.badge(left).render().contains(text))
+    }
+}

@@ -21,7 +21,8 @@ struct ApplicationsController: RouteCollection {
     func index(req: Request) async throws -> HTMLPage {
         let s = req.settings
         let all = req.query[String.self, at: "all"] == "1"
-        let rows = try await store(req).list(openOnly: !all)
+        let today = s.today()
+        let rows = try await store(req).list(openOnly: !all).map { ApplicationRow.make($0, settings: s, today: today) }
         let body: Node<HTML.BodyContext> = .div(
             .h1("审核确认"),
             .p(.text("受理申请请在 "), .a(.attr("href", SiteURL.households.path), .text("家庭档案")), .text(" 中打开该户后操作。 "),
@@ -32,34 +33,10 @@ struct ApplicationsController: RouteCollection {
                 return .group(
                     .h2("\(programme.shortChinese)审核确认"),
                     .if(own.isEmpty, .p(.class("muted"), .text("没有申请。")),
-                        else: Self.table(own, settings: s, today: s.today())))
+                        else: ApplicationRow.table(own)))
             }
         )
         return HTMLPage(html: Layout.page(title: "审核确认", request: req, active: .applications, body: body))
-    }
-
-    /// The applications table: state, deadline, working days left (overdue in red).
-    static func table(_ rows: [ApplicationSummary], settings s: WebSettings, today: CivilDate) -> Node<HTML.BodyContext> {
-        .table(
-            .tr(.th("申请人（户主）"), .th("项目"), .th("乡镇"), .th("受理日期"), .th("状态"), .th("办结期限"), .th("剩余工作日")),
-            .forEach(rows) { r in
-                .tr(.td(.a(.attr("href", SiteURL.application(r.id).path), .text(r.headName)),
-                        .if(r.closeRelative, Layout.badge("近亲属备案", "warn"))),
-                    .td(.text(r.programme.shortChinese)),
-                    .td(.text(s.townshipName(r.townshipCode))), .td(.text(r.acceptedOn.description)),
-                    .td(.text(r.state.chinese)), .td(.text(r.deadline?.description ?? "待定")),
-                    .td(daysLeft(r.state, r.deadline, s, today)))
-            }
-        )
-    }
-
-    static func daysLeft(_ state: ApplicationState, _ deadline: CivilDate?, _ s: WebSettings, _ today: CivilDate) -> Node<HTML.BodyContext> {
-        guard state.isOpen else { return .text("已办结") }
-        guard let deadline, let left = try? s.calendar.workingDaysLeft(from: today, until: deadline) else {
-            return Layout.badge("节假日日历未覆盖（\(s.calendar.years.upperBound) 年以后），期限待定：请管理员更新日历", "warn")
-        }
-        if left < 0 { return Layout.badge("超期 \(-left) 个工作日", "bad") }
-        return Layout.badge("剩 \(left) 个工作日", left <= 3 ? "warn" : "ok")
     }
 
     func show(req: Request) async throws -> HTMLPage {
@@ -78,7 +55,7 @@ struct ApplicationsController: RouteCollection {
                 .dt("状态"), .dd(.text(a.state.chinese)),
                 .dt("受理日期"), .dd(.text(a.acceptedOn.description)),
                 .dt("办结期限"), .dd(.text("\(stored.deadline?.description ?? "待定")（\(policy.totalDeadlineWorkingDays(extended: a.extensionReason != nil)) 个工作日）"),
-                                   .text(" "), Self.daysLeft(a.state, stored.deadline, s, today)),
+                                   .text(" "), ApplicationRow.badge(ApplicationRow.left(a.state, stored.deadline, settings: s, today: today))),
                 .dt("家庭"), .dd(.a(.attr("href", SiteURL.household(stored.householdID).path), .text("查看家庭档案"))),
                 .dt("近亲属备案"), .dd(.text(a.closeRelative ? "是（须县级入户核查）" : "否")),
                 .dt("公示"), .dd(.text(a.noticeStart.map { "\($0) 起 7 天，至 \(a.noticeEnd(policy: policy)!)" } ?? "未开始")),

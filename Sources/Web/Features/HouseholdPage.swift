@@ -98,7 +98,7 @@ extension HouseholdsController {
             },
             .h2("申请"),
             .if(applications.isEmpty, .p(.class("muted"), .text("没有申请记录。")),
-                else: ApplicationsController.table(applications, settings: s, today: today)),
+                else: ApplicationRow.table(applications.map { ApplicationRow.make($0, settings: s, today: today) })),
             .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdApplications(id).path), Layout.csrf(req),
                   .label(.text("受理日期 "), .input(.type(.date), .name("acceptedOn"), .attr("value", today.description), .required(true))),
                   .label(.input(.type(.checkbox), .name("closeRelative"), .attr("value", "on")),

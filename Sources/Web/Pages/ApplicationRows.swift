@@ -1,0 +1,70 @@
+import Domain
+import Persistence
+import Plot
+
+/// A row of an applications table: names resolved, working days left counted. Built once by the handler
+/// (it needs the calendar and the divisions), rendered by a pure view.
+struct ApplicationRow: Equatable, Sendable {
+    enum Left: Equatable, Sendable {
+        /// Approved or refused.
+        case closed
+        /// The holiday calendar does not reach the deadline (its last year).
+        case unknown(calendarEnds: Int)
+        /// Working days from today to the deadline; negative when overdue.
+        case workingDays(Int)
+    }
+
+    var id: String
+    var headName: String
+    var programme: Programme
+    var township: String
+    var acceptedOn: CivilDate
+    var state: ApplicationState
+    var deadline: CivilDate?
+    var closeRelative: Bool
+    var left: Left
+
+    static func make(_ a: ApplicationSummary, settings s: WebSettings, today: CivilDate) -> ApplicationRow {
+        ApplicationRow(id: a.id, headName: a.headName, programme: a.programme, township: s.townshipName(a.townshipCode),
+                       acceptedOn: a.acceptedOn, state: a.state, deadline: a.deadline, closeRelative: a.closeRelative,
+                       left: left(a.state, a.deadline, settings: s, today: today))
+    }
+
+    static func left(_ state: ApplicationState, _ deadline: CivilDate?, settings s: WebSettings, today: CivilDate) -> Left {
+        guard state.isOpen else { return .closed }
+        guard let deadline, let n = try? s.calendar.workingDaysLeft(from: today, until: deadline) else {
+            return .unknown(calendarEnds: s.calendar.years.upperBound)
+        }
+        return .workingDays(n)
+    }
+
+    var isOverdue: Bool {
+        if case .workingDays(let n) = left { return n < 0 }
+        return false
+    }
+
+    /// The applications table: programme, state, deadline, working days left (overdue in red).
+    static func table(_ rows: [ApplicationRow]) -> Node<HTML.BodyContext> {
+        .table(
+            .tr(.th("申请人（户主）"), .th("项目"), .th("乡镇"), .th("受理日期"), .th("状态"), .th("办结期限"), .th("剩余工作日")),
+            .forEach(rows) { r in
+                .tr(.td(.a(.attr("href", SiteURL.application(r.id).path), .text(r.headName)),
+                        .if(r.closeRelative, Layout.badge("近亲属备案", "warn"))),
+                    .td(.text(r.programme.shortChinese)),
+                    .td(.text(r.township)), .td(.text(r.acceptedOn.description)),
+                    .td(.text(r.state.chinese)), .td(.text(r.deadline?.description ?? "待定")),
+                    .td(badge(r.left)))
+            }
+        )
+    }
+
+    static func badge(_ left: Left) -> Node<HTML.BodyContext> {
+        switch left {
+        case .closed: return .text("已办结")
+        case .unknown(let last):
+            return Layout.badge("节假日日历未覆盖（\(last) 年以后），期限待定：请管理员更新日历", "warn")
+        case .workingDays(let n) where n < 0: return Layout.badge("超期 \(-n) 个工作日", "bad")
+        case .workingDays(let n): return Layout.badge("剩 \(n) 个工作日", n <= 3 ? "warn" : "ok")
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Domain
+import Persistence
+import Plot
+
+/// 工作台: the headline programme's cards, coverage by programme, each programme's batch of the month and
+/// its townships, overdue applications.
+enum Dashboard {
+    struct Town: Equatable, Sendable {
+        var code: String
+        var name: String
+        var households: Int
+        var people: Int
+        var amount: Money
+    }
+
+    struct Section: Equatable, Sendable {
+        var programme: Programme
+        /// Paid monthly through the payroll (has a batch of the month, or should have).
+        var monthly: Bool
+        var batch: PayrollBatch?
+        var towns: [Town]
+
+        var households: Int { towns.reduce(0) { $0 + $1.households } }
+        var people: Int { towns.reduce(0) { $0 + $1.people } }
+        var amount: Money { towns.reduce(Money.zero) { $0 + $1.amount } }
+    }
+
+    struct Model: Equatable, Sendable {
+        /// The latest month with a batch, or this month.
+        var month: YearMonth
+        var today: CivilDate
+        /// One per programme the county runs, in its order; the first is the headline.
+        var sections: [Section]
+        var byProgramme: [ProgrammeCoverage]
+        var openApplications: Int
+        var overdue: [ApplicationRow]
+    }
+
+    static let title = "工作台"
+
+    static func view(_ m: Model) -> Node<HTML.BodyContext> {
+        .div(
+            .h1(.text(title)),
+            .p(.class("muted"), .text("统计月份 \(m.month)（最近一次发放月份）；今天 \(m.today)")),
+            .div(.class("cards"),
+                 .unwrap(m.sections.first) { h in
+                     .group(card("\(h.programme.shortChinese)户数", "\(h.households)", "户"),
+                            card("\(h.programme.shortChinese)人数（保障人数）", "\(h.people)", "人"),
+                            card("月保障金", h.amount.groupedYuanString, "元"))
+                 },
+                 card("待办申请", "\(m.openApplications)", "件"),
+                 card("超期申请", "\(m.overdue.count)", "件", warn: !m.overdue.isEmpty)),
+            .h2("分项目保障情况（\(m.month)）"),
+            .table(
+                .tr(.th("救助项目"), .th(.class("num"), .text("户数")), .th(.class("num"), .text("人数")),
+                    .th(.class("num"), .text("月保障金（元）"))),
+                .forEach(m.byProgramme) { p in
+                    .tr(.td(.text("\(p.programme.shortChinese)（\(p.area.chinese)）")),
+                        .td(.class("num"), .text("\(p.households)")), .td(.class("num"), .text("\(p.people)")),
+                        .td(.class("num"), .text(p.monthlyBenefit.groupedYuanString)))
+                }
+            ),
+            .h2("本月发放"),
+            .forEach(m.sections.filter(\.monthly)) { section in
+                .unwrap(section.batch, { b in
+                    .p(.text("\(b.month) \(b.programme.shortChinese)发放批次："), PayrollBatchPage.stateBadge(b.state),
+                       .text(" \(b.lineCount) 笔，合计 \(b.total.groupedYuanString) 元 "),
+                       .a(.attr("href", SiteURL.payrollBatch(b.id).path), .text("查看")))
+                }, else: .p(.text("\(m.month) 尚未生成\(section.programme.shortChinese)发放批次。"),
+                            .a(.attr("href", SiteURL.payroll.path), .text("去生成"))))
+            },
+            .forEach(m.sections) { section in
+                .group(
+                    .h2("分乡镇\(section.programme.shortChinese)保障情况（\(m.month)）"),
+                    .table(
+                        .tr(.th("乡镇（街道）"), .th(.class("num"), .text("户数")), .th(.class("num"), .text("人数")),
+                            .th(.class("num"), .text("月保障金（元）"))),
+                        .forEach(section.towns) { c in
+                            .tr(.td(.a(.attr("href", SiteURL.households.with(["town": c.code, "programme": section.programme.rawValue])),
+                                       .text(c.name))),
+                                .td(.class("num"), .text("\(c.households)")), .td(.class("num"), .text("\(c.people)")),
+                                .td(.class("num"), .text(c.amount.groupedYuanString)))
+                        },
+                        .tr(.th("合计"), .th(.class("num"), .text("\(section.households)")), .th(.class("num"), .text("\(section.people)")),
+                            .th(.class("num"), .text(section.amount.groupedYuanString)))
+                    ))
+            },
+            .h2("超期未办结的申请"),
+            .if(m.overdue.isEmpty, .p(.class("muted"), .text("没有超期申请。")), else: ApplicationRow.table(m.overdue))
+        )
+    }
+
+    static func card(_ label: String, _ value: String, _ unit: String, warn: Bool = false) -> Node<HTML.BodyContext> {
+        .div(.class(warn ? "card warn" : "card"), .div(.class("value"), .text(value), .span(.class("muted"), .text(" \(unit)"))),
+             .div(.class("label"), .text(label)))
+    }
+}
