@@ -111,6 +111,8 @@ struct MemberAllowanceRules: ProgrammeRules {
         ("UPDATE enrollments SET area = 'suburban'", StoreError.unreadable(table: "enrollments", column: "area", value: "suburban")),
         ("UPDATE enrollments SET components = '[{\"fen\":90000,\"kind\":\"bonus\"}]'", StoreError.unreadable(table: "enrollments", column: "components", value: "bonus")),
         ("UPDATE enrollments SET components = NULL", StoreError.unreadable(table: "enrollments", column: "components", value: "NULL")),
+        ("UPDATE enrollments SET components = '[{\"fen\":80000,\"kind\":\"basic\"}]'",
+         StoreError.unreadable(table: "enrollments", column: "components", value: "[{\"fen\":80000,\"kind\":\"basic\"}]（合计 800.00 ≠ 金额 900.00）")),
         ("UPDATE members SET status = 'gone' WHERE relationship = 'spouse'", StoreError.unreadable(table: "members", column: "status", value: "gone")),
         ("UPDATE households SET area = 'city'", StoreError.unreadable(table: "households", column: "area", value: "city")),
     ] as [(String, StoreError)])

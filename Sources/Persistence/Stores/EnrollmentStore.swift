@@ -168,7 +168,7 @@ public struct EnrollmentStore: Sendable {
                 Enrollment(id: $0.id, householdID: $0.householdId, memberID: $0.memberId,
                            programme: try t.parse("programme", $0.programme), area: try t.parse("area", $0.area),
                            householdSize: $0.householdSize, monthlyBenefit: Money(fen: $0.monthlyBenefitFen),
-                           components: try t.components("components", $0.components),
+                           components: try t.components("components", $0.components, total: Money(fen: $0.monthlyBenefitFen)),
                            startMonth: try t.month("start_month", $0.startMonth),
                            endMonth: try t.month("end_month", $0.endMonth))
             }

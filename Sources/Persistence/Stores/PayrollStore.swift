@@ -158,7 +158,7 @@ public struct PayrollStore: Sendable {
             PayableEnrollment(enrollmentID: r.enrollmentId, householdID: r.householdId, memberID: r.memberId,
                               townshipCode: r.townshipCode, villageCode: r.villageCode,
                               area: try t.parse("area", r.area), monthlyBenefit: Money(fen: r.monthlyBenefitFen),
-                              components: try t.components("components", r.components),
+                              components: try t.components("components", r.components, total: Money(fen: r.monthlyBenefitFen)),
                               householdSize: r.householdSize, payeeName: r.payeeName,
                               payeeResidentID: r.payeeResidentId.map(ResidentID.init(trustedNormalized:)),
                               bankAccount: r.bankAccount, countedMembers: r.countedMembers,
@@ -259,7 +259,7 @@ public struct PayrollStore: Sendable {
                         villageCode: r.villageCode, area: try t.parse("area", r.area), payeeName: r.payeeName,
                         payeeResidentID: ResidentID(trustedNormalized: r.payeeResidentId), bankAccount: r.bankAccount,
                         householdSize: r.householdSize, amount: Money(fen: r.amountFen),
-                        components: try t.components("components", r.components))
+                        components: try t.components("components", r.components, total: Money(fen: r.amountFen)))
         }
     }
 

@@ -111,8 +111,9 @@ struct Stored {
         }
     }
 
-    /// Amount components as stored: `[{"fen":90000,"kind":"basic"}]`. A missing value is refused.
-    func components(_ column: String, _ text: String?) throws(StoreError) -> [AmountComponent] {
+    /// Amount components as stored: `[{"fen":90000,"kind":"basic"}]`. A missing value, an unknown kind, or
+    /// parts that do not sum exactly to `total` (the row's amount) are refused.
+    func components(_ column: String, _ text: String?, total: Money) throws(StoreError) -> [AmountComponent] {
         guard let text else { throw .unreadable(table: table, column: column, value: "NULL") }
         let rows = try json([StoredComponent].self, column, text)
         var out: [AmountComponent] = []
@@ -121,6 +122,10 @@ struct Stored {
                 throw .unreadable(table: table, column: column, value: r.kind)
             }
             out.append(AmountComponent(kind, Money(fen: r.fen)))
+        }
+        let sum = out.reduce(Money.zero) { $0 + $1.amount }
+        guard sum == total else {
+            throw .unreadable(table: table, column: column, value: "\(text)（合计 \(sum.yuanString) ≠ 金额 \(total.yuanString)）")
         }
         return out
     }
