@@ -82,6 +82,44 @@ struct MemberAllowanceRules: ProgrammeRules {
         }
     }
 
+    /// A programme without rules is refused by name before anything is written; one that pays no monthly
+    /// amount has no payroll batch.
+    @Test func programmesWithoutRulesOrMonthlyPayAreRefused() async throws {
+        try await withTestDatabase { handle async throws in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            await #expect(throws: ProgrammeError.notImplemented(.tekun)) {
+                try await ApplicationStore(handle.db).open(householdID: "h01", programme: .tekun,
+                                                           acceptedOn: Fixtures.date("2021-07-01"), closeRelative: false, actor: "t")
+            }
+            #expect(try await ApplicationStore(handle.db).list(openOnly: false).isEmpty)
+            await #expect(throws: ProgrammeError.notImplemented(.orphan)) {
+                try await PayrollStore(handle.db).generate(programme: .orphan, month: Fixtures.month("2021-07"),
+                                                           countyCode: "510921", actor: "t")
+            }
+            struct OneOff: ProgrammeRules {
+                var base = MemberAllowanceRules()
+                var programme: Programme { .temporary }
+                var recipient: RecipientKind { .household }
+                var cadence: PaymentCadence { .once }
+                var fundUseByArea: Bool { false }
+                var refusalSource: String { "" }
+                var reviewSource: String { "" }
+                var noticeCitations: NoticeCitations { base.noticeCitations }
+                func assess(_ input: AssessmentInput, policy: Policy) throws(AssessmentError) -> BenefitDecision {
+                    try base.assess(input, policy: policy)
+                }
+                func hold(_ e: PayableEnrollment) -> PayrollHold? { nil }
+                func deadlines(policy: Policy) -> [ProcedureDeadline] { [] }
+                func paymentLabel(area: Area?) -> String { "" }
+            }
+            await #expect(throws: PayrollError.notPaidByPayroll("临时救助")) {
+                try await PayrollStore(handle.db).generate(rules: OneOff(), month: Fixtures.month("2021-07"),
+                                                           countyCode: "510921", actor: "t")
+            }
+            #expect(try await PayrollStore(handle.db).batches(countyCode: "510921").isEmpty)
+        }
+    }
+
     /// A batch pays a recipient once: a second line for the same household is refused by the database.
     @Test func aRecipientIsPaidOncePerBatch() async throws {
         try await withTestDatabase { handle async throws in

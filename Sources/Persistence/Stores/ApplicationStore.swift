@@ -73,6 +73,8 @@ public struct ApplicationStore: Sendable {
     public func open(householdID: String, programme: Programme, acceptedOn: CivilDate, closeRelative: Bool,
                      actor: String) async throws -> String {
         let rules = try programme.rules()
+        // The 审核确认 procedure here opens a household's case; a member's case (特困, 孤儿) adds its subject
+        // with its own programme.
         guard rules.recipient == .household else { throw ProgrammeError.notImplemented(programme) }
         return try await database.transaction { db in
             let sql = db.sql
