@@ -160,7 +160,7 @@ public struct PayrollStore: Sendable {
                               area: try t.parse("area", r.area), monthlyBenefit: Money(fen: r.monthlyBenefitFen),
                               components: try t.components("components", r.components, total: Money(fen: r.monthlyBenefitFen)),
                               householdSize: r.householdSize, payeeName: r.payeeName,
-                              payeeResidentID: r.payeeResidentId.map(ResidentID.init(trustedNormalized:)),
+                              payeeResidentID: try m.residentID("resident_id", r.payeeResidentId),
                               bankAccount: r.bankAccount, countedMembers: r.countedMembers,
                               memberName: r.memberName, memberStatus: try m.parse("status", r.memberStatus))
         }
@@ -257,7 +257,7 @@ public struct PayrollStore: Sendable {
         return try await q.all(decoding: Row.self, with: SQLSupport.decoder).map { r in
             PayrollLine(householdID: r.householdId, memberID: r.memberId, townshipCode: r.townshipCode,
                         villageCode: r.villageCode, area: try t.parse("area", r.area), payeeName: r.payeeName,
-                        payeeResidentID: ResidentID(trustedNormalized: r.payeeResidentId), bankAccount: r.bankAccount,
+                        payeeResidentID: try t.residentID("payee_resident_id", r.payeeResidentId), bankAccount: r.bankAccount,
                         householdSize: r.householdSize, amount: Money(fen: r.amountFen),
                         components: try t.components("components", r.components, total: Money(fen: r.amountFen)))
         }

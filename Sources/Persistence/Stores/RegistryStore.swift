@@ -170,7 +170,7 @@ public struct RegistryStore: Sendable {
                     throw StoreError.unreadable(table: "members", column: grade == nil ? "disability_grade" : "disability_type",
                                                 value: "NULL（另一列为 \(grade.map(String.init) ?? type ?? "")）")
                 }
-                return Member(residentID: ResidentID(trustedNormalized: m.residentId), name: m.name,
+                return Member(residentID: try mt.residentID("resident_id", m.residentId), name: m.name,
                               relationship: try mt.parse("relationship", m.relationship),
                               status: try mt.parse("status", m.status),
                               statusSince: try mt.date("status_since", m.statusSince),
@@ -186,7 +186,7 @@ public struct RegistryStore: Sendable {
                 id: r.id, countyCode: r.countyCode, townshipCode: try ht.division("township_code", r.townshipCode),
                 villageCode: try ht.division("village_code", r.villageCode), address: r.address, phone: r.phone,
                 bankName: r.bankName, bankAccount: r.bankAccount,
-                payeeResidentID: r.payeeResidentId.map(ResidentID.init(trustedNormalized:)),
+                payeeResidentID: try ht.residentID("payee_resident_id", r.payeeResidentId),
                 isDemo: r.isDemo,
                 composition: try HouseholdComposition(area: try ht.parse("area", r.area), members: members),
                 assets: try (assetsByHousehold[r.id] ?? []).map {
@@ -202,7 +202,7 @@ public struct RegistryStore: Sendable {
         guard let r = try await database.sql.select().column("resident_id").from("members")
             .where(SQLIdentifier("id"), .equal, memberID).first(decoding: Row.self, with: SQLSupport.decoder)
         else { throw StoreError.notFound(what: "成员", id: memberID) }
-        return ResidentID(trustedNormalized: r.residentId)
+        return try Stored("members").residentID("resident_id", r.residentId)
     }
 
     /// The member row id of a registered person, for enrollments and payroll lines that point at one member.

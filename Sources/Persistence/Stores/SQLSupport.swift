@@ -100,6 +100,20 @@ struct Stored {
         do { return try CivilDate(parsing: text) } catch { throw .unreadable(table: table, column: column, value: text) }
     }
 
+    /// A stored 身份证号码, checked again (check digit, birth date) before it is shown, paid or exported.
+    func residentID(_ column: String, _ text: String) throws(StoreError) -> ResidentID {
+        do {
+            let id = try ResidentID(text)
+            guard id.value == text else { throw StoreError.unreadable(table: table, column: column, value: text) }
+            return id
+        } catch { throw .unreadable(table: table, column: column, value: text) }
+    }
+
+    func residentID(_ column: String, _ text: String?) throws(StoreError) -> ResidentID? {
+        guard let text else { return nil }
+        return try residentID(column, text) as ResidentID
+    }
+
     func division(_ column: String, _ text: String) throws(StoreError) -> DivisionCode {
         guard let d = DivisionCode(text) else { throw .unreadable(table: table, column: column, value: text) }
         return d
