@@ -40,8 +40,10 @@ enum SQLSupport {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
+        try jsonDecoder.decode(type, from: Data(text.utf8))
     }
+
+    static let jsonDecoder = JSONDecoder()
 }
 
 /// Something the store refused; each carries a message for staff naming the value.
@@ -120,7 +122,7 @@ struct Stored {
     }
 
     func json<T: Decodable>(_ type: T.Type, _ column: String, _ text: String) throws(StoreError) -> T {
-        do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch {
+        do { return try SQLSupport.jsonDecoder.decode(type, from: Data(text.utf8)) } catch {
             throw .unreadable(table: table, column: column, value: String(text.prefix(200)))
         }
     }
@@ -129,9 +131,8 @@ struct Stored {
     /// parts that do not sum exactly to `total` (the row's amount) are refused.
     func components(_ column: String, _ text: String?, total: Money) throws(StoreError) -> [AmountComponent] {
         guard let text else { throw .unreadable(table: table, column: column, value: "NULL") }
-        let rows = try json([StoredComponent].self, column, text)
         var out: [AmountComponent] = []
-        for r in rows {
+        for r in try json([StoredComponent].self, column, text) {
             guard let kind = AmountComponent.Kind(rawValue: r.kind) else {
                 throw .unreadable(table: table, column: column, value: r.kind)
             }
