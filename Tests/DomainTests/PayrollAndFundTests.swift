@@ -14,7 +14,7 @@ import Testing
     @Test func linesHoldChangedHouseholdsMissingPayeesAndAccounts() throws {
         let id = try ResidentID("110101197503149130")
         let e = PayableEnrollment(enrollmentID: "e1", householdID: "h1", townshipCode: "510921100000", villageCode: "510921100901",
-                                  area: .urban, monthlyBenefit: .yuan(900), householdSize: 3, payeeName: "张某甲",
+                                  area: .urban, components: [AmountComponent(.basic, .yuan(900))], householdSize: 3, payeeName: "张某甲",
                                   payeeResidentID: id, bankAccount: "6217000000000001", countedMembers: 3)
         var noAccount = e
         noAccount.householdID = "h2"

@@ -70,7 +70,7 @@ import Testing
     /// Field case C01 as a hold rule of 低保; the checks every programme makes come after it.
     @Test func dibaoHoldsAChangedHousehold() throws {
         var e = PayableEnrollment(enrollmentID: "e1", householdID: "h1", townshipCode: "510921100000",
-                                  villageCode: "510921100901", area: .urban, monthlyBenefit: .yuan(900), householdSize: 3,
+                                  villageCode: "510921100901", area: .urban, components: [AmountComponent(.basic, .yuan(900))], householdSize: 3,
                                   payeeName: "张某甲", payeeResidentID: try ResidentID("110101197503149130"),
                                   bankAccount: "6217000000000001", countedMembers: 3)
         #expect(DibaoRules().hold(e) == nil)

@@ -13,10 +13,10 @@ import Testing
         let lines = [
             PayrollLine(householdID: "h1", townshipCode: "510921112000", villageCode: "510921112243", area: .urban,
                         payeeName: "张某甲", payeeResidentID: try ResidentID("110101197503149130"),
-                        bankAccount: "6217000000000001", householdSize: 3, amount: .yuan(900)),
+                        bankAccount: "6217000000000001", householdSize: 3, components: [AmountComponent(.basic, .yuan(900))]),
             PayrollLine(householdID: "h2", townshipCode: "510921100000", villageCode: "510921100901", area: .rural,
                         payeeName: "王某, \"老三\"", payeeResidentID: try ResidentID("11010119720528959X"),
-                        bankAccount: "6217000000000002", householdSize: 1, amount: .yuan(210)),
+                        bankAccount: "6217000000000002", householdSize: 1, components: [AmountComponent(.basic, .yuan(210))]),
         ]
         let data = try BankFile.csv(batch: batch, lines: lines, divisions: .pengxi, isDemo: true)
         #expect(Array(data.prefix(3)) == [0xEF, 0xBB, 0xBF])

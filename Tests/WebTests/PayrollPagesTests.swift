@@ -31,7 +31,7 @@ import Testing
     @Test func draftBatchPage() throws {
         let line = PayrollLine(householdID: "h01", townshipCode: "510921112000", villageCode: "510921112243", area: .urban,
                                payeeName: "张某甲", payeeResidentID: try ResidentID("110101197503149130"),
-                               bankAccount: "6217000000000001", householdSize: 3, amount: .yuan(900))
+                               bankAccount: "6217000000000001", householdSize: 3, components: [AmountComponent(.basic, .yuan(900))])
         let m = PayrollBatchPage.Model.make(
             batch: batch(.draft), holds: [PayrollHold(householdID: "h02", payeeName: "李某", reason: "NO_BANK_ACCOUNT：未登记收款账号")],
             towns: [], lines: [line], page: 2, perPage: 100, csrf: "tok", placeName: { $0 == "510921112243" ? "桂花村" : "某镇" })

@@ -24,13 +24,12 @@ public struct PayrollLine: Hashable, Sendable {
     public var payeeResidentID: ResidentID
     public var bankAccount: String
     public var householdSize: Int
-    /// Fen: the exact sum of `components`.
-    public var amount: Money
+    /// The parts of the amount (fen), e.g. one `basic` part for 低保.
     public var components: [AmountComponent]
 
     public init(householdID: String, memberID: String? = nil, townshipCode: String, villageCode: String, area: Area,
-                payeeName: String, payeeResidentID: ResidentID, bankAccount: String, householdSize: Int, amount: Money,
-                components: [AmountComponent]? = nil) {
+                payeeName: String, payeeResidentID: ResidentID, bankAccount: String, householdSize: Int,
+                components: [AmountComponent]) {
         self.householdID = householdID
         self.memberID = memberID
         self.townshipCode = townshipCode
@@ -40,9 +39,11 @@ public struct PayrollLine: Hashable, Sendable {
         self.payeeResidentID = payeeResidentID
         self.bankAccount = bankAccount
         self.householdSize = householdSize
-        self.amount = amount
-        self.components = components ?? [AmountComponent(.basic, amount)]
+        self.components = components
     }
+
+    /// Fen: the sum of `components`, so a line's amount is always explained by its parts.
+    public var amount: Money { components.reduce(.zero) { $0 + $1.amount } }
 
     /// Who a line pays for: the member, or the household. A batch pays each recipient at most once.
     public var recipientKey: String { memberID ?? householdID }
@@ -58,7 +59,7 @@ public struct PayableEnrollment: Hashable, Sendable {
     public var townshipCode: String
     public var villageCode: String
     public var area: Area
-    public var monthlyBenefit: Money
+    /// The parts of the monthly amount (fen), as decided.
     public var components: [AmountComponent]
     public var householdSize: Int
     /// The payee, or nil when no active member can be paid (the payee died or moved out).
@@ -72,8 +73,7 @@ public struct PayableEnrollment: Hashable, Sendable {
     public var memberStatus: MemberStatus?
 
     public init(enrollmentID: String, householdID: String, memberID: String? = nil, townshipCode: String,
-                villageCode: String, area: Area, monthlyBenefit: Money, components: [AmountComponent]? = nil,
-                householdSize: Int, payeeName: String?, payeeResidentID: ResidentID?, bankAccount: String?,
+                villageCode: String, area: Area, components: [AmountComponent], householdSize: Int, payeeName: String?, payeeResidentID: ResidentID?, bankAccount: String?,
                 countedMembers: Int, memberName: String? = nil, memberStatus: MemberStatus? = nil) {
         self.enrollmentID = enrollmentID
         self.householdID = householdID
@@ -81,8 +81,7 @@ public struct PayableEnrollment: Hashable, Sendable {
         self.townshipCode = townshipCode
         self.villageCode = villageCode
         self.area = area
-        self.monthlyBenefit = monthlyBenefit
-        self.components = components ?? [AmountComponent(.basic, monthlyBenefit)]
+        self.components = components
         self.householdSize = householdSize
         self.payeeName = payeeName
         self.payeeResidentID = payeeResidentID
@@ -91,6 +90,9 @@ public struct PayableEnrollment: Hashable, Sendable {
         self.memberName = memberName
         self.memberStatus = memberStatus
     }
+
+    /// Fen per month: the sum of `components`.
+    public var monthlyBenefit: Money { components.reduce(.zero) { $0 + $1.amount } }
 }
 
 /// Why an enrollment got no line this month (shown on the payroll page; never silently dropped).
@@ -140,8 +142,7 @@ public enum PayrollPlan {
             lines.append(PayrollLine(householdID: e.householdID, memberID: e.memberID, townshipCode: e.townshipCode,
                                      villageCode: e.villageCode, area: e.area, payeeName: payeeName,
                                      payeeResidentID: payee, bankAccount: account,
-                                     householdSize: e.householdSize, amount: e.monthlyBenefit,
-                                     components: e.components))
+                                     householdSize: e.householdSize, components: e.components))
         }
         return (lines, holds)
     }

@@ -157,7 +157,7 @@ public struct PayrollStore: Sendable {
         return try rows.map { r in
             PayableEnrollment(enrollmentID: r.enrollmentId, householdID: r.householdId, memberID: r.memberId,
                               townshipCode: r.townshipCode, villageCode: r.villageCode,
-                              area: try t.parse("area", r.area), monthlyBenefit: Money(fen: r.monthlyBenefitFen),
+                              area: try t.parse("area", r.area),
                               components: try t.components("components", r.components, total: Money(fen: r.monthlyBenefitFen)),
                               householdSize: r.householdSize, payeeName: r.payeeName,
                               payeeResidentID: try m.residentID("resident_id", r.payeeResidentId),
@@ -258,7 +258,7 @@ public struct PayrollStore: Sendable {
             PayrollLine(householdID: r.householdId, memberID: r.memberId, townshipCode: r.townshipCode,
                         villageCode: r.villageCode, area: try t.parse("area", r.area), payeeName: r.payeeName,
                         payeeResidentID: try t.residentID("payee_resident_id", r.payeeResidentId), bankAccount: r.bankAccount,
-                        householdSize: r.householdSize, amount: Money(fen: r.amountFen),
+                        householdSize: r.householdSize,
                         components: try t.components("components", r.components, total: Money(fen: r.amountFen)))
         }
     }
