@@ -28,7 +28,11 @@ struct PayrollCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let p: Programme
-        do { p = try Programme(token: programme) } catch {
+        do {
+            p = try Programme(token: programme)
+            // Refused by name at every step, before anything is looked up.
+            _ = try p.rules()
+        } catch {
             CLI.printError(error.message)
             throw ExitCode(1)
         }

@@ -42,12 +42,15 @@ public struct WebSettings: Sendable {
     }
 
     /// The programme named by a form or query field.
-    /// - Throws: `FormError` naming the field and value unless it is one this county runs.
+    /// - Throws: `FormError` naming the field and value unless it is one this county runs; a programme
+    ///   Jiuzhu does not implement yet, or that this county does not run, is said so by name.
     func programme(field: String, _ text: String?) throws -> Programme {
         let value = text ?? ""
-        guard let p = Programme(rawValue: value), programmes.contains(p) else {
-            throw FormError(field: field, value: value,
-                            reason: "应为 " + programmes.map { "\($0.rawValue)（\($0.shortChinese)）" }.joined(separator: "、"))
+        let expected = "应为 " + programmes.map { "\($0.rawValue)（\($0.shortChinese)）" }.joined(separator: "、")
+        guard let p = Programme(rawValue: value) else { throw FormError(field: field, value: value, reason: expected) }
+        do { _ = try p.rules() } catch { throw FormError(field: field, value: value, reason: error.message) }
+        guard programmes.contains(p) else {
+            throw FormError(field: field, value: value, reason: "本县未在系统中开展\(p.shortChinese)；\(expected)")
         }
         return p
     }

@@ -45,6 +45,12 @@ import Testing
             let outcome = try await EnrollmentStore(handle.db).review(householdID: "h19", programme: .dibao, on: Fixtures.date("2021-06-15"),
                                                                       actor: "t", today: Fixtures.date("2021-06-15"))
             #expect(outcome == .stopped(lastMonth: Fixtures.month("2021-06")))
+            // A second review of the stopped household finds nothing to review and records nothing.
+            await #expect(throws: StoreError.notFound(what: "在保低保对象", id: "h19")) {
+                try await EnrollmentStore(handle.db).review(householdID: "h19", programme: .dibao, on: Fixtures.date("2021-06-20"),
+                                                            actor: "t", today: Fixtures.date("2021-06-20"))
+            }
+            #expect(try await EnrollmentStore(handle.db).decisions(ofHousehold: "h19").filter { $0.outcome == "stopped" }.count == 1)
             let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-07-01") })
             #expect(try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-06"), countyCode: "510921", actor: "t").batch.lineCount == 1)
             #expect(try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t").batch.lineCount == 0)

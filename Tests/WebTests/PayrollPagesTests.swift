@@ -25,6 +25,10 @@ import Testing
         #expect(html.contains(#"href="/payroll/b-2021-08""#))
         #expect(html.contains(#"name="_csrf" value="tok""#))
         #expect(!html.contains("特困"))
+        // Next month already prepared: the form offers it (opening it), never a month that would be refused.
+        let ahead = PayrollIndex.Model.make(batches: [batch(.draft, month: "2021-10")], programmes: [.dibao],
+                                            today: try CivilDate(parsing: "2021-09-15"), csrf: "tok")
+        #expect(ahead.sections.first?.suggestedMonth.description == "2021-10")
     }
 
     /// A draft offers approval and discarding, never export; ID and account are masked; holds are listed.

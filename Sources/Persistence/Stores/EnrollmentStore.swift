@@ -197,8 +197,10 @@ public struct EnrollmentStore: Sendable {
         return try await database.transaction { db in
             let sql = db.sql
             let from = date.yearMonth.next
+            // Only an enrollment still running after the review month can be changed by it: one already
+            // stopped (e.g. by an earlier review in the same month) is not reviewed again.
             guard let current = try await EnrollmentStore(db).enrollments(ofHousehold: householdID)
-                .last(where: { $0.programme == programme && $0.memberID == memberID && ($0.endMonth == nil || $0.endMonth! >= date.yearMonth) }),
+                .last(where: { $0.programme == programme && $0.memberID == memberID && ($0.endMonth == nil || $0.endMonth! >= from) }),
                   let household = try await RegistryStore(db).household(householdID)
             else { throw StoreError.notFound(what: "在保\(programme.shortChinese)对象", id: householdID) }
             let subject = try await memberID.asyncMap { try await RegistryStore(db).residentID(ofMember: $0) }

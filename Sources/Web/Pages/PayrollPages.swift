@@ -6,7 +6,8 @@ import Plot
 enum PayrollIndex {
     struct Section: Equatable, Sendable {
         var programme: Programme
-        /// The month the form offers: the month after the latest batch, or this month.
+        /// The month the form offers: the month after the latest batch (this month when there is none), but
+        /// never later than next month, the latest a batch may be prepared.
         var suggestedMonth: YearMonth
         /// Newest first.
         var batches: [PayrollBatch]
@@ -21,7 +22,8 @@ enum PayrollIndex {
             let monthly = programmes.filter { (try? $0.rules())?.cadence == .monthly }
             return Model(sections: monthly.map { p in
                 let own = batches.filter { $0.programme == p }
-                return Section(programme: p, suggestedMonth: own.first?.month.next ?? today.yearMonth, batches: own)
+                let next = own.first?.month.next ?? today.yearMonth
+                return Section(programme: p, suggestedMonth: min(next, today.yearMonth.next), batches: own)
             }, csrf: csrf)
         }
     }
