@@ -8,7 +8,7 @@ import Testing
         #expect(try Programme.allCases.map { try Programme(token: $0.rawValue) } == Programme.allCases)
         #expect(Programme.allCases.map(\.rawValue) == ["dibao", "tekun", "temporary", "vagrant-relief", "orphan", "unsupported-child"])
         #expect(throws: ProgrammeError.unknown("Dibao")) { try Programme(token: "Dibao") }
-        #expect(ProgrammeError.unknown("x").message.contains("unsupported-child"))
+        #expect(ProgrammeError.unknown("x").message.contains("unsupported-child（目前已实现：dibao）"))
     }
 
     /// A programme without rules is refused by name, never answered with another programme's rules.

@@ -162,6 +162,15 @@ import VaporTesting
         }
     }
 
+    /// A year that is not a number is refused by name, never replaced by the latest year.
+    @Test func fundYearThatIsNotANumberIsRefused() async throws {
+        try await withTestApp { session async throws in
+            let r = try await session.get("/funds?year=abc")
+            #expect(r.status == .unprocessableEntity)
+            #expect(body(r).contains("“年度”填写有误（abc）"))
+        }
+    }
+
     @Test func fundYearOutOfRangeIsExplained() async throws {
         try await withTestApp { session async throws in
             for year in ["-9223372036854775808", "9223372036854775807", "20000"] {

@@ -60,7 +60,8 @@ public enum ProgrammeError: Error, Equatable, Sendable {
     public var message: String {
         switch self {
         case .unknown(let text):
-            return "救助项目“\(text)”无法识别：应为 " + Programme.allCases.map(\.rawValue).joined(separator: "、") + " (unknown programme)"
+            return "救助项目“\(text)”无法识别：应为 " + Programme.allCases.map(\.rawValue).joined(separator: "、")
+                + "（目前已实现：" + Programme.implemented.map(\.rawValue).joined(separator: "、") + "） (unknown programme)"
         case .notImplemented(let p):
             let supported = Programme.implemented.map(\.rawValue).joined(separator: "、")
             return "\(p.shortChinese)（\(p.rawValue)）尚未实现，目前支持 \(supported) (not implemented yet; supported: \(supported))"

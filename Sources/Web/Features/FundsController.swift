@@ -14,7 +14,11 @@ struct FundsController: RouteCollection {
         let s = req.settings
         let store = FundStore(req.db)
         let year: Int
-        if let asked = req.query[Int.self, at: "year"] { year = asked } else {
+        let yearText = req.query[String.self, at: "year"]
+        if let text = yearText, !text.isEmpty {
+            guard let asked = Int(text) else { throw FormError(field: "年度", value: text, reason: "应为四位数年份，如 2021") }
+            year = asked
+        } else {
             year = try await store.latestYear(countyCode: s.countyCode) ?? s.today().year
         }
         let table = try await store.fundTable(countyCode: s.countyCode, year: year)
