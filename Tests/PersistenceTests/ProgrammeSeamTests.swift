@@ -205,6 +205,21 @@ struct MemberAllowanceRules: ProgrammeRules {
 /// Migration 0008 on a database written by the 0007 schema: every row keeps its amount as one `basic`
 /// component, lines point at no member, the month is still not paid twice.
 @Suite struct ProgrammeSeamMigrationTests {
+    /// A process killed after 0008 committed but before Fluent recorded it: the next run records it and
+    /// changes nothing (found by killing `jiuzhu migrate` at random points).
+    @Test func appliedButUnrecordedIsRecordedOnTheNextRun() async throws {
+        try await withTestDatabase { handle async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-07", on: handle.db)
+            let sql = handle.db as! any SQLDatabase
+            try await sql.raw("DELETE FROM _fluent_migrations WHERE name = '0008_ProgrammeSeam'").run()
+            #expect(try await handle.pendingMigrations() == ["0008_ProgrammeSeam"])
+            try await handle.migrate()
+            #expect(try await handle.pendingMigrations().isEmpty)
+            #expect(try await EnrollmentStore(handle.db).enrollments(ofHousehold: "h01").map(\.components)
+                    == [[AmountComponent(.basic, .yuan(900))]])
+        }
+    }
+
     @Test func existingRowsGetTheirComponents() async throws {
         try await withTestDatabase(migrated: false) { handle async throws in
             try await handle.migrate(through: "0007_CreatePayrollHolds")
