@@ -23,6 +23,47 @@ import Testing
         return id
     }
 
+    /// A household stopped at a later month (2021-11) and approved again from 2021-08: the newest decision
+    /// governs from its first month, so the two enrollments never overlap and August pays one line
+    /// (found by an adversarial test: the overlap made the whole county's batch fail).
+    @Test func approvalEndsAnEnrollmentStillRunningAtItsFirstMonth() async throws {
+        try await withTestDatabase { handle async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
+            try await (handle.db as! any SQLDatabase).raw("UPDATE enrollments SET end_month = 202111").run()
+            let store = ApplicationStore(handle.db)
+            let id = try await toCountyReview(store, householdID: "h01")
+            try await store.approve(id, on: d("2021-07-20"), actor: "county")
+            let enrollments = try await EnrollmentStore(handle.db).enrollments(ofHousehold: "h01")
+            #expect(enrollments.map { "\($0.startMonth)…\($0.endMonth?.description ?? "")" } == ["2021-01…2021-07", "2021-08…"])
+            let august = try await PayrollStore(handle.db).generate(programme: .dibao, month: Fixtures.month("2021-08"),
+                                                                    countyCode: "510921", actor: "t")
+            #expect(august.batch.lineCount == 1)
+            #expect(august.holds.isEmpty)
+        }
+    }
+
+    /// Two enrollments running in one month for one household (e.g. written before this rule): that
+    /// household is held, naming why, and the rest of the batch is generated.
+    @Test func overlappingEnrollmentsAreHeldNotFatal() async throws {
+        try await withTestDatabase { handle async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
+            let other = Fixtures.household("h2", members: [Fixtures.member("110101199003079163", "甲", .head)])
+            try await Fixtures.registerAndEnroll(other, from: "2021-01", on: handle.db)
+            try await (handle.db as! any SQLDatabase).raw("""
+                INSERT INTO enrollments (id, county_code, household_id, member_id, programme, area, household_size,
+                  monthly_benefit_fen, components, start_month, end_month, decision_id)
+                SELECT 'dup', county_code, household_id, NULL, programme, area, household_size, monthly_benefit_fen,
+                  components, 202106, NULL, decision_id FROM enrollments WHERE household_id = 'h01'
+                """).run()
+            let g = try await PayrollStore(handle.db).generate(programme: .dibao, month: Fixtures.month("2021-07"),
+                                                               countyCode: "510921", actor: "t")
+            #expect(g.created)
+            #expect(g.batch.lineCount == 1)
+            #expect(g.holds.map(\.householdID) == ["h01", "h01"])
+            #expect(g.holds.allSatisfy { $0.reason.hasPrefix("OVERLAPPING_ENROLLMENTS") })
+        }
+    }
+
     @Test func approvalWritesDecisionWithTraceAndEnrollment() async throws {
         try await withTestDatabase { handle async throws in
             try await RegistryStore(handle.db).register([Fixtures.h01()])

@@ -93,6 +93,9 @@ public struct PayableEnrollment: Hashable, Sendable {
 
     /// Fen per month: the sum of `components`.
     public var monthlyBenefit: Money { components.reduce(.zero) { $0 + $1.amount } }
+
+    /// Who would be paid: the member, or the household (as `PayrollLine.recipientKey`).
+    public var recipientKey: String { memberID ?? householdID }
 }
 
 /// Why an enrollment got no line this month (shown on the payroll page; never silently dropped).
@@ -122,8 +125,16 @@ public enum PayrollPlan {
         var lines: [PayrollLine] = []
         var holds: [PayrollHold] = []
         lines.reserveCapacity(enrollments.count)
+        let perRecipient = Dictionary(grouping: enrollments, by: \.recipientKey).mapValues(\.count)
         for e in enrollments {
             let name = e.payeeName ?? "—"
+            // Two decisions running in one month for one recipient: which amount is right is for staff
+            // to say; the rest of the batch is paid.
+            if let n = perRecipient[e.recipientKey], n > 1 {
+                holds.append(PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: name,
+                                         reason: "OVERLAPPING_ENROLLMENTS：本月有 \(n) 条在保记录重叠，须核查后再发放"))
+                continue
+            }
             if let hold = rules.hold(e) {
                 holds.append(hold)
                 continue

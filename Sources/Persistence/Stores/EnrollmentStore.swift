@@ -83,11 +83,21 @@ public struct EnrollmentStore: Sendable {
         }
     }
 
-    /// Starts an enrollment in `decision.programme` from `from`, ending the month before any earlier
-    /// open one of the same programme and recipient.
+    /// Starts an enrollment in `decision.programme` from `from`. The newest decision governs from its
+    /// first month: an earlier enrollment of the same programme and recipient still running then (open,
+    /// or stopped at a later month) ends the month before, so two never overlap.
+    /// - Throws: `StoreError.conflict` when an enrollment of the recipient starts in or after `from` (a
+    ///   later decision already governs those months).
     static func enroll(on sql: any SQLDatabase, countyCode: String, householdID: String, memberID: String?,
                        decision: BenefitDecision, from: YearMonth, decisionID: String) async throws {
-        var close = SQLQueryString("UPDATE enrollments SET end_month = \(bind: from.previous.number) WHERE end_month IS NULL AND programme = \(bind: decision.programme.rawValue)")
+        struct Row: Decodable { var startMonth: Int }
+        var later = SQLQueryString("SELECT start_month FROM enrollments WHERE programme = \(bind: decision.programme.rawValue) AND start_month >= \(bind: from.number)")
+        recipient(&later, householdID: householdID, memberID: memberID)
+        if let row = try await sql.raw(later).first(decoding: Row.self, with: SQLSupport.decoder) {
+            let start = try Stored("enrollments").month("start_month", row.startMonth)
+            throw StoreError.conflict("该对象已有自 \(start) 起的\(decision.programme.shortChinese)在保记录，不能再确认自 \(from) 起纳入；请先核对原记录 (a later enrollment exists)")
+        }
+        var close = SQLQueryString("UPDATE enrollments SET end_month = \(bind: from.previous.number) WHERE programme = \(bind: decision.programme.rawValue) AND (end_month IS NULL OR end_month >= \(bind: from.number))")
         recipient(&close, householdID: householdID, memberID: memberID)
         try await sql.raw(close).run()
         try await SQLSupport.insert(into: "enrollments", columns: EnrollmentRows.columns, rows: [
