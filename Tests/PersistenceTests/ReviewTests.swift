@@ -57,6 +57,35 @@ import Testing
         }
     }
 
+    /// No review dated before the decision it reviews (a backdated review once cancelled an enrollment paid
+    /// for years); an enrollment not started yet is cancelled only when no batch lists it.
+    @Test func backdatedReviewsAreRefused() async throws {
+        try await withTestDatabase { handle async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-08", on: handle.db)
+            let store = EnrollmentStore(handle.db)
+            await #expect(throws: WorkflowError.dateBefore(Fixtures.date("2020-12-10"), what: "在保决定日期",
+                                                           earlier: Fixtures.date("2020-12-20"))) {
+                try await store.review(householdID: "h01", programme: .dibao, on: Fixtures.date("2020-12-10"), actor: "t",
+                                       today: Fixtures.date("2021-07-25"))
+            }
+            let august = try await PayrollStore(handle.db, today: { Fixtures.date("2021-07-20") })
+                .generate(programme: .dibao, month: Fixtures.month("2021-08"), countyCode: "510921", actor: "t")
+            #expect(august.batch.lineCount == 1)
+            // The household's income now exceeds the standard: stopping would cancel the August enrollment,
+            // but the August draft lists it.
+            try await (handle.db as! any SQLDatabase).raw("UPDATE income_items SET amount_fen = 500000").run()
+            await #expect(throws: StoreError.conflict("2021-08 的低保发放批次已列入该对象：请先作废该月草稿批次，或以 2021-08 之后的日期复核 (a batch already lists this recipient)")) {
+                try await store.review(householdID: "h01", programme: .dibao, on: Fixtures.date("2021-07-25"), actor: "t",
+                                       today: Fixtures.date("2021-07-25"))
+            }
+            #expect(try await store.enrollments(ofHousehold: "h01").count == 1)
+            try await PayrollStore(handle.db).discardDraft(august.batch.id, actor: "t")
+            #expect(try await store.review(householdID: "h01", programme: .dibao, on: Fixtures.date("2021-07-25"), actor: "t",
+                                           today: Fixtures.date("2021-07-25")) == .stopped(lastMonth: Fixtures.month("2021-07")))
+            #expect(try await store.enrollments(ofHousehold: "h01").isEmpty)
+        }
+    }
+
     @Test func reviewWithoutChangeKeepsTheAmount() async throws {
         try await withTestDatabase { handle async throws in
             try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)

@@ -18,6 +18,8 @@ public struct Enrollment: Hashable, Sendable {
     public var components: [AmountComponent]
     public var startMonth: YearMonth
     public var endMonth: YearMonth?
+    /// The decision that started it (its trace explains the amount).
+    public var decisionID: String
 
     /// Started on or before `month` and not ended before it (the Swift twin of `SQLFragments.active`).
     public func isActive(in month: YearMonth) -> Bool {
@@ -169,7 +171,7 @@ public struct EnrollmentStore: Sendable {
         struct Row: Decodable {
             var id: String; var householdId: String; var memberId: String?; var programme: String; var area: String
             var householdSize: Int; var monthlyBenefitFen: Int64; var components: String?; var startMonth: Int
-            var endMonth: Int?
+            var endMonth: Int?; var decisionId: String
         }
         let t = Stored("enrollments")
         return try await database.sql.select().column("*").from("enrollments")
@@ -180,7 +182,7 @@ public struct EnrollmentStore: Sendable {
                            householdSize: $0.householdSize, monthlyBenefit: Money(fen: $0.monthlyBenefitFen),
                            components: try t.components("components", $0.components, total: Money(fen: $0.monthlyBenefitFen)),
                            startMonth: try t.month("start_month", $0.startMonth),
-                           endMonth: try t.month("end_month", $0.endMonth))
+                           endMonth: try t.month("end_month", $0.endMonth), decisionID: $0.decisionId)
             }
     }
 
@@ -213,6 +215,14 @@ public struct EnrollmentStore: Sendable {
                 .last(where: { $0.programme == programme && $0.memberID == memberID && ($0.endMonth == nil || $0.endMonth! >= from) }),
                   let household = try await RegistryStore(db).household(householdID)
             else { throw StoreError.notFound(what: "在保\(programme.shortChinese)对象", id: householdID) }
+            // No review dated before the decision it reviews (a backdated review once cancelled an
+            // enrollment that had been paid for years).
+            struct Decided: Decodable { var decidedOn: String }
+            if let decided = try await sql.select().column("decided_on").from("decisions")
+                .where(SQLIdentifier("id"), .equal, current.decisionID).first(decoding: Decided.self, with: SQLSupport.decoder) {
+                let on = try Stored("decisions").date("decided_on", decided.decidedOn)
+                if date < on { throw WorkflowError.dateBefore(date, what: "在保决定日期", earlier: on) }
+            }
             let subject = try await memberID.asyncMap { try await RegistryStore(db).residentID(ofMember: $0) }
             let policy = try policyBook.policy(region: household.countyCode, month: from)
             let d = try rules.assess(AssessmentInput(household: household.composition, month: from, subject: subject),
@@ -222,7 +232,19 @@ public struct EnrollmentStore: Sendable {
                 var stop = SQLQueryString("UPDATE enrollments SET end_month = \(bind: date.yearMonth.number) WHERE programme = \(bind: programme.rawValue) AND start_month <= \(bind: date.yearMonth.number) AND end_month IS NULL")
                 Self.recipient(&stop, householdID: householdID, memberID: memberID)
                 try await sql.raw(stop).run()
-                // An enrollment that had not started yet is cancelled outright.
+                // An enrollment that had not started yet is cancelled outright, unless a batch already
+                // lists it (then that batch must be dealt with first).
+                struct Listed: Decodable { var month: Int }
+                var pending = SQLQueryString("SELECT start_month AS month FROM enrollments WHERE programme = \(bind: programme.rawValue) AND start_month > \(bind: date.yearMonth.number)")
+                Self.recipient(&pending, householdID: householdID, memberID: memberID)
+                if try await sql.raw(pending).first(decoding: Listed.self) != nil, let listed = try await sql.raw("""
+                    SELECT b.month FROM payroll_lines l JOIN payroll_batches b ON b.id = l.batch_id
+                    WHERE b.programme = \(bind: programme.rawValue) AND l.recipient_key = \(bind: memberID ?? householdID)
+                      AND b.month > \(bind: date.yearMonth.number) ORDER BY b.month LIMIT 1
+                    """).first(decoding: Listed.self) {
+                    let month = try Stored("payroll_batches").month("month", listed.month)
+                    throw StoreError.conflict("\(month) 的\(programme.shortChinese)发放批次已列入该对象：请先作废该月草稿批次，或以 \(month) 之后的日期复核 (a batch already lists this recipient)")
+                }
                 var cancel = SQLQueryString("DELETE FROM enrollments WHERE programme = \(bind: programme.rawValue) AND start_month > \(bind: date.yearMonth.number)")
                 Self.recipient(&cancel, householdID: householdID, memberID: memberID)
                 try await sql.raw(cancel).run()
