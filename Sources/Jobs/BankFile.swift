@@ -14,7 +14,9 @@ public enum BankFile {
     /// `低保发放_2021-07.csv`: the name a batch's file is downloaded under.
     public static func fileName(_ batch: PayrollBatch) -> String { "\(batch.programme.shortChinese)发放_\(batch.month).csv" }
 
-    /// - Throws: `ProgrammeError.notImplemented` for a batch of a programme without rules; CSV write errors.
+    /// - Throws: `ProgrammeError.notImplemented` for a batch of a programme without rules;
+    ///   `BankFileError.unknownDivision` for a line whose township or village is not in `divisions`
+    ///   (the bank would file the money under a place that does not exist); CSV write errors.
     public static func csv(batch: PayrollBatch, lines: [PayrollLine], divisions: Divisions, isDemo: Bool) throws -> Data {
         let rules = try batch.programme.rules()
         let stream = OutputStream(toMemory: ())
@@ -33,8 +35,8 @@ public enum BankFile {
         try csv.write(row: ["序号", "乡镇", "村(社区)", "姓名", "公民身份号码", "银行账号", "补贴项目", "所属期", "金额(元)", "备注"])
         let period = String(format: "%04d%02d", batch.month.year, batch.month.month)
         for (i, line) in lines.enumerated() {
-            let town = divisions.division(DivisionCode(line.townshipCode) ?? divisions.county.code)?.name ?? line.townshipCode
-            let village = divisions.division(DivisionCode(line.villageCode) ?? divisions.county.code)?.name ?? line.villageCode
+            let town = try name(line.townshipCode, line: line, divisions: divisions)
+            let village = try name(line.villageCode, line: line, divisions: divisions)
             try csv.write(row: [
                 String(i + 1), plainText(town), plainText(village), plainText(line.payeeName), excelText(line.payeeResidentID.value),
                 excelText(line.bankAccount), rules.paymentLabel(area: line.area), period, line.amount.yuanString,
@@ -45,6 +47,13 @@ public enum BankFile {
         return stream.property(forKey: .dataWrittenToMemoryStreamKey) as! Data
     }
 
+    static func name(_ code: String, line: PayrollLine, divisions: Divisions) throws(BankFileError) -> String {
+        guard let c = DivisionCode(code), let d = divisions.division(c) else {
+            throw .unknownDivision(household: line.householdID, code: code)
+        }
+        return d.name
+    }
+
     /// A text cell that Excel must never read as a formula: a leading = + - @ gets an apostrophe.
     static func plainText(_ s: String) -> String {
         guard let first = s.first, "=+-@\t\r".contains(first) else { return s }
@@ -53,4 +62,15 @@ public enum BankFile {
 
     /// `="0123…"`: Excel shows the digits as text, never as a number in scientific notation.
     static func excelText(_ digits: String) -> String { "=\"\(digits)\"" }
+}
+
+public enum BankFileError: Error, Equatable, Sendable {
+    case unknownDivision(household: String, code: String)
+
+    public var message: String {
+        switch self {
+        case let .unknownDivision(household, code):
+            return "家庭 \(household) 的乡镇或村（社区）代码“\(code)”不在本县区划表中，银行文件未生成：请先更正该户住址 (unknown division code)"
+        }
+    }
 }

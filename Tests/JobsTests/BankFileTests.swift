@@ -32,6 +32,20 @@ import Testing
         #expect(text.contains("\"王某, \"\"老三\"\"\""))
     }
 
+    /// A line whose village is not in the county's divisions is refused by household and code: the bank
+    /// file never carries a raw code or a guessed place.
+    @Test func unknownDivisionIsRefused() throws {
+        let batch = PayrollBatch(id: "b-1", countyCode: "510921", programme: .dibao, month: Fixtures.month("2021-07"),
+                                 state: .approved, lineCount: 1, total: .yuan(900), createdAt: Date(), approvedBy: "t",
+                                 exportedAt: nil)
+        let line = PayrollLine(householdID: "h9", townshipCode: "510921112000", villageCode: "510921112999", area: .urban,
+                               payeeName: "张某甲", payeeResidentID: try ResidentID("110101197503149130"),
+                               bankAccount: "6217000000000001", householdSize: 3, components: [AmountComponent(.basic, .yuan(900))])
+        #expect(throws: BankFileError.unknownDivision(household: "h9", code: "510921112999")) {
+            try BankFile.csv(batch: batch, lines: [line], divisions: .pengxi, isDemo: false)
+        }
+    }
+
     @Test func formulasNeverReachExcel() {
         #expect(BankFile.plainText("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")")
         #expect(BankFile.plainText("-1") == "'-1")

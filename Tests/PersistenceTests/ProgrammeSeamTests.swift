@@ -170,6 +170,30 @@ struct MemberAllowanceRules: ProgrammeRules {
         }
     }
 
+    /// A coded value that a query filters on (programme, state, status, a month) is parsed before figures
+    /// are computed: a row whose code does not parse must not silently drop out of a batch or the fund table.
+    @Test(arguments: [
+        ("UPDATE enrollments SET programme = 'DIBAO'", StoreError.unreadable(table: "enrollments", column: "programme", value: "DIBAO")),
+        ("UPDATE enrollments SET start_month = 202013", StoreError.unreadable(table: "enrollments", column: "start_month", value: "202013")),
+        ("UPDATE members SET status = 'Active' WHERE relationship = 'head'", StoreError.unreadable(table: "members", column: "status", value: "Active")),
+        ("UPDATE payroll_batches SET state = 'Exported'", StoreError.unreadable(table: "payroll_batches", column: "state", value: "Exported")),
+        ("UPDATE payroll_batches SET month = 202113", StoreError.unreadable(table: "payroll_batches", column: "month", value: "202113")),
+    ] as [(String, StoreError)])
+    func codesFilteredInSQLAreParsedFirst(update: String, expected: StoreError) async throws {
+        try await withTestDatabase { handle async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
+            let store = PayrollStore(handle.db)
+            let g = try await store.generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
+            _ = try await store.approve(g.batch.id, actor: "t")
+            _ = try await store.markExported(g.batch.id, actor: "t")
+            try await (handle.db as! any SQLDatabase).raw(SQLQueryString(update)).run()
+            await #expect(throws: expected) {
+                try await store.generate(programme: .dibao, month: Fixtures.month("2021-08"), countyCode: "510921", actor: "t")
+            }
+            await #expect(throws: expected) { try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021) }
+        }
+    }
+
     @Test func unreadableBatchStateStopsPayroll() async throws {
         try await withTestDatabase { handle async throws in
             try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-07", on: handle.db)

@@ -132,7 +132,7 @@ public struct ApplicationStore: Sendable {
                 assessment.eligible = false
                 assessment.monthlyBenefit = .zero
                 assessment.components = []
-                try await DecisionRows.insert(on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID,
+                _ = try await DecisionRows.insert(on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID,
                                               applicationID: stored.id, memberID: nil, outcome: "refused", decidedOn: on,
                                               firstMonth: nil, decision: assessment,
                                               trace: assessment.trace + [TraceLine("不予纳入理由", reason,

@@ -90,6 +90,7 @@ public struct FundStore: Sendable {
         guard Self.years.contains(year) else {
             throw StoreError.outOfRange("年度 \(year) 超出范围：请填写 \(Self.years.lowerBound)–\(Self.years.upperBound) 之间的年份 (year out of range)")
         }
+        try await StoredCodes.check(database.sql, countyCode: countyCode)
         var allocations = try await allocations(countyCode: countyCode, year: year)
         let carried = try await balance(countyCode: countyCode, before: year)
         if carried != .zero {

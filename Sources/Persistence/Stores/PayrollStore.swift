@@ -86,6 +86,7 @@ public struct PayrollStore: Sendable {
         if let existing = try await batch(countyCode: countyCode, programme: programme, month: month) {
             return Generation(batch: existing, created: false, holds: try await self.holds(of: existing.id))
         }
+        try await StoredCodes.check(database.sql, countyCode: countyCode)
         let payable = try await payableEnrollments(programme: programme, countyCode: countyCode, month: month)
         let (lines, holds) = PayrollPlan.lines(for: payable, rules: rules)
         let id = SQLSupport.newID()

@@ -1,4 +1,5 @@
 import Domain
+import Jobs
 import Persistence
 import Plot
 import Vapor
@@ -54,6 +55,7 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case let e as ProgrammeError: return (.unprocessableEntity, e.message)
         case let e as AssessmentError: return (.unprocessableEntity, e.message)
         case let e as DocumentStore.DocumentError: return (.unprocessableEntity, e.message)
+        case let e as BankFileError: return (.conflict, e.message)
         case let e as FormError: return (.unprocessableEntity, e.message)
         case let e as AssessError: return (.unprocessableEntity, e.description)
         case is DecodingError:
