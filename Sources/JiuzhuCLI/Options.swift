@@ -1,5 +1,7 @@
 import ArgumentParser
+import Domain
 import Foundation
+import Jobs
 import Logging
 import Persistence
 
@@ -45,6 +47,22 @@ enum CLI {
 
     static func printError(_ message: String) {
         FileHandle.standardError.write(Data(("错误：" + message + "\n").utf8))
+    }
+
+    /// The staff message of an error the stores, jobs and rules raise, or nil for anything unexpected
+    /// (which then propagates as it is).
+    static func message(for error: any Error) -> String? {
+        switch error {
+        case let e as StoreError: return e.message
+        case let e as PayrollError: return e.message
+        case let e as ProgrammeError: return e.message
+        case let e as PolicyError: return e.message
+        case let e as WorkflowError: return e.message
+        case let e as AssessmentError: return e.message
+        case let e as BankFileError: return e.message
+        case let e as SchemaError: return e.description
+        default: return nil
+        }
     }
 
     /// The directory beside a SQLite file for documents and bank files (`jiuzhu-files/` for `jiuzhu.sqlite`).

@@ -42,21 +42,11 @@ struct PayrollCommand: AsyncParsableCommand {
             try await handle.prepareSchema()
             try await execute(m, p, handle, bankDirectory: out.map { URL(fileURLWithPath: $0) }
                 ?? CLI.dataDirectory(for: settings).appendingPathComponent("bank"))
-        } catch let e as PayrollError {
-            await handle.close()
-            CLI.printError(e.message)
-            throw ExitCode(1)
-        } catch let e as ProgrammeError {
-            await handle.close()
-            CLI.printError(e.message)
-            throw ExitCode(1)
-        } catch let e as SchemaError {
-            await handle.close()
-            CLI.printError(e.description)
-            throw ExitCode(1)
         } catch {
             await handle.close()
-            throw error
+            guard let message = CLI.message(for: error) else { throw error }
+            CLI.printError(message)
+            throw ExitCode(1)
         }
         await handle.close()
     }
@@ -114,13 +104,11 @@ struct FundTableReport: AsyncParsableCommand {
         do {
             try await handle.prepareSchema()
             CLI.say(try await FundStore(handle.db).fundTable(countyCode: county, year: year).render())
-        } catch let e as SchemaError {
-            await handle.close()
-            CLI.printError(e.description)
-            throw ExitCode(1)
         } catch {
             await handle.close()
-            throw error
+            guard let message = CLI.message(for: error) else { throw error }
+            CLI.printError(message)
+            throw ExitCode(1)
         }
         await handle.close()
     }
