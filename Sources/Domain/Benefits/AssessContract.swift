@@ -46,6 +46,7 @@ public enum AssessContract {
         guard let root = object as? [String: Any] else {
             throw AssessError(key: "(body)", value: "", reason: "应为 JSON 对象 (expected a JSON object)")
         }
+        try onlyKnownKeys(root, rootKeys, prefix: nil, member: nil)
         let program = try string(root, "program", required: true)!
         let rules: any ProgrammeRules
         do { rules = try Programme(token: program).rules() } catch {
@@ -113,6 +114,7 @@ public enum AssessContract {
 
     static func member(_ m: [String: Any], index i: Int, month: YearMonth) throws(AssessError) -> Member {
         let p = "members[\(i)]"
+        try onlyKnownKeys(m, memberKeys, prefix: p, member: i)
         let idText = try string(m, "id", required: true, prefix: p, member: i)!
         let id: ResidentID
         do { id = try ResidentID(idText) } catch {
@@ -167,6 +169,7 @@ public enum AssessContract {
                 guard let item = itemRaw as? [String: Any] else {
                     throw AssessError(member: i, key: q, value: describe(itemRaw), reason: "应为对象")
                 }
+                try onlyKnownKeys(item, incomeKeys, prefix: q, member: i)
                 let kind: IncomeKind = try choice(item, "kind", required: true, prefix: q, member: i)!
                 let monthly = try string(item, "monthly", required: false, prefix: q, member: i)
                 let annual = try string(item, "annual", required: false, prefix: q, member: i)
@@ -219,6 +222,19 @@ public enum AssessContract {
                               reason: "应为 " + E.allCases.map(\.rawValue).joined(separator: "、"))
         }
         return value
+    }
+
+    /// The keys each level of the input may carry (docs/assess-format.md); any other is refused by name,
+    /// so a typo (`"monthy"`) never silently falls back to a default.
+    static let rootKeys: Set<String> = ["program", "month", "region", "area", "members"]
+    static let memberKeys: Set<String> = ["id", "name", "relationship", "income", "status", "since", "disability",
+                                          "seriousIllness", "student"]
+    static let incomeKeys: Set<String> = ["kind", "monthly", "annual"]
+
+    static func onlyKnownKeys(_ o: [String: Any], _ known: Set<String>, prefix: String?, member: Int?) throws(AssessError) {
+        guard let unknown = o.keys.filter({ !known.contains($0) }).sorted().first else { return }
+        throw AssessError(member: member, key: prefix.map { "\($0).\(unknown)" } ?? unknown, value: describe(o[unknown]),
+                          reason: "未知的键；可用的键为 " + known.sorted().joined(separator: "、") + " (unknown key)")
     }
 
     /// At most this many members, income items per member, and yuan per item: beyond any household,
