@@ -120,6 +120,28 @@ struct MemberAllowanceRules: ProgrammeRules {
         }
     }
 
+    /// Rows of a programme without rules that reached the database another way are refused at every
+    /// step, not only at the decision.
+    @Test func rowsOfProgrammesWithoutRulesAreRefusedAtEveryStep() async throws {
+        try await withTestDatabase { handle async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-07", on: handle.db)
+            let payroll = PayrollStore(handle.db)
+            let g = try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
+            let applications = ApplicationStore(handle.db)
+            let app = try await applications.open(householdID: "h01", programme: .dibao, acceptedOn: Fixtures.date("2021-07-01"),
+                                                  closeRelative: false, actor: "t")
+            let sql = handle.db as! any SQLDatabase
+            try await sql.raw("UPDATE payroll_batches SET programme = 'tekun'").run()
+            try await sql.raw("UPDATE applications SET programme = 'tekun'").run()
+            await #expect(throws: ProgrammeError.notImplemented(.tekun)) { try await payroll.approve(g.batch.id, actor: "t") }
+            await #expect(throws: ProgrammeError.notImplemented(.tekun)) {
+                try await applications.record(.recordInformationCheck(on: Fixtures.date("2021-07-02"), summary: "无异常"), on: app, actor: "t")
+            }
+            #expect(try await payroll.batch(id: g.batch.id).state == .draft)
+            #expect(try await applications.events(of: app).isEmpty)
+        }
+    }
+
     /// A batch pays a recipient once: a second line for the same household is refused by the database.
     @Test func aRecipientIsPaidOncePerBatch() async throws {
         try await withTestDatabase { handle async throws in

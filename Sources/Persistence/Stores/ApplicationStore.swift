@@ -117,6 +117,8 @@ public struct ApplicationStore: Sendable {
         }
         return try await database.transaction { db in
             let stored = try await load(id, on: db)
+            // A programme without rules is refused at every step, not only at the decision.
+            _ = try stored.programme.rules()
             let policy = try policyBook.policy(region: stored.countyCode, month: stored.application.acceptedOn.yearMonth)
             let next = try ApplicationWorkflow.apply(event, to: stored.application, policy: policy, calendar: calendar,
                                                      today: today())

@@ -192,6 +192,7 @@ public struct PayrollStore: Sendable {
     func transition(_ id: String, to next: PayrollState, actor: String, column: String) async throws -> PayrollBatch {
         try await database.transaction { db in
             let b = try await batch(id: id, on: db)
+            _ = try b.programme.rules()
             try PayrollPlan.transition(from: b.state, to: next)
             // The state guard in WHERE makes a concurrent second approval a no-op that we detect.
             try await db.sql.update("payroll_batches").set("state", to: next.rawValue)

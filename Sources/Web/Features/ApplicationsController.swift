@@ -28,7 +28,8 @@ struct ApplicationsController: RouteCollection {
             .p(.text("受理申请请在 "), .a(.attr("href", SiteURL.households.path), .text("家庭档案")), .text(" 中打开该户后操作。 "),
                all ? .a(.attr("href", SiteURL.applications.path), .text("只看未办结"))
                    : .a(.attr("href", SiteURL.applications.with(["all": "1"])), .text("显示全部"))),
-            .forEach(s.programmes) { programme in
+            // The county's programmes, and any other that has applications on file (nothing is hidden).
+            .forEach(s.programmes + Programme.allCases.filter { p in !s.programmes.contains(p) && rows.contains { $0.programme == p } }) { programme in
                 let own = rows.filter { $0.programme == programme }
                 return .group(
                     .h2("\(programme.shortChinese)审核确认"),

@@ -11,6 +11,9 @@ enum PayrollIndex {
         var suggestedMonth: YearMonth
         /// Newest first.
         var batches: [PayrollBatch]
+        /// False for batches of a programme the county does not run here (or Jiuzhu does not implement):
+        /// listed so nothing is hidden, without a form to make more.
+        var canGenerate: Bool
     }
 
     struct Model: Equatable, Sendable {
@@ -20,10 +23,12 @@ enum PayrollIndex {
         /// Pure: the sections of the monthly programmes among `programmes`, in their order.
         static func make(batches: [PayrollBatch], programmes: [Programme], today: CivilDate, csrf: String) -> Model {
             let monthly = programmes.filter { (try? $0.rules())?.cadence == .monthly }
-            return Model(sections: monthly.map { p in
+            let others = Programme.allCases.filter { p in !monthly.contains(p) && batches.contains { $0.programme == p } }
+            return Model(sections: (monthly + others).map { p in
                 let own = batches.filter { $0.programme == p }
                 let next = own.first?.month.next ?? today.yearMonth
-                return Section(programme: p, suggestedMonth: min(next, today.yearMonth.next), batches: own)
+                return Section(programme: p, suggestedMonth: min(next, today.yearMonth.next), batches: own,
+                               canGenerate: monthly.contains(p))
             }, csrf: csrf)
         }
     }
@@ -37,11 +42,12 @@ enum PayrollIndex {
             .forEach(m.sections) { section in
                 .div(
                     .h2("\(section.programme.shortChinese)资金发放"),
-                    .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollGenerate.path), Layout.csrf(m.csrf),
+                    .if(!section.canGenerate, .p(.class("muted"), .text("本县未在系统中开展该项目或该项目尚未实现：只列出已有批次。"))),
+                    .if(section.canGenerate, .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollGenerate.path), Layout.csrf(m.csrf),
                           .input(.type(.hidden), .name("programme"), .attr("value", section.programme.rawValue)),
                           .label(.text("发放月份 "), .input(.type(.text), .name("month"), .attr("value", section.suggestedMonth.description),
                                                         .placeholder("YYYY-MM"), .required(true))),
-                          .button(.type(.submit), .text("生成\(section.programme.shortChinese)发放批次"))),
+                          .button(.type(.submit), .text("生成\(section.programme.shortChinese)发放批次")))),
                     .table(.tr(.th("月份"), .th("状态"), .th(.class("num"), .text("笔数")), .th(.class("num"), .text("金额（元）")), .th("")),
                            .forEach(section.batches) { b in
                                .tr(.td(.text(b.month.description)), .td(PayrollBatchPage.stateBadge(b.state)),
