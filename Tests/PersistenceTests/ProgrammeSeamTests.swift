@@ -170,6 +170,8 @@ struct MemberAllowanceRules: ProgrammeRules {
         ("UPDATE enrollments SET programme = 'dibaoo'", StoreError.unreadable(table: "enrollments", column: "programme", value: "dibaoo")),
         ("UPDATE enrollments SET area = 'suburban'", StoreError.unreadable(table: "enrollments", column: "area", value: "suburban")),
         ("UPDATE enrollments SET components = '[{\"fen\":90000,\"kind\":\"bonus\"}]'", StoreError.unreadable(table: "enrollments", column: "components", value: "bonus")),
+        ("UPDATE enrollments SET components = '[{\"fen\":-100000,\"kind\":\"basic\"},{\"fen\":190000,\"kind\":\"basic\"}]'",
+         StoreError.unreadable(table: "enrollments", column: "components", value: "basic -1000.00")),
         ("UPDATE enrollments SET components = NULL", StoreError.unreadable(table: "enrollments", column: "components", value: "NULL")),
         ("UPDATE enrollments SET components = '[{\"fen\":80000,\"kind\":\"basic\"}]'",
          StoreError.unreadable(table: "enrollments", column: "components", value: "[{\"fen\":80000,\"kind\":\"basic\"}]（合计 800.00 ≠ 金额 900.00）")),

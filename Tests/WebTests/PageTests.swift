@@ -111,6 +111,7 @@ import VaporTesting
             #expect(!notice.contains("110101197503149130"), "a public notice never shows the ID number")
             let app = body(try await session.get(appPath))
             #expect(app.contains("已确认纳入"))
+            #expect(app.contains("启动家庭经济状况调查：3 个工作日（民发〔2021〕57号 第15条）"))
             #expect(app.contains("900.00"))
 
             let generated = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-08"])

@@ -267,8 +267,11 @@ public struct RegistryStore: Sendable {
         let rows = try await sql.raw(query).all(decoding: Row.self, with: SQLSupport.decoder)
         let programmes = try await activeProgrammes(of: rows.map(\.id), in: month)
         return (try rows.map { r in
-            return HouseholdSummary(id: r.id, headName: r.headName ?? "（无户主）",
-                                    headResidentID: ResidentID(trustedNormalized: r.headResidentId ?? ""),
+            guard let headName = r.headName, let headID = r.headResidentId else {
+                throw StoreError.unreadable(table: "members", column: "relationship", value: "户 \(r.id) 没有户主（head）")
+            }
+            return HouseholdSummary(id: r.id, headName: headName,
+                                    headResidentID: try Stored("members").residentID("resident_id", headID),
                                     townshipCode: r.townshipCode, villageCode: r.villageCode,
                                     area: try Stored("households").parse("area", r.area), memberCount: r.memberCount,
                                     activeProgrammes: programmes[r.id] ?? [],

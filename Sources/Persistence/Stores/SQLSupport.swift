@@ -136,6 +136,10 @@ struct Stored {
             guard let kind = AmountComponent.Kind(rawValue: r.kind) else {
                 throw .unreadable(table: table, column: column, value: r.kind)
             }
+            // Only an offset takes money away; every other part is zero or more.
+            guard (kind == .pensionOffset) == (r.fen < 0) || r.fen == 0 else {
+                throw .unreadable(table: table, column: column, value: "\(r.kind) \(Money(fen: r.fen).yuanString)")
+            }
             out.append(AmountComponent(kind, Money(fen: r.fen)))
         }
         let sum = out.reduce(Money.zero) { $0 + $1.amount }

@@ -69,6 +69,10 @@ struct ApplicationsController: RouteCollection {
             .forEach(next) { stepForm($0, id: id, req: req, today: today) },
             .if(a.state.isOpen && !policy.confirmationDelegatedToTownship && a.extensionReason == nil,
                 stepForm("extendDeadline", id: id, req: req, today: today)),
+            .h2("办理时限"),
+            .ul(.forEach(try stored.programme.rules().deadlines(policy: policy)) { d in
+                .li(.text("\(d.step)：\(d.limit.chinese)（\(d.source)）"))
+            }),
             .h2("办理记录"),
             .table(.tr(.th("#"), .th("办理日期"), .th("操作"), .th("内容"), .th("经办人"), .th("录入时间（北京时间）")),
                    .forEach(events) { e in
