@@ -164,6 +164,15 @@ import VaporTesting
     }
 
     /// A year that is not a number is refused by name, never replaced by the latest year.
+    @Test func controlCharactersFromThePathAreNotEchoed() async throws {
+        try await withTestApp { session async throws in
+            let r = try await session.get("/households/h%00x")
+            #expect(r.status == .notFound)
+            #expect(body(r).contains("hx"))
+            #expect(!body(r).unicodeScalars.contains { $0.value == 0 })
+        }
+    }
+
     @Test func fundYearThatIsNotANumberIsRefused() async throws {
         try await withTestApp { session async throws in
             let r = try await session.get("/funds?year=abc")

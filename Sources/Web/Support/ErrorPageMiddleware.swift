@@ -12,7 +12,9 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         do {
             return try await next.respond(to: request)
         } catch {
-            let (status, message) = Self.describe(error)
+            let (status, described) = Self.describe(error)
+            // A value echoed from the request (an id in the path) never carries control characters.
+            let message = String(described.unicodeScalars.filter { $0.properties.generalCategory != .control })
             if status.code >= 500 {
                 request.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             }
