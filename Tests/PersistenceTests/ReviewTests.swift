@@ -86,6 +86,27 @@ import Testing
         }
     }
 
+    /// A second review in the same month, before the first one's adjustment took effect, replaces that
+    /// adjustment: one enrollment from July, at the latest amount.
+    @Test func secondReviewReplacesAPendingAdjustment() async throws {
+        try await withTestDatabase { handle async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
+            try await RegistryStore(handle.db).setStatus(of: try ResidentID("110101197708029247"), to: .deceased,
+                                                         since: Fixtures.date("2021-05-12"))
+            let store = EnrollmentStore(handle.db)
+            #expect(try await store.review(householdID: "h01", programme: .dibao, on: Fixtures.date("2021-06-10"), actor: "t",
+                                           today: Fixtures.date("2021-06-20"))
+                    == .adjusted(from: Fixtures.month("2021-07"), old: .yuan(900), new: .yuan(300)))
+            try await (handle.db as! any SQLDatabase).raw("UPDATE income_items SET amount_fen = 80000").run()
+            #expect(try await store.review(householdID: "h01", programme: .dibao, on: Fixtures.date("2021-06-20"), actor: "t",
+                                           today: Fixtures.date("2021-06-20"))
+                    == .adjusted(from: Fixtures.month("2021-07"), old: .yuan(300), new: .yuan(400)))
+            let enrollments = try await store.enrollments(ofHousehold: "h01")
+            #expect(enrollments.map { "\($0.startMonth)…\($0.endMonth?.description ?? "") \($0.monthlyBenefit.yuanString)" }
+                    == ["2021-01…2021-06 900.00", "2021-07… 400.00"])
+        }
+    }
+
     @Test func reviewWithoutChangeKeepsTheAmount() async throws {
         try await withTestDatabase { handle async throws in
             try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)

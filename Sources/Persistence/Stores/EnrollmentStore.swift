@@ -232,22 +232,8 @@ public struct EnrollmentStore: Sendable {
                 var stop = SQLQueryString("UPDATE enrollments SET end_month = \(bind: date.yearMonth.number) WHERE programme = \(bind: programme.rawValue) AND start_month <= \(bind: date.yearMonth.number) AND end_month IS NULL")
                 Self.recipient(&stop, householdID: householdID, memberID: memberID)
                 try await sql.raw(stop).run()
-                // An enrollment that had not started yet is cancelled outright, unless a batch already
-                // lists it (then that batch must be dealt with first).
-                struct Listed: Decodable { var month: Int }
-                var pending = SQLQueryString("SELECT start_month AS month FROM enrollments WHERE programme = \(bind: programme.rawValue) AND start_month > \(bind: date.yearMonth.number)")
-                Self.recipient(&pending, householdID: householdID, memberID: memberID)
-                if try await sql.raw(pending).first(decoding: Listed.self) != nil, let listed = try await sql.raw("""
-                    SELECT b.month FROM payroll_lines l JOIN payroll_batches b ON b.id = l.batch_id
-                    WHERE b.programme = \(bind: programme.rawValue) AND l.recipient_key = \(bind: memberID ?? householdID)
-                      AND b.month > \(bind: date.yearMonth.number) ORDER BY b.month LIMIT 1
-                    """).first(decoding: Listed.self) {
-                    let month = try Stored("payroll_batches").month("month", listed.month)
-                    throw StoreError.conflict("\(month) 的\(programme.shortChinese)发放批次已列入该对象：请先作废该月草稿批次，或以 \(month) 之后的日期复核 (a batch already lists this recipient)")
-                }
-                var cancel = SQLQueryString("DELETE FROM enrollments WHERE programme = \(bind: programme.rawValue) AND start_month > \(bind: date.yearMonth.number)")
-                Self.recipient(&cancel, householdID: householdID, memberID: memberID)
-                try await sql.raw(cancel).run()
+                try await Self.cancelPending(on: sql, programme: programme, householdID: householdID, memberID: memberID,
+                                             after: date.yearMonth)
                 outcome = .stopped(lastMonth: date.yearMonth)
             } else if d.monthlyBenefit == current.monthlyBenefit && d.householdSize == current.householdSize
                         && d.components == current.components {
@@ -266,6 +252,9 @@ public struct EnrollmentStore: Sendable {
                 memberID: memberID, outcome: label, decidedOn: date, firstMonth: from, decision: d,
                 trace: d.trace + [TraceLine("复核", "复核日期 \(date)，经办人 \(actor)", source: rules.reviewSource)])
             if case .adjusted = outcome {
+                // A second review before an adjustment took effect replaces it.
+                try await Self.cancelPending(on: sql, programme: programme, householdID: householdID, memberID: memberID,
+                                             after: date.yearMonth)
                 try await Self.enroll(on: sql, countyCode: household.countyCode, householdID: householdID,
                                       memberID: memberID, decision: d, from: from, decisionID: decisionID)
             }
@@ -273,6 +262,30 @@ public struct EnrollmentStore: Sendable {
                             subject: householdID, detail: "\(programme.rawValue) \(date)")
             return outcome
         }
+    }
+}
+
+extension EnrollmentStore {
+    /// Cancels the recipient's enrollments of `programme` that start after `month` (decided, not started),
+    /// unless a batch already lists the recipient after `month`: that batch must be dealt with first.
+    /// - Throws: `StoreError.conflict` naming the month of that batch.
+    static func cancelPending(on sql: any SQLDatabase, programme: Programme, householdID: String, memberID: String?,
+                              after month: YearMonth) async throws {
+        struct Listed: Decodable { var month: Int }
+        var pending = SQLQueryString("SELECT start_month AS month FROM enrollments WHERE programme = \(bind: programme.rawValue) AND start_month > \(bind: month.number)")
+        recipient(&pending, householdID: householdID, memberID: memberID)
+        guard try await sql.raw(pending).first(decoding: Listed.self) != nil else { return }
+        if let listed = try await sql.raw("""
+            SELECT b.month FROM payroll_lines l JOIN payroll_batches b ON b.id = l.batch_id
+            WHERE b.programme = \(bind: programme.rawValue) AND l.recipient_key = \(bind: memberID ?? householdID)
+              AND b.month > \(bind: month.number) ORDER BY b.month LIMIT 1
+            """).first(decoding: Listed.self) {
+            let listedMonth = try Stored("payroll_batches").month("month", listed.month)
+            throw StoreError.conflict("\(listedMonth) 的\(programme.shortChinese)发放批次已列入该对象：请先作废该月草稿批次，或以 \(listedMonth) 之后的日期复核 (a batch already lists this recipient)")
+        }
+        var cancel = SQLQueryString("DELETE FROM enrollments WHERE programme = \(bind: programme.rawValue) AND start_month > \(bind: month.number)")
+        recipient(&cancel, householdID: householdID, memberID: memberID)
+        try await sql.raw(cancel).run()
     }
 }
 
