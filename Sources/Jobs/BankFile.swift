@@ -37,6 +37,9 @@ public enum BankFile {
         for (i, line) in lines.enumerated() {
             let town = try name(line.townshipCode, line: line, divisions: divisions)
             let village = try name(line.villageCode, line: line, divisions: divisions)
+            guard DivisionCode(line.villageCode)?.townshipCode.value == line.townshipCode else {
+                throw BankFileError.unknownDivision(household: line.householdID, code: "\(line.townshipCode)/\(line.villageCode)")
+            }
             try csv.write(row: [
                 String(i + 1), plainText(town), plainText(village), plainText(line.payeeName), excelText(line.payeeResidentID.value),
                 excelText(line.bankAccount), rules.paymentLabel(area: line.area), period, line.amount.yuanString,

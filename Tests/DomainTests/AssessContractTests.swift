@@ -65,6 +65,7 @@ import Testing
         (#"{"program":"dibao","month":"2020-12","area":"urban","members":[{"id":"110101197503149130","relationship":"head"}]}"#, "month"),
         (#"{"program":"dibao","month":"2021-07","area":"urban","members":[{"id":"110101197503149130","relationship":"head","disability":{"grade":true,"type":"physical"}}]}"#, "members[0].disability"),
         (#"{"program":"dibao","month":"2021-07","area":"urban","members":[{"id":"510921201006150045","relationship":"head","status":"deceased","since":"2099-01-01"}]}"#, "members[0].since"),
+        (#"{"program":"dibao","month":"2021-07","area":"urban","members":[{"id":"110101197503149130","relationship":"head","disability":{"grade":2,"type":"physical","since":"2020"}}]}"#, "members[0].disability.since"),
         (#"{"program":"dibao","programme":"tekun","month":"2021-07","area":"urban","members":[{"id":"110101197503149130","relationship":"head"}]}"#, "programme"),
         (#"{"program":"dibao","month":"2021-07","area":"urban","members":[{"id":"110101197503149130","relationship":"head","placement":"dispersed"}]}"#, "members[0].placement"),
         (#"{"program":"dibao","month":"2021-07","area":"urban","members":[{"id":"110101197503149130","relationship":"head","income":[{"kind":"wage","monthy":"900.00"}]}]}"#, "members[0].income[0].monthy"),

@@ -74,6 +74,10 @@ import Testing
                                   payeeName: "张某甲", payeeResidentID: try ResidentID("110101197503149130"),
                                   bankAccount: "6217000000000001", countedMembers: 3)
         #expect(DibaoRules().hold(e) == nil)
+        // A decided amount below zero is held by name, never silently left out.
+        var negative = e
+        negative.components = [AmountComponent(.pensionOffset, .yuan(-100))]
+        #expect(PayrollPlan.lines(for: [negative], rules: DibaoRules()).holds.map { $0.reason.prefix(while: { $0 != "：" }) } == ["NEGATIVE_AMOUNT"])
         e.countedMembers = 2
         #expect(DibaoRules().hold(e)?.reason == "MEMBERS_CHANGED：在户 2 人，核定 3 人，须复核调整后再发放")
     }

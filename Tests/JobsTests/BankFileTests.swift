@@ -44,6 +44,13 @@ import Testing
         #expect(throws: BankFileError.unknownDivision(household: "h9", code: "510921112999")) {
             try BankFile.csv(batch: batch, lines: [line], divisions: .pengxi, isDemo: false)
         }
+        // Both codes exist, but the village belongs to another township.
+        var crossed = line
+        crossed.townshipCode = "510921100000"
+        crossed.villageCode = "510921112243"
+        #expect(throws: BankFileError.unknownDivision(household: "h9", code: "510921100000/510921112243")) {
+            try BankFile.csv(batch: batch, lines: [crossed], divisions: .pengxi, isDemo: false)
+        }
     }
 
     @Test func formulasNeverReachExcel() {

@@ -202,6 +202,7 @@ struct MemberAllowanceRules: ProgrammeRules {
         ("UPDATE members SET status = 'Active' WHERE relationship = 'head'", StoreError.unreadable(table: "members", column: "status", value: "Active")),
         ("UPDATE payroll_batches SET state = 'Exported'", StoreError.unreadable(table: "payroll_batches", column: "state", value: "Exported")),
         ("UPDATE payroll_batches SET month = 202113", StoreError.unreadable(table: "payroll_batches", column: "month", value: "202113")),
+        ("UPDATE members SET relationship = 'Head' WHERE relationship = 'head'", StoreError.unreadable(table: "members", column: "relationship", value: "Head")),
     ] as [(String, StoreError)])
     func codesFilteredInSQLAreParsedFirst(update: String, expected: StoreError) async throws {
         try await withTestDatabase { handle async throws in
@@ -215,6 +216,20 @@ struct MemberAllowanceRules: ProgrammeRules {
                 try await store.generate(programme: .dibao, month: Fixtures.month("2021-08"), countyCode: "510921", actor: "t")
             }
             await #expect(throws: expected) { try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021) }
+        }
+    }
+
+    /// SQLite's columns take any value: a month stored as a fraction or as text is refused too (PostgreSQL's
+    /// BIGINT columns cannot hold one, so this runs on SQLite only).
+    @Test(.enabled(if: TestDatabases.postgresURL == nil, "PostgreSQL's typed columns refuse these values themselves"),
+          arguments: [("202101.5", "202101.5"), ("'2021-01'", "2021-01")])
+    func monthsThatAreNotWholeNumbersAreRefused(value: String, shown: String) async throws {
+        try await withTestDatabase { handle async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
+            try await (handle.db as! any SQLDatabase).raw(SQLQueryString("UPDATE enrollments SET start_month = \(unsafeRaw: value)")).run()
+            await #expect(throws: StoreError.unreadable(table: "enrollments", column: "start_month", value: shown)) {
+                try await PayrollStore(handle.db).generate(programme: .dibao, month: Fixtures.month("2021-08"), countyCode: "510921", actor: "t")
+            }
         }
     }
 

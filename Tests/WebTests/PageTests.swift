@@ -132,6 +132,49 @@ import VaporTesting
         }
     }
 
+    /// A review that changes the amount from a month whose batch already lists the household at the old
+    /// amount says so (the difference is owed or overpaid), never silently.
+    @Test func reviewNamesMonthsAlreadyListedAtTheOldAmount() async throws {
+        try await withTestApp { session async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: session.app.db)
+            let july = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-07"])
+            let batchPath = try #require(july.headers.first(name: .location))
+            #expect(try await session.post("\(batchPath)/approve").status == .seeOther)
+            _ = try await session.post("/households/h01/members/status",
+                                       form: ["residentID": "110101197708029247", "status": "deceased", "since": "2021-06-02"])
+            let review = try await session.post("/households/h01/review", form: ["programme": "dibao", "date": "2021-06-20"])
+            #expect(review.status == .seeOther)
+            let page = body(try await session.get("/households/h01"))
+            #expect(page.contains("自 2021-07 起保障金由 900.00 元调整为 300.00 元/月。注意：2021-07（已审核（冻结））的发放批次已按原金额列入本户"))
+        }
+    }
+
+    /// An approval whose first month's batch is already approved and lists the household under an earlier
+    /// decision says so with that amount, never "not listed, pay separately" (which would pay twice).
+    @Test func approvalNamesTheAmountAnEarlierDecisionAlreadyListed() async throws {
+        try await withTestApp { session async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: session.app.db)
+            let august = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-08"])
+            let batchPath = try #require(august.headers.first(name: .location))
+            #expect(try await session.post("\(batchPath)/approve").status == .seeOther)
+            let store = ApplicationStore(session.app.db)
+            let id = try await store.open(householdID: "h01", programme: .dibao, acceptedOn: Fixtures.date("2021-07-01"),
+                                          closeRelative: false, actor: "t")
+            let visit = HomeVisit(date: Fixtures.date("2021-07-05"), investigators: ["王调查", "李调查"], findings: "无车辆")
+            for step in [ApplicationEvent.recordInformationCheck(on: Fixtures.date("2021-07-02"), summary: "无异常"),
+                         .recordHomeVisit(visit), .completeInvestigation(on: Fixtures.date("2021-07-06")),
+                         .townshipReview(on: Fixtures.date("2021-07-07"), recommend: true, opinion: "拟纳入"),
+                         .closePublicNotice(on: Fixtures.date("2021-07-14"))] {
+                try await store.record(step, on: id, actor: "t")
+            }
+            let approved = try await session.post("/applications/\(id)/approve", form: ["date": "2021-07-20"])
+            #expect(approved.status == .seeOther)
+            let page = body(try await session.get("/applications/\(id)"))
+            #expect(page.contains("2021-08 的发放批次已审核，本户当月按原决定列入 900.00 元"))
+            #expect(!page.contains("须另行补发"))
+        }
+    }
+
     /// Field case C01 through the pages: a death is recorded, the next batch holds the household, a
     /// review sets the new amount.
     @Test func deathHoldsPaymentUntilReviewed() async throws {

@@ -140,6 +140,7 @@ public enum AssessContract {
         let schooling: Schooling? = try choice(m, "student", required: false, prefix: p, member: i)
         var disability: Disability?
         if let d = m["disability"] {
+            if let dd = d as? [String: Any] { try onlyKnownKeys(dd, ["grade", "type"], prefix: "\(p).disability", member: i) }
             guard let dd = d as? [String: Any], let grade = jsonInteger(dd["grade"]), (1...4).contains(grade),
                   let typeText = dd["type"] as? String, let type = DisabilityType(rawValue: typeText)
             else {

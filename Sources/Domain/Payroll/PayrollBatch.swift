@@ -149,6 +149,11 @@ public enum PayrollPlan {
                                          reason: "NO_BANK_ACCOUNT：未登记收款账号"))
                 continue
             }
+            guard e.monthlyBenefit >= .zero else {
+                holds.append(PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: payeeName,
+                                         reason: "NEGATIVE_AMOUNT：核定金额为 \(e.monthlyBenefit.yuanString) 元，须核查决定"))
+                continue
+            }
             guard e.monthlyBenefit > .zero else { continue }
             lines.append(PayrollLine(householdID: e.householdID, memberID: e.memberID, townshipCode: e.townshipCode,
                                      villageCode: e.villageCode, area: e.area, payeeName: payeeName,

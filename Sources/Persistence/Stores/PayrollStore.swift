@@ -181,6 +181,7 @@ public struct PayrollStore: Sendable {
     public func discardDraft(_ id: String, actor: String) async throws {
         try await database.transaction { db in
             let b = try await batch(id: id, on: db)
+            _ = try b.programme.rules()
             guard b.state == .draft else { throw PayrollError.invalidTransition(from: b.state, to: .draft) }
             try await db.sql.delete(from: "payroll_lines").where(SQLIdentifier("batch_id"), .equal, id).run()
             try await db.sql.delete(from: "payroll_batches").where(SQLIdentifier("id"), .equal, id).run()

@@ -16,6 +16,8 @@ enum StoredCodes {
         try await distinct(Programme.self, "payroll_batches", "programme", sql, countyCode)
         try await distinct(PayrollState.self, "payroll_batches", "state", sql, countyCode)
         try await distinct(MemberStatus.self, "members", "status", sql, countyCode)
+        try await distinct(Relationship.self, "members", "relationship", sql, countyCode)
+        try await distinct(FundingSource.self, "fund_allocations", "source", sql, countyCode)
         try await months("enrollments", ["start_month", "end_month"], sql, countyCode)
         try await months("payroll_batches", ["month"], sql, countyCode)
     }
@@ -32,12 +34,15 @@ enum StoredCodes {
         }
     }
 
+    /// Months are whole numbers YYYYMM: a fraction or text (possible in SQLite's loosely typed columns) is
+    /// refused as well as an impossible month.
     static func months(_ table: String, _ columns: [String], _ sql: any SQLDatabase, _ countyCode: String) async throws {
-        struct Row: Decodable { var v: Int }
+        struct Row: Decodable { var v: String }
         for column in columns {
             if let bad = try await sql.raw("""
-                SELECT \(ident: column) AS v FROM \(ident: table) WHERE county_code = \(bind: countyCode)
-                  AND \(ident: column) IS NOT NULL AND (\(ident: column) % 100 < 1 OR \(ident: column) % 100 > 12
+                SELECT CAST(\(ident: column) AS TEXT) AS v FROM \(ident: table) WHERE county_code = \(bind: countyCode)
+                  AND \(ident: column) IS NOT NULL AND (CAST(\(ident: column) AS TEXT) <> CAST(CAST(\(ident: column) AS BIGINT) AS TEXT)
+                  OR \(ident: column) % 100 < 1 OR \(ident: column) % 100 > 12
                   OR \(ident: column) < 190001 OR \(ident: column) > 299912) LIMIT 1
                 """).first(decoding: Row.self) {
                 throw StoreError.unreadable(table: table, column: column, value: "\(bad.v)")

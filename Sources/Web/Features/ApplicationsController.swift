@@ -70,9 +70,10 @@ struct ApplicationsController: RouteCollection {
             .if(a.state.isOpen && !policy.confirmationDelegatedToTownship && a.extensionReason == nil,
                 stepForm("extendDeadline", id: id, req: req, today: today)),
             .h2("办理时限"),
-            .ul(.forEach(try stored.programme.rules().deadlines(policy: policy)) { d in
-                .li(.text("\(d.step)：\(d.limit.chinese)（\(d.source)）"))
-            }),
+            // The record stays readable even for a programme without rules; only its steps are refused.
+            .unwrap(try? stored.programme.rules(), { rules in
+                .ul(.forEach(rules.deadlines(policy: policy)) { d in .li(.text("\(d.step)：\(d.limit.chinese)（\(d.source)）")) })
+            }, else: .p(.class("muted"), .text(ProgrammeError.notImplemented(stored.programme).message))),
             .h2("办理记录"),
             .table(.tr(.th("#"), .th("办理日期"), .th("操作"), .th("内容"), .th("经办人"), .th("录入时间（北京时间）")),
                    .forEach(events) { e in
@@ -242,10 +243,18 @@ struct ApplicationsController: RouteCollection {
             let d = try await store(req).approve(id, on: try date(), actor: req.actor)
             var note = ""
             if let batch = try await req.payroll.batch(countyCode: req.settings.countyCode, programme: d.programme, month: d.month) {
-                // The first paid month's batch already exists: this household is not in it.
-                note = batch.state == .draft
-                    ? "。注意：\(d.month) 的发放批次草稿已生成，请作废后重新生成以列入本户"
-                    : "。注意：\(d.month) 的发放批次已\(batch.state == .exported ? "导出" : "审核")，本户当月未列入，须另行补发"
+                let stored = try await store(req).application(id)
+                let listed = try await req.payroll.payments(ofHousehold: stored.householdID)
+                    .first { $0.programme == d.programme && $0.month == d.month && $0.memberID == nil }
+                switch (batch.state, listed) {
+                case (.draft, _):
+                    note = "。注意：\(d.month) 的发放批次草稿已生成，请作废后重新生成以按本决定发放"
+                case let (state, paid?):
+                    // An earlier decision already pays this household that month, at its own amount.
+                    note = "。注意：\(d.month) 的发放批次已\(state == .exported ? "导出" : "审核")，本户当月按原决定列入 \(paid.amount.groupedYuanString) 元，与本决定不同的差额须另行处理"
+                case let (state, nil):
+                    note = "。注意：\(d.month) 的发放批次已\(state == .exported ? "导出" : "审核")，本户当月未列入，须另行补发"
+                }
             }
             req.flash("已确认纳入：保障 \(d.householdSize) 人，月保障金 \(d.monthlyBenefit.groupedYuanString) 元，自 \(d.month) 起发放\(note)",
                       kind: note.isEmpty ? "success" : "error")

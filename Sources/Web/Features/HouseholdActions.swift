@@ -99,11 +99,27 @@ extension HouseholdsController {
         let outcome = try await EnrollmentStore(req.db).review(householdID: id, memberID: form.member?.nonEmpty,
                                                                programme: programme, on: date, actor: req.actor,
                                                                policyBook: s.policyBook, today: s.today())
+        // Months from the change on that a batch already lists at the old amount: said, never hidden.
+        let firstChanged: YearMonth?
+        switch outcome {
+        case .unchanged: firstChanged = nil
+        case .adjusted(let from, _, _): firstChanged = from
+        case .stopped(let last): firstChanged = last.next
+        }
+        var listed: [PayrollStore.Payment] = []
+        if let first = firstChanged {
+            listed = try await req.payroll.payments(ofHousehold: id)
+                .filter { $0.programme == programme && $0.month >= first && $0.memberID == form.member?.nonEmpty }
+        }
+        let note = listed.isEmpty ? "" : "。注意：" + listed.reversed().map { "\($0.month)（\($0.state.chinese)）" }.joined(separator: "、")
+            + "的发放批次已按原金额列入本户：草稿请作废后重新生成；已审核或已导出的月份，差额须另行补发或追回"
         switch outcome {
         case .unchanged(let m): req.flash("复核完成：无实质变化，保障金维持 \(m.groupedYuanString) 元/月", kind: "success")
         case let .adjusted(from, old, new):
-            req.flash("复核完成：自 \(from) 起保障金由 \(old.groupedYuanString) 元调整为 \(new.groupedYuanString) 元/月", kind: "success")
-        case .stopped(let last): req.flash("复核完成：已不符合条件，发放至 \(last) 止", kind: "success")
+            req.flash("复核完成：自 \(from) 起保障金由 \(old.groupedYuanString) 元调整为 \(new.groupedYuanString) 元/月\(note)",
+                      kind: note.isEmpty ? "success" : "error")
+        case .stopped(let last):
+            req.flash("复核完成：已不符合条件，发放至 \(last) 止\(note)", kind: note.isEmpty ? "success" : "error")
         }
         return req.seeOther(.household(id))
     }
