@@ -19,6 +19,8 @@ public func configure(_ app: Application, settings: WebSettings) throws {
     app.middleware = Middlewares()
     app.middleware.use(ErrorPageMiddleware())
     app.middleware.use(app.sessions.middleware)
+    // After the sessions, which the error page reads.
+    app.middleware.use(ControlCharacterMiddleware())
     try routes(app)
 }
 

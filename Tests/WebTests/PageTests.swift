@@ -211,8 +211,11 @@ import VaporTesting
         try await withTestApp { session async throws in
             let r = try await session.get("/households/h%00x")
             #expect(r.status == .notFound)
-            #expect(body(r).contains("hx"))
+            #expect(body(r).contains("页面不存在"))
             #expect(!body(r).unicodeScalars.contains { $0.value == 0 })
+            let q = try await session.get("/households?q=%00")
+            #expect(q.status == .badRequest)
+            #expect(body(q).contains("表单或请求内容"))
         }
     }
 

@@ -87,3 +87,18 @@ struct FormError: Error {
 
     var message: String { "“\(field)”填写有误（\(value.isEmpty ? "空" : value)）：\(reason)" }
 }
+
+/// A path or query carrying control characters (a NUL byte, say) is refused before any handler or
+/// database sees it: no record has such an id, and PostgreSQL refuses NUL in text outright.
+struct ControlCharacterMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        func hasControl(_ s: String?) -> Bool {
+            (s?.removingPercentEncoding ?? s)?.unicodeScalars.contains { $0.properties.generalCategory == .control } ?? false
+        }
+        if hasControl(request.url.path) { throw Abort(.notFound) }
+        if hasControl(request.url.query) {
+            throw Abort(.badRequest, reason: "请求中含有控制字符 (control characters in the query)")
+        }
+        return try await next.respond(to: request)
+    }
+}
