@@ -3,7 +3,7 @@ import FluentKit
 import SQLKit
 
 /// Before figures are computed from rows that a query selects by a coded value (`programme =
-/// 'dibao'`, `state = 'exported'`, `status = 'active'`, a month range), every such value of the county is
+/// ?`, `state = 'exported'`, `status = 'active'`, a month range), every such value of the county is
 /// read back and parsed: a row whose code does not parse would otherwise drop out of the filter and the
 /// figures would be silently wrong. Each check is one `SELECT DISTINCT` or one indexed probe.
 enum StoredCodes {
