@@ -176,7 +176,6 @@ public enum PayrollPlan {
 public enum PayrollError: Error, Equatable, Sendable {
     case invalidTransition(from: PayrollState, to: PayrollState)
     case batchNotFound(String)
-    case alreadyGenerated(month: YearMonth, state: PayrollState)
     case noPolicy(PolicyError)
     case tooFarAhead(month: YearMonth, latest: YearMonth)
     /// The programme pays no monthly amount (one-off grants, services in kind).
@@ -187,8 +186,6 @@ public enum PayrollError: Error, Equatable, Sendable {
         case let .invalidTransition(from, to):
             return "发放批次状态为“\(from.chinese)”，不能变为“\(to.chinese)”：须先审核再导出，审核后不可修改 (invalid batch transition)"
         case .batchNotFound(let id): return "找不到发放批次 \(id) (batch not found)"
-        case let .alreadyGenerated(month, state):
-            return "\(month) 的发放批次已存在（\(state.chinese)），不会重复生成 (batch for this month already exists)"
         case .noPolicy(let e): return e.message
         case .notPaidByPayroll(let programme):
             return "\(programme)不按月发放，没有月度发放批次 (programme is not paid monthly)"

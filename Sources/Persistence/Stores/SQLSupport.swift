@@ -39,10 +39,7 @@ enum SQLSupport {
         String(decoding: try json.encode(value), as: UTF8.self)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
-        try jsonDecoder.decode(type, from: Data(text.utf8))
-    }
-
+    /// Stored JSON is read through `Stored.json`, which names the table and column of a bad value.
     static let jsonDecoder = JSONDecoder()
 }
 
