@@ -70,7 +70,7 @@ struct Bench: AsyncParsableCommand {
                 var sum: Int64 = 0
                 for _ in 0..<assessRounds {
                     for c in compositions {
-                        sum += DibaoAssessment.assess(c, month: YearMonth(year: 2021, month: 1)!, policy: .pengxi2021).monthlyBenefit.fen
+                        sum += try DibaoAssessment.assess(c, month: YearMonth(year: 2021, month: 1)!, policy: .pengxi2021).monthlyBenefit.fen
                     }
                 }
                 return sum

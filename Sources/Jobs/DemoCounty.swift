@@ -28,7 +28,10 @@ public struct DemoCounty: Sendable {
     public let households: Int
     public let seed: UInt64
     public let divisions: Divisions
+    /// The policy the demo is calibrated to: the bundled Pengxi 2021 version, which the demo imports.
     public let policy: Policy
+    /// Its 低保 part (the bundled file configures 低保).
+    var dibao: DibaoPolicy { policy.dibao! }
 
     /// Yearly 低保 targets for 14,000 households, in fen.
     static let urbanYearTarget: Int64 = 940_000_000
@@ -116,7 +119,7 @@ public struct DemoCounty: Sendable {
         for i in applicants.indices {
             applicants[i].id = String(format: "demo-app-%02d", i + 1)
             // Half the standard as income; the last applicant earns well above it (a refusal case).
-            let standard = policy.dibaoStandard(for: applicants[i].area).fen * Int64(applicants[i].composition.members.count)
+            let standard = dibao.standard(for: applicants[i].area).fen * Int64(applicants[i].composition.members.count)
             let income = i == applicants.count - 1 ? standard * 2 : standard / 2
             var members = applicants[i].composition.members
             members[0].income = [IncomeItem(kind: .wage, period: .monthly, amount: Money(fen: income / 100 * 100))]
@@ -126,7 +129,7 @@ public struct DemoCounty: Sendable {
         let month = YearMonth(year: 2021, month: 1)!
         var decisions: [EnrollmentStore.BulkDecision] = []
         for i in files.indices {
-            let standard = policy.dibaoStandard(for: files[i].area)
+            let standard = dibao.standard(for: files[i].area)
             let size = files[i].composition.members.count
             let full = standard.fen * Int64(size)
             // Income in whole yuan so traces read naturally; the benefit is the exact gap.
@@ -141,7 +144,7 @@ public struct DemoCounty: Sendable {
                 members[j].income.append(IncomeItem(kind: .basicPension, period: .monthly, amount: .yuan(120)))
             }
             files[i].composition = try! HouseholdComposition(area: files[i].area, members: members)
-            let decision = DibaoAssessment.assess(files[i].composition, month: month, policy: policy)
+            let decision = try! DibaoAssessment.assess(files[i].composition, month: month, policy: policy)
             let day = 14 + i % 14
             decisions.append(.init(householdID: files[i].id, countyCode: files[i].countyCode,
                                    decidedOn: CivilDate(year: 2020, month: 12, day: day)!, decision: decision.benefitDecision))
@@ -154,7 +157,7 @@ public struct DemoCounty: Sendable {
         let scale = Double(households) / Double(Self.referenceHouseholds)
         for area in Area.allCases {
             let target = Double(area == .urban ? Self.urbanYearTarget : Self.ruralYearTarget) * scale / 12
-            let standard = Double(policy.dibaoStandard(for: area).fen)
+            let standard = Double(dibao.standard(for: area).fen)
             let idx = files.indices.filter { files[$0].area == area }
             for _ in 0..<6 {
                 let total = idx.reduce(0.0) { $0 + standard * Double(files[$1].composition.members.count) * gaps[$1] }

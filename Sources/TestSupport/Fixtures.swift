@@ -34,7 +34,7 @@ public enum Fixtures {
     /// 2020-12-20 under the bundled policy), as the demo county does.
     public static func registerAndEnroll(_ household: HouseholdFile, from: String, on db: any Database) async throws {
         try await RegistryStore(db).register([household])
-        let decision = DibaoAssessment.assess(household.composition, month: month(from), policy: .pengxi2021)
+        let decision = try DibaoAssessment.assess(household.composition, month: month(from), policy: .pengxi2021)
         try await db.transaction { tx in
             try await EnrollmentStore.bulkApprove([.init(householdID: household.id, countyCode: household.countyCode,
                                                          decidedOn: date("2020-12-20"), decision: decision.benefitDecision)], on: tx)

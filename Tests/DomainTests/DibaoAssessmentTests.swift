@@ -34,7 +34,7 @@ import Testing
         for i in 1..<e.size { members.append(member(ids[i], "成员\(i)", .child)) }
         let household = try HouseholdComposition(area: e.area, members: members)
         let p = e.area == .urban ? policy(urban: e.standard) : policy(rural: e.standard)
-        let d = DibaoAssessment.assess(household, month: month2021_07, policy: p)
+        let d = try DibaoAssessment.assess(household, month: month2021_07, policy: p)
         #expect(d.monthlyBenefit.yuanString == e.benefit)
         #expect(d.eligible == (e.benefit != "0.00"))
         #expect(d.householdSize == e.size)
@@ -48,12 +48,12 @@ import Testing
             member("110101200511209150", "张某乙", .child),
         ]
         let p = Policy.pengxi2021
-        let before = DibaoAssessment.assess(try HouseholdComposition(area: .urban, members: members),
+        let before = try DibaoAssessment.assess(try HouseholdComposition(area: .urban, members: members),
                                             month: month2021_07, policy: p)
         #expect(before.monthlyBenefit.yuanString == "900.00")
         members[1].status = .deceased
         members[1].statusSince = CivilDate(year: 2021, month: 5, day: 12)
-        let after = DibaoAssessment.assess(try HouseholdComposition(area: .urban, members: members),
+        let after = try DibaoAssessment.assess(try HouseholdComposition(area: .urban, members: members),
                                            month: month2021_07, policy: p)
         #expect(after.householdSize == 2)
         #expect(after.perCapitaIncome.roundedHalfUp().yuanString == "450.00")
@@ -70,7 +70,7 @@ import Testing
             member(ids[3], "赵某", .parent, status: .deceased),
             member(ids[4], "王某丙", .sibling, status: .movedOut),
         ]
-        let d = DibaoAssessment.assess(try HouseholdComposition(area: .rural, members: members),
+        let d = try DibaoAssessment.assess(try HouseholdComposition(area: .rural, members: members),
                                        month: month2021_07, policy: .pengxi2021)
         #expect(d.householdSize == 3)
         #expect(d.perCapitaIncome.roundedHalfUp().yuanString == "350.00")
@@ -80,7 +80,7 @@ import Testing
     @Test func exemptIncomeIsLeftOut() throws {
         let members = [member(ids[0], "甲", .head, monthly: [(.wage, "300"), (.basicPension, "120"),
                                                              (.scholarship, "50"), (.assistance, "420")])]
-        let d = DibaoAssessment.assess(try HouseholdComposition(area: .rural, members: members),
+        let d = try DibaoAssessment.assess(try HouseholdComposition(area: .rural, members: members),
                                        month: month2021_07, policy: .pengxi2021)
         #expect(d.monthlyBenefit.yuanString == "120.00")
         #expect(d.trace.filter { $0.step == "豁免收入" }.count == 3)
@@ -94,7 +94,7 @@ import Testing
     ] as [(String, String)])
     func annualIncomeIsExact(annual: String, expected: String) throws {
         let members = [member(ids[0], "甲", .head, annual: [(.wage, annual)])]
-        let d = DibaoAssessment.assess(try HouseholdComposition(area: .urban, members: members),
+        let d = try DibaoAssessment.assess(try HouseholdComposition(area: .urban, members: members),
                                        month: month2021_07, policy: .pengxi2021)
         #expect(d.monthlyBenefit.yuanString == expected)
     }
@@ -102,7 +102,7 @@ import Testing
     /// 600 − 7199.99 / 12 = 0.000833… yuan: the gap is positive (eligible, per the contract) but rounds to 0.00.
     @Test func tinyPositiveGapRoundsToZero() throws {
         let members = [member(ids[0], "甲", .head, annual: [(.wage, "7199.99")])]
-        let d = DibaoAssessment.assess(try HouseholdComposition(area: .urban, members: members),
+        let d = try DibaoAssessment.assess(try HouseholdComposition(area: .urban, members: members),
                                        month: month2021_07, policy: .pengxi2021)
         #expect(d.eligible)
         #expect(d.monthlyBenefit.yuanString == "0.00")
@@ -111,7 +111,7 @@ import Testing
     @Test func twoAnnualItemsAreSummedBeforeRounding() throws {
         // 2 × (0.06 / 12) = 0.01 exactly: 600 × 1 − 0.01 = 599.99 (rounding each item first would give 600.00).
         let members = [member(ids[0], "甲", .head, annual: [(.wage, "0.06"), (.business, "0.06")])]
-        let d = DibaoAssessment.assess(try HouseholdComposition(area: .urban, members: members),
+        let d = try DibaoAssessment.assess(try HouseholdComposition(area: .urban, members: members),
                                        month: month2021_07, policy: .pengxi2021)
         #expect(d.monthlyBenefit.yuanString == "599.99")
     }
@@ -155,10 +155,72 @@ import Testing
     /// A decision for a month before 民发〔2021〕57号 came into force (2021-07-01) cites the 2012 measures.
     @Test func tracesCiteTheRulesInForce() throws {
         let h = try HouseholdComposition(area: .rural, members: [member(ids[0], "甲", .head, monthly: [(.wage, "100")])])
-        let january = DibaoAssessment.assess(h, month: YearMonth(year: 2021, month: 1)!, policy: .pengxi2021)
+        let january = try DibaoAssessment.assess(h, month: YearMonth(year: 2021, month: 1)!, policy: .pengxi2021)
         #expect(!january.trace.contains { $0.source?.contains("民发〔2021〕57号") == true })
         #expect(january.trace.contains { $0.source?.contains("民发〔2012〕220号 第27条") == true })
-        let july = DibaoAssessment.assess(h, month: month2021_07, policy: .pengxi2021)
+        let july = try DibaoAssessment.assess(h, month: month2021_07, policy: .pengxi2021)
         #expect(july.trace.contains { $0.source?.contains("民发〔2021〕57号 第23条") == true })
+    }
+}
+
+/// 分类施保 and the floor rule, policy data off by default (rules.md §1.9).
+@Suite struct DibaoLocalRulesTests {
+    /// rules.md §8 example 3 (Zhongshan 2020): standard 1,100, per-capita income 700, three members, one
+    /// minor with a 440 top-up: 1,200, and 1,640 with the top-up, as two components.
+    @Test func example3TopUpForAMinor() throws {
+        var p = policy(urban: 1100)
+        p.dibao!.topUps = [TopUp(category: .minor, amount: .yuan(440)), TopUp(category: .elderly, amount: .yuan(100))]
+        let h = try HouseholdComposition(area: .urban, members: [
+            member(ids[0], "甲", .head, monthly: [(.wage, "2100")]),
+            member(ids[1], "乙", .spouse),
+            member(ids[2], "丙", .child),   // born 2005-11-20: 15 in July 2021
+        ])
+        let d = try DibaoAssessment.assess(h, month: month2021_07, policy: p)
+        #expect(d.components == [AmountComponent(.basic, .yuan(1200)), AmountComponent(.topUp, .yuan(440))])
+        #expect(d.monthlyBenefit.yuanString == "1640.00")
+        #expect(d.trace.contains { $0.step == "分类施保" && $0.detail.contains("丙") })
+        // Without the top-up configured: 1,200.
+        let plain = try DibaoAssessment.assess(h, month: month2021_07, policy: policy(urban: 1100))
+        #expect(plain.monthlyBenefit.yuanString == "1200.00")
+        // The child turns 18 on 2023-11-20: the top-up runs through November, not December.
+        #expect(try DibaoAssessment.assess(h, month: YearMonth(year: 2023, month: 11)!, policy: p).monthlyBenefit.yuanString == "1640.00")
+        #expect(try DibaoAssessment.assess(h, month: YearMonth(year: 2023, month: 12)!, policy: p).monthlyBenefit.yuanString == "1200.00")
+    }
+
+    /// rules.md §8 example 5 (derived): floor 20 % of 600, per-capita income 550, two members: 240
+    /// (100 without the rule).
+    @Test func example5Floor() throws {
+        var p = policy(urban: 600)
+        let h = try HouseholdComposition(area: .urban, members: [
+            member(ids[0], "甲", .head, monthly: [(.wage, "1100")]), member(ids[1], "乙", .spouse),
+        ])
+        #expect(try DibaoAssessment.assess(h, month: month2021_07, policy: p).monthlyBenefit.yuanString == "100.00")
+        p.dibao!.floorShareOfStandard = Ratio(20, 100)
+        let d = try DibaoAssessment.assess(h, month: month2021_07, policy: p)
+        #expect(d.monthlyBenefit.yuanString == "240.00")
+        #expect(d.components == [AmountComponent(.basic, .yuan(240))])
+        #expect(d.trace.contains { $0.step == "保底" })
+        // A household at or above the standard gets nothing, floor or not.
+        let rich = try HouseholdComposition(area: .urban, members: [member(ids[0], "甲", .head, monthly: [(.wage, "600")])])
+        #expect(try DibaoAssessment.assess(rich, month: month2021_07, policy: p).monthlyBenefit == .zero)
+    }
+
+    /// A member in two categories gets the highest top-up once (就高不重复, docs/adr/0009).
+    @Test func highestTopUpOnly() throws {
+        var p = policy(urban: 600)
+        p.dibao!.topUps = [TopUp(category: .elderly, amount: .yuan(60)), TopUp(category: .seriouslyIll, amount: .yuan(90))]
+        var old = member("110101194001011234", "老", .head)
+        old.seriousIllness = true
+        let d = try DibaoAssessment.assess(try HouseholdComposition(area: .urban, members: [old]), month: month2021_07, policy: p)
+        #expect(d.components == [AmountComponent(.basic, .yuan(600)), AmountComponent(.topUp, .yuan(90))])
+    }
+
+    @Test func versionWithoutDibaoIsRefused() throws {
+        var p = Policy.pengxi2021
+        p.dibao = nil
+        let h = try HouseholdComposition(area: .urban, members: [member(ids[0], "甲", .head)])
+        #expect(throws: PolicyError.programmeNotConfigured(programme: "dibao", version: "510921/2021-01")) {
+            try DibaoAssessment.assess(h, month: month2021_07, policy: p)
+        }
     }
 }

@@ -11,7 +11,7 @@ func member(_ id: String, _ name: String, _ rel: Relationship, status: MemberSta
 /// A policy like Pengxi 2021 with another urban standard, for the worked examples of other places.
 func policy(urban: Int64 = 600, rural: Int64 = 420) -> Policy {
     var p = Policy.pengxi2021
-    p.dibaoStandard = [.urban: .yuan(urban), .rural: .yuan(rural)]
+    p.dibao!.standard = [.urban: .yuan(urban), .rural: .yuan(rural)]
     return p
 }
 

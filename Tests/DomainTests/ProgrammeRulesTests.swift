@@ -62,7 +62,7 @@ import Testing
             .workingDays(3), .calendarDays(7), .workingDays(10), .workingDays(3), .workingDays(30), .workingDays(45),
         ])
         var delegated = Policy.pengxi2021
-        delegated.confirmationDelegatedToTownship = true
+        delegated.dibao!.confirmationDelegatedToTownship = true
         #expect(rules.deadlines(policy: delegated).map(\.limit).last == .workingDays(20))
         #expect(rules.deadlines(policy: delegated).count == 5)
     }

@@ -37,8 +37,10 @@ public struct DibaoDecision: Hashable, Sendable {
     public var householdIncome: FenRatio
     /// Per-capita monthly income, exact (shown rounded, never used rounded).
     public var perCapitaIncome: FenRatio
-    /// Monthly benefit, rounded once half-up to the fen; zero when not eligible.
+    /// Monthly benefit, rounded once half-up to the fen; zero when not eligible. The sum of `components`.
     public var monthlyBenefit: Money
+    /// `basic` (the gap, or the floor) and `top-up` (分类施保), each in fen.
+    public var components: [AmountComponent]
     public var reasons: [IneligibilityReason]
     public var trace: [TraceLine]
     public var policyVersion: String
@@ -68,13 +70,17 @@ struct Citations {
 }
 
 /// 低保 by the gap method (补差), DB-2021 Art. 23; 暂行办法 Art. 12:
-/// benefit = standard × counted members − Σ counted monthly income, exact, rounded once half-up.
+/// benefit = standard × counted members − Σ counted monthly income, exact, rounded once half-up; with
+/// the policy's optional floor (a per-person gap below a share of the standard is raised to it) and
+/// 分类施保 top-ups per eligible counted member (DB-2021 Art. 27), each a component of its own.
 public enum DibaoAssessment {
     /// Assesses `household` for `month` under `policy`. Pure: no I/O.
-    public static func assess(_ household: HouseholdComposition, month: YearMonth, policy: Policy) -> DibaoDecision {
+    /// - Throws: `PolicyError.programmeNotConfigured` when the version has no `dibao`.
+    public static func assess(_ household: HouseholdComposition, month: YearMonth, policy: Policy) throws(PolicyError) -> DibaoDecision {
+        let rules = try policy.dibaoPolicy()
         var trace: [TraceLine] = []
         let cite = Citations(month: month)
-        let standard = policy.dibaoStandard(for: household.area)
+        let standard = rules.standard(for: household.area)
         trace.append(TraceLine("政策版本", "\(policy.version)，评估月份 \(month)"))
         trace.append(TraceLine("保障标准", "\(household.area.chinese)低保标准 \(standard.yuanString) 元/人·月",
                                source: "\(cite.gap)；县政策 \(policy.version)"))
@@ -91,12 +97,15 @@ public enum DibaoAssessment {
             for item in m.income {
                 let amount = item.period == .monthly ? "\(item.amount.yuanString) 元/月"
                     : "\(item.amount.yuanString) 元/年 ÷ 12"
-                if policy.exemptIncomeKinds.contains(item.kind) {
-                    trace.append(TraceLine("豁免收入", "\(m.name) \(item.kind.chinese) \(amount)，不计入",
+                if let exemption = rules.exemption(of: item.kind, in: month) {
+                    let window = exemption.window.map { "（豁免期 \($0)）" } ?? ""
+                    trace.append(TraceLine("豁免收入", "\(m.name) \(item.kind.chinese) \(amount)，不计入\(window)",
                                            source: cite.exempt))
                 } else {
                     income = income + item.monthly
-                    trace.append(TraceLine("计入收入", "\(m.name) \(item.kind.chinese) \(amount)",
+                    let expired = rules.exemptIncome.first { $0.kind == item.kind }.flatMap(\.window)
+                        .map { "（政策所列豁免期 \($0) 不含本月，计入）" } ?? ""
+                    trace.append(TraceLine("计入收入", "\(m.name) \(item.kind.chinese) \(amount)\(expired)",
                                            source: cite.income))
                 }
             }
@@ -106,23 +115,47 @@ public enum DibaoAssessment {
             trace.append(TraceLine("结论", "不符合：没有计入的家庭成员"))
             return DibaoDecision(month: month, area: household.area, eligible: false, householdSize: 0,
                                  standard: standard, householdIncome: income, perCapitaIncome: income,
-                                 monthlyBenefit: .zero, reasons: [.noCountedMembers], trace: trace,
-                                 policyVersion: policy.version)
+                                 monthlyBenefit: .zero, components: [], reasons: [.noCountedMembers],
+                                 trace: trace, policyVersion: policy.version)
         }
         let perCapita = income.divided(by: size)
         trace.append(TraceLine("家庭月收入", "\(income.roundedHalfUp().yuanString) 元（精确值参与计算）"))
         trace.append(TraceLine("月人均收入", "\(perCapita.roundedHalfUp().yuanString) 元（仅显示，未取整参与计算）"))
         let gap = FenRatio(standard * size) - income
         let eligible = gap.isPositive
-        let benefit = eligible ? gap.roundedHalfUp() : .zero
+        var basic = eligible ? gap.roundedHalfUp() : .zero
         trace.append(TraceLine("补差计算",
                                "\(standard.yuanString) × \(size) − \(income.roundedHalfUp().yuanString) = \(gap.roundedHalfUp().yuanString) 元，四舍五入到分一次",
                                source: cite.gap))
+        if eligible, let share = rules.floorShareOfStandard {
+            let floorPerPerson = share.times(standard)
+            let perPersonGap = FenRatio(standard) - perCapita
+            if (floorPerPerson - perPersonGap).isPositive {
+                let total = FenRatio(numerator: floorPerPerson.numerator * Int64(size), denominator: floorPerPerson.denominator)
+                basic = total.roundedHalfUp()
+                trace.append(TraceLine("保底",
+                                       "人均差额 \(perPersonGap.roundedHalfUp().yuanString) 元低于标准的 \(share)（\(floorPerPerson.roundedHalfUp().yuanString) 元），按 \(floorPerPerson.roundedHalfUp().yuanString) × \(size) = \(basic.yuanString) 元",
+                                       source: "县政策 \(policy.version) dibao.floorShareOfStandard"))
+            }
+        }
+        var components: [AmountComponent] = basic == .zero ? [] : [AmountComponent(.basic, basic)]
+        if eligible {
+            var topUps = Money.zero
+            for m in counted {
+                guard let t = rules.topUp(for: m, in: month) else { continue }
+                topUps += t.amount
+                trace.append(TraceLine("分类施保", "\(m.name)（\(t.category.chinese)）加发 \(t.amount.yuanString) 元",
+                                       source: "民发〔2021〕57号 第27条；县政策 \(policy.version)"))
+            }
+            if topUps > .zero { components.append(AmountComponent(.topUp, topUps)) }
+        }
+        let benefit = components.reduce(Money.zero) { $0 + $1.amount }
         trace.append(TraceLine("结论", eligible ? "符合，月保障金 \(benefit.yuanString) 元"
                                                 : "不符合：月人均收入不低于保障标准"))
         return DibaoDecision(month: month, area: household.area, eligible: eligible, householdSize: size,
                              standard: standard, householdIncome: income, perCapitaIncome: perCapita,
-                             monthlyBenefit: benefit, reasons: eligible ? [] : [.incomeAtOrAboveStandard],
+                             monthlyBenefit: benefit, components: components,
+                             reasons: eligible ? [] : [.incomeAtOrAboveStandard],
                              trace: trace, policyVersion: policy.version)
     }
 }

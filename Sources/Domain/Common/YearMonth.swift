@@ -37,6 +37,9 @@ public struct YearMonth: Hashable, Comparable, Sendable, Codable, CustomStringCo
         return YearMonth(uncheckedYear: total / 12, month: total % 12 + 1)
     }
 
+    /// Whole months from `other` to this month: 2022-01 since 2021-01 is 12.
+    public func monthsSince(_ other: YearMonth) -> Int { (year * 12 + month) - (other.year * 12 + other.month) }
+
     public var firstDay: CivilDate { CivilDate(year: year, month: month, day: 1)! }
     public var lastDay: CivilDate { CivilDate(year: year, month: month, day: CivilDate.daysIn(year: year, month: month))! }
 

@@ -29,66 +29,77 @@ public enum IncomeKind: String, Codable, Sendable, CaseIterable {
     }
 }
 
-/// The parameters in force for one region from one month: standards, multipliers, flags, deadlines.
+/// One version of one region's policy: the standards and parameters in force from `effective` until
+/// the next version (docs/policy-format.md, the contract of the policy file).
 ///
-/// Amounts are yuan per person per month, held as `Money` (fen). Every decision records the
-/// `version` it used.
+/// Amounts are `Money` (fen) per person per month unless a type says otherwise. A programme the region
+/// does not configure in this version is `nil`, and assessing it is refused by name
+/// (`PolicyError.programmeNotConfigured`), never guessed. Every decision records `version`.
 public struct Policy: Hashable, Sendable {
-    /// County code, e.g. `510921`.
+    /// County (or city) code, e.g. `510921`.
     public var region: String
+    /// The region's name as the file gives it, e.g. 蓬溪县.
+    public var regionName: String
     /// First month in force.
     public var effective: YearMonth
-    /// 低保 standards (DB-2021 Art. 23; county 2021 figures from the self-evaluation report).
-    public var dibaoStandard: [Area: Money]
-    /// 特困 basic living standards (TK-2021; county 2021 figures).
-    public var tekunBasicStandard: [Area: Money]
-    /// 孤儿 basic living allowance: institutional (机构养育) and scattered (散居) (国办发〔2010〕54号).
-    public var orphanInstitutional: Money
-    public var orphanScattered: Money
-    /// Near-poverty income line = multiplier × 低保 standard (DB-2021 Art. 8 ¶2): 1.5.
-    public var nearPovertyMultiplier: Ratio
-    /// 特困 should be at least this × 低保 (Sichuan practice, UNCONFIRMED): a warning, never a block.
-    public var tekunMinimumRatio: Ratio
-    /// Confirmation delegated to the township (DB-2021 Art. 2; Notice-2022 §4(1)): total deadline 20 WD.
-    public var confirmationDelegatedToTownship: Bool
-    /// Income kinds left out of household income (DB-2021 Art. 13 ¶2).
-    public var exemptIncomeKinds: Set<IncomeKind>
+    /// The date the decision was signed; when later than months already paid, those months are owed
+    /// back pay (补发). `nil` when the file does not know it.
+    public var signed: CivilDate?
+    /// 文号 of the decision, if known.
+    public var document: String?
+    public var dibao: DibaoPolicy?
+    public var tekun: TekunPolicy?
+    public var temporary: TemporaryPolicy?
+    public var orphan: OrphanPolicy?
+    public var unsupportedChild: UnsupportedChildPolicy?
+    public var reliefStation: ReliefStationPolicy?
+    /// National procedure limits of 低保 (DB-2021 Arts. 15–22): not local data, so not in the file.
     public var deadlines: DibaoDeadlines
 
-    public init(region: String, effective: YearMonth, dibaoStandard: [Area: Money],
-                tekunBasicStandard: [Area: Money], orphanInstitutional: Money, orphanScattered: Money,
-                nearPovertyMultiplier: Ratio, tekunMinimumRatio: Ratio,
-                confirmationDelegatedToTownship: Bool, exemptIncomeKinds: Set<IncomeKind>,
-                deadlines: DibaoDeadlines) {
+    public init(region: String, regionName: String, effective: YearMonth, signed: CivilDate? = nil,
+                document: String? = nil, dibao: DibaoPolicy? = nil, tekun: TekunPolicy? = nil,
+                temporary: TemporaryPolicy? = nil, orphan: OrphanPolicy? = nil,
+                unsupportedChild: UnsupportedChildPolicy? = nil, reliefStation: ReliefStationPolicy? = nil,
+                deadlines: DibaoDeadlines = DibaoDeadlines()) {
         self.region = region
+        self.regionName = regionName
         self.effective = effective
-        self.dibaoStandard = dibaoStandard
-        self.tekunBasicStandard = tekunBasicStandard
-        self.orphanInstitutional = orphanInstitutional
-        self.orphanScattered = orphanScattered
-        self.nearPovertyMultiplier = nearPovertyMultiplier
-        self.tekunMinimumRatio = tekunMinimumRatio
-        self.confirmationDelegatedToTownship = confirmationDelegatedToTownship
-        self.exemptIncomeKinds = exemptIncomeKinds
+        self.signed = signed
+        self.document = document
+        self.dibao = dibao
+        self.tekun = tekun
+        self.temporary = temporary
+        self.orphan = orphan
+        self.unsupportedChild = unsupportedChild
+        self.reliefStation = reliefStation
         self.deadlines = deadlines
     }
 
     /// `510921/2021-01`.
     public var version: String { "\(region)/\(effective)" }
 
-    public func dibaoStandard(for area: Area) -> Money { dibaoStandard[area]! }
+    /// The 低保 part of this version.
+    /// - Throws: `PolicyError.programmeNotConfigured` naming the version.
+    public func dibaoPolicy() throws(PolicyError) -> DibaoPolicy {
+        guard let dibao else { throw .programmeNotConfigured(programme: "dibao", version: version) }
+        return dibao
+    }
 
-    /// The near-poverty per-capita income line (低保边缘), exact: 1.5 × 420 = 630.00.
-    public func nearPovertyLine(for area: Area) -> FenRatio { nearPovertyMultiplier.times(dibaoStandard(for: area)) }
+    /// Whether confirmation is delegated to the township (20-WD total limit); false when the version
+    /// configures no 低保.
+    public var confirmationDelegatedToTownship: Bool { dibao?.confirmationDelegatedToTownship ?? false }
 
-    /// Consistency checks that are reported, not enforced (rules.md §7, example 15).
+    /// Consistency checks that are reported, not enforced (rules.md §7, example 15): 特困 basic below
+    /// `minimumRatioToDibao` × 低保.
     public var warnings: [PolicyWarning] {
-        Area.allCases.compactMap { area in
-            let floor = tekunMinimumRatio.times(dibaoStandard(for: area))
-            let tekun = tekunBasicStandard[area]!
-            if FenRatio(tekun) - floor == FenRatio(.zero) || (FenRatio(tekun) - floor).isPositive { return nil }
-            return PolicyWarning.tekunBelowRatio(area: area, tekun: tekun, dibao: dibaoStandard(for: area),
-                                                 ratio: tekunMinimumRatio, minimum: floor.roundedHalfUp())
+        guard let dibao, let tekun, let ratio = tekun.minimumRatioToDibao else { return [] }
+        return Area.allCases.compactMap { area in
+            let floor = ratio.times(dibao.standard(for: area))
+            let basic = tekun.basic(for: area)
+            if !(floor - FenRatio(basic)).isPositive { return nil }
+            return PolicyWarning.tekunBelowRatio(version: version, area: area, tekun: basic,
+                                                 dibao: dibao.standard(for: area), ratio: ratio,
+                                                 minimum: floor.roundedHalfUp())
         }
     }
 
@@ -117,13 +128,37 @@ public struct DibaoDeadlines: Hashable, Sendable {
     public init() {}
 }
 
+/// A policy fact worth a person's attention that does not stop anything.
 public enum PolicyWarning: Hashable, Sendable {
-    case tekunBelowRatio(area: Area, tekun: Money, dibao: Money, ratio: Ratio, minimum: Money)
+    /// rules.md §7: 特困 basic below ratio × 低保 (Pengxi rural 520 < 546).
+    case tekunBelowRatio(version: String, area: Area, tekun: Money, dibao: Money, ratio: Ratio, minimum: Money)
+    /// A standard lower than the previous version's (a typo more often than a cut).
+    case standardLowered(version: String, key: String, previous: Money, now: Money)
+    /// The version in force has not changed for more than 12 months: standards are usually raised yearly.
+    case unchangedSince(version: String, effective: YearMonth, month: YearMonth, months: Int)
 
     public var message: String {
         switch self {
-        case let .tekunBelowRatio(area, tekun, dibao, ratio, minimum):
-            return "\(area.chinese)特困基本生活标准 \(tekun.yuanString) 元低于低保标准 \(dibao.yuanString) 元的 \(ratio) 倍（\(minimum.yuanString) 元），请与县里核实 (tekun standard below \(ratio) × dibao)"
+        case let .tekunBelowRatio(version, area, tekun, dibao, ratio, minimum):
+            return "\(version)：\(area.chinese)特困基本生活标准 \(tekun.yuanString) 元低于低保标准 \(dibao.yuanString) 元的 \(ratio) 倍（\(minimum.yuanString) 元），请与县里核实 (tekun standard below \(ratio) × dibao)"
+        case let .standardLowered(version, key, previous, now):
+            return "\(version)：\(key) 为 \(now.yuanString) 元，低于上一版本的 \(previous.yuanString) 元，请核对 (standard lower than the previous version)"
+        case let .unchangedSince(version, effective, month, months):
+            return "保障标准自 \(effective) 起未调整（\(version)，至 \(month) 已执行 \(months) 个月），请确认是否已有新标准 (standards unchanged since \(effective))"
+        }
+    }
+}
+
+public enum PolicyError: Error, Equatable, Sendable {
+    case noPolicyInForce(region: String, month: YearMonth)
+    case programmeNotConfigured(programme: String, version: String)
+
+    public var message: String {
+        switch self {
+        case let .noPolicyInForce(region, month):
+            return "地区 \(region) 在 \(month) 没有生效的救助政策（保障标准），无法计算；请先用 jiuzhu policy import 录入该月适用的政策 (no policy in force)"
+        case let .programmeNotConfigured(programme, version):
+            return "政策 \(version) 未配置 \(programme) 的标准，无法计算；请录入包含该项目的政策版本 (programme not configured in this policy version)"
         }
     }
 }

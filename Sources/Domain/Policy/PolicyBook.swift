@@ -1,3 +1,5 @@
+import Foundation
+
 /// The versioned policies of every region, keyed by region and effective month.
 ///
 /// The policy for a month is the latest version whose `effective` month is not after it. A month
@@ -17,36 +19,34 @@ public struct PolicyBook: Sendable {
         return p
     }
 
-    /// The policies shipped with Jiuzhu: Pengxi County 2021, in force from 2021-01.
-    public static let bundled = PolicyBook([.pengxi2021])
+    /// Regions with at least one version.
+    public var regions: [String] { Array(Set(policies.map(\.region))).sorted() }
+
+    /// Months a version stays in force before Jiuzhu says so: standards are raised every year.
+    public static let unchangedWarningMonths = 12
+
+    /// "Standards unchanged since …" when the version in force in `month` has been in force for more
+    /// than 12 months (its 13th month or later); `nil` otherwise or when none is in force.
+    public func unchangedWarning(region: String, month: YearMonth) -> PolicyWarning? {
+        guard let p = try? policy(region: region, month: month) else { return nil }
+        let inForce = month.monthsSince(p.effective) + 1
+        guard inForce > Self.unchangedWarningMonths else { return nil }
+        return .unchangedSince(version: p.version, effective: p.effective, month: month, months: inForce)
+    }
+
+    /// The policies shipped with Jiuzhu: Pengxi County from 2021-01 (ReferenceData/policy-510921.json).
+    public static let bundled: PolicyBook = PolicyBook(bundledFiles.flatMap(\.versions))
+
+    /// The bundled policy files, parsed by the same checks as any imported file.
+    public static let bundledFiles: [PolicyFile] = bundledPolicyJSON.map { text in
+        do { return try PolicyFile.parse(Data(text.utf8)) } catch {
+            fatalError("bundled policy file does not pass its own checks: \(error)")
+        }
+    }
 }
 
 extension Policy {
     /// Pengxi County 2021 (蓬溪县民政局 2021 年绩效自评报告): 低保 urban 600 / rural 420; 特困 urban 780 /
     /// rural 520; orphans institutional 1400 / scattered 900 (yuan per person per month).
-    public static let pengxi2021 = Policy(
-        region: "510921",
-        effective: YearMonth(year: 2021, month: 1)!,
-        dibaoStandard: [.urban: .yuan(600), .rural: .yuan(420)],
-        tekunBasicStandard: [.urban: .yuan(780), .rural: .yuan(520)],
-        orphanInstitutional: .yuan(1400),
-        orphanScattered: .yuan(900),
-        nearPovertyMultiplier: Ratio(3, 2),
-        tekunMinimumRatio: Ratio(13, 10),
-        confirmationDelegatedToTownship: false,
-        exemptIncomeKinds: [.basicPension, .scholarship, .familyPlanningReward, .veteranBenefit,
-                            .heroicReward, .assistance],
-        deadlines: DibaoDeadlines()
-    )
-}
-
-public enum PolicyError: Error, Equatable, Sendable {
-    case noPolicyInForce(region: String, month: YearMonth)
-
-    public var message: String {
-        switch self {
-        case let .noPolicyInForce(region, month):
-            return "地区 \(region) 在 \(month) 没有生效的救助政策（保障标准），无法计算；请先录入该月适用的政策 (no policy in force)"
-        }
-    }
+    public static let pengxi2021: Policy = PolicyBook.bundled.policies.first { $0.region == "510921" }!
 }

@@ -26,3 +26,24 @@ public struct Ratio: Hashable, Sendable, Codable, CustomStringConvertible {
         return d == 1 ? "\(n)" : "\(n)/\(d)"
     }
 }
+
+extension Ratio {
+    /// Parses a non-negative decimal string such as `"1.5"`, `"0.20"` or `"2"` exactly (at most 6
+    /// decimals); `nil` for anything else (signs, exponents, commas, empty parts).
+    public init?(decimal text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.count <= 9,
+              whole.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        let fraction = parts.count == 2 ? parts[1] : ""
+        guard parts.count == 1 || !fraction.isEmpty, fraction.count <= 6,
+              fraction.allSatisfy({ $0.isASCII && $0.isNumber }),
+              let w = Int64(whole) else { return nil }
+        var denominator: Int64 = 1
+        for _ in 0..<fraction.count { denominator *= 10 }
+        let f = fraction.isEmpty ? 0 : Int64(fraction)!
+        self.init(w * denominator + f, denominator)
+    }
+
+    /// `ratio × n`, exact, as a ratio (for month multiples times household size).
+    public func times(_ n: Int) -> Ratio { Ratio(numerator * Int64(n), denominator) }
+}

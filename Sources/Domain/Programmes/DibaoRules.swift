@@ -15,14 +15,16 @@ public struct DibaoRules: ProgrammeRules {
                         refusalNotice: "民发〔2021〕57号 第二十一条", appeal: "民发〔2021〕57号 第三十八条")
     }
 
-    /// The gap method (`DibaoAssessment`); the whole amount is one `basic` component.
-    /// - Throws: `AssessmentError.subject` when a member is named: 低保 assesses the household (DB-2021
+    /// The gap method (`DibaoAssessment`): a `basic` component and, with 分类施保, a `top-up` one.
+    /// - Throws: `AssessmentError.policy` when the version configures no 低保;
+    ///   `AssessmentError.subject` when a member is named: 低保 assesses the household (DB-2021
     ///   Art. 4; 单人保 is a separate route, rules.md §1.4).
     public func assess(_ input: AssessmentInput, policy: Policy) throws(AssessmentError) -> BenefitDecision {
         if let s = input.subject {
             throw .subject("低保按户测算，不能指定单个成员（\(s.masked)） (dibao assesses the household, not one member)")
         }
-        return DibaoAssessment.assess(input.household, month: input.month, policy: policy).benefitDecision
+        do { return try DibaoAssessment.assess(input.household, month: input.month, policy: policy).benefitDecision }
+        catch { throw .policy(error) }
     }
 
     /// Field case C01: a household whose counted members differ from the decided size (a death or a
@@ -62,7 +64,7 @@ extension DibaoDecision {
         BenefitDecision(programme: .dibao, month: month, area: area, eligible: eligible, householdSize: householdSize,
                         subject: nil, standard: standard, perCapitaIncome: perCapitaIncome,
                         monthlyBenefit: monthlyBenefit,
-                        components: monthlyBenefit == .zero ? [] : [AmountComponent(.basic, monthlyBenefit)],
+                        components: components,
                         reasons: reasons, trace: trace, policyVersion: policyVersion)
     }
 }

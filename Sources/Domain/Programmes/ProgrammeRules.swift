@@ -196,10 +196,13 @@ public struct NoticeCitations: Hashable, Sendable {
 public enum AssessmentError: Error, Equatable, Sendable {
     /// The member assessed is missing or not in the household.
     case subject(String)
+    /// The policy version cannot assess this (no version in force, or the programme not configured).
+    case policy(PolicyError)
 
     public var message: String {
         switch self {
         case .subject(let m): return m
+        case .policy(let e): return e.message
         }
     }
 }

@@ -1,0 +1,400 @@
+import Foundation
+
+/// A policy file (docs/policy-format.md): one region's versions, checked.
+///
+/// `parse` refuses anything the format does not allow, naming the version and the key: an unknown key,
+/// a month that goes backwards or repeats, a standard that is zero or negative, a minimum above a
+/// maximum, a placement with some care tiers but not all, a JSON number where an amount must be a
+/// string. What is allowed but worth a look is in `warnings`.
+public struct PolicyFile: Sendable {
+    public var region: String
+    public var name: String
+    /// In effective order.
+    public var versions: [Policy]
+    /// Each version's JSON object as it was read, serialized with sorted keys: what the database
+    /// stores, parsed again by this same function when read back.
+    public var versionBodies: [String]
+    public var warnings: [PolicyWarning]
+
+    /// Parses and checks a policy file.
+    /// - Throws: `PolicyFileError` naming the version (its `effective` month), the key path and the value.
+    public static func parse(_ data: Data) throws(PolicyFileError) -> PolicyFile {
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            throw PolicyFileError(key: "(file)", value: "", reason: "不是有效的 JSON (not valid JSON)")
+        }
+        let root = try Node(object, path: "", version: nil).object(["region", "name", "versions"])
+        let region = try root.required("region").string()
+        guard region.count == 6, region.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw PolicyFileError(key: "region", value: region, reason: "应为 6 位行政区划代码，如 510921 (expected a 6-digit region code)")
+        }
+        let name = try root.required("name").string()
+        let rawVersions = try root.required("versions").array()
+        guard !rawVersions.isEmpty else {
+            throw PolicyFileError(key: "versions", value: "[]", reason: "至少需要一个版本 (at least one version)")
+        }
+        var versions: [Policy] = []
+        var bodies: [String] = []
+        for (i, raw) in rawVersions.enumerated() {
+            let p = try version(raw, index: i, region: region, name: name)
+            if let last = versions.last, p.effective <= last.effective {
+                throw PolicyFileError(version: p.effective.description, key: "versions[\(i)].effective",
+                                      value: p.effective.description,
+                                      reason: p.effective == last.effective
+                                        ? "与上一版本同月生效 (two versions for one month)"
+                                        : "早于上一版本的 \(last.effective)，版本须按生效月份先后排列 (month goes backwards)")
+            }
+            versions.append(p)
+            bodies.append(try canonical(raw.value, path: "versions[\(i)]"))
+        }
+        return PolicyFile(region: region, name: name, versions: versions, versionBodies: bodies,
+                          warnings: Self.warnings(versions))
+    }
+
+    /// Per-version warnings (特困 below the ratio) and, between consecutive versions, any standard that
+    /// went down.
+    public static func warnings(_ versions: [Policy]) -> [PolicyWarning] {
+        var list: [PolicyWarning] = []
+        for (i, p) in versions.enumerated() {
+            list += p.warnings
+            guard i > 0 else { continue }
+            let q = versions[i - 1]
+            var pairs: [(String, Money?, Money?)] = []
+            for area in Area.allCases {
+                pairs.append(("dibao.standard.\(area.rawValue)", q.dibao?.standard[area], p.dibao?.standard[area]))
+                pairs.append(("tekun.basic.\(area.rawValue)", q.tekun?.basic[area], p.tekun?.basic[area]))
+            }
+            pairs.append(("orphan.institutional", q.orphan?.institutional, p.orphan?.institutional))
+            pairs.append(("orphan.scattered", q.orphan?.scattered, p.orphan?.scattered))
+            pairs.append(("unsupportedChild.amount", q.unsupportedChild?.amount, p.unsupportedChild?.amount))
+            for case let (key, previous?, now?) in pairs where now < previous {
+                list.append(.standardLowered(version: p.version, key: key, previous: previous, now: now))
+            }
+        }
+        return list
+    }
+
+    static let versionKeys: Set<String> = ["effective", "signed", "document", "dibao", "tekun", "temporary",
+                                           "orphan", "unsupportedChild", "reliefStation"]
+
+    static func version(_ raw: Node, index i: Int, region: String, name: String) throws(PolicyFileError) -> Policy {
+        let path = "versions[\(i)]"
+        // The effective month first, so that every later refusal names the version.
+        let effective = try raw.object(Set((raw.value as? [String: Any])?.keys.map { $0 } ?? []))
+            .required("effective").month()
+        let o = try Node(raw.value, path: path, version: effective.description).object(versionKeys)
+        var policy = Policy(region: region, regionName: name, effective: effective)
+        if let s = try o.optional("signed") { policy.signed = try s.date() }
+        if let d = try o.optional("document") { policy.document = try d.string() }
+        if let n = try o.optional("dibao") { policy.dibao = try dibao(n) }
+        if let n = try o.optional("tekun") { policy.tekun = try tekun(n) }
+        if let n = try o.optional("temporary") {
+            policy.temporary = try temporary(n)
+            if policy.dibao == nil {
+                throw n.error("临时救助以低保标准为基数，本版本须同时配置 dibao.standard (temporary needs dibao in the same version)")
+            }
+        }
+        if let n = try o.optional("orphan") {
+            let x = try n.object(["institutional", "scattered", "continueWhileInSchool"])
+            var schooling = Set<Schooling>()
+            for s in try x.required("continueWhileInSchool").array() {
+                let kind: Schooling = try s.choice()
+                guard schooling.insert(kind).inserted else { throw s.error("重复 (listed twice)") }
+            }
+            policy.orphan = OrphanPolicy(institutional: try x.required("institutional").standard(),
+                                         scattered: try x.required("scattered").standard(),
+                                         continueWhileInSchool: schooling)
+        }
+        if let n = try o.optional("unsupportedChild") {
+            let x = try n.object(["amount"])
+            policy.unsupportedChild = UnsupportedChildPolicy(amount: try x.required("amount").standard())
+        }
+        if let n = try o.optional("reliefStation") {
+            let x = try n.object(["maxStayDays"])
+            policy.reliefStation = ReliefStationPolicy(maxStayDays: try x.required("maxStayDays").integer(1...365))
+        }
+        return policy
+    }
+
+    static func dibao(_ n: Node) throws(PolicyFileError) -> DibaoPolicy {
+        let o = try n.object(["standard", "method", "topUps", "floorShareOfStandard", "nearPovertyMultiplier",
+                              "exemptIncome", "gradualExitMonths", "confirmationDelegatedToTownship"])
+        let method: DibaoPolicy.Method = try o.required("method").choice()
+        var topUps: [TopUp] = []
+        if let list = try o.optional("topUps") {
+            for item in try list.array() {
+                let t = try item.object(["category", "amount"])
+                let category: TopUpCategory = try t.required("category").choice()
+                if topUps.contains(where: { $0.category == category }) {
+                    throw item.error("分类 \(category.rawValue) 重复 (category listed twice)")
+                }
+                topUps.append(TopUp(category: category, amount: try t.required("amount").standard()))
+            }
+        }
+        var floor: Ratio?
+        if let f = try o.optional("floorShareOfStandard") {
+            let r = try f.ratio()
+            guard r.numerator <= r.denominator else { throw f.error("应在 0 到 1 之间 (a share of the standard, at most 1)") }
+            floor = r
+        }
+        var exempt: [IncomeExemption] = []
+        for item in try o.required("exemptIncome").array() {
+            let e: IncomeExemption
+            if item.value is String {
+                e = IncomeExemption(kind: try item.choice())
+            } else {
+                let x = try item.object(["kind", "from", "through"])
+                let from = try x.optional("from")?.month()
+                let through = try x.optional("through")?.month()
+                if let from, let through, through < from {
+                    throw item.error("through \(through) 早于 from \(from) (through before from)")
+                }
+                e = IncomeExemption(kind: try x.required("kind").choice(), from: from, through: through)
+            }
+            if exempt.contains(where: { $0.kind == e.kind }) {
+                throw item.error("收入类型 \(e.kind.rawValue) 重复 (income kind listed twice)")
+            }
+            exempt.append(e)
+        }
+        return DibaoPolicy(standard: try areas(o.required("standard")), method: method, topUps: topUps,
+                           floorShareOfStandard: floor,
+                           nearPovertyMultiplier: try o.required("nearPovertyMultiplier").ratio(),
+                           exemptIncome: exempt,
+                           gradualExitMonths: try o.required("gradualExitMonths").integer(0...36),
+                           confirmationDelegatedToTownship: try o.required("confirmationDelegatedToTownship").bool())
+    }
+
+    static func tekun(_ n: Node) throws(PolicyFileError) -> TekunPolicy {
+        let o = try n.object(["basic", "care", "pensionCountedInStandard", "minimumRatioToDibao"])
+        var care: [TekunPlacement: [CareTier: PolicyAmount]] = [:]
+        let careNode = try o.optional("care")?.object(Set(TekunPlacement.allCases.map(\.rawValue)))
+        for placement in TekunPlacement.allCases {
+            guard let p = try careNode?.optional(placement.rawValue) else { continue }
+            let tiers = try p.object(Set(CareTier.allCases.map(\.rawValue)))
+            var byTier: [CareTier: PolicyAmount] = [:]
+            for tier in CareTier.allCases {
+                guard let t = try tiers.optional(tier.rawValue) else {
+                    throw p.error("缺少护理档次 \(tier.rawValue)；有护理标准的供养方式须列全 full、partial、none (care tier missing)")
+                }
+                byTier[tier] = try t.amount(allowZero: tier == .none)
+            }
+            care[placement] = byTier
+        }
+        if let careNode, care.isEmpty {
+            throw careNode.error("至少配置一种供养方式 dispersed 或 centralized，或删去 care (no placement)")
+        }
+        return TekunPolicy(basic: try areas(o.required("basic")), care: care,
+                           pensionCountedInStandard: try o.required("pensionCountedInStandard").bool(),
+                           minimumRatioToDibao: try o.optional("minimumRatioToDibao")?.ratio())
+    }
+
+    static func temporary(_ n: Node) throws(PolicyFileError) -> TemporaryPolicy {
+        let o = try n.object(["base", "types", "townshipLimit"])
+        let base: TemporaryPolicy.Base = try o.required("base").choice()
+        let typesNode = try o.required("types").object(Set(TemporaryType.allCases.map(\.rawValue)))
+        var types: [TemporaryType: TemporaryPolicy.Range] = [:]
+        for type in TemporaryType.allCases {
+            guard let t = try typesNode.optional(type.rawValue) else { continue }
+            let x = try t.object(["minMonths", "maxMonths", "perCapita"])
+            let minNode = try x.required("minMonths")
+            let min = try minNode.ratio(allowZero: true)
+            let max = try x.required("maxMonths").ratio()
+            guard min.numerator * max.denominator <= max.numerator * min.denominator else {
+                throw minNode.error("最低 \(min) 个月高于最高 \(max) 个月 (min above max)")
+            }
+            types[type] = .init(minMonths: min, maxMonths: max, perCapita: try x.optional("perCapita")?.bool() ?? false)
+        }
+        guard !types.isEmpty else { throw typesNode.error("至少配置一种类型 (no type)") }
+        let limitNode = try o.required("townshipLimit")
+        let l = try limitNode.object(["months", "amount"])
+        let months = try l.optional("months"), amount = try l.optional("amount")
+        let limit: TemporaryPolicy.Limit
+        switch (months, amount) {
+        case let (m?, nil): limit = .months(try m.ratio())
+        case let (nil, a?): limit = .amount(try a.standard())
+        default: throw limitNode.error("须且只能填写 months 或 amount 之一 (exactly one of months, amount)")
+        }
+        return TemporaryPolicy(base: base, types: types, townshipLimit: limit)
+    }
+
+    static func areas(_ n: Node) throws(PolicyFileError) -> [Area: Money] {
+        let o = try n.object(Set(Area.allCases.map(\.rawValue)))
+        var result: [Area: Money] = [:]
+        for area in Area.allCases { result[area] = try o.required(area.rawValue).standard() }
+        return result
+    }
+
+    /// The JSON text of one version as stored: sorted keys, no whitespace.
+    static func canonical(_ value: Any, path: String) throws(PolicyFileError) -> String {
+        do {
+            let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
+            return String(decoding: data, as: UTF8.self)
+        } catch {
+            throw PolicyFileError(key: path, value: "", reason: "无法序列化 (cannot serialize)")
+        }
+    }
+
+    /// The file text of `versions` of one region (for storage round trips and `policy export`).
+    public static func fileText(region: String, name: String, versionBodies: [String]) -> String {
+        let nameJSON = String(decoding: (try? JSONSerialization.data(withJSONObject: [name], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8), as: UTF8.self)
+        let quotedName = String(nameJSON.dropFirst().dropLast())
+        return "{\"region\":\"\(region)\",\"name\":\(quotedName),\"versions\":[\n"
+            + versionBodies.joined(separator: ",\n") + "\n]}\n"
+    }
+}
+
+/// A refused policy file: which version (its `effective` month), which key path, which value, and why.
+public struct PolicyFileError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var version: String?
+    public var key: String
+    public var value: String
+    public var reason: String
+
+    public init(version: String? = nil, key: String, value: String, reason: String) {
+        self.version = version
+        self.key = key
+        self.value = value
+        self.reason = reason
+    }
+
+    public var description: String {
+        let v = version.map { "版本 \($0)，" } ?? ""
+        let val = value.isEmpty ? "" : "，值“\(value)”"
+        return "\(v)键 \(key)\(val)：\(reason)"
+    }
+}
+
+/// A JSON value with the path it was found at, for errors that name the key.
+struct Node {
+    let value: Any
+    let path: String
+    let version: String?
+
+    init(_ value: Any, path: String, version: String?) {
+        self.value = value
+        self.path = path
+        self.version = version
+    }
+
+    func error(_ reason: String, value shown: String? = nil) -> PolicyFileError {
+        PolicyFileError(version: version, key: path.isEmpty ? "(file)" : path,
+                        value: shown ?? Node.describe(value), reason: reason)
+    }
+
+    func child(_ key: String, _ v: Any) -> Node {
+        Node(v, path: path.isEmpty ? key : "\(path).\(key)", version: version)
+    }
+
+    func object(_ known: Set<String>) throws(PolicyFileError) -> Object {
+        guard let o = value as? [String: Any] else { throw error("应为 JSON 对象 (expected an object)") }
+        if let unknown = o.keys.filter({ !known.contains($0) }).sorted().first {
+            throw child(unknown, o[unknown]!).error("未知的键；可用的键为 " + known.sorted().joined(separator: "、") + " (unknown key)")
+        }
+        return Object(node: self, fields: o)
+    }
+
+    func array() throws(PolicyFileError) -> [Node] {
+        guard let a = value as? [Any] else { throw error("应为数组 (expected an array)") }
+        return a.enumerated().map { Node($1, path: "\(path)[\($0)]", version: version) }
+    }
+
+    func string() throws(PolicyFileError) -> String {
+        guard let s = value as? String else { throw error("应为字符串 (expected a string)") }
+        return s
+    }
+
+    func bool() throws(PolicyFileError) -> Bool {
+        guard Node.isJSONBool(value), let b = value as? Bool else { throw error("应为 true 或 false (expected a boolean)") }
+        return b
+    }
+
+    func integer(_ range: ClosedRange<Int>) throws(PolicyFileError) -> Int {
+        guard !Node.isJSONBool(value), let n = value as? NSNumber, let i = value as? Int, Double(i) == n.doubleValue,
+              range.contains(i)
+        else { throw error("应为 \(range.lowerBound)–\(range.upperBound) 的整数 (expected a whole number)") }
+        return i
+    }
+
+    func choice<E: RawRepresentable & CaseIterable>() throws(PolicyFileError) -> E where E.RawValue == String {
+        let text = try string()
+        guard let v = E(rawValue: text) else {
+            throw error("应为 " + E.allCases.map(\.rawValue).joined(separator: "、") + " (unknown value)")
+        }
+        return v
+    }
+
+    func month() throws(PolicyFileError) -> YearMonth {
+        let text = try string()
+        do { return try YearMonth(parsing: text) } catch { throw self.error("应为 YYYY-MM (expected YYYY-MM)") }
+    }
+
+    func date() throws(PolicyFileError) -> CivilDate {
+        let text = try string()
+        do { return try CivilDate(parsing: text) } catch { throw self.error("应为 YYYY-MM-DD (expected YYYY-MM-DD)") }
+    }
+
+    /// A yuan string, at most two decimals, above zero (or zero when allowed).
+    func money(allowZero: Bool = false) throws(PolicyFileError) -> Money {
+        guard let text = value as? String else {
+            throw error("金额应写成字符串，如 \"600.00\"，不用 JSON 数字 (amounts are strings)")
+        }
+        let m: Money
+        do { m = try Money(yuan: text) } catch {
+            throw self.error("应为以元为单位、至多两位小数的金额，如 \"600.00\" (expected yuan with at most two decimals)")
+        }
+        guard m > .zero || (allowZero && m == .zero) else {
+            throw error(allowZero ? "不能为负数 (must not be negative)" : "标准须大于零 (a standard must be above zero)")
+        }
+        guard m <= .yuan(10_000_000) else { throw error("金额过大，请核对单位（元） (amount too large)") }
+        return m
+    }
+
+    /// A monthly standard.
+    func standard() throws(PolicyFileError) -> Money { try money() }
+
+    /// `"721.00"` (monthly) or `{ "annual": "8652.00" }`.
+    func amount(allowZero: Bool) throws(PolicyFileError) -> PolicyAmount {
+        if value is String { return .monthly(try money(allowZero: allowZero)) }
+        let o = try object(["annual"])
+        return .annual(try o.required("annual").money(allowZero: allowZero))
+    }
+
+    /// A decimal string such as `"1.5"`, `"0.20"`, `"2"`.
+    func ratio(allowZero: Bool = false) throws(PolicyFileError) -> Ratio {
+        guard let text = value as? String else {
+            throw error("比例与月数应写成字符串，如 \"1.5\"，不用 JSON 数字 (ratios are strings)")
+        }
+        guard let r = Ratio(decimal: text) else { throw error("应为非负小数，如 \"1.5\" (expected a decimal)") }
+        guard r.numerator > 0 || (allowZero && r.numerator == 0) else { throw error("须大于零 (must be above zero)") }
+        return r
+    }
+
+    static func isJSONBool(_ v: Any) -> Bool { String(describing: type(of: v)).contains("Boolean") }
+
+    static func describe(_ v: Any) -> String {
+        if let s = v as? String { return s }
+        if v is [String: Any] { return "{…}" }
+        if v is [Any] { return "[…]" }
+        return String(describing: v)
+    }
+
+    /// An object whose keys were checked.
+    struct Object {
+        let node: Node
+        let fields: [String: Any]
+
+        func optional(_ key: String) throws(PolicyFileError) -> Node? {
+            guard let v = fields[key], !(v is NSNull) else { return nil }
+            return node.child(key, v)
+        }
+
+        func required(_ key: String) throws(PolicyFileError) -> Node {
+            guard let n = try optional(key) else {
+                throw node.child(key, NSNull()).error("缺少必填项 (required)", value: "")
+            }
+            return n
+        }
+
+        func error(_ reason: String) -> PolicyFileError { node.error(reason) }
+    }
+}

@@ -1,0 +1,272 @@
+/// An amount of a policy file: yuan per person per month, or per year (then ÷ 12 exactly, rounded once
+/// at the end of the computation that uses it, never before).
+public enum PolicyAmount: Hashable, Sendable, CustomStringConvertible {
+    case monthly(Money)
+    case annual(Money)
+
+    /// The exact monthly amount in fen.
+    public var monthly: FenRatio {
+        switch self {
+        case .monthly(let m): return FenRatio(m)
+        case .annual(let a): return FenRatio(a).divided(by: 12)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .monthly(let m): return "\(m.yuanString) 元/月"
+        case .annual(let a): return "\(a.yuanString) 元/年 ÷ 12"
+        }
+    }
+}
+
+/// 分类施保 categories (DB-2021 Art. 27; 暂行办法 Art. 12 ¶2): who a top-up is added for.
+public enum TopUpCategory: String, Hashable, Sendable, CaseIterable {
+    /// Under 18 on the first day of the month.
+    case minor
+    /// 60 or older on the first day of the month.
+    case elderly
+    /// Disability grade 1 or 2.
+    case disabledSevere = "disabled-severe"
+    /// Recorded serious illness (重病).
+    case seriouslyIll = "seriously-ill"
+
+    public var chinese: String {
+        switch self {
+        case .minor: return "未成年人"
+        case .elderly: return "60 周岁以上老年人"
+        case .disabledSevere: return "一、二级重度残疾人"
+        case .seriouslyIll: return "重病患者"
+        }
+    }
+
+    /// Whether `member` belongs to the category in `month`.
+    public func includes(_ member: Member, in month: YearMonth) -> Bool {
+        switch self {
+        case .minor: return member.residentID.age(on: month.firstDay) < 18
+        case .elderly: return member.residentID.age(on: month.firstDay) >= 60
+        case .disabledSevere: return (member.disability?.grade ?? 99) <= 2
+        case .seriouslyIll: return member.seriousIllness
+        }
+    }
+}
+
+public struct TopUp: Hashable, Sendable {
+    public var category: TopUpCategory
+    /// Yuan per eligible member per month.
+    public var amount: Money
+
+    public init(category: TopUpCategory, amount: Money) {
+        self.category = category
+        self.amount = amount
+    }
+}
+
+/// An income kind left out of household income, limited in time when the national text is
+/// (the residents' basic pension during the 14th Five-Year Plan, 2021-01 to 2025-12).
+public struct IncomeExemption: Hashable, Sendable {
+    public var kind: IncomeKind
+    /// First month exempt; `nil`: from the version's start.
+    public var from: YearMonth?
+    /// Last month exempt; `nil`: while the version is in force.
+    public var through: YearMonth?
+
+    public init(kind: IncomeKind, from: YearMonth? = nil, through: YearMonth? = nil) {
+        self.kind = kind
+        self.from = from
+        self.through = through
+    }
+
+    public func applies(in month: YearMonth) -> Bool {
+        (from.map { $0 <= month } ?? true) && (through.map { month <= $0 } ?? true)
+    }
+
+    /// `basic-pension (2021-01 – 2025-12)`.
+    public var window: String? {
+        if from == nil && through == nil { return nil }
+        return "\(from?.description ?? "…") 至 \(through?.description ?? "…")"
+    }
+}
+
+/// The 低保 part of a policy version (`dibao` in the file).
+public struct DibaoPolicy: Hashable, Sendable {
+    public enum Method: String, Hashable, Sendable, CaseIterable { case gap }
+
+    /// Yuan per person per month, by area (DB-2021 Art. 23).
+    public var standard: [Area: Money]
+    public var method: Method
+    /// 分类施保 per eligible counted member; a member in several categories gets the highest one
+    /// (docs/adr/0009).
+    public var topUps: [TopUp]
+    /// Optional local floor: a per-person gap below this share of the standard is raised to it.
+    public var floorShareOfStandard: Ratio?
+    /// Near-poverty line = multiplier × standard (DB-2021 Art. 8 ¶2).
+    public var nearPovertyMultiplier: Ratio
+    /// Exempt income kinds (DB-2021 Art. 13 ¶2), some limited in time.
+    public var exemptIncome: [IncomeExemption]
+    /// 渐退期 length in months (Notice-2022 §1(3): in principle ≤ 6).
+    public var gradualExitMonths: Int
+    /// Confirmation delegated to the township: total limit 20 WD (Notice-2022 §4(1)).
+    public var confirmationDelegatedToTownship: Bool
+
+    public init(standard: [Area: Money], method: Method = .gap, topUps: [TopUp] = [],
+                floorShareOfStandard: Ratio? = nil, nearPovertyMultiplier: Ratio,
+                exemptIncome: [IncomeExemption], gradualExitMonths: Int, confirmationDelegatedToTownship: Bool) {
+        self.standard = standard
+        self.method = method
+        self.topUps = topUps
+        self.floorShareOfStandard = floorShareOfStandard
+        self.nearPovertyMultiplier = nearPovertyMultiplier
+        self.exemptIncome = exemptIncome
+        self.gradualExitMonths = gradualExitMonths
+        self.confirmationDelegatedToTownship = confirmationDelegatedToTownship
+    }
+
+    /// Every area has a standard: the file check refuses a version without one.
+    public func standard(for area: Area) -> Money { standard[area]! }
+
+    /// The near-poverty per-capita income line (低保边缘), exact: 1.5 × 420 = 630.00.
+    public func nearPovertyLine(for area: Area) -> FenRatio { nearPovertyMultiplier.times(standard(for: area)) }
+
+    /// The exemption of `kind` in force in `month`, if any.
+    public func exemption(of kind: IncomeKind, in month: YearMonth) -> IncomeExemption? {
+        exemptIncome.first { $0.kind == kind && $0.applies(in: month) }
+    }
+
+    /// The highest top-up `member` qualifies for in `month`, if any.
+    public func topUp(for member: Member, in month: YearMonth) -> TopUp? {
+        topUps.filter { $0.category.includes(member, in: month) }.max { $0.amount < $1.amount }
+    }
+}
+
+/// 特困 placement (供养方式, TK-2021 Art. 19).
+public enum TekunPlacement: String, Hashable, Sendable, CaseIterable {
+    case dispersed      // 分散供养
+    case centralized    // 集中供养
+
+    public var chinese: String { self == .dispersed ? "分散供养" : "集中供养" }
+}
+
+/// 特困 care tier from the self-care assessment (TK-2021 Art. 22).
+public enum CareTier: String, Hashable, Sendable, CaseIterable {
+    case full       // 全护理
+    case partial    // 半护理
+    case none       // 全自理
+
+    public var chinese: String {
+        switch self {
+        case .full: return "全护理"
+        case .partial: return "半护理"
+        case .none: return "全自理"
+        }
+    }
+}
+
+/// The 特困 part of a policy version (`tekun`).
+public struct TekunPolicy: Hashable, Sendable {
+    /// Basic living standard per person per month, by area.
+    public var basic: [Area: Money]
+    /// Care standard by placement and tier; a placement absent is not configured (assessing a person
+    /// in it is refused), and a placement present has all three tiers.
+    public var care: [TekunPlacement: [CareTier: PolicyAmount]]
+    /// The treasury pays the standard less the person's basic pension.
+    public var pensionCountedInStandard: Bool
+    /// A warning when basic < ratio × 低保; `nil`: no check.
+    public var minimumRatioToDibao: Ratio?
+
+    public init(basic: [Area: Money], care: [TekunPlacement: [CareTier: PolicyAmount]],
+                pensionCountedInStandard: Bool, minimumRatioToDibao: Ratio?) {
+        self.basic = basic
+        self.care = care
+        self.pensionCountedInStandard = pensionCountedInStandard
+        self.minimumRatioToDibao = minimumRatioToDibao
+    }
+
+    public func basic(for area: Area) -> Money { basic[area]! }
+}
+
+/// 临时救助 types (rules.md §3).
+public enum TemporaryType: String, Hashable, Sendable, CaseIterable {
+    case emergency      // 急难型
+    case expenditure    // 支出型
+    case special        // 特殊情形
+
+    public var chinese: String {
+        switch self {
+        case .emergency: return "急难型"
+        case .expenditure: return "支出型"
+        case .special: return "特殊困难"
+        }
+    }
+}
+
+/// The 临时救助 part of a policy version (`temporary`).
+public struct TemporaryPolicy: Hashable, Sendable {
+    public enum Base: String, Hashable, Sendable, CaseIterable {
+        case urbanDibao = "urban-dibao"
+        case ruralDibao = "rural-dibao"
+        case areaDibao = "area-dibao"
+    }
+
+    public struct Range: Hashable, Sendable {
+        /// In months of the base standard.
+        public var minMonths: Ratio
+        public var maxMonths: Ratio
+        /// The range is per person; the household amount is per-person × counted members.
+        public var perCapita: Bool
+
+        public init(minMonths: Ratio, maxMonths: Ratio, perCapita: Bool) {
+            self.minMonths = minMonths
+            self.maxMonths = maxMonths
+            self.perCapita = perCapita
+        }
+    }
+
+    public enum Limit: Hashable, Sendable {
+        case months(Ratio)
+        case amount(Money)
+    }
+
+    public var base: Base
+    public var types: [TemporaryType: Range]
+    /// Grants up to this are approved by the township; above it, by the county.
+    public var townshipLimit: Limit
+
+    public init(base: Base, types: [TemporaryType: Range], townshipLimit: Limit) {
+        self.base = base
+        self.types = types
+        self.townshipLimit = townshipLimit
+    }
+}
+
+/// The 孤儿 part of a policy version (`orphan`; 国办发〔2010〕54号).
+public struct OrphanPolicy: Hashable, Sendable {
+    /// 机构养育, yuan per child per month.
+    public var institutional: Money
+    /// 散居, yuan per child per month.
+    public var scattered: Money
+    /// Schooling in which the allowance continues past the 18th birthday.
+    public var continueWhileInSchool: Set<Schooling>
+
+    public init(institutional: Money, scattered: Money, continueWhileInSchool: Set<Schooling>) {
+        self.institutional = institutional
+        self.scattered = scattered
+        self.continueWhileInSchool = continueWhileInSchool
+    }
+}
+
+/// The 事实无人抚养儿童 part (`unsupportedChild`; 民发〔2019〕62号).
+public struct UnsupportedChildPolicy: Hashable, Sendable {
+    /// Yuan per child per month.
+    public var amount: Money
+
+    public init(amount: Money) { self.amount = amount }
+}
+
+/// The relief station part (`reliefStation`; 民政部令第24号 实施细则).
+public struct ReliefStationPolicy: Hashable, Sendable {
+    /// Longest stay in days (normally 10).
+    public var maxStayDays: Int
+
+    public init(maxStayDays: Int) { self.maxStayDays = maxStayDays }
+}
