@@ -5,13 +5,16 @@ import Foundation
 struct Assess: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "What would this household get? Reads the assess JSON (docs/assess-format.md), prints the decision and its trace.",
-        discussion: "No database is needed. Use - to read standard input. Exits 1 on invalid input, naming the member, key and value.")
+        discussion: "No database is needed: the bundled policy of the county is used, or the policy file given with --policy (docs/policy-format.md). Use - to read standard input. Exits 1 on invalid input, naming the member, key and value.")
 
     @Argument(help: "A JSON file, or - for standard input.")
     var file: String
 
-    @ArgumentParser.Option(name: .long, help: "County code used when the input has no region.")
-    var region = "510921"
+    @ArgumentParser.Option(name: .long, help: "County code used when the input has no region (default: the policy file's region, or 510921).")
+    var region: String?
+
+    @ArgumentParser.Option(name: .long, help: "A policy file to assess with instead of the bundled one.")
+    var policy: String?
 
     func run() async throws {
         let data: Data
@@ -25,7 +28,14 @@ struct Assess: AsyncParsableCommand {
             data = d
         }
         do {
-            let response = try AssessContract.evaluate(json: data, policyBook: .bundled, defaultRegion: region)
+            var book = PolicyBook.bundled
+            var defaultRegion = region ?? "510921"
+            if let policy {
+                let (file, _) = try PolicyCommand.read(policy)
+                book = PolicyBook(file.versions)
+                defaultRegion = region ?? file.region
+            }
+            let response = try AssessContract.evaluate(json: data, policyBook: book, defaultRegion: defaultRegion)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             CLI.say(String(decoding: try encoder.encode(response), as: UTF8.self))

@@ -20,10 +20,16 @@ public struct DemoLoader: Sendable {
         public var created: Bool
     }
 
-    /// Inserts households, members, decisions, enrollments and the 2021 allocations in one
+    /// Imports the bundled policy of the demo county, then inserts households, members, decisions, enrollments and the 2021 allocations in one
     /// transaction (all or nothing), unless the demo county is already there.
     public func load(progress: Progress = .silent) async throws -> Summary {
         struct Count: Decodable { var n: Int }
+        // The demo's policy is the bundled file of its county, entered as `jiuzhu policy import` would
+        // (a re-run finds it unchanged).
+        if let (file, text) = PolicyBook.bundledFile(region: county.policy.region) {
+            _ = try await PolicyStore(database).importFile(file, fileSHA256: PolicyStore.sha256(Data(text.utf8)),
+                                                           actor: "demo")
+        }
         let existing = try await (database as! any SQLDatabase)
             .raw("SELECT COUNT(*) AS n FROM households WHERE is_demo = \(bind: true)").first(decoding: Count.self)?.n ?? 0
         if existing > 0 {

@@ -10,16 +10,14 @@ public struct PayrollRun: Sendable {
     public let database: any Database
     public let countyCode: String
     public let divisions: Divisions
-    public let policyBook: PolicyBook
     public let bankFileDirectory: URL?
     public let isDemo: Bool
 
     public init(database: any Database, countyCode: String, divisions: Divisions = .pengxi,
-                policyBook: PolicyBook = .bundled, bankFileDirectory: URL?, isDemo: Bool) {
+                bankFileDirectory: URL?, isDemo: Bool) {
         self.database = database
         self.countyCode = countyCode
         self.divisions = divisions
-        self.policyBook = policyBook
         self.bankFileDirectory = bankFileDirectory
         self.isDemo = isDemo
     }
@@ -43,7 +41,7 @@ public struct PayrollRun: Sendable {
     }
 
     public func runMonth(programme: Programme, _ month: YearMonth, actor: String) async throws -> MonthResult {
-        let store = PayrollStore(database, policyBook: policyBook)
+        let store = PayrollStore(database)
         let generation = try await store.generate(programme: programme, month: month, countyCode: countyCode, actor: actor)
         var batch = generation.batch
         if batch.state == .draft { batch = try await store.approve(batch.id, actor: actor) }
@@ -59,7 +57,7 @@ public struct PayrollRun: Sendable {
     /// exported batch rewrites the same file and changes nothing else.
     @discardableResult
     public func export(_ batch: PayrollBatch, actor: String) async throws -> URL? {
-        let store = PayrollStore(database, policyBook: policyBook)
+        let store = PayrollStore(database)
         guard batch.state == .approved || batch.state == .exported else {
             throw PayrollError.invalidTransition(from: batch.state, to: .exported)
         }

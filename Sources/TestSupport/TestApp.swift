@@ -41,8 +41,10 @@ public struct TestSession: Sendable {
 }
 
 /// Runs `body` with a migrated test application (its own database, see `withTestDatabase`), signed
-/// in as a county clerk. The app always shuts down.
+/// in as a county clerk, with `policies` imported (the bundled Pengxi file unless a test says
+/// otherwise). The app always shuts down.
 public func withTestApp(isDemo: Bool = false, today: CivilDate = CivilDate(year: 2021, month: 12, day: 31)!,
+                        policies: [PolicyFile] = PolicyBook.bundledFiles,
                         _ body: (TestSession) async throws -> Void) async throws {
     let (dbSettings, cleanup) = try await TestDatabases.make()
     let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-test-\(UUID().uuidString)")
@@ -55,6 +57,9 @@ public func withTestApp(isDemo: Bool = false, today: CivilDate = CivilDate(year:
         try configure(app, settings: settings)
         app.migrations.add(JiuzhuMigrations.all)
         try await app.autoMigrate()
+        for file in policies {
+            _ = try await PolicyStore(app.db).importFile(file, fileSHA256: "test", actor: "test")
+        }
         try await UserStore(app.db).upsert(username: "clerk", displayName: "测试经办人", role: .countyClerk,
                                            passwordHash: try Bcrypt.hash("secret-pass", cost: 4))
         let loginPage = try await app.testing().sendRequest(.GET, "/login")

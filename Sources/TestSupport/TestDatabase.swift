@@ -1,3 +1,4 @@
+import Domain
 import FluentKit
 import Foundation
 import Logging
@@ -7,12 +8,19 @@ import SQLKit
 /// Runs `body` against a fresh, migrated database of its own: in-memory SQLite, or, when
 /// `TEST_DATABASE_URL` is set, a new PostgreSQL database created for this test and dropped after.
 /// Tests never share a database, so they run in parallel safely. With `migrated: false` the database
-/// is empty (for migration tests).
-public func withTestDatabase<T: Sendable>(migrated: Bool = true, _ body: (DatabaseHandle) async throws -> T) async throws -> T {
+/// is empty (for migration tests). A migrated database has `policies` imported, as `jiuzhu policy
+/// import` would (the bundled Pengxi file unless a test says otherwise).
+public func withTestDatabase<T: Sendable>(migrated: Bool = true, policies: [PolicyFile] = PolicyBook.bundledFiles,
+                                          _ body: (DatabaseHandle) async throws -> T) async throws -> T {
     let (settings, cleanup) = try await TestDatabases.make()
     let handle = try DatabaseHandle(settings, logger: Logger(label: "test.db"))
     do {
-        if migrated { try await handle.migrate() }
+        if migrated {
+            try await handle.migrate()
+            for file in policies {
+                _ = try await PolicyStore(handle.db).importFile(file, fileSHA256: "test", actor: "test")
+            }
+        }
         let result = try await body(handle)
         await handle.close()
         try await cleanup()

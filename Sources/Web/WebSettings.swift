@@ -9,7 +9,6 @@ public struct WebSettings: Sendable {
     /// The installed county (`510921`).
     public var countyCode: String
     public var divisions: Divisions
-    public var policyBook: PolicyBook
     public var calendar: WorkCalendar
     /// Where uploaded documents and bank files are kept.
     public var dataDirectory: URL
@@ -26,13 +25,12 @@ public struct WebSettings: Sendable {
     public var programmes: [Programme]
 
     public init(database: DatabaseSettings, countyCode: String = "510921", divisions: Divisions = .pengxi,
-                policyBook: PolicyBook = .bundled, calendar: WorkCalendar = .china, dataDirectory: URL,
+                calendar: WorkCalendar = .china, dataDirectory: URL,
                 isDemo: Bool = false, today: @escaping @Sendable () -> CivilDate = ChinaClock.today,
                 maxUploadBytes: Int = 10 * 1024 * 1024, programmes: [Programme] = Programme.implemented) {
         self.database = database
         self.countyCode = countyCode
         self.divisions = divisions
-        self.policyBook = policyBook
         self.calendar = calendar
         self.dataDirectory = dataDirectory
         self.isDemo = isDemo

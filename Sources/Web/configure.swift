@@ -35,15 +35,20 @@ extension Application {
 extension Request {
     var settings: WebSettings { application.settings }
 
-    /// The application store with the installed policy book, calendar and clock.
+    /// The application store with the installed calendar and clock (policies come from the database).
     var applications: ApplicationStore {
         let s = settings
-        return ApplicationStore(db, policyBook: s.policyBook, calendar: s.calendar, today: s.today)
+        return ApplicationStore(db, calendar: s.calendar, today: s.today)
     }
 
-    /// The payroll store with the installed policy book and clock.
+    /// The payroll store with the installed clock.
     var payroll: PayrollStore {
-        PayrollStore(db, policyBook: settings.policyBook, today: settings.today)
+        PayrollStore(db, today: settings.today)
+    }
+
+    /// The policy versions entered in this database (`jiuzhu policy import`).
+    func policyBook() async throws -> PolicyBook {
+        try await PolicyStore(db).book()
     }
 }
 

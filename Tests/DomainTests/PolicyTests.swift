@@ -25,7 +25,7 @@ import Testing
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../ReferenceData/policy-510921.json")
         let text = try String(contentsOf: file, encoding: .utf8)
-        #expect(PolicyBook.bundledPolicyJSON == [text.trimmingCharacters(in: .newlines)])
+        #expect(PolicyBook.bundledPolicyText == [text.trimmingCharacters(in: .newlines)])
     }
 
     @Test func noPolicyBeforeJanuary2021() throws {

@@ -109,7 +109,8 @@ public enum AssessContract {
             components: d.components.map { .init(kind: $0.kind.rawValue, amount: $0.amount.yuanString) },
             reasons: d.reasons.map { .init(code: $0.rawValue, message: $0.chinese) },
             trace: d.trace.map(\.description), policy: d.policyVersion,
-            warnings: policy.warnings.map(\.message))
+            warnings: (policy.warnings + [policyBook.unchangedWarning(region: region, month: month)].compactMap { $0 })
+                .map(\.message))
     }
 
     static func member(_ m: [String: Any], index i: Int, month: YearMonth) throws(AssessError) -> Member {

@@ -136,6 +136,9 @@ public enum PolicyWarning: Hashable, Sendable {
     case standardLowered(version: String, key: String, previous: Money, now: Money)
     /// The version in force has not changed for more than 12 months: standards are usually raised yearly.
     case unchangedSince(version: String, effective: YearMonth, month: YearMonth, months: Int)
+    /// A version entered after payroll batches of its months were generated at the previous figures:
+    /// those months may be owed back pay (补发), which a person must arrange.
+    case batchesAlreadyGenerated(version: String, from: YearMonth, through: YearMonth)
 
     public var message: String {
         switch self {
@@ -145,6 +148,8 @@ public enum PolicyWarning: Hashable, Sendable {
             return "\(version)：\(key) 为 \(now.yuanString) 元，低于上一版本的 \(previous.yuanString) 元，请核对 (standard lower than the previous version)"
         case let .unchangedSince(version, effective, month, months):
             return "保障标准自 \(effective) 起未调整（\(version)，至 \(month) 已执行 \(months) 个月），请确认是否已有新标准 (standards unchanged since \(effective))"
+        case let .batchesAlreadyGenerated(version, from, through):
+            return "\(version)：\(from) 至 \(through) 的发放批次已按此前标准生成，这些月份可能需要补发，请核对 (batches already generated for months this version covers)"
         }
     }
 }

@@ -37,8 +37,13 @@ public struct PolicyBook: Sendable {
     /// The policies shipped with Jiuzhu: Pengxi County from 2021-01 (ReferenceData/policy-510921.json).
     public static let bundled: PolicyBook = PolicyBook(bundledFiles.flatMap(\.versions))
 
+    /// The bundled policy file of `region` and its text (for its checksum), if Jiuzhu ships one.
+    public static func bundledFile(region: String) -> (file: PolicyFile, text: String)? {
+        zip(bundledFiles, bundledPolicyText).first { $0.0.region == region }.map { (file: $0.0, text: $0.1) }
+    }
+
     /// The bundled policy files, parsed by the same checks as any imported file.
-    public static let bundledFiles: [PolicyFile] = bundledPolicyJSON.map { text in
+    public static let bundledFiles: [PolicyFile] = bundledPolicyText.map { text in
         do { return try PolicyFile.parse(Data(text.utf8)) } catch {
             fatalError("bundled policy file does not pass its own checks: \(error)")
         }

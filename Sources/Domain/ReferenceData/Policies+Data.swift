@@ -2,7 +2,7 @@
 
 extension PolicyBook {
     /// The text of each bundled policy file, in file-name order.
-    static let bundledPolicyJSON: [String] = [
+    public static let bundledPolicyText: [String] = [
         #"""
         {
           "region": "510921",

@@ -12,5 +12,6 @@ public enum JiuzhuMigrations {
         M0006CreateUsersAndAudit(),
         M0007CreatePayrollHolds(),
         M0008ProgrammeSeam(),
+        M0009PolicyVersions(),
     ]
 }

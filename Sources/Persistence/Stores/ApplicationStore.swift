@@ -54,15 +54,13 @@ public enum ApplicationStoreError: Error, Equatable, Sendable {
 /// event in one transaction; approval writes the decision (with its trace) and the enrollment.
 public struct ApplicationStore: Sendable {
     let database: any Database
-    public let policyBook: PolicyBook
     public let calendar: WorkCalendar
     /// Today in China; no step may be dated after it.
     public let today: @Sendable () -> CivilDate
 
-    public init(_ database: any Database, policyBook: PolicyBook = .bundled, calendar: WorkCalendar = .china,
+    public init(_ database: any Database, calendar: WorkCalendar = .china,
                 today: @escaping @Sendable () -> CivilDate = ChinaClock.today) {
         self.database = database
-        self.policyBook = policyBook
         self.calendar = calendar
         self.today = today
     }
@@ -91,7 +89,7 @@ public struct ApplicationStore: Sendable {
                 throw ApplicationStoreError.openApplicationExists(open.id, programme)
             }
             if acceptedOn > today() { throw WorkflowError.dateInFuture(acceptedOn, today: today()) }
-            let policy = try policyBook.policy(region: h.countyCode, month: acceptedOn.yearMonth)
+            let policy = try await PolicyStore(db).book().policy(region: h.countyCode, month: acceptedOn.yearMonth)
             let app = AssistanceApplication(acceptedOn: acceptedOn, closeRelative: closeRelative)
             // Intake never waits for next year's holiday notice: the deadline stays open until it is known.
             let deadline = try? app.deadline(policy: policy, calendar: calendar)
@@ -119,7 +117,7 @@ public struct ApplicationStore: Sendable {
             let stored = try await load(id, on: db)
             // A programme without rules is refused at every step, not only at the decision.
             _ = try stored.programme.rules()
-            let policy = try policyBook.policy(region: stored.countyCode, month: stored.application.acceptedOn.yearMonth)
+            let policy = try await PolicyStore(db).book().policy(region: stored.countyCode, month: stored.application.acceptedOn.yearMonth)
             let next = try ApplicationWorkflow.apply(event, to: stored.application, policy: policy, calendar: calendar,
                                                      today: today())
             try await save(stored, next, event: event, policy: policy, actor: actor, on: db)
@@ -156,14 +154,14 @@ public struct ApplicationStore: Sendable {
                 throw StoreError.notFound(what: "家庭", id: stored.householdID)
             }
             let firstMonth = date.yearMonth.next
-            let policy = try policyBook.policy(region: stored.countyCode, month: firstMonth)
+            let policy = try await PolicyStore(db).book().policy(region: stored.countyCode, month: firstMonth)
             let decision = try stored.programme.rules()
                 .assess(AssessmentInput(household: household.composition, month: firstMonth), policy: policy)
             guard decision.eligible, decision.monthlyBenefit > .zero else {
                 throw ApplicationStoreError.notEligible(decision.reasons.map(\.chinese), stored.programme)
             }
             let event = ApplicationEvent.approve(on: date, monthlyBenefit: decision.monthlyBenefit)
-            let workflowPolicy = try policyBook.policy(region: stored.countyCode,
+            let workflowPolicy = try await PolicyStore(db).book().policy(region: stored.countyCode,
                                                        month: stored.application.acceptedOn.yearMonth)
             let next = try ApplicationWorkflow.apply(event, to: stored.application, policy: workflowPolicy,
                                                      calendar: calendar, today: today())

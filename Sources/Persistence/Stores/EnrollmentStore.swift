@@ -203,7 +203,7 @@ public struct EnrollmentStore: Sendable {
     /// - Throws: `StoreError.notFound` when there is no current enrollment of the programme;
     ///   `ProgrammeError.notImplemented`; `WorkflowError.dateInFuture`; `PolicyError`; `AssessmentError`.
     public func review(householdID: String, memberID: String? = nil, programme: Programme, on date: CivilDate,
-                       actor: String, policyBook: PolicyBook = .bundled, today: CivilDate) async throws -> ReviewOutcome {
+                       actor: String, today: CivilDate) async throws -> ReviewOutcome {
         if date > today { throw WorkflowError.dateInFuture(date, today: today) }
         let rules = try programme.rules()
         return try await database.transaction { db in
@@ -224,7 +224,7 @@ public struct EnrollmentStore: Sendable {
                 if date < on { throw WorkflowError.dateBefore(date, what: "在保决定日期", earlier: on) }
             }
             let subject = try await memberID.asyncMap { try await RegistryStore(db).residentID(ofMember: $0) }
-            let policy = try policyBook.policy(region: household.countyCode, month: from)
+            let policy = try await PolicyStore(db).book().policy(region: household.countyCode, month: from)
             let d = try rules.assess(AssessmentInput(household: household.composition, month: from, subject: subject),
                                      policy: policy)
             let outcome: ReviewOutcome

@@ -42,14 +42,12 @@ public struct PayrollTownshipTotal: Hashable, Sendable {
 /// freezes; export pays.
 public struct PayrollStore: Sendable {
     let database: any Database
-    public let policyBook: PolicyBook
     /// Today in China: a batch may be prepared for next month at the latest.
     public let today: @Sendable () -> CivilDate
 
-    public init(_ database: any Database, policyBook: PolicyBook = .bundled,
+    public init(_ database: any Database,
                 today: @escaping @Sendable () -> CivilDate = ChinaClock.today) {
         self.database = database
-        self.policyBook = policyBook
         self.today = today
     }
 
@@ -82,7 +80,8 @@ public struct PayrollStore: Sendable {
         guard rules.cadence == .monthly else { throw PayrollError.notPaidByPayroll(programme.shortChinese) }
         let latest = today().yearMonth.next
         guard month <= latest else { throw PayrollError.tooFarAhead(month: month, latest: latest) }
-        do { _ = try policyBook.policy(region: countyCode, month: month) } catch { throw PayrollError.noPolicy(error) }
+        let book = try await PolicyStore(database).book()
+        do { _ = try book.policy(region: countyCode, month: month) } catch { throw PayrollError.noPolicy(error) }
         if let existing = try await batch(countyCode: countyCode, programme: programme, month: month) {
             return Generation(batch: existing, created: false, holds: try await self.holds(of: existing.id))
         }

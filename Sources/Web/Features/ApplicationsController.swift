@@ -48,7 +48,7 @@ struct ApplicationsController: RouteCollection {
         let household = try await RegistryStore(req.db).household(stored.householdID)
         let a = stored.application
         let today = s.today()
-        let policy = try s.policyBook.policy(region: stored.countyCode, month: a.acceptedOn.yearMonth)
+        let policy = try await req.policyBook().policy(region: stored.countyCode, month: a.acceptedOn.yearMonth)
         let next = ApplicationWorkflow.nextSteps(for: a)
         let body: Node<HTML.BodyContext> = .div(
             .h1("\(stored.programme.shortChinese)申请：\(household?.head.name ?? "")户"),
@@ -97,7 +97,7 @@ struct ApplicationsController: RouteCollection {
               let household = try await RegistryStore(req.db).household(stored.householdID) else {
             throw WorkflowError.outOfOrder(event: "打印公示", state: a.state)
         }
-        let policy = try s.policyBook.policy(region: stored.countyCode, month: start.yearMonth)
+        let policy = try await req.policyBook().policy(region: stored.countyCode, month: start.yearMonth)
         let proposal = try stored.programme.rules()
             .assess(AssessmentInput(household: household.composition, month: start.yearMonth.next), policy: policy)
         let village = s.townshipName(household.townshipCode.value) + s.townshipName(household.villageCode.value)

@@ -13,7 +13,7 @@ struct AssessAPI: RouteCollection {
             throw AssessError(key: "(body)", value: "", reason: "请求体为空 (empty body)")
         }
         let s = req.settings
-        let response = try AssessContract.evaluate(json: Data(buffer: buffer), policyBook: s.policyBook,
+        let response = try AssessContract.evaluate(json: Data(buffer: buffer), policyBook: await req.policyBook(),
                                                    defaultRegion: s.countyCode)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -98,7 +98,7 @@ extension HouseholdsController {
         let programme = try s.programme(field: "救助项目", form.programme)
         let outcome = try await EnrollmentStore(req.db).review(householdID: id, memberID: form.member?.nonEmpty,
                                                                programme: programme, on: date, actor: req.actor,
-                                                               policyBook: s.policyBook, today: s.today())
+                                                               today: s.today())
         // Months from the change on that a batch already lists at the old amount: said, never hidden.
         let firstChanged: YearMonth?
         switch outcome {

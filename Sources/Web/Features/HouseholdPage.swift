@@ -21,8 +21,10 @@ extension HouseholdsController {
         let applications = try await req.applications.list(openOnly: false, householdID: id)
         let today = s.today()
         let assessMonth = today.yearMonth
-        // What each household programme would pay now; a month without a policy shows no preview.
-        let policy = try? s.policyBook.policy(region: s.countyCode, month: assessMonth)
+        // What each household programme would pay now; a month without a policy shows no preview (a
+        // stored policy that does not parse is an error, not a missing preview).
+        let book = try await req.policyBook()
+        let policy = try? book.policy(region: s.countyCode, month: assessMonth)
         let householdProgrammes = s.programmes.filter { (try? $0.rules())?.recipient == .household }
         let previews: [(rules: any ProgrammeRules, decision: BenefitDecision)] = policy.map { policy in
             householdProgrammes.compactMap { p in

@@ -78,8 +78,7 @@ struct PayrollController: RouteCollection {
     func run(_ req: Request) -> PayrollRun {
         let s = req.settings
         // A copy of every exported bank file is kept beside the database, for the record.
-        return PayrollRun(database: req.db, countyCode: s.countyCode, divisions: s.divisions, policyBook: s.policyBook,
-                          bankFileDirectory: s.dataDirectory.appendingPathComponent("bank"), isDemo: s.isDemo)
+        return PayrollRun(database: req.db, countyCode: s.countyCode, divisions: s.divisions,                           bankFileDirectory: s.dataDirectory.appendingPathComponent("bank"), isDemo: s.isDemo)
     }
 
     func export(req: Request) async throws -> Response {

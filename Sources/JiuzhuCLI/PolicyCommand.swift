@@ -1,0 +1,147 @@
+import ArgumentParser
+import Domain
+import Foundation
+import Persistence
+
+/// `jiuzhu policy check|import|list|export`: policy as data (docs/policy-format.md).
+struct PolicyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Check, import, list and export policy versions (standards by region and effective month).",
+        discussion: """
+            check FILE    checks a policy file without a database: exit 0 and the versions (warnings shown), or exit 1 naming the version, key and value.
+            import FILE   checks it, then enters its versions into the database in one transaction; a re-run changes nothing.
+            list          the versions entered, with who entered them and how many decisions use each.
+            export        prints the entered versions of --region as a policy file (start next year's file from it).
+            The bundled Pengxi file is ReferenceData/policy-510921.json in the source tree.
+            """,
+        subcommands: [Check.self, Import.self, List.self, Export.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check a policy file (no database).")
+        @Argument(help: "The policy JSON file, or - for standard input.") var file: String
+
+        func run() async throws {
+            let (file, _) = try PolicyCommand.read(file)
+            PolicyCommand.describe(file)
+            CLI.say("检查通过 (policy file OK)")
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check a policy file and enter its versions into the database.")
+        @Argument(help: "The policy JSON file, or - for standard input.") var file: String
+        @ArgumentParser.Option(name: .long, help: "Who enters it (recorded with each version).") var by = "cli"
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            CLI.bootstrapLogging(level: .warning)
+            let (file, data) = try PolicyCommand.read(file)
+            let handle = try DatabaseHandle(database.settings())
+            do {
+                try await handle.prepareSchema()
+                let r = try await PolicyStore(handle.db).importFile(file, fileSHA256: PolicyStore.sha256(data), actor: by)
+                for v in r.added { CLI.say("新增 \(v) (added)") }
+                for v in r.replaced { CLI.say("替换 \(v)（尚无决定使用）(replaced)") }
+                for v in r.unchanged { CLI.say("未变 \(v) (unchanged)") }
+                for w in r.warnings { CLI.say("提示：" + w.message) }
+            } catch {
+                await handle.close()
+                guard let message = CLI.message(for: error) else { throw error }
+                CLI.printError(message)
+                throw ExitCode(1)
+            }
+            await handle.close()
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the policy versions entered in the database.")
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            CLI.bootstrapLogging(level: .warning)
+            let handle = try DatabaseHandle(database.existingSettings())
+            do {
+                try await handle.prepareSchema()
+                let versions = try await PolicyStore(handle.db).versions()
+                if versions.isEmpty { CLI.say("尚未录入任何政策版本；请用 jiuzhu policy import FILE (no policy entered)") }
+                CLI.say(["版本", "地区", "低保标准（城/乡）", "签发", "文号", "录入人", "录入时间", "使用决定数"].joined(separator: "\t"))
+                for v in versions {
+                    let p = v.policy
+                    let dibao = p.dibao.map { "\($0.standard(for: .urban).yuanString)/\($0.standard(for: .rural).yuanString)" } ?? "—"
+                    CLI.say([p.version, p.regionName, dibao, p.signed?.description ?? "—", p.document ?? "—", v.enteredBy,
+                             ISO8601DateFormatter().string(from: v.enteredAt), String(v.decisions)].joined(separator: "\t"))
+                }
+            } catch {
+                await handle.close()
+                guard let message = CLI.message(for: error) else { throw error }
+                CLI.printError(message)
+                throw ExitCode(1)
+            }
+            await handle.close()
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the entered versions of a region as a policy file.")
+        @ArgumentParser.Option(name: .long, help: "Region code.") var region = "510921"
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            CLI.bootstrapLogging(level: .warning)
+            let handle = try DatabaseHandle(database.existingSettings())
+            do {
+                try await handle.prepareSchema()
+                guard let text = try await PolicyStore(handle.db).fileText(region: region) else {
+                    CLI.printError("地区 \(region) 尚未录入任何政策版本 (no version for this region)")
+                    throw ExitCode(1)
+                }
+                FileHandle.standardOutput.write(Data(text.utf8))
+            } catch let e as ExitCode {
+                await handle.close()
+                throw e
+            } catch {
+                await handle.close()
+                guard let message = CLI.message(for: error) else { throw error }
+                CLI.printError(message)
+                throw ExitCode(1)
+            }
+            await handle.close()
+        }
+    }
+
+    /// Reads and checks a policy file; exit 2 when it cannot be read, 1 when it is refused.
+    static func read(_ path: String) throws -> (PolicyFile, Data) {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let d = FileManager.default.contents(atPath: path) else {
+                CLI.printError("无法读取文件 \(path) (cannot read file)")
+                throw ExitCode(2)
+            }
+            data = d
+        }
+        do { return (try PolicyFile.parse(data), data) } catch {
+            CLI.printError("政策文件 \(path)：\(error.description)")
+            throw ExitCode(1)
+        }
+    }
+
+    static func describe(_ file: PolicyFile) {
+        CLI.say("地区 \(file.region) \(file.name)，\(file.versions.count) 个版本")
+        for p in file.versions {
+            var parts: [String] = []
+            if let d = p.dibao { parts.append("低保 \(d.standard(for: .urban).yuanString)/\(d.standard(for: .rural).yuanString)") }
+            if let t = p.tekun { parts.append("特困 \(t.basic(for: .urban).yuanString)/\(t.basic(for: .rural).yuanString)") }
+            if p.temporary != nil { parts.append("临时救助") }
+            if let o = p.orphan { parts.append("孤儿 \(o.institutional.yuanString)/\(o.scattered.yuanString)") }
+            if let u = p.unsupportedChild { parts.append("事实无人抚养 \(u.amount.yuanString)") }
+            if p.reliefStation != nil { parts.append("救助站") }
+            let signed = p.signed.map { "，签发 \($0)" } ?? ""
+            CLI.say("  \(p.effective) 起\(signed)：" + parts.joined(separator: "；"))
+        }
+        for w in file.warnings { CLI.say("提示：" + w.message) }
+    }
+}

@@ -1,0 +1,157 @@
+import Crypto
+import Domain
+import FluentKit
+import Foundation
+import SQLKit
+
+/// Policy versions as data (docs/policy-format.md): imported from policy files, read back as the
+/// `PolicyBook` every computation uses. Stored versions are parsed again by the file's own checks; one
+/// that does not parse is `StoreError.unreadable`, never skipped.
+public struct PolicyStore: Sendable {
+    let database: any Database
+
+    public init(_ database: any Database) { self.database = database }
+
+    /// One stored version and who entered it.
+    public struct VersionRecord: Sendable {
+        public var policy: Policy
+        public var fileSHA256: String
+        public var enteredBy: String
+        public var enteredAt: Date
+        /// Decisions computed with this version.
+        public var decisions: Int
+    }
+
+    /// What an import did, version by version (`510921/2021-01`).
+    public struct ImportResult: Sendable, Equatable {
+        public var region: String
+        public var added: [String]
+        /// Versions whose content changed and that no decision had used yet.
+        public var replaced: [String]
+        public var unchanged: [String]
+        /// The file's warnings over all stored versions of the region, and months already in batches.
+        public var warnings: [PolicyWarning]
+    }
+
+    /// Imports a checked policy file in one transaction: new versions are added, identical ones left
+    /// as they are (a re-run changes nothing), a changed version replaced only while no decision uses it.
+    /// - Throws: `StoreError.conflict` naming a changed version that decisions already use (enter a new
+    ///   version with a later effective month instead).
+    public func importFile(_ file: PolicyFile, fileSHA256: String, actor: String) async throws -> ImportResult {
+        try await database.transaction { db in
+            try await PolicyStore(db).insert(file, fileSHA256: fileSHA256, actor: actor, on: db.sql)
+        }
+    }
+
+    func insert(_ file: PolicyFile, fileSHA256: String, actor: String, on sql: any SQLDatabase) async throws -> ImportResult {
+        struct Row: Decodable { var id: String; var body: String }
+        var result = ImportResult(region: file.region, added: [], replaced: [], unchanged: [], warnings: [])
+        let now = Date()
+        for (policy, body) in zip(file.versions, file.versionBodies) {
+            let existing = try await sql.select().columns("id", "body").from("policy_versions")
+                .where(SQLIdentifier("region"), .equal, file.region)
+                .where(SQLIdentifier("effective"), .equal, policy.effective.number)
+                .first(decoding: Row.self, with: SQLSupport.decoder)
+            if let existing {
+                if existing.body == body { result.unchanged.append(policy.version); continue }
+                let used = try await decisionCount(version: policy.version, on: sql)
+                guard used == 0 else {
+                    throw StoreError.conflict("政策版本 \(policy.version) 已录入且内容不同；已有 \(used) 条决定按该版本计算，不能修改。调整标准请以新的生效月份录入新版本 (version already used by decisions)")
+                }
+                try await sql.update("policy_versions")
+                    .set("region_name", to: file.name).set("signed", to: policy.signed?.description)
+                    .set("document", to: policy.document).set("body", to: body).set("file_sha256", to: fileSHA256)
+                    .set("entered_by", to: actor).set("entered_at", to: now)
+                    .where(SQLIdentifier("id"), .equal, existing.id).run()
+                result.replaced.append(policy.version)
+            } else {
+                try await sql.insert(into: "policy_versions").columns(
+                    "id", "region", "region_name", "effective", "signed", "document", "body", "file_sha256",
+                    "entered_by", "entered_at"
+                ).values(SQLSupport.newID(), file.region, file.name, policy.effective.number, policy.signed?.description,
+                         policy.document, body, fileSHA256, actor, now).run()
+                result.added.append(policy.version)
+            }
+        }
+        let stored = try await Self.book(on: sql).policies.filter { $0.region == file.region }
+        result.warnings = PolicyFile.warnings(stored)
+        if let latest = try await latestBatchMonth(region: file.region, on: sql) {
+            for v in file.versions where v.effective <= latest
+                && (result.added.contains(v.version) || result.replaced.contains(v.version)) {
+                result.warnings.append(.batchesAlreadyGenerated(version: v.version, from: v.effective, through: latest))
+            }
+        }
+        if !result.added.isEmpty || !result.replaced.isEmpty {
+            try await audit(sql, county: file.region, actor: actor, action: "policy.import", subject: file.region,
+                            detail: "added \(result.added.joined(separator: ",")) replaced \(result.replaced.joined(separator: ",")) sha256 \(fileSHA256)")
+        }
+        return result
+    }
+
+    /// Every stored version of every region.
+    /// - Throws: `StoreError.unreadable` naming a stored version that no longer passes the file checks.
+    public func book() async throws -> PolicyBook { try await Self.book(on: database.sql) }
+
+    static func book(on sql: any SQLDatabase) async throws -> PolicyBook {
+        PolicyBook(try await records(on: sql).map(\.policy))
+    }
+
+    /// Stored versions with who entered them and how many decisions use each, by region and month.
+    public func versions() async throws -> [VersionRecord] {
+        var list = try await Self.records(on: database.sql)
+        for i in list.indices { list[i].decisions = try await decisionCount(version: list[i].policy.version, on: database.sql) }
+        return list
+    }
+
+    /// The versions of `region` as one policy file (what `jiuzhu policy export` prints).
+    public func fileText(region: String) async throws -> String? {
+        let rows = try await Self.rows(on: database.sql).filter { $0.region == region }
+        guard let name = rows.last?.regionName else { return nil }
+        return PolicyFile.fileText(region: region, name: name, versionBodies: rows.map(\.body))
+    }
+
+    struct StoredRow: Decodable {
+        var region: String; var regionName: String; var effective: Int; var body: String
+        var fileSha256: String; var enteredBy: String; var enteredAt: Date
+    }
+
+    static func rows(on sql: any SQLDatabase) async throws -> [StoredRow] {
+        try await sql.select().columns("region", "region_name", "effective", "body", "file_sha256", "entered_by", "entered_at")
+            .from("policy_versions").orderBy("region").orderBy("effective")
+            .all(decoding: StoredRow.self, with: SQLSupport.decoder)
+    }
+
+    static func records(on sql: any SQLDatabase) async throws -> [VersionRecord] {
+        try await rows(on: sql).map { r in
+            let label = "\(r.region)/\(YearMonth(number: r.effective)?.description ?? String(r.effective))"
+            let text = PolicyFile.fileText(region: r.region, name: r.regionName, versionBodies: [r.body])
+            let file: PolicyFile
+            do { file = try PolicyFile.parse(Data(text.utf8)) } catch {
+                throw StoreError.unreadable(table: "policy_versions", column: "body", value: "\(label)：\(error)")
+            }
+            guard let p = file.versions.first, p.effective.number == r.effective else {
+                throw StoreError.unreadable(table: "policy_versions", column: "effective", value: label)
+            }
+            return VersionRecord(policy: p, fileSHA256: r.fileSha256, enteredBy: r.enteredBy, enteredAt: r.enteredAt, decisions: 0)
+        }
+    }
+
+    func decisionCount(version: String, on sql: any SQLDatabase) async throws -> Int {
+        struct Row: Decodable { var n: Int }
+        return try await sql.raw("SELECT COUNT(*) AS n FROM decisions WHERE policy_version = \(bind: version)")
+            .first(decoding: Row.self)?.n ?? 0
+    }
+
+    func latestBatchMonth(region: String, on sql: any SQLDatabase) async throws -> YearMonth? {
+        struct Row: Decodable { var m: Int? }
+        guard let n = try await sql.raw("SELECT MAX(month) AS m FROM payroll_batches WHERE county_code = \(bind: region)")
+            .first(decoding: Row.self)?.m else { return nil }
+        let month: YearMonth = try Stored("payroll_batches").month("month", n)
+        return month
+    }
+
+    /// Lowercase hex SHA-256 of a file's bytes, recorded with each import.
+    public static func sha256(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}
