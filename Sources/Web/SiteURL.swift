@@ -41,6 +41,8 @@ enum SiteURL: Hashable, Sendable {
     case funds
     case fundAllocations
 
+    case policies
+
     /// The first segment of every JSON API path.
     static let apiRoot = "api"
 
@@ -63,6 +65,7 @@ enum SiteURL: Hashable, Sendable {
         .payroll, .payrollGenerate, .payrollBatch(P.id), .payrollApprove(P.id), .payrollDiscard(P.id),
         .payrollExport(P.id), .payrollBankFile(P.id),
         .funds, .fundAllocations,
+        .policies,
     ]
 
     /// The path segments, unescaped.
@@ -97,6 +100,7 @@ enum SiteURL: Hashable, Sendable {
         case .payrollBankFile(let id): return ["payroll", id, "bank-file"]
         case .funds: return ["funds"]
         case .fundAllocations: return ["funds", "allocations"]
+        case .policies: return ["policies"]
         }
     }
 

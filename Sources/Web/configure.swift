@@ -68,4 +68,5 @@ func routes(_ app: Application) throws {
     try staff.register(collection: ApplicationsController())
     try staff.register(collection: PayrollController())
     try staff.register(collection: FundsController())
+    try staff.register(collection: PolicyController())
 }

@@ -79,3 +79,53 @@ import Testing
         }
     }
 }
+
+/// `jiuzhu assess --policy FILE`: any region's figures, from a policy file, through the same contract.
+@Suite struct AssessWithPolicyFileTests {
+    /// A Zhongshan-like region: urban standard 1,100, a 440 top-up per minor, a 20 % floor.
+    static let file = try! PolicyFile.parse(Data("""
+        {"region": "442000", "name": "中山市（示例）", "versions": [
+          {"effective": "2020-01", "dibao": {"standard": {"urban": "1100.00", "rural": "1100.00"}, "method": "gap",
+            "topUps": [{"category": "minor", "amount": "440.00"}], "floorShareOfStandard": "0.20",
+            "nearPovertyMultiplier": "1.5", "exemptIncome": ["scholarship"], "gradualExitMonths": 6,
+            "confirmationDelegatedToTownship": false}}]}
+        """.utf8))
+
+    func evaluate(_ json: String) throws(AssessError) -> AssessContract.Response {
+        try AssessContract.evaluate(json: Data(json.utf8), policyBook: PolicyBook(Self.file.versions), defaultRegion: Self.file.region)
+    }
+
+    /// rules.md §8 example 3: per-capita income 700, three members, one minor → 1,200 + 440 = 1,640.
+    @Test func example3() throws {
+        let r = try evaluate("""
+            {"program":"dibao","month":"2020-06","area":"urban","members":[
+              {"id":"110101197503149130","relationship":"head","income":[{"kind":"wage","monthly":"2100.00"}]},
+              {"id":"110101197708029247","relationship":"spouse"},
+              {"id":"110101200511209150","relationship":"child"}]}
+            """)
+        #expect(r.monthlyBenefit == "1640.00")
+        #expect(r.components == [.init(kind: "basic", amount: "1200.00"), .init(kind: "top-up", amount: "440.00")])
+        #expect(r.policy == "442000/2020-01")
+        #expect(r.warnings.isEmpty)
+    }
+
+    /// rules.md §8 example 5 with this file's floor: per-capita 1,050 of 1,100 → 220 × 2 = 440 (gap 100).
+    @Test func floorThroughTheContract() throws {
+        let r = try evaluate("""
+            {"program":"dibao","month":"2020-06","area":"urban","members":[
+              {"id":"110101197503149130","relationship":"head","income":[{"kind":"wage","monthly":"2100.00"}]},
+              {"id":"110101197708029247","relationship":"spouse"}]}
+            """)
+        #expect(r.monthlyBenefit == "440.00")
+    }
+
+    /// A month with no version: refused by name; a month 13+ months into a version: warned.
+    @Test func monthsOutsideAndLongAfter() throws {
+        let before = #expect(throws: AssessError.self) {
+            try evaluate(#"{"program":"dibao","month":"2019-12","area":"urban","members":[{"id":"110101197503149130","relationship":"head"}]}"#)
+        }
+        #expect(before?.key == "month")
+        let late = try evaluate(#"{"program":"dibao","month":"2021-01","area":"urban","members":[{"id":"110101197503149130","relationship":"head"}]}"#)
+        #expect(late.warnings == ["保障标准自 2020-01 起未调整（442000/2020-01，至 2021-01 已执行 13 个月），请确认是否已有新标准 (standards unchanged since 2020-01)"])
+    }
+}

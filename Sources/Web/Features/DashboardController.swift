@@ -25,9 +25,14 @@ struct DashboardController: RouteCollection {
                 batch: try await req.payroll.batch(countyCode: s.countyCode, programme: p, month: month), towns: towns))
         }
         let open = try await req.applications.list(openOnly: true).map { ApplicationRow.make($0, settings: s, today: today) }
-        let model = Dashboard.Model(month: month, today: today, sections: sections,
+        var model = Dashboard.Model(month: month, today: today, sections: sections,
                                     byProgramme: try await stats.coverageByProgramme(countyCode: s.countyCode, month: month),
                                     openApplications: open.count, overdue: open.filter(\.isOverdue))
+        let book = try await req.policyBook()
+        if (try? book.policy(region: s.countyCode, month: today.yearMonth)) == nil {
+            model.policyMissing = PolicyError.noPolicyInForce(region: s.countyCode, month: today.yearMonth).message
+        }
+        model.policyWarnings = [book.unchangedWarning(region: s.countyCode, month: today.yearMonth)].compactMap { $0?.message }
         return HTMLPage(html: Layout.page(title: Dashboard.title, request: req, active: .dashboard, body: Dashboard.view(model)))
     }
 }

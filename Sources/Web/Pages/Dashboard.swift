@@ -34,6 +34,10 @@ enum Dashboard {
         var byProgramme: [ProgrammeCoverage]
         var openApplications: Int
         var overdue: [ApplicationRow]
+        /// No policy version in force this month: nothing can be computed (shown first, as an error).
+        var policyMissing: String? = nil
+        /// "Standards unchanged since …" and other policy warnings that stand.
+        var policyWarnings: [String] = []
     }
 
     static let title = "工作台"
@@ -42,6 +46,12 @@ enum Dashboard {
         .div(
             .h1(.text(title)),
             .p(.class("muted"), .text("统计月份 \(m.month)（最近一次发放月份）；今天 \(m.today)")),
+            .unwrap(m.policyMissing) { text in
+                .p(.class("flash error"), .text(text + " "), .a(.attr("href", SiteURL.policies.path), .text("政策标准")))
+            },
+            .forEach(m.policyWarnings) { text in
+                .p(.class("flash"), .text("提示：" + text + " "), .a(.attr("href", SiteURL.policies.path), .text("查看政策标准")))
+            },
             .div(.class("cards"),
                  .unwrap(m.sections.first) { h in
                      .group(card("\(h.programme.shortChinese)户数", "\(h.households)", "户"),

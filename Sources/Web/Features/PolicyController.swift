@@ -1,0 +1,66 @@
+import Domain
+import Foundation
+import Persistence
+import Plot
+import Vapor
+
+/// 政策标准: builds `PolicyIndex.Model` from `PolicyStore`; imports an uploaded policy file.
+struct PolicyController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get(.policies, use: index)
+        routes.on(.POST, SiteURL.policies.pathComponents, body: .collect(maxSize: "1mb"), use: upload)
+    }
+
+    func index(req: Request) async throws -> HTMLPage {
+        let s = req.settings
+        let today = s.today()
+        let records = try await PolicyStore(req.db).versions()
+        let book = PolicyBook(records.map(\.policy))
+        let current = try? book.policy(region: s.countyCode, month: today.yearMonth)
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        let model = PolicyIndex.Model(
+            region: s.countyCode, today: today,
+            versions: records.map {
+                PolicyIndex.Version(policy: $0.policy, enteredBy: $0.enteredBy, enteredAt: formatter.string(from: $0.enteredAt),
+                                    decisions: $0.decisions, inForce: $0.policy == current)
+            },
+            warnings: Self.warnings(book: book, region: s.countyCode, month: today.yearMonth).map(\.message),
+            missing: current == nil ? PolicyError.noPolicyInForce(region: s.countyCode, month: today.yearMonth).message : nil)
+        return HTMLPage(html: Layout.page(title: PolicyIndex.title, request: req, active: .policies,
+                                          body: PolicyIndex.view(model, csrf: req.csrfToken)))
+    }
+
+    /// The warnings that stand for `region` in `month`: the file's own, and "unchanged since".
+    static func warnings(book: PolicyBook, region: String, month: YearMonth) -> [PolicyWarning] {
+        PolicyFile.warnings(book.policies.filter { $0.region == region })
+            + [book.unchangedWarning(region: region, month: month)].compactMap { $0 }
+    }
+
+    struct UploadForm: Content {
+        var file: File
+    }
+
+    func upload(req: Request) async throws -> Response {
+        let s = req.settings
+        let form = try req.content.decode(UploadForm.self)
+        let data = Data(buffer: form.file.data)
+        let file: PolicyFile
+        do { file = try PolicyFile.parse(data) } catch {
+            throw FormError(field: "政策文件", value: form.file.filename, reason: error.description)
+        }
+        guard file.region == s.countyCode else {
+            throw FormError(field: "政策文件 region", value: file.region,
+                            reason: "本系统安装的地区为 \(s.countyCode)，不能导入其他地区的政策")
+        }
+        let r = try await PolicyStore(req.db).importFile(file, fileSHA256: PolicyStore.sha256(data), actor: req.actor)
+        var parts: [String] = []
+        if !r.added.isEmpty { parts.append("新增 " + r.added.joined(separator: "、")) }
+        if !r.replaced.isEmpty { parts.append("替换 " + r.replaced.joined(separator: "、")) }
+        if !r.unchanged.isEmpty { parts.append("未变 " + r.unchanged.joined(separator: "、")) }
+        let warnings = r.warnings.map(\.message)
+        req.flash("已导入政策文件 \(form.file.filename)：" + parts.joined(separator: "；")
+                  + (warnings.isEmpty ? "" : "。提示：" + warnings.joined(separator: "；")), kind: "success")
+        return req.seeOther(.policies)
+    }
+}
