@@ -71,7 +71,7 @@ struct PolicyCommand: AsyncParsableCommand {
                     let p = v.policy
                     let dibao = p.dibao.map { "\($0.standard(for: .urban).yuanString)/\($0.standard(for: .rural).yuanString)" } ?? "—"
                     CLI.say([p.version, p.regionName, dibao, p.signed?.description ?? "—", p.document ?? "—", v.enteredBy,
-                             ISO8601DateFormatter().string(from: v.enteredAt), String(v.decisions)].joined(separator: "\t"))
+                             ChinaClock.beijingTime(v.enteredAt), String(v.decisions)].joined(separator: "\t"))
                 }
             } catch {
                 await handle.close()

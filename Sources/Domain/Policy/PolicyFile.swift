@@ -234,12 +234,21 @@ public struct PolicyFile: Sendable {
         }
     }
 
-    /// The file text of `versions` of one region (for storage round trips and `policy export`).
+    /// The file text of `versions` of one region: what the database reads back through `parse`.
     public static func fileText(region: String, name: String, versionBodies: [String]) -> String {
         let nameJSON = String(decoding: (try? JSONSerialization.data(withJSONObject: [name], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8), as: UTF8.self)
         let quotedName = String(nameJSON.dropFirst().dropLast())
         return "{\"region\":\"\(region)\",\"name\":\(quotedName),\"versions\":[\n"
             + versionBodies.joined(separator: ",\n") + "\n]}\n"
+    }
+
+    /// The same file indented for people to read and edit (`jiuzhu policy export`).
+    public static func prettyText(region: String, name: String, versionBodies: [String]) -> String {
+        let compact = Data(fileText(region: region, name: name, versionBodies: versionBodies).utf8)
+        guard let object = try? JSONSerialization.jsonObject(with: compact),
+              let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        else { return String(decoding: compact, as: UTF8.self) }
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 }
 

@@ -103,11 +103,11 @@ public struct PolicyStore: Sendable {
         return list
     }
 
-    /// The versions of `region` as one policy file (what `jiuzhu policy export` prints).
+    /// The versions of `region` as one policy file, indented (what `jiuzhu policy export` prints).
     public func fileText(region: String) async throws -> String? {
         let rows = try await Self.rows(on: database.sql).filter { $0.region == region }
         guard let name = rows.last?.regionName else { return nil }
-        return PolicyFile.fileText(region: region, name: name, versionBodies: rows.map(\.body))
+        return PolicyFile.prettyText(region: region, name: name, versionBodies: rows.map(\.body))
     }
 
     struct StoredRow: Decodable {

@@ -144,13 +144,7 @@ struct ApplicationsController: RouteCollection {
         return HTMLPage(html: Layout.page(title: "不予纳入通知书", request: req, active: .applications, body: body))
     }
 
-    static func beijingTime(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "zh_CN")
-        f.timeZone = TimeZone(identifier: "Asia/Shanghai")
-        f.dateFormat = "yyyy-MM-dd HH:mm"
-        return f.string(from: date)
-    }
+    static func beijingTime(_ date: Date) -> String { ChinaClock.beijingTime(date) }
 
     /// One form per next step; field names match `step(req:)`.
     func stepForm(_ step: String, id: String, req: Request, today: CivilDate) -> Node<HTML.BodyContext> {

@@ -17,12 +17,10 @@ struct PolicyController: RouteCollection {
         let records = try await PolicyStore(req.db).versions()
         let book = PolicyBook(records.map(\.policy))
         let current = try? book.policy(region: s.countyCode, month: today.yearMonth)
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
         let model = PolicyIndex.Model(
             region: s.countyCode, today: today,
             versions: records.map {
-                PolicyIndex.Version(policy: $0.policy, enteredBy: $0.enteredBy, enteredAt: formatter.string(from: $0.enteredAt),
+                PolicyIndex.Version(policy: $0.policy, enteredBy: $0.enteredBy, enteredAt: ChinaClock.beijingTime($0.enteredAt),
                                     decisions: $0.decisions, inForce: $0.policy == current)
             },
             warnings: Self.warnings(book: book, region: s.countyCode, month: today.yearMonth).map(\.message),
