@@ -41,7 +41,7 @@ struct Demo: AsyncParsableCommand {
             let months = (1...12).map { YearMonth(year: 2021, month: $0)! }
             let bankDir = CLI.dataDirectory(for: settings).appendingPathComponent("bank")
             let run = PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: bankDir, isDemo: true)
-            for programme in Programme.implemented {
+            for programme in Programme.managed {
                 let results = try await run.run(programme: programme, months: months, actor: "demo", progress: .terminal)
                 let total = results.reduce(Money.zero) { $0 + $1.batch.total }
                 let created = results.filter(\.created).count

@@ -27,7 +27,7 @@ public struct WebSettings: Sendable {
     public init(database: DatabaseSettings, countyCode: String = "510921", divisions: Divisions = .pengxi,
                 calendar: WorkCalendar = .china, dataDirectory: URL,
                 isDemo: Bool = false, today: @escaping @Sendable () -> CivilDate = ChinaClock.today,
-                maxUploadBytes: Int = 10 * 1024 * 1024, programmes: [Programme] = Programme.implemented) {
+                maxUploadBytes: Int = 10 * 1024 * 1024, programmes: [Programme] = Programme.managed) {
         self.database = database
         self.countyCode = countyCode
         self.divisions = divisions

@@ -8,16 +8,16 @@ import Testing
         #expect(try Programme.allCases.map { try Programme(token: $0.rawValue) } == Programme.allCases)
         #expect(Programme.allCases.map(\.rawValue) == ["dibao", "tekun", "temporary", "vagrant-relief", "orphan", "unsupported-child"])
         #expect(throws: ProgrammeError.unknown("Dibao")) { try Programme(token: "Dibao") }
-        #expect(ProgrammeError.unknown("x").message.contains("unsupported-child（目前已实现：dibao）"))
+        #expect(ProgrammeError.unknown("x").message.contains("unsupported-child（目前已实现：dibao、tekun）"))
     }
 
     /// A programme without rules is refused by name, never answered with another programme's rules.
     @Test func unimplementedProgrammesAreRefused() {
-        #expect(Programme.implemented == [.dibao])
-        for p in Programme.allCases where p != .dibao {
+        #expect(Programme.implemented == [.dibao, .tekun])
+        for p in Programme.allCases where ![.dibao, .tekun].contains(p) {
             #expect(throws: ProgrammeError.notImplemented(p)) { try p.rules() }
         }
-        #expect(ProgrammeError.notImplemented(.tekun).message.hasPrefix("特困（tekun）尚未实现，目前支持 dibao"))
+        #expect(ProgrammeError.notImplemented(.orphan).message.hasPrefix("孤儿（orphan）尚未实现，目前支持 dibao、tekun"))
     }
 
     /// rules.md §8 example 2 through the seam: standard 600, 3 people, income 1,000 → 800, one `basic` component.

@@ -131,10 +131,10 @@ struct MemberAllowanceRules: ProgrammeRules {
             let app = try await applications.open(householdID: "h01", programme: .dibao, acceptedOn: Fixtures.date("2021-07-01"),
                                                   closeRelative: false, actor: "t")
             let sql = handle.db as! any SQLDatabase
-            try await sql.raw("UPDATE payroll_batches SET programme = 'tekun'").run()
-            try await sql.raw("UPDATE applications SET programme = 'tekun'").run()
-            await #expect(throws: ProgrammeError.notImplemented(.tekun)) { try await payroll.approve(g.batch.id, actor: "t") }
-            await #expect(throws: ProgrammeError.notImplemented(.tekun)) {
+            try await sql.raw("UPDATE payroll_batches SET programme = 'orphan'").run()
+            try await sql.raw("UPDATE applications SET programme = 'orphan'").run()
+            await #expect(throws: ProgrammeError.notImplemented(.orphan)) { try await payroll.approve(g.batch.id, actor: "t") }
+            await #expect(throws: ProgrammeError.notImplemented(.orphan)) {
                 try await applications.record(.recordInformationCheck(on: Fixtures.date("2021-07-02"), summary: "无异常"), on: app, actor: "t")
             }
             #expect(try await payroll.batch(id: g.batch.id).state == .draft)

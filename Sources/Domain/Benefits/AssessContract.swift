@@ -21,6 +21,8 @@ public enum AssessContract {
         public var trace: [String]
         public var policy: String
         public var warnings: [String]
+        /// 特困: `full`, `partial`, `none` (TK-2021 Art. 22); absent for other programmes.
+        public var careTier: String?
 
         public struct Component: Codable, Sendable, Equatable {
             /// `basic`, `care`, `top-up`, `pension-offset`, `difference`.
@@ -74,7 +76,7 @@ public enum AssessContract {
             guard let m = raw as? [String: Any] else {
                 throw AssessError(member: i, key: "members[\(i)]", value: describe(raw), reason: "应为对象")
             }
-            let next = try member(m, index: i, month: month)
+            let next = try member(m, index: i, month: month, programme: rules.programme)
             if next.relationship == .head, members.contains(where: { $0.relationship == .head }) {
                 throw AssessError(member: i, key: "members[\(i)].relationship", value: "head",
                                   reason: "每户只能有一名户主 (a second head)")
@@ -89,6 +91,22 @@ public enum AssessContract {
         do { household = try HouseholdComposition(area: area, members: members) } catch {
             throw AssessError(key: "members", value: "", reason: error.message)
         }
+        // The person assessed by a member programme: the member marked `"subject": true`, or the only one.
+        var subject: ResidentID?
+        if rules.recipient == .member {
+            let marked = rawMembers.indices.filter { (rawMembers[$0] as? [String: Any])?["subject"] as? Bool == true
+                && isJSONBool((rawMembers[$0] as! [String: Any])["subject"]!) }
+            if marked.count > 1 {
+                throw AssessError(member: marked[1], key: "members[\(marked[1])].subject", value: "true",
+                                  reason: "只能有一名被评估人 (only one subject)")
+            }
+            if let i = marked.first { subject = members[i].residentID }
+            else if members.count == 1 { subject = members[0].residentID }
+            else {
+                throw AssessError(key: "members", value: "\(members.count) 人",
+                                  reason: "\(rules.programme.shortChinese)按人认定：请用 \"subject\": true 标明被评估的成员 (mark the subject)")
+            }
+        }
         let policy: Policy
         do { policy = try policyBook.policy(region: region, month: month) } catch {
             let regions = Set(policyBook.policies.map(\.region))
@@ -99,9 +117,11 @@ public enum AssessContract {
             throw AssessError(key: "month", value: monthText, reason: error.message)
         }
         let d: BenefitDecision
-        do { d = try rules.assess(AssessmentInput(household: household, month: month), policy: policy) } catch {
+        do { d = try rules.assess(AssessmentInput(household: household, month: month, subject: subject), policy: policy) } catch {
             throw AssessError(key: "members", value: "", reason: error.message)
         }
+        let careTier = rules.programme == .tekun
+            ? members.first { $0.residentID == subject }?.selfCareFailed.map { CareTier(selfCareFailed: $0).rawValue } : nil
         return Response(
             program: program, month: month.description, eligible: d.eligible, householdSize: d.householdSize,
             standard: d.standard?.yuanString, perCapitaIncome: d.perCapitaIncome?.roundedHalfUp().yuanString,
@@ -110,12 +130,20 @@ public enum AssessContract {
             reasons: d.reasons.map { .init(code: $0.rawValue, message: $0.chinese) },
             trace: d.trace.map(\.description), policy: d.policyVersion,
             warnings: (policy.warnings + [policyBook.unchangedWarning(region: region, month: month)].compactMap { $0 })
-                .map(\.message))
+                .map(\.message),
+            careTier: careTier)
     }
 
-    static func member(_ m: [String: Any], index i: Int, month: YearMonth) throws(AssessError) -> Member {
+    static func member(_ m: [String: Any], index i: Int, month: YearMonth, programme: Programme) throws(AssessError) -> Member {
         let p = "members[\(i)]"
         try onlyKnownKeys(m, memberKeys, prefix: p, member: i)
+        // Keys of another programme are refused, not ignored (assess-format.md "Every programme").
+        let allowed = programmeMemberKeys[programme] ?? []
+        for key in programmeMemberKeys.values.reduce(Set<String>(), { $0.union($1) }).subtracting(allowed).sorted()
+        where m[key] != nil {
+            throw AssessError(member: i, key: "\(p).\(key)", value: describe(m[key]),
+                              reason: "不适用于 \(programme.rawValue)（\(programme.shortChinese)） (does not apply to this programme)")
+        }
         let idText = try string(m, "id", required: true, prefix: p, member: i)!
         let id: ResidentID
         do { id = try ResidentID(idText) } catch {
@@ -195,8 +223,21 @@ public enum AssessContract {
                 income.append(IncomeItem(kind: kind, period: monthly != nil ? .monthly : .annual, amount: amount))
             }
         }
+        if let s = m["subject"], !(isJSONBool(s) && s is Bool) {
+            throw AssessError(member: i, key: "\(p).subject", value: describe(s), reason: "应为 true 或 false")
+        }
+        let placement: TekunPlacement? = try choice(m, "placement", required: false, prefix: p, member: i)
+        var selfCareFailed: Int?
+        if let raw = m["selfCareFailed"] {
+            guard let n = jsonInteger(raw), (0...6).contains(n) else {
+                throw AssessError(member: i, key: "\(p).selfCareFailed", value: describe(raw),
+                                  reason: "应为 0–6 的整数：六项日常生活指标中不能达到的项数 (0–6)")
+            }
+            selfCareFailed = n
+        }
         return Member(residentID: id, name: name, relationship: rel, status: status, statusSince: since,
-                      disability: disability, seriousIllness: serious, schooling: schooling, income: income)
+                      disability: disability, seriousIllness: serious, schooling: schooling, income: income,
+                      tekunPlacement: placement, selfCareFailed: selfCareFailed)
     }
 
     static func string(_ o: [String: Any], _ key: String, required: Bool, prefix: String? = nil,
@@ -230,7 +271,11 @@ public enum AssessContract {
     /// so a typo (`"monthy"`) never silently falls back to a default.
     static let rootKeys: Set<String> = ["program", "month", "region", "area", "members"]
     static let memberKeys: Set<String> = ["id", "name", "relationship", "income", "status", "since", "disability",
-                                          "seriousIllness", "student"]
+                                          "seriousIllness", "student", "subject", "placement", "selfCareFailed"]
+    /// Member keys that belong to some programmes only; any other programme refuses them.
+    static let programmeMemberKeys: [Programme: Set<String>] = [
+        .tekun: ["subject", "placement", "selfCareFailed"],
+    ]
     static let incomeKeys: Set<String> = ["kind", "monthly", "annual"]
 
     static func onlyKnownKeys(_ o: [String: Any], _ known: Set<String>, prefix: String?, member: Int?) throws(AssessError) {

@@ -13,15 +13,24 @@ public struct TraceLine: Hashable, Codable, Sendable, CustomStringConvertible {
     public var description: String { source.map { "\(step)：\(detail)（\($0)）" } ?? "\(step)：\(detail)" }
 }
 
-/// Why a household is not eligible.
+/// Why a household or person is not eligible (assess-format.md `reasons[].code`).
 public enum IneligibilityReason: String, Codable, Sendable {
     case incomeAtOrAboveStandard = "INCOME_AT_OR_ABOVE_STANDARD"
     case noCountedMembers = "NO_COUNTED_MEMBERS"
+    /// 特困: none of the grounds of "no labour capacity" (TK-2021 Art. 5).
+    case hasLabourCapacity = "HAS_LABOUR_CAPACITY"
+    /// 特困: the person's own counted income is not below the 低保 standard (TK-2021 Art. 6).
+    case ownIncomeAtOrAboveStandard = "OWN_INCOME_AT_OR_ABOVE_STANDARD"
+    /// The person assessed is not counted in the month (deceased, moved out, in prison, …).
+    case subjectNotCounted = "SUBJECT_NOT_COUNTED"
 
     public var chinese: String {
         switch self {
         case .incomeAtOrAboveStandard: return "家庭月人均收入不低于当地低保标准"
         case .noCountedMembers: return "没有计入的家庭成员"
+        case .hasLabourCapacity: return "不属于无劳动能力情形（年满60周岁、未满18周岁或规定的残疾等级）"
+        case .ownIncomeAtOrAboveStandard: return "本人月收入不低于当地低保标准"
+        case .subjectNotCounted: return "本人当月不在户（死亡、迁出、服刑等）"
         }
     }
 }

@@ -134,10 +134,16 @@ public struct Member: Hashable, Codable, Sendable {
     public var schooling: Schooling?
     public var workCapacity: WorkCapacity
     public var income: [IncomeItem]
+    /// 特困 供养方式 chosen (暂行办法 Art. 19); nil when the member is not a 特困 case.
+    public var tekunPlacement: TekunPlacement?
+    /// 生活自理能力评估: how many of the six daily-living indicators the person cannot do (0–6,
+    /// TK-2021 Art. 20–22); nil when not assessed.
+    public var selfCareFailed: Int?
 
     public init(residentID: ResidentID, name: String, relationship: Relationship, status: MemberStatus = .active,
                 statusSince: CivilDate? = nil, disability: Disability? = nil, seriousIllness: Bool = false,
-                schooling: Schooling? = nil, workCapacity: WorkCapacity = .full, income: [IncomeItem] = []) {
+                schooling: Schooling? = nil, workCapacity: WorkCapacity = .full, income: [IncomeItem] = [],
+                tekunPlacement: TekunPlacement? = nil, selfCareFailed: Int? = nil) {
         self.residentID = residentID
         self.name = name
         self.relationship = relationship
@@ -148,5 +154,7 @@ public struct Member: Hashable, Codable, Sendable {
         self.schooling = schooling
         self.workCapacity = workCapacity
         self.income = income
+        self.tekunPlacement = tekunPlacement
+        self.selfCareFailed = selfCareFailed
     }
 }

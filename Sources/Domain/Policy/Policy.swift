@@ -157,6 +157,8 @@ public enum PolicyWarning: Hashable, Sendable {
 public enum PolicyError: Error, Equatable, Sendable {
     case noPolicyInForce(region: String, month: YearMonth)
     case programmeNotConfigured(programme: String, version: String)
+    /// 特困 care standard of a placement (and tier) the version does not configure.
+    case careNotConfigured(placement: String, tier: String, version: String)
 
     public var message: String {
         switch self {
@@ -164,6 +166,8 @@ public enum PolicyError: Error, Equatable, Sendable {
             return "地区 \(region) 在 \(month) 没有生效的救助政策（保障标准），无法计算；请先用 jiuzhu policy import 录入该月适用的政策 (no policy in force)"
         case let .programmeNotConfigured(programme, version):
             return "政策 \(version) 未配置 \(programme) 的标准，无法计算；请录入包含该项目的政策版本 (programme not configured in this policy version)"
+        case let .careNotConfigured(placement, tier, version):
+            return "政策 \(version) 未配置特困照料护理标准 tekun.care.\(placement).\(tier)，无法计算；请录入县里的护理标准 (care standard not configured)"
         }
     }
 }

@@ -140,7 +140,7 @@ public struct DibaoPolicy: Hashable, Sendable {
 }
 
 /// 特困 placement (供养方式, TK-2021 Art. 19).
-public enum TekunPlacement: String, Hashable, Sendable, CaseIterable {
+public enum TekunPlacement: String, Hashable, Codable, Sendable, CaseIterable {
     case dispersed      // 分散供养
     case centralized    // 集中供养
 
@@ -148,7 +148,7 @@ public enum TekunPlacement: String, Hashable, Sendable, CaseIterable {
 }
 
 /// 特困 care tier from the self-care assessment (TK-2021 Art. 22).
-public enum CareTier: String, Hashable, Sendable, CaseIterable {
+public enum CareTier: String, Hashable, Codable, Sendable, CaseIterable {
     case full       // 全护理
     case partial    // 半护理
     case none       // 全自理
@@ -158,6 +158,17 @@ public enum CareTier: String, Hashable, Sendable, CaseIterable {
         case .full: return "全护理"
         case .partial: return "半护理"
         case .none: return "全自理"
+        }
+    }
+
+    /// TK-2021 Art. 22 (rules.md §8 example 12): of the six indicators (eating, dressing, getting in and
+    /// out of bed, toilet, walking indoors, bathing), 0 not achieved → `none` (全自理); 1–3 → `partial`
+    /// (部分丧失, 半护理); 4–6 → `full` (完全丧失, 全护理).
+    public init(selfCareFailed n: Int) {
+        switch n {
+        case ...0: self = .none
+        case 1...3: self = .partial
+        default: self = .full
         }
     }
 }

@@ -38,12 +38,18 @@ public enum Programme: String, Codable, Sendable, CaseIterable {
     public func rules() throws(ProgrammeError) -> any ProgrammeRules {
         switch self {
         case .dibao: return DibaoRules()
-        case .tekun, .temporary, .vagrantRelief, .orphan, .unsupportedChild: throw .notImplemented(self)
+        case .tekun: return TekunRules()
+        case .temporary, .vagrantRelief, .orphan, .unsupportedChild: throw .notImplemented(self)
         }
     }
 
-    /// The programmes whose rules are implemented, in the order pages list them.
+    /// The programmes whose rules are implemented (`assess` answers them), in the order pages list them.
     public static var implemented: [Programme] { allCases.filter { (try? $0.rules()) != nil } }
+
+    /// The programmes Jiuzhu runs end to end — applications, enrollments, payroll and pages — which the
+    /// web UI offers by default. 特困 has its rules (assess) but not yet its case records (placement, the
+    /// self-care assessment, member applications): it joins this list with them.
+    public static var managed: [Programme] { [.dibao] }
 
     /// Parses a programme token (`dibao`, `unsupported-child`, …).
     /// - Throws: `ProgrammeError.unknown` naming the text and listing the tokens.

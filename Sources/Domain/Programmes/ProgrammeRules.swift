@@ -196,12 +196,15 @@ public struct NoticeCitations: Hashable, Sendable {
 public enum AssessmentError: Error, Equatable, Sendable {
     /// The member assessed is missing or not in the household.
     case subject(String)
+    /// A fact the programme needs is not recorded (e.g. 特困's placement or self-care assessment).
+    case missing(String)
     /// The policy version cannot assess this (no version in force, or the programme not configured).
     case policy(PolicyError)
 
     public var message: String {
         switch self {
         case .subject(let m): return m
+        case .missing(let what): return "缺少\(what)，无法测算 (missing fact)"
         case .policy(let e): return e.message
         }
     }

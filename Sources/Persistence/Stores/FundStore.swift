@@ -51,7 +51,7 @@ public struct FundStore: Sendable {
     /// rules split spending by area (低保, as the county's table does) get one row per area, shown even
     /// when zero; every programme the county runs (`programmes`) has a row.
     /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
-    public func uses(countyCode: String, year: Int, programmes: [Programme] = Programme.implemented) async throws -> [FundUse] {
+    public func uses(countyCode: String, year: Int, programmes: [Programme] = Programme.managed) async throws -> [FundUse] {
         struct Row: Decodable { var programme: String; var area: String; var total: Int64 }
         let rows = try await database.sql.raw("""
             SELECT b.programme, l.area, CAST(SUM(l.amount_fen) AS BIGINT) AS total
