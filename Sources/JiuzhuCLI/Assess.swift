@@ -1,11 +1,12 @@
 import ArgumentParser
 import Domain
 import Foundation
+import Persistence
 
 struct Assess: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "What would this household get? Reads the assess JSON (docs/assess-format.md), prints the decision and its trace.",
-        discussion: "No database is needed: the bundled policy of the county is used, or the policy file given with --policy (docs/policy-format.md). Use - to read standard input. Exits 1 on invalid input, naming the member, key and value.")
+        discussion: "No database is needed: the bundled Pengxi policy file is used, or the policy file given with --policy (docs/policy-format.md), or with --db the versions entered in that database (jiuzhu policy import). Use - to read standard input. Exits 1 on invalid input, naming the member, key and value.")
 
     @Argument(help: "A JSON file, or - for standard input.")
     var file: String
@@ -15,6 +16,9 @@ struct Assess: AsyncParsableCommand {
 
     @ArgumentParser.Option(name: .long, help: "A policy file to assess with instead of the bundled one.")
     var policy: String?
+
+    /// `--db PATH` (or DATABASE_URL): the policy versions entered there instead of the bundled file.
+    @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
         let data: Data
@@ -34,6 +38,8 @@ struct Assess: AsyncParsableCommand {
                 let (file, _) = try PolicyCommand.read(policy)
                 book = PolicyBook(file.versions)
                 defaultRegion = region ?? file.region
+            } else if database.db != nil || ProcessInfo.processInfo.environment["DATABASE_URL"]?.hasPrefix("postgres") == true {
+                book = try await Self.installedBook(database)
             }
             let response = try AssessContract.evaluate(json: data, policyBook: book, defaultRegion: defaultRegion)
             let encoder = JSONEncoder()
@@ -41,6 +47,23 @@ struct Assess: AsyncParsableCommand {
             CLI.say(String(decoding: try encoder.encode(response), as: UTF8.self))
         } catch let error as AssessError {
             CLI.printError(error.description)
+            throw ExitCode(1)
+        }
+    }
+
+    /// The versions entered in the installation's database (`jiuzhu policy import`).
+    static func installedBook(_ options: DatabaseOptions) async throws -> PolicyBook {
+        CLI.bootstrapLogging(level: .warning)
+        let handle = try DatabaseHandle(options.existingSettings())
+        do {
+            try await handle.prepareSchema()
+            let book = try await PolicyStore(handle.db).book()
+            await handle.close()
+            return book
+        } catch {
+            await handle.close()
+            guard let message = CLI.message(for: error) else { throw error }
+            CLI.printError(message)
             throw ExitCode(1)
         }
     }

@@ -61,7 +61,15 @@ enum CLI {
         case let e as AssessmentError: return e.message
         case let e as BankFileError: return e.message
         case let e as SchemaError: return e.description
-        default: return nil
+        case let e as PolicyFileError: return e.description
+        default:
+            // SQLite refuses a second writer at the same moment (another command or the server wrote
+            // first): nothing was written by this command, and running it again is safe.
+            let text = String(describing: error)
+            if text.contains("database is locked") || text.contains("busy") {
+                return "数据库正被其他操作写入，本次未写入任何数据，请稍后重新运行 (database busy; nothing written, run again)"
+            }
+            return nil
         }
     }
 

@@ -60,6 +60,7 @@ struct PayrollCommand: AsyncParsableCommand {
             let g = try await store.generate(programme: programme, month: m, countyCode: county, actor: "cli")
             CLI.say("\(g.created ? "已生成" : "已存在") \(m) \(programme.shortChinese)批次 \(g.batch.id)：\(g.batch.lineCount) 户，\(g.batch.total.yuanString) 元，\(g.batch.state.chinese)")
             for h in g.holds { CLI.say("  暂停：\(h.payeeName) \(h.reason)") }
+            if let note = g.otherVersionsNote { CLI.say("提示：" + note) }
         case .approve, .export:
             guard let b = try await store.batch(countyCode: county, programme: programme, month: m) else {
                 CLI.printError("\(m) 没有\(programme.shortChinese)发放批次，请先运行 jiuzhu payroll generate --programme \(programme.rawValue) --month \(m)")
@@ -75,6 +76,7 @@ struct PayrollCommand: AsyncParsableCommand {
         case .run:
             let r = try await run.runMonth(programme: programme, m, actor: "cli")
             CLI.say("\(m)：\(r.batch.lineCount) 户，\(r.batch.total.yuanString) 元，\(r.batch.state.chinese)；银行文件 \(r.bankFile?.path ?? "")")
+            if let note = r.note { CLI.say("提示：" + note) }
         }
     }
 }

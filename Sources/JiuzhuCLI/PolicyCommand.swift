@@ -10,7 +10,7 @@ struct PolicyCommand: AsyncParsableCommand {
         abstract: "Check, import, list and export policy versions (standards by region and effective month).",
         discussion: """
             check FILE    checks a policy file without a database: exit 0 and the versions (warnings shown), or exit 1 naming the version, key and value.
-            import FILE   checks it, then enters its versions into the database in one transaction; a re-run changes nothing.
+            import FILE --by NAME   checks it, then enters its versions into the database in one transaction; a re-run changes nothing.
             list          the versions entered, with who entered them and how many decisions use each.
             export        prints the entered versions of --region as a policy file (start next year's file from it).
             The bundled Pengxi file is ReferenceData/policy-510921.json in the source tree.
@@ -31,16 +31,26 @@ struct PolicyCommand: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check a policy file and enter its versions into the database.")
         @Argument(help: "The policy JSON file, or - for standard input.") var file: String
-        @ArgumentParser.Option(name: .long, help: "Who enters it (recorded with each version).") var by = "cli"
+        @ArgumentParser.Option(name: .long, help: "Who enters it: the person's name, recorded with each version and in the audit log.") var by: String
+        @ArgumentParser.Option(name: .long, help: "The county this installation serves; a file of another region is refused.") var county = "510921"
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
             CLI.bootstrapLogging(level: .warning)
             let (file, data) = try PolicyCommand.read(file)
+            guard file.region == county else {
+                CLI.printError("政策文件的地区为 \(file.region)（\(file.name)），本系统为 \(county)；请核对文件，或用 --county 指定 (region of another county)")
+                throw ExitCode(1)
+            }
+            let actor = by.trimmingCharacters(in: .whitespaces)
+            guard !actor.isEmpty, actor.count <= 50 else {
+                CLI.printError("--by 应为录入人姓名（1–50 个字符） (who enters it)")
+                throw ExitCode(1)
+            }
             let handle = try DatabaseHandle(database.settings())
             do {
                 try await handle.prepareSchema()
-                let r = try await PolicyStore(handle.db).importFile(file, fileSHA256: PolicyStore.sha256(data), actor: by)
+                let r = try await PolicyStore(handle.db).importFile(file, fileSHA256: PolicyStore.sha256(data), actor: actor)
                 for v in r.added { CLI.say("新增 \(v) (added)") }
                 for v in r.replaced { CLI.say("替换 \(v)（尚无决定使用）(replaced)") }
                 for v in r.unchanged { CLI.say("未变 \(v) (unchanged)") }
@@ -66,7 +76,7 @@ struct PolicyCommand: AsyncParsableCommand {
                 try await handle.prepareSchema()
                 let versions = try await PolicyStore(handle.db).versions()
                 if versions.isEmpty { CLI.say("尚未录入任何政策版本；请用 jiuzhu policy import FILE (no policy entered)") }
-                CLI.say(["版本", "地区", "低保标准（城/乡）", "签发", "文号", "录入人", "录入时间", "使用决定数"].joined(separator: "\t"))
+                CLI.say(["版本", "地区", "低保标准（城/乡）", "签发", "文号", "录入人", "录入时间（北京时间）", "使用决定数"].joined(separator: "\t"))
                 for v in versions {
                     let p = v.policy
                     let dibao = p.dibao.map { "\($0.standard(for: .urban).yuanString)/\($0.standard(for: .rural).yuanString)" } ?? "—"

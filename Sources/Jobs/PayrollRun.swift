@@ -27,6 +27,8 @@ public struct PayrollRun: Sendable {
         public var created: Bool
         public var holds: [PayrollHold]
         public var bankFile: URL?
+        /// `PayrollStore.Generation.otherVersionsNote`: amounts decided under another policy version.
+        public var note: String?
     }
 
     /// Generates, approves and exports each month of `programme` in turn.
@@ -50,7 +52,8 @@ public struct PayrollRun: Sendable {
             file = try await export(batch, actor: actor)
             batch = try await store.batch(id: batch.id)
         }
-        return MonthResult(batch: batch, created: generation.created, holds: generation.holds, bankFile: file)
+        return MonthResult(batch: batch, created: generation.created, holds: generation.holds, bankFile: file,
+                           note: generation.otherVersionsNote)
     }
 
     /// Writes the bank file and marks the batch exported (approved → exported). Re-exporting an

@@ -129,3 +129,14 @@ import Testing
         #expect(late.warnings == ["保障标准自 2020-01 起未调整（442000/2020-01，至 2021-01 已执行 13 个月），请确认是否已有新标准 (standards unchanged since 2020-01)"])
     }
 }
+
+@Suite struct AssessDuplicateKeyTests {
+    /// A key written twice is refused with its path (Foundation's parser would keep the last one).
+    @Test func duplicateIncomeIsRefused() {
+        let error = #expect(throws: AssessError.self) {
+            try AssessContract.evaluate(json: Data(#"{"program":"dibao","month":"2021-07","area":"urban","members":[{"id":"110101197503149130","relationship":"head","income":[{"kind":"wage","monthly":"900.00","monthly":"9.00"}]}]}"#.utf8),
+                                        policyBook: .bundled, defaultRegion: "510921")
+        }
+        #expect(error?.key == "members[0].income[0].monthly")
+    }
+}

@@ -140,7 +140,9 @@ import Testing
         // Rural 410 after 420: accepted with a warning, as is rural 特困 below 1.3 × 低保.
         #expect(f.warnings.contains(.standardLowered(version: "510921/2022-01", key: "dibao.standard.rural",
                                                      previous: .yuan(420), now: .yuan(410))))
-        #expect(f.warnings.count == 2)
+        // …and every programme the 2022 version leaves out is named.
+        #expect(f.warnings.count == 7)
+        #expect(f.warnings.filter { if case .programmeDropped = $0 { return true } else { return false } }.count == 5)
         // What is stored parses back to the same versions.
         let again = try PolicyFile.parse(Data(PolicyFile.fileText(region: f.region, name: f.name,
                                                                    versionBodies: f.versionBodies).utf8))
@@ -188,6 +190,19 @@ import Testing
         .init(change: (#""continueWhileInSchool": ["high-school"]"#, #""continueWhileInSchool": ["college"]"#), version: "2021-01", key: "versions[0].orphan.continueWhileInSchool[0]"),
         .init(change: (#""nearPovertyMultiplier": "1.5", "exemptIncome": ["scholarship""#, #""exemptIncome": ["scholarship""#), version: "2021-01", key: "versions[0].dibao.nearPovertyMultiplier"),
         .init(change: (#""reliefStation": {"maxStayDays": 10}}"#, #""reliefStation": {"maxStayDays": 10}, "dibo": {}}"#), version: "2021-01", key: "versions[0].dibo"),
+        // Found by the adversarial pass: overflow, duplicates, lenient strings, counted income exempted.
+        .init(change: (#""minMonths": "2", "maxMonths": "4""#, #""minMonths": "999999999.999999", "maxMonths": "999999999.999998""#), version: "2021-01", key: "versions[0].temporary.types.emergency.minMonths"),
+        .init(change: (#""minimumRatioToDibao": "1.3""#, #""minimumRatioToDibao": "99999.9""#), version: "2021-01", key: "versions[0].tekun.minimumRatioToDibao"),
+        .init(change: (#""urban": "600.00", "rural": "420.00""#, #""urban": "600.00", "urban": "6000.00", "rural": "420.00""#), version: nil, key: "versions[0].dibao.standard.urban"),
+        .init(change: (#""region": "510921""#, #""region": "510921", "region": "510922""#), version: nil, key: "region"),
+        .init(change: (#""urban": "600.00""#, #""urban": "+600""#), version: "2021-01", key: "versions[0].dibao.standard.urban"),
+        .init(change: (#""urban": "600.00""#, #""urban": " 600""#), version: "2021-01", key: "versions[0].dibao.standard.urban"),
+        .init(change: (#""urban": "600.00""#, #""urban": "1,600.00""#), version: "2021-01", key: "versions[0].dibao.standard.urban"),
+        .init(change: (#""effective": "2021-01""#, #""effective": " 2021-01""#), version: nil, key: "versions[0].effective"),
+        .init(change: (#"["scholarship","#, #"["wage", "scholarship","#), version: "2021-01", key: "versions[0].dibao.exemptIncome[0]"),
+        .init(change: (#""region": "510921""#, #""region": "000000""#), version: nil, key: "region"),
+        .init(change: (#""name": "蓬溪县""#, #""name": " ""#), version: nil, key: "name"),
+        .init(change: (#""document": "蓬府发〔2020〕1号""#, #""document": "蓬府发\u0000〔2020〕1号""#), version: "2021-01", key: "versions[0].document"),
     ]
 
     @Test(arguments: refusals)
@@ -197,6 +212,32 @@ import Testing
         let error = #expect(throws: PolicyFileError.self) { try PolicyFile.parse(Data(bad.utf8)) }
         #expect(error?.key == r.key)
         #expect(error?.version == r.version)
+    }
+
+    /// A programme missing from a later version is warned about (it can no longer be paid from then).
+    @Test func droppedProgrammeWarns() throws {
+        let dropped = Self.good.replacingOccurrences(of: #"{"effective": "2022-01", "dibao""#, with: #"{"effective": "2022-01", "orphan": {"institutional": "1400.00", "scattered": "900.00", "continueWhileInSchool": []}, "dibao""#)
+        #expect(dropped != Self.good)
+        let f = try PolicyFile.parse(Data(dropped.utf8))
+        #expect(f.warnings.contains(.programmeDropped(version: "510921/2022-01", programme: .tekun)))
+        #expect(!f.warnings.contains(.programmeDropped(version: "510921/2022-01", programme: .orphan)))
+    }
+
+    /// Export writes keys in reading order and a key that differs is named with both values.
+    @Test func prettyOrderAndDifference() throws {
+        let f = try PolicyFile.parse(Data(Self.good.utf8))
+        let pretty = PolicyFile.prettyText(region: f.region, name: f.name, versionBodies: f.versionBodies)
+        let effective = try #require(pretty.range(of: "\"effective\""))
+        let dibao = try #require(pretty.range(of: "\"dibao\""))
+        #expect(effective.lowerBound < dibao.lowerBound)
+        #expect(pretty.hasPrefix("{\n  \"region\": \"510921\""))
+        #expect(try PolicyFile.parse(Data(pretty.utf8)).versions == f.versions)
+        let changed = try PolicyFile.parse(Data(Self.good.replacingOccurrences(of: #""urban": "600.00""#, with: #""urban": "650.00""#).utf8))
+        let d = try #require(PolicyFile.firstDifference(stored: f.versionBodies[0], new: changed.versionBodies[0]))
+        #expect(d.path == "dibao.standard.urban")
+        #expect(d.old == "600.00")
+        #expect(d.new == "650.00")
+        #expect(PolicyFile.firstDifference(stored: f.versionBodies[0], new: f.versionBodies[0]) == nil)
     }
 
     @Test func temporaryNeedsDibaoInTheSameVersion() throws {
@@ -209,8 +250,8 @@ import Testing
     }
 
     @Test func notJSON() {
-        #expect(throws: PolicyFileError(key: "(file)", value: "", reason: "不是有效的 JSON (not valid JSON)")) {
-            try PolicyFile.parse(Data("{".utf8))
-        }
+        let error = #expect(throws: PolicyFileError.self) { try PolicyFile.parse(Data("{".utf8)) }
+        #expect(error?.key == "(file)")
+        #expect(error?.reason.hasPrefix("不是有效的 JSON") == true)
     }
 }

@@ -61,10 +61,15 @@ import Testing
             #expect(try await store.importFile(corrected, fileSHA256: "b", actor: "t").replaced == ["510921/2021-01"])
             #expect(try await store.book().policies.first?.document == "蓬府办发〔2021〕3号")
             try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
-            await #expect(throws: StoreError.conflict("政策版本 510921/2021-01 已录入且内容不同；已有 1 条决定按该版本计算，不能修改。调整标准请以新的生效月份录入新版本 (version already used by decisions)")) {
+            await #expect(throws: StoreError.conflict("政策版本 510921/2021-01 已录入，键 document：已录入“蓬府办发〔2021〕3号”，文件为“（无）”；已有 1 条决定按该版本计算，不能修改。调整标准请以新的生效月份录入新版本 (version already used by decisions)")) {
                 try await store.importFile(Self.pengxi.file, fileSHA256: "c", actor: "t")
             }
             #expect(try await store.book().policies.first?.document == "蓬府办发〔2021〕3号")
+            // The same meaning written differently ("600" for "600.00", null for absent) is unchanged.
+            let sameMeaning = try PolicyFile.parse(Data(Self.pengxi.text
+                .replacingOccurrences(of: #""effective": "2021-01","#, with: #""effective": "2021-01", "signed": null, "document": "蓬府办发〔2021〕3号","#)
+                .replacingOccurrences(of: #""urban": "600.00""#, with: #""urban": "600""#).utf8))
+            #expect(try await store.importFile(sameMeaning, fileSHA256: "d", actor: "t").unchanged == ["510921/2021-01"])
         }
     }
 
@@ -77,6 +82,40 @@ import Testing
             let r = try await PolicyStore(handle.db).importFile(Self.withNextYear, fileSHA256: "b", actor: "t")
             #expect(r.warnings.contains(.batchesAlreadyGenerated(version: "510921/2022-01", from: Fixtures.month("2022-01"),
                                                                  through: Fixtures.month("2022-02"))))
+        }
+    }
+
+    /// After a new standard, the batch says how many amounts were decided under the earlier version; a
+    /// version that leaves 低保 out cannot pay 低保; warnings are about the versions entered.
+    @Test func payrollAfterANewVersion() async throws {
+        try await withTestDatabase { handle in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
+            let r = try await PolicyStore(handle.db).importFile(Self.withNextYear, fileSHA256: "b", actor: "t")
+            #expect(r.added == ["510921/2022-01"])
+            #expect(r.warnings == [.programmeDropped(version: "510921/2022-01", programme: .tekun),
+                                   .programmeDropped(version: "510921/2022-01", programme: .orphan)])
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2022-03-01") })
+            let g = try await payroll.generate(programme: .dibao, month: Fixtures.month("2022-01"), countyCode: "510921", actor: "t")
+            #expect(g.batch.total == .yuan(900))      // still the decided amount
+            #expect(g.policyVersion == "510921/2022-01")
+            #expect(g.decidedUnderOtherVersions == 1)
+            #expect(g.otherVersionsNote?.hasPrefix("1 户（人）的金额按此前的政策版本核定") == true)
+            let before = try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-12"), countyCode: "510921", actor: "t")
+            #expect(before.otherVersionsNote == nil)
+        }
+        try await withTestDatabase(policies: []) { handle in
+            let text = Self.pengxi.text.replacingOccurrences(of: "\n  ]\n}", with: """
+                ,
+                    { "effective": "2022-01", "orphan": { "institutional": "1400.00", "scattered": "900.00", "continueWhileInSchool": [] } }
+                  ]
+                }
+                """)
+            _ = try await PolicyStore(handle.db).importFile(try PolicyFile.parse(Data(text.utf8)), fileSHA256: "x", actor: "t")
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2022-03-01") })
+            await #expect(throws: PayrollError.noPolicy(.programmeNotConfigured(programme: "dibao", version: "510921/2022-01"))) {
+                try await payroll.generate(programme: .dibao, month: Fixtures.month("2022-01"), countyCode: "510921", actor: "t")
+            }
         }
     }
 

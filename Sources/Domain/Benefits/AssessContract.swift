@@ -42,8 +42,8 @@ public enum AssessContract {
     /// - Throws: `AssessError` naming the member, key and value.
     public static func evaluate(json data: Data, policyBook: PolicyBook, defaultRegion: String) throws(AssessError) -> Response {
         let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            throw AssessError(key: "(body)", value: "", reason: "不是有效的 JSON (not valid JSON)")
+        do { object = try StrictJSON.parse(data) } catch {
+            throw AssessError(key: error.path.isEmpty ? "(body)" : error.path, value: "", reason: error.reason)
         }
         guard let root = object as? [String: Any] else {
             throw AssessError(key: "(body)", value: "", reason: "应为 JSON 对象 (expected a JSON object)")

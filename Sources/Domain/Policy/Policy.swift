@@ -85,6 +85,19 @@ public struct Policy: Hashable, Sendable {
         return dibao
     }
 
+    /// Whether this version configures `programme` (the relief station and temporary assistance by their
+    /// own sections).
+    public func configures(_ programme: Programme) -> Bool {
+        switch programme {
+        case .dibao: return dibao != nil
+        case .tekun: return tekun != nil
+        case .temporary: return temporary != nil
+        case .vagrantRelief: return reliefStation != nil
+        case .orphan: return orphan != nil
+        case .unsupportedChild: return unsupportedChild != nil
+        }
+    }
+
     /// Whether confirmation is delegated to the township (20-WD total limit); false when the version
     /// configures no 低保.
     public var confirmationDelegatedToTownship: Bool { dibao?.confirmationDelegatedToTownship ?? false }
@@ -139,6 +152,18 @@ public enum PolicyWarning: Hashable, Sendable {
     /// A version entered after payroll batches of its months were generated at the previous figures:
     /// those months may be owed back pay (补发), which a person must arrange.
     case batchesAlreadyGenerated(version: String, from: YearMonth, through: YearMonth)
+    /// A programme the previous version configured is missing from this one: from its month the
+    /// programme cannot be computed or paid.
+    case programmeDropped(version: String, programme: Programme)
+
+    /// The version the warning is about.
+    public var version: String {
+        switch self {
+        case let .tekunBelowRatio(v, _, _, _, _, _), let .standardLowered(v, _, _, _), let .unchangedSince(v, _, _, _),
+             let .batchesAlreadyGenerated(v, _, _), let .programmeDropped(v, _):
+            return v
+        }
+    }
 
     public var message: String {
         switch self {
@@ -148,6 +173,8 @@ public enum PolicyWarning: Hashable, Sendable {
             return "\(version)：\(key) 为 \(now.yuanString) 元，低于上一版本的 \(previous.yuanString) 元，请核对 (standard lower than the previous version)"
         case let .unchangedSince(version, effective, month, months):
             return "保障标准自 \(effective) 起未调整（\(version)，至 \(month) 已执行 \(months) 个月），请确认是否已有新标准 (standards unchanged since \(effective))"
+        case let .programmeDropped(version, programme):
+            return "\(version)：未配置上一版本已有的\(programme.shortChinese)（\(programme.rawValue)），自该月起该项目无法计算和发放，请确认 (programme missing from this version)"
         case let .batchesAlreadyGenerated(version, from, through):
             return "\(version)：\(from) 至 \(through) 的发放批次已按此前标准生成，这些月份可能需要补发，请核对 (batches already generated for months this version covers)"
         }

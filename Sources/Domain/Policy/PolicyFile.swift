@@ -19,19 +19,31 @@ public struct PolicyFile: Sendable {
     /// Parses and checks a policy file.
     /// - Throws: `PolicyFileError` naming the version (its `effective` month), the key path and the value.
     public static func parse(_ data: Data) throws(PolicyFileError) -> PolicyFile {
+        guard data.count <= maxFileBytes else {
+            throw PolicyFileError(key: "(file)", value: "\(data.count) 字节",
+                                  reason: "政策文件不应超过 \(maxFileBytes / 1024) KB (file too large)")
+        }
         let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            throw PolicyFileError(key: "(file)", value: "", reason: "不是有效的 JSON (not valid JSON)")
+        do { object = try StrictJSON.parse(data) } catch {
+            throw PolicyFileError(key: error.path.isEmpty ? "(file)" : error.path, value: "", reason: error.reason)
         }
         let root = try Node(object, path: "", version: nil).object(["region", "name", "versions"])
-        let region = try root.required("region").string()
+        let regionNode = try root.required("region")
+        let region = try regionNode.string()
         guard region.count == 6, region.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            throw PolicyFileError(key: "region", value: region, reason: "应为 6 位行政区划代码，如 510921 (expected a 6-digit region code)")
+            throw regionNode.error("应为 6 位行政区划代码，如 510921 (expected a 6-digit region code)")
         }
-        let name = try root.required("name").string()
+        guard Self.provinceCodes.contains(String(region.prefix(2))) else {
+            throw regionNode.error("前两位不是省级行政区划代码 (not a province code of GB/T 2260)")
+        }
+        let nameNode = try root.required("name")
+        let name = try nameNode.text(maxLength: 50)
         let rawVersions = try root.required("versions").array()
         guard !rawVersions.isEmpty else {
             throw PolicyFileError(key: "versions", value: "[]", reason: "至少需要一个版本 (at least one version)")
+        }
+        guard rawVersions.count <= 600 else {
+            throw PolicyFileError(key: "versions", value: "\(rawVersions.count) 个", reason: "版本过多（至多 600 个） (too many versions)")
         }
         var versions: [Policy] = []
         var bodies: [String] = []
@@ -70,9 +82,30 @@ public struct PolicyFile: Sendable {
             for case let (key, previous?, now?) in pairs where now < previous {
                 list.append(.standardLowered(version: p.version, key: key, previous: previous, now: now))
             }
+            for programme in Programme.allCases where q.configures(programme) && !p.configures(programme) {
+                list.append(.programmeDropped(version: p.version, programme: programme))
+            }
         }
         return list
     }
+
+    /// A policy file is a few KB; anything near this is not one.
+    public static let maxFileBytes = 1024 * 1024
+
+    /// Province-level codes of GB/T 2260 (the first two digits of a region code).
+    static let provinceCodes: Set<String> = ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35",
+                                             "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54",
+                                             "61", "62", "63", "64", "65", "71", "81", "82"]
+
+    /// The keys of a file in the order people read them (`jiuzhu policy export`).
+    public static let keyOrder = ["region", "name", "versions", "effective", "signed", "document", "dibao", "tekun",
+                                  "temporary", "orphan", "unsupportedChild", "reliefStation", "standard", "basic", "method",
+                                  "topUps", "floorShareOfStandard", "nearPovertyMultiplier", "exemptIncome", "kind", "from",
+                                  "through", "gradualExitMonths", "confirmationDelegatedToTownship", "care", "dispersed",
+                                  "centralized", "full", "partial", "none", "annual", "pensionCountedInStandard",
+                                  "minimumRatioToDibao", "base", "types", "emergency", "expenditure", "special", "minMonths",
+                                  "maxMonths", "perCapita", "townshipLimit", "months", "amount", "urban", "rural", "category",
+                                  "institutional", "scattered", "continueWhileInSchool", "maxStayDays"]
 
     static let versionKeys: Set<String> = ["effective", "signed", "document", "dibao", "tekun", "temporary",
                                            "orphan", "unsupportedChild", "reliefStation"]
@@ -85,7 +118,7 @@ public struct PolicyFile: Sendable {
         let o = try Node(raw.value, path: path, version: effective.description).object(versionKeys)
         var policy = Policy(region: region, regionName: name, effective: effective)
         if let s = try o.optional("signed") { policy.signed = try s.date() }
-        if let d = try o.optional("document") { policy.document = try d.string() }
+        if let d = try o.optional("document") { policy.document = try d.text(maxLength: 200) }
         if let n = try o.optional("dibao") { policy.dibao = try dibao(n) }
         if let n = try o.optional("tekun") { policy.tekun = try tekun(n) }
         if let n = try o.optional("temporary") {
@@ -115,6 +148,9 @@ public struct PolicyFile: Sendable {
         }
         return policy
     }
+
+    /// The income kinds DB-2021 Art. 13 ¶1 counts; a file may not exempt them.
+    static let alwaysCounted: Set<IncomeKind> = [.wage, .business, .property, .transfer, .other]
 
     static func dibao(_ n: Node) throws(PolicyFileError) -> DibaoPolicy {
         let o = try n.object(["standard", "method", "topUps", "floorShareOfStandard", "nearPovertyMultiplier",
@@ -150,6 +186,9 @@ public struct PolicyFile: Sendable {
                     throw item.error("through \(through) 早于 from \(from) (through before from)")
                 }
                 e = IncomeExemption(kind: try x.required("kind").choice(), from: from, through: through)
+            }
+            if Self.alwaysCounted.contains(e.kind) {
+                throw item.error("\(e.kind.chinese)按规定计入家庭收入，不能列为豁免 (a counted income kind cannot be exempt; DB-2021 Art. 13)")
             }
             if exempt.contains(where: { $0.kind == e.kind }) {
                 throw item.error("收入类型 \(e.kind.rawValue) 重复 (income kind listed twice)")
@@ -242,13 +281,37 @@ public struct PolicyFile: Sendable {
             + versionBodies.joined(separator: ",\n") + "\n]}\n"
     }
 
-    /// The same file indented for people to read and edit (`jiuzhu policy export`).
+    /// The first key path at which two stored versions differ, with the old and new values (for the
+    /// refusal of a changed version); nil when their JSON is the same.
+    public static func firstDifference(stored: String, new: String) -> (path: String, old: String, new: String)? {
+        func load(_ t: String) -> Any? { try? JSONSerialization.jsonObject(with: Data(t.utf8)) }
+        func show(_ v: Any?) -> String {
+            guard let v else { return "（无）" }
+            if let s = v as? String { return s }
+            return StrictJSON.pretty(v, order: keyOrder).replacingOccurrences(of: "\n", with: " ")
+        }
+        func diff(_ a: Any?, _ b: Any?, _ path: String) -> (String, String, String)? {
+            switch (a, b) {
+            case let (x as [String: Any], y as [String: Any]):
+                for key in Set(x.keys).union(y.keys).sorted() {
+                    if let d = diff(x[key], y[key], path.isEmpty ? key : "\(path).\(key)") { return d }
+                }
+                return nil
+            case let (x as [Any], y as [Any]) where x.count == y.count:
+                for i in x.indices { if let d = diff(x[i], y[i], "\(path)[\(i)]") { return d } }
+                return nil
+            default:
+                return show(a) == show(b) && (a == nil) == (b == nil) ? nil : (path, show(a), show(b))
+            }
+        }
+        return diff(load(stored), load(new), "").map { (path: $0.0, old: $0.1, new: $0.2) }
+    }
+
+    /// The same file indented for people to read and edit (`jiuzhu policy export`), keys in `keyOrder`.
     public static func prettyText(region: String, name: String, versionBodies: [String]) -> String {
         let compact = Data(fileText(region: region, name: name, versionBodies: versionBodies).utf8)
-        guard let object = try? JSONSerialization.jsonObject(with: compact),
-              let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        else { return String(decoding: compact, as: UTF8.self) }
-        return String(decoding: data, as: UTF8.self) + "\n"
+        guard let object = try? JSONSerialization.jsonObject(with: compact) else { return String(decoding: compact, as: UTF8.self) }
+        return StrictJSON.pretty(object, order: keyOrder) + "\n"
     }
 }
 
@@ -332,13 +395,31 @@ struct Node {
         return v
     }
 
+    /// A name or document number: at most `maxLength` characters, no control characters.
+    func text(maxLength: Int) throws(PolicyFileError) -> String {
+        let s = try string()
+        guard !s.trimmingCharacters(in: .whitespaces).isEmpty else { throw error("不能为空 (empty)") }
+        guard s.count <= maxLength else { throw error("不超过 \(maxLength) 个字符 (too long)", value: String(s.prefix(20)) + "…") }
+        guard !s.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw error("含有控制字符 (control character)")
+        }
+        return s
+    }
+
+    /// Exactly `pattern`'s shape: no spaces, signs or other digits around the value.
+    func strict(_ text: String, _ shape: String) -> Bool {
+        text.count == shape.count && zip(text, shape).allSatisfy { t, p in p == "9" ? (t.isASCII && t.isNumber) : t == p }
+    }
+
     func month() throws(PolicyFileError) -> YearMonth {
         let text = try string()
+        guard strict(text, "9999-99") else { throw error("应为 YYYY-MM (expected YYYY-MM)") }
         do { return try YearMonth(parsing: text) } catch { throw self.error("应为 YYYY-MM (expected YYYY-MM)") }
     }
 
     func date() throws(PolicyFileError) -> CivilDate {
         let text = try string()
+        guard strict(text, "9999-99-99") else { throw error("应为 YYYY-MM-DD (expected YYYY-MM-DD)") }
         do { return try CivilDate(parsing: text) } catch { throw self.error("应为 YYYY-MM-DD (expected YYYY-MM-DD)") }
     }
 
@@ -346,6 +427,11 @@ struct Node {
     func money(allowZero: Bool = false) throws(PolicyFileError) -> Money {
         guard let text = value as? String else {
             throw error("金额应写成字符串，如 \"600.00\"，不用 JSON 数字 (amounts are strings)")
+        }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let digits = { (p: Substring) in !p.isEmpty && p.allSatisfy { $0.isASCII && $0.isNumber } }
+        guard parts.count <= 2, digits(parts[0]), parts[0].count <= 8, parts.count == 1 || (digits(parts[1]) && parts[1].count <= 2) else {
+            throw self.error("应为以元为单位、至多两位小数的金额，如 \"600.00\"（不含空格、正负号、千位分隔符） (expected yuan with at most two decimals)")
         }
         let m: Money
         do { m = try Money(yuan: text) } catch {

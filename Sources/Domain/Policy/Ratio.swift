@@ -28,14 +28,15 @@ public struct Ratio: Hashable, Sendable, Codable, CustomStringConvertible {
 }
 
 extension Ratio {
-    /// Parses a non-negative decimal string such as `"1.5"`, `"0.20"` or `"2"` exactly (at most 6
-    /// decimals); `nil` for anything else (signs, exponents, commas, empty parts).
+    /// Parses a non-negative decimal string such as `"1.5"`, `"0.20"` or `"2"` exactly: at most 4 whole
+    /// digits and 4 decimals, so that every product with an amount stays far from overflow; `nil` for
+    /// anything else (signs, exponents, commas, spaces, empty parts).
     public init?(decimal text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.count <= 9,
+        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.count <= 4,
               whole.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         let fraction = parts.count == 2 ? parts[1] : ""
-        guard parts.count == 1 || !fraction.isEmpty, fraction.count <= 6,
+        guard parts.count == 1 || !fraction.isEmpty, fraction.count <= 4,
               fraction.allSatisfy({ $0.isASCII && $0.isNumber }),
               let w = Int64(whole) else { return nil }
         var denominator: Int64 = 1

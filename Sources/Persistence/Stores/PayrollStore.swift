@@ -57,6 +57,17 @@ public struct PayrollStore: Sendable {
         /// False when the month's batch already existed and came back unchanged.
         public var created: Bool
         public var holds: [PayrollHold]
+        /// The policy version in force for the month.
+        public var policyVersion: String = ""
+        /// Enrollments paid in the batch whose amount was decided under another version: after a new
+        /// standard they are paid at the old amount until re-assessed (调标; back pay is not computed yet).
+        public var decidedUnderOtherVersions: Int = 0
+
+        /// For staff, when some amounts were decided under another version; nil otherwise.
+        public var otherVersionsNote: String? {
+            guard decidedUnderOtherVersions > 0 else { return nil }
+            return "\(decidedUnderOtherVersions) 户（人）的金额按此前的政策版本核定，本批次仍按核定金额发放；本月适用 \(policyVersion)，调整标准须逐户复核（调标），补发尚未自动计算 (amounts decided under another policy version)"
+        }
     }
 
     /// Generates the batch of `programme` for `month`, or returns the existing one: a month is never
@@ -81,9 +92,17 @@ public struct PayrollStore: Sendable {
         let latest = today().yearMonth.next
         guard month <= latest else { throw PayrollError.tooFarAhead(month: month, latest: latest) }
         let book = try await PolicyStore(database).book()
-        do { _ = try book.policy(region: countyCode, month: month) } catch { throw PayrollError.noPolicy(error) }
+        let policy: Policy
+        do { policy = try book.policy(region: countyCode, month: month) } catch { throw PayrollError.noPolicy(error) }
+        // A version that does not configure the programme cannot pay it (refuse, don't default).
+        guard policy.configures(programme) else {
+            throw PayrollError.noPolicy(.programmeNotConfigured(programme: programme.rawValue, version: policy.version))
+        }
+        let other = try await decidedUnderOtherVersions(programme: programme, countyCode: countyCode, month: month,
+                                                        version: policy.version)
         if let existing = try await batch(countyCode: countyCode, programme: programme, month: month) {
-            return Generation(batch: existing, created: false, holds: try await self.holds(of: existing.id))
+            return Generation(batch: existing, created: false, holds: try await self.holds(of: existing.id),
+                              policyVersion: policy.version, decidedUnderOtherVersions: other)
         }
         try await StoredCodes.check(database.sql, countyCode: countyCode)
         let payable = try await payableEnrollments(programme: programme, countyCode: countyCode, month: month)
@@ -118,11 +137,24 @@ public struct PayrollStore: Sendable {
         } catch {
             // Another clerk generated the month meanwhile: the unique key refused ours; return theirs.
             if let existing = try await batch(countyCode: countyCode, programme: programme, month: month) {
-                return Generation(batch: existing, created: false, holds: [])
+                return Generation(batch: existing, created: false, holds: [], policyVersion: policy.version,
+                                  decidedUnderOtherVersions: other)
             }
             throw error
         }
-        return Generation(batch: try await batch(id: id), created: true, holds: holds)
+        return Generation(batch: try await batch(id: id), created: true, holds: holds, policyVersion: policy.version,
+                          decidedUnderOtherVersions: other)
+    }
+
+    /// Enrollments of `programme` active in `month` whose decision cites a version other than `version`.
+    func decidedUnderOtherVersions(programme: Programme, countyCode: String, month: YearMonth, version: String) async throws -> Int {
+        struct Row: Decodable { var n: Int }
+        let q = SQLQueryString("""
+            SELECT COUNT(*) AS n FROM enrollments e JOIN decisions d ON d.id = e.decision_id
+            WHERE e.county_code = \(bind: countyCode) AND e.programme = \(bind: programme.rawValue)
+              AND d.policy_version <> \(bind: version) AND
+            """) + SQLFragments.active("e", in: month)
+        return try await database.sql.raw(q).first(decoding: Row.self)?.n ?? 0
     }
 
     /// Enrollments of `programme` active in `month`, with the payee's details, the members counted now and,

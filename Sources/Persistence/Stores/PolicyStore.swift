@@ -53,10 +53,15 @@ public struct PolicyStore: Sendable {
                 .where(SQLIdentifier("effective"), .equal, policy.effective.number)
                 .first(decoding: Row.self, with: SQLSupport.decoder)
             if let existing {
-                if existing.body == body { result.unchanged.append(policy.version); continue }
+                // The same meaning ("600" and "600.00", an absent key and null) is the same version.
+                let storedPolicy = try Self.parseStored(region: file.region, name: file.name, body: existing.body,
+                                                        effective: policy.effective.number)
+                if existing.body == body || storedPolicy == policy { result.unchanged.append(policy.version); continue }
                 let used = try await decisionCount(version: policy.version, on: sql)
                 guard used == 0 else {
-                    throw StoreError.conflict("政策版本 \(policy.version) 已录入且内容不同；已有 \(used) 条决定按该版本计算，不能修改。调整标准请以新的生效月份录入新版本 (version already used by decisions)")
+                    let d = PolicyFile.firstDifference(stored: existing.body, new: body)
+                    let what = d.map { "键 \($0.path)：已录入“\($0.old)”，文件为“\($0.new)”" } ?? "内容不同"
+                    throw StoreError.conflict("政策版本 \(policy.version) 已录入，\(what)；已有 \(used) 条决定按该版本计算，不能修改。调整标准请以新的生效月份录入新版本 (version already used by decisions)")
                 }
                 try await sql.update("policy_versions")
                     .set("region_name", to: file.name).set("signed", to: policy.signed?.description)
@@ -73,8 +78,10 @@ public struct PolicyStore: Sendable {
                 result.added.append(policy.version)
             }
         }
+        // Warnings about the versions this import entered, over all stored versions of the region.
         let stored = try await Self.book(on: sql).policies.filter { $0.region == file.region }
-        result.warnings = PolicyFile.warnings(stored)
+        let entered = Set(result.added + result.replaced)
+        result.warnings = PolicyFile.warnings(stored).filter { entered.contains($0.version) }
         if let latest = try await latestBatchMonth(region: file.region, on: sql) {
             for v in file.versions where v.effective <= latest
                 && (result.added.contains(v.version) || result.replaced.contains(v.version)) {
@@ -98,8 +105,11 @@ public struct PolicyStore: Sendable {
 
     /// Stored versions with who entered them and how many decisions use each, by region and month.
     public func versions() async throws -> [VersionRecord] {
+        struct Count: Decodable { var policyVersion: String; var n: Int }
+        let counts = Dictionary(try await database.sql.raw("SELECT policy_version, COUNT(*) AS n FROM decisions GROUP BY policy_version")
+            .all(decoding: Count.self, with: SQLSupport.decoder).map { ($0.policyVersion, $0.n) }, uniquingKeysWith: +)
         var list = try await Self.records(on: database.sql)
-        for i in list.indices { list[i].decisions = try await decisionCount(version: list[i].policy.version, on: database.sql) }
+        for i in list.indices { list[i].decisions = counts[list[i].policy.version] ?? 0 }
         return list
     }
 
@@ -123,17 +133,24 @@ public struct PolicyStore: Sendable {
 
     static func records(on sql: any SQLDatabase) async throws -> [VersionRecord] {
         try await rows(on: sql).map { r in
-            let label = "\(r.region)/\(YearMonth(number: r.effective)?.description ?? String(r.effective))"
-            let text = PolicyFile.fileText(region: r.region, name: r.regionName, versionBodies: [r.body])
-            let file: PolicyFile
-            do { file = try PolicyFile.parse(Data(text.utf8)) } catch {
-                throw StoreError.unreadable(table: "policy_versions", column: "body", value: "\(label)：\(error)")
-            }
-            guard let p = file.versions.first, p.effective.number == r.effective else {
-                throw StoreError.unreadable(table: "policy_versions", column: "effective", value: label)
-            }
+            let p = try parseStored(region: r.region, name: r.regionName, body: r.body, effective: r.effective)
             return VersionRecord(policy: p, fileSHA256: r.fileSha256, enteredBy: r.enteredBy, enteredAt: r.enteredAt, decisions: 0)
         }
+    }
+
+    /// One stored version, parsed by the file's own checks.
+    /// - Throws: `StoreError.unreadable` naming the version.
+    static func parseStored(region: String, name: String, body: String, effective: Int) throws -> Policy {
+        let label = "\(region)/\(YearMonth(number: effective)?.description ?? String(effective))"
+        let text = PolicyFile.fileText(region: region, name: name, versionBodies: [body])
+        let file: PolicyFile
+        do { file = try PolicyFile.parse(Data(text.utf8)) } catch {
+            throw StoreError.unreadable(table: "policy_versions", column: "body", value: "\(label)：\(error)")
+        }
+        guard let p = file.versions.first, p.effective.number == effective else {
+            throw StoreError.unreadable(table: "policy_versions", column: "effective", value: label)
+        }
+        return p
     }
 
     func decisionCount(version: String, on sql: any SQLDatabase) async throws -> Int {

@@ -41,7 +41,8 @@ struct PayrollController: RouteCollection {
                                                actor: req.actor)
         if g.created {
             let holds = g.holds.isEmpty ? "" : "；\(g.holds.count) 户暂停发放，原因见下方“暂停发放”"
-            req.flash("已生成 \(month) \(programme.shortChinese)发放批次：\(g.batch.lineCount) 笔，\(g.batch.total.groupedYuanString) 元\(holds)", kind: "success")
+            let note = g.otherVersionsNote.map { "。提示：" + $0 } ?? ""
+            req.flash("已生成 \(month) \(programme.shortChinese)发放批次：\(g.batch.lineCount) 笔，\(g.batch.total.groupedYuanString) 元\(holds)\(note)", kind: "success")
         } else {
             req.flash("\(month) 的\(programme.shortChinese)发放批次已存在（\(g.batch.state.chinese)），未重复生成", kind: "info")
         }
