@@ -29,9 +29,13 @@ struct PolicyController: RouteCollection {
                                           body: PolicyIndex.view(model, csrf: req.csrfToken)))
     }
 
-    /// The warnings that stand for `region` in `month`: the file's own, and "unchanged since".
+    /// The warnings that stand for `region` in `month`: those of the version in force and of later
+    /// ones (a superseded version's are history), and "unchanged since".
     static func warnings(book: PolicyBook, region: String, month: YearMonth) -> [PolicyWarning] {
-        PolicyFile.warnings(book.policies.filter { $0.region == region })
+        let versions = book.policies.filter { $0.region == region }
+        let current = try? book.policy(region: region, month: month)
+        let standing = Set(versions.filter { current == nil || $0.effective >= current!.effective }.map(\.version))
+        return PolicyFile.warnings(versions).filter { standing.contains($0.version) }
             + [book.unchangedWarning(region: region, month: month)].compactMap { $0 }
     }
 

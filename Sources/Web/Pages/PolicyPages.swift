@@ -34,7 +34,7 @@ enum PolicyIndex {
             .forEach(m.warnings) { .p(.class("flash"), .text("提示：" + $0)) },
             .table(
                 .tr(.th("版本"), .th("生效月份"), .th(.class("num"), .text("低保 城市/农村")), .th(.class("num"), .text("特困 城市/农村")),
-                    .th(.class("num"), .text("孤儿 机构/散居")), .th("签发日期"), .th("文号"), .th("录入人"), .th("录入时间"),
+                    .th(.class("num"), .text("孤儿 机构/散居")), .th("签发日期"), .th("文号"), .th("录入人"), .th("录入时间（北京时间）"),
                     .th(.class("num"), .text("使用决定数"))),
                 .forEach(m.versions) { v in
                     let p = v.policy
