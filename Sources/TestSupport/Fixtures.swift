@@ -2,6 +2,7 @@ import Domain
 import FluentKit
 import Foundation
 import Persistence
+import SQLKit
 
 /// Builders for test households. IDs are made up (prefix 110101, checksum-valid).
 public enum Fixtures {
@@ -38,6 +39,33 @@ public enum Fixtures {
         try await db.transaction { tx in
             try await EnrollmentStore.bulkApprove([.init(householdID: household.id, countyCode: household.countyCode,
                                                          decidedOn: date("2020-12-20"), decision: decision.benefitDecision)], on: tx)
+        }
+    }
+
+    /// Registers `household` with the columns of migration 0001 only (households, members, income), for
+    /// tests that put data into an older schema before migrating it: today's `RegistryStore` writes
+    /// columns later migrations add.
+    public static func registerAtFirstSchema(_ household: HouseholdFile, on db: any Database) async throws {
+        let sql = db as! any SQLDatabase
+        let h = household
+        try await sql.insert(into: "households").columns(
+            "id", "county_code", "township_code", "village_code", "area", "address", "phone", "bank_name", "bank_account",
+            "payee_resident_id", "is_demo", "created_at"
+        ).values(h.id, h.countyCode, h.townshipCode.value, h.villageCode.value, h.area.rawValue, h.address, h.phone,
+                 h.bankName, h.bankAccount, h.payeeResidentID?.value, h.isDemo, Date()).run()
+        for (i, m) in h.composition.members.enumerated() {
+            let memberID = UUID().uuidString.lowercased()
+            try await sql.insert(into: "members").columns(
+                "id", "household_id", "county_code", "resident_id", "name", "relationship", "sex", "birth_date", "status",
+                "status_since", "disability_grade", "disability_type", "serious_illness", "schooling", "work_capacity", "position"
+            ).values(memberID, h.id, h.countyCode, m.residentID.value, m.name, m.relationship.rawValue,
+                     m.residentID.sex.rawValue, m.residentID.birthDate.description, m.status.rawValue,
+                     m.statusSince?.description, m.disability?.grade, m.disability?.type.rawValue, m.seriousIllness,
+                     m.schooling?.rawValue, m.workCapacity.rawValue, i).run()
+            for item in m.income {
+                try await sql.insert(into: "income_items").columns("id", "household_id", "member_id", "kind", "period", "amount_fen")
+                    .values(UUID().uuidString.lowercased(), h.id, memberID, item.kind.rawValue, item.period.rawValue, item.amount.fen).run()
+            }
         }
     }
 

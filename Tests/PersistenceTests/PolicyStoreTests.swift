@@ -152,7 +152,7 @@ import Testing
     @Test func migrationRecordsTheBundledPolicyForExistingCounties() async throws {
         try await withTestDatabase(migrated: false) { handle in
             try await handle.migrate(through: "0008_ProgrammeSeam")
-            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            try await Fixtures.registerAtFirstSchema(Fixtures.h01(), on: handle.db)
             try await handle.migrate()
             let versions = try await PolicyStore(handle.db).versions()
             #expect(versions.map(\.policy.version) == ["510921/2021-01"])

@@ -34,6 +34,12 @@ struct MemberAllowanceRules: ProgrammeRules {
     }
 
     func deadlines(policy: Policy) -> [ProcedureDeadline] { [] }
+    func procedureDeadline(acceptedOn: CivilDate, extended: Bool, policy: Policy,
+                           calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate {
+        try calendar.adding(workingDays: 15, to: acceptedOn)
+    }
+    func procedureLimitText(extended: Bool, policy: Policy) -> String { "15 个工作日" }
+    var allowsRecordedExtension: Bool { false }
     func paymentLabel(area: Area?) -> String { "测试津贴" }
 }
 
@@ -87,8 +93,8 @@ struct MemberAllowanceRules: ProgrammeRules {
     @Test func programmesWithoutRulesOrMonthlyPayAreRefused() async throws {
         try await withTestDatabase { handle async throws in
             try await RegistryStore(handle.db).register([Fixtures.h01()])
-            await #expect(throws: ProgrammeError.notImplemented(.tekun)) {
-                try await ApplicationStore(handle.db).open(householdID: "h01", programme: .tekun,
+            await #expect(throws: ProgrammeError.notImplemented(.orphan)) {
+                try await ApplicationStore(handle.db).open(householdID: "h01", programme: .orphan,
                                                            acceptedOn: Fixtures.date("2021-07-01"), closeRelative: false, actor: "t")
             }
             #expect(try await ApplicationStore(handle.db).list(openOnly: false).isEmpty)
@@ -110,6 +116,10 @@ struct MemberAllowanceRules: ProgrammeRules {
                 }
                 func hold(_ e: PayableEnrollment) -> PayrollHold? { nil }
                 func deadlines(policy: Policy) -> [ProcedureDeadline] { [] }
+                func procedureDeadline(acceptedOn: CivilDate, extended: Bool, policy: Policy,
+                                       calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate { acceptedOn }
+                func procedureLimitText(extended: Bool, policy: Policy) -> String { "" }
+                var allowsRecordedExtension: Bool { false }
                 func paymentLabel(area: Area?) -> String { "" }
             }
             await #expect(throws: PayrollError.notPaidByPayroll("临时救助")) {
@@ -286,7 +296,7 @@ struct MemberAllowanceRules: ProgrammeRules {
     @Test func existingRowsGetTheirComponents() async throws {
         try await withTestDatabase(migrated: false) { handle async throws in
             try await handle.migrate(through: "0007_CreatePayrollHolds")
-            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            try await Fixtures.registerAtFirstSchema(Fixtures.h01(), on: handle.db)
             let sql = handle.db as! any SQLDatabase
             try await sql.raw("""
                 INSERT INTO decisions (id, county_code, household_id, application_id, programme, outcome, decided_on, first_month,

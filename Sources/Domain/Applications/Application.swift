@@ -94,10 +94,10 @@ public struct AssistanceApplication: Hashable, Codable, Sendable {
         noticeStart?.adding(days: policy.deadlines.publicNoticeCalendarDays - 1)
     }
 
-    /// The date the whole procedure must be finished by (DB-2021 Art. 22; Notice-2022 §4(1)).
+    /// The date the whole procedure must be finished by, by the programme's rules (低保: DB-2021 Art. 22;
+    /// 特困: TK-2021 Arts. 13–16).
     /// - Throws: `WorkCalendarError` when the calendar does not cover the dates.
-    public func deadline(policy: Policy, calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate {
-        try calendar.adding(workingDays: policy.totalDeadlineWorkingDays(extended: extensionReason != nil),
-                            to: acceptedOn)
+    public func deadline(rules: any ProgrammeRules, policy: Policy, calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate {
+        try rules.procedureDeadline(acceptedOn: acceptedOn, extended: extensionReason != nil, policy: policy, calendar: calendar)
     }
 }

@@ -53,6 +53,18 @@ public struct DibaoRules: ProgrammeRules {
         return list
     }
 
+    /// 30 WD, 45 WD when extended, 20 WD when confirmation is delegated (DB-2021 Art. 22; Notice-2022 §4(1)).
+    public func procedureDeadline(acceptedOn: CivilDate, extended: Bool, policy: Policy,
+                                  calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate {
+        try calendar.adding(workingDays: policy.totalDeadlineWorkingDays(extended: extended), to: acceptedOn)
+    }
+
+    public func procedureLimitText(extended: Bool, policy: Policy) -> String {
+        "\(policy.totalDeadlineWorkingDays(extended: extended)) 个工作日"
+    }
+
+    public var allowsRecordedExtension: Bool { true }
+
     public func paymentLabel(area: Area?) -> String {
         area.map { "\($0.chinese)低保金" } ?? "低保金"
     }

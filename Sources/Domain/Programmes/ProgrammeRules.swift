@@ -159,6 +159,18 @@ public protocol ProgrammeRules: Sendable {
     /// The procedure limits in force under `policy`, in the order the steps happen.
     func deadlines(policy: Policy) -> [ProcedureDeadline]
 
+    /// The date the whole procedure must be finished by, counted from acceptance; `extended` after an
+    /// objection or a recorded special case.
+    /// - Throws: `WorkCalendarError` when the holiday calendar does not reach the date.
+    func procedureDeadline(acceptedOn: CivilDate, extended: Bool, policy: Policy,
+                           calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate
+
+    /// The limit in words for the application page (`30 个工作日`).
+    func procedureLimitText(extended: Bool, policy: Policy) -> String
+
+    /// Whether a special case may extend the limit by a recorded decision (低保: 45 WD, DB-2021 Art. 22).
+    var allowsRecordedExtension: Bool { get }
+
     /// The rule a refusal decision's trace cites (e.g. `民发〔2021〕57号 第21条`).
     var refusalSource: String { get }
 

@@ -161,5 +161,24 @@ public struct TekunRules: ProgrammeRules {
         ]
     }
 
+    /// Township 15 WD (Art. 13), 公示 7 days (Art. 15), county 15 WD (Art. 16), counted on from
+    /// acceptance; an objection adds a re-investigation of 15 WD and a new 公示 (Art. 15 ¶2).
+    public func procedureDeadline(acceptedOn: CivilDate, extended: Bool, policy: Policy,
+                                  calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate {
+        let notice = policy.deadlines.publicNoticeCalendarDays
+        var d = try calendar.adding(workingDays: 15, to: acceptedOn).adding(days: notice)
+        if extended { d = try calendar.adding(workingDays: 15, to: d).adding(days: notice) }
+        return try calendar.adding(workingDays: 15, to: d)
+    }
+
+    public func procedureLimitText(extended: Bool, policy: Policy) -> String {
+        let notice = policy.deadlines.publicNoticeCalendarDays
+        let again = extended ? " + 异议复查 15 个工作日 + 再公示 \(notice) 天" : ""
+        return "乡镇 15 个工作日 + 公示 \(notice) 天\(again) + 县级 15 个工作日"
+    }
+
+    /// TK-2021 has no recorded extension: only an objection lengthens the procedure.
+    public var allowsRecordedExtension: Bool { false }
+
     public func paymentLabel(area: Area?) -> String { "特困人员供养金" }
 }

@@ -13,5 +13,6 @@ public enum JiuzhuMigrations {
         M0007CreatePayrollHolds(),
         M0008ProgrammeSeam(),
         M0009PolicyVersions(),
+        M0010TekunCaseFacts(),
     ]
 }

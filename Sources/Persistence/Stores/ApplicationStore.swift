@@ -9,6 +9,8 @@ public struct StoredApplication: Hashable, Sendable {
     public var programme: Programme
     public var householdID: String
     public var countyCode: String
+    /// The member applying, for member-level programmes (特困); nil for a household's application.
+    public var memberID: String?
     public var application: AssistanceApplication
     /// nil when the bundled holiday calendar does not reach the deadline yet (never guessed).
     public var deadline: CivilDate?
@@ -20,6 +22,8 @@ public struct ApplicationSummary: Hashable, Sendable {
     public var programme: Programme
     public var householdID: String
     public var headName: String
+    /// The member applying, for member-level programmes.
+    public var memberName: String?
     public var townshipCode: String
     public var state: ApplicationState
     public var acceptedOn: CivilDate
@@ -39,6 +43,11 @@ public struct ApplicationEventRecord: Hashable, Sendable {
 public enum ApplicationStoreError: Error, Equatable, Sendable {
     case openApplicationExists(String, Programme)
     case notEligible([String], Programme)
+    /// A member-level programme (特困) needs the member applying; a household programme takes none.
+    case subjectRequired(Programme)
+    case subjectNotAllowed(Programme)
+    /// The programme's procedure has no recorded extension (特困: only an objection lengthens it).
+    case noExtension(Programme)
 
     public var message: String {
         switch self {
@@ -46,6 +55,12 @@ public enum ApplicationStoreError: Error, Equatable, Sendable {
             return "该户已有未办结的\(programme.shortChinese)申请（\(id.prefix(8))），请在原申请上继续办理 (an open application exists)"
         case let .notEligible(reasons, programme):
             return "按当前家庭成员和收入测算不符合\(programme.shortChinese)条件（\(reasons.joined(separator: "；"))），不能确认纳入；请核实后选择“不予纳入” (not eligible)"
+        case .subjectRequired(let p):
+            return "\(p.shortChinese)按人认定：请选择申请的本户成员 (choose the member applying)"
+        case .subjectNotAllowed(let p):
+            return "\(p.shortChinese)按户申请，不能指定单个成员 (a household programme takes no member)"
+        case .noExtension(let p):
+            return "\(p.shortChinese)的办理期限没有延长规定；公示有异议时按重新调查和再次公示计算 (no recorded extension for this programme)"
         }
     }
 }
@@ -65,43 +80,59 @@ public struct ApplicationStore: Sendable {
         self.today = today
     }
 
-    /// 受理: opens an application to `programme` for a registered household.
+    /// 受理: opens an application to `programme` for a registered household, or for one of its members
+    /// (`subject`) when the programme assesses a person (特困).
     /// - Throws: `ProgrammeError.notImplemented`, `StoreError.notFound`,
-    ///   `ApplicationStoreError.openApplicationExists`, `PolicyError`, `WorkCalendarError`.
-    public func open(householdID: String, programme: Programme, acceptedOn: CivilDate, closeRelative: Bool,
-                     actor: String) async throws -> String {
+    ///   `ApplicationStoreError.openApplicationExists` / `.subjectRequired` / `.subjectNotAllowed`,
+    ///   `PolicyError`.
+    public func open(householdID: String, programme: Programme, subject: ResidentID? = nil, acceptedOn: CivilDate,
+                     closeRelative: Bool, actor: String) async throws -> String {
         let rules = try programme.rules()
-        // The 审核确认 procedure here opens a household's case; a member's case (特困, 孤儿) adds its subject
-        // with its own programme.
-        guard rules.recipient == .household else { throw ProgrammeError.notImplemented(programme) }
+        switch (rules.recipient, subject) {
+        case (.household, nil), (.member, _?): break
+        case (.household, _?): throw ApplicationStoreError.subjectNotAllowed(programme)
+        case (.member, nil): throw ApplicationStoreError.subjectRequired(programme)
+        case (.person, _): throw ProgrammeError.notImplemented(programme)
+        }
         return try await database.transaction { db in
             let sql = db.sql
             struct H: Decodable { var countyCode: String }
             guard let h = try await sql.select().column("county_code").from("households")
                 .where(SQLIdentifier("id"), .equal, householdID).first(decoding: H.self, with: SQLSupport.decoder)
             else { throw StoreError.notFound(what: "家庭", id: householdID) }
+            var memberID: String?
+            if let subject {
+                struct M: Decodable { var id: String; var status: String }
+                guard let m = try await sql.select().columns("id", "status").from("members")
+                    .where(SQLIdentifier("household_id"), .equal, householdID)
+                    .where(SQLIdentifier("resident_id"), .equal, subject.value).first(decoding: M.self),
+                      try Stored("members").parse("status", m.status) as MemberStatus == .active
+                else { throw StoreError.notFound(what: "本户在户成员", id: subject.masked) }
+                memberID = m.id
+            }
             struct A: Decodable { var id: String }
-            if let open = try await sql.select().column("id").from("applications")
+            var existing = sql.select().column("id").from("applications")
                 .where(SQLIdentifier("household_id"), .equal, householdID)
                 .where(SQLIdentifier("programme"), .equal, programme.rawValue)
                 .where(SQLIdentifier("state"), .notIn, [ApplicationState.approved.rawValue, ApplicationState.refused.rawValue])
-                .first(decoding: A.self) {
+            if let memberID { existing = existing.where(SQLIdentifier("member_id"), .equal, memberID) }
+            if let open = try await existing.first(decoding: A.self) {
                 throw ApplicationStoreError.openApplicationExists(open.id, programme)
             }
             if acceptedOn > today() { throw WorkflowError.dateInFuture(acceptedOn, today: today()) }
             let policy = try await PolicyStore(db).book().policy(region: h.countyCode, month: acceptedOn.yearMonth)
             let app = AssistanceApplication(acceptedOn: acceptedOn, closeRelative: closeRelative)
             // Intake never waits for next year's holiday notice: the deadline stays open until it is known.
-            let deadline = try? app.deadline(policy: policy, calendar: calendar)
+            let deadline = try? app.deadline(rules: rules, policy: policy, calendar: calendar)
             let id = SQLSupport.newID()
             try await sql.insert(into: "applications").columns(
-                "id", "county_code", "household_id", "programme", "state", "accepted_on", "deadline", "close_relative",
-                "snapshot", "created_by", "updated_at"
-            ).values(id, h.countyCode, householdID, programme.rawValue, app.state.rawValue,
+                "id", "county_code", "household_id", "member_id", "programme", "state", "accepted_on", "deadline",
+                "close_relative", "snapshot", "created_by", "updated_at"
+            ).values(id, h.countyCode, householdID, memberID, programme.rawValue, app.state.rawValue,
                      acceptedOn.description, deadline?.description, closeRelative, try SQLSupport.encode(app), actor, Date())
                 .run()
             try await audit(sql, county: h.countyCode, actor: actor, action: "application.accept", subject: id,
-                            detail: "household \(householdID)")
+                            detail: "household \(householdID)" + (memberID.map { " member \($0)" } ?? ""))
             return id
         }
     }
@@ -116,7 +147,10 @@ public struct ApplicationStore: Sendable {
         return try await database.transaction { db in
             let stored = try await load(id, on: db)
             // A programme without rules is refused at every step, not only at the decision.
-            _ = try stored.programme.rules()
+            let rules = try stored.programme.rules()
+            if case .extendDeadline = event, !rules.allowsRecordedExtension {
+                throw ApplicationStoreError.noExtension(stored.programme)
+            }
             let policy = try await PolicyStore(db).book().policy(region: stored.countyCode, month: stored.application.acceptedOn.yearMonth)
             let next = try ApplicationWorkflow.apply(event, to: stored.application, policy: policy, calendar: calendar,
                                                      today: today())
@@ -155,8 +189,9 @@ public struct ApplicationStore: Sendable {
             }
             let firstMonth = date.yearMonth.next
             let policy = try await PolicyStore(db).book().policy(region: stored.countyCode, month: firstMonth)
+            let subject = try await stored.memberID.asyncMap { try await RegistryStore(db).residentID(ofMember: $0) }
             let decision = try stored.programme.rules()
-                .assess(AssessmentInput(household: household.composition, month: firstMonth), policy: policy)
+                .assess(AssessmentInput(household: household.composition, month: firstMonth, subject: subject), policy: policy)
             guard decision.eligible, decision.monthlyBenefit > .zero else {
                 throw ApplicationStoreError.notEligible(decision.reasons.map(\.chinese), stored.programme)
             }
@@ -168,10 +203,10 @@ public struct ApplicationStore: Sendable {
             try await save(stored, next, event: event, policy: workflowPolicy, actor: actor, on: db)
             let decisionID = try await DecisionRows.insert(
                 on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID, applicationID: stored.id,
-                memberID: nil, outcome: "approved", decidedOn: date, firstMonth: firstMonth, decision: decision,
+                memberID: stored.memberID, outcome: "approved", decidedOn: date, firstMonth: firstMonth, decision: decision,
                 trace: decision.trace)
             try await EnrollmentStore.enroll(on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID,
-                                             memberID: nil, decision: decision, from: firstMonth, decisionID: decisionID)
+                                             memberID: stored.memberID, decision: decision, from: firstMonth, decisionID: decisionID)
             return decision
         }
     }
@@ -198,7 +233,8 @@ public struct ApplicationStore: Sendable {
     public func list(openOnly: Bool, householdID: String? = nil, limit: Int = 200) async throws -> [ApplicationSummary] {
         var q = SQLQueryString("""
             SELECT a.id, a.programme, a.household_id, a.state, a.accepted_on, a.deadline, a.close_relative, h.township_code,
-              (SELECT name FROM members m WHERE m.household_id = a.household_id AND m.relationship = 'head') AS head_name
+              (SELECT name FROM members m WHERE m.household_id = a.household_id AND m.relationship = 'head') AS head_name,
+              (SELECT name FROM members s WHERE s.id = a.member_id) AS member_name
             FROM applications a JOIN households h ON h.id = a.household_id WHERE 1 = 1
             """)
         if openOnly { q = q + SQLQueryString(" AND a.state NOT IN ('approved', 'refused')") }
@@ -207,11 +243,12 @@ public struct ApplicationStore: Sendable {
         struct Row: Decodable {
             var id: String; var programme: String; var householdId: String; var state: String; var acceptedOn: String
             var deadline: String?; var closeRelative: Bool; var townshipCode: String; var headName: String?
+            var memberName: String?
         }
         let t = Stored("applications")
         return try await database.sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder).map {
             ApplicationSummary(id: $0.id, programme: try t.parse("programme", $0.programme), householdID: $0.householdId,
-                               headName: $0.headName ?? "", townshipCode: $0.townshipCode,
+                               headName: $0.headName ?? "", memberName: $0.memberName, townshipCode: $0.townshipCode,
                                state: try t.parse("state", $0.state), acceptedOn: try t.date("accepted_on", $0.acceptedOn),
                                deadline: try t.date("deadline", $0.deadline), closeRelative: $0.closeRelative)
         }
@@ -220,15 +257,15 @@ public struct ApplicationStore: Sendable {
     func load(_ id: String, on db: any Database) async throws -> StoredApplication {
         struct Row: Decodable {
             var id: String; var programme: String; var householdId: String; var countyCode: String; var snapshot: String
-            var deadline: String?
+            var deadline: String?; var memberId: String?
         }
-        guard let row = try await db.sql.select().columns("id", "programme", "household_id", "county_code", "snapshot", "deadline")
+        guard let row = try await db.sql.select().columns("id", "programme", "household_id", "county_code", "snapshot", "deadline", "member_id")
             .from("applications").where(SQLIdentifier("id"), .equal, id)
             .first(decoding: Row.self, with: SQLSupport.decoder)
         else { throw StoreError.notFound(what: "申请", id: id) }
         let t = Stored("applications")
         return StoredApplication(id: row.id, programme: try t.parse("programme", row.programme), householdID: row.householdId,
-                                 countyCode: row.countyCode,
+                                 countyCode: row.countyCode, memberID: row.memberId,
                                  application: try t.json(AssistanceApplication.self, "snapshot", row.snapshot),
                                  deadline: try t.date("deadline", row.deadline))
     }
@@ -236,7 +273,7 @@ public struct ApplicationStore: Sendable {
     func save(_ stored: StoredApplication, _ next: AssistanceApplication, event: ApplicationEvent, policy: Policy,
               actor: String, on db: any Database) async throws {
         let sql = db.sql
-        let deadline = try? next.deadline(policy: policy, calendar: calendar)
+        let deadline = try? next.deadline(rules: try stored.programme.rules(), policy: policy, calendar: calendar)
         try await sql.update("applications").set("state", to: next.state.rawValue)
             .set("snapshot", to: try SQLSupport.encode(next)).set("deadline", to: deadline?.description)
             .set("updated_at", to: Date()).where(SQLIdentifier("id"), .equal, stored.id).run()

@@ -72,7 +72,8 @@ public struct RegistryStore: Sendable {
                 members.append([memberID, f.id, f.countyCode, m.residentID.value, m.name, m.relationship.rawValue,
                                 m.residentID.sex.rawValue, m.residentID.birthDate.description, m.status.rawValue,
                                 m.statusSince?.description, m.disability?.grade, m.disability?.type.rawValue,
-                                m.seriousIllness, m.schooling?.rawValue, m.workCapacity.rawValue, i])
+                                m.seriousIllness, m.schooling?.rawValue, m.workCapacity.rawValue, i,
+                                m.tekunPlacement?.rawValue, m.selfCareFailed])
                 for item in m.income {
                     income.append([SQLSupport.newID(), f.id, memberID, item.kind.rawValue, item.period.rawValue,
                                    item.amount.fen])
@@ -86,7 +87,7 @@ public struct RegistryStore: Sendable {
         try await SQLSupport.insert(into: "members", columns: [
             "id", "household_id", "county_code", "resident_id", "name", "relationship", "sex", "birth_date", "status",
             "status_since", "disability_grade", "disability_type", "serious_illness", "schooling", "work_capacity",
-            "position",
+            "position", "tekun_placement", "self_care_failed",
         ], rows: members, on: sql)
         try await SQLSupport.insert(into: "income_items", columns: [
             "id", "household_id", "member_id", "kind", "period", "amount_fen",
@@ -122,6 +123,8 @@ public struct RegistryStore: Sendable {
         var seriousIllness: Bool
         var schooling: String?
         var workCapacity: String
+        var tekunPlacement: String?
+        var selfCareFailed: Int?
     }
 
     struct IncomeRow: Decodable {
@@ -180,6 +183,13 @@ public struct RegistryStore: Sendable {
                               income: try (incomeByMember[m.id] ?? []).map { i in
                                   IncomeItem(kind: try it.parse("kind", i.kind), period: try it.parse("period", i.period),
                                              amount: Money(fen: i.amountFen))
+                              },
+                              tekunPlacement: try mt.parse("tekun_placement", m.tekunPlacement),
+                              selfCareFailed: try m.selfCareFailed.map { n throws(StoreError) in
+                                  guard (0...6).contains(n) else {
+                                      throw StoreError.unreadable(table: "members", column: "self_care_failed", value: "\(n)")
+                                  }
+                                  return n
                               })
             }
             return HouseholdFile(
@@ -319,6 +329,28 @@ public struct RegistryStore: Sendable {
             .where(SQLIdentifier("resident_id"), .equal, residentID.value).first(decoding: Row.self) != nil
         else { throw StoreError.notFound(what: "成员", id: residentID.masked) }
         try await sql.update("members").set("status", to: status.rawValue).set("status_since", to: since?.description)
+            .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
+    }
+
+    /// Records a member's 特困 case facts: the placement chosen (暂行办法 Art. 19) and the county's
+    /// self-care assessment (TK-2021 Arts. 20–22) with its date. A re-assessment replaces the previous one.
+    /// - Throws: `StoreError.notFound` unless the person is an active member of this household;
+    ///   `StoreError.outOfRange` for a count outside 0–6 or a date after today.
+    public func setTekunFacts(householdID: String, residentID: ResidentID, placement: TekunPlacement, selfCareFailed: Int,
+                              assessedOn: CivilDate, today: CivilDate) async throws {
+        guard (0...6).contains(selfCareFailed) else {
+            throw StoreError.outOfRange("六项指标中不能达到的项数应为 0–6，收到 \(selfCareFailed) (0–6)")
+        }
+        guard assessedOn <= today else {
+            throw StoreError.outOfRange("评估日期 \(assessedOn) 晚于今天（\(today)） (date in the future)")
+        }
+        guard let h = try await household(householdID),
+              let m = h.composition.members.first(where: { $0.residentID == residentID }), m.status.counts
+        else { throw StoreError.notFound(what: "本户在户成员", id: residentID.masked) }
+        try await database.sql.update("members")
+            .set("tekun_placement", to: placement.rawValue).set("self_care_failed", to: selfCareFailed)
+            .set("self_care_assessed_on", to: assessedOn.description)
+            .where(SQLIdentifier("household_id"), .equal, householdID)
             .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
     }
 }
