@@ -85,7 +85,10 @@ struct Citations {
 public enum DibaoAssessment {
     /// Assesses `household` for `month` under `policy`. Pure: no I/O.
     /// - Throws: `PolicyError.programmeNotConfigured` when the version has no `dibao`.
-    public static func assess(_ household: HouseholdComposition, month: YearMonth, policy: Policy) throws(PolicyError) -> DibaoDecision {
+    /// - Parameter supportedElsewhere: members supported as persons by another programme this month (特困):
+    ///   not counted in the household (one person, one programme; field case C02).
+    public static func assess(_ household: HouseholdComposition, month: YearMonth, policy: Policy,
+                              supportedElsewhere: [ResidentID: Programme] = [:]) throws(PolicyError) -> DibaoDecision {
         let rules = try policy.dibaoPolicy()
         var trace: [TraceLine] = []
         let cite = Citations(month: month)
@@ -93,11 +96,16 @@ public enum DibaoAssessment {
         trace.append(TraceLine("政策版本", "\(policy.version)，评估月份 \(month)"))
         trace.append(TraceLine("保障标准", "\(household.area.chinese)低保标准 \(standard.yuanString) 元/人·月",
                                source: "\(cite.gap)；县政策 \(policy.version)"))
-        let counted = household.countedMembers
+        let counted = household.countedMembers.filter { supportedElsewhere[$0.residentID] == nil }
         for m in household.members where !m.status.counts {
             let since = m.statusSince.map { "，自 \($0)" } ?? ""
             trace.append(TraceLine("不计入成员", "\(m.name)（\(m.status.chinese)\(since)）",
                                    source: cite.members))
+        }
+        for m in household.countedMembers {
+            guard let other = supportedElsewhere[m.residentID] else { continue }
+            trace.append(TraceLine("不计入成员", "\(m.name)（已纳入\(other.shortChinese)，本月由\(other.shortChinese)保障）",
+                                   source: "一人只享受一项基本生活救助（特困：民发〔2021〕43号；低保：民发〔2021〕57号 第7条）"))
         }
         trace.append(TraceLine("家庭人口", "计入 \(counted.count) 人：\(counted.map(\.name).joined(separator: "、"))",
                                source: cite.members))

@@ -23,7 +23,10 @@ public struct DibaoRules: ProgrammeRules {
         if let s = input.subject {
             throw .subject("低保按户测算，不能指定单个成员（\(s.masked)） (dibao assesses the household, not one member)")
         }
-        do { return try DibaoAssessment.assess(input.household, month: input.month, policy: policy).benefitDecision }
+        do {
+            return try DibaoAssessment.assess(input.household, month: input.month, policy: policy,
+                                              supportedElsewhere: input.supportedElsewhere).benefitDecision
+        }
         catch { throw .policy(error) }
     }
 

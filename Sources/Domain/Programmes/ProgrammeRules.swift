@@ -60,11 +60,16 @@ public struct AssessmentInput: Hashable, Sendable {
     public var month: YearMonth
     /// The member assessed for 特困, 孤儿 and 事实无人抚养儿童; nil for household programmes.
     public var subject: ResidentID?
+    /// Members supported as persons by another programme in the month (a 特困 person): they leave the
+    /// household's count (one person, one programme; field case C02).
+    public var supportedElsewhere: [ResidentID: Programme]
 
-    public init(household: HouseholdComposition, month: YearMonth, subject: ResidentID? = nil) {
+    public init(household: HouseholdComposition, month: YearMonth, subject: ResidentID? = nil,
+                supportedElsewhere: [ResidentID: Programme] = [:]) {
         self.household = household
         self.month = month
         self.subject = subject
+        self.supportedElsewhere = supportedElsewhere
     }
 }
 

@@ -190,8 +190,11 @@ public struct ApplicationStore: Sendable {
             let firstMonth = date.yearMonth.next
             let policy = try await PolicyStore(db).book().policy(region: stored.countyCode, month: firstMonth)
             let subject = try await stored.memberID.asyncMap { try await RegistryStore(db).residentID(ofMember: $0) }
+            let elsewhere = try await EnrollmentStore.supportedElsewhere(householdID: stored.householdID, besides: stored.programme,
+                                                                         month: firstMonth, on: db.sql)
             let decision = try stored.programme.rules()
-                .assess(AssessmentInput(household: household.composition, month: firstMonth, subject: subject), policy: policy)
+                .assess(AssessmentInput(household: household.composition, month: firstMonth, subject: subject,
+                                        supportedElsewhere: elsewhere), policy: policy)
             guard decision.eligible, decision.monthlyBenefit > .zero else {
                 throw ApplicationStoreError.notEligible(decision.reasons.map(\.chinese), stored.programme)
             }
@@ -207,6 +210,10 @@ public struct ApplicationStore: Sendable {
                 trace: decision.trace)
             try await EnrollmentStore.enroll(on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID,
                                              memberID: stored.memberID, decision: decision, from: firstMonth, decisionID: decisionID)
+            if stored.memberID != nil {
+                _ = try await EnrollmentStore.stopEmptiedHouseholdCases(householdID: stored.householdID, from: firstMonth,
+                                                                        decidedOn: date, actor: actor, on: db)
+            }
             return decision
         }
     }

@@ -225,8 +225,9 @@ public struct EnrollmentStore: Sendable {
             }
             let subject = try await memberID.asyncMap { try await RegistryStore(db).residentID(ofMember: $0) }
             let policy = try await PolicyStore(db).book().policy(region: household.countyCode, month: from)
-            let d = try rules.assess(AssessmentInput(household: household.composition, month: from, subject: subject),
-                                     policy: policy)
+            let elsewhere = try await Self.supportedElsewhere(householdID: householdID, besides: programme, month: from, on: sql)
+            let d = try rules.assess(AssessmentInput(household: household.composition, month: from, subject: subject,
+                                                     supportedElsewhere: elsewhere), policy: policy)
             let outcome: ReviewOutcome
             if !d.eligible || d.monthlyBenefit == .zero {
                 var stop = SQLQueryString("UPDATE enrollments SET end_month = \(bind: date.yearMonth.number) WHERE programme = \(bind: programme.rawValue) AND start_month <= \(bind: date.yearMonth.number) AND end_month IS NULL")
@@ -266,6 +267,56 @@ public struct EnrollmentStore: Sendable {
 }
 
 extension EnrollmentStore {
+    /// Members of the household supported as persons by a programme other than `programme` in `month`
+    /// (one person, one programme: they leave `programme`'s household count; field case C02).
+    static func supportedElsewhere(householdID: String, besides programme: Programme, month: YearMonth,
+                                   on sql: any SQLDatabase) async throws -> [ResidentID: Programme] {
+        struct Row: Decodable { var residentId: String; var programme: String }
+        let q = SQLQueryString("""
+            SELECT m.resident_id, x.programme FROM enrollments x JOIN members m ON m.id = x.member_id
+            WHERE m.household_id = \(bind: householdID) AND x.programme <> \(bind: programme.rawValue) AND
+            """) + SQLFragments.active("x", in: month)
+        var out: [ResidentID: Programme] = [:]
+        for r in try await sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder) {
+            let programme: Programme = try Stored("enrollments").parse("programme", r.programme)
+            out[try Stored("members").residentID("resident_id", r.residentId)] = programme
+        }
+        return out
+    }
+
+    /// After a member is enrolled as a person from `month` (特困), the household's cases of other
+    /// programmes (低保) that no member counts in any more stop at the month before, each with a
+    /// recorded "stopped" decision whose trace says why (field case C02: 孙某's 低保 closes when his 特困
+    /// starts). A household with members still counted is left to its review: until then its payroll
+    /// line is held (MEMBERS_CHANGED), never paid for the person twice.
+    /// - Returns: the programmes stopped.
+    static func stopEmptiedHouseholdCases(householdID: String, from month: YearMonth, decidedOn date: CivilDate,
+                                          actor: String, on db: any Database) async throws -> [Programme] {
+        let sql = db.sql
+        guard let household = try await RegistryStore(db).household(householdID) else { return [] }
+        var stopped: [Programme] = []
+        for e in try await EnrollmentStore(db).enrollments(ofHousehold: householdID)
+        where e.memberID == nil && (e.endMonth == nil || e.endMonth! >= month) && e.startMonth <= month {
+            let rules = try e.programme.rules()
+            let elsewhere = try await supportedElsewhere(householdID: householdID, besides: e.programme, month: month, on: sql)
+            let policy = try await PolicyStore(db).book().policy(region: household.countyCode, month: month)
+            let d = try rules.assess(AssessmentInput(household: household.composition, month: month,
+                                                     supportedElsewhere: elsewhere), policy: policy)
+            guard d.householdSize == 0 else { continue }
+            var stop = SQLQueryString("UPDATE enrollments SET end_month = \(bind: month.previous.number) WHERE programme = \(bind: e.programme.rawValue) AND (end_month IS NULL OR end_month >= \(bind: month.number))")
+            recipient(&stop, householdID: householdID, memberID: nil)
+            try await sql.raw(stop).run()
+            _ = try await DecisionRows.insert(
+                on: sql, countyCode: household.countyCode, householdID: householdID, applicationID: nil, memberID: nil,
+                outcome: "stopped", decidedOn: date, firstMonth: month, decision: d,
+                trace: d.trace + [TraceLine("停发", "本户成员均已由其他项目按人保障，\(e.programme.shortChinese)自 \(month) 起停发", source: rules.reviewSource)])
+            try await audit(sql, county: household.countyCode, actor: actor, action: "enrollment.stopped",
+                            subject: householdID, detail: "\(e.programme.rawValue) from \(month): members supported elsewhere")
+            stopped.append(e.programme)
+        }
+        return stopped
+    }
+
     /// Cancels the recipient's enrollments of `programme` that start after `month` (decided, not started),
     /// unless a batch already lists the recipient after `month`: that batch must be dealt with first.
     /// - Throws: `StoreError.conflict` naming the month of that batch.

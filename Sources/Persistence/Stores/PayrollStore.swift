@@ -171,7 +171,9 @@ public struct PayrollStore: Sendable {
             SELECT e.id AS enrollment_id, e.household_id, e.member_id, h.township_code, h.village_code, e.area,
               e.monthly_benefit_fen, e.components, e.household_size, h.bank_account, p.name AS payee_name,
               p.resident_id AS payee_resident_id,
-              (SELECT COUNT(*) FROM members c WHERE c.household_id = h.id AND c.status = 'active') AS counted_members,
+              (SELECT COUNT(*) FROM members c WHERE c.household_id = h.id AND
+            """) + SQLFragments.counted("c", in: programme, month: month) + SQLQueryString("""
+            ) AS counted_members,
               r.name AS member_name, r.status AS member_status
             FROM enrollments e
             JOIN households h ON h.id = e.household_id

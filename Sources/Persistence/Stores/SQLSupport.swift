@@ -165,4 +165,14 @@ enum SQLFragments {
         let alias = "\(alias)"
         return " \(unsafeRaw: alias).start_month <= \(bind: month.number) AND (\(unsafeRaw: alias).end_month IS NULL OR \(unsafeRaw: alias).end_month >= \(bind: month.number)) "
     }
+
+    /// The member aliased `alias` counts in `programme`'s household in `month`: active (not dead, moved
+    /// out, …) and not supported by another programme as a person that month (a 特困 person leaves the
+    /// 低保 household: one person, one programme; field case C02). Twin of `HouseholdComposition
+    /// .countedMembers` with `AssessmentInput.supportedElsewhere`.
+    static func counted(_ alias: StaticString, in programme: Programme, month: YearMonth) -> SQLQueryString {
+        let alias = "\(alias)"
+        return " \(unsafeRaw: alias).status = 'active' AND NOT EXISTS (SELECT 1 FROM enrollments x WHERE x.member_id = \(unsafeRaw: alias).id AND x.programme <> \(bind: programme.rawValue) AND "
+            + active("x", in: month) + ") "
+    }
 }

@@ -1,0 +1,159 @@
+import Domain
+import FluentKit
+import Foundation
+import Persistence
+import SQLKit
+import TestSupport
+import Testing
+
+/// 特困 end to end in the stores: case facts, a member's application with its own procedure limit,
+/// approval of the person, payroll by member, and field case C02 (one person, one programme).
+@Suite struct TekunCaseTests {
+    let d = Fixtures.date
+
+    /// Pengxi's standards with care standards for the test (the county's are not known: rules.md §7);
+    /// self-care `none` is 0, so a self-reliant person gets the basic standard alone, as in C02.
+    static let policy = try! PolicyFile.parse(Data("""
+        {"region": "510921", "name": "蓬溪县（护理标准为测试值）", "versions": [
+          {"effective": "2021-01",
+           "dibao": {"standard": {"urban": "600.00", "rural": "420.00"}, "method": "gap", "nearPovertyMultiplier": "1.5",
+                     "exemptIncome": ["basic-pension", "assistance"], "gradualExitMonths": 6, "confirmationDelegatedToTownship": false},
+           "tekun": {"basic": {"urban": "780.00", "rural": "520.00"},
+                     "care": {"dispersed": {"full": "721.00", "partial": "412.00", "none": "0.00"}},
+                     "pensionCountedInStandard": false}}]}
+        """.utf8))
+
+    /// 孙某 of C02: rural, single, no income, 低保 420.00 since January.
+    static let sunID = try! ResidentID("110101194408169738")
+    static func sun() -> HouseholdFile {
+        Fixtures.household("sun", area: .rural, members: [Fixtures.member(sunID.value, "孙某", .head)])
+    }
+
+    func approve(_ store: ApplicationStore, household: String, subject: ResidentID) async throws -> BenefitDecision {
+        let id = try await store.open(householdID: household, programme: .tekun, subject: subject,
+                                      acceptedOn: d("2021-03-01"), closeRelative: false, actor: "t")
+        try await store.record(.recordInformationCheck(on: d("2021-03-02"), summary: "无收入、无财产"), on: id, actor: "t")
+        try await store.record(.recordHomeVisit(HomeVisit(date: d("2021-03-03"), investigators: ["王", "李"], findings: "独居，无赡养人")), on: id, actor: "t")
+        try await store.record(.completeInvestigation(on: d("2021-03-04")), on: id, actor: "t")
+        try await store.record(.townshipReview(on: d("2021-03-05"), recommend: true, opinion: "拟认定分散供养特困"), on: id, actor: "t")
+        try await store.record(.closePublicNotice(on: d("2021-03-12")), on: id, actor: "t")
+        return try await store.approve(id, on: d("2021-03-15"), actor: "county")
+    }
+
+    /// C02: approved as 分散特困 on 2021-03-15 → 特困 520.00 from April; the 低保 case closes with March;
+    /// the April payrolls list 孙某 once.
+    @Test func fieldCaseC02() async throws {
+        try await withTestDatabase(policies: [Self.policy]) { handle in
+            try await Fixtures.registerAndEnroll(Self.sun(), from: "2021-01", on: handle.db)
+            let registry = RegistryStore(handle.db)
+            try await registry.setTekunFacts(householdID: "sun", residentID: Self.sunID, placement: .dispersed,
+                                             selfCareFailed: 0, assessedOn: d("2021-03-10"), today: d("2021-12-31"))
+            let store = ApplicationStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            let decision = try await approve(store, household: "sun", subject: Self.sunID)
+            #expect(decision.monthlyBenefit.yuanString == "520.00")
+            #expect(decision.subject == Self.sunID)
+            let enrollments = try await EnrollmentStore(handle.db).enrollments(ofHousehold: "sun")
+            #expect(enrollments.map(\.programme) == [.dibao, .tekun])
+            #expect(enrollments[0].endMonth == Fixtures.month("2021-03"))
+            #expect(enrollments[1].startMonth == Fixtures.month("2021-04"))
+            #expect(enrollments[1].memberID != nil)
+            let stopped = try await EnrollmentStore(handle.db).decisions(ofHousehold: "sun").filter { $0.outcome == "stopped" }
+            #expect(stopped.count == 1)
+            #expect(stopped.first?.trace.contains { $0.detail.contains("已纳入特困") } == true)
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            let dibaoApril = try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-04"), countyCode: "510921", actor: "t")
+            let tekunApril = try await payroll.generate(programme: .tekun, month: Fixtures.month("2021-04"), countyCode: "510921", actor: "t")
+            #expect(dibaoApril.batch.lineCount == 0)
+            #expect(tekunApril.batch.lineCount == 1)
+            #expect(tekunApril.batch.total.yuanString == "520.00")
+            #expect(try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-03"), countyCode: "510921", actor: "t")
+                        .batch.total.yuanString == "420.00")
+        }
+    }
+
+    /// The orphan-like variant of C02 with 特困: an old man leaves a two-person 低保 household. The
+    /// household is not stopped; its line is held (MEMBERS_CHANGED) until a review recomputes it for
+    /// his wife alone — never paid for him twice.
+    @Test func memberLeavesALargerHousehold() async throws {
+        try await withTestDatabase(policies: [Self.policy]) { handle in
+            let h = Fixtures.household("pair", area: .rural, members: [
+                Fixtures.member(Self.sunID.value, "孙某", .head),
+                Fixtures.member("110101197605051230", "钱某", .spouse, monthly: [(.wage, "300")]),
+            ])
+            try await Fixtures.registerAndEnroll(h, from: "2021-01", on: handle.db)   // (420 × 2 − 300) = 540
+            try await RegistryStore(handle.db).setTekunFacts(householdID: "pair", residentID: Self.sunID, placement: .dispersed,
+                                                             selfCareFailed: 4, assessedOn: d("2021-03-10"), today: d("2021-12-31"))
+            let store = ApplicationStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            #expect(try await approve(store, household: "pair", subject: Self.sunID).monthlyBenefit.yuanString == "1241.00")
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            let april = try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-04"), countyCode: "510921", actor: "t")
+            #expect(april.batch.lineCount == 0)
+            #expect(april.holds.map { $0.reason.prefix(while: { $0 != "：" }) } == ["MEMBERS_CHANGED"])
+            let outcome = try await EnrollmentStore(handle.db).review(householdID: "pair", programme: .dibao, on: d("2021-04-20"),
+                                                                      actor: "t", today: d("2021-12-31"))
+            #expect(outcome == .adjusted(from: Fixtures.month("2021-05"), old: .yuan(540), new: .yuan(120)))
+            let may = try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-05"), countyCode: "510921", actor: "t")
+            #expect(may.batch.total.yuanString == "120.00")
+            #expect(may.holds.isEmpty)
+        }
+    }
+
+    /// Member programmes need the member; 低保 takes none; 特困 has no recorded extension; its limit is
+    /// township 15 WD + 公示 7 days + county 15 WD.
+    @Test func applicationsOfAMember() async throws {
+        try await withTestDatabase(policies: [Self.policy]) { handle in
+            try await RegistryStore(handle.db).register([Self.sun()])
+            let store = ApplicationStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            await #expect(throws: ApplicationStoreError.subjectRequired(.tekun)) {
+                try await store.open(householdID: "sun", programme: .tekun, acceptedOn: d("2021-03-01"), closeRelative: false, actor: "t")
+            }
+            await #expect(throws: ApplicationStoreError.subjectNotAllowed(.dibao)) {
+                try await store.open(householdID: "sun", programme: .dibao, subject: Self.sunID, acceptedOn: d("2021-03-01"),
+                                     closeRelative: false, actor: "t")
+            }
+            await #expect(throws: StoreError.notFound(what: "本户在户成员", id: "110101********0012")) {
+                try await store.open(householdID: "sun", programme: .tekun, subject: try ResidentID("110101194408160012"),
+                                     acceptedOn: d("2021-03-01"), closeRelative: false, actor: "t")
+            }
+            let id = try await store.open(householdID: "sun", programme: .tekun, subject: Self.sunID, acceptedOn: d("2021-03-01"),
+                                          closeRelative: false, actor: "t")
+            // 2021-03-01 + 15 WD = 03-22, + 7 days = 03-29, + 15 WD = 04-20 (清明 04-05 is not a working day).
+            #expect(try await store.application(id).deadline == d("2021-04-20"))
+            #expect(try await store.list(openOnly: true).first?.memberName == "孙某")
+            await #expect(throws: ApplicationStoreError.noExtension(.tekun)) {
+                try await store.record(.extendDeadline(reason: "情况复杂"), on: id, actor: "t")
+            }
+            // Approval without the self-care assessment is refused by name.
+            try await store.record(.recordInformationCheck(on: d("2021-03-02"), summary: "无收入"), on: id, actor: "t")
+            try await store.record(.recordHomeVisit(HomeVisit(date: d("2021-03-03"), investigators: ["王", "李"], findings: "独居")), on: id, actor: "t")
+            try await store.record(.completeInvestigation(on: d("2021-03-04")), on: id, actor: "t")
+            try await store.record(.townshipReview(on: d("2021-03-05"), recommend: true, opinion: "拟认定"), on: id, actor: "t")
+            try await store.record(.closePublicNotice(on: d("2021-03-12")), on: id, actor: "t")
+            await #expect(throws: AssessmentError.missing("供养方式 placement（dispersed 分散 / centralized 集中）")) {
+                try await store.approve(id, on: d("2021-03-15"), actor: "county")
+            }
+            #expect(try await EnrollmentStore(handle.db).enrollments(ofHousehold: "sun").isEmpty)
+        }
+    }
+
+    /// Case facts are checked and survive a round trip; a stored count outside 0–6 is unreadable.
+    @Test func caseFacts() async throws {
+        try await withTestDatabase { handle in
+            try await RegistryStore(handle.db).register([Self.sun()])
+            let registry = RegistryStore(handle.db)
+            await #expect(throws: StoreError.outOfRange("六项指标中不能达到的项数应为 0–6，收到 7 (0–6)")) {
+                try await registry.setTekunFacts(householdID: "sun", residentID: Self.sunID, placement: .dispersed, selfCareFailed: 7,
+                                                 assessedOn: d("2021-03-10"), today: d("2021-12-31"))
+            }
+            try await registry.setTekunFacts(householdID: "sun", residentID: Self.sunID, placement: .centralized, selfCareFailed: 5,
+                                             assessedOn: d("2021-03-10"), today: d("2021-12-31"))
+            let m = try #require(try await registry.household("sun")?.composition.members.first)
+            #expect(m.tekunPlacement == .centralized)
+            #expect(m.selfCareFailed == 5)
+            try await (handle.db as! any SQLDatabase).raw("UPDATE members SET self_care_failed = 9").run()
+            await #expect(throws: StoreError.unreadable(table: "members", column: "self_care_failed", value: "9")) {
+                try await registry.household("sun")
+            }
+        }
+    }
+}
