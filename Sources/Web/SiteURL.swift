@@ -18,6 +18,8 @@ enum SiteURL: Hashable, Sendable {
     case household(String)
     case householdMemberStatus(String)
     case householdPayee(String)
+    /// 特困 case facts of a member: placement and self-care assessment.
+    case householdTekunFacts(String)
     case householdReview(String)
     case householdApplications(String)
     case householdDocuments(String)
@@ -57,7 +59,7 @@ enum SiteURL: Hashable, Sendable {
     /// `RouteTests`.
     static let registered: [SiteURL] = [
         .home, .health, .stylesheet, .login, .logout, .assessAPI,
-        .households, .newHousehold, .household(P.id), .householdMemberStatus(P.id), .householdPayee(P.id),
+        .households, .newHousehold, .household(P.id), .householdMemberStatus(P.id), .householdPayee(P.id), .householdTekunFacts(P.id),
         .householdReview(P.id), .householdApplications(P.id), .householdDocuments(P.id),
         .householdDocument(P.id, document: P.document),
         .applications, .application(P.id), .applicationNotice(P.id), .applicationRefusal(P.id),
@@ -82,6 +84,7 @@ enum SiteURL: Hashable, Sendable {
         case .household(let id): return ["households", id]
         case .householdMemberStatus(let id): return ["households", id, "members", "status"]
         case .householdPayee(let id): return ["households", id, "payee"]
+        case .householdTekunFacts(let id): return ["households", id, "tekun-facts"]
         case .householdReview(let id): return ["households", id, "review"]
         case .householdApplications(let id): return ["households", id, "applications"]
         case .householdDocuments(let id): return ["households", id, "documents"]

@@ -47,9 +47,8 @@ public enum Programme: String, Codable, Sendable, CaseIterable {
     public static var implemented: [Programme] { allCases.filter { (try? $0.rules()) != nil } }
 
     /// The programmes Jiuzhu runs end to end — applications, enrollments, payroll and pages — which the
-    /// web UI offers by default. 特困 has its rules (assess) but not yet its case records (placement, the
-    /// self-care assessment, member applications): it joins this list with them.
-    public static var managed: [Programme] { [.dibao] }
+    /// web UI, the demo's payroll and the fund table offer by default.
+    public static var managed: [Programme] { [.dibao, .tekun] }
 
     /// Parses a programme token (`dibao`, `unsupported-child`, …).
     /// - Throws: `ProgrammeError.unknown` naming the text and listing the tokens.

@@ -50,12 +50,19 @@ struct ApplicationsController: RouteCollection {
         let today = s.today()
         let policy = try await req.policyBook().policy(region: stored.countyCode, month: a.acceptedOn.yearMonth)
         let next = ApplicationWorkflow.nextSteps(for: a)
+        // The record stays readable even for a programme without rules; only its steps are refused.
+        let rules = try? stored.programme.rules()
+        var applicant: String?
+        if let mid = stored.memberID {
+            let rid = try await RegistryStore(req.db).residentID(ofMember: mid)
+            applicant = household?.composition.members.first { $0.residentID == rid }?.name
+        }
         let body: Node<HTML.BodyContext> = .div(
-            .h1("\(stored.programme.shortChinese)申请：\(household?.head.name ?? "")户"),
+            .h1("\(stored.programme.shortChinese)申请：\(applicant.map { "\($0)（\(household?.head.name ?? "")户）" } ?? "\(household?.head.name ?? "")户")"),
             .dl(.class("facts"),
                 .dt("状态"), .dd(.text(a.state.chinese)),
                 .dt("受理日期"), .dd(.text(a.acceptedOn.description)),
-                .dt("办结期限"), .dd(.text("\(stored.deadline?.description ?? "待定")（\(policy.totalDeadlineWorkingDays(extended: a.extensionReason != nil)) 个工作日）"),
+                .dt("办结期限"), .dd(.text("\(stored.deadline?.description ?? "待定")（\(rules?.procedureLimitText(extended: a.extensionReason != nil, policy: policy) ?? "—")）"),
                                    .text(" "), ApplicationRow.badge(ApplicationRow.left(a.state, stored.deadline, settings: s, today: today))),
                 .dt("家庭"), .dd(.a(.attr("href", SiteURL.household(stored.householdID).path), .text("查看家庭档案"))),
                 .dt("近亲属备案"), .dd(.text(a.closeRelative ? "是（须县级入户核查）" : "否")),
@@ -67,7 +74,7 @@ struct ApplicationsController: RouteCollection {
                .if(a.state == .refused, .a(.attr("href", SiteURL.applicationRefusal(id).path), .text("打印不予纳入通知书")))),
             .if(!next.isEmpty, .h2("办理")),
             .forEach(next) { stepForm($0, id: id, req: req, today: today) },
-            .if(a.state.isOpen && !policy.confirmationDelegatedToTownship && a.extensionReason == nil,
+            .if(a.state.isOpen && rules?.allowsRecordedExtension == true && !policy.confirmationDelegatedToTownship && a.extensionReason == nil,
                 stepForm("extendDeadline", id: id, req: req, today: today)),
             .h2("办理时限"),
             // The record stays readable even for a programme without rules; only its steps are refused.

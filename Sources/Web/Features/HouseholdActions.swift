@@ -128,6 +128,8 @@ extension HouseholdsController {
         var acceptedOn: String
         var programme: String?
         var closeRelative: String?
+        /// The member applying, for programmes that assess a person (特困); empty for the household.
+        var subject: String?
     }
 
     func openApplication(req: Request) async throws -> Response {
@@ -135,9 +137,48 @@ extension HouseholdsController {
         let form = try req.content.decode(OpenForm.self)
         let date = try CivilDate(parsing: form.acceptedOn)
         let programme = try req.settings.programme(field: "救助项目", form.programme)
-        let appID = try await req.applications.open(householdID: id, programme: programme, acceptedOn: date,
+        var subject: ResidentID?
+        if let text = form.subject?.nonEmpty {
+            do { subject = try ResidentID(text) } catch { throw FormError(field: "申请人", value: text, reason: error.message) }
+        }
+        let appID = try await req.applications.open(householdID: id, programme: programme, subject: subject, acceptedOn: date,
                                                     closeRelative: form.closeRelative == "on", actor: req.actor)
         req.flash("已受理\(programme.shortChinese)申请", kind: "success")
         return req.seeOther(.application(appID))
+    }
+
+    struct TekunFactsForm: Content {
+        var residentID: String
+        var placement: String
+        var selfCareFailed: String
+        var assessedOn: String
+    }
+
+    /// Records a member's 特困 placement and the county's self-care assessment (TK-2021 Arts. 20–22).
+    func tekunFacts(req: Request) async throws -> Response {
+        let s = req.settings
+        let id = try req.parameters.require("id")
+        let form = try req.content.decode(TekunFactsForm.self)
+        let residentID: ResidentID
+        do { residentID = try ResidentID(form.residentID) } catch {
+            throw FormError(field: "成员", value: form.residentID, reason: error.message)
+        }
+        guard let placement = TekunPlacement(rawValue: form.placement) else {
+            throw FormError(field: "供养方式", value: form.placement, reason: "请从列表选择")
+        }
+        guard let failed = Int(form.selfCareFailed), (0...6).contains(failed) else {
+            throw FormError(field: "自理能力评估", value: form.selfCareFailed, reason: "应为 0–6：六项指标中不能达到的项数")
+        }
+        let assessedOn: CivilDate
+        do { assessedOn = try CivilDate(parsing: form.assessedOn) } catch {
+            throw FormError(field: "评估日期", value: form.assessedOn, reason: "应为 YYYY-MM-DD")
+        }
+        try await RegistryStore(req.db).setTekunFacts(householdID: id, residentID: residentID, placement: placement,
+                                                      selfCareFailed: failed, assessedOn: assessedOn, today: s.today())
+        let tier = CareTier(selfCareFailed: failed)
+        try await AuditLog.record(req, action: "member.tekun-facts", subject: id,
+                                  detail: "\(residentID.masked) \(placement.rawValue) failed \(failed) (\(tier.rawValue)) on \(assessedOn)")
+        req.flash("已登记特困认定信息：\(placement.chinese)，\(tier.chinese)（\(failed) 项不能达到）。在保对象的金额须经复核调整。", kind: "success")
+        return req.seeOther(.household(id))
     }
 }

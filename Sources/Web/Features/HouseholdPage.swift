@@ -16,6 +16,12 @@ extension HouseholdsController {
         let enrollment = EnrollmentStore(req.db)
         let decisions = try await enrollment.decisions(ofHousehold: id)
         let enrollments = try await enrollment.enrollments(ofHousehold: id)
+        // Names of the members enrolled as persons (特困), by member row id.
+        var memberNames: [String: String] = [:]
+        for mid in Set(enrollments.compactMap(\.memberID)) {
+            let rid = try await RegistryStore(req.db).residentID(ofMember: mid)
+            memberNames[mid] = h.composition.members.first { $0.residentID == rid }?.name
+        }
         let documents = try await DocumentStore(req.db, directory: documentsDirectory(s)).documents(ofHousehold: id)
         let payments = try await req.payroll.payments(ofHousehold: id)
         let applications = try await req.applications.list(openOnly: false, householdID: id)
@@ -48,7 +54,8 @@ extension HouseholdsController {
                 .dt("收款账号"), .dd(.text([h.bankName, h.bankAccount].compactMap { $0 }.joined(separator: " ").nonEmpty ?? "未登记"))),
             .h2("家庭成员"),
             .table(
-                .tr(.th("姓名"), .th("身份证号码"), .th("性别"), .th("出生日期"), .th("与户主关系"), .th("状态"), .th("残疾/大病/在学"), .th("收入")),
+                .tr(.th("姓名"), .th("身份证号码"), .th("性别"), .th("出生日期"), .th("与户主关系"), .th("状态"), .th("残疾/大病/在学"), .th("收入"),
+                    .th("特困认定")),
                 .forEach(h.composition.members) { m in
                     .tr(.td(.text(m.name)), .td(.text(m.residentID.value)), .td(.text(m.residentID.sex.chinese)),
                         .td(.text(m.residentID.birthDate.description)), .td(.text(m.relationship.chinese)),
@@ -57,7 +64,10 @@ extension HouseholdsController {
                         .td(.text([m.disability.map { "\($0.type.chinese)\($0.grade)级残疾" },
                                    m.seriousIllness ? "重病" : nil, m.schooling?.chinese].compactMap { $0 }.joined(separator: "、"))),
                         .td(.text(m.income.map { "\($0.kind.chinese) \($0.amount.groupedYuanString)元/\($0.period == .monthly ? "月" : "年")" }
-                            .joined(separator: "；"))))
+                            .joined(separator: "；"))),
+                        .td(.text([m.tekunPlacement?.chinese,
+                                   m.selfCareFailed.map { "\(CareTier(selfCareFailed: $0).chinese)（\($0) 项不能达到）" }]
+                            .compactMap { $0 }.joined(separator: "，"))))
                 }
             ),
             .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdMemberStatus(id).path), Layout.csrf(req),
@@ -70,6 +80,17 @@ extension HouseholdsController {
                       Controls.option($0.residentID.value, $0.name, selected: $0.residentID == h.payee.residentID)
                   })),
                   .button(.class("secondary"), .type(.submit), .text("指定收款人"))),
+            .if(s.programmes.contains { (try? $0.rules())?.recipient == .member },
+                .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdTekunFacts(id).path), Layout.csrf(req),
+                      .label(.text("特困认定：成员 "), Controls.select("residentID", h.composition.members.filter(\.status.counts).map {
+                          Controls.option($0.residentID.value, $0.name)
+                      })),
+                      .label(.text("供养方式 "), Controls.select("placement", TekunPlacement.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
+                      .label(.text("六项日常生活指标中不能达到 "), Controls.select("selfCareFailed", (0...6).map {
+                          Controls.option(String($0), "\($0) 项（\(CareTier(selfCareFailed: $0).chinese)）")
+                      })),
+                      .label(.text("评估日期 "), .input(.type(.date), .name("assessedOn"), .attr("value", today.description), .required(true))),
+                      .button(.class("secondary"), .type(.submit), .text("登记供养方式和自理能力评估")))),
             .forEach(previews) { rules, d in
                 .p(.class("muted"), .text("按 \(assessMonth) 的政策和当前登记信息测算：计入 \(d.householdSize) 人，"
                     + (d.perCapitaIncome.map { "月人均收入 \($0.roundedHalfUp().groupedYuanString) 元，" } ?? "")
@@ -86,7 +107,8 @@ extension HouseholdsController {
             .h2("在保情况"),
             .table(.tr(.th("项目"), .th("起始月"), .th("终止月"), .th(.class("num"), .text("保障人数")), .th(.class("num"), .text("月保障金（元）"))),
                    .forEach(enrollments) { e in
-                       .tr(.td(.text(e.programme.shortChinese + "（\(e.area.chinese)）")), .td(.text(e.startMonth.description)),
+                       .tr(.td(.text(e.programme.shortChinese + "（\(e.area.chinese)）"
+                                     + (e.memberID.flatMap { mid in memberNames[mid] }.map { "：\($0)" } ?? ""))), .td(.text(e.startMonth.description)),
                            .td(.text(e.endMonth?.description ?? "—")), .td(.class("num"), .text("\(e.householdSize)")),
                            .td(.class("num"), .text(e.monthlyBenefit.groupedYuanString)))
                    }),
@@ -105,7 +127,11 @@ extension HouseholdsController {
                   .label(.text("受理日期 "), .input(.type(.date), .name("acceptedOn"), .attr("value", today.description), .required(true))),
                   .label(.input(.type(.checkbox), .name("closeRelative"), .attr("value", "on")),
                          .text(" 成员为经办人员或村干部的近亲属（单独登记备案）")),
-                  .label(.text("救助项目 "), Controls.select("programme", householdProgrammes.map { Controls.option($0.rawValue, $0.shortChinese) })),
+                  .label(.text("救助项目 "), Controls.select("programme", s.programmes.filter { (try? $0.rules()) != nil }.map {
+                      Controls.option($0.rawValue, $0.shortChinese)
+                  })),
+                  .label(.text("申请人（按人认定的项目，如特困） "), Controls.select("subject", [Controls.option("", "本户（按户申请）")]
+                      + h.composition.members.filter(\.status.counts).map { Controls.option($0.residentID.value, $0.name) })),
                   .button(.type(.submit), .text("受理申请"))),
             .h2("审核确认决定及计算过程"),
             .if(decisions.isEmpty, .p(.class("muted"), .text("没有决定。"))),

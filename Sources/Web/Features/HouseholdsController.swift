@@ -22,6 +22,7 @@ struct HouseholdsController: RouteCollection {
         routes.post(.householdApplications(id), use: openApplication)
         routes.post(.householdReview(id), use: review)
         routes.post(.householdPayee(id), use: payee)
+        routes.post(.householdTekunFacts(id), use: tekunFacts)
     }
 
     // MARK: list

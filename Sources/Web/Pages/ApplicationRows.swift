@@ -25,7 +25,7 @@ struct ApplicationRow: Equatable, Sendable {
     var left: Left
 
     static func make(_ a: ApplicationSummary, settings s: WebSettings, today: CivilDate) -> ApplicationRow {
-        ApplicationRow(id: a.id, headName: a.headName, programme: a.programme, township: s.townshipName(a.townshipCode),
+        ApplicationRow(id: a.id, headName: a.memberName.map { "\($0)（\(a.headName)户）" } ?? a.headName, programme: a.programme, township: s.townshipName(a.townshipCode),
                        acceptedOn: a.acceptedOn, state: a.state, deadline: a.deadline, closeRelative: a.closeRelative,
                        left: left(a.state, a.deadline, settings: s, today: today))
     }

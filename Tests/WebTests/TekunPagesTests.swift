@@ -1,0 +1,82 @@
+import Domain
+import Foundation
+import Persistence
+import TestSupport
+import Testing
+import VaporTesting
+
+/// 特困 through the pages: register a person, record the placement and self-care assessment, take the
+/// member's application through its steps, pay the member, and the 低保 case of C02 closing.
+@Suite struct TekunPagesTests {
+    func body(_ r: TestingHTTPResponse) -> String { String(buffer: r.body) }
+
+    static let policy = try! PolicyFile.parse(Data("""
+        {"region": "510921", "name": "蓬溪县（护理标准为测试值）", "versions": [
+          {"effective": "2021-01",
+           "dibao": {"standard": {"urban": "600.00", "rural": "420.00"}, "method": "gap", "nearPovertyMultiplier": "1.5",
+                     "exemptIncome": ["assistance"], "gradualExitMonths": 6, "confirmationDelegatedToTownship": false},
+           "tekun": {"basic": {"urban": "780.00", "rural": "520.00"},
+                     "care": {"dispersed": {"full": "721.00", "partial": "412.00", "none": "0.00"},
+                              "centralized": {"full": "1030.00", "partial": "618.00", "none": "82.42"}},
+                     "pensionCountedInStandard": false}}]}
+        """.utf8))
+
+    @Test func wholeTekunCycleThroughThePages() async throws {
+        try await withTestApp(policies: [Self.policy]) { session async throws in
+            let created = try await session.post("/households", form: [
+                "village": "510921112243", "area": "rural", "address": "桂花村5组", "bankName": "四川农信",
+                "bankAccount": "6217000000000009", "m0_name": "孙某", "m0_id": "110101194408169738", "m0_rel": "head",
+                "m0_kind": "wage", "m0_income": "",
+            ])
+            let householdPath = try #require(created.headers.first(name: .location))
+            // Without the facts, approval will be refused by name; record them first.
+            let facts = try await session.post("\(householdPath)/tekun-facts", form: [
+                "residentID": "110101194408169738", "placement": "centralized", "selfCareFailed": "4", "assessedOn": "2021-03-10"])
+            #expect(facts.status == .seeOther)
+            let page = body(try await session.get(householdPath))
+            #expect(page.contains("集中供养，全护理（4 项不能达到）"))
+            let bad = try await session.post("\(householdPath)/tekun-facts", form: [
+                "residentID": "110101194408169738", "placement": "centralized", "selfCareFailed": "9", "assessedOn": "2021-03-10"])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(body(bad).contains("自理能力评估"))
+            // A 特困 application needs the member applying.
+            let noSubject = try await session.post("\(householdPath)/applications", form: ["programme": "tekun", "acceptedOn": "2021-03-01"])
+            #expect(noSubject.status == .conflict)
+            #expect(body(noSubject).contains("特困按人认定：请选择申请的本户成员"))
+            let opened = try await session.post("\(householdPath)/applications", form: [
+                "programme": "tekun", "acceptedOn": "2021-03-01", "subject": "110101194408169738"])
+            let appPath = try #require(opened.headers.first(name: .location))
+            let app = body(try await session.get(appPath))
+            #expect(app.contains("特困申请：孙某（孙某户）"))
+            #expect(app.contains("乡镇 15 个工作日 + 公示 7 天 + 县级 15 个工作日"))
+            #expect(app.contains("县级审核确认（抽查不低于 30%）：15 个工作日（民发〔2021〕43号 第16条）"))
+            #expect(!app.contains("extendDeadline"))
+            for (step, fields) in [
+                ("recordInformationCheck", ["date": "2021-03-02", "text": "无收入"]),
+                ("recordHomeVisit", ["date": "2021-03-03", "investigator1": "王", "investigator2": "李", "text": "独居，无赡养人"]),
+                ("completeInvestigation", ["date": "2021-03-04"]),
+                ("townshipReview", ["date": "2021-03-05", "recommend": "yes", "text": "拟认定集中供养特困"]),
+                ("closePublicNotice", ["date": "2021-03-12"]),
+                ("approve", ["date": "2021-03-15"]),
+            ] as [(String, [String: String])] {
+                let r = try await session.post("\(appPath)/\(step)", form: fields)
+                #expect(r.status == .seeOther, "\(step): \(body(r))")
+            }
+            #expect(body(try await session.get(appPath)).contains("1550.00"))
+            #expect(body(try await session.get(householdPath)).contains("特困（农村）：孙某"))
+            let generated = try await session.post("/payroll/generate", form: ["programme": "tekun", "month": "2021-04"])
+            let batchPath = try #require(generated.headers.first(name: .location))
+            let batch = body(try await session.get(batchPath))
+            #expect(batch.contains("1,550.00"))
+            #expect(try await session.post("\(batchPath)/approve").status == .seeOther)
+            #expect(try await session.post("\(batchPath)/export").status == .seeOther)
+            let file = body(try await session.get("\(batchPath)/bank-file"))
+            #expect(file.contains("特困人员供养金"))
+            #expect(file.contains("1550.00"))
+            let applications = body(try await session.get("/applications?all=1"))
+            #expect(applications.contains("孙某（孙某户）"))
+            let dashboard = body(try await session.get("/"))
+            #expect(dashboard.contains("分乡镇特困保障情况"))
+        }
+    }
+}
