@@ -42,6 +42,14 @@ struct Demo: AsyncParsableCommand {
             let bankDir = CLI.dataDirectory(for: settings).appendingPathComponent("bank")
             let run = PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: bankDir, isDemo: true)
             for programme in Programme.managed {
+                // The demo county has 低保 households only: the county's 特困 care standards are not known
+                // (rules.md §7), so no 特困 persons are made up (docs/adr/0010). No empty batches either.
+                let payable = try await PayrollStore(handle.db).payableEnrollments(programme: programme, countyCode: "510921",
+                                                                                  month: months[0])
+                guard !payable.isEmpty else {
+                    CLI.say("2021 年\(programme.shortChinese)：演示县没有\(programme.shortChinese)对象，未生成发放批次")
+                    continue
+                }
                 let results = try await run.run(programme: programme, months: months, actor: "demo", progress: .terminal)
                 let total = results.reduce(Money.zero) { $0 + $1.batch.total }
                 let created = results.filter(\.created).count
