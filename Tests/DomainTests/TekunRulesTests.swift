@@ -70,9 +70,16 @@ import Testing
         #expect(try assess(c, subject: "110101200203151233", month: YearMonth(year: 2020, month: 3)!).eligible)
         #expect(try assess(c, subject: "110101200203151233").reasons == [.hasLabourCapacity])
         child.schooling = .highSchool
-        let d = try assess(try HouseholdComposition(area: .rural, members: [child]), subject: "110101200203151233")
-        #expect(d.eligible)
-        #expect(d.trace.contains { $0.detail.contains("成年前已认定") })
+        let inSchool = try HouseholdComposition(area: .rural, members: [child])
+        // A first application at 19 does not qualify by schooling; a recognition made before 18 continues.
+        let first = try assess(inSchool, subject: "110101200203151233")
+        #expect(first.reasons == [.hasLabourCapacity])
+        #expect(first.trace.contains { $0.detail.contains("不是成年前已认定") })
+        let continued = try TekunRules().assess(AssessmentInput(household: inSchool, month: Self.july,
+                                                                subject: try ResidentID("110101200203151233"),
+                                                                supportedSince: YearMonth(year: 2019, month: 1)!), policy: Self.policy)
+        #expect(continued.eligible)
+        #expect(continued.trace.contains { $0.detail.contains("自 2019-01 起已认定") })
         // Own wage of 420 is not below the rural 低保 standard; a basic pension does not count.
         #expect(try assess(Self.sun(income: [IncomeItem(kind: .wage, period: .monthly, amount: .yuan(420))])).reasons
                 == [.ownIncomeAtOrAboveStandard])
@@ -110,6 +117,34 @@ import Testing
         let d = try assess(try HouseholdComposition(area: .urban, members: [m]), policy: p)
         #expect(d.monthlyBenefit.yuanString == "1035.00")
         #expect(d.components == [AmountComponent(.basic, .yuan(1155)), AmountComponent(.pensionOffset, .yuan(-120))])
+        // The offset is never more than the standard, and the total is rounded once: an annual pension of
+        // 1,000.02 (83.335 a month) against 1,155 + 0 care leaves 1,071.665 → 1,071.67.
+        m.income = [IncomeItem(kind: .basicPension, period: .monthly, amount: .yuan(5000))]
+        let capped = try assess(try HouseholdComposition(area: .urban, members: [m]), policy: p)
+        #expect(capped.monthlyBenefit == .zero)
+        #expect(capped.components == [AmountComponent(.basic, .yuan(1155)), AmountComponent(.pensionOffset, .yuan(-1155))])
+        m.income = [IncomeItem(kind: .basicPension, period: .annual, amount: try Money(yuan: "1000.02"))]
+        let once = try assess(try HouseholdComposition(area: .urban, members: [m]), policy: p)
+        #expect(once.monthlyBenefit.yuanString == "1071.67")
+        #expect(once.components.reduce(Money.zero) { $0 + $1.amount } == once.monthlyBenefit)
+    }
+
+    /// A minor's support is held at 18 unless in the listed schooling or another ground applies.
+    @Test(arguments: [("2020-02", false), ("2020-03", true)])
+    func heldAt18(month: String, held: Bool) throws {
+        var child = member("110101200203151233", "小周", .head)   // 18 on 2020-03-15: 17 on 03-01, 18 on 04-01
+        child.tekunPlacement = .dispersed
+        let m = try YearMonth(parsing: month)
+        let e = PayableEnrollment(enrollmentID: "e", householdID: "h", memberID: "m", townshipCode: "t", villageCode: "v",
+                                  area: .rural, components: [AmountComponent(.basic, .yuan(520))], householdSize: 1,
+                                  payeeName: "小周", payeeResidentID: child.residentID, bankAccount: "1", countedMembers: 1,
+                                  memberName: "小周", memberStatus: .active, member: child, month: m.next)
+        #expect((TekunRules().hold(e) != nil) == held)
+        if held { #expect(TekunRules().hold(e)?.reason.hasPrefix("AGE_18") == true) }
+        child.schooling = .vocational
+        var inSchool = e
+        inSchool.member = child
+        #expect(TekunRules().hold(inSchool) == nil)
     }
 
     /// rules.md §8 examples 7 and 8: the 1.3 × 低保 check on standards (a warning, never a block).

@@ -57,7 +57,7 @@ import Testing
             #expect(enrollments[0].endMonth == Fixtures.month("2021-03"))
             #expect(enrollments[1].startMonth == Fixtures.month("2021-04"))
             #expect(enrollments[1].memberID != nil)
-            let stopped = try await EnrollmentStore(handle.db).decisions(ofHousehold: "sun").filter { $0.outcome == "stopped" }
+            let stopped = try await EnrollmentStore(handle.db).decisions(ofHousehold: "sun").filter { $0.outcome == "transferred" }
             #expect(stopped.count == 1)
             #expect(stopped.first?.trace.contains { $0.detail.contains("已纳入特困") } == true)
             let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
@@ -154,6 +154,60 @@ import Testing
             await #expect(throws: StoreError.unreadable(table: "members", column: "self_care_failed", value: "9")) {
                 try await registry.household("sun")
             }
+        }
+    }
+}
+
+/// Found by the adversarial pass on 特困: refusal of a member's application, the 公示 of a member, and
+/// approval while another programme's batch already lists the household (C02, paid twice).
+@Suite struct TekunAdversarialTests {
+    let d = Fixtures.date
+
+    func toCountyReview(_ store: ApplicationStore, household: String, subject: ResidentID) async throws -> String {
+        let id = try await store.open(householdID: household, programme: .tekun, subject: subject,
+                                      acceptedOn: d("2021-03-01"), closeRelative: false, actor: "t")
+        try await store.record(.recordInformationCheck(on: d("2021-03-02"), summary: "无收入"), on: id, actor: "t")
+        try await store.record(.recordHomeVisit(HomeVisit(date: d("2021-03-03"), investigators: ["王", "李"], findings: "独居")), on: id, actor: "t")
+        try await store.record(.completeInvestigation(on: d("2021-03-04")), on: id, actor: "t")
+        try await store.record(.townshipReview(on: d("2021-03-05"), recommend: true, opinion: "拟认定"), on: id, actor: "t")
+        try await store.record(.closePublicNotice(on: d("2021-03-12")), on: id, actor: "t")
+        return id
+    }
+
+    /// A 45-year-old cannot be approved and must be refusable, even with no self-care assessment recorded.
+    @Test func memberApplicationCanBeRefused() async throws {
+        try await withTestDatabase(policies: [TekunCaseTests.policy]) { handle in
+            let wang = try ResidentID("110101197605051230")
+            try await RegistryStore(handle.db).register([Fixtures.household("w", area: .rural, members: [Fixtures.member(wang.value, "王某", .head)])])
+            let store = ApplicationStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            let id = try await toCountyReview(store, household: "w", subject: wang)
+            let refused = try await store.record(.refuse(on: d("2021-03-16"), reason: "有劳动能力"), on: id, actor: "county")
+            #expect(refused.state == .refused)
+            let decision = try #require(try await EnrollmentStore(handle.db).decisions(ofHousehold: "w").first)
+            #expect(decision.outcome == "refused")
+            #expect(decision.householdSize == 1)
+            #expect(decision.trace.contains { $0.detail.contains("未测算") })
+        }
+    }
+
+    /// 特困 from April while April's 低保 batch already lists the household: refused until it is dealt with.
+    @Test func approvalWhileAnotherBatchListsTheHousehold() async throws {
+        try await withTestDatabase(policies: [TekunCaseTests.policy]) { handle in
+            try await Fixtures.registerAndEnroll(TekunCaseTests.sun(), from: "2021-01", on: handle.db)
+            try await RegistryStore(handle.db).setTekunFacts(householdID: "sun", residentID: TekunCaseTests.sunID, placement: .dispersed,
+                                                             selfCareFailed: 0, assessedOn: d("2021-03-10"), today: d("2021-12-31"))
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            let april = try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-04"), countyCode: "510921", actor: "t")
+            let store = ApplicationStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            let id = try await toCountyReview(store, household: "sun", subject: TekunCaseTests.sunID)
+            await #expect(throws: StoreError.conflict("2021-04 的低保发放批次（待审核）已列入本户，自 2021-04 起确认特困将对同一人重复发放：草稿请先作废；已审核或已导出的月份，请以该月之后的日期确认，或先复核本户低保 (another programme's batch lists this household)")) {
+                try await store.approve(id, on: d("2021-03-15"), actor: "county")
+            }
+            #expect(try await EnrollmentStore(handle.db).enrollments(ofHousehold: "sun").map(\.programme) == [.dibao])
+            // Discarding the draft lets the decision through; April is then paid once, by 特困.
+            try await payroll.discardDraft(april.batch.id, actor: "t")
+            #expect(try await store.approve(id, on: d("2021-03-15"), actor: "county").monthlyBenefit.yuanString == "520.00")
+            #expect(try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-04"), countyCode: "510921", actor: "t").batch.lineCount == 0)
         }
     }
 }

@@ -71,10 +71,16 @@ public struct PayableEnrollment: Hashable, Sendable {
     /// The enrolled member's name and status now (member-level programmes).
     public var memberName: String?
     public var memberStatus: MemberStatus?
+    /// The enrolled member as registered now, for rules that depend on age, schooling or disability
+    /// (特困's 18th birthday).
+    public var member: Member?
+    /// The month being paid.
+    public var month: YearMonth?
 
     public init(enrollmentID: String, householdID: String, memberID: String? = nil, townshipCode: String,
                 villageCode: String, area: Area, components: [AmountComponent], householdSize: Int, payeeName: String?, payeeResidentID: ResidentID?, bankAccount: String?,
-                countedMembers: Int, memberName: String? = nil, memberStatus: MemberStatus? = nil) {
+                countedMembers: Int, memberName: String? = nil, memberStatus: MemberStatus? = nil, member: Member? = nil,
+                month: YearMonth? = nil) {
         self.enrollmentID = enrollmentID
         self.householdID = householdID
         self.memberID = memberID
@@ -89,6 +95,8 @@ public struct PayableEnrollment: Hashable, Sendable {
         self.countedMembers = countedMembers
         self.memberName = memberName
         self.memberStatus = memberStatus
+        self.member = member
+        self.month = month
     }
 
     /// Fen per month: the sum of `components`.

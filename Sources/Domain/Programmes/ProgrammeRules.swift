@@ -63,13 +63,17 @@ public struct AssessmentInput: Hashable, Sendable {
     /// Members supported as persons by another programme in the month (a 特困 person): they leave the
     /// household's count (one person, one programme; field case C02).
     public var supportedElsewhere: [ResidentID: Programme]
+    /// The first month the subject has been supported by this programme, for a review; nil for a first
+    /// decision (特困 past 18 continues only a recognition made before 18, TK-2021 Art. 24).
+    public var supportedSince: YearMonth?
 
     public init(household: HouseholdComposition, month: YearMonth, subject: ResidentID? = nil,
-                supportedElsewhere: [ResidentID: Programme] = [:]) {
+                supportedElsewhere: [ResidentID: Programme] = [:], supportedSince: YearMonth? = nil) {
         self.household = household
         self.month = month
         self.subject = subject
         self.supportedElsewhere = supportedElsewhere
+        self.supportedSince = supportedSince
     }
 }
 

@@ -81,7 +81,15 @@ public struct TekunRules: ProgrammeRules {
         if age < 18 { grounds.append("未满18周岁（\(age) 岁）") }
         if let d = person.disability, Self.disablesLabour(d) { grounds.append("\(d.type.chinese)\(d.grade)级残疾") }
         if grounds.isEmpty, age >= 18, let s = person.schooling, Self.continuingSchooling.contains(s) {
-            grounds.append("年满18周岁仍在\(s.chinese)就读（须为成年前已认定的特困人员）")
+            // Only a recognition made before the 18th birthday continues (Art. 24); a first application
+            // at 18 or later does not qualify by schooling.
+            let adult = CivilDate(year: subjectID.birthDate.year + 18, month: subjectID.birthDate.month, day: 1)!.yearMonth
+            if let since = input.supportedSince, since < adult {
+                grounds.append("年满18周岁仍在\(s.chinese)就读，自 \(since) 起已认定为特困人员")
+            } else {
+                trace.append(TraceLine("无劳动能力", "年满18周岁仍在\(s.chinese)就读，但不是成年前已认定的特困人员，不能据此认定",
+                                       source: "民发〔2021〕43号 第24条"))
+            }
         }
         if grounds.isEmpty {
             trace.append(TraceLine("无劳动能力", "不符合：\(age) 岁，无规定等级的残疾", source: "民发〔2021〕43号 第5条"))
@@ -115,13 +123,16 @@ public struct TekunRules: ProgrammeRules {
         trace.append(TraceLine("基本生活标准", "\(area.chinese)特困基本生活标准 \(basic.yuanString) 元/人·月", source: "县政策 \(policy.version)"))
         trace.append(TraceLine("生活自理能力", "六项指标中 \(failed) 项不能达到 → \(tier.chinese)", source: "民发〔2021〕43号 第22条"))
         trace.append(TraceLine("照料护理标准", "\(placement.chinese)\(tier.chinese) \(care)", source: "县政策 \(policy.version)"))
-        var exact = FenRatio(basic) + care.monthly
+        let standard = FenRatio(basic) + care.monthly
+        var exact = standard
         var offset = Money.zero
         if tekun.pensionCountedInStandard {
             let pension = person.income.filter { $0.kind == .basicPension }.reduce(FenRatio(.zero)) { $0 + $1.monthly }
-            offset = -pension.roundedHalfUp()
-            exact = exact - FenRatio(pension.roundedHalfUp())
-            trace.append(TraceLine("基础养老金抵扣", "标准含本人基础养老金 \(pension.roundedHalfUp().yuanString) 元，财政支付差额",
+            // Never more than the standard: the treasury pays the difference, or nothing.
+            let counted = (pension - standard).isPositive ? standard : pension
+            offset = -counted.roundedHalfUp()
+            exact = standard - counted
+            trace.append(TraceLine("基础养老金抵扣", "标准含本人基础养老金 \(pension.roundedHalfUp().yuanString) 元，抵扣 \(counted.roundedHalfUp().yuanString) 元，财政支付差额",
                                    source: "县政策 \(policy.version) tekun.pensionCountedInStandard"))
         }
         let eligible = reasons.isEmpty
@@ -146,9 +157,22 @@ public struct TekunRules: ProgrammeRules {
     /// A member who is no longer counted (death, prison, moving out) is held until the termination is
     /// decided (TK-2021 Art. 24–26).
     public func hold(_ e: PayableEnrollment) -> PayrollHold? {
-        guard let status = e.memberStatus, !status.counts else { return nil }
-        return PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: e.payeeName ?? "—",
-                           reason: "MEMBER_NOT_COUNTED：\(e.memberName ?? "供养对象")\(status.chinese)，须办理终止后再发放")
+        if let status = e.memberStatus, !status.counts {
+            return PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: e.payeeName ?? "—",
+                               reason: "MEMBER_NOT_COUNTED：\(e.memberName ?? "供养对象")\(status.chinese)，须办理终止后再发放")
+        }
+        // A minor's support ends at 18 unless still in the listed schooling (TK-2021 Art. 24), and no
+        // other ground of "no labour capacity" applies: held for the termination review.
+        if let m = e.member, let month = e.month {
+            let age = m.residentID.age(on: month.firstDay)
+            let disabled = m.disability.map(Self.disablesLabour) ?? false
+            let inSchool = m.schooling.map(Self.continuingSchooling.contains) ?? false
+            if age >= 18, age < 60, !disabled, !inSchool {
+                return PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: e.payeeName ?? "—",
+                                   reason: "AGE_18：\(m.name)已满18周岁且不在义务教育、普通高中或中职就读，须复核终止 (民发〔2021〕43号 第24条)")
+            }
+        }
+        return nil
     }
 
     public func deadlines(policy: Policy) -> [ProcedureDeadline] {

@@ -160,14 +160,26 @@ public struct ApplicationStore: Sendable {
                     throw StoreError.notFound(what: "家庭", id: stored.householdID)
                 }
                 let rules = try stored.programme.rules()
-                var assessment = try rules.assess(AssessmentInput(household: household.composition, month: on.yearMonth),
-                                                  policy: policy)
+                let subject = try await stored.memberID.asyncMap { try await RegistryStore(db).residentID(ofMember: $0) }
+                // A refusal never depends on the arithmetic: facts missing for an assessment (a 特困
+                // applicant never assessed for self-care) are said in the trace, and the refusal stands.
+                var assessment: BenefitDecision
+                do {
+                    assessment = try rules.assess(AssessmentInput(household: household.composition, month: on.yearMonth,
+                                                                  subject: subject), policy: policy)
+                } catch {
+                    assessment = BenefitDecision(
+                        programme: stored.programme, month: on.yearMonth, area: household.area, eligible: false,
+                        householdSize: subject == nil ? household.composition.countedMembers.count : 1, subject: subject,
+                        standard: nil, perCapitaIncome: nil, monthlyBenefit: .zero, components: [], reasons: [],
+                        trace: [TraceLine("测算", "未测算：\((error as? AssessmentError)?.message ?? String(describing: error))")], policyVersion: policy.version)
+                }
                 // A refusal pays nothing, whatever the arithmetic says.
                 assessment.eligible = false
                 assessment.monthlyBenefit = .zero
                 assessment.components = []
                 _ = try await DecisionRows.insert(on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID,
-                                              applicationID: stored.id, memberID: nil, outcome: "refused", decidedOn: on,
+                                              applicationID: stored.id, memberID: stored.memberID, outcome: "refused", decidedOn: on,
                                               firstMonth: nil, decision: assessment,
                                               trace: assessment.trace + [TraceLine("不予纳入理由", reason,
                                                                                    source: rules.refusalSource)])
@@ -197,6 +209,23 @@ public struct ApplicationStore: Sendable {
                                         supportedElsewhere: elsewhere), policy: policy)
             guard decision.eligible, decision.monthlyBenefit > .zero else {
                 throw ApplicationStoreError.notEligible(decision.reasons.map(\.chinese), stored.programme)
+            }
+            // One person, one programme (C02): a batch of another programme that already lists this household
+            // for a month the new support covers would pay the person twice; it is dealt with first.
+            if stored.memberID != nil {
+                struct Listed: Decodable { var month: Int; var programme: String; var state: String }
+                if let listed = try await db.sql.raw("""
+                    SELECT b.month, b.programme, b.state FROM payroll_lines l JOIN payroll_batches b ON b.id = l.batch_id
+                    WHERE l.household_id = \(bind: stored.householdID) AND l.member_id IS NULL
+                      AND b.programme <> \(bind: stored.programme.rawValue) AND b.month >= \(bind: firstMonth.number)
+                    ORDER BY b.month LIMIT 1
+                    """).first(decoding: Listed.self, with: SQLSupport.decoder) {
+                    let t = Stored("payroll_batches")
+                    let month = try t.month("month", listed.month) as YearMonth
+                    let programme: Programme = try t.parse("programme", listed.programme)
+                    let state: PayrollState = try t.parse("state", listed.state)
+                    throw StoreError.conflict("\(month) 的\(programme.shortChinese)发放批次（\(state.chinese)）已列入本户，自 \(firstMonth) 起确认\(stored.programme.shortChinese)将对同一人重复发放：草稿请先作废；已审核或已导出的月份，请以该月之后的日期确认，或先复核本户\(programme.shortChinese) (another programme's batch lists this household)")
+                }
             }
             let event = ApplicationEvent.approve(on: date, monthlyBenefit: decision.monthlyBenefit)
             let workflowPolicy = try await PolicyStore(db).book().policy(region: stored.countyCode,

@@ -226,8 +226,10 @@ public struct EnrollmentStore: Sendable {
             let subject = try await memberID.asyncMap { try await RegistryStore(db).residentID(ofMember: $0) }
             let policy = try await PolicyStore(db).book().policy(region: household.countyCode, month: from)
             let elsewhere = try await Self.supportedElsewhere(householdID: householdID, besides: programme, month: from, on: sql)
+            let since = try await EnrollmentStore(db).enrollments(ofHousehold: householdID)
+                .filter { $0.programme == programme && $0.memberID == memberID }.map(\.startMonth).min()
             let d = try rules.assess(AssessmentInput(household: household.composition, month: from, subject: subject,
-                                                     supportedElsewhere: elsewhere), policy: policy)
+                                                     supportedElsewhere: elsewhere, supportedSince: since), policy: policy)
             let outcome: ReviewOutcome
             if !d.eligible || d.monthlyBenefit == .zero {
                 var stop = SQLQueryString("UPDATE enrollments SET end_month = \(bind: date.yearMonth.number) WHERE programme = \(bind: programme.rawValue) AND start_month <= \(bind: date.yearMonth.number) AND end_month IS NULL")
@@ -267,6 +269,11 @@ public struct EnrollmentStore: Sendable {
 }
 
 extension EnrollmentStore {
+    /// Members of the household supported as persons by a programme other than `programme` in `month`.
+    public func supportedElsewhere(householdID: String, besides programme: Programme, month: YearMonth) async throws -> [ResidentID: Programme] {
+        try await Self.supportedElsewhere(householdID: householdID, besides: programme, month: month, on: database.sql)
+    }
+
     /// Members of the household supported as persons by a programme other than `programme` in `month`
     /// (one person, one programme: they leave `programme`'s household count; field case C02).
     static func supportedElsewhere(householdID: String, besides programme: Programme, month: YearMonth,
@@ -308,7 +315,7 @@ extension EnrollmentStore {
             try await sql.raw(stop).run()
             _ = try await DecisionRows.insert(
                 on: sql, countyCode: household.countyCode, householdID: householdID, applicationID: nil, memberID: nil,
-                outcome: "stopped", decidedOn: date, firstMonth: month, decision: d,
+                outcome: "transferred", decidedOn: date, firstMonth: month, decision: d,
                 trace: d.trace + [TraceLine("停发", "本户成员均已由其他项目按人保障，\(e.programme.shortChinese)自 \(month) 起停发", source: rules.reviewSource)])
             try await audit(sql, county: household.countyCode, actor: actor, action: "enrollment.stopped",
                             subject: householdID, detail: "\(e.programme.rawValue) from \(month): members supported elsewhere")

@@ -188,6 +188,24 @@ public struct PayrollStore: Sendable {
         let rows = try await database.sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder)
         let t = Stored("enrollments")
         let m = Stored("members")
+        // The enrolled members as registered now (age, schooling, disability), for member-level rules.
+        var members: [String: Member] = [:]
+        let memberHouseholds = Array(Set(rows.filter { $0.memberId != nil }.map(\.householdId)))
+        if !memberHouseholds.isEmpty {
+            let ids = try await database.sql.select().columns("id", "household_id", "resident_id").from("members")
+                .where(SQLIdentifier("household_id"), .in, memberHouseholds)
+                .all(decoding: MemberKey.self, with: SQLSupport.decoder)
+            var files: [String: HouseholdFile] = [:]
+            for chunk in stride(from: 0, to: memberHouseholds.count, by: 500) {
+                for f in try await RegistryStore(database).households(Array(memberHouseholds[chunk..<min(chunk + 500, memberHouseholds.count)])) {
+                    files[f.id] = f
+                }
+            }
+            for k in ids {
+                let rid = try m.residentID("resident_id", k.residentId)
+                members[k.id] = files[k.householdId]?.composition.members.first { $0.residentID == rid }
+            }
+        }
         return try rows.map { r in
             PayableEnrollment(enrollmentID: r.enrollmentId, householdID: r.householdId, memberID: r.memberId,
                               townshipCode: r.townshipCode, villageCode: r.villageCode,
@@ -196,9 +214,12 @@ public struct PayrollStore: Sendable {
                               householdSize: r.householdSize, payeeName: r.payeeName,
                               payeeResidentID: try m.residentID("resident_id", r.payeeResidentId),
                               bankAccount: r.bankAccount, countedMembers: r.countedMembers,
-                              memberName: r.memberName, memberStatus: try m.parse("status", r.memberStatus))
+                              memberName: r.memberName, memberStatus: try m.parse("status", r.memberStatus),
+                              member: r.memberId.flatMap { members[$0] }, month: month)
         }
     }
+
+    struct MemberKey: Decodable { var id: String; var householdId: String; var residentId: String }
 
     /// draft → approved: the batch is frozen from here on.
     public func approve(_ id: String, actor: String) async throws -> PayrollBatch {

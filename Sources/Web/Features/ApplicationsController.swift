@@ -105,8 +105,13 @@ struct ApplicationsController: RouteCollection {
             throw WorkflowError.outOfOrder(event: "打印公示", state: a.state)
         }
         let policy = try await req.policyBook().policy(region: stored.countyCode, month: start.yearMonth)
-        let proposal = try stored.programme.rules()
-            .assess(AssessmentInput(household: household.composition, month: start.yearMonth.next), policy: policy)
+        var subject: ResidentID?
+        if let mid = stored.memberID { subject = try await RegistryStore(req.db).residentID(ofMember: mid) }
+        let applicant = subject.flatMap { id in household.composition.members.first { $0.residentID == id } }?.name
+            ?? household.head.name
+        // The notice prints what is known: an amount that cannot be assessed yet shows as —.
+        let proposal = try? stored.programme.rules()
+            .assess(AssessmentInput(household: household.composition, month: start.yearMonth.next, subject: subject), policy: policy)
         let village = s.townshipName(household.townshipCode.value) + s.townshipName(household.villageCode.value)
         let body: Node<HTML.BodyContext> = .div(.class("notice"),
             .h1("\(stored.programme.chinese)审核确认公示"),
@@ -114,9 +119,10 @@ struct ApplicationsController: RouteCollection {
             .table(
                 .tr(.th("村（社区）"), .th("申请人"), .th(.class("num"), .text("家庭人口（人）")), .th(.class("num"), .text("拟保障金额（元/月）")),
                     .th("初审意见")),
-                .tr(.td(.text(village)), .td(.text(household.head.name)), .td(.class("num"), .text("\(proposal.householdSize)")),
-                    .td(.class("num"), .text(proposal.eligible && a.townshipRecommends != false
-                        ? proposal.monthlyBenefit.groupedYuanString : "—")),
+                .tr(.td(.text(village)), .td(.text(applicant)),
+                    .td(.class("num"), .text(proposal.map { "\($0.householdSize)" } ?? (subject == nil ? "—" : "1"))),
+                    .td(.class("num"), .text(proposal.map { $0.eligible && a.townshipRecommends != false
+                        ? $0.monthlyBenefit.groupedYuanString : "—" } ?? "—")),
                     .td(.text(a.townshipRecommends == false ? "拟不纳入" : "拟纳入")))
             ),
             .p(.text("如有异议，请在公示期内向乡镇（街道）或县民政局反映。投诉举报电话：\(s.hotline)；社会救助服务热线：12349。")),
@@ -246,7 +252,7 @@ struct ApplicationsController: RouteCollection {
             if let batch = try await req.payroll.batch(countyCode: req.settings.countyCode, programme: d.programme, month: d.month) {
                 let stored = try await store(req).application(id)
                 let listed = try await req.payroll.payments(ofHousehold: stored.householdID)
-                    .first { $0.programme == d.programme && $0.month == d.month && $0.memberID == nil }
+                    .first { $0.programme == d.programme && $0.month == d.month && $0.memberID == stored.memberID }
                 switch (batch.state, listed) {
                 case (.draft, _):
                     note = "。注意：\(d.month) 的发放批次草稿已生成，请作废后重新生成以按本决定发放"

@@ -32,14 +32,18 @@ extension HouseholdsController {
         let book = try await req.policyBook()
         let policy = try? book.policy(region: s.countyCode, month: assessMonth)
         let householdProgrammes = s.programmes.filter { (try? $0.rules())?.recipient == .household }
-        let previews: [(rules: any ProgrammeRules, decision: BenefitDecision)] = policy.map { policy in
-            householdProgrammes.compactMap { p in
+        var previews: [(rules: any ProgrammeRules, decision: BenefitDecision)] = []
+        if let policy {
+            for p in householdProgrammes {
+                // Members supported as persons (特困) this month do not count in the household.
+                let elsewhere = try await enrollment.supportedElsewhere(householdID: id, besides: p, month: assessMonth)
                 guard let rules = try? p.rules(),
-                      let d = try? rules.assess(AssessmentInput(household: h.composition, month: assessMonth), policy: policy)
-                else { return nil }
-                return (rules, d)
+                      let d = try? rules.assess(AssessmentInput(household: h.composition, month: assessMonth,
+                                                                supportedElsewhere: elsewhere), policy: policy)
+                else { continue }
+                previews.append((rules, d))
             }
-        } ?? []
+        }
         let activeEnrollments = enrollments.filter { $0.endMonth == nil || $0.endMonth! >= today.yearMonth }
         let body: Node<HTML.BodyContext> = .div(
             .h1("家庭档案：\(h.head.name)户"),
@@ -172,6 +176,7 @@ extension HouseholdsController {
         case "adjusted": return "复核调整"
         case "reviewed": return "复核维持"
         case "stopped": return "复核停发"
+        case "transferred": return "转入其他项目，停发"
         default: return outcome
         }
     }
