@@ -40,6 +40,7 @@ struct MemberAllowanceRules: ProgrammeRules {
     }
     func procedureLimitText(extended: Bool, policy: Policy) -> String { "15 个工作日" }
     var allowsRecordedExtension: Bool { false }
+    var countySpotCheckShare: Ratio? { nil }
     func paymentLabel(area: Area?) -> String { "测试津贴" }
 }
 
@@ -120,6 +121,7 @@ struct MemberAllowanceRules: ProgrammeRules {
                                        calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate { acceptedOn }
                 func procedureLimitText(extended: Bool, policy: Policy) -> String { "" }
                 var allowsRecordedExtension: Bool { false }
+                var countySpotCheckShare: Ratio? { nil }
                 func paymentLabel(area: Area?) -> String { "" }
             }
             await #expect(throws: PayrollError.notPaidByPayroll("临时救助")) {

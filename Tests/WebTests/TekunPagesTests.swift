@@ -51,6 +51,8 @@ import VaporTesting
             #expect(app.contains("乡镇 15 个工作日 + 公示 7 天 + 县级 15 个工作日"))
             #expect(app.contains("县级审核确认（抽查不低于 30%）：15 个工作日（民发〔2021〕43号 第16条）"))
             #expect(!app.contains("extendDeadline"))
+            #expect(app.contains("信息核对（民发〔2021〕43号 第13条）"))
+            #expect(!app.contains("57号"))
             for (step, fields) in [
                 ("recordInformationCheck", ["date": "2021-03-02", "text": "无收入"]),
                 ("recordHomeVisit", ["date": "2021-03-03", "investigator1": "王", "investigator2": "李", "text": "独居，无赡养人"]),
@@ -75,6 +77,8 @@ import VaporTesting
             #expect(file.contains("1550.00"))
             let applications = body(try await session.get("/applications?all=1"))
             #expect(applications.contains("孙某（孙某户）"))
+            // TK-2021 Art. 16: the county verifies at least 30 % itself; none was recorded here.
+            #expect(applications.contains("2021 年县级确认 1 件，县级入户抽查 0 件（0.0%），应不低于 30%：抽查不足"))
             let dashboard = body(try await session.get("/"))
             #expect(dashboard.contains("分乡镇特困保障情况"))
         }

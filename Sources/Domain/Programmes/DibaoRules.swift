@@ -12,7 +12,10 @@ public struct DibaoRules: ProgrammeRules {
     public var reviewSource: String { "民发〔2021〕57号 第31条、第32条" }
     public var noticeCitations: NoticeCitations {
         NoticeCitations(publicNotice: "《最低生活保障审核确认办法》民发〔2021〕57号 第十九条、第二十四条",
-                        refusalNotice: "民发〔2021〕57号 第二十一条", appeal: "民发〔2021〕57号 第三十八条")
+                        refusalNotice: "民发〔2021〕57号 第二十一条", appeal: "民发〔2021〕57号 第三十八条",
+                        steps: ["recordInformationCheck": "民发〔2021〕57号 第17条", "recordHomeVisit": "至少 2 名调查人员，第16条",
+                                "townshipReview": "公示 7 天，第19条", "resolveObjection": "第19条第2款",
+                                "recordCountyHomeVisit": "近亲属备案户必需，第20条", "refuse": "3 个工作日内书面告知，第21条"])
     }
 
     /// The gap method (`DibaoAssessment`): a `basic` component and, with 分类施保, a `top-up` one.
@@ -67,6 +70,9 @@ public struct DibaoRules: ProgrammeRules {
     }
 
     public var allowsRecordedExtension: Bool { true }
+
+    /// DB-2021 sets no share; the county visits close-relative cases (Art. 20).
+    public var countySpotCheckShare: Ratio? { nil }
 
     public func paymentLabel(area: Area?) -> String {
         area.map { "\($0.chinese)低保金" } ?? "低保金"

@@ -180,6 +180,10 @@ public protocol ProgrammeRules: Sendable {
     /// Whether a special case may extend the limit by a recorded decision (低保: 45 WD, DB-2021 Art. 22).
     var allowsRecordedExtension: Bool { get }
 
+    /// The least share of the year's approvals the county verifies itself (特困: 30 %, TK-2021 Art. 16);
+    /// nil when the rules set none.
+    var countySpotCheckShare: Ratio? { get }
+
     /// The rule a refusal decision's trace cites (e.g. `民发〔2021〕57号 第21条`).
     var refusalSource: String { get }
 
@@ -205,11 +209,15 @@ public struct NoticeCitations: Hashable, Sendable {
     public var refusalNotice: String
     /// 不予纳入通知书: the appeal routes (行政复议, 行政诉讼).
     public var appeal: String
+    /// What each workflow step's form cites, by step name (`recordInformationCheck`, `recordHomeVisit`,
+    /// `townshipReview`, `resolveObjection`, `recordCountyHomeVisit`, `refuse`); a step absent cites nothing.
+    public var steps: [String: String]
 
-    public init(publicNotice: String, refusalNotice: String, appeal: String) {
+    public init(publicNotice: String, refusalNotice: String, appeal: String, steps: [String: String] = [:]) {
         self.publicNotice = publicNotice
         self.refusalNotice = refusalNotice
         self.appeal = appeal
+        self.steps = steps
     }
 }
 

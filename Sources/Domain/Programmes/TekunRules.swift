@@ -14,7 +14,11 @@ public struct TekunRules: ProgrammeRules {
     public var reviewSource: String { "民发〔2021〕43号 第24条、第25条" }
     public var noticeCitations: NoticeCitations {
         NoticeCitations(publicNotice: "《特困人员认定办法》民发〔2021〕43号 第十五条",
-                        refusalNotice: "民发〔2021〕43号 第十八条", appeal: "《社会救助暂行办法》第六十五条")
+                        refusalNotice: "民发〔2021〕43号 第十八条", appeal: "《社会救助暂行办法》第六十五条",
+                        steps: ["recordInformationCheck": "民发〔2021〕43号 第13条", "recordHomeVisit": "至少 2 名调查人员，第13条",
+                                "townshipReview": "公示 7 天，第15条", "resolveObjection": "15 个工作日内重新提出意见并再次公示，第15条",
+                                "recordCountyHomeVisit": "县级抽查核实，全年抽查比例不低于 30%，第16条",
+                                "refuse": "3 个工作日内书面告知，第18条"])
     }
 
     /// Income kinds counted for "no source of livelihood" (TK-2021 Art. 6): wages, net business,
@@ -203,6 +207,9 @@ public struct TekunRules: ProgrammeRules {
 
     /// TK-2021 has no recorded extension: only an objection lengthens the procedure.
     public var allowsRecordedExtension: Bool { false }
+
+    /// The county verifies at least 30 % of the cases it confirms (TK-2021 Art. 16).
+    public var countySpotCheckShare: Ratio? { Ratio(30, 100) }
 
     public func paymentLabel(area: Area?) -> String { "特困人员供养金" }
 }

@@ -247,6 +247,26 @@ public struct ApplicationStore: Sendable {
         }
     }
 
+    /// 县级抽查: of `programme`'s applications approved in `year`, how many had the county's own home
+    /// visit recorded (TK-2021 Art. 16 asks for at least 30 % of 特困 cases).
+    /// - Throws: `StoreError.unreadable` naming a stored snapshot that does not parse.
+    public func countyVisits(programme: Programme, year: Int) async throws -> (approved: Int, visited: Int) {
+        struct Row: Decodable { var snapshot: String }
+        let rows = try await database.sql.select().column("snapshot").from("applications")
+            .where(SQLIdentifier("programme"), .equal, programme.rawValue)
+            .where(SQLIdentifier("state"), .equal, ApplicationState.approved.rawValue)
+            .all(decoding: Row.self, with: SQLSupport.decoder)
+        let t = Stored("applications")
+        var approved = 0, visited = 0
+        for r in rows {
+            let a = try t.json(AssistanceApplication.self, "snapshot", r.snapshot)
+            guard a.decidedOn?.year == year else { continue }
+            approved += 1
+            if a.countyHomeVisit != nil { visited += 1 }
+        }
+        return (approved, visited)
+    }
+
     public func application(_ id: String) async throws -> StoredApplication {
         try await load(id, on: database)
     }

@@ -23,6 +23,16 @@ struct ApplicationsController: RouteCollection {
         let all = req.query[String.self, at: "all"] == "1"
         let today = s.today()
         let rows = try await store(req).list(openOnly: !all).map { ApplicationRow.make($0, settings: s, today: today) }
+        // The county's spot-check share this year, for programmes whose rules set one (特困 30 %).
+        var spotChecks: [Programme: (text: String, short: Bool)] = [:]
+        for p in s.programmes {
+            guard let share = (try? p.rules())?.countySpotCheckShare else { continue }
+            let (approved, visited) = try await store(req).countyVisits(programme: p, year: today.year)
+            let percent = approved == 0 ? "—" : String(format: "%.1f%%", Double(visited) * 100 / Double(approved))
+            let short = approved > 0 && Int64(visited) * share.denominator < Int64(approved) * share.numerator
+            spotChecks[p] = ("\(today.year) 年县级确认 \(approved) 件，县级入户抽查 \(visited) 件（\(percent)），应不低于 \(share.numerator * 100 / share.denominator)%"
+                + (short ? "：抽查不足，请在县级审核确认前登记县级入户核查" : ""), short)
+        }
         let body: Node<HTML.BodyContext> = .div(
             .h1("审核确认"),
             .p(.text("受理申请请在 "), .a(.attr("href", SiteURL.households.path), .text("家庭档案")), .text(" 中打开该户后操作。 "),
@@ -33,6 +43,7 @@ struct ApplicationsController: RouteCollection {
                 let own = rows.filter { $0.programme == programme }
                 return .group(
                     .h2("\(programme.shortChinese)审核确认"),
+                    .unwrap(spotChecks[programme]) { .p(.class($0.short ? "flash error" : "muted"), .text($0.text)) },
                     .if(own.isEmpty, .p(.class("muted"), .text("没有申请。")),
                         else: ApplicationRow.table(own)))
             }
@@ -73,9 +84,9 @@ struct ApplicationsController: RouteCollection {
             .p(.if(a.noticeStart != nil && ![.townshipReview, .accepted, .investigating].contains(a.state), .a(.attr("href", SiteURL.applicationNotice(id).path), .text("打印公示（张贴于村（社区）公示栏）"))),
                .if(a.state == .refused, .a(.attr("href", SiteURL.applicationRefusal(id).path), .text("打印不予纳入通知书")))),
             .if(!next.isEmpty, .h2("办理")),
-            .forEach(next) { stepForm($0, id: id, req: req, today: today) },
+            .forEach(next) { stepForm($0, id: id, programme: stored.programme, req: req, today: today) },
             .if(a.state.isOpen && rules?.allowsRecordedExtension == true && !policy.confirmationDelegatedToTownship && a.extensionReason == nil,
-                stepForm("extendDeadline", id: id, req: req, today: today)),
+                stepForm("extendDeadline", id: id, programme: stored.programme, req: req, today: today)),
             .h2("办理时限"),
             // The record stays readable even for a programme without rules; only its steps are refused.
             .unwrap(try? stored.programme.rules(), { rules in
@@ -160,11 +171,14 @@ struct ApplicationsController: RouteCollection {
     static func beijingTime(_ date: Date) -> String { ChinaClock.beijingTime(date) }
 
     /// One form per next step; field names match `step(req:)`.
-    func stepForm(_ step: String, id: String, req: Request, today: CivilDate) -> Node<HTML.BodyContext> {
+    func stepForm(_ step: String, id: String, programme: Programme, req: Request, today: CivilDate) -> Node<HTML.BodyContext> {
         let dateField: Node<HTML.FormContext> = .label(.text("日期 "), .input(.type(.date), .name("date"), .attr("value", today.description), .required(true)))
         let investigators: Node<HTML.FormContext> = .group(
             .label(.text("调查人员 1 "), .input(.type(.text), .name("investigator1"), .required(true))),
             .label(.text("调查人员 2 "), .input(.type(.text), .name("investigator2"), .required(true))))
+        // Each step cites its own programme's rule (低保 DB-2021, 特困 TK-2021).
+        let citations = (try? programme.rules())?.noticeCitations.steps ?? [:]
+        func cite(_ step: String) -> String { citations[step].map { "（\($0)）" } ?? "" }
         func form(_ title: String, _ fields: Node<HTML.FormContext>, button: String, danger: Bool = false) -> Node<HTML.BodyContext> {
             .form(.class("stack"), .method(.post), .attr("action", SiteURL.applicationStep(id, step: step).path), Layout.csrf(req),
                   .strong(.text(title)), fields,
@@ -172,34 +186,34 @@ struct ApplicationsController: RouteCollection {
         }
         switch step {
         case "recordInformationCheck":
-            return form("信息核对（民发〔2021〕57号 第17条）", .group(dateField,
+            return form("信息核对" + cite("recordInformationCheck"), .group(dateField,
                 .label(.text("核对结果 "), Controls.textarea("text"))), button: "登记核对结果")
         case "recordHomeVisit":
-            return form("入户调查（至少 2 名调查人员，第16条）", .group(dateField, investigators,
+            return form("入户调查" + cite("recordHomeVisit"), .group(dateField, investigators,
                 .label(.text("调查情况 "), Controls.textarea("text"))), button: "登记入户调查")
         case "completeInvestigation":
             return form("完成调查核实，转入乡镇初审", dateField, button: "完成调查")
         case "townshipReview":
-            return form("乡镇初审意见，并在村（社区）公示 7 天（第19条）", .group(dateField,
+            return form("乡镇初审意见，并在村（社区）公示" + cite("townshipReview"), .group(dateField,
                 .label(.text("是否拟纳入 "), Controls.select("recommend", [Controls.option("yes", "拟纳入"), Controls.option("no", "拟不纳入")])),
                 .label(.text("初审意见 "), Controls.textarea("text"))), button: "提交初审并开始公示")
         case "raiseObjection":
             return form("公示期间有异议", .group(dateField, .label(.text("异议内容 "), Controls.textarea("text"))),
                         button: "登记异议")
         case "resolveObjection":
-            return form("处理异议：重新调查或民主评议（第19条第2款）", .group(dateField,
+            return form("处理异议：重新调查或民主评议" + cite("resolveObjection"), .group(dateField,
                 .label(.text("方式 "), Controls.select("by", [Controls.option("reinvestigation", "重新调查"),
                                                     Controls.option("villageDeliberation", "民主评议")])),
                 .label(.text("处理结果 "), Controls.textarea("text"))), button: "登记处理结果")
         case "closePublicNotice":
             return form("公示期满无异议，报县级审核确认", dateField, button: "报县级审核")
         case "recordCountyHomeVisit":
-            return form("县级入户核查（近亲属备案户必需，第20条）", .group(dateField, investigators,
+            return form("县级入户核查" + cite("recordCountyHomeVisit"), .group(dateField, investigators,
                 .label(.text("核查情况 "), Controls.textarea("text"))), button: "登记县级核查")
         case "approve":
             return form("县级确认纳入（金额由系统按政策和登记信息计算，自次月发放）", dateField, button: "确认纳入")
         case "refuse":
-            return form("不予纳入（3 个工作日内书面告知，第21条）", .group(dateField,
+            return form("不予纳入" + cite("refuse"), .group(dateField,
                 .label(.text("理由 "), Controls.textarea("text"))), button: "不予纳入", danger: true)
         case "extendDeadline":
             return form("特殊情况延长至 45 个工作日（第22条）",
