@@ -211,3 +211,64 @@ import Testing
         }
     }
 }
+
+/// Ending 特困 support (TK-2021 Arts. 24–26): 公示, objection and re-publication, the county's decision
+/// stopping support from the following month; a death is not published.
+@Suite struct TerminationTests {
+    let d = Fixtures.date
+
+    func enrolled(_ handle: DatabaseHandle) async throws -> String {
+        try await RegistryStore(handle.db).register([TekunCaseTests.sun()])
+        try await RegistryStore(handle.db).setTekunFacts(householdID: "sun", residentID: TekunCaseTests.sunID, placement: .dispersed,
+                                                         selfCareFailed: 0, assessedOn: d("2021-03-10"), today: d("2021-12-31"))
+        let store = ApplicationStore(handle.db, today: { Fixtures.date("2021-12-31") })
+        _ = try await TekunCaseTests().approve(store, household: "sun", subject: TekunCaseTests.sunID)
+        return try await RegistryStore(handle.db).memberID(of: TekunCaseTests.sunID)
+    }
+
+    @Test func publishedObjectedRepublishedDecided() async throws {
+        try await withTestDatabase(policies: [TekunCaseTests.policy]) { handle in
+            let member = try await enrolled(handle)
+            let store = TerminationStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            let id = try await store.propose(householdID: "sun", memberID: member, programme: .tekun, ground: .supporterAble,
+                                             on: d("2021-06-01"), opinion: "其子返乡就业，具备赡养能力", actor: "township")
+            await #expect(throws: StoreError.conflict("该对象已有办理中的终止程序（\(id.prefix(8))），请在原程序上继续办理 (a termination is open)")) {
+                try await store.propose(householdID: "sun", memberID: member, programme: .tekun, ground: .withdrawal,
+                                        on: d("2021-06-02"), opinion: "x", actor: "t")
+            }
+            await #expect(throws: WorkflowError.noticeNotOver(ends: d("2021-06-07"))) {
+                try await store.record(.closePublicNotice(on: d("2021-06-07")), on: id, actor: "t")
+            }
+            try await store.record(.raiseObjection(on: d("2021-06-03"), note: "其子收入不稳定"), on: id, actor: "t")
+            let republished = try await store.record(.resolveObjection(on: d("2021-06-10"), opinion: "核查：其子月收入 4000 元，能够赡养"), on: id, actor: "t")
+            #expect(republished.state == .publicNotice)
+            #expect(republished.noticeStart == d("2021-06-10"))
+            #expect(republished.objectionDue == d("2021-06-25"))   // 15 WD from the objection (端午 06-14 off)
+            try await store.record(.closePublicNotice(on: d("2021-06-17")), on: id, actor: "t")
+            let decided = try await store.record(.decide(on: d("2021-06-20")), on: id, actor: "county")
+            #expect(decided.stopsFrom == Fixtures.month("2021-07"))
+            let e = try await EnrollmentStore(handle.db).enrollments(ofHousehold: "sun").filter { $0.programme == .tekun }
+            #expect(e.map(\.endMonth) == [Fixtures.month("2021-06")])
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            #expect(try await payroll.generate(programme: .tekun, month: Fixtures.month("2021-06"), countyCode: "510921", actor: "t").batch.lineCount == 1)
+            #expect(try await payroll.generate(programme: .tekun, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t").batch.lineCount == 0)
+            let decision = try #require(try await EnrollmentStore(handle.db).decisions(ofHousehold: "sun").first { $0.outcome == "terminated" })
+            #expect(decision.trace.map(\.step) == ["终止理由", "乡镇核实意见", "公示", "终止"])
+            #expect(decision.trace[2].detail == "公示 2021-06-10 至 2021-06-16，异议 1 件已核查")
+        }
+    }
+
+    @Test func deathIsNotPublished() async throws {
+        try await withTestDatabase(policies: [TekunCaseTests.policy]) { handle in
+            let member = try await enrolled(handle)
+            let store = TerminationStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            let id = try await store.propose(householdID: "sun", memberID: member, programme: .tekun, ground: .death,
+                                             on: d("2021-08-02"), opinion: "2021-07-28 病故，已火化", actor: "township")
+            #expect(try await store.termination(id).termination.state == .countyReview)
+            #expect(try await store.record(.decide(on: d("2021-08-03")), on: id, actor: "county").state == .terminated)
+            await #expect(throws: WorkflowError.terminationOutOfOrder(event: "撤销终止，继续供养", state: "已终止")) {
+                try await store.record(.cancel(on: d("2021-08-04"), reason: "x"), on: id, actor: "t")
+            }
+        }
+    }
+}

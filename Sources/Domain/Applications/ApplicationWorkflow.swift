@@ -204,6 +204,7 @@ public enum WorkflowError: Error, Equatable, Sendable {
     case dateInFuture(CivilDate, today: CivilDate)
     case alreadyExtended(String)
     case objectionAfterNotice(ends: CivilDate)
+    case terminationOutOfOrder(event: String, state: String)
 
     public var message: String {
         switch self {
@@ -224,6 +225,8 @@ public enum WorkflowError: Error, Equatable, Sendable {
             return "办理期限已延长至 45 个工作日（理由：\(reason)），不能再次延长 (already extended)"
         case let .dateInFuture(d, today):
             return "日期 \(d) 晚于今天（\(today)）：只能登记已经发生的办理步骤 (date in the future)"
+        case let .terminationOutOfOrder(event, state):
+            return "终止程序当前为“\(state)”，不能执行“\(event)”：请按公示→（异议核查→重新公示）→县级审批的顺序办理 (step out of order)"
         case .objectionAfterNotice(let end):
             return "公示已于 \(end) 结束，公示期外的意见请按投诉举报处理 (objection after the notice period)"
         }

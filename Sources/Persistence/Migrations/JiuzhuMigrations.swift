@@ -14,5 +14,6 @@ public enum JiuzhuMigrations {
         M0008ProgrammeSeam(),
         M0009PolicyVersions(),
         M0010TekunCaseFacts(),
+        M0011CreateTerminations(),
     ]
 }

@@ -1,0 +1,155 @@
+import Domain
+import FluentKit
+import Foundation
+import SQLKit
+
+/// A termination on file: where it is, whom it concerns, and its workflow.
+public struct StoredTermination: Hashable, Sendable {
+    public var id: String
+    public var countyCode: String
+    public var householdID: String
+    public var memberID: String
+    public var programme: Programme
+    public var enrollmentID: String
+    public var termination: Termination
+}
+
+/// Ending a person's support (TK-2021 Arts. 24–26) for programmes that support a member: propose with a
+/// ground, publish for 7 days (not for a death), handle objections, and the county's decision ends the
+/// enrollment from the following month with a recorded decision. Every step is one transaction.
+public struct TerminationStore: Sendable {
+    let database: any Database
+    public let calendar: WorkCalendar
+    public let today: @Sendable () -> CivilDate
+
+    public init(_ database: any Database, calendar: WorkCalendar = .china,
+                today: @escaping @Sendable () -> CivilDate = ChinaClock.today) {
+        self.database = database
+        self.calendar = calendar
+        self.today = today
+    }
+
+    /// Proposes ending `memberID`'s current support by `programme`.
+    /// - Throws: `StoreError.notFound` when the member has no current support; `StoreError.conflict` when
+    ///   a termination is already open; `WorkflowError` for a date in the future or a missing opinion.
+    public func propose(householdID: String, memberID: String, programme: Programme, ground: TerminationGround,
+                        on date: CivilDate, opinion: String, actor: String) async throws -> String {
+        let rules = try programme.rules()
+        guard rules.recipient == .member else { throw ApplicationStoreError.subjectNotAllowed(programme) }
+        if date > today() { throw WorkflowError.dateInFuture(date, today: today()) }
+        guard !opinion.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.missing("乡镇核实意见") }
+        return try await database.transaction { db in
+            let sql = db.sql
+            guard let current = try await EnrollmentStore(db).enrollments(ofHousehold: householdID)
+                .last(where: { $0.programme == programme && $0.memberID == memberID
+                               && ($0.endMonth == nil || $0.endMonth! >= date.yearMonth.next) })
+            else { throw StoreError.notFound(what: "在保\(programme.shortChinese)对象", id: memberID) }
+            if date.yearMonth < current.startMonth.previous {
+                throw WorkflowError.dateBefore(date, what: "在保起始月", earlier: current.startMonth.previous.firstDay)
+            }
+            struct Open: Decodable { var id: String }
+            if let open = try await sql.select().column("id").from("terminations")
+                .where(SQLIdentifier("enrollment_id"), .equal, current.id)
+                .where(SQLIdentifier("state"), .notIn, [TerminationState.terminated.rawValue, TerminationState.cancelled.rawValue])
+                .first(decoding: Open.self) {
+                throw StoreError.conflict("该对象已有办理中的终止程序（\(open.id.prefix(8))），请在原程序上继续办理 (a termination is open)")
+            }
+            guard let household = try await RegistryStore(db).household(householdID) else {
+                throw StoreError.notFound(what: "家庭", id: householdID)
+            }
+            let t = Termination(ground: ground, proposedOn: date, opinion: opinion)
+            let id = SQLSupport.newID()
+            try await sql.insert(into: "terminations").columns(
+                "id", "county_code", "household_id", "member_id", "programme", "enrollment_id", "state", "snapshot",
+                "created_by", "updated_at"
+            ).values(id, household.countyCode, householdID, memberID, programme.rawValue, current.id, t.state.rawValue,
+                     try SQLSupport.encode(t), actor, Date()).run()
+            try await audit(sql, county: household.countyCode, actor: actor, action: "termination.propose", subject: id,
+                            detail: "\(programme.rawValue) member \(memberID) \(ground.rawValue)")
+            return id
+        }
+    }
+
+    /// Records a step. `decide` ends the enrollment from the month after the decision and writes the
+    /// decision (outcome `terminated`) with its trace: the ground, the 公示, the rule.
+    /// - Throws: `WorkflowError`; `StoreError.conflict` when a batch already lists the person after the
+    ///   last paid month (it is dealt with first).
+    @discardableResult
+    public func record(_ event: TerminationEvent, on id: String, actor: String) async throws -> Termination {
+        try await database.transaction { db in
+            let stored = try await load(id, on: db)
+            let rules = try stored.programme.rules()
+            let policy = try await PolicyStore(db).book().policy(region: stored.countyCode,
+                                                                month: stored.termination.proposedOn.yearMonth)
+            let next = try TerminationWorkflow.apply(event, to: stored.termination, policy: policy, calendar: calendar,
+                                                     today: today())
+            let sql = db.sql
+            if case let .decide(on) = event {
+                let last = on.yearMonth
+                try await EnrollmentStore.cancelPending(on: sql, programme: stored.programme, householdID: stored.householdID,
+                                                        memberID: stored.memberID, after: last)
+                try await sql.update("enrollments").set("end_month", to: last.number)
+                    .where(SQLIdentifier("id"), .equal, stored.enrollmentID).run()
+                guard let household = try await RegistryStore(db).household(stored.householdID) else {
+                    throw StoreError.notFound(what: "家庭", id: stored.householdID)
+                }
+                let subject = try await RegistryStore(db).residentID(ofMember: stored.memberID)
+                let t = next
+                let notice = t.noticeStart.map { "公示 \($0) 至 \(t.noticeEnd(policy: policy)!)" } ?? "因死亡终止，不公示"
+                let decision = BenefitDecision(
+                    programme: stored.programme, month: last.next, area: household.area, eligible: false, householdSize: 1,
+                    subject: subject, standard: nil, perCapitaIncome: nil, monthlyBenefit: .zero, components: [], reasons: [],
+                    trace: [], policyVersion: policy.version)
+                _ = try await DecisionRows.insert(
+                    on: sql, countyCode: stored.countyCode, householdID: stored.householdID, applicationID: nil,
+                    memberID: stored.memberID, outcome: "terminated", decidedOn: on, firstMonth: last.next, decision: decision,
+                    trace: [TraceLine("终止理由", t.ground.chinese, source: rules.reviewSource),
+                            TraceLine("乡镇核实意见", t.opinion),
+                            TraceLine("公示", notice + (t.objections.isEmpty ? "，无异议" : "，异议 \(t.objections.count) 件已核查")),
+                            TraceLine("终止", "县级 \(on) 决定终止，自 \(last.next) 起停止供养；书面告知本人和村（居）民委员会",
+                                      source: rules.reviewSource)])
+            }
+            try await sql.update("terminations").set("state", to: next.state.rawValue)
+                .set("snapshot", to: try SQLSupport.encode(next)).set("updated_at", to: Date())
+                .where(SQLIdentifier("id"), .equal, id).run()
+            struct Seq: Decodable { var n: Int? }
+            let seq = (try await sql.raw("SELECT MAX(seq) AS n FROM termination_events WHERE termination_id = \(bind: id)")
+                .first(decoding: Seq.self)?.n ?? 0) + 1
+            try await sql.insert(into: "termination_events")
+                .columns("id", "termination_id", "seq", "kind", "payload", "actor", "recorded_at")
+                .values(SQLSupport.newID(), id, seq, event.chinese, try SQLSupport.encode(event), actor, Date()).run()
+            try await audit(sql, county: stored.countyCode, actor: actor, action: "termination.\(next.state.rawValue)",
+                            subject: id, detail: event.chinese)
+            return next
+        }
+    }
+
+    public func termination(_ id: String) async throws -> StoredTermination { try await load(id, on: database) }
+
+    /// The terminations of a household, newest first.
+    public func terminations(ofHousehold householdID: String) async throws -> [StoredTermination] {
+        struct Row: Decodable { var id: String }
+        var out: [StoredTermination] = []
+        for r in try await database.sql.select().column("id").from("terminations")
+            .where(SQLIdentifier("household_id"), .equal, householdID).orderBy("updated_at", .descending)
+            .all(decoding: Row.self) {
+            out.append(try await load(r.id, on: database))
+        }
+        return out
+    }
+
+    func load(_ id: String, on db: any Database) async throws -> StoredTermination {
+        struct Row: Decodable {
+            var id: String; var countyCode: String; var householdId: String; var memberId: String; var programme: String
+            var enrollmentId: String; var snapshot: String
+        }
+        guard let r = try await db.sql.select().columns("id", "county_code", "household_id", "member_id", "programme",
+                                                        "enrollment_id", "snapshot")
+            .from("terminations").where(SQLIdentifier("id"), .equal, id).first(decoding: Row.self, with: SQLSupport.decoder)
+        else { throw StoreError.notFound(what: "终止程序", id: id) }
+        let t = Stored("terminations")
+        return StoredTermination(id: r.id, countyCode: r.countyCode, householdID: r.householdId, memberID: r.memberId,
+                                 programme: try t.parse("programme", r.programme), enrollmentID: r.enrollmentId,
+                                 termination: try t.json(Termination.self, "snapshot", r.snapshot))
+    }
+}
