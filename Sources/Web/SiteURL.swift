@@ -20,6 +20,8 @@ enum SiteURL: Hashable, Sendable {
     case householdPayee(String)
     /// 特困 case facts of a member: placement and self-care assessment.
     case householdTekunFacts(String)
+    /// Propose ending a member's support (终止供养).
+    case householdTerminations(String)
     case householdReview(String)
     case householdApplications(String)
     case householdDocuments(String)
@@ -31,6 +33,11 @@ enum SiteURL: Hashable, Sendable {
     case applicationRefusal(String)
     /// A workflow step of `ApplicationWorkflow.nextSteps` (`townshipReview`, `approve`, …).
     case applicationStep(String, step: String)
+
+    case termination(String)
+    case terminationNotice(String)
+    /// A step of `TerminationWorkflow.nextSteps` (`raiseObjection`, `decide`, …).
+    case terminationStep(String, step: String)
 
     case payroll
     case payrollGenerate
@@ -59,7 +66,8 @@ enum SiteURL: Hashable, Sendable {
     /// `RouteTests`.
     static let registered: [SiteURL] = [
         .home, .health, .stylesheet, .login, .logout, .assessAPI,
-        .households, .newHousehold, .household(P.id), .householdMemberStatus(P.id), .householdPayee(P.id), .householdTekunFacts(P.id),
+        .households, .newHousehold, .household(P.id), .householdMemberStatus(P.id), .householdPayee(P.id), .householdTekunFacts(P.id), .householdTerminations(P.id),
+        .termination(P.id), .terminationNotice(P.id), .terminationStep(P.id, step: P.step),
         .householdReview(P.id), .householdApplications(P.id), .householdDocuments(P.id),
         .householdDocument(P.id, document: P.document),
         .applications, .application(P.id), .applicationNotice(P.id), .applicationRefusal(P.id),
@@ -85,6 +93,10 @@ enum SiteURL: Hashable, Sendable {
         case .householdMemberStatus(let id): return ["households", id, "members", "status"]
         case .householdPayee(let id): return ["households", id, "payee"]
         case .householdTekunFacts(let id): return ["households", id, "tekun-facts"]
+        case .householdTerminations(let id): return ["households", id, "terminations"]
+        case .termination(let id): return ["terminations", id]
+        case .terminationNotice(let id): return ["terminations", id, "notice"]
+        case let .terminationStep(id, step): return ["terminations", id, step]
         case .householdReview(let id): return ["households", id, "review"]
         case .householdApplications(let id): return ["households", id, "applications"]
         case .householdDocuments(let id): return ["households", id, "documents"]

@@ -69,4 +69,5 @@ func routes(_ app: Application) throws {
     try staff.register(collection: PayrollController())
     try staff.register(collection: FundsController())
     try staff.register(collection: PolicyController())
+    try staff.register(collection: TerminationsController())
 }

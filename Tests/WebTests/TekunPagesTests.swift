@@ -81,6 +81,30 @@ import VaporTesting
             #expect(applications.contains("2021 年县级确认 1 件，县级入户抽查 0 件（0.0%），应不低于 30%：抽查不足"))
             let dashboard = body(try await session.get("/"))
             #expect(dashboard.contains("分乡镇特困保障情况"))
+
+            // Ending the support: proposal, 公示 printed, 7 days, the county's decision.
+            let members = body(try await session.get(householdPath))
+            let memberID = try #require(members.range(of: #"name="member" value=""#).map { r in
+                String(members[r.upperBound...].prefix { $0 != "\"" })
+            })
+            let proposed = try await session.post("\(householdPath)/terminations", form: [
+                "programme": "tekun", "member": memberID, "ground": "supporter-able", "date": "2021-06-01", "text": "其子返乡，具备赡养能力"])
+            let terminationPath = try #require(proposed.headers.first(name: .location))
+            #expect(body(try await session.get(terminationPath)).contains("2021-06-01 起 7 天，至 2021-06-07"))
+            let notice = body(try await session.get("\(terminationPath)/notice"))
+            #expect(notice.contains("孙某"))
+            #expect(notice.contains("法定义务人具备了履行义务能力"))
+            #expect(!notice.contains("110101194408169738"))
+            let early = try await session.post("\(terminationPath)/closePublicNotice", form: ["date": "2021-06-07"])
+            #expect(early.status == .conflict)
+            #expect(body(early).contains("公示期至 2021-06-07 结束"))
+            #expect(try await session.post("\(terminationPath)/closePublicNotice", form: ["date": "2021-06-08"]).status == .seeOther)
+            #expect(try await session.post("\(terminationPath)/decide", form: ["date": "2021-06-10"]).status == .seeOther)
+            #expect(body(try await session.get(terminationPath)).contains("2021-06-10 决定终止，自 2021-07 起停止供养"))
+            let after = body(try await session.get(householdPath))
+            #expect(after.contains("终止供养"))
+            let july = try await session.post("/payroll/generate", form: ["programme": "tekun", "month": "2021-07"])
+            #expect(body(try await session.get(try #require(july.headers.first(name: .location)))).contains("2021-07 特困发放批次：0 笔，0.00 元"))
         }
     }
 }

@@ -24,6 +24,7 @@ extension HouseholdsController {
         }
         let documents = try await DocumentStore(req.db, directory: documentsDirectory(s)).documents(ofHousehold: id)
         let payments = try await req.payroll.payments(ofHousehold: id)
+        let terminations = try await TerminationStore(req.db).terminations(ofHousehold: id)
         let applications = try await req.applications.list(openOnly: false, householdID: id)
         let today = s.today()
         let assessMonth = today.yearMonth
@@ -124,6 +125,21 @@ extension HouseholdsController {
                       .button(.type(.submit), .text("复核：按当前成员和收入重新核定（次月起调整）")),
                       .span(.class("muted"), .text("成员死亡、迁出或收入变化后，发放会暂停；复核后自次月起按新金额发放，暂停的月份须另行补发")))
             },
+            .forEach(activeEnrollments.filter { e in e.memberID != nil && s.programmes.contains(e.programme) }) { e in
+                .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdTerminations(id).path), Layout.csrf(req),
+                      .input(.type(.hidden), .name("programme"), .attr("value", e.programme.rawValue)),
+                      .input(.type(.hidden), .name("member"), .attr("value", e.memberID ?? "")),
+                      .label(.text("终止\(e.programme.shortChinese)供养（\(e.memberID.flatMap { memberNames[$0] } ?? "")）：理由 "),
+                             Controls.select("ground", TerminationGround.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
+                      .label(.text("日期 "), .input(.type(.date), .name("date"), .attr("value", today.description), .required(true))),
+                      .label(.text("乡镇核实意见 "), .input(.type(.text), .name("text"), .required(true))),
+                      .button(.class("secondary"), .type(.submit), .text("提出终止（公示 7 天）")))
+            },
+            .if(!terminations.isEmpty, .h2("终止供养")),
+            .forEach(terminations) { t in
+                .p(.a(.attr("href", SiteURL.termination(t.id).path),
+                      .text("\(t.termination.proposedOn) \(t.programme.shortChinese) \(t.termination.ground.chinese)：\(t.termination.state.chinese)")))
+            },
             .h2("申请"),
             .if(applications.isEmpty, .p(.class("muted"), .text("没有申请记录。")),
                 else: ApplicationRow.table(applications.map { ApplicationRow.make($0, settings: s, today: today) })),
@@ -177,6 +193,7 @@ extension HouseholdsController {
         case "reviewed": return "复核维持"
         case "stopped": return "复核停发"
         case "transferred": return "转入其他项目，停发"
+        case "terminated": return "终止供养"
         default: return outcome
         }
     }
