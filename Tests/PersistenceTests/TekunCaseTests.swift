@@ -150,6 +150,14 @@ import Testing
             let m = try #require(try await registry.household("sun")?.composition.members.first)
             #expect(m.tekunPlacement == .centralized)
             #expect(m.selfCareFailed == 5)
+            await #expect(throws: StoreError.outOfRange("评估日期 2021-03-09 早于已登记的评估（2021-03-10）：较早的评估不能替换较新的 (older than the recorded assessment)")) {
+                try await registry.setTekunFacts(householdID: "sun", residentID: TekunCaseTests.sunID, placement: .dispersed, selfCareFailed: 1,
+                                                 assessedOn: d("2021-03-09"), today: d("2021-12-31"))
+            }
+            await #expect(throws: StoreError.outOfRange("评估日期 1900-01-01 早于出生日期 1944-08-16 (assessed before birth)")) {
+                try await registry.setTekunFacts(householdID: "sun", residentID: TekunCaseTests.sunID, placement: .dispersed, selfCareFailed: 1,
+                                                 assessedOn: d("1900-01-01"), today: d("2021-12-31"))
+            }
             try await (handle.db as! any SQLDatabase).raw("UPDATE members SET self_care_failed = 9").run()
             await #expect(throws: StoreError.unreadable(table: "members", column: "self_care_failed", value: "9")) {
                 try await registry.household("sun")

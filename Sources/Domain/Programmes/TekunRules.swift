@@ -54,6 +54,9 @@ public struct TekunRules: ProgrammeRules {
         guard let person = input.household.members.first(where: { $0.residentID == subjectID }) else {
             throw .subject("被评估人 \(subjectID.masked) 不是本户成员 (subject not in the household)")
         }
+        guard subjectID.birthDate <= input.month.lastDay else {
+            throw .subject("被评估人出生日期 \(subjectID.birthDate) 晚于评估月份 \(input.month) (born after the month assessed)")
+        }
         guard let tekun = policy.tekun else {
             throw .policy(.programmeNotConfigured(programme: "tekun", version: policy.version))
         }

@@ -344,9 +344,20 @@ public struct RegistryStore: Sendable {
         guard assessedOn <= today else {
             throw StoreError.outOfRange("评估日期 \(assessedOn) 晚于今天（\(today)） (date in the future)")
         }
+        guard assessedOn >= residentID.birthDate else {
+            throw StoreError.outOfRange("评估日期 \(assessedOn) 早于出生日期 \(residentID.birthDate) (assessed before birth)")
+        }
         guard let h = try await household(householdID),
               let m = h.composition.members.first(where: { $0.residentID == residentID }), m.status.counts
         else { throw StoreError.notFound(what: "本户在户成员", id: residentID.masked) }
+        // A later assessment replaces an earlier one, never the other way round.
+        struct Row: Decodable { var selfCareAssessedOn: String? }
+        if let row = try await database.sql.select().column("self_care_assessed_on").from("members")
+            .where(SQLIdentifier("household_id"), .equal, householdID)
+            .where(SQLIdentifier("resident_id"), .equal, residentID.value).first(decoding: Row.self, with: SQLSupport.decoder),
+           let previous = try Stored("members").date("self_care_assessed_on", row.selfCareAssessedOn), assessedOn < previous {
+            throw StoreError.outOfRange("评估日期 \(assessedOn) 早于已登记的评估（\(previous)）：较早的评估不能替换较新的 (older than the recorded assessment)")
+        }
         try await database.sql.update("members")
             .set("tekun_placement", to: placement.rawValue).set("self_care_failed", to: selfCareFailed)
             .set("self_care_assessed_on", to: assessedOn.description)

@@ -121,7 +121,8 @@ extension HouseholdsController {
                 .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdReview(id).path), Layout.csrf(req),
                       .input(.type(.hidden), .name("programme"), .attr("value", e.programme.rawValue)),
                       .input(.type(.hidden), .name("member"), .attr("value", e.memberID ?? "")),
-                      .label(.text("\(e.programme.shortChinese)复核日期 "), .input(.type(.date), .name("date"), .attr("value", today.description), .required(true))),
+                      .label(.text("\(e.programme.shortChinese)\(e.memberID.flatMap { memberNames[$0] }.map { "（\($0)）" } ?? "")复核日期 "),
+                             .input(.type(.date), .name("date"), .attr("value", today.description), .required(true))),
                       .button(.type(.submit), .text("复核：按当前成员和收入重新核定（次月起调整）")),
                       .span(.class("muted"), .text("成员死亡、迁出或收入变化后，发放会暂停；复核后自次月起按新金额发放，暂停的月份须另行补发")))
             },
