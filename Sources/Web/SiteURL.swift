@@ -36,6 +36,8 @@ enum SiteURL: Hashable, Sendable {
 
     case termination(String)
     case terminationNotice(String)
+    /// The written decision to the person (终止供养决定书, TK-2021 Art. 26).
+    case terminationLetter(String)
     /// A step of `TerminationWorkflow.nextSteps` (`raiseObjection`, `decide`, …).
     case terminationStep(String, step: String)
 
@@ -67,7 +69,7 @@ enum SiteURL: Hashable, Sendable {
     static let registered: [SiteURL] = [
         .home, .health, .stylesheet, .login, .logout, .assessAPI,
         .households, .newHousehold, .household(P.id), .householdMemberStatus(P.id), .householdPayee(P.id), .householdTekunFacts(P.id), .householdTerminations(P.id),
-        .termination(P.id), .terminationNotice(P.id), .terminationStep(P.id, step: P.step),
+        .termination(P.id), .terminationNotice(P.id), .terminationLetter(P.id), .terminationStep(P.id, step: P.step),
         .householdReview(P.id), .householdApplications(P.id), .householdDocuments(P.id),
         .householdDocument(P.id, document: P.document),
         .applications, .application(P.id), .applicationNotice(P.id), .applicationRefusal(P.id),
@@ -96,6 +98,7 @@ enum SiteURL: Hashable, Sendable {
         case .householdTerminations(let id): return ["households", id, "terminations"]
         case .termination(let id): return ["terminations", id]
         case .terminationNotice(let id): return ["terminations", id, "notice"]
+        case .terminationLetter(let id): return ["terminations", id, "letter"]
         case let .terminationStep(id, step): return ["terminations", id, step]
         case .householdReview(let id): return ["households", id, "review"]
         case .householdApplications(let id): return ["households", id, "applications"]

@@ -280,3 +280,34 @@ import Testing
         }
     }
 }
+
+@Suite struct TerminationAfterPaymentTests {
+    let d = Fixtures.date
+
+    /// Decided in June while July's bank file is out: support ends with July (already paid), from August;
+    /// a draft listing the person later must be discarded first.
+    @Test func lastPaidMonthIsKept() async throws {
+        try await withTestDatabase(policies: [TekunCaseTests.policy]) { handle in
+            let member = try await TerminationTests().enrolled(handle)
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            let july = try await payroll.generate(programme: .tekun, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
+            _ = try await payroll.approve(july.batch.id, actor: "t")
+            _ = try await payroll.markExported(july.batch.id, actor: "t")
+            let august = try await payroll.generate(programme: .tekun, month: Fixtures.month("2021-08"), countyCode: "510921", actor: "t")
+            let store = TerminationStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            let id = try await store.propose(householdID: "sun", memberID: member, programme: .tekun, ground: .withdrawal,
+                                             on: d("2021-06-01"), opinion: "本人申请退出", actor: "t")
+            try await store.record(.closePublicNotice(on: d("2021-06-08")), on: id, actor: "t")
+            await #expect(throws: StoreError.conflict("2021-08 的特困发放批次草稿已列入该对象：请先作废该草稿，再决定终止 (a draft lists this person)")) {
+                try await store.record(.decide(on: d("2021-06-20")), on: id, actor: "county")
+            }
+            try await payroll.discardDraft(august.batch.id, actor: "t")
+            let t = try await store.record(.decide(on: d("2021-06-20")), on: id, actor: "county")
+            #expect(t.lastMonth == Fixtures.month("2021-07"))
+            #expect(t.stopsFrom == Fixtures.month("2021-08"))
+            let decision = try #require(try await EnrollmentStore(handle.db).decisions(ofHousehold: "sun").first { $0.outcome == "terminated" })
+            #expect(decision.trace.last?.detail.hasPrefix("县级 2021-06-20 决定终止，自 2021-08 起停止供养（2021-07 已发放）") == true)
+            #expect(try await payroll.generate(programme: .tekun, month: Fixtures.month("2021-08"), countyCode: "510921", actor: "t").batch.lineCount == 0)
+        }
+    }
+}

@@ -58,6 +58,9 @@ public struct Termination: Hashable, Codable, Sendable {
     public var objectionDue: CivilDate?
     public var noticeClosedOn: CivilDate?
     public var decidedOn: CivilDate?
+    /// The last month supported: the decision's month, or a later month a batch had already paid when
+    /// the county decided.
+    public var lastMonth: YearMonth?
     public var cancelReason: String?
 
     public init(ground: TerminationGround, proposedOn: CivilDate, opinion: String) {
@@ -75,7 +78,7 @@ public struct Termination: Hashable, Codable, Sendable {
     }
 
     /// The first month no longer paid, once decided.
-    public var stopsFrom: YearMonth? { decidedOn?.yearMonth.next }
+    public var stopsFrom: YearMonth? { state == .terminated ? (lastMonth ?? decidedOn?.yearMonth)?.next : nil }
 
     public var latestDate: CivilDate {
         [proposedOn, noticeStart, noticeClosedOn, decidedOn].compactMap { $0 }.max()!

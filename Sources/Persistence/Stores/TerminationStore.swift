@@ -81,11 +81,29 @@ public struct TerminationStore: Sendable {
             let rules = try stored.programme.rules()
             let policy = try await PolicyStore(db).book().policy(region: stored.countyCode,
                                                                 month: stored.termination.proposedOn.yearMonth)
-            let next = try TerminationWorkflow.apply(event, to: stored.termination, policy: policy, calendar: calendar,
+            var next = try TerminationWorkflow.apply(event, to: stored.termination, policy: policy, calendar: calendar,
                                                      today: today())
             let sql = db.sql
             if case let .decide(on) = event {
-                let last = on.yearMonth
+                // Support ends with the decision's month, or with a later month already approved or paid
+                // (a bank file cannot be taken back); a draft listing the person later is discarded first.
+                struct Listed: Decodable { var month: Int; var state: String }
+                let listed = try await sql.raw("""
+                    SELECT b.month, b.state FROM payroll_lines l JOIN payroll_batches b ON b.id = l.batch_id
+                    WHERE b.programme = \(bind: stored.programme.rawValue) AND l.recipient_key = \(bind: stored.memberID)
+                      AND b.month > \(bind: on.yearMonth.number) ORDER BY b.month
+                    """).all(decoding: Listed.self, with: SQLSupport.decoder)
+                var last = on.yearMonth
+                let batches = Stored("payroll_batches")
+                for row in listed {
+                    let month: YearMonth = try batches.month("month", row.month)
+                    let state: PayrollState = try batches.parse("state", row.state)
+                    if state == .draft {
+                        throw StoreError.conflict("\(month) 的\(stored.programme.shortChinese)发放批次草稿已列入该对象：请先作废该草稿，再决定终止 (a draft lists this person)")
+                    }
+                    last = month
+                }
+                next.lastMonth = last
                 try await EnrollmentStore.cancelPending(on: sql, programme: stored.programme, householdID: stored.householdID,
                                                         memberID: stored.memberID, after: last)
                 try await sql.update("enrollments").set("end_month", to: last.number)
@@ -106,8 +124,10 @@ public struct TerminationStore: Sendable {
                     trace: [TraceLine("终止理由", t.ground.chinese, source: rules.reviewSource),
                             TraceLine("乡镇核实意见", t.opinion),
                             TraceLine("公示", notice + (t.objections.isEmpty ? "，无异议" : "，异议 \(t.objections.count) 件已核查")),
-                            TraceLine("终止", "县级 \(on) 决定终止，自 \(last.next) 起停止供养；书面告知本人和村（居）民委员会",
-                                      source: rules.reviewSource)])
+                            TraceLine("终止", "县级 \(on) 决定终止，自 \(last.next) 起停止供养"
+                                      + (last > on.yearMonth.next ? "（\(on.yearMonth.next) 至 \(last) 已发放）"
+                                         : last == on.yearMonth.next ? "（\(last) 已发放）" : "")
+                                      + "；书面告知本人和村（居）民委员会", source: rules.reviewSource)])
             }
             try await sql.update("terminations").set("state", to: next.state.rawValue)
                 .set("snapshot", to: try SQLSupport.encode(next)).set("updated_at", to: Date())
@@ -125,6 +145,18 @@ public struct TerminationStore: Sendable {
     }
 
     public func termination(_ id: String) async throws -> StoredTermination { try await load(id, on: database) }
+
+    /// Terminations still in progress (公示, objection, county review), oldest first: the clerk's to-do list.
+    public func open() async throws -> [StoredTermination] {
+        struct Row: Decodable { var id: String }
+        var out: [StoredTermination] = []
+        for r in try await database.sql.select().column("id").from("terminations")
+            .where(SQLIdentifier("state"), .notIn, [TerminationState.terminated.rawValue, TerminationState.cancelled.rawValue])
+            .orderBy("updated_at").limit(500).all(decoding: Row.self) {
+            out.append(try await load(r.id, on: database))
+        }
+        return out
+    }
 
     /// The terminations of a household, newest first.
     public func terminations(ofHousehold householdID: String) async throws -> [StoredTermination] {

@@ -33,6 +33,16 @@ struct ApplicationsController: RouteCollection {
             spotChecks[p] = ("\(today.year) 年县级确认 \(approved) 件，县级入户抽查 \(visited) 件（\(percent)），应不低于 \(share.numerator * 100 / share.denominator)%"
                 + (short ? "：抽查不足，请在县级审核确认前登记县级入户核查" : ""), short)
         }
+        // Terminations in progress, with the person and what comes next.
+        var terminations: [(path: String, text: String)] = []
+        for t in try await TerminationStore(req.db).open() {
+            let h = try await RegistryStore(req.db).household(t.householdID)
+            let rid = try await RegistryStore(req.db).residentID(ofMember: t.memberID)
+            let name = h?.composition.members.first { $0.residentID == rid }?.name ?? rid.masked
+            terminations.append((SiteURL.termination(t.id).path,
+                                 "\(t.termination.proposedOn) \(t.programme.shortChinese) \(name)（\(s.townshipName(h?.townshipCode.value ?? ""))）："
+                                 + "\(t.termination.ground.chinese)，\(t.termination.state.chinese)"))
+        }
         let body: Node<HTML.BodyContext> = .div(
             .h1("审核确认"),
             .p(.text("受理申请请在 "), .a(.attr("href", SiteURL.households.path), .text("家庭档案")), .text(" 中打开该户后操作。 "),
@@ -46,7 +56,10 @@ struct ApplicationsController: RouteCollection {
                     .unwrap(spotChecks[programme]) { .p(.class($0.short ? "flash error" : "muted"), .text($0.text)) },
                     .if(own.isEmpty, .p(.class("muted"), .text("没有申请。")),
                         else: ApplicationRow.table(own)))
-            }
+            },
+            .h2("终止供养（办理中）"),
+            .if(terminations.isEmpty, .p(.class("muted"), .text("没有办理中的终止程序。"))),
+            .ul(.forEach(terminations) { t in .li(.a(.attr("href", t.path), .text(t.text))) })
         )
         return HTMLPage(html: Layout.page(title: "审核确认", request: req, active: .applications, body: body))
     }

@@ -126,7 +126,9 @@ extension HouseholdsController {
                       .button(.type(.submit), .text("复核：按当前成员和收入重新核定（次月起调整）")),
                       .span(.class("muted"), .text("成员死亡、迁出或收入变化后，发放会暂停；复核后自次月起按新金额发放，暂停的月份须另行补发")))
             },
-            .forEach(activeEnrollments.filter { e in e.memberID != nil && s.programmes.contains(e.programme) }) { e in
+            // Only running support can be ended, and only once: not after a decision, not while one is open.
+            .forEach(activeEnrollments.filter { e in e.memberID != nil && e.endMonth == nil && s.programmes.contains(e.programme)
+                && !terminations.contains { $0.enrollmentID == e.id && $0.termination.state.isOpen } }) { e in
                 .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdTerminations(id).path), Layout.csrf(req),
                       .input(.type(.hidden), .name("programme"), .attr("value", e.programme.rawValue)),
                       .input(.type(.hidden), .name("member"), .attr("value", e.memberID ?? "")),

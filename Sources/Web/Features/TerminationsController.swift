@@ -10,6 +10,7 @@ struct TerminationsController: RouteCollection {
         routes.post(.householdTerminations(SiteURL.P.id), use: propose)
         routes.get(.termination(SiteURL.P.id), use: show)
         routes.get(.terminationNotice(SiteURL.P.id), use: notice)
+        routes.get(.terminationLetter(SiteURL.P.id), use: letter)
         routes.post(.terminationStep(SiteURL.P.id, step: SiteURL.P.step), use: step)
     }
 
@@ -52,7 +53,8 @@ struct TerminationsController: RouteCollection {
             id: id, householdID: stored.householdID, personName: person, village: village, programme: stored.programme,
             termination: stored.termination, noticeEnd: stored.termination.noticeEnd(policy: policy),
             nextSteps: TerminationWorkflow.nextSteps(for: stored.termination), today: s.today(), csrf: req.csrfToken,
-            citation: (try? stored.programme.rules())?.reviewSource ?? "")
+            citation: (try? stored.programme.rules())?.reviewSource ?? "", maskedID: rid.masked,
+            appeal: (try? stored.programme.rules())?.noticeCitations.appeal ?? "", hotline: s.hotline)
     }
 
     func show(req: Request) async throws -> HTMLPage {
@@ -66,6 +68,14 @@ struct TerminationsController: RouteCollection {
             throw WorkflowError.terminationOutOfOrder(event: "打印公示", state: m.termination.state.chinese)
         }
         return HTMLPage(html: Layout.page(title: "终止公示", request: req, active: nil, body: TerminationPage.notice(m), showNav: false))
+    }
+
+    func letter(req: Request) async throws -> HTMLPage {
+        let m = try await model(req, try req.parameters.require("id"))
+        guard m.termination.state == .terminated else {
+            throw WorkflowError.terminationOutOfOrder(event: "打印终止供养决定书", state: m.termination.state.chinese)
+        }
+        return HTMLPage(html: Layout.page(title: "终止供养决定书", request: req, active: nil, body: TerminationPage.letter(m), showNav: false))
     }
 
     struct StepForm: Content {

@@ -16,6 +16,11 @@ enum TerminationPage {
         var today: CivilDate
         var csrf: String
         var citation: String
+        /// The person's ID, masked (first 6 and last 4 characters).
+        var maskedID: String
+        /// Where to appeal (行政复议, 行政诉讼).
+        var appeal: String
+        var hotline: String
     }
 
     static func view(_ m: Model) -> Node<HTML.BodyContext> {
@@ -36,6 +41,7 @@ enum TerminationPage {
                     : t.state == .cancelled ? "\(t.decidedOn!) 撤销：\(t.cancelReason ?? "")" : "—")),
                 .dt("家庭"), .dd(.a(.attr("href", SiteURL.household(m.householdID).path), .text("查看家庭档案")))),
             .if(t.noticeStart != nil, .p(.a(.attr("href", SiteURL.terminationNotice(m.id).path), .text("打印公示（张贴于村（社区）公示栏）")))),
+            .if(t.state == .terminated, .p(.a(.attr("href", SiteURL.terminationLetter(m.id).path), .text("打印终止供养决定书（书面告知本人和村（居）民委员会）")))),
             .if(!m.nextSteps.isEmpty, .h2("办理")),
             .forEach(m.nextSteps) { step in form(step, m) },
             .p(.class("muted"), .text("依据：\(m.citation)"))
@@ -65,6 +71,22 @@ enum TerminationPage {
         default:
             return .empty
         }
+    }
+
+    /// The written decision (TK-2021 Art. 26), with the ground, the 公示, the month support stops, the
+    /// routes of appeal and the reminder of other assistance (Art. 27).
+    static func letter(_ m: Model) -> Node<HTML.BodyContext> {
+        let t = m.termination
+        let notice = t.noticeStart.map { "并于 \($0) 至 \(m.noticeEnd?.description ?? "") 在村（社区）公示" } ?? ""
+        return .div(.class("notice"),
+            .h1(.text("终止\(m.programme.chinese)决定书")),
+            .p(.text("\(m.personName)（身份证号码 \(m.maskedID)），\(m.village)：")),
+            .p(.text("经乡镇（街道）核实\(notice)，县民政局于 \(t.decidedOn?.description ?? "") 决定：自 \(t.stopsFrom?.description ?? "") 起终止对您的\(m.programme.shortChinese)救助供养。")),
+            .p(.text("理由：\(t.ground.chinese)。乡镇核实意见：\(t.opinion)")),
+            .p(.text("依据：\(m.citation)。")),
+            .p(.text("如对本决定不服，可依法申请行政复议或者提起行政诉讼（\(m.appeal)）。如符合最低生活保障、临时救助等条件，可向乡镇人民政府（街道办事处）申请。")),
+            .p(.text("咨询和投诉举报电话：\(m.hotline)，12349。")),
+            .p(.class("muted"), .text("本决定书一式两份，送本人和村（居）民委员会。")))
     }
 
     /// The printable 公示: village, name and the ground only (no ID number, no amounts).
