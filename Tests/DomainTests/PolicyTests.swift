@@ -131,6 +131,7 @@ import Testing
         #expect(v.dibao?.floorShareOfStandard?.description == "0.20")
         #expect(v.tekun?.care[.dispersed]?[.none]?.monthly.roundedHalfUp().yuanString == "61.83")
         #expect(v.tekun?.care[.centralized] == nil)
+        #expect(v.tekun?.careSummary == "分散供养 全护理 8652.00 元/年 ÷ 12、半护理 4944.00 元/年 ÷ 12、全自理 742.00 元/年 ÷ 12")
         #expect(v.temporary?.types[.emergency] == .init(minMonths: Ratio(2, 1), maxMonths: Ratio(4, 1), perCapita: false))
         #expect(v.temporary?.townshipLimit == .months(Ratio(2, 1)))
         #expect(v.unsupportedChild?.amount == .yuan(900))

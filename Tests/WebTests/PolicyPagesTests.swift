@@ -25,6 +25,7 @@ import VaporTesting
         let html = PolicyIndex.view(m, csrf: "tok").render()
         #expect(html.contains("510921/2022-01<span class=\"badge ok\">现行</span>"))
         #expect(html.contains("620.00 / 420.00"))
+        #expect(html.contains("护理标准未配置"))
         #expect(html.contains("蓬民发〔2022〕5号"))
         #expect(html.contains("未配置"))          // 特困 not in the later version
         #expect(html.contains("未录入"))          // 2021's signing date is not known

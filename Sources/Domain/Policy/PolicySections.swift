@@ -194,6 +194,16 @@ public struct TekunPolicy: Hashable, Sendable {
     }
 
     public func basic(for area: Area) -> Money { basic[area]! }
+
+    /// `分散供养 全护理 721.00 元/月、半护理 …；集中供养 …`, or `护理标准未配置`.
+    public var careSummary: String {
+        guard !care.isEmpty else { return "护理标准未配置" }
+        return TekunPlacement.allCases.compactMap { p in
+            care[p].map { tiers in
+                p.chinese + " " + CareTier.allCases.compactMap { t in tiers[t].map { "\(t.chinese) \($0)" } }.joined(separator: "、")
+            }
+        }.joined(separator: "；")
+    }
 }
 
 /// 临时救助 types (rules.md §3).

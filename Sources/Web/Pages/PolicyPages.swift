@@ -42,7 +42,8 @@ enum PolicyIndex {
                         .td(.text(p.version), .if(v.inForce, .span(.class("badge ok"), .text("现行")))),
                         .td(.text(p.effective.description)),
                         .td(.class("num"), .text(p.dibao.map { "\($0.standard(for: .urban).yuanString) / \($0.standard(for: .rural).yuanString)" } ?? "未配置")),
-                        .td(.class("num"), .text(p.tekun.map { "\($0.basic(for: .urban).yuanString) / \($0.basic(for: .rural).yuanString)" } ?? "未配置")),
+                        .td(.class("num"), .text(p.tekun.map { "\($0.basic(for: .urban).yuanString) / \($0.basic(for: .rural).yuanString)" } ?? "未配置"),
+                            .unwrap(p.tekun) { .div(.class("muted"), .text($0.careSummary)) }),
                         .td(.class("num"), .text(p.orphan.map { "\($0.institutional.yuanString) / \($0.scattered.yuanString)" } ?? "未配置")),
                         .td(.text(p.signed?.description ?? "未录入")), .td(.text(p.document ?? "未录入")),
                         .td(.text(v.enteredBy)), .td(.text(v.enteredAt)), .td(.class("num"), .text("\(v.decisions)")))
