@@ -8,16 +8,17 @@ import Testing
         #expect(try Programme.allCases.map { try Programme(token: $0.rawValue) } == Programme.allCases)
         #expect(Programme.allCases.map(\.rawValue) == ["dibao", "tekun", "temporary", "vagrant-relief", "orphan", "unsupported-child"])
         #expect(throws: ProgrammeError.unknown("Dibao")) { try Programme(token: "Dibao") }
-        #expect(ProgrammeError.unknown("x").message.contains("unsupported-child（目前已实现：dibao、tekun）"))
+        #expect(ProgrammeError.unknown("x").message.contains("unsupported-child（目前已实现：dibao、tekun、temporary）"))
     }
 
     /// A programme without rules is refused by name, never answered with another programme's rules.
     @Test func unimplementedProgrammesAreRefused() {
-        #expect(Programme.implemented == [.dibao, .tekun])
-        for p in Programme.allCases where ![.dibao, .tekun].contains(p) {
+        #expect(Programme.implemented == [.dibao, .tekun, .temporary])
+        #expect(Programme.managed == [.dibao, .tekun])
+        for p in Programme.allCases where ![.dibao, .tekun, .temporary].contains(p) {
             #expect(throws: ProgrammeError.notImplemented(p)) { try p.rules() }
         }
-        #expect(ProgrammeError.notImplemented(.orphan).message.hasPrefix("孤儿（orphan）尚未实现，目前支持 dibao、tekun"))
+        #expect(ProgrammeError.notImplemented(.orphan).message.hasPrefix("孤儿（orphan）尚未实现，目前支持 dibao、tekun、temporary"))
     }
 
     /// rules.md §8 example 2 through the seam: standard 600, 3 people, income 1,000 → 800, one `basic` component.

@@ -23,6 +23,19 @@ public enum AssessContract {
         public var warnings: [String]
         /// 特困: `full`, `partial`, `none` (TK-2021 Art. 22); absent for other programmes.
         public var careTier: String?
+        /// 临时救助: the one-off grant, yuan; absent for other programmes.
+        public var oneOffAmount: String?
+        /// 临时救助: the allowed range for this household and type.
+        public var range: Range?
+        /// 临时救助: `township` or `county`.
+        public var approver: String?
+        /// 临时救助: `CAPPED` when the yearly cap cut the grant.
+        public var flags: [String]?
+
+        public struct Range: Codable, Sendable, Equatable {
+            public var min: String
+            public var max: String
+        }
 
         public struct Component: Codable, Sendable, Equatable {
             /// `basic`, `care`, `top-up`, `pension-offset`, `difference`.
@@ -107,6 +120,7 @@ public enum AssessContract {
                                   reason: "\(rules.programme.shortChinese)按人认定：请用 \"subject\": true 标明被评估的成员 (mark the subject)")
             }
         }
+        let temporary = try temporaryRequest(root, programme: rules.programme)
         let policy: Policy
         do { policy = try policyBook.policy(region: region, month: month) } catch {
             let regions = Set(policyBook.policies.map(\.region))
@@ -117,7 +131,10 @@ public enum AssessContract {
             throw AssessError(key: "month", value: monthText, reason: error.message)
         }
         let d: BenefitDecision
-        do { d = try rules.assess(AssessmentInput(household: household, month: month, subject: subject), policy: policy) } catch {
+        do {
+            d = try rules.assess(AssessmentInput(household: household, month: month, subject: subject, temporary: temporary),
+                                 policy: policy)
+        } catch {
             throw AssessError(key: "members", value: "", reason: error.message)
         }
         let careTier = rules.programme == .tekun
@@ -131,7 +148,54 @@ public enum AssessContract {
             trace: d.trace.map(\.description), policy: d.policyVersion,
             warnings: (policy.warnings + [policyBook.unchangedWarning(region: region, month: month)].compactMap { $0 })
                 .map(\.message),
-            careTier: careTier)
+            careTier: careTier, oneOffAmount: d.oneOff?.amount.yuanString,
+            range: d.oneOff.map { Response.Range(min: $0.minimum.yuanString, max: $0.maximum.yuanString) },
+            approver: d.oneOff?.approver.rawValue, flags: d.oneOff?.flags)
+    }
+
+    /// 临时救助's `temporary`: `{ "type", "months" | "amount", "grantedThisYear"? }`; refused for other
+    /// programmes, required for 临时救助.
+    static func temporaryRequest(_ root: [String: Any], programme: Programme) throws(AssessError) -> TemporaryRequest? {
+        guard let raw = root["temporary"] else {
+            if programme == .temporary {
+                throw AssessError(key: "temporary", value: "", reason: "临时救助须填写 temporary：{\"type\", \"months\" 或 \"amount\"} (required)")
+            }
+            return nil
+        }
+        guard programme == .temporary else {
+            throw AssessError(key: "temporary", value: describe(raw), reason: "不适用于 \(programme.rawValue)（\(programme.shortChinese)） (does not apply to this programme)")
+        }
+        guard let t = raw as? [String: Any] else { throw AssessError(key: "temporary", value: describe(raw), reason: "应为对象") }
+        try onlyKnownKeys(t, ["type", "months", "amount", "grantedThisYear"], prefix: "temporary", member: nil)
+        guard let typeText = t["type"] as? String, let type = TemporaryType(rawValue: typeText) else {
+            throw AssessError(key: "temporary.type", value: describe(t["type"]),
+                              reason: "应为 " + TemporaryType.allCases.map(\.rawValue).joined(separator: "、"))
+        }
+        let months = try string(t, "months", required: false, prefix: "temporary")
+        let amount = try string(t, "amount", required: false, prefix: "temporary")
+        let size: TemporaryRequest.Size
+        switch (months, amount) {
+        case let (m?, nil):
+            guard let r = Ratio(decimal: m), r.numerator > 0 else {
+                throw AssessError(key: "temporary.months", value: m, reason: "应为大于零的小数字符串，如 \"4\" 或 \"2.5\"")
+            }
+            size = .months(r)
+        case let (nil, a?):
+            guard let money = try? Money(yuan: a), money > .zero, money <= maxIncomeItem else {
+                throw AssessError(key: "temporary.amount", value: a, reason: "应为大于零的金额字符串，如 \"1800.00\"")
+            }
+            size = .amount(money)
+        default:
+            throw AssessError(key: "temporary", value: "", reason: "须且只能填写 months 或 amount 之一 (exactly one of months, amount)")
+        }
+        var granted = Money.zero
+        if let g = try string(t, "grantedThisYear", required: false, prefix: "temporary") {
+            guard let money = try? Money(yuan: g), money >= .zero, money <= maxIncomeItem else {
+                throw AssessError(key: "temporary.grantedThisYear", value: g, reason: "应为不小于零的金额字符串")
+            }
+            granted = money
+        }
+        return TemporaryRequest(type: type, size: size, grantedThisYear: granted)
     }
 
     static func member(_ m: [String: Any], index i: Int, month: YearMonth, programme: Programme) throws(AssessError) -> Member {
@@ -269,7 +333,7 @@ public enum AssessContract {
 
     /// The keys each level of the input may carry (docs/assess-format.md); any other is refused by name,
     /// so a typo (`"monthy"`) never silently falls back to a default.
-    static let rootKeys: Set<String> = ["program", "month", "region", "area", "members"]
+    static let rootKeys: Set<String> = ["program", "month", "region", "area", "members", "temporary"]
     static let memberKeys: Set<String> = ["id", "name", "relationship", "income", "status", "since", "disability",
                                           "seriousIllness", "student", "subject", "placement", "selfCareFailed"]
     /// Member keys that belong to some programmes only; any other programme refuses them.

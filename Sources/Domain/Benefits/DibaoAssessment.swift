@@ -23,6 +23,10 @@ public enum IneligibilityReason: String, Codable, Sendable {
     case ownIncomeAtOrAboveStandard = "OWN_INCOME_AT_OR_ABOVE_STANDARD"
     /// The person assessed is not counted in the month (deceased, moved out, in prison, …).
     case subjectNotCounted = "SUBJECT_NOT_COUNTED"
+    /// 临时救助: the grant asked for lies outside the policy's range for the type (never clamped).
+    case outsideRange = "OUTSIDE_RANGE"
+    /// 临时救助: the household already received the yearly cap this year.
+    case yearlyCapReached = "YEARLY_CAP_REACHED"
 
     public var chinese: String {
         switch self {
@@ -31,6 +35,8 @@ public enum IneligibilityReason: String, Codable, Sendable {
         case .hasLabourCapacity: return "不属于无劳动能力情形（年满60周岁、未满18周岁或规定的残疾等级）"
         case .ownIncomeAtOrAboveStandard: return "本人月收入不低于当地低保标准"
         case .subjectNotCounted: return "本人当月不在户（死亡、迁出、服刑等）"
+        case .outsideRange: return "申请金额不在本类型临时救助的标准范围内"
+        case .yearlyCapReached: return "本年度已达到临时救助累计上限"
         }
     }
 }

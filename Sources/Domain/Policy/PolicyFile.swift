@@ -104,7 +104,7 @@ public struct PolicyFile: Sendable {
                                   "through", "gradualExitMonths", "confirmationDelegatedToTownship", "care", "dispersed",
                                   "centralized", "full", "partial", "none", "annual", "pensionCountedInStandard",
                                   "minimumRatioToDibao", "base", "types", "emergency", "expenditure", "special", "minMonths",
-                                  "maxMonths", "perCapita", "townshipLimit", "months", "amount", "urban", "rural", "category",
+                                  "maxMonths", "perCapita", "townshipLimit", "yearlyCap", "months", "amount", "urban", "rural", "category",
                                   "institutional", "scattered", "continueWhileInSchool", "maxStayDays"]
 
     static let versionKeys: Set<String> = ["effective", "signed", "document", "dibao", "tekun", "temporary",
@@ -228,7 +228,7 @@ public struct PolicyFile: Sendable {
     }
 
     static func temporary(_ n: Node) throws(PolicyFileError) -> TemporaryPolicy {
-        let o = try n.object(["base", "types", "townshipLimit"])
+        let o = try n.object(["base", "types", "townshipLimit", "yearlyCap"])
         let base: TemporaryPolicy.Base = try o.required("base").choice()
         let typesNode = try o.required("types").object(Set(TemporaryType.allCases.map(\.rawValue)))
         var types: [TemporaryType: TemporaryPolicy.Range] = [:]
@@ -244,16 +244,17 @@ public struct PolicyFile: Sendable {
             types[type] = .init(minMonths: min, maxMonths: max, perCapita: try x.optional("perCapita")?.bool() ?? false)
         }
         guard !types.isEmpty else { throw typesNode.error("至少配置一种类型 (no type)") }
-        let limitNode = try o.required("townshipLimit")
-        let l = try limitNode.object(["months", "amount"])
-        let months = try l.optional("months"), amount = try l.optional("amount")
-        let limit: TemporaryPolicy.Limit
-        switch (months, amount) {
-        case let (m?, nil): limit = .months(try m.ratio())
-        case let (nil, a?): limit = .amount(try a.standard())
-        default: throw limitNode.error("须且只能填写 months 或 amount 之一 (exactly one of months, amount)")
+        func limit(_ node: Node) throws(PolicyFileError) -> TemporaryPolicy.Limit {
+            let l = try node.object(["months", "amount"])
+            let months = try l.optional("months"), amount = try l.optional("amount")
+            switch (months, amount) {
+            case let (m?, nil): return .months(try m.ratio())
+            case let (nil, a?): return .amount(try a.standard())
+            default: throw node.error("须且只能填写 months 或 amount 之一 (exactly one of months, amount)")
+            }
         }
-        return TemporaryPolicy(base: base, types: types, townshipLimit: limit)
+        return TemporaryPolicy(base: base, types: types, townshipLimit: try limit(o.required("townshipLimit")),
+                               yearlyCap: try o.optional("yearlyCap").map { n throws(PolicyFileError) in try limit(n) })
     }
 
     static func areas(_ n: Node) throws(PolicyFileError) -> [Area: Money] {

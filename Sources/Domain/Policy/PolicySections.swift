@@ -252,11 +252,15 @@ public struct TemporaryPolicy: Hashable, Sendable {
     public var types: [TemporaryType: Range]
     /// Grants up to this are approved by the township; above it, by the county.
     public var townshipLimit: Limit
+    /// The most one household may receive in a calendar year, counting earlier grants (field case C07);
+    /// nil: no yearly cap.
+    public var yearlyCap: Limit?
 
-    public init(base: Base, types: [TemporaryType: Range], townshipLimit: Limit) {
+    public init(base: Base, types: [TemporaryType: Range], townshipLimit: Limit, yearlyCap: Limit? = nil) {
         self.base = base
         self.types = types
         self.townshipLimit = townshipLimit
+        self.yearlyCap = yearlyCap
     }
 }
 

@@ -39,7 +39,8 @@ public enum Programme: String, Codable, Sendable, CaseIterable {
         switch self {
         case .dibao: return DibaoRules()
         case .tekun: return TekunRules()
-        case .temporary, .vagrantRelief, .orphan, .unsupportedChild: throw .notImplemented(self)
+        case .temporary: return TemporaryRules()
+        case .vagrantRelief, .orphan, .unsupportedChild: throw .notImplemented(self)
         }
     }
 

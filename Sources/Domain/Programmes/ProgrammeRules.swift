@@ -66,14 +66,61 @@ public struct AssessmentInput: Hashable, Sendable {
     /// The first month the subject has been supported by this programme, for a review; nil for a first
     /// decision (特困 past 18 continues only a recognition made before 18, TK-2021 Art. 24).
     public var supportedSince: YearMonth?
+    /// 临时救助: the grant asked for.
+    public var temporary: TemporaryRequest?
 
     public init(household: HouseholdComposition, month: YearMonth, subject: ResidentID? = nil,
-                supportedElsewhere: [ResidentID: Programme] = [:], supportedSince: YearMonth? = nil) {
+                supportedElsewhere: [ResidentID: Programme] = [:], supportedSince: YearMonth? = nil,
+                temporary: TemporaryRequest? = nil) {
         self.household = household
         self.month = month
         self.subject = subject
         self.supportedElsewhere = supportedElsewhere
         self.supportedSince = supportedSince
+        self.temporary = temporary
+    }
+}
+
+/// 临时救助: the type and the grant asked for, in months of the base standard or as an amount, and what
+/// the household already received this calendar year (for the yearly cap).
+public struct TemporaryRequest: Hashable, Sendable {
+    public enum Size: Hashable, Sendable {
+        /// Months of the base standard (per person when the type is per capita).
+        case months(Ratio)
+        /// Yuan, the whole grant.
+        case amount(Money)
+    }
+
+    public var type: TemporaryType
+    public var size: Size
+    /// Fen granted to the household earlier in the same calendar year.
+    public var grantedThisYear: Money
+
+    public init(type: TemporaryType, size: Size, grantedThisYear: Money = .zero) {
+        self.type = type
+        self.size = size
+        self.grantedThisYear = grantedThisYear
+    }
+}
+
+/// A one-off grant's answer (临时救助): the amount, the allowed range, who approves it, and flags.
+public struct OneOffGrant: Hashable, Sendable {
+    public enum Approver: String, Hashable, Sendable { case township, county }
+
+    /// Fen, rounded once.
+    public var amount: Money
+    public var minimum: Money
+    public var maximum: Money
+    public var approver: Approver
+    /// `CAPPED` when the yearly cap cut the grant (field case C07).
+    public var flags: [String]
+
+    public init(amount: Money, minimum: Money, maximum: Money, approver: Approver, flags: [String]) {
+        self.amount = amount
+        self.minimum = minimum
+        self.maximum = maximum
+        self.approver = approver
+        self.flags = flags
     }
 }
 
@@ -98,6 +145,8 @@ public struct BenefitDecision: Hashable, Sendable {
     public var trace: [TraceLine]
     /// `510921/2021-01`.
     public var policyVersion: String
+    /// 临时救助: the one-off grant (the monthly amount is zero).
+    public var oneOff: OneOffGrant?
 
     public init(programme: Programme, month: YearMonth, area: Area, eligible: Bool, householdSize: Int,
                 subject: ResidentID?, standard: Money?, perCapitaIncome: FenRatio?, monthlyBenefit: Money,
