@@ -54,17 +54,6 @@ struct Assess: AsyncParsableCommand {
     /// The versions entered in the installation's database (`jiuzhu policy import`).
     static func installedBook(_ options: DatabaseOptions) async throws -> PolicyBook {
         CLI.bootstrapLogging(level: .warning)
-        let handle = try DatabaseHandle(options.existingSettings())
-        do {
-            try await handle.prepareSchema()
-            let book = try await PolicyStore(handle.db).book()
-            await handle.close()
-            return book
-        } catch {
-            await handle.close()
-            guard let message = CLI.message(for: error) else { throw error }
-            CLI.printError(message)
-            throw ExitCode(1)
-        }
+        return try await CLI.withDatabase(try options.existingSettings()) { try await PolicyStore($0.db).book() }
     }
 }

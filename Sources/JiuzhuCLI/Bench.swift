@@ -48,7 +48,7 @@ struct Bench: AsyncParsableCommand {
             for m in 1...months {
                 let month = YearMonth(year: 2021, month: m)!
                 let g = try await time("payroll generate \(month)") {
-                    try await store.generate(programme: .dibao, month: month, countyCode: "510921", actor: "bench")
+                    try await store.generate(programme: DemoCounty.programme, month: month, countyCode: "510921", actor: "bench")
                 }
                 rows[rows.count - 1].2 = "\(g.batch.lineCount) lines"
                 let approved = try await time("payroll approve \(month)") { try await store.approve(g.batch.id, actor: "bench") }

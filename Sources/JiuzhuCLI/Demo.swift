@@ -36,7 +36,7 @@ struct Demo: AsyncParsableCommand {
                 .load(progress: .terminal)
             CLI.say(summary.created ? "已生成演示县：\(summary.households) 户，\(summary.people) 人"
                                   : "使用已有演示县：\(summary.households) 户，\(summary.people) 人（未重复生成）")
-            let applications = try await DemoApplications(database: handle.db, programme: .dibao, today: ChinaClock.today()).load()
+            let applications = try await DemoApplications(database: handle.db, programme: DemoCounty.programme, today: ChinaClock.today()).load()
             if applications > 0 { CLI.say("已生成 \(applications) 件办理中的低保申请（按今天倒推日期）") }
             let months = (1...12).map { YearMonth(year: 2021, month: $0)! }
             let bankDir = CLI.dataDirectory(for: settings).appendingPathComponent("bank")

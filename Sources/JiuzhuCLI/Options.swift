@@ -45,6 +45,27 @@ enum CLI {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
+    /// Runs `body` on the database of `settings` with its schema ready, and always closes it. An error the
+    /// stores, jobs or rules raise is printed as its staff message and exits 1; an `ExitCode` passes
+    /// through; anything unexpected propagates as it is.
+    static func withDatabase<T>(_ settings: DatabaseSettings, _ body: (DatabaseHandle) async throws -> T) async throws -> T {
+        let handle = try DatabaseHandle(settings)
+        do {
+            try await handle.prepareSchema()
+            let result = try await body(handle)
+            await handle.close()
+            return result
+        } catch let exit as ExitCode {
+            await handle.close()
+            throw exit
+        } catch {
+            await handle.close()
+            guard let message = message(for: error) else { throw error }
+            printError(message)
+            throw ExitCode(1)
+        }
+    }
+
     static func printError(_ message: String) {
         FileHandle.standardError.write(Data(("错误：" + message + "\n").utf8))
     }

@@ -37,18 +37,10 @@ struct PayrollCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let settings = try database.existingSettings()
-        let handle = try DatabaseHandle(settings)
-        do {
-            try await handle.prepareSchema()
+        try await CLI.withDatabase(settings) { handle in
             try await execute(m, p, handle, bankDirectory: out.map { URL(fileURLWithPath: $0) }
                 ?? CLI.dataDirectory(for: settings).appendingPathComponent("bank"))
-        } catch {
-            await handle.close()
-            guard let message = CLI.message(for: error) else { throw error }
-            CLI.printError(message)
-            throw ExitCode(1)
         }
-        await handle.close()
     }
 
     func execute(_ m: YearMonth, _ programme: Programme, _ handle: DatabaseHandle, bankDirectory: URL) async throws {
@@ -102,16 +94,8 @@ struct FundTableReport: AsyncParsableCommand {
 
     func run() async throws {
         CLI.bootstrapLogging(level: .warning)
-        let handle = try DatabaseHandle(try database.existingSettings())
-        do {
-            try await handle.prepareSchema()
+        try await CLI.withDatabase(try database.existingSettings()) { handle in
             CLI.say(try await FundStore(handle.db).fundTable(countyCode: county, year: year).render())
-        } catch {
-            await handle.close()
-            guard let message = CLI.message(for: error) else { throw error }
-            CLI.printError(message)
-            throw ExitCode(1)
         }
-        await handle.close()
     }
 }

@@ -47,21 +47,13 @@ struct PolicyCommand: AsyncParsableCommand {
                 CLI.printError("--by 应为录入人姓名（1–50 个字符） (who enters it)")
                 throw ExitCode(1)
             }
-            let handle = try DatabaseHandle(database.settings())
-            do {
-                try await handle.prepareSchema()
-                let r = try await PolicyStore(handle.db).importFile(file, fileSHA256: PolicyStore.sha256(data), actor: actor)
+            try await CLI.withDatabase(database.settings()) { handle in
+                let r = try await PolicyStore(handle.db).importFile(file, fileSHA256: Checksum.sha256Hex(data), actor: actor)
                 for v in r.added { CLI.say("新增 \(v) (added)") }
                 for v in r.replaced { CLI.say("替换 \(v)（尚无决定使用）(replaced)") }
                 for v in r.unchanged { CLI.say("未变 \(v) (unchanged)") }
                 for w in r.warnings { CLI.say("提示：" + w.message) }
-            } catch {
-                await handle.close()
-                guard let message = CLI.message(for: error) else { throw error }
-                CLI.printError(message)
-                throw ExitCode(1)
             }
-            await handle.close()
         }
     }
 
@@ -71,9 +63,7 @@ struct PolicyCommand: AsyncParsableCommand {
 
         func run() async throws {
             CLI.bootstrapLogging(level: .warning)
-            let handle = try DatabaseHandle(database.existingSettings())
-            do {
-                try await handle.prepareSchema()
+            try await CLI.withDatabase(database.existingSettings()) { handle in
                 let versions = try await PolicyStore(handle.db).versions()
                 if versions.isEmpty { CLI.say("尚未录入任何政策版本；请用 jiuzhu policy import FILE (no policy entered)") }
                 CLI.say(["版本", "地区", "低保标准（城/乡）", "签发", "文号", "录入人", "录入时间（北京时间）", "使用决定数"].joined(separator: "\t"))
@@ -83,13 +73,7 @@ struct PolicyCommand: AsyncParsableCommand {
                     CLI.say([p.version, p.regionName, dibao, p.signed?.description ?? "—", p.document ?? "—", v.enteredBy,
                              ChinaClock.beijingTime(v.enteredAt), String(v.decisions)].joined(separator: "\t"))
                 }
-            } catch {
-                await handle.close()
-                guard let message = CLI.message(for: error) else { throw error }
-                CLI.printError(message)
-                throw ExitCode(1)
             }
-            await handle.close()
         }
     }
 
@@ -100,24 +84,13 @@ struct PolicyCommand: AsyncParsableCommand {
 
         func run() async throws {
             CLI.bootstrapLogging(level: .warning)
-            let handle = try DatabaseHandle(database.existingSettings())
-            do {
-                try await handle.prepareSchema()
+            try await CLI.withDatabase(database.existingSettings()) { handle in
                 guard let text = try await PolicyStore(handle.db).fileText(region: region) else {
                     CLI.printError("地区 \(region) 尚未录入任何政策版本 (no version for this region)")
                     throw ExitCode(1)
                 }
                 FileHandle.standardOutput.write(Data(text.utf8))
-            } catch let e as ExitCode {
-                await handle.close()
-                throw e
-            } catch {
-                await handle.close()
-                guard let message = CLI.message(for: error) else { throw error }
-                CLI.printError(message)
-                throw ExitCode(1)
             }
-            await handle.close()
         }
     }
 

@@ -30,6 +30,9 @@ public struct DemoCounty: Sendable {
     public let divisions: Divisions
     /// The policy the demo is calibrated to: the bundled Pengxi 2021 version, which the demo imports.
     public let policy: Policy
+    /// The programme the demo households are decided and paid under: the one `DibaoAssessment` decides.
+    public static var programme: Programme { DibaoRules().programme }
+
     /// Its 低保 part (the bundled file configures 低保).
     var dibao: DibaoPolicy { policy.dibao! }
 

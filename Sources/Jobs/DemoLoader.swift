@@ -27,7 +27,7 @@ public struct DemoLoader: Sendable {
         // The demo's policy is the bundled file of its county, entered as `jiuzhu policy import` would
         // (a re-run finds it unchanged).
         if let (file, text) = PolicyBook.bundledFile(region: county.policy.region) {
-            _ = try await PolicyStore(database).importFile(file, fileSHA256: PolicyStore.sha256(Data(text.utf8)),
+            _ = try await PolicyStore(database).importFile(file, fileSHA256: Checksum.sha256Hex(Data(text.utf8)),
                                                            actor: "demo")
         }
         let existing = try await (database as! any SQLDatabase)

@@ -42,6 +42,20 @@ public enum Fixtures {
         }
     }
 
+    /// Pengxi's 2021 standards with 特困 care standards for tests (the county's own are not known:
+    /// rules.md §7): dispersed 721 / 412 / 0, centralized 1,030 / 618 / 82.42 a month; self-care `none`
+    /// dispersed is 0, so a self-reliant person gets the basic standard alone, as in field case C02.
+    public static let pengxiWithCare = try! PolicyFile.parse(Data("""
+        {"region": "510921", "name": "蓬溪县（护理标准为测试值）", "versions": [
+          {"effective": "2021-01",
+           "dibao": {"standard": {"urban": "600.00", "rural": "420.00"}, "method": "gap", "nearPovertyMultiplier": "1.5",
+                     "exemptIncome": ["basic-pension", "assistance"], "gradualExitMonths": 6, "confirmationDelegatedToTownship": false},
+           "tekun": {"basic": {"urban": "780.00", "rural": "520.00"},
+                     "care": {"dispersed": {"full": "721.00", "partial": "412.00", "none": "0.00"},
+                              "centralized": {"full": "1030.00", "partial": "618.00", "none": "82.42"}},
+                     "pensionCountedInStandard": false}}]}
+        """.utf8))
+
     /// Registers `household` with the columns of migration 0001 only (households, members, income), for
     /// tests that put data into an older schema before migrating it: today's `RegistryStore` writes
     /// columns later migrations add.

@@ -66,7 +66,7 @@ import Testing
         #expect(b.flags == ["CAPPED"])
         #expect(c.oneOffAmount == "5300.00")
         #expect(c.flags == ["CAPPED"])
-        let total = [a, b, c].compactMap { $0.oneOffAmount }.compactMap { try? Money(yuan: $0) }.reduce(Money.zero, +)
+        let total = try [a, b, c].map { try Money(yuan: try #require($0.oneOffAmount)) }.reduce(Money.zero, +)
         #expect(total.yuanString == "8400.00")
         // The cap used up: refused with its reason.
         let d = try evaluate(f, type: "emergency", size: #""amount": "1800.00""#, granted: "5300.00")

@@ -157,7 +157,7 @@ import Testing
             let versions = try await PolicyStore(handle.db).versions()
             #expect(versions.map(\.policy.version) == ["510921/2021-01"])
             #expect(versions.map(\.enteredBy) == ["0009_PolicyVersions"])
-            #expect(versions.first?.fileSHA256 == PolicyStore.sha256(Data(Self.pengxi.text.utf8)))
+            #expect(versions.first?.fileSHA256 == Checksum.sha256Hex(Data(Self.pengxi.text.utf8)))
         }
         try await withTestDatabase(migrated: false) { handle in
             try await handle.migrate()

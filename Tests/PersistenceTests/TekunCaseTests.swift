@@ -11,17 +11,7 @@ import Testing
 @Suite struct TekunCaseTests {
     let d = Fixtures.date
 
-    /// Pengxi's standards with care standards for the test (the county's are not known: rules.md §7);
-    /// self-care `none` is 0, so a self-reliant person gets the basic standard alone, as in C02.
-    static let policy = try! PolicyFile.parse(Data("""
-        {"region": "510921", "name": "蓬溪县（护理标准为测试值）", "versions": [
-          {"effective": "2021-01",
-           "dibao": {"standard": {"urban": "600.00", "rural": "420.00"}, "method": "gap", "nearPovertyMultiplier": "1.5",
-                     "exemptIncome": ["basic-pension", "assistance"], "gradualExitMonths": 6, "confirmationDelegatedToTownship": false},
-           "tekun": {"basic": {"urban": "780.00", "rural": "520.00"},
-                     "care": {"dispersed": {"full": "721.00", "partial": "412.00", "none": "0.00"}},
-                     "pensionCountedInStandard": false}}]}
-        """.utf8))
+    static let policy = Fixtures.pengxiWithCare
 
     /// 孙某 of C02: rural, single, no income, 低保 420.00 since January.
     static let sunID = try! ResidentID("110101194408169738")
@@ -29,14 +19,26 @@ import Testing
         Fixtures.household("sun", area: .rural, members: [Fixtures.member(sunID.value, "孙某", .head)])
     }
 
-    func approve(_ store: ApplicationStore, household: String, subject: ResidentID) async throws -> BenefitDecision {
-        let id = try await store.open(householdID: household, programme: .tekun, subject: subject,
-                                      acceptedOn: d("2021-03-01"), closeRelative: false, actor: "t")
+    /// The township's steps of a 特困 application accepted on 2021-03-01, up to county review (公示 03-05 to 03-11).
+    static func recordToCountyReview(_ store: ApplicationStore, id: String) async throws {
+        let d = Fixtures.date
         try await store.record(.recordInformationCheck(on: d("2021-03-02"), summary: "无收入、无财产"), on: id, actor: "t")
         try await store.record(.recordHomeVisit(HomeVisit(date: d("2021-03-03"), investigators: ["王", "李"], findings: "独居，无赡养人")), on: id, actor: "t")
         try await store.record(.completeInvestigation(on: d("2021-03-04")), on: id, actor: "t")
         try await store.record(.townshipReview(on: d("2021-03-05"), recommend: true, opinion: "拟认定分散供养特困"), on: id, actor: "t")
         try await store.record(.closePublicNotice(on: d("2021-03-12")), on: id, actor: "t")
+    }
+
+    /// Opens `subject`'s 特困 application on 2021-03-01 and takes it to county review.
+    static func toCountyReview(_ store: ApplicationStore, household: String, subject: ResidentID) async throws -> String {
+        let id = try await store.open(householdID: household, programme: .tekun, subject: subject,
+                                      acceptedOn: Fixtures.date("2021-03-01"), closeRelative: false, actor: "t")
+        try await recordToCountyReview(store, id: id)
+        return id
+    }
+
+    func approve(_ store: ApplicationStore, household: String, subject: ResidentID) async throws -> BenefitDecision {
+        let id = try await Self.toCountyReview(store, household: household, subject: subject)
         return try await store.approve(id, on: d("2021-03-15"), actor: "county")
     }
 
@@ -124,11 +126,7 @@ import Testing
                 try await store.record(.extendDeadline(reason: "情况复杂"), on: id, actor: "t")
             }
             // Approval without the self-care assessment is refused by name.
-            try await store.record(.recordInformationCheck(on: d("2021-03-02"), summary: "无收入"), on: id, actor: "t")
-            try await store.record(.recordHomeVisit(HomeVisit(date: d("2021-03-03"), investigators: ["王", "李"], findings: "独居")), on: id, actor: "t")
-            try await store.record(.completeInvestigation(on: d("2021-03-04")), on: id, actor: "t")
-            try await store.record(.townshipReview(on: d("2021-03-05"), recommend: true, opinion: "拟认定"), on: id, actor: "t")
-            try await store.record(.closePublicNotice(on: d("2021-03-12")), on: id, actor: "t")
+            try await Self.recordToCountyReview(store, id: id)
             await #expect(throws: AssessmentError.missing("供养方式 placement（dispersed 分散 / centralized 集中）")) {
                 try await store.approve(id, on: d("2021-03-15"), actor: "county")
             }
@@ -171,24 +169,13 @@ import Testing
 @Suite struct TekunAdversarialTests {
     let d = Fixtures.date
 
-    func toCountyReview(_ store: ApplicationStore, household: String, subject: ResidentID) async throws -> String {
-        let id = try await store.open(householdID: household, programme: .tekun, subject: subject,
-                                      acceptedOn: d("2021-03-01"), closeRelative: false, actor: "t")
-        try await store.record(.recordInformationCheck(on: d("2021-03-02"), summary: "无收入"), on: id, actor: "t")
-        try await store.record(.recordHomeVisit(HomeVisit(date: d("2021-03-03"), investigators: ["王", "李"], findings: "独居")), on: id, actor: "t")
-        try await store.record(.completeInvestigation(on: d("2021-03-04")), on: id, actor: "t")
-        try await store.record(.townshipReview(on: d("2021-03-05"), recommend: true, opinion: "拟认定"), on: id, actor: "t")
-        try await store.record(.closePublicNotice(on: d("2021-03-12")), on: id, actor: "t")
-        return id
-    }
-
     /// A 45-year-old cannot be approved and must be refusable, even with no self-care assessment recorded.
     @Test func memberApplicationCanBeRefused() async throws {
         try await withTestDatabase(policies: [TekunCaseTests.policy]) { handle in
             let wang = try ResidentID("110101197605051230")
             try await RegistryStore(handle.db).register([Fixtures.household("w", area: .rural, members: [Fixtures.member(wang.value, "王某", .head)])])
             let store = ApplicationStore(handle.db, today: { Fixtures.date("2021-12-31") })
-            let id = try await toCountyReview(store, household: "w", subject: wang)
+            let id = try await TekunCaseTests.toCountyReview(store, household: "w", subject: wang)
             let refused = try await store.record(.refuse(on: d("2021-03-16"), reason: "有劳动能力"), on: id, actor: "county")
             #expect(refused.state == .refused)
             let decision = try #require(try await EnrollmentStore(handle.db).decisions(ofHousehold: "w").first)
@@ -207,7 +194,7 @@ import Testing
             let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
             let april = try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-04"), countyCode: "510921", actor: "t")
             let store = ApplicationStore(handle.db, today: { Fixtures.date("2021-12-31") })
-            let id = try await toCountyReview(store, household: "sun", subject: TekunCaseTests.sunID)
+            let id = try await TekunCaseTests.toCountyReview(store, household: "sun", subject: TekunCaseTests.sunID)
             await #expect(throws: StoreError.conflict("2021-04 的低保发放批次（待审核）已列入本户，自 2021-04 起确认特困将对同一人重复发放：草稿请先作废；已审核或已导出的月份，请以该月之后的日期确认，或先复核本户低保 (another programme's batch lists this household)")) {
                 try await store.approve(id, on: d("2021-03-15"), actor: "county")
             }

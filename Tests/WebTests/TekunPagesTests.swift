@@ -10,16 +10,7 @@ import VaporTesting
 @Suite struct TekunPagesTests {
     func body(_ r: TestingHTTPResponse) -> String { String(buffer: r.body) }
 
-    static let policy = try! PolicyFile.parse(Data("""
-        {"region": "510921", "name": "蓬溪县（护理标准为测试值）", "versions": [
-          {"effective": "2021-01",
-           "dibao": {"standard": {"urban": "600.00", "rural": "420.00"}, "method": "gap", "nearPovertyMultiplier": "1.5",
-                     "exemptIncome": ["assistance"], "gradualExitMonths": 6, "confirmationDelegatedToTownship": false},
-           "tekun": {"basic": {"urban": "780.00", "rural": "520.00"},
-                     "care": {"dispersed": {"full": "721.00", "partial": "412.00", "none": "0.00"},
-                              "centralized": {"full": "1030.00", "partial": "618.00", "none": "82.42"}},
-                     "pensionCountedInStandard": false}}]}
-        """.utf8))
+    static let policy = Fixtures.pengxiWithCare
 
     @Test func wholeTekunCycleThroughThePages() async throws {
         try await withTestApp(policies: [Self.policy]) { session async throws in

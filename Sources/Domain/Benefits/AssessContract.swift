@@ -354,14 +354,9 @@ public enum AssessContract {
     static let maxIncomeItems = 50
     static let maxIncomeItem = Money.yuan(100_000_000)
 
-    /// JSON `true`/`false` (not a number that happens to bridge to Bool).
-    static func isJSONBool(_ v: Any) -> Bool { String(describing: type(of: v)).contains("Boolean") }
+    static func isJSONBool(_ v: Any) -> Bool { StrictJSON.isBool(v) }
 
-    /// A JSON integer (not a boolean, not a fraction).
-    static func jsonInteger(_ v: Any?) -> Int? {
-        guard let v, !isJSONBool(v), let n = v as? NSNumber, let i = v as? Int, Double(i) == n.doubleValue else { return nil }
-        return i
-    }
+    static func jsonInteger(_ v: Any?) -> Int? { StrictJSON.integer(v) }
 
     static func describe(_ v: Any?) -> String {
         guard let v else { return "(缺失)" }

@@ -93,6 +93,15 @@ public enum StrictJSON {
         return nil
     }
 
+    /// JSON `true`/`false` (not a number that happens to bridge to Bool).
+    static func isBool(_ v: Any) -> Bool { String(describing: type(of: v)).contains("Boolean") }
+
+    /// A JSON integer (not a boolean, not a fraction).
+    static func integer(_ v: Any?) -> Int? {
+        guard let v, !isBool(v), let n = v as? NSNumber, let i = v as? Int, Double(i) == n.doubleValue else { return nil }
+        return i
+    }
+
     /// Indented JSON with the keys in `order` first (in that order) and any others after, sorted; for
     /// files people edit by hand (`jiuzhu policy export`).
     public static func pretty(_ value: Any, order: [String], indent: String = "") -> String {

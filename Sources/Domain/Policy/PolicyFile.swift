@@ -377,13 +377,12 @@ struct Node {
     }
 
     func bool() throws(PolicyFileError) -> Bool {
-        guard Node.isJSONBool(value), let b = value as? Bool else { throw error("应为 true 或 false (expected a boolean)") }
+        guard StrictJSON.isBool(value), let b = value as? Bool else { throw error("应为 true 或 false (expected a boolean)") }
         return b
     }
 
     func integer(_ range: ClosedRange<Int>) throws(PolicyFileError) -> Int {
-        guard !Node.isJSONBool(value), let n = value as? NSNumber, let i = value as? Int, Double(i) == n.doubleValue,
-              range.contains(i)
+        guard let i = StrictJSON.integer(value), range.contains(i)
         else { throw error("应为 \(range.lowerBound)–\(range.upperBound) 的整数 (expected a whole number)") }
         return i
     }
@@ -464,8 +463,6 @@ struct Node {
         guard r.numerator > 0 || (allowZero && r.numerator == 0) else { throw error("须大于零 (must be above zero)") }
         return r
     }
-
-    static func isJSONBool(_ v: Any) -> Bool { String(describing: type(of: v)).contains("Boolean") }
 
     static func describe(_ v: Any) -> String {
         if let s = v as? String { return s }

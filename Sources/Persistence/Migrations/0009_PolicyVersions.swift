@@ -31,7 +31,7 @@ struct M0009PolicyVersions: AsyncMigration {
             .all(decoding: Row.self, with: SQLSupport.decoder).map(\.countyCode))
         for region in regions.sorted() {
             guard let (file, text) = PolicyBook.bundledFile(region: region) else { continue }
-            try await PolicyStore(database).insert(file, fileSHA256: PolicyStore.sha256(Data(text.utf8)),
+            try await PolicyStore(database).insert(file, fileSHA256: Checksum.sha256Hex(Data(text.utf8)),
                                                    actor: name, on: database.sql)
         }
     }

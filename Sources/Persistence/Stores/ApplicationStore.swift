@@ -120,7 +120,7 @@ public struct ApplicationStore: Sendable {
                 throw ApplicationStoreError.openApplicationExists(open.id, programme)
             }
             if acceptedOn > today() { throw WorkflowError.dateInFuture(acceptedOn, today: today()) }
-            let policy = try await PolicyStore(db).book().policy(region: h.countyCode, month: acceptedOn.yearMonth)
+            let policy = try await PolicyStore(db).policy(region: h.countyCode, month: acceptedOn.yearMonth)
             let app = AssistanceApplication(acceptedOn: acceptedOn, closeRelative: closeRelative)
             // Intake never waits for next year's holiday notice: the deadline stays open until it is known.
             let deadline = try? app.deadline(rules: rules, policy: policy, calendar: calendar)
@@ -151,7 +151,7 @@ public struct ApplicationStore: Sendable {
             if case .extendDeadline = event, !rules.allowsRecordedExtension {
                 throw ApplicationStoreError.noExtension(stored.programme)
             }
-            let policy = try await PolicyStore(db).book().policy(region: stored.countyCode, month: stored.application.acceptedOn.yearMonth)
+            let policy = try await PolicyStore(db).policy(region: stored.countyCode, month: stored.application.acceptedOn.yearMonth)
             let next = try ApplicationWorkflow.apply(event, to: stored.application, policy: policy, calendar: calendar,
                                                      today: today())
             try await save(stored, next, event: event, policy: policy, actor: actor, on: db)
@@ -200,7 +200,7 @@ public struct ApplicationStore: Sendable {
                 throw StoreError.notFound(what: "家庭", id: stored.householdID)
             }
             let firstMonth = date.yearMonth.next
-            let policy = try await PolicyStore(db).book().policy(region: stored.countyCode, month: firstMonth)
+            let policy = try await PolicyStore(db).policy(region: stored.countyCode, month: firstMonth)
             let subject = try await stored.memberID.asyncMap { try await RegistryStore(db).residentID(ofMember: $0) }
             let elsewhere = try await EnrollmentStore.supportedElsewhere(householdID: stored.householdID, besides: stored.programme,
                                                                          month: firstMonth, on: db.sql)
@@ -228,7 +228,7 @@ public struct ApplicationStore: Sendable {
                 }
             }
             let event = ApplicationEvent.approve(on: date, monthlyBenefit: decision.monthlyBenefit)
-            let workflowPolicy = try await PolicyStore(db).book().policy(region: stored.countyCode,
+            let workflowPolicy = try await PolicyStore(db).policy(region: stored.countyCode,
                                                        month: stored.application.acceptedOn.yearMonth)
             let next = try ApplicationWorkflow.apply(event, to: stored.application, policy: workflowPolicy,
                                                      calendar: calendar, today: today())

@@ -1,4 +1,3 @@
-import Crypto
 import Domain
 import FluentKit
 import Foundation
@@ -43,7 +42,7 @@ public struct DocumentStore: Sendable {
             throw StoreError.notFound(what: "家庭", id: householdID)
         }
         let id = SQLSupport.newID()
-        let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let digest = Checksum.sha256Hex(bytes)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent(id)
         try bytes.write(to: file, options: .atomic)
@@ -81,7 +80,7 @@ public struct DocumentStore: Sendable {
             throw StoreError.notFound(what: "材料", id: documentID)
         }
         let data = try Data(contentsOf: directory.appendingPathComponent(info.storedName))
-        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let digest = Checksum.sha256Hex(data)
         guard digest == info.sha256 else {
             throw StoreError.conflict("材料“\(info.originalName)”校验值不符，文件可能已被改动 (checksum mismatch)")
         }

@@ -224,7 +224,7 @@ public struct EnrollmentStore: Sendable {
                 if date < on { throw WorkflowError.dateBefore(date, what: "在保决定日期", earlier: on) }
             }
             let subject = try await memberID.asyncMap { try await RegistryStore(db).residentID(ofMember: $0) }
-            let policy = try await PolicyStore(db).book().policy(region: household.countyCode, month: from)
+            let policy = try await PolicyStore(db).policy(region: household.countyCode, month: from)
             let elsewhere = try await Self.supportedElsewhere(householdID: householdID, besides: programme, month: from, on: sql)
             let since = try await EnrollmentStore(db).enrollments(ofHousehold: householdID)
                 .filter { $0.programme == programme && $0.memberID == memberID }.map(\.startMonth).min()
@@ -301,12 +301,12 @@ extension EnrollmentStore {
                                           actor: String, on db: any Database) async throws -> [Programme] {
         let sql = db.sql
         guard let household = try await RegistryStore(db).household(householdID) else { return [] }
+        let policy = try await PolicyStore(db).policy(region: household.countyCode, month: month)
         var stopped: [Programme] = []
         for e in try await EnrollmentStore(db).enrollments(ofHousehold: householdID)
         where e.memberID == nil && (e.endMonth == nil || e.endMonth! >= month) && e.startMonth <= month {
             let rules = try e.programme.rules()
             let elsewhere = try await supportedElsewhere(householdID: householdID, besides: e.programme, month: month, on: sql)
-            let policy = try await PolicyStore(db).book().policy(region: household.countyCode, month: month)
             let d = try rules.assess(AssessmentInput(household: household.composition, month: month,
                                                      supportedElsewhere: elsewhere), policy: policy)
             guard d.householdSize == 0 else { continue }

@@ -91,9 +91,9 @@ public struct PayrollStore: Sendable {
         guard rules.cadence == .monthly else { throw PayrollError.notPaidByPayroll(programme.shortChinese) }
         let latest = today().yearMonth.next
         guard month <= latest else { throw PayrollError.tooFarAhead(month: month, latest: latest) }
-        let book = try await PolicyStore(database).book()
         let policy: Policy
-        do { policy = try book.policy(region: countyCode, month: month) } catch { throw PayrollError.noPolicy(error) }
+        do { policy = try await PolicyStore(database).policy(region: countyCode, month: month) }
+        catch let error as PolicyError { throw PayrollError.noPolicy(error) }
         // A version that does not configure the programme cannot pay it (refuse, don't default).
         guard policy.configures(programme) else {
             throw PayrollError.noPolicy(.programmeNotConfigured(programme: programme.rawValue, version: policy.version))
@@ -165,7 +165,7 @@ public struct PayrollStore: Sendable {
             var enrollmentId: String; var householdId: String; var memberId: String?; var townshipCode: String
             var villageCode: String; var area: String; var monthlyBenefitFen: Int64; var components: String?
             var householdSize: Int; var bankAccount: String?; var payeeName: String?; var payeeResidentId: String?
-            var countedMembers: Int; var memberName: String?; var memberStatus: String?
+            var countedMembers: Int; var memberName: String?; var memberStatus: String?; var memberResidentId: String?
         }
         let q = SQLQueryString("""
             SELECT e.id AS enrollment_id, e.household_id, e.member_id, h.township_code, h.village_code, e.area,
@@ -174,7 +174,7 @@ public struct PayrollStore: Sendable {
               (SELECT COUNT(*) FROM members c WHERE c.household_id = h.id AND
             """) + SQLFragments.counted("c", in: programme, month: month) + SQLQueryString("""
             ) AS counted_members,
-              r.name AS member_name, r.status AS member_status
+              r.name AS member_name, r.status AS member_status, r.resident_id AS member_resident_id
             FROM enrollments e
             JOIN households h ON h.id = e.household_id
             LEFT JOIN members p ON p.household_id = h.id AND p.status = 'active' AND
@@ -189,22 +189,17 @@ public struct PayrollStore: Sendable {
         let t = Stored("enrollments")
         let m = Stored("members")
         // The enrolled members as registered now (age, schooling, disability), for member-level rules.
-        var members: [String: Member] = [:]
         let memberHouseholds = Array(Set(rows.filter { $0.memberId != nil }.map(\.householdId)))
-        if !memberHouseholds.isEmpty {
-            let ids = try await database.sql.select().columns("id", "household_id", "resident_id").from("members")
-                .where(SQLIdentifier("household_id"), .in, memberHouseholds)
-                .all(decoding: MemberKey.self, with: SQLSupport.decoder)
-            var files: [String: HouseholdFile] = [:]
-            for chunk in stride(from: 0, to: memberHouseholds.count, by: 500) {
-                for f in try await RegistryStore(database).households(Array(memberHouseholds[chunk..<min(chunk + 500, memberHouseholds.count)])) {
-                    files[f.id] = f
-                }
+        var files: [String: HouseholdFile] = [:]
+        for chunk in stride(from: 0, to: memberHouseholds.count, by: 500) {
+            for f in try await RegistryStore(database).households(Array(memberHouseholds[chunk..<min(chunk + 500, memberHouseholds.count)])) {
+                files[f.id] = f
             }
-            for k in ids {
-                let rid = try m.residentID("resident_id", k.residentId)
-                members[k.id] = files[k.householdId]?.composition.members.first { $0.residentID == rid }
-            }
+        }
+        func enrolledMember(_ r: Row) throws -> Member? {
+            guard let text = r.memberResidentId else { return nil }
+            let rid = try m.residentID("resident_id", text)
+            return files[r.householdId]?.composition.members.first { $0.residentID == rid }
         }
         return try rows.map { r in
             PayableEnrollment(enrollmentID: r.enrollmentId, householdID: r.householdId, memberID: r.memberId,
@@ -215,11 +210,9 @@ public struct PayrollStore: Sendable {
                               payeeResidentID: try m.residentID("resident_id", r.payeeResidentId),
                               bankAccount: r.bankAccount, countedMembers: r.countedMembers,
                               memberName: r.memberName, memberStatus: try m.parse("status", r.memberStatus),
-                              member: r.memberId.flatMap { members[$0] }, month: month)
+                              member: try enrolledMember(r), month: month)
         }
     }
-
-    struct MemberKey: Decodable { var id: String; var householdId: String; var residentId: String }
 
     /// draft → approved: the batch is frozen from here on.
     public func approve(_ id: String, actor: String) async throws -> PayrollBatch {

@@ -1,4 +1,3 @@
-import Crypto
 import Domain
 import FluentKit
 import Foundation
@@ -99,6 +98,19 @@ public struct PolicyStore: Sendable {
     /// - Throws: `StoreError.unreadable` naming a stored version that no longer passes the file checks.
     public func book() async throws -> PolicyBook { try await Self.book(on: database.sql) }
 
+    /// The version of `region` in force in `month`: one row read and parsed, as every computation needs.
+    /// - Throws: `PolicyError.noPolicyInForce` naming the region and month; `StoreError.unreadable`.
+    public func policy(region: String, month: YearMonth) async throws -> Policy {
+        guard let r = try await database.sql.select()
+            .columns("region", "region_name", "effective", "body", "file_sha256", "entered_by", "entered_at")
+            .from("policy_versions").where(SQLIdentifier("region"), .equal, region)
+            .where(SQLIdentifier("effective"), .lessThanOrEqual, month.number)
+            .orderBy("effective", .descending).limit(1)
+            .first(decoding: StoredRow.self, with: SQLSupport.decoder)
+        else { throw PolicyError.noPolicyInForce(region: region, month: month) }
+        return try Self.parseStored(region: r.region, name: r.regionName, body: r.body, effective: r.effective)
+    }
+
     static func book(on sql: any SQLDatabase) async throws -> PolicyBook {
         PolicyBook(try await records(on: sql).map(\.policy))
     }
@@ -167,8 +179,4 @@ public struct PolicyStore: Sendable {
         return month
     }
 
-    /// Lowercase hex SHA-256 of a file's bytes, recorded with each import.
-    public static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-    }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Domain
 import FluentKit
 import Foundation
@@ -41,6 +42,14 @@ enum SQLSupport {
 
     /// Stored JSON is read through `Stored.json`, which names the table and column of a bad value.
     static let jsonDecoder = JSONDecoder()
+}
+
+/// File checksums: what documents and policy imports record.
+public enum Checksum {
+    /// Lowercase hex SHA-256 of `data`.
+    public static func sha256Hex(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
 }
 
 /// Something the store refused; each carries a message for staff naming the value.

@@ -12,6 +12,9 @@ public struct StoredTermination: Hashable, Sendable {
     public var programme: Programme
     public var enrollmentID: String
     public var termination: Termination
+    /// The person's name and township code as registered now, for lists.
+    public var personName: String
+    public var townshipCode: String
 }
 
 /// Ending a person's support (TK-2021 Arts. 24–26) for programmes that support a member: propose with a
@@ -79,7 +82,7 @@ public struct TerminationStore: Sendable {
         try await database.transaction { db in
             let stored = try await load(id, on: db)
             let rules = try stored.programme.rules()
-            let policy = try await PolicyStore(db).book().policy(region: stored.countyCode,
+            let policy = try await PolicyStore(db).policy(region: stored.countyCode,
                                                                 month: stored.termination.proposedOn.yearMonth)
             var next = try TerminationWorkflow.apply(event, to: stored.termination, policy: policy, calendar: calendar,
                                                      today: today())
@@ -148,40 +151,41 @@ public struct TerminationStore: Sendable {
 
     /// Terminations still in progress (公示, objection, county review), oldest first: the clerk's to-do list.
     public func open() async throws -> [StoredTermination] {
-        struct Row: Decodable { var id: String }
-        var out: [StoredTermination] = []
-        for r in try await database.sql.select().column("id").from("terminations")
-            .where(SQLIdentifier("state"), .notIn, [TerminationState.terminated.rawValue, TerminationState.cancelled.rawValue])
-            .orderBy("updated_at").limit(500).all(decoding: Row.self) {
-            out.append(try await load(r.id, on: database))
-        }
-        return out
+        try await list(SQLQueryString(" WHERE t.state NOT IN (\(bind: TerminationState.terminated.rawValue), \(bind: TerminationState.cancelled.rawValue)) ORDER BY t.updated_at LIMIT 500"))
     }
 
     /// The terminations of a household, newest first.
     public func terminations(ofHousehold householdID: String) async throws -> [StoredTermination] {
-        struct Row: Decodable { var id: String }
-        var out: [StoredTermination] = []
-        for r in try await database.sql.select().column("id").from("terminations")
-            .where(SQLIdentifier("household_id"), .equal, householdID).orderBy("updated_at", .descending)
-            .all(decoding: Row.self) {
-            out.append(try await load(r.id, on: database))
-        }
-        return out
+        try await list(SQLQueryString(" WHERE t.household_id = \(bind: householdID) ORDER BY t.updated_at DESC"))
     }
 
-    func load(_ id: String, on db: any Database) async throws -> StoredTermination {
-        struct Row: Decodable {
-            var id: String; var countyCode: String; var householdId: String; var memberId: String; var programme: String
-            var enrollmentId: String; var snapshot: String
-        }
-        guard let r = try await db.sql.select().columns("id", "county_code", "household_id", "member_id", "programme",
-                                                        "enrollment_id", "snapshot")
-            .from("terminations").where(SQLIdentifier("id"), .equal, id).first(decoding: Row.self, with: SQLSupport.decoder)
-        else { throw StoreError.notFound(what: "终止程序", id: id) }
+    struct Row: Decodable {
+        var id: String; var countyCode: String; var householdId: String; var memberId: String; var programme: String
+        var enrollmentId: String; var snapshot: String; var personName: String?; var townshipCode: String?
+    }
+
+    /// One query for the rows, with the person's name and township.
+    func list(_ filter: SQLQueryString, on db: (any Database)? = nil) async throws -> [StoredTermination] {
+        let q = SQLQueryString("""
+            SELECT t.id, t.county_code, t.household_id, t.member_id, t.programme, t.enrollment_id, t.snapshot,
+              m.name AS person_name, h.township_code
+            FROM terminations t LEFT JOIN members m ON m.id = t.member_id LEFT JOIN households h ON h.id = t.household_id
+            """) + filter
+        return try await (db ?? database).sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder).map(Self.stored)
+    }
+
+    static func stored(_ r: Row) throws -> StoredTermination {
         let t = Stored("terminations")
         return StoredTermination(id: r.id, countyCode: r.countyCode, householdID: r.householdId, memberID: r.memberId,
                                  programme: try t.parse("programme", r.programme), enrollmentID: r.enrollmentId,
-                                 termination: try t.json(Termination.self, "snapshot", r.snapshot))
+                                 termination: try t.json(Termination.self, "snapshot", r.snapshot),
+                                 personName: r.personName ?? "", townshipCode: r.townshipCode ?? "")
+    }
+
+    func load(_ id: String, on db: any Database) async throws -> StoredTermination {
+        guard let t = try await list(SQLQueryString(" WHERE t.id = \(bind: id)"), on: db).first else {
+            throw StoreError.notFound(what: "终止程序", id: id)
+        }
+        return t
     }
 }

@@ -36,11 +36,8 @@ struct ApplicationsController: RouteCollection {
         // Terminations in progress, with the person and what comes next.
         var terminations: [(path: String, text: String)] = []
         for t in try await TerminationStore(req.db).open() {
-            let h = try await RegistryStore(req.db).household(t.householdID)
-            let rid = try await RegistryStore(req.db).residentID(ofMember: t.memberID)
-            let name = h?.composition.members.first { $0.residentID == rid }?.name ?? rid.masked
             terminations.append((SiteURL.termination(t.id).path,
-                                 "\(t.termination.proposedOn) \(t.programme.shortChinese) \(name)（\(s.townshipName(h?.townshipCode.value ?? ""))）："
+                                 "\(t.termination.proposedOn) \(t.programme.shortChinese) \(t.personName)（\(s.townshipName(t.townshipCode))）："
                                  + "\(t.termination.ground.chinese)，\(t.termination.state.chinese)"))
         }
         let body: Node<HTML.BodyContext> = .div(
@@ -72,7 +69,7 @@ struct ApplicationsController: RouteCollection {
         let household = try await RegistryStore(req.db).household(stored.householdID)
         let a = stored.application
         let today = s.today()
-        let policy = try await req.policyBook().policy(region: stored.countyCode, month: a.acceptedOn.yearMonth)
+        let policy = try await PolicyStore(req.db).policy(region: stored.countyCode, month: a.acceptedOn.yearMonth)
         let next = ApplicationWorkflow.nextSteps(for: a)
         // The record stays readable even for a programme without rules; only its steps are refused.
         let rules = try? stored.programme.rules()
@@ -128,7 +125,7 @@ struct ApplicationsController: RouteCollection {
               let household = try await RegistryStore(req.db).household(stored.householdID) else {
             throw WorkflowError.outOfOrder(event: "打印公示", state: a.state)
         }
-        let policy = try await req.policyBook().policy(region: stored.countyCode, month: start.yearMonth)
+        let policy = try await PolicyStore(req.db).policy(region: stored.countyCode, month: start.yearMonth)
         var subject: ResidentID?
         if let mid = stored.memberID { subject = try await RegistryStore(req.db).residentID(ofMember: mid) }
         let applicant = subject.flatMap { id in household.composition.members.first { $0.residentID == id } }?.name

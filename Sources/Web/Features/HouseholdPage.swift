@@ -30,8 +30,9 @@ extension HouseholdsController {
         let assessMonth = today.yearMonth
         // What each household programme would pay now; a month without a policy shows no preview (a
         // stored policy that does not parse is an error, not a missing preview).
-        let book = try await req.policyBook()
-        let policy = try? book.policy(region: s.countyCode, month: assessMonth)
+        var policy: Policy?
+        do { policy = try await PolicyStore(req.db).policy(region: s.countyCode, month: assessMonth) }
+        catch is PolicyError { policy = nil }
         let householdProgrammes = s.programmes.filter { (try? $0.rules())?.recipient == .household }
         var previews: [(rules: any ProgrammeRules, decision: BenefitDecision)] = []
         if let policy {

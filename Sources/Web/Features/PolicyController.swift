@@ -55,7 +55,7 @@ struct PolicyController: RouteCollection {
             throw FormError(field: "政策文件 region", value: file.region,
                             reason: "本系统安装的地区为 \(s.countyCode)，不能导入其他地区的政策")
         }
-        let r = try await PolicyStore(req.db).importFile(file, fileSHA256: PolicyStore.sha256(data), actor: req.actor)
+        let r = try await PolicyStore(req.db).importFile(file, fileSHA256: Checksum.sha256Hex(data), actor: req.actor)
         var parts: [String] = []
         if !r.added.isEmpty { parts.append("新增 " + r.added.joined(separator: "、")) }
         if !r.replaced.isEmpty { parts.append("替换 " + r.replaced.joined(separator: "、")) }

@@ -46,8 +46,8 @@ struct TerminationsController: RouteCollection {
         let stored = try await store(req).termination(id)
         let household = try await RegistryStore(req.db).household(stored.householdID)
         let rid = try await RegistryStore(req.db).residentID(ofMember: stored.memberID)
-        let person = household?.composition.members.first { $0.residentID == rid }?.name ?? rid.masked
-        let policy = try await req.policyBook().policy(region: stored.countyCode, month: stored.termination.proposedOn.yearMonth)
+        let person = stored.personName
+        let policy = try await PolicyStore(req.db).policy(region: stored.countyCode, month: stored.termination.proposedOn.yearMonth)
         let village = household.map { s.townshipName($0.townshipCode.value) + s.townshipName($0.villageCode.value) } ?? ""
         return TerminationPage.Model(
             id: id, householdID: stored.householdID, personName: person, village: village, programme: stored.programme,
