@@ -32,7 +32,7 @@ import Testing
         let a = try run(happyPath)
         #expect(a.state == .approved)
         #expect(a.firstPaidMonth?.description == "2021-08")
-        #expect(try a.deadline(rules: DibaoRules(), policy: policy, calendar: calendar).description == "2021-08-12")
+        #expect(try a.deadline(rules: DibaoRules(), policy: policy, calendar: calendar)?.description == "2021-08-12")
     }
 
     @Test func outOfOrderStepsAreRefused() throws {
@@ -77,7 +77,7 @@ import Testing
         #expect(a.state == .countyReview)
         #expect(a.objectionResolutions == [.villageDeliberation])
         // An objection is a ground for the 45-working-day limit (DB-2021 Art. 22).
-        #expect(try a.deadline(rules: DibaoRules(), policy: policy, calendar: calendar).description == "2021-09-02")
+        #expect(try a.deadline(rules: DibaoRules(), policy: policy, calendar: calendar)?.description == "2021-09-02")
     }
 
     @Test func datesMustBeInOrderAndNotInTheFuture() throws {

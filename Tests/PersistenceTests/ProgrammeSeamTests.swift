@@ -35,7 +35,7 @@ struct MemberAllowanceRules: ProgrammeRules {
 
     func deadlines(policy: Policy) -> [ProcedureDeadline] { [] }
     func procedureDeadline(acceptedOn: CivilDate, extended: Bool, policy: Policy,
-                           calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate {
+                           calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate? {
         try calendar.adding(workingDays: 15, to: acceptedOn)
     }
     func procedureLimitText(extended: Bool, policy: Policy) -> String { "15 个工作日" }
@@ -89,8 +89,8 @@ struct MemberAllowanceRules: ProgrammeRules {
         }
     }
 
-    /// A programme without rules is refused by name before anything is written; one that pays no monthly
-    /// amount has no payroll batch.
+    /// A programme without rules is refused by name before anything is written; one that pays in kind
+    /// (the relief station) has no payroll batch.
     @Test func programmesWithoutRulesOrMonthlyPayAreRefused() async throws {
         try await withTestDatabase { handle async throws in
             try await RegistryStore(handle.db).register([Fixtures.h01()])
@@ -103,11 +103,11 @@ struct MemberAllowanceRules: ProgrammeRules {
                 try await PayrollStore(handle.db).generate(programme: .orphan, month: Fixtures.month("2021-07"),
                                                            countyCode: "510921", actor: "t")
             }
-            struct OneOff: ProgrammeRules {
+            struct InKind: ProgrammeRules {
                 var base = MemberAllowanceRules()
-                var programme: Programme { .temporary }
-                var recipient: RecipientKind { .household }
-                var cadence: PaymentCadence { .once }
+                var programme: Programme { .vagrantRelief }
+                var recipient: RecipientKind { .person }
+                var cadence: PaymentCadence { .inKind }
                 var fundUseByArea: Bool { false }
                 var refusalSource: String { "" }
                 var reviewSource: String { "" }
@@ -118,14 +118,14 @@ struct MemberAllowanceRules: ProgrammeRules {
                 func hold(_ e: PayableEnrollment) -> PayrollHold? { nil }
                 func deadlines(policy: Policy) -> [ProcedureDeadline] { [] }
                 func procedureDeadline(acceptedOn: CivilDate, extended: Bool, policy: Policy,
-                                       calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate { acceptedOn }
+                                       calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate? { acceptedOn }
                 func procedureLimitText(extended: Bool, policy: Policy) -> String { "" }
                 var allowsRecordedExtension: Bool { false }
                 var countySpotCheckShare: Ratio? { nil }
                 func paymentLabel(area: Area?) -> String { "" }
             }
-            await #expect(throws: PayrollError.notPaidByPayroll("临时救助")) {
-                try await PayrollStore(handle.db).generate(rules: OneOff(), month: Fixtures.month("2021-07"),
+            await #expect(throws: PayrollError.notPaidByPayroll("流浪乞讨")) {
+                try await PayrollStore(handle.db).generate(rules: InKind(), month: Fixtures.month("2021-07"),
                                                            countyCode: "510921", actor: "t")
             }
             #expect(try await PayrollStore(handle.db).batches(countyCode: "510921").isEmpty)

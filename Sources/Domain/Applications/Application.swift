@@ -97,7 +97,7 @@ public struct AssistanceApplication: Hashable, Codable, Sendable {
     /// The date the whole procedure must be finished by, by the programme's rules (低保: DB-2021 Art. 22;
     /// 特困: TK-2021 Arts. 13–16).
     /// - Throws: `WorkCalendarError` when the calendar does not cover the dates.
-    public func deadline(rules: any ProgrammeRules, policy: Policy, calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate {
+    public func deadline(rules: any ProgrammeRules, policy: Policy, calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate? {
         try rules.procedureDeadline(acceptedOn: acceptedOn, extended: extensionReason != nil, policy: policy, calendar: calendar)
     }
 }

@@ -26,10 +26,13 @@ public struct PayrollLine: Hashable, Sendable {
     public var householdSize: Int
     /// The parts of the amount (fen), e.g. one `basic` part for 低保.
     public var components: [AmountComponent]
+    /// The one-off grant (临时救助 case) the line pays; nil for a monthly amount.
+    public var grantID: String?
 
     public init(householdID: String, memberID: String? = nil, townshipCode: String, villageCode: String, area: Area,
                 payeeName: String, payeeResidentID: ResidentID, bankAccount: String, householdSize: Int,
-                components: [AmountComponent]) {
+                components: [AmountComponent], grantID: String? = nil) {
+        self.grantID = grantID
         self.householdID = householdID
         self.memberID = memberID
         self.townshipCode = townshipCode
@@ -45,8 +48,8 @@ public struct PayrollLine: Hashable, Sendable {
     /// Fen: the sum of `components`, so a line's amount is always explained by its parts.
     public var amount: Money { components.reduce(.zero) { $0 + $1.amount } }
 
-    /// Who a line pays for: the member, or the household. A batch pays each recipient at most once.
-    public var recipientKey: String { memberID ?? householdID }
+    /// Who a line pays for: the grant, the member, or the household. A batch pays each recipient at most once.
+    public var recipientKey: String { grantID.map { "grant:\($0)" } ?? memberID ?? householdID }
 }
 
 /// An enrollment active in the month being paid, as payroll sees it: what was decided, and the
@@ -76,11 +79,14 @@ public struct PayableEnrollment: Hashable, Sendable {
     public var member: Member?
     /// The month being paid.
     public var month: YearMonth?
+    /// The one-off grant to pay (临时救助 case); nil for a monthly enrollment.
+    public var grantID: String?
 
     public init(enrollmentID: String, householdID: String, memberID: String? = nil, townshipCode: String,
                 villageCode: String, area: Area, components: [AmountComponent], householdSize: Int, payeeName: String?, payeeResidentID: ResidentID?, bankAccount: String?,
                 countedMembers: Int, memberName: String? = nil, memberStatus: MemberStatus? = nil, member: Member? = nil,
-                month: YearMonth? = nil) {
+                month: YearMonth? = nil, grantID: String? = nil) {
+        self.grantID = grantID
         self.enrollmentID = enrollmentID
         self.householdID = householdID
         self.memberID = memberID
@@ -102,8 +108,8 @@ public struct PayableEnrollment: Hashable, Sendable {
     /// Fen per month: the sum of `components`.
     public var monthlyBenefit: Money { components.reduce(.zero) { $0 + $1.amount } }
 
-    /// Who would be paid: the member, or the household (as `PayrollLine.recipientKey`).
-    public var recipientKey: String { memberID ?? householdID }
+    /// Who would be paid: the grant, the member, or the household (as `PayrollLine.recipientKey`).
+    public var recipientKey: String { grantID.map { "grant:\($0)" } ?? memberID ?? householdID }
 }
 
 /// Why an enrollment got no line this month (shown on the payroll page; never silently dropped).
@@ -166,7 +172,7 @@ public enum PayrollPlan {
             lines.append(PayrollLine(householdID: e.householdID, memberID: e.memberID, townshipCode: e.townshipCode,
                                      villageCode: e.villageCode, area: e.area, payeeName: payeeName,
                                      payeeResidentID: payee, bankAccount: account,
-                                     householdSize: e.householdSize, components: e.components))
+                                     householdSize: e.householdSize, components: e.components, grantID: e.grantID))
         }
         return (lines, holds)
     }

@@ -104,7 +104,7 @@ public struct PolicyFile: Sendable {
                                   "through", "gradualExitMonths", "confirmationDelegatedToTownship", "care", "dispersed",
                                   "centralized", "full", "partial", "none", "annual", "pensionCountedInStandard",
                                   "minimumRatioToDibao", "base", "types", "emergency", "expenditure", "special", "minMonths",
-                                  "maxMonths", "perCapita", "townshipLimit", "yearlyCap", "months", "amount", "urban", "rural", "category",
+                                  "maxMonths", "perCapita", "townshipLimit", "yearlyCap", "procedureWorkingDays", "paperworkWorkingDays", "months", "amount", "urban", "rural", "category",
                                   "institutional", "scattered", "continueWhileInSchool", "maxStayDays"]
 
     static let versionKeys: Set<String> = ["effective", "signed", "document", "dibao", "tekun", "temporary",
@@ -228,7 +228,7 @@ public struct PolicyFile: Sendable {
     }
 
     static func temporary(_ n: Node) throws(PolicyFileError) -> TemporaryPolicy {
-        let o = try n.object(["base", "types", "townshipLimit", "yearlyCap"])
+        let o = try n.object(["base", "types", "townshipLimit", "yearlyCap", "procedureWorkingDays", "paperworkWorkingDays"])
         let base: TemporaryPolicy.Base = try o.required("base").choice()
         let typesNode = try o.required("types").object(Set(TemporaryType.allCases.map(\.rawValue)))
         var types: [TemporaryType: TemporaryPolicy.Range] = [:]
@@ -254,7 +254,9 @@ public struct PolicyFile: Sendable {
             }
         }
         return TemporaryPolicy(base: base, types: types, townshipLimit: try limit(o.required("townshipLimit")),
-                               yearlyCap: try o.optional("yearlyCap").map { n throws(PolicyFileError) in try limit(n) })
+                               yearlyCap: try o.optional("yearlyCap").map { n throws(PolicyFileError) in try limit(n) },
+                               procedureWorkingDays: try o.optional("procedureWorkingDays")?.integer(1...120),
+                               paperworkWorkingDays: try o.optional("paperworkWorkingDays")?.integer(1...60))
     }
 
     static func areas(_ n: Node) throws(PolicyFileError) -> [Area: Money] {

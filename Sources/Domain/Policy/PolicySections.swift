@@ -207,7 +207,7 @@ public struct TekunPolicy: Hashable, Sendable {
 }
 
 /// 临时救助 types (rules.md §3).
-public enum TemporaryType: String, Hashable, Sendable, CaseIterable {
+public enum TemporaryType: String, Hashable, Codable, Sendable, CaseIterable {
     case emergency      // 急难型
     case expenditure    // 支出型
     case special        // 特殊情形
@@ -255,12 +255,21 @@ public struct TemporaryPolicy: Hashable, Sendable {
     /// The most one household may receive in a calendar year, counting earlier grants (field case C07);
     /// nil: no yearly cap.
     public var yearlyCap: Limit?
+    /// Working days from acceptance to the decision; nil: the region sets none and no procedure deadline
+    /// is shown (no national limit was found, rules.md §3.2 UNCONFIRMED).
+    public var procedureWorkingDays: Int?
+    /// Working days after a 先行救助 payment within which the paperwork is completed (补齐手续, TA-2018
+    /// §2(2)); nil: the region sets none, and 先行救助 is refused until it does (never a guessed limit).
+    public var paperworkWorkingDays: Int?
 
-    public init(base: Base, types: [TemporaryType: Range], townshipLimit: Limit, yearlyCap: Limit? = nil) {
+    public init(base: Base, types: [TemporaryType: Range], townshipLimit: Limit, yearlyCap: Limit? = nil,
+                procedureWorkingDays: Int? = nil, paperworkWorkingDays: Int? = nil) {
         self.base = base
         self.types = types
         self.townshipLimit = townshipLimit
         self.yearlyCap = yearlyCap
+        self.procedureWorkingDays = procedureWorkingDays
+        self.paperworkWorkingDays = paperworkWorkingDays
     }
 }
 

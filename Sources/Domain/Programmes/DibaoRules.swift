@@ -61,7 +61,7 @@ public struct DibaoRules: ProgrammeRules {
 
     /// 30 WD, 45 WD when extended, 20 WD when confirmation is delegated (DB-2021 Art. 22; Notice-2022 §4(1)).
     public func procedureDeadline(acceptedOn: CivilDate, extended: Bool, policy: Policy,
-                                  calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate {
+                                  calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate? {
         try calendar.adding(workingDays: policy.totalDeadlineWorkingDays(extended: extended), to: acceptedOn)
     }
 

@@ -84,7 +84,7 @@ public struct AssessmentInput: Hashable, Sendable {
 /// 临时救助: the type and the grant asked for, in months of the base standard or as an amount, and what
 /// the household already received this calendar year (for the yearly cap).
 public struct TemporaryRequest: Hashable, Sendable {
-    public enum Size: Hashable, Sendable {
+    public enum Size: Hashable, Codable, Sendable {
         /// Months of the base standard (per person when the type is per capita).
         case months(Ratio)
         /// Yuan, the whole grant.
@@ -105,7 +105,11 @@ public struct TemporaryRequest: Hashable, Sendable {
 
 /// A one-off grant's answer (临时救助): the amount, the allowed range, who approves it, and flags.
 public struct OneOffGrant: Hashable, Sendable {
-    public enum Approver: String, Hashable, Sendable { case township, county }
+    public enum Approver: String, Hashable, Codable, Sendable {
+        case township, county
+
+        public var chinese: String { self == .township ? "乡镇（街道）" : "县民政局" }
+    }
 
     /// Fen, rounded once.
     public var amount: Money
@@ -218,10 +222,11 @@ public protocol ProgrammeRules: Sendable {
     func deadlines(policy: Policy) -> [ProcedureDeadline]
 
     /// The date the whole procedure must be finished by, counted from acceptance; `extended` after an
-    /// objection or a recorded special case.
+    /// objection or a recorded special case; nil when the policy sets no limit (临时救助 without
+    /// `temporary.procedureWorkingDays`).
     /// - Throws: `WorkCalendarError` when the holiday calendar does not reach the date.
     func procedureDeadline(acceptedOn: CivilDate, extended: Bool, policy: Policy,
-                           calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate
+                           calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate?
 
     /// The limit in words for the application page (`30 个工作日`).
     func procedureLimitText(extended: Bool, policy: Policy) -> String

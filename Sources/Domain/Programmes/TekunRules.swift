@@ -195,7 +195,7 @@ public struct TekunRules: ProgrammeRules {
     /// Township 15 WD (Art. 13), 公示 7 days (Art. 15), county 15 WD (Art. 16), counted on from
     /// acceptance; an objection adds a re-investigation of 15 WD and a new 公示 (Art. 15 ¶2).
     public func procedureDeadline(acceptedOn: CivilDate, extended: Bool, policy: Policy,
-                                  calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate {
+                                  calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate? {
         let notice = policy.deadlines.publicNoticeCalendarDays
         var d = try calendar.adding(workingDays: 15, to: acceptedOn).adding(days: notice)
         if extended { d = try calendar.adding(workingDays: 15, to: d).adding(days: notice) }

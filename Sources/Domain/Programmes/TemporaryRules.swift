@@ -111,16 +111,28 @@ public struct TemporaryRules: ProgrammeRules {
     public func hold(_ e: PayableEnrollment) -> PayrollHold? { nil }
 
     public func deadlines(policy: Policy) -> [ProcedureDeadline] {
-        [ProcedureDeadline("急难型先行救助后补齐审批手续", .workingDays(5), source: "地方规定（楚雄示例），国家规定未见 UNCONFIRMED")]
+        var d: [ProcedureDeadline] = []
+        if let days = policy.temporary?.procedureWorkingDays {
+            d.append(ProcedureDeadline("受理至审批办结", .workingDays(days), source: "县政策 \(policy.version) temporary.procedureWorkingDays"))
+        }
+        if let days = policy.temporary?.paperworkWorkingDays {
+            d.append(ProcedureDeadline("急难型先行救助后补齐审批手续", .workingDays(days),
+                                       source: "民发〔2018〕23号 二(二)；县政策 \(policy.version) temporary.paperworkWorkingDays"))
+        }
+        return d
     }
 
-    /// No national total limit was found (rules.md §3.2, UNCONFIRMED): 15 WD, the local examples' total.
+    /// `temporary.procedureWorkingDays` from acceptance; nil when the region sets none (no national
+    /// total limit was found, rules.md §3.2 UNCONFIRMED).
     public func procedureDeadline(acceptedOn: CivilDate, extended: Bool, policy: Policy,
-                                  calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate {
-        try calendar.adding(workingDays: 15, to: acceptedOn)
+                                  calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate? {
+        guard let days = policy.temporary?.procedureWorkingDays else { return nil }
+        return try calendar.adding(workingDays: days, to: acceptedOn)
     }
 
-    public func procedureLimitText(extended: Bool, policy: Policy) -> String { "15 个工作日（地方示例）" }
+    public func procedureLimitText(extended: Bool, policy: Policy) -> String {
+        policy.temporary?.procedureWorkingDays.map { "\($0) 个工作日（县政策 temporary.procedureWorkingDays）" } ?? "本县政策未规定"
+    }
 
     public var allowsRecordedExtension: Bool { false }
 

@@ -15,5 +15,6 @@ public enum JiuzhuMigrations {
         M0009PolicyVersions(),
         M0010TekunCaseFacts(),
         M0011CreateTerminations(),
+        M0012TemporaryAssistance(),
     ]
 }

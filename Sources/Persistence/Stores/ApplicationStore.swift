@@ -123,7 +123,7 @@ public struct ApplicationStore: Sendable {
             let policy = try await PolicyStore(db).policy(region: h.countyCode, month: acceptedOn.yearMonth)
             let app = AssistanceApplication(acceptedOn: acceptedOn, closeRelative: closeRelative)
             // Intake never waits for next year's holiday notice: the deadline stays open until it is known.
-            let deadline = try? app.deadline(rules: rules, policy: policy, calendar: calendar)
+            let deadline = (try? app.deadline(rules: rules, policy: policy, calendar: calendar)) ?? nil
             let id = SQLSupport.newID()
             try await sql.insert(into: "applications").columns(
                 "id", "county_code", "household_id", "member_id", "programme", "state", "accepted_on", "deadline",
@@ -329,7 +329,7 @@ public struct ApplicationStore: Sendable {
     func save(_ stored: StoredApplication, _ next: AssistanceApplication, event: ApplicationEvent, policy: Policy,
               actor: String, on db: any Database) async throws {
         let sql = db.sql
-        let deadline = try? next.deadline(rules: try stored.programme.rules(), policy: policy, calendar: calendar)
+        let deadline = (try? next.deadline(rules: try stored.programme.rules(), policy: policy, calendar: calendar)) ?? nil
         try await sql.update("applications").set("state", to: next.state.rawValue)
             .set("snapshot", to: try SQLSupport.encode(next)).set("deadline", to: deadline?.description)
             .set("updated_at", to: Date()).where(SQLIdentifier("id"), .equal, stored.id).run()

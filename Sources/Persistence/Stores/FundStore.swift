@@ -47,7 +47,8 @@ public struct FundStore: Sendable {
             .first(decoding: Row.self)?.y
     }
 
-    /// Spending of `year` by programme: lines of exported batches of that year's months. Programmes whose
+    /// Spending of `year` by programme: lines of exported batches of that year's months, and 临时救助 paid
+    /// at once from the townships' reserve funds on a date of that year. Programmes whose
     /// rules split spending by area (低保, as the county's table does) get one row per area, shown even
     /// when zero; every programme the county runs (`programmes`) has a row.
     /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
@@ -59,6 +60,12 @@ public struct FundStore: Sendable {
             WHERE b.county_code = \(bind: countyCode) AND b.state = 'exported'
               AND b.month >= \(bind: year * 100 + 1) AND b.month <= \(bind: year * 100 + 12)
             GROUP BY b.programme, l.area
+            UNION ALL
+            SELECT 'temporary' AS programme, c.area, CAST(SUM(r.amount_fen) AS BIGINT) AS total
+            FROM reserve_fund_entries r JOIN temporary_cases c ON c.id = r.temporary_case_id
+            WHERE r.county_code = \(bind: countyCode) AND r.kind = 'payment'
+              AND r.entry_date >= \(bind: "\(year)-01-01") AND r.entry_date <= \(bind: "\(year)-12-31")
+            GROUP BY c.area
             """).all(decoding: Row.self, with: SQLSupport.decoder)
         let t = Stored("payroll_batches")
         var spent: [Programme: [Area: Money]] = [:]
@@ -110,7 +117,11 @@ public struct FundStore: Sendable {
         let firstSpending = try await sql.raw("""
             SELECT MIN(month) / 100 AS y FROM payroll_batches WHERE county_code = \(bind: countyCode) AND state = 'exported'
             """).first(decoding: Row.self)?.y
-        guard let earliest = [firstAllocation, firstSpending].compactMap({ $0 }).min(), earliest < year else { return .zero }
+        struct Text: Decodable { var d: String? }
+        let firstReserve = try await sql.raw("""
+            SELECT MIN(entry_date) AS d FROM reserve_fund_entries WHERE county_code = \(bind: countyCode) AND kind = 'payment'
+            """).first(decoding: Text.self)?.d.flatMap { Int($0.prefix(4)) }
+        guard let earliest = [firstAllocation, firstSpending, firstReserve].compactMap({ $0 }).min(), earliest < year else { return .zero }
         let first = max(earliest, Self.years.lowerBound)
         var balance = Money.zero
         for y in first..<year {

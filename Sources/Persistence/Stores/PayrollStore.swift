@@ -88,7 +88,7 @@ public struct PayrollStore: Sendable {
     /// `generate(programme:…)` with the rules given: the seam every programme's payroll goes through.
     public func generate(rules: any ProgrammeRules, month: YearMonth, countyCode: String, actor: String) async throws -> Generation {
         let programme = rules.programme
-        guard rules.cadence == .monthly else { throw PayrollError.notPaidByPayroll(programme.shortChinese) }
+        guard rules.cadence != .inKind else { throw PayrollError.notPaidByPayroll(programme.shortChinese) }
         let latest = today().yearMonth.next
         guard month <= latest else { throw PayrollError.tooFarAhead(month: month, latest: latest) }
         let policy: Policy
@@ -105,7 +105,9 @@ public struct PayrollStore: Sendable {
                               policyVersion: policy.version, decidedUnderOtherVersions: other)
         }
         try await StoredCodes.check(database.sql, countyCode: countyCode)
-        let payable = try await payableEnrollments(programme: programme, countyCode: countyCode, month: month)
+        let payable = rules.cadence == .once
+            ? try await payableGrants(countyCode: countyCode, month: month)
+            : try await payableEnrollments(programme: programme, countyCode: countyCode, month: month)
         let (lines, holds) = PayrollPlan.lines(for: payable, rules: rules)
         let id = SQLSupport.newID()
         let total = lines.reduce(Money.zero) { $0 + $1.amount }
@@ -121,12 +123,12 @@ public struct PayrollStore: Sendable {
                 let rows: [[any Encodable & Sendable]] = try lines.enumerated().map { i, l in
                     [SQLSupport.newID(), id, i + 1, l.householdID, l.memberID, l.recipientKey, l.townshipCode,
                      l.villageCode, l.area.rawValue, l.payeeName, l.payeeResidentID.value, l.bankAccount,
-                     l.householdSize, l.amount.fen, try StoredComponent.encode(l.components)]
+                     l.householdSize, l.amount.fen, try StoredComponent.encode(l.components), l.grantID]
                 }
                 try await SQLSupport.insert(into: "payroll_lines", columns: [
                     "id", "batch_id", "seq", "household_id", "member_id", "recipient_key", "township_code",
                     "village_code", "area", "payee_name", "payee_resident_id", "bank_account", "household_size",
-                    "amount_fen", "components",
+                    "amount_fen", "components", "temporary_case_id",
                 ], rows: rows, on: sql)
                 try await SQLSupport.insert(into: "payroll_holds", columns: ["id", "batch_id", "household_id", "member_id", "payee_name", "reason"],
                                             rows: holds.map { [SQLSupport.newID(), id, $0.householdID, $0.memberID, $0.payeeName, $0.reason] },
@@ -214,6 +216,40 @@ public struct PayrollStore: Sendable {
         }
     }
 
+    /// One-off grants (临时救助) approved on or before the end of `month` to be paid by payroll and not
+    /// yet on any batch's line, with the household's payee as registered now. The unique key on
+    /// `payroll_lines.temporary_case_id` pays each at most once, whichever batch lists it first.
+    /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
+    public func payableGrants(countyCode: String, month: YearMonth) async throws -> [PayableEnrollment] {
+        struct Row: Decodable {
+            var id: String; var householdId: String; var townshipCode: String; var villageCode: String; var area: String
+            var amountFen: Int64; var householdSize: Int?; var bankAccount: String?; var payeeName: String?
+            var payeeResidentId: String?; var countedMembers: Int
+        }
+        let q = SQLQueryString("""
+            SELECT c.id, c.household_id, h.township_code, h.village_code, c.area, c.amount_fen, c.household_size,
+              h.bank_account, p.name AS payee_name, p.resident_id AS payee_resident_id,
+              (SELECT COUNT(*) FROM members m WHERE m.household_id = h.id AND m.status = 'active') AS counted_members
+            FROM temporary_cases c
+            JOIN households h ON h.id = c.household_id
+            LEFT JOIN members p ON p.household_id = h.id AND p.status = 'active' AND
+              ((h.payee_resident_id IS NULL AND p.relationship = 'head') OR p.resident_id = h.payee_resident_id)
+            WHERE c.county_code = \(bind: countyCode) AND c.state = 'approved' AND c.payment = 'payroll'
+              AND c.decided_on < \(bind: "\(month.next)-01")
+              AND NOT EXISTS (SELECT 1 FROM payroll_lines l WHERE l.temporary_case_id = c.id)
+            ORDER BY h.township_code, h.village_code, c.household_id, c.id
+            """)
+        let t = Stored("temporary_cases")
+        let m = Stored("members")
+        return try await database.sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder).map { r in
+            PayableEnrollment(enrollmentID: r.id, householdID: r.householdId, townshipCode: r.townshipCode, villageCode: r.villageCode,
+                              area: try t.parse("area", r.area), components: [AmountComponent(.basic, Money(fen: r.amountFen))],
+                              householdSize: r.householdSize ?? r.countedMembers, payeeName: r.payeeName,
+                              payeeResidentID: try m.residentID("resident_id", r.payeeResidentId), bankAccount: r.bankAccount,
+                              countedMembers: r.countedMembers, month: month, grantID: r.id)
+        }
+    }
+
     /// draft → approved: the batch is frozen from here on.
     public func approve(_ id: String, actor: String) async throws -> PayrollBatch {
         try await transition(id, to: .approved, actor: actor, column: "approved")
@@ -297,7 +333,7 @@ public struct PayrollStore: Sendable {
         struct Row: Decodable {
             var householdId: String; var memberId: String?; var townshipCode: String; var villageCode: String
             var area: String; var payeeName: String; var payeeResidentId: String; var bankAccount: String
-            var householdSize: Int; var amountFen: Int64; var components: String
+            var householdSize: Int; var amountFen: Int64; var components: String; var temporaryCaseId: String?
         }
         var q = database.sql.select().column("*").from("payroll_lines").where(SQLIdentifier("batch_id"), .equal, batchID)
             .orderBy("seq")
@@ -309,7 +345,8 @@ public struct PayrollStore: Sendable {
                         villageCode: r.villageCode, area: try t.parse("area", r.area), payeeName: r.payeeName,
                         payeeResidentID: try t.residentID("payee_resident_id", r.payeeResidentId), bankAccount: r.bankAccount,
                         householdSize: r.householdSize,
-                        components: try t.components("components", r.components, total: Money(fen: r.amountFen)))
+                        components: try t.components("components", r.components, total: Money(fen: r.amountFen)),
+                        grantID: r.temporaryCaseId)
         }
     }
 

@@ -1,0 +1,248 @@
+import Domain
+import FluentKit
+import Foundation
+import Persistence
+import SQLKit
+import TestSupport
+import Testing
+
+/// 临时救助 end to end in the stores (rules.md §3): 先行救助 from the township's reserve fund with the
+/// paperwork deadline, the full chain with township or county approval, the yearly cap across cases
+/// (field case C07), payment once by payroll or at once, an applicant with no registered household, and
+/// the fund table's row.
+@Suite struct TemporaryCaseTests {
+    let d = Fixtures.date
+    static let township = DivisionCode("510921112")!
+    /// Every step is dated in 2021; "today" is the last day of that year.
+    static func store(_ db: any Database) -> TemporaryCaseStore {
+        TemporaryCaseStore(db, today: { Fixtures.date("2021-12-31") })
+    }
+
+    static func visit(_ date: String) -> HomeVisit {
+        HomeVisit(date: Fixtures.date(date), investigators: ["王", "李"], findings: "房屋失火，生活用品损毁")
+    }
+
+    func allot(_ db: any Database, _ yuan: String) async throws {
+        try await ReserveFundStore(db).allot(countyCode: "510921", township: Self.township, on: d("2021-01-05"),
+                                             amount: try Money(yuan: yuan), document: "蓬民发〔2021〕1号", actor: "county")
+    }
+
+    /// 急难型 2 months → 1,200.00 paid first on 03-01 from the reserve (5,000.00 → 3,800.00); paperwork due
+    /// 5 WD later (03-08), overdue on 03-09, completed late on 03-10; the fund table's 临时救助 row is 1,200.00.
+    @Test func assistFirstThenPaperwork() async throws {
+        try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary()]) { handle in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            try await allot(handle.db, "5000")
+            let store = Self.store(handle.db)
+            let id = try await store.open(.household(id: "h01"), type: .emergency, cause: "房屋失火",
+                                          size: .months(Ratio(2, 1)), acceptedOn: d("2021-03-01"), actor: "town")
+            #expect(try await store.temporaryCase(id).deadline == d("2021-03-22"))
+            let paid = try await store.assistFirst(id, on: d("2021-03-01"), actor: "town")
+            #expect(paid.temporaryCase.state == .assistedFirst)
+            #expect(paid.temporaryCase.amount == Money(fen: 120_000))
+            #expect(paid.temporaryCase.paperworkDue == d("2021-03-08"))
+            #expect(paid.paidFromReserveOn == d("2021-03-01"))
+            #expect(paid.policyVersion == "510921/2021-01")
+            #expect(paid.trace.map(\.step).contains("审批"))
+            #expect(!paid.temporaryCase.paperworkOverdue(today: d("2021-03-08")))
+            #expect(paid.temporaryCase.paperworkOverdue(today: d("2021-03-09")))
+            #expect(try await ReserveFundStore(handle.db).balances(countyCode: "510921")
+                == [ReserveFundBalance(townshipCode: "510921112000", allotted: Money(fen: 500_000), paid: Money(fen: 120_000))])
+            // Paid first: it cannot be refused any more, only completed.
+            await #expect(throws: TemporaryCaseError.alreadyPaidFirst) {
+                try await store.refuse(id, on: d("2021-03-05"), reason: "不符合", actor: "town")
+            }
+            await #expect(throws: TemporaryCaseError.missing("调查核实记录")) {
+                try await store.townshipDecision(id, on: d("2021-03-05"), opinion: "同意", payment: .reserveFund, actor: "town")
+            }
+            try await store.recordInvestigation(id, Self.visit("2021-03-09"), actor: "town")
+            let done = try await store.townshipDecision(id, on: d("2021-03-10"), opinion: "补齐手续，同意救助", payment: .payroll, actor: "town")
+            #expect(done.temporaryCase.state == .approved)
+            #expect(done.temporaryCase.payment == .reserveFund)
+            #expect(done.temporaryCase.paperworkLate)
+            // Paid once: the reserve holds one payment, and no payroll batch lists it.
+            #expect(try await ReserveFundStore(handle.db).balances(countyCode: "510921").map(\.balance) == [Money(fen: 380_000)])
+            let gen = try await PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+                .generate(programme: .temporary, month: Fixtures.month("2021-03"), countyCode: "510921", actor: "county")
+            #expect(gen.batch.lineCount == 0)
+            let uses = try await FundStore(handle.db).uses(countyCode: "510921", year: 2021, programmes: [.temporary])
+            #expect(uses == [FundUse(programme: .temporary, area: nil, amount: Money(fen: 120_000))])
+            let events = try await store.events(of: id).map(\.event.chinese)
+            #expect(events == ["先行救助", "登记调查核实", "乡镇审核"])
+        }
+    }
+
+    /// Bad input on the 先行救助 path, each refused with its own error and nothing written.
+    @Test func assistFirstRefusals() async throws {
+        try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary()]) { handle in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            let store = Self.store(handle.db)
+            let expenditure = try await store.open(.household(id: "h01"), type: .expenditure, cause: "住院",
+                                                   size: .months(Ratio(5, 1)), acceptedOn: d("2021-03-01"), actor: "town")
+            await #expect(throws: TemporaryCaseError.assistFirstOnlyEmergency(.expenditure)) {
+                try await store.assistFirst(expenditure, on: d("2021-03-01"), actor: "town")
+            }
+            try await store.refuse(expenditure, on: d("2021-03-02"), reason: "已由医疗救助解决", actor: "town")
+            // 3 months = 1,800.00 is above the township's 1,200.00: not a small-amount assist-first.
+            let big = try await store.open(.household(id: "h01"), type: .emergency, cause: "车祸",
+                                           size: .months(Ratio(3, 1)), acceptedOn: d("2021-03-03"), actor: "town")
+            await #expect(throws: TemporaryCaseError.assistFirstAboveLimit(Money(fen: 180_000))) {
+                try await store.assistFirst(big, on: d("2021-03-03"), actor: "town")
+            }
+            try await store.refuse(big, on: d("2021-03-03"), reason: "改按支出型办理", actor: "town")
+            // Within the limit but the township's reserve is empty.
+            let small = try await store.open(.household(id: "h01"), type: .emergency, cause: "车祸",
+                                             size: .months(Ratio(2, 1)), acceptedOn: d("2021-03-04"), actor: "town")
+            await #expect(throws: ReserveFundError.insufficient(township: "三凤镇", balance: .zero, needed: Money(fen: 120_000))) {
+                try await store.assistFirst(small, on: d("2021-03-04"), actor: "town")
+            }
+            #expect(try await store.temporaryCase(small).temporaryCase.state == .accepted)
+            #expect(try await ReserveFundStore(handle.db).balances(countyCode: "510921") == [])
+            await #expect(throws: TemporaryCaseStoreError.openCaseExists(small)) {
+                try await store.open(.household(id: "h01"), type: .emergency, cause: "再次", size: .months(Ratio(2, 1)),
+                                     acceptedOn: d("2021-03-04"), actor: "town")
+            }
+        }
+    }
+
+    /// A region whose policy sets no paperwork limit: 先行救助 is refused by name, never given a guessed limit.
+    @Test func assistFirstNeedsThePolicysPaperworkLimit() async throws {
+        try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary(paperwork: false)]) { handle in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            try await allot(handle.db, "5000")
+            let store = Self.store(handle.db)
+            let id = try await store.open(.household(id: "h01"), type: .emergency, cause: "房屋失火",
+                                          size: .months(Ratio(2, 1)), acceptedOn: d("2021-03-01"), actor: "town")
+            await #expect(throws: TemporaryCaseStoreError.noPaperworkLimit(version: "510921/2021-01")) {
+                try await store.assistFirst(id, on: d("2021-03-01"), actor: "town")
+            }
+            #expect(try await ReserveFundStore(handle.db).balances(countyCode: "510921").map(\.paid) == [.zero])
+        }
+    }
+
+    /// The bundled Pengxi policy configures no 临时救助 (rules.md §3.3 UNCONFIRMED): a case is refused at intake.
+    @Test func bundledPolicyConfiguresNoTemporary() async throws {
+        try await withTestDatabase { handle in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            await #expect(throws: PolicyError.programmeNotConfigured(programme: "temporary", version: "510921/2021-01")) {
+                try await Self.store(handle.db).open(.household(id: "h01"), type: .emergency, cause: "火灾",
+                                                     size: .months(Ratio(2, 1)), acceptedOn: Fixtures.date("2021-03-01"), actor: "t")
+            }
+        }
+    }
+
+    /// 支出型 6 months = 3,600.00, cut to the yearly cap 3,000.00 (CAPPED, C07), above the township's limit →
+    /// the county approves → paid once in the March 临时救助 batch, never again in April; a second case the
+    /// same year finds the cap used (YEARLY_CAP_REACHED).
+    @Test func countyApprovalPaidOnceByPayroll() async throws {
+        try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary()]) { handle in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            let store = Self.store(handle.db)
+            let id = try await store.open(.household(id: "h01"), type: .expenditure, cause: "子女重病住院，自付医疗费 4 万元",
+                                          size: .months(Ratio(6, 1)), acceptedOn: d("2021-03-01"), actor: "town")
+            try await store.recordInvestigation(id, Self.visit("2021-03-03"), actor: "town")
+            let reviewed = try await store.townshipDecision(id, on: d("2021-03-08"), opinion: "拟救助", payment: .payroll, actor: "town")
+            #expect(reviewed.temporaryCase.state == .countyReview)
+            #expect(reviewed.temporaryCase.amount == Money(fen: 300_000))
+            #expect(reviewed.temporaryCase.approver == .county)
+            #expect(reviewed.trace.map(\.step).contains("封顶"))
+            let approved = try await store.countyApprove(id, on: d("2021-03-15"), opinion: "同意", actor: "county")
+            #expect(approved.temporaryCase.state == .approved)
+            #expect(approved.paidFromReserveOn == nil)
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            // A February batch does not pick up a grant approved in March.
+            let feb = try await payroll.generate(programme: .temporary, month: Fixtures.month("2021-02"), countyCode: "510921", actor: "c")
+            #expect(feb.batch.lineCount == 0)
+            let march = try await payroll.generate(programme: .temporary, month: Fixtures.month("2021-03"), countyCode: "510921", actor: "c")
+            #expect(march.batch.lineCount == 1)
+            #expect(march.batch.total == Money(fen: 300_000))
+            let lines = try await payroll.lines(of: march.batch.id)
+            #expect(lines.map(\.grantID) == [id])
+            #expect(lines.map(\.payeeName) == ["张某甲"])
+            #expect(try await store.temporaryCase(id).payrollBatch?.month == Fixtures.month("2021-03"))
+            let april = try await payroll.generate(programme: .temporary, month: Fixtures.month("2021-04"), countyCode: "510921", actor: "c")
+            #expect(april.batch.lineCount == 0)
+            // Discarding the March draft frees the grant for the next batch generated, still once.
+            try await payroll.discardDraft(march.batch.id, actor: "c")
+            let again = try await payroll.generate(programme: .temporary, month: Fixtures.month("2021-03"), countyCode: "510921", actor: "c")
+            #expect(again.batch.lineCount == 1)
+            // The cap is used: a new case this year gets nothing.
+            let second = try await store.open(.household(id: "h01"), type: .emergency, cause: "再次失火",
+                                              size: .months(Ratio(2, 1)), acceptedOn: d("2021-05-06"), actor: "town")
+            try await store.recordInvestigation(second, Self.visit("2021-05-07"), actor: "town")
+            await #expect(throws: TemporaryCaseStoreError.notEligible(["本年度已达到临时救助累计上限"])) {
+                try await store.townshipDecision(second, on: d("2021-05-08"), opinion: "拟救助", payment: .payroll, actor: "town")
+            }
+        }
+    }
+
+    /// A grant reviewed by the township for the county, then the yearly cap used by another grant to a member
+    /// who applied elsewhere as a person: the county's approval is refused naming both amounts.
+    @Test func countyApprovalRecomputesTheCap() async throws {
+        try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary()]) { handle in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            try await allot(handle.db, "5000")
+            let store = Self.store(handle.db)
+            let id = try await store.open(.household(id: "h01"), type: .expenditure, cause: "住院",
+                                          size: .months(Ratio(5, 1)), acceptedOn: d("2021-03-01"), actor: "town")
+            try await store.recordInvestigation(id, Self.visit("2021-03-02"), actor: "town")
+            #expect(try await store.townshipDecision(id, on: d("2021-03-03"), opinion: "拟救助", payment: .payroll, actor: "t")
+                .temporaryCase.amount == Money(fen: 300_000))
+            // 李某 (a member of h01) helped as a person where an accident happened: 1,200.00 from the reserve.
+            let other = try await store.open(.person(name: "李某", residentID: try ResidentID("110101197708029247"), hukouPlace: "蓬溪县",
+                                                     township: Self.township, area: .urban),
+                                             type: .emergency, cause: "交通事故", size: .months(Ratio(2, 1)),
+                                             acceptedOn: d("2021-03-04"), actor: "town")
+            try await store.assistFirst(other, on: d("2021-03-04"), actor: "town")
+            await #expect(throws: TemporaryCaseStoreError.amountChanged(reviewed: Money(fen: 300_000), now: Money(fen: 180_000))) {
+                try await store.countyApprove(id, on: d("2021-03-10"), opinion: "同意", actor: "county")
+            }
+            #expect(try await store.temporaryCase(id).temporaryCase.state == .countyReview)
+        }
+    }
+
+    /// An applicant with no registered household (no local hukou): helped where the emergency happened,
+    /// paid at once from the reserve, never through the bank-card payroll.
+    @Test func applicantWithoutRegisteredHousehold() async throws {
+        try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary()]) { handle in
+            try await allot(handle.db, "2000")
+            let store = Self.store(handle.db)
+            let id = try await store.open(.person(name: "外地务工人员甲", residentID: try ResidentID("110101197503149130"),
+                                                  hukouPlace: "重庆市合川区", township: Self.township, area: .urban),
+                                          type: .emergency, cause: "工伤住院，无收入", size: .amount(Money(fen: 150_000)),
+                                          acceptedOn: d("2021-06-01"), actor: "town")
+            try await store.recordInvestigation(id, Self.visit("2021-06-02"), actor: "town")
+            await #expect(throws: TemporaryCaseStoreError.payrollNeedsHousehold) {
+                try await store.townshipDecision(id, on: d("2021-06-03"), opinion: "同意", payment: .payroll, actor: "town")
+            }
+            // 1,500.00 is above the township's 1,200.00: the county approves, then the reserve pays.
+            let reviewed = try await store.townshipDecision(id, on: d("2021-06-03"), opinion: "拟救助", payment: .reserveFund, actor: "town")
+            #expect(reviewed.temporaryCase.state == .countyReview)
+            let approved = try await store.countyApprove(id, on: d("2021-06-04"), opinion: "同意", actor: "county")
+            #expect(approved.paidFromReserveOn == d("2021-06-04"))
+            #expect(approved.householdID == nil)
+            #expect(approved.hukouPlace == "重庆市合川区")
+            #expect(try await ReserveFundStore(handle.db).balances(countyCode: "510921").map(\.balance) == [Money(fen: 50_000)])
+            await #expect(throws: StoreError.notFound(what: "本县乡镇（急难发生地）", id: "510921999000")) {
+                try await store.open(.person(name: "乙", residentID: try ResidentID("110101197708029247"), hukouPlace: "成都",
+                                             township: DivisionCode("510921999")!, area: .urban),
+                                     type: .emergency, cause: "x", size: .months(Ratio(2, 1)), acceptedOn: Fixtures.date("2021-06-01"), actor: "t")
+            }
+        }
+    }
+
+    /// A grant outside the type's range is refused by the assessment (OUTSIDE_RANGE), not clamped.
+    @Test func outsideTheRangeIsRefused() async throws {
+        try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary()]) { handle in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            let store = Self.store(handle.db)
+            let id = try await store.open(.household(id: "h01"), type: .emergency, cause: "火灾", size: .months(Ratio(5, 1)),
+                                          acceptedOn: d("2021-03-01"), actor: "town")
+            try await store.recordInvestigation(id, Self.visit("2021-03-02"), actor: "town")
+            await #expect(throws: TemporaryCaseStoreError.notEligible(["申请金额不在本类型临时救助的标准范围内"])) {
+                try await store.townshipDecision(id, on: d("2021-03-03"), opinion: "拟救助", payment: .payroll, actor: "town")
+            }
+            #expect(try await store.temporaryCase(id).temporaryCase.state == .accepted)
+        }
+    }
+}
