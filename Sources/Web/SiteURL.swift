@@ -41,6 +41,17 @@ enum SiteURL: Hashable, Sendable {
     /// A step of `TerminationWorkflow.nextSteps` (`raiseObjection`, `decide`, …).
     case terminationStep(String, step: String)
 
+    /// 临时救助: cases and the townships' reserve funds.
+    case temporaryCases
+    /// Intake for a person with no registered household.
+    case newTemporaryCase
+    /// Intake for a registered household.
+    case householdTemporaryCases(String)
+    case temporaryCase(String)
+    /// A step of `TemporaryWorkflow.nextSteps` (`assistFirst`, `townshipDecision`, …).
+    case temporaryCaseStep(String, step: String)
+    case reserveFundAllotments
+
     case payroll
     case payrollGenerate
     case payrollBatch(String)
@@ -74,6 +85,8 @@ enum SiteURL: Hashable, Sendable {
         .householdDocument(P.id, document: P.document),
         .applications, .application(P.id), .applicationNotice(P.id), .applicationRefusal(P.id),
         .applicationStep(P.id, step: P.step),
+        .temporaryCases, .newTemporaryCase, .householdTemporaryCases(P.id), .temporaryCase(P.id),
+        .temporaryCaseStep(P.id, step: P.step), .reserveFundAllotments,
         .payroll, .payrollGenerate, .payrollBatch(P.id), .payrollApprove(P.id), .payrollDiscard(P.id),
         .payrollExport(P.id), .payrollBankFile(P.id),
         .funds, .fundAllocations,
@@ -109,6 +122,12 @@ enum SiteURL: Hashable, Sendable {
         case .applicationNotice(let id): return ["applications", id, "notice"]
         case .applicationRefusal(let id): return ["applications", id, "refusal"]
         case let .applicationStep(id, step): return ["applications", id, step]
+        case .temporaryCases: return ["temporary"]
+        case .newTemporaryCase: return ["temporary", "new"]
+        case .householdTemporaryCases(let id): return ["households", id, "temporary"]
+        case .temporaryCase(let id): return ["temporary", id]
+        case let .temporaryCaseStep(id, step): return ["temporary", id, step]
+        case .reserveFundAllotments: return ["temporary", "reserve-fund"]
         case .payroll: return ["payroll"]
         case .payrollGenerate: return ["payroll", "generate"]
         case .payrollBatch(let id): return ["payroll", id]

@@ -70,4 +70,5 @@ func routes(_ app: Application) throws {
     try staff.register(collection: FundsController())
     try staff.register(collection: PolicyController())
     try staff.register(collection: TerminationsController())
+    try staff.register(collection: TemporaryController())
 }

@@ -49,7 +49,7 @@ public enum Programme: String, Codable, Sendable, CaseIterable {
 
     /// The programmes Jiuzhu runs end to end — applications, enrollments, payroll and pages — which the
     /// web UI, the demo's payroll and the fund table offer by default.
-    public static var managed: [Programme] { [.dibao, .tekun] }
+    public static var managed: [Programme] { [.dibao, .tekun, .temporary] }
 
     /// Parses a programme token (`dibao`, `unsupported-child`, …).
     /// - Throws: `ProgrammeError.unknown` naming the text and listing the tokens.

@@ -48,6 +48,8 @@ public enum ApplicationStoreError: Error, Equatable, Sendable {
     case subjectNotAllowed(Programme)
     /// The programme's procedure has no recorded extension (特困: only an objection lengthens it).
     case noExtension(Programme)
+    /// A one-off grant (临时救助) has its own procedure (`TemporaryCaseStore`), not this one.
+    case ownProcedure(Programme)
 
     public var message: String {
         switch self {
@@ -59,6 +61,8 @@ public enum ApplicationStoreError: Error, Equatable, Sendable {
             return "\(p.shortChinese)按人认定：请选择申请的本户成员 (choose the member applying)"
         case .subjectNotAllowed(let p):
             return "\(p.shortChinese)按户申请，不能指定单个成员 (a household programme takes no member)"
+        case .ownProcedure(let p):
+            return "\(p.shortChinese)按其自身程序办理（先行救助、乡镇或县级审批），请在“临时救助”中受理 (this programme has its own procedure)"
         case .noExtension(let p):
             return "\(p.shortChinese)的办理期限没有延长规定；公示有异议时按重新调查和再次公示计算 (no recorded extension for this programme)"
         }
@@ -88,6 +92,7 @@ public struct ApplicationStore: Sendable {
     public func open(householdID: String, programme: Programme, subject: ResidentID? = nil, acceptedOn: CivilDate,
                      closeRelative: Bool, actor: String) async throws -> String {
         let rules = try programme.rules()
+        guard rules.cadence == .monthly else { throw ApplicationStoreError.ownProcedure(programme) }
         switch (rules.recipient, subject) {
         case (.household, nil), (.member, _?): break
         case (.household, _?): throw ApplicationStoreError.subjectNotAllowed(programme)

@@ -46,7 +46,9 @@ struct ApplicationsController: RouteCollection {
                all ? .a(.attr("href", SiteURL.applications.path), .text("只看未办结"))
                    : .a(.attr("href", SiteURL.applications.with(["all": "1"])), .text("显示全部"))),
             // The county's programmes, and any other that has applications on file (nothing is hidden).
-            .forEach(s.programmes + Programme.allCases.filter { p in !s.programmes.contains(p) && rows.contains { $0.programme == p } }) { programme in
+            // 临时救助 has its own procedure and page (one-off grants are not 审核确认 applications).
+            .forEach(s.programmes.filter { (try? $0.rules())?.cadence == .monthly }
+                     + Programme.allCases.filter { p in !s.programmes.contains(p) && rows.contains { $0.programme == p } }) { programme in
                 let own = rows.filter { $0.programme == programme }
                 return .group(
                     .h2("\(programme.shortChinese)审核确认"),

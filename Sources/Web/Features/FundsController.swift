@@ -32,7 +32,7 @@ struct FundsController: RouteCollection {
             .form(.class("inline"), .method(.get), .attr("action", SiteURL.funds.path),
                   .label(.text("年度 "), .input(.type(.number), .name("year"), .attr("value", "\(year)"))),
                   .button(.class("secondary"), .type(.submit), .text("查看"))),
-            .p(.class("muted"), .text("单位：万元，保留两位小数。资金使用按已导出银行文件的发放批次计；上年结余自动结转。")),
+            .p(.class("muted"), .text("单位：万元，保留两位小数。资金使用按已导出银行文件的发放批次计，临时救助另计乡镇备用金即时发放的金额；上年结余自动结转。")),
             .table(
                 .tr(.th("项目"), .th(.class("num"), .text("金额（万元）"))),
                 .tr(.th(.attribute(named: "colspan", value: "2"), .text("一、资金筹集"))),

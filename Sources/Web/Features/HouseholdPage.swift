@@ -26,6 +26,10 @@ extension HouseholdsController {
         let payments = try await req.payroll.payments(ofHousehold: id)
         let terminations = try await TerminationStore(req.db).terminations(ofHousehold: id)
         let applications = try await req.applications.list(openOnly: false, householdID: id)
+        let temporaryRows = s.programmes.contains(.temporary)
+            ? try await TemporaryCaseStore(req.db).list(countyCode: h.countyCode, openOnly: false, householdID: id)
+                .map { TemporaryIndex.row($0, townshipName: s.townshipName($0.townshipCode), today: s.today()) }
+            : []
         let today = s.today()
         let assessMonth = today.yearMonth
         // What each household programme would pay now; a month without a policy shows no preview (a
@@ -151,12 +155,17 @@ extension HouseholdsController {
                   .label(.text("受理日期 "), .input(.type(.date), .name("acceptedOn"), .attr("value", today.description), .required(true))),
                   .label(.input(.type(.checkbox), .name("closeRelative"), .attr("value", "on")),
                          .text(" 成员为经办人员或村干部的近亲属（单独登记备案）")),
-                  .label(.text("救助项目 "), Controls.select("programme", s.programmes.filter { (try? $0.rules()) != nil }.map {
+                  .label(.text("救助项目 "), Controls.select("programme", s.programmes.filter { (try? $0.rules())?.cadence == .monthly }.map {
                       Controls.option($0.rawValue, $0.shortChinese)
                   })),
                   .label(.text("申请人（按人认定的项目，如特困） "), Controls.select("subject", [Controls.option("", "本户（按户申请）")]
                       + h.composition.members.filter(\.status.counts).map { Controls.option($0.residentID.value, $0.name) })),
                   .button(.type(.submit), .text("受理申请"))),
+            .if(s.programmes.contains(.temporary), .group(
+                .h2("临时救助"),
+                .if(temporaryRows.isEmpty, .p(.class("muted"), .text("没有临时救助记录。")), else: TemporaryIndex.table(temporaryRows)),
+                .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdTemporaryCases(id).path), Layout.csrf(req),
+                      TemporaryIndex.form(today: today), .button(.type(.submit), .text("受理临时救助"))))),
             .h2("审核确认决定及计算过程"),
             .if(decisions.isEmpty, .p(.class("muted"), .text("没有决定。"))),
             .forEach(decisions) { d in

@@ -22,7 +22,7 @@ enum PayrollIndex {
 
         /// Pure: the sections of the monthly programmes among `programmes`, in their order.
         static func make(batches: [PayrollBatch], programmes: [Programme], today: CivilDate, csrf: String) -> Model {
-            let monthly = programmes.filter { (try? $0.rules())?.cadence == .monthly }
+            let monthly = programmes.filter { (try? $0.rules()).map { $0.cadence != .inKind } ?? false }
             let others = Programme.allCases.filter { p in !monthly.contains(p) && batches.contains { $0.programme == p } }
             return Model(sections: (monthly + others).map { p in
                 let own = batches.filter { $0.programme == p }

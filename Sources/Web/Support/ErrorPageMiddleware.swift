@@ -46,6 +46,9 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case let e as DomainInputError: return (.unprocessableEntity, e.message)
         case let e as WorkCalendarError: return (.unprocessableEntity, e.message)
         case let e as ApplicationStoreError: return (.conflict, e.message)
+        case let e as TemporaryCaseError: return (.conflict, e.message)
+        case let e as TemporaryCaseStoreError: return (.conflict, e.message)
+        case let e as ReserveFundError: return (.conflict, e.message)
         case let e as StoreError:
             switch e {
             case .notFound: return (.notFound, e.message)
