@@ -14,7 +14,7 @@ struct PayrollCommand: AsyncParsableCommand {
 
     @Argument(help: "generate | approve | export | run (all three)") var step: Step
     @ArgumentParser.Option(name: .long, help: "Month, YYYY-MM.") var month: String
-    @ArgumentParser.Option(name: .long, help: "Programme: \(Programme.allCases.map(\.rawValue).joined(separator: ", ")). Monthly programmes only.")
+    @ArgumentParser.Option(name: .long, help: "Programme: \(Programme.allCases.map(\.rawValue).joined(separator: ", ")). Monthly programmes, and temporary (临时救助 grants approved by the end of the month and to be paid by payroll, each paid once).")
     var programme: String = Programme.dibao.rawValue
     @ArgumentParser.Option(name: .long, help: "Directory for the bank file (export, run); default: bank/ in the data directory beside the database.") var out: String?
     @ArgumentParser.Option(name: .long, help: "County code.") var county = "510921"
