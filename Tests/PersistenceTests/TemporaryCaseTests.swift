@@ -231,6 +231,38 @@ import Testing
         }
     }
 
+    /// Field case C07 through the stores, cap 5,300.00 per household per year: 蒋某 1,800.00 (not the cap);
+    /// 沈某 4,000.00 in March, then 2,000.00 asked in October → 1,300.00 CAPPED; 杨某 6,000.00 → 5,300.00
+    /// CAPPED; total 8,400.00.
+    @Test func fieldCaseC07() async throws {
+        try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary(cap: "5300.00")]) { handle in
+            let people = [("jiang", "110101197503149130", "蒋某"), ("shen", "110101197708029247", "沈某"), ("yang", "110101194408169738", "杨某")]
+            try await RegistryStore(handle.db).register(people.map { Fixtures.household($0.0, members: [Fixtures.member($0.1, $0.2, .head)]) })
+            let store = Self.store(handle.db)
+            func grant(_ household: String, _ type: TemporaryType, _ yuan: String, accepted: String, decided: String) async throws -> StoredTemporaryCase {
+                let id = try await store.open(.household(id: household), type: type, cause: "困难", size: .amount(try Money(yuan: yuan)),
+                                              acceptedOn: d(accepted), actor: "town")
+                try await store.recordInvestigation(id, Self.visit(accepted), actor: "town")
+                let reviewed = try await store.townshipDecision(id, on: d(accepted), opinion: "拟救助", payment: .payroll, actor: "town")
+                return reviewed.temporaryCase.state == .countyReview
+                    ? try await store.countyApprove(id, on: d(decided), opinion: "同意", actor: "county") : reviewed
+            }
+            let jiang = try await grant("jiang", .emergency, "1800", accepted: "2021-10-08", decided: "2021-10-12")
+            _ = try await grant("shen", .expenditure, "4000", accepted: "2021-03-01", decided: "2021-03-10")
+            let shen = try await grant("shen", .emergency, "2000", accepted: "2021-10-08", decided: "2021-10-12")
+            let yang = try await grant("yang", .expenditure, "6000", accepted: "2021-10-08", decided: "2021-10-12")
+            #expect([jiang, shen, yang].map(\.temporaryCase.amount) == [Money(fen: 180_000), Money(fen: 130_000), Money(fen: 530_000)])
+            #expect([jiang, shen, yang].map { $0.trace.map(\.step).contains("封顶") } == [false, true, true])
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            // 沈某's March grant is paid by the March batch; October's pays the three October grants.
+            let march = try await payroll.generate(programme: .temporary, month: Fixtures.month("2021-03"), countyCode: "510921", actor: "c")
+            #expect(march.batch.total == Money(fen: 400_000))
+            let october = try await payroll.generate(programme: .temporary, month: Fixtures.month("2021-10"), countyCode: "510921", actor: "c")
+            #expect(october.batch.total == Money(fen: 840_000))
+            #expect(october.batch.lineCount == 3)
+        }
+    }
+
     /// A grant outside the type's range is refused by the assessment (OUTSIDE_RANGE), not clamped.
     @Test func outsideTheRangeIsRefused() async throws {
         try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary()]) { handle in
