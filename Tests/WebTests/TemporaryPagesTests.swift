@@ -43,6 +43,10 @@ import VaporTesting
             #expect(list.contains("补齐手续 2021-03-08（已逾期）"))
             #expect(list.contains("1 件已逾期"))
             #expect(list.contains("3,800.00"))
+            let dashboard = body(try await session.get("/"))
+            #expect(dashboard.contains("已救助 1 件，合计 1,200.00 元；未办结 1 件"))
+            #expect(dashboard.contains("其中 1 件已逾期（含先行救助后未补齐手续）"))
+            #expect(!dashboard.contains("分乡镇临时救助"))
             #expect(try await session.post("\(casePath)/recordInvestigation", form: [
                 "date": "2021-03-09", "investigators": "王、李", "text": "房屋烧毁"]).status == .seeOther)
             #expect(try await session.post("\(casePath)/townshipDecision", form: ["date": "2021-03-10", "text": "补齐手续"]).status == .seeOther)

@@ -279,14 +279,22 @@ public struct TemporaryCaseStore: Sendable {
             ids = h.composition.members.map(\.residentID.value)
         }
         let household = stored.householdID ?? ""
-        let total = try await db.sql.raw("""
+        let total = try await db.sql.raw(SQLQueryString("""
             SELECT CAST(SUM(amount_fen) AS BIGINT) AS total FROM temporary_cases
-            WHERE id <> \(bind: stored.id) AND state IN ('assistedFirst', 'approved')
-              AND decided_on >= \(bind: "\(year)-01-01") AND decided_on <= \(bind: "\(year)-12-31")
+            WHERE id <> \(bind: stored.id) AND
+            """) + Self.grantMade(in: year) + SQLQueryString("""
               AND (household_id = \(bind: household) OR applicant_resident_id IN (\(binds: ids))
                    OR household_id IN (SELECT household_id FROM members WHERE resident_id IN (\(binds: ids))))
-            """).first(decoding: Row.self)?.total ?? 0
+            """)).first(decoding: Row.self)?.total ?? 0
         return Money(fen: total)
+    }
+
+    /// "A grant made in `year`": paid first or approved, by the date it was made (`decided_on`). The one
+    /// definition the yearly cap and the year's counts use.
+    static func grantMade(in year: Int) -> SQLQueryString {
+        SQLQueryString("""
+             state IN ('assistedFirst', 'approved') AND decided_on >= \(bind: "\(year)-01-01") AND decided_on <= \(bind: "\(year)-12-31")
+            """)
     }
 
     func townshipName(_ code: String) -> String {
@@ -294,6 +302,16 @@ public struct TemporaryCaseStore: Sendable {
     }
 
     public func temporaryCase(_ id: String) async throws -> StoredTemporaryCase { try await load(id, on: database) }
+
+    /// Grants made in `year` (paid first or approved, by the date made): how many, and fen.
+    public func granted(countyCode: String, year: Int) async throws -> (cases: Int, amount: Money) {
+        struct Row: Decodable { var n: Int; var total: Int64? }
+        let r = try await database.sql.raw(SQLQueryString("""
+            SELECT COUNT(*) AS n, CAST(SUM(amount_fen) AS BIGINT) AS total FROM temporary_cases
+            WHERE county_code = \(bind: countyCode) AND
+            """) + Self.grantMade(in: year)).first(decoding: Row.self)
+        return (r?.n ?? 0, Money(fen: r?.total ?? 0))
+    }
 
     public func events(of id: String) async throws -> [(seq: Int, event: TemporaryCaseEvent, actor: String, recordedAt: Date)] {
         struct Row: Decodable { var seq: Int; var payload: String; var actor: String; var recordedAt: Date }

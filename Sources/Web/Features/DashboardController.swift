@@ -15,7 +15,7 @@ struct DashboardController: RouteCollection {
         let stats = StatisticsStore(req.db)
         let month = try await stats.latestPayrollMonth(countyCode: s.countyCode) ?? today.yearMonth
         var sections: [Dashboard.Section] = []
-        for p in s.programmes {
+        for p in s.programmes where (try? p.rules())?.cadence != .once {
             let towns = try await stats.coverage(of: p, countyCode: s.countyCode, month: month).map {
                 Dashboard.Town(code: $0.townshipCode, name: s.townshipName($0.townshipCode), households: $0.households,
                                people: $0.people, amount: $0.monthlyBenefit)
@@ -28,6 +28,14 @@ struct DashboardController: RouteCollection {
         var model = Dashboard.Model(month: month, today: today, sections: sections,
                                     byProgramme: try await stats.coverageByProgramme(countyCode: s.countyCode, month: month),
                                     openApplications: open.count, overdue: open.filter(\.isOverdue))
+        if s.programmes.contains(.temporary) {
+            let store = TemporaryCaseStore(req.db)
+            let (granted, amount) = try await store.granted(countyCode: s.countyCode, year: today.year)
+            let open = try await store.list(countyCode: s.countyCode, openOnly: true)
+                .map { TemporaryIndex.row($0, townshipName: "", today: today) }
+            model.temporary = Dashboard.TemporarySummary(year: today.year, granted: granted, amount: amount, open: open.count,
+                                                         overdue: open.filter(\.overdue).count)
+        }
         let book = try await req.policyBook()
         if (try? book.policy(region: s.countyCode, month: today.yearMonth)) == nil {
             model.policyMissing = PolicyError.noPolicyInForce(region: s.countyCode, month: today.yearMonth).message

@@ -38,6 +38,18 @@ enum Dashboard {
         var policyMissing: String? = nil
         /// "Standards unchanged since …" and other policy warnings that stand.
         var policyWarnings: [String] = []
+        /// 临时救助 this year and what is still open, when the county runs it.
+        var temporary: TemporarySummary? = nil
+    }
+
+    /// One-off grants are counted, not listed by town like monthly amounts.
+    struct TemporarySummary: Equatable, Sendable {
+        var year: Int
+        var granted: Int
+        var amount: Money
+        var open: Int
+        /// Open cases past a deadline, the paperwork after 先行救助 included.
+        var overdue: Int
     }
 
     static let title = "工作台"
@@ -94,6 +106,12 @@ enum Dashboard {
                         .tr(.th("合计"), .th(.class("num"), .text("\(section.households)")), .th(.class("num"), .text("\(section.people)")),
                             .th(.class("num"), .text(section.amount.groupedYuanString)))
                     ))
+            },
+            .unwrap(m.temporary) { t in
+                .group(.h2("临时救助（\(t.year) 年）"),
+                       .p(.text("已救助 \(t.granted) 件，合计 \(t.amount.groupedYuanString) 元；未办结 \(t.open) 件"),
+                          .if(t.overdue > 0, Layout.badge("其中 \(t.overdue) 件已逾期（含先行救助后未补齐手续）", "bad")),
+                          .text(" "), .a(.attr("href", SiteURL.temporaryCases.path), .text("查看"))))
             },
             .h2("超期未办结的申请"),
             .if(m.overdue.isEmpty, .p(.class("muted"), .text("没有超期申请。")), else: ApplicationRow.table(m.overdue))
