@@ -263,6 +263,26 @@ import Testing
         }
     }
 
+    /// A 先行救助 on 12-30 whose paperwork is completed in January stays a grant of December: January's
+    /// new case finds the whole next year's cap.
+    @Test func grantCountsInTheYearItWasPaid() async throws {
+        try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary()]) { handle in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            try await allot(handle.db, "5000")
+            let store = TemporaryCaseStore(handle.db, today: { Fixtures.date("2022-03-31") })
+            let id = try await store.open(.household(id: "h01"), type: .emergency, cause: "火灾", size: .months(Ratio(2, 1)),
+                                          acceptedOn: d("2021-12-30"), actor: "town")
+            try await store.assistFirst(id, on: d("2021-12-30"), actor: "town")
+            try await store.recordInvestigation(id, Self.visit("2022-01-04"), actor: "town")
+            try await store.townshipDecision(id, on: d("2022-01-05"), opinion: "补齐", payment: .reserveFund, actor: "town")
+            #expect(try await store.granted(countyCode: "510921", year: 2021) == (1, Money(fen: 120_000)))
+            #expect(try await store.granted(countyCode: "510921", year: 2022) == (0, .zero))
+            let next = try await store.open(.household(id: "h01"), type: .expenditure, cause: "住院", size: .months(Ratio(5, 1)),
+                                            acceptedOn: d("2022-01-10"), actor: "town")
+            #expect(try await store.assess(next, on: d("2022-01-10")).oneOff?.amount == Money(fen: 300_000))
+        }
+    }
+
     /// A grant outside the type's range is refused by the assessment (OUTSIDE_RANGE), not clamped.
     @Test func outsideTheRangeIsRefused() async throws {
         try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary()]) { handle in

@@ -374,10 +374,16 @@ public struct TemporaryCaseStore: Sendable {
     func save(_ stored: StoredTemporaryCase, _ next: TemporaryCase, event: TemporaryCaseEvent, decision: BenefitDecision?,
               actor: String, on db: any Database) async throws {
         let sql = db.sql
-        // The date the grant was made (paid first or approved): the yearly cap counts by it.
-        let grantedOn = next.state == .assistedFirst ? next.assistedFirstOn : (next.state == .approved ? next.decidedOn : nil)
+        // The date the grant was made — paid first, else approved — or refused; the yearly cap counts a
+        // grant by it, so paperwork completed in January leaves a December 先行救助 in December.
+        let madeOn: CivilDate?
+        switch next.state {
+        case .assistedFirst, .approved: madeOn = next.assistedFirstOn ?? next.decidedOn
+        case .refused: madeOn = next.decidedOn
+        case .accepted, .countyReview: madeOn = nil
+        }
         var update = sql.update("temporary_cases").set("state", to: next.state.rawValue)
-            .set("snapshot", to: try SQLSupport.encode(next)).set("decided_on", to: (grantedOn ?? (next.state == .refused ? next.decidedOn : nil))?.description)
+            .set("snapshot", to: try SQLSupport.encode(next)).set("decided_on", to: madeOn?.description)
             .set("amount_fen", to: next.amount?.fen).set("payment", to: next.payment?.rawValue)
             .set("paperwork_due", to: next.paperworkDue?.description).set("updated_at", to: Date())
         if let decision {
