@@ -60,7 +60,7 @@ public enum Fixtures {
     /// known, rules.md §3.3): base = urban 低保 600.00; emergency 2–4, expenditure 5–12, special 12–48
     /// months; township up to 2 months (1,200.00); yearly cap 3,000.00; procedure 15 WD; paperwork after
     /// 先行救助 5 WD. `paperwork: false` leaves the paperwork limit out; `cap` replaces the yearly cap.
-    public static func pengxiWithTemporary(paperwork: Bool = true, cap: String = "3000.00") -> PolicyFile {
+    public static func pengxiWithTemporary(paperwork: Bool = true, cap: String = "3000.00", special: Bool = true) -> PolicyFile {
         try! PolicyFile.parse(Data("""
             {"region": "510921", "name": "蓬溪县（临时救助为测试值）", "versions": [
               {"effective": "2021-01",
@@ -68,8 +68,7 @@ public enum Fixtures {
                          "exemptIncome": ["basic-pension", "assistance"], "gradualExitMonths": 6, "confirmationDelegatedToTownship": false},
                "temporary": {"base": "urban-dibao",
                              "types": {"emergency": {"minMonths": "2", "maxMonths": "4"},
-                                       "expenditure": {"minMonths": "5", "maxMonths": "12"},
-                                       "special": {"minMonths": "12", "maxMonths": "48"}},
+                                       "expenditure": {"minMonths": "5", "maxMonths": "12"}\(special ? #", "special": {"minMonths": "12", "maxMonths": "48"}"# : "")},
                              "townshipLimit": {"months": "2"}, "yearlyCap": {"amount": "\(cap)"},
                              "procedureWorkingDays": 15\(paperwork ? ", \"paperworkWorkingDays\": 5" : "")}}]}
             """.utf8))

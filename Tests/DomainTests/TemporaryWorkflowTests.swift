@@ -98,7 +98,7 @@ import Testing
         #expect(ok.versions[0].temporary?.paperworkWorkingDays == 5)
         #expect(ok.versions[0].temporary?.procedureWorkingDays == 15)
         #expect(TemporaryRules().deadlines(policy: ok.versions[0]).map(\.step) == ["受理至审批办结", "急难型先行救助后补齐审批手续"])
-        for bad in ["0", "61", "\"5\"", "5.5"] {
+        for bad in ["0", "61", "\"5\"", "5.5", "5.0", "5e0"] {
             #expect(throws: PolicyFileError.self, "\(bad)") {
                 try PolicyFile.parse(Data(text.replacingOccurrences(of: "PAPER", with: bad).utf8))
             }

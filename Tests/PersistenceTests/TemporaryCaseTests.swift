@@ -93,7 +93,7 @@ import Testing
             // Within the limit but the township's reserve is empty.
             let small = try await store.open(.household(id: "h01"), type: .emergency, cause: "车祸",
                                              size: .months(Ratio(2, 1)), acceptedOn: d("2021-03-04"), actor: "town")
-            await #expect(throws: ReserveFundError.insufficient(township: "三凤镇", balance: .zero, needed: Money(fen: 120_000))) {
+            await #expect(throws: ReserveFundError.insufficient(township: "三凤镇", balance: .zero, needed: Money(fen: 120_000), payrollPossible: false)) {
                 try await store.assistFirst(small, on: d("2021-03-04"), actor: "town")
             }
             #expect(try await store.temporaryCase(small).temporaryCase.state == .accepted)
@@ -176,28 +176,69 @@ import Testing
         }
     }
 
-    /// A grant reviewed by the township for the county, then the yearly cap used by another grant to a member
-    /// who applied elsewhere as a person: the county's approval is refused naming both amounts.
+    /// A grant reviewed by the township in December under that year's cap, approved by the county in
+    /// January under the next year's: the county's approval is refused naming both amounts, the county
+    /// sends the case back, and the township decides it anew.
     @Test func countyApprovalRecomputesTheCap() async throws {
         try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary()]) { handle in
             try await RegistryStore(handle.db).register([Fixtures.h01()])
             try await allot(handle.db, "5000")
-            let store = Self.store(handle.db)
+            let store = TemporaryCaseStore(handle.db, today: { Fixtures.date("2022-03-31") })
+            let first = try await store.open(.household(id: "h01"), type: .emergency, cause: "火灾", size: .months(Ratio(2, 1)),
+                                             acceptedOn: d("2021-06-01"), actor: "town")
+            try await store.recordInvestigation(first, Self.visit("2021-06-02"), actor: "town")
+            try await store.townshipDecision(first, on: d("2021-06-03"), opinion: "同意", payment: .reserveFund, actor: "town")
             let id = try await store.open(.household(id: "h01"), type: .expenditure, cause: "住院",
-                                          size: .months(Ratio(5, 1)), acceptedOn: d("2021-03-01"), actor: "town")
-            try await store.recordInvestigation(id, Self.visit("2021-03-02"), actor: "town")
-            #expect(try await store.townshipDecision(id, on: d("2021-03-03"), opinion: "拟救助", payment: .payroll, actor: "t")
-                .temporaryCase.amount == Money(fen: 300_000))
-            // 李某 (a member of h01) helped as a person where an accident happened: 1,200.00 from the reserve.
-            let other = try await store.open(.person(name: "李某", residentID: try ResidentID("110101197708029247"), hukouPlace: "蓬溪县",
-                                                     township: Self.township, area: .urban),
-                                             type: .emergency, cause: "交通事故", size: .months(Ratio(2, 1)),
-                                             acceptedOn: d("2021-03-04"), actor: "town")
-            try await store.assistFirst(other, on: d("2021-03-04"), actor: "town")
-            await #expect(throws: TemporaryCaseStoreError.amountChanged(reviewed: Money(fen: 300_000), now: Money(fen: 180_000))) {
-                try await store.countyApprove(id, on: d("2021-03-10"), opinion: "同意", actor: "county")
+                                          size: .months(Ratio(5, 1)), acceptedOn: d("2021-12-20"), actor: "town")
+            try await store.recordInvestigation(id, Self.visit("2021-12-21"), actor: "town")
+            // 2021: 3,000.00 asked, 1,200.00 already granted → 1,800.00 (CAPPED), above the township's limit.
+            #expect(try await store.townshipDecision(id, on: d("2021-12-28"), opinion: "拟救助", payment: .payroll, actor: "t")
+                .temporaryCase.amount == Money(fen: 180_000))
+            await #expect(throws: TemporaryCaseStoreError.amountChanged(reviewed: Money(fen: 180_000), now: Money(fen: 300_000))) {
+                try await store.countyApprove(id, on: d("2022-01-04"), opinion: "同意", actor: "county")
             }
             #expect(try await store.temporaryCase(id).temporaryCase.state == .countyReview)
+            let back = try await store.returnToTownship(id, on: d("2022-01-04"), reason: "跨年度，重新测算", actor: "county")
+            #expect(back.temporaryCase.state == .accepted)
+            #expect(back.temporaryCase.amount == nil)
+            #expect(TemporaryWorkflow.nextSteps(for: back.temporaryCase) == ["recordInvestigation", "townshipDecision", "refuse"])
+            #expect(try await store.townshipDecision(id, on: d("2022-01-05"), opinion: "重新审核", payment: .payroll, actor: "t")
+                .temporaryCase.amount == Money(fen: 300_000))
+            #expect(try await store.countyApprove(id, on: d("2022-01-06"), opinion: "同意", actor: "county").temporaryCase.state == .approved)
+        }
+    }
+
+    /// A registered member cannot be taken in as a person with no household (the cap is the household's),
+    /// and one open case at a time holds for the household and each of its members.
+    @Test func registeredMembersApplyThroughTheirHousehold() async throws {
+        try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary()]) { handle in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            let store = Self.store(handle.db)
+            await #expect(throws: TemporaryCaseStoreError.registeredMember(householdID: "h01", name: "李某")) {
+                try await store.open(.person(name: "李某", residentID: try ResidentID("110101197708029247"), hukouPlace: "蓬溪县",
+                                             township: Self.township, area: .urban),
+                                     type: .emergency, cause: "交通事故", size: .months(Ratio(2, 1)), acceptedOn: Fixtures.date("2021-03-04"), actor: "t")
+            }
+        }
+    }
+
+    /// A type the policy does not configure is refused at intake, by name.
+    @Test func unconfiguredTypeRefusedAtIntake() async throws {
+        try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary(special: false)]) { handle in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            await #expect(throws: TemporaryCaseStoreError.typeNotConfigured(.special, version: "510921/2021-01")) {
+                try await Self.store(handle.db).open(.household(id: "h01"), type: .special, cause: "重大疾病", size: .months(Ratio(12, 1)),
+                                                     acceptedOn: Fixtures.date("2021-03-04"), actor: "t")
+            }
+            await #expect(throws: TemporaryCaseError.textInvalid(field: "困难情形", reason: FreeText.Problem.controlCharacter.message)) {
+                try await Self.store(handle.db).open(.household(id: "h01"), type: .emergency, cause: "火灾\u{07}", size: .months(Ratio(2, 1)),
+                                                     acceptedOn: Fixtures.date("2021-03-04"), actor: "t")
+            }
+            await #expect(throws: TemporaryCaseError.missing("困难情形")) {
+                try await Self.store(handle.db).open(.household(id: "h01"), type: .emergency, cause: "\u{200B} ", size: .months(Ratio(2, 1)),
+                                                     acceptedOn: Fixtures.date("2021-03-04"), actor: "t")
+            }
+            #expect(try await Self.store(handle.db).list(countyCode: "510921", openOnly: false).isEmpty)
         }
     }
 
@@ -283,6 +324,55 @@ import Testing
         }
     }
 
+    /// The reserve ledger refuses an allotment dated after today, to a township that does not exist, or
+    /// recorded twice; a payment is covered only by money allotted on or before its date.
+    @Test func reserveFundLedgerRefusals() async throws {
+        try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary()]) { handle in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            let reserve = ReserveFundStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            func allot(_ township: String, _ date: String, _ document: String) async throws {
+                try await reserve.allot(countyCode: "510921", township: DivisionCode(township)!, on: d(date), amount: Money(fen: 200_000),
+                                        document: document, actor: "county")
+            }
+            await #expect(throws: ReserveFundError.dateInFuture(d("2022-01-01"), today: d("2021-12-31"))) {
+                try await allot("510921112000", "2022-01-01", "甲")
+            }
+            await #expect(throws: StoreError.notFound(what: "本县乡镇", id: "510921999000")) { try await allot("510921999000", "2021-03-01", "乙") }
+            await #expect(throws: StoreError.notFound(what: "本县乡镇", id: "510921112243")) { try await allot("510921112243", "2021-03-01", "乙") }
+            try await allot("510921112000", "2021-03-10", "丙")
+            await #expect(throws: ReserveFundError.documentRecorded("丙")) { try await allot("510921112000", "2021-03-11", "丙") }
+            // A 先行救助 on 03-01 is not covered by the allotment of 03-10.
+            let store = Self.store(handle.db)
+            let id = try await store.open(.household(id: "h01"), type: .emergency, cause: "火灾", size: .months(Ratio(2, 1)),
+                                          acceptedOn: d("2021-03-01"), actor: "town")
+            await #expect(throws: ReserveFundError.insufficient(township: "三凤镇", balance: .zero, needed: Money(fen: 120_000), payrollPossible: false)) {
+                try await store.assistFirst(id, on: d("2021-03-01"), actor: "town")
+            }
+            #expect(try await store.assistFirst(id, on: d("2021-03-10"), actor: "town").paidFromReserveOn == d("2021-03-10"))
+            #expect(try await reserve.entries(countyCode: "510921", township: "510921112000").map(\.kind) == [.allotment, .payment])
+        }
+    }
+
+    /// A policy version a grant was computed under cannot be changed in place; the policy page counts it.
+    @Test func grantsCiteTheirPolicyVersion() async throws {
+        try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary()]) { handle in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            let store = Self.store(handle.db)
+            let id = try await store.open(.household(id: "h01"), type: .emergency, cause: "火灾", size: .months(Ratio(2, 1)),
+                                          acceptedOn: d("2021-03-01"), actor: "town")
+            try await store.recordInvestigation(id, Self.visit("2021-03-02"), actor: "town")
+            try await store.townshipDecision(id, on: d("2021-03-03"), opinion: "同意", payment: .payroll, actor: "town")
+            #expect(try await PolicyStore(handle.db).versions().map(\.decisions) == [1])
+            do {
+                _ = try await PolicyStore(handle.db).importFile(Fixtures.pengxiWithTemporary(cap: "9000.00"), fileSHA256: "x", actor: "t")
+                Issue.record("a version a grant cites was changed")
+            } catch let StoreError.conflict(message) {
+                #expect(message.contains("temporary.yearlyCap"))
+                #expect(message.contains("已有 1 条决定按该版本计算，不能修改"))
+            }
+        }
+    }
+
     /// A grant outside the type's range is refused by the assessment (OUTSIDE_RANGE), not clamped.
     @Test func outsideTheRangeIsRefused() async throws {
         try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary()]) { handle in
@@ -291,7 +381,7 @@ import Testing
             let id = try await store.open(.household(id: "h01"), type: .emergency, cause: "火灾", size: .months(Ratio(5, 1)),
                                           acceptedOn: d("2021-03-01"), actor: "town")
             try await store.recordInvestigation(id, Self.visit("2021-03-02"), actor: "town")
-            await #expect(throws: TemporaryCaseStoreError.notEligible(["申请金额不在本类型临时救助的标准范围内"])) {
+            await #expect(throws: TemporaryCaseStoreError.notEligible(["申请金额不在本类型临时救助的标准范围内（1200.00–2400.00 元）"])) {
                 try await store.townshipDecision(id, on: d("2021-03-03"), opinion: "拟救助", payment: .payroll, actor: "town")
             }
             #expect(try await store.temporaryCase(id).temporaryCase.state == .accepted)

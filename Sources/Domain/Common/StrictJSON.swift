@@ -97,8 +97,11 @@ public enum StrictJSON {
     static func isBool(_ v: Any) -> Bool { String(describing: type(of: v)).contains("Boolean") }
 
     /// A JSON integer (not a boolean, not a fraction).
+    /// A JSON integer literal (`5`), never a number written with a point or an exponent (`5.0`, `5e0`),
+    /// which Foundation would otherwise turn into the same integer.
     static func integer(_ v: Any?) -> Int? {
-        guard let v, !isBool(v), let n = v as? NSNumber, let i = v as? Int, Double(i) == n.doubleValue else { return nil }
+        guard let v, !isBool(v), let n = v as? NSNumber, !["d", "f"].contains(String(cString: n.objCType)),
+              let i = v as? Int, Double(i) == n.doubleValue else { return nil }
         return i
     }
 

@@ -99,13 +99,16 @@ public enum TemporaryCaseEvent: Hashable, Codable, Sendable {
                           payment: TemporaryPayment)
     /// 县级审批 of a grant above the township's limit.
     case countyApprove(on: CivilDate, opinion: String)
+    /// 退回乡镇重新审核: the county sends the case back (the grant changed, facts to check again); the
+    /// township decides anew, on the investigation already recorded.
+    case returnToTownship(on: CivilDate, reason: String)
     /// 不予救助 with the written reason (not after 先行救助: the money is paid; see ADR 0012).
     case refuse(on: CivilDate, reason: String)
 
     public var date: CivilDate {
         switch self {
         case let .assistFirst(on, _, _, _), let .townshipDecision(on, _, _, _, _), let .countyApprove(on, _),
-             let .refuse(on, _):
+             let .returnToTownship(on, _), let .refuse(on, _):
             return on
         case let .recordInvestigation(v): return v.date
         }
@@ -117,6 +120,7 @@ public enum TemporaryCaseEvent: Hashable, Codable, Sendable {
         case .recordInvestigation: return "登记调查核实"
         case .townshipDecision: return "乡镇审核"
         case .countyApprove: return "县级审批"
+        case .returnToTownship: return "退回乡镇重新审核"
         case .refuse: return "不予救助"
         }
     }
@@ -129,6 +133,7 @@ public enum TemporaryCaseEvent: Hashable, Codable, Sendable {
         case let .townshipDecision(_, opinion, amount, approver, payment):
             return "\(amount.yuanString) 元，\(approver == .township ? "乡镇审批" : "报县级审批")，\(payment.chinese)：\(opinion)"
         case let .countyApprove(_, opinion): return opinion
+        case let .returnToTownship(_, reason): return reason
         case let .refuse(_, reason): return reason
         }
     }
@@ -162,14 +167,14 @@ public enum TemporaryWorkflow {
             a.state = .assistedFirst
         case let .recordInvestigation(visit):
             try require(.accepted, .assistedFirst)
-            let names = visit.investigators.map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+            var names: [String] = []
+            for n in visit.investigators where !FreeText.isBlank(n) { names.append(try text(n, "调查人员", maxLength: 50)) }
             guard !names.isEmpty else { throw .missing("调查人员") }
-            guard !visit.findings.trimmingWhitespace().isEmpty else { throw .missing("调查核实情况") }
-            a.investigation = visit
+            a.investigation = HomeVisit(date: visit.date, investigators: names, findings: try text(visit.findings, "调查核实情况"))
         case let .townshipDecision(on, opinion, amount, approver, payment):
             try require(.accepted, .assistedFirst)
             guard a.investigation != nil else { throw .missing("调查核实记录") }
-            guard !opinion.trimmingWhitespace().isEmpty else { throw .missing("乡镇审核意见") }
+            let opinion = try text(opinion, "乡镇审核意见")
             guard amount > .zero else { throw .missing("救助金额") }
             a.townshipOpinion = opinion
             a.townshipOn = on
@@ -192,21 +197,40 @@ public enum TemporaryWorkflow {
             }
         case let .countyApprove(on, opinion):
             try require(.countyReview)
-            guard !opinion.trimmingWhitespace().isEmpty else { throw .missing("县级审批意见") }
-            a.countyOpinion = opinion
+            a.countyOpinion = try text(opinion, "县级审批意见")
             a.decidedOn = on
             a.state = .approved
+        case let .returnToTownship(on, reason):
+            try require(.countyReview)
+            _ = try text(reason, "退回理由")
+            // The grant is decided again by the township; what it reviewed stays in the history.
+            a.townshipOn = on
+            a.amount = nil
+            a.approver = nil
+            a.payment = nil
+            a.state = .accepted
         case let .refuse(on, reason):
             if a.state == .assistedFirst { throw .alreadyPaidFirst }
             try require(.accepted, .countyReview)
-            guard !reason.trimmingWhitespace().isEmpty else { throw .missing("不予救助理由") }
-            a.refusalReason = reason
+            a.refusalReason = try text(reason, "不予救助理由")
             a.decidedOn = on
             a.amount = nil
             a.payment = nil
             a.state = .refused
         }
         return a
+    }
+
+    /// A free-text field as recorded: trimmed, not blank (zero-width characters alone are blank), at most
+    /// `maxLength` characters, no control characters other than line breaks and tabs.
+    /// - Throws: `TemporaryCaseError.missing` / `.textInvalid` naming the field.
+    public static func text(_ raw: String, _ field: String, maxLength: Int = FreeText.maxLength) throws(TemporaryCaseError) -> String {
+        do { return try FreeText.check(raw, maxLength: maxLength) } catch {
+            switch error {
+            case .blank: throw .missing(field)
+            default: throw .textInvalid(field: field, reason: error.message)
+            }
+        }
     }
 
     /// The steps that may come next, for the case worker's screen.
@@ -216,7 +240,7 @@ public enum TemporaryWorkflow {
             return (c.type == .emergency ? ["assistFirst"] : []) + ["recordInvestigation"]
                 + (c.investigation != nil ? ["townshipDecision"] : []) + ["refuse"]
         case .assistedFirst: return ["recordInvestigation"] + (c.investigation != nil ? ["townshipDecision"] : [])
-        case .countyReview: return ["countyApprove", "refuse"]
+        case .countyReview: return ["countyApprove", "returnToTownship", "refuse"]
         case .approved, .refused: return []
         }
     }
@@ -231,6 +255,7 @@ public enum TemporaryCaseError: Error, Equatable, Sendable {
     case assistFirstAboveLimit(Money)
     case paidAmountDiffers(paid: Money, now: Money)
     case alreadyPaidFirst
+    case textInvalid(field: String, reason: String)
 
     public var message: String {
         switch self {
@@ -247,6 +272,7 @@ public enum TemporaryCaseError: Error, Equatable, Sendable {
             return "先行救助金额 \(amount.yuanString) 元超过乡镇审批额度：小额先行救助限乡镇额度内，超过的请按程序报县级审批 (Opinion-2020 item 15; above the township's limit)"
         case let .paidAmountDiffers(paid, now):
             return "补齐手续须按已先行发放的 \(paid.yuanString) 元确认，当前测算为 \(now.yuanString) 元；差额须另行受理 (amount differs from what was paid)"
+        case let .textInvalid(field, reason): return "“\(field)”\(reason)"
         case .alreadyPaidFirst:
             return "已先行救助发放的案件不能改为不予救助：请补齐手续；发现不符合条件的，按追回程序处理 (already paid first)"
         }

@@ -87,6 +87,11 @@ public struct PayrollStore: Sendable {
 
     /// `generate(programme:…)` with the rules given: the seam every programme's payroll goes through.
     public func generate(rules: any ProgrammeRules, month: YearMonth, countyCode: String, actor: String) async throws -> Generation {
+        try await generate(rules: rules, month: month, countyCode: countyCode, actor: actor, attempt: 1)
+    }
+
+    func generate(rules: any ProgrammeRules, month: YearMonth, countyCode: String, actor: String,
+                  attempt: Int) async throws -> Generation {
         let programme = rules.programme
         guard rules.cadence != .inKind else { throw PayrollError.notPaidByPayroll(programme.shortChinese) }
         let latest = today().yearMonth.next
@@ -141,6 +146,11 @@ public struct PayrollStore: Sendable {
             if let existing = try await batch(countyCode: countyCode, programme: programme, month: month) {
                 return Generation(batch: existing, created: false, holds: [], policyVersion: policy.version,
                                   decidedUnderOtherVersions: other)
+            }
+            // A one-off grant listed meanwhile by another month's batch (the unique key on the grant refused
+            // ours): read the grants again, so it is paid once, by that batch.
+            if rules.cadence == .once && attempt < 3 {
+                return try await generate(rules: rules, month: month, countyCode: countyCode, actor: actor, attempt: attempt + 1)
             }
             throw error
         }

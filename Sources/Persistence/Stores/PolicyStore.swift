@@ -118,7 +118,8 @@ public struct PolicyStore: Sendable {
     /// Stored versions with who entered them and how many decisions use each, by region and month.
     public func versions() async throws -> [VersionRecord] {
         struct Count: Decodable { var policyVersion: String; var n: Int }
-        let counts = Dictionary(try await database.sql.raw("SELECT policy_version, COUNT(*) AS n FROM decisions GROUP BY policy_version")
+        let counts = Dictionary(try await database.sql.raw(SQLQueryString("SELECT policy_version, COUNT(*) AS n FROM (")
+                                                           + Self.citations + SQLQueryString(") c GROUP BY policy_version"))
             .all(decoding: Count.self, with: SQLSupport.decoder).map { ($0.policyVersion, $0.n) }, uniquingKeysWith: +)
         var list = try await Self.records(on: database.sql)
         for i in list.indices { list[i].decisions = counts[list[i].policy.version] ?? 0 }
@@ -165,9 +166,17 @@ public struct PolicyStore: Sendable {
         return p
     }
 
+    /// Every decision that cites a policy version, one `policy_version` row each: the monthly programmes'
+    /// decisions and the 临时救助 grants computed. A version with any is never changed in place.
+    static let citations = SQLQueryString("""
+        SELECT policy_version FROM decisions
+        UNION ALL SELECT policy_version FROM temporary_cases WHERE policy_version IS NOT NULL
+        """)
+
     func decisionCount(version: String, on sql: any SQLDatabase) async throws -> Int {
         struct Row: Decodable { var n: Int }
-        return try await sql.raw("SELECT COUNT(*) AS n FROM decisions WHERE policy_version = \(bind: version)")
+        return try await sql.raw(SQLQueryString("SELECT COUNT(*) AS n FROM (") + Self.citations
+                                 + SQLQueryString(") c WHERE policy_version = \(bind: version)"))
             .first(decoding: Row.self)?.n ?? 0
     }
 

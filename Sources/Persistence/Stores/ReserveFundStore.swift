@@ -38,14 +38,21 @@ public struct ReserveFundEntry: Hashable, Sendable {
 }
 
 public enum ReserveFundError: Error, Equatable, Sendable {
-    /// Paying more than the township's reserve holds.
-    case insufficient(township: String, balance: Money, needed: Money)
+    /// Paying more than the township's reserve holds (allotted up to the payment's date, less every payment).
+    case insufficient(township: String, balance: Money, needed: Money, payrollPossible: Bool)
     case notAPositiveAmount(String)
+    case dateInFuture(CivilDate, today: CivilDate)
+    case documentRecorded(String)
 
     public var message: String {
         switch self {
-        case let .insufficient(township, balance, needed):
-            return "\(township)临时救助备用金余额 \(balance.yuanString) 元，不足以发放 \(needed.yuanString) 元：请先由县民政局拨付备用金，或改为随发放批次打卡发放 (reserve fund balance too low)"
+        case let .insufficient(township, balance, needed, payrollPossible):
+            return "\(township)临时救助备用金余额 \(balance.yuanString) 元，不足以发放 \(needed.yuanString) 元：请先由县民政局拨付备用金"
+                + (payrollPossible ? "，或改为随发放批次打卡发放" : "") + " (reserve fund balance too low)"
+        case let .dateInFuture(d, today):
+            return "拨付日期 \(d) 晚于今天（\(today)）：只能登记已经拨付的备用金 (date in the future)"
+        case .documentRecorded(let doc):
+            return "文号或凭证号“\(doc)”的拨付已登记，不能重复登记 (allotment already recorded)"
         case .notAPositiveAmount(let text):
             return "拨付金额“\(text)”须为大于 0 的金额（元，最多两位小数） (amount must be positive)"
         }
@@ -58,20 +65,34 @@ public enum ReserveFundError: Error, Equatable, Sendable {
 /// the step that makes them.
 public struct ReserveFundStore: Sendable {
     let database: any Database
+    let divisions: Divisions
+    public let today: @Sendable () -> CivilDate
 
-    public init(_ database: any Database) { self.database = database }
+    public init(_ database: any Database, divisions: Divisions = .pengxi,
+                today: @escaping @Sendable () -> CivilDate = ChinaClock.today) {
+        self.database = database
+        self.divisions = divisions
+        self.today = today
+    }
 
     /// Records an allotment (拨付) to a township's reserve.
-    /// - Throws: `ReserveFundError.notAPositiveAmount`; `StoreError.notFound` for a township not in the county.
+    /// - Throws: `ReserveFundError.notAPositiveAmount` / `.dateInFuture` / `.documentRecorded` (the same
+    ///   document for the same township twice); `StoreError.notFound` for a township not in the county.
     public func allot(countyCode: String, township: DivisionCode, on date: CivilDate, amount: Money, document: String,
                       actor: String) async throws {
         guard amount > .zero else { throw ReserveFundError.notAPositiveAmount(amount.yuanString) }
-        guard township.countyCode == countyCode, township.townshipCode == township else {
+        guard township.countyCode == countyCode, divisions.division(township)?.level == .township else {
             throw StoreError.notFound(what: "本县乡镇", id: township.value)
         }
-        let document = document.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !document.isEmpty else { throw WorkflowError.missing("拨付文号或凭证号") }
+        guard date <= today() else { throw ReserveFundError.dateInFuture(date, today: today()) }
+        let document = try TemporaryWorkflow.text(document, "拨付文号或凭证号", maxLength: 100)
         try await database.transaction { db in
+            struct Row: Decodable { var id: String }
+            if try await db.sql.select().column("id").from("reserve_fund_entries")
+                .where(SQLIdentifier("county_code"), .equal, countyCode).where(SQLIdentifier("township_code"), .equal, township.value)
+                .where(SQLIdentifier("document"), .equal, document).first(decoding: Row.self) != nil {
+                throw ReserveFundError.documentRecorded(document)
+            }
             try await db.sql.insert(into: "reserve_fund_entries").columns(
                 "id", "county_code", "township_code", "entry_date", "kind", "amount_fen", "temporary_case_id", "document",
                 "actor", "recorded_at"
@@ -114,12 +135,13 @@ public struct ReserveFundStore: Sendable {
             }
     }
 
-    /// Pays a grant out of the township's reserve inside the caller's transaction. On PostgreSQL the
-    /// ledger is locked first so two clerks cannot both spend the last of it; SQLite's write
-    /// transaction already serialises.
+    /// Pays a grant out of the township's reserve inside the caller's transaction. What may be spent is
+    /// the money allotted on or before the payment's date less every payment recorded (whatever its date),
+    /// so a payment is never covered by an allotment made after it. On PostgreSQL the ledger is locked
+    /// first so two clerks cannot both spend the last of it; SQLite's write transaction already serialises.
     /// - Throws: `ReserveFundError.insufficient` naming the township, the balance and the amount.
     static func pay(on db: any Database, countyCode: String, township: String, townshipName: String, date: CivilDate,
-                    amount: Money, caseID: String, actor: String) async throws {
+                    amount: Money, caseID: String, payrollPossible: Bool, actor: String) async throws {
         let sql = db.sql
         if sql.dialect.name == "postgresql" {
             try await sql.raw("LOCK TABLE reserve_fund_entries IN SHARE ROW EXCLUSIVE MODE").run()
@@ -128,8 +150,11 @@ public struct ReserveFundStore: Sendable {
         let balance = Money(fen: try await sql.raw("""
             SELECT CAST(SUM(CASE WHEN kind = 'allotment' THEN amount_fen ELSE -amount_fen END) AS BIGINT) AS balance
             FROM reserve_fund_entries WHERE county_code = \(bind: countyCode) AND township_code = \(bind: township)
+              AND (kind = 'payment' OR entry_date <= \(bind: date.description))
             """).first(decoding: Row.self)?.balance ?? 0)
-        guard balance >= amount else { throw ReserveFundError.insufficient(township: townshipName, balance: balance, needed: amount) }
+        guard balance >= amount else {
+            throw ReserveFundError.insufficient(township: townshipName, balance: balance, needed: amount, payrollPossible: payrollPossible)
+        }
         try await sql.insert(into: "reserve_fund_entries").columns(
             "id", "county_code", "township_code", "entry_date", "kind", "amount_fen", "temporary_case_id", "document",
             "actor", "recorded_at"

@@ -49,6 +49,11 @@ public enum TemporaryCaseStoreError: Error, Equatable, Sendable {
     /// made meanwhile, counted in the yearly cap).
     case amountChanged(reviewed: Money, now: Money)
     case openCaseExists(String)
+    /// The person-applicant's ID belongs to a member of a registered household: the household's file is
+    /// where the case is taken in.
+    case registeredMember(householdID: String, name: String)
+    /// The policy in force configures no such 临时救助 type.
+    case typeNotConfigured(TemporaryType, version: String)
 
     public var message: String {
         switch self {
@@ -59,7 +64,11 @@ public enum TemporaryCaseStoreError: Error, Equatable, Sendable {
         case .payrollNeedsHousehold:
             return "申请人未在本县登记家庭和银行账户，不能随发放批次打卡发放：请选择乡镇备用金即时发放 (no registered bank account)"
         case let .amountChanged(reviewed, now):
-            return "乡镇审核时测算 \(reviewed.yuanString) 元，现按本年已救助金额重新测算为 \(now.yuanString) 元（年度累计上限），请退回乡镇重新审核后再审批 (amount changed since the township's review)"
+            return "乡镇审核时测算 \(reviewed.yuanString) 元，现按本年已救助金额重新测算为 \(now.yuanString) 元（年度累计上限），请“退回乡镇重新审核”后由乡镇重新审核 (amount changed since the township's review)"
+        case let .registeredMember(householdID, name):
+            return "该身份证号已登记为本县家庭成员（\(name)，家庭 \(householdID.prefix(8))），请在家庭档案中为该户受理，年度累计按户计算 (registered member: apply for the household)"
+        case let .typeNotConfigured(type, version):
+            return "本县政策 \(version) 未规定\(type.chinese)临时救助的标准（temporary.types.\(type.rawValue)），不能受理该类型 (type not configured)"
         case .openCaseExists(let id):
             return "申请人已有未办结的临时救助案件（\(id.prefix(8))），请在原案件上继续办理 (an open case exists)"
         }
@@ -90,7 +99,7 @@ public struct TemporaryCaseStore: Sendable {
     public func open(_ applicant: TemporaryApplicant, type: TemporaryType, cause: String, size: TemporaryRequest.Size,
                      acceptedOn: CivilDate, actor: String) async throws -> String {
         if acceptedOn > today() { throw TemporaryCaseError.dateInFuture(acceptedOn, today: today()) }
-        guard !cause.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw TemporaryCaseError.missing("困难情形") }
+        let cause = try TemporaryWorkflow.text(cause, "困难情形")
         return try await database.transaction { db in
             let sql = db.sql
             var countyCode: String, township: String, householdID: String?, name: String, rid: ResidentID
@@ -102,22 +111,29 @@ public struct TemporaryCaseStore: Sendable {
                     (h.countyCode, h.townshipCode.value, id, h.head.name, h.head.residentID, nil, h.area)
             case let .person(n, r, place, t, a):
                 guard divisions.division(t)?.level == .township else { throw StoreError.notFound(what: "本县乡镇（急难发生地）", id: t.value) }
-                let n = n.trimmingCharacters(in: .whitespacesAndNewlines), place = place.trimmingCharacters(in: .whitespacesAndNewlines)
-                guard !n.isEmpty else { throw TemporaryCaseError.missing("申请人姓名") }
-                guard !place.isEmpty else { throw TemporaryCaseError.missing("户籍地") }
+                let n = try TemporaryWorkflow.text(n, "申请人姓名", maxLength: 50)
+                let place = try TemporaryWorkflow.text(place, "户籍地", maxLength: 100)
+                struct M: Decodable { var householdId: String; var name: String }
+                if let m = try await sql.select().columns("household_id", "name").from("members")
+                    .where(SQLIdentifier("resident_id"), .equal, r.value).first(decoding: M.self, with: SQLSupport.decoder) {
+                    throw TemporaryCaseStoreError.registeredMember(householdID: m.householdId, name: m.name)
+                }
                 (countyCode, township, householdID, name, rid, hukou, area) = (t.countyCode, t.value, nil, n, r, place, a)
             }
+            // One open case at a time for the same people, whichever way they applied.
+            let (households, ids) = try await Self.subjects(householdID: householdID, applicant: rid, on: sql)
             struct Open: Decodable { var id: String }
-            var q = sql.select().column("id").from("temporary_cases")
-                .where(SQLIdentifier("state"), .notIn, [TemporaryCaseState.approved.rawValue, TemporaryCaseState.refused.rawValue])
-            q = householdID.map { q.where(SQLIdentifier("household_id"), .equal, $0) }
-                ?? q.where(SQLIdentifier("applicant_resident_id"), .equal, rid.value)
-            if let open = try await q.first(decoding: Open.self) { throw TemporaryCaseStoreError.openCaseExists(open.id) }
+            if let open = try await sql.raw(SQLQueryString("""
+                SELECT id FROM temporary_cases WHERE state NOT IN ('approved', 'refused') AND
+                """) + Self.sameSubjects(households: households, ids: ids)).first(decoding: Open.self) {
+                throw TemporaryCaseStoreError.openCaseExists(open.id)
+            }
             let policy = try await PolicyStore(db).policy(region: countyCode, month: acceptedOn.yearMonth)
-            guard policy.temporary != nil else {
+            guard let temporary = policy.temporary else {
                 throw PolicyError.programmeNotConfigured(programme: Programme.temporary.rawValue, version: policy.version)
             }
-            let c = TemporaryCase(type: type, acceptedOn: acceptedOn, cause: cause.trimmingCharacters(in: .whitespacesAndNewlines), size: size)
+            guard temporary.types[type] != nil else { throw TemporaryCaseStoreError.typeNotConfigured(type, version: policy.version) }
+            let c = TemporaryCase(type: type, acceptedOn: acceptedOn, cause: cause, size: size)
             let deadline = (try? TemporaryRules().procedureDeadline(acceptedOn: acceptedOn, extended: false, policy: policy,
                                                                    calendar: calendar)) ?? nil
             let id = SQLSupport.newID()
@@ -155,7 +171,7 @@ public struct TemporaryCaseStore: Sendable {
             let next = try TemporaryWorkflow.apply(event, to: stored.temporaryCase, today: today())
             try await ReserveFundStore.pay(on: db, countyCode: stored.countyCode, township: stored.townshipCode,
                                            townshipName: townshipName(stored.townshipCode), date: date, amount: grant.amount,
-                                           caseID: id, actor: actor)
+                                           caseID: id, payrollPossible: false, actor: actor)
             try await save(stored, next, event: event, decision: decision, actor: actor, on: db)
             return try await load(id, on: db)
         }
@@ -193,7 +209,7 @@ public struct TemporaryCaseStore: Sendable {
             if next.state == .approved && payment == .reserveFund {
                 try await ReserveFundStore.pay(on: db, countyCode: stored.countyCode, township: stored.townshipCode,
                                                townshipName: townshipName(stored.townshipCode), date: date, amount: grant.amount,
-                                               caseID: id, actor: actor)
+                                               caseID: id, payrollPossible: stored.householdID != nil, actor: actor)
             }
             try await save(stored, next, event: event, decision: decision, actor: actor, on: db)
             return try await load(id, on: db)
@@ -217,11 +233,18 @@ public struct TemporaryCaseStore: Sendable {
             if c.payment == .reserveFund {
                 try await ReserveFundStore.pay(on: db, countyCode: stored.countyCode, township: stored.townshipCode,
                                                townshipName: townshipName(stored.townshipCode), date: date, amount: grant.amount,
-                                               caseID: id, actor: actor)
+                                               caseID: id, payrollPossible: stored.householdID != nil, actor: actor)
             }
             try await save(stored, next, event: .countyApprove(on: date, opinion: opinion), decision: decision, actor: actor, on: db)
             return try await load(id, on: db)
         }
+    }
+
+    /// 退回乡镇重新审核: the county sends the case back; the township decides anew on the recorded
+    /// investigation (the grant is computed again then). - Throws: `TemporaryCaseError`.
+    @discardableResult
+    public func returnToTownship(_ id: String, on date: CivilDate, reason: String, actor: String) async throws -> StoredTemporaryCase {
+        try await step(id, .returnToTownship(on: date, reason: reason), actor: actor)
     }
 
     /// 不予救助 with the written reason. - Throws: `TemporaryCaseError` (after 先行救助: `.alreadyPaidFirst`).
@@ -245,7 +268,11 @@ public struct TemporaryCaseStore: Sendable {
         if date > today() { throw TemporaryCaseError.dateInFuture(date, today: today()) }
         let decision = try await assess(stored, on: date, db: db)
         guard decision.eligible, let grant = decision.oneOff, grant.amount > .zero else {
-            throw TemporaryCaseStoreError.notEligible(decision.reasons.map(\.chinese))
+            // The range is said with the refusal: the clerk sees what would fit.
+            throw TemporaryCaseStoreError.notEligible(decision.reasons.map { r in
+                guard r == .outsideRange, let g = decision.oneOff else { return r.chinese }
+                return r.chinese + "（\(g.minimum.yuanString)–\(g.maximum.yuanString) 元）"
+            })
         }
         return (decision, grant)
     }
@@ -273,20 +300,39 @@ public struct TemporaryCaseStore: Sendable {
     /// the yearly cap counts a household's grants and a person's grants alike, registered or not.
     func grantedInYear(_ stored: StoredTemporaryCase, year: Int, on db: any Database) async throws -> Money {
         struct Row: Decodable { var total: Int64? }
-        var ids = [stored.applicantResidentID.value]
-        if let hid = stored.householdID,
-           let h = try await RegistryStore(db).household(hid) {
-            ids = h.composition.members.map(\.residentID.value)
-        }
-        let household = stored.householdID ?? ""
+        let (households, ids) = try await Self.subjects(householdID: stored.householdID, applicant: stored.applicantResidentID, on: db.sql)
         let total = try await db.sql.raw(SQLQueryString("""
             SELECT CAST(SUM(amount_fen) AS BIGINT) AS total FROM temporary_cases
             WHERE id <> \(bind: stored.id) AND
-            """) + Self.grantMade(in: year) + SQLQueryString("""
-              AND (household_id = \(bind: household) OR applicant_resident_id IN (\(binds: ids))
-                   OR household_id IN (SELECT household_id FROM members WHERE resident_id IN (\(binds: ids))))
-            """)).first(decoding: Row.self)?.total ?? 0
+            """) + Self.grantMade(in: year) + SQLQueryString(" AND ") + Self.sameSubjects(households: households, ids: ids))
+            .first(decoding: Row.self)?.total ?? 0
         return Money(fen: total)
+    }
+
+    /// The people a case is about, for the yearly cap and the one-open-case rule: the case's household
+    /// (if any) and every registered household the applicant belongs to, and every member's ID number of
+    /// those households plus the applicant's.
+    static func subjects(householdID: String?, applicant: ResidentID,
+                         on sql: any SQLDatabase) async throws -> (households: [String], ids: [String]) {
+        struct H: Decodable { var householdId: String }
+        var households = Set(try await sql.select().column("household_id").from("members")
+            .where(SQLIdentifier("resident_id"), .equal, applicant.value).all(decoding: H.self, with: SQLSupport.decoder).map(\.householdId))
+        if let householdID { households.insert(householdID) }
+        struct M: Decodable { var residentId: String }
+        var ids: Set<String> = [applicant.value]
+        if !households.isEmpty {
+            ids.formUnion(try await sql.select().column("resident_id").from("members")
+                .where(SQLIdentifier("household_id"), .in, Array(households)).all(decoding: M.self, with: SQLSupport.decoder).map(\.residentId))
+        }
+        return (households.sorted(), ids.sorted())
+    }
+
+    /// "A case of the same people": its household is one of `households`, or its applicant one of `ids`.
+    static func sameSubjects(households: [String], ids: [String]) -> SQLQueryString {
+        // `IN ()` is not SQL: an applicant in no household matches on the ID alone.
+        households.isEmpty
+            ? SQLQueryString(" applicant_resident_id IN (\(binds: ids))")
+            : SQLQueryString(" (household_id IN (\(binds: households)) OR applicant_resident_id IN (\(binds: ids)))")
     }
 
     /// "A grant made in `year`": paid first or approved, by the date it was made (`decided_on`). The one

@@ -75,7 +75,7 @@ struct TemporaryController: RouteCollection {
             }
             return (date, type, .amount(m))
         default:
-            throw FormError(field: "申请救助", value: months + amount, reason: "请填写月数或金额之一（只填一项）")
+            throw FormError(field: "申请救助", value: "月数“\(months)”，金额“\(amount)”", reason: "请填写月数或金额之一（只填一项）")
         }
     }
 
@@ -111,9 +111,12 @@ struct TemporaryController: RouteCollection {
         let c = try await store(req).temporaryCase(id)
         let today = s.today()
         var preview: String?
+        var steps = TemporaryWorkflow.nextSteps(for: c.temporaryCase)
         if c.temporaryCase.state == .accepted || c.temporaryCase.state == .countyReview {
             do {
                 let d = try await store(req).assess(id, on: today)
+                // 先行救助 only within the township's limit: the form is not offered above it.
+                if d.oneOff?.approver != .township || !d.eligible { steps.removeAll { $0 == "assistFirst" } }
                 if d.eligible, let g = d.oneOff {
                     preview = "\(g.amount.groupedYuanString) 元，由\(g.approver.chinese)审批（范围 \(g.minimum.groupedYuanString)–\(g.maximum.groupedYuanString) 元）"
                         + (g.flags.contains("CAPPED") ? "；已按年度累计上限封顶" : "")
@@ -127,7 +130,7 @@ struct TemporaryController: RouteCollection {
         let m = TemporaryCasePage.Model(
             id: id, row: TemporaryIndex.row(c, townshipName: s.townshipName(c.townshipCode), today: today), householdID: c.householdID,
             hukouPlace: c.hukouPlace, maskedID: c.applicantResidentID.masked, temporaryCase: c.temporaryCase, deadline: c.deadline,
-            policyVersion: c.policyVersion, trace: c.trace, events: events, nextSteps: TemporaryWorkflow.nextSteps(for: c.temporaryCase),
+            policyVersion: c.policyVersion, trace: c.trace, events: events, nextSteps: steps,
             preview: preview, today: today, csrf: req.csrfToken)
         return HTMLPage(html: Layout.page(title: "临时救助", request: req, active: .temporary, body: TemporaryCasePage.view(m)))
     }
@@ -163,6 +166,8 @@ struct TemporaryController: RouteCollection {
             c = try await store.townshipDecision(id, on: date, opinion: note, payment: payment, actor: req.actor)
         case "countyApprove":
             c = try await store.countyApprove(id, on: date, opinion: note, actor: req.actor)
+        case "returnToTownship":
+            c = try await store.returnToTownship(id, on: date, reason: note, actor: req.actor)
         case "refuse":
             c = try await store.refuse(id, on: date, reason: note, actor: req.actor)
         default:
@@ -170,13 +175,15 @@ struct TemporaryController: RouteCollection {
         }
         let t = c.temporaryCase
         let message: String
-        switch t.state {
-        case .assistedFirst: message = "已先行发放 \(t.amount!.groupedYuanString) 元（乡镇备用金），请于 \(t.paperworkDue?.description ?? "期限内") 前补齐手续"
-        case .countyReview: message = "\(t.amount!.groupedYuanString) 元超过乡镇审批额度，已报县级审批"
-        case .approved:
+        switch (step, t.state) {
+        case ("recordInvestigation", _): message = "已登记调查核实" + (t.state == .assistedFirst ? "，请继续乡镇审核以补齐手续" : "")
+        case ("returnToTownship", _): message = "已退回乡镇重新审核"
+        case (_, .assistedFirst): message = "已先行发放 \(t.amount!.groupedYuanString) 元（乡镇备用金），请于 \(t.paperworkDue?.description ?? "期限内") 前补齐手续"
+        case (_, .countyReview): message = "\(t.amount!.groupedYuanString) 元超过乡镇审批额度，已报县级审批"
+        case (_, .approved):
             message = "已批准 \(t.amount!.groupedYuanString) 元：" + (c.paidFromReserveOn != nil ? "已从乡镇备用金发放" : "将列入下一临时救助发放批次")
-        case .refused: message = "已决定不予救助，请书面告知申请人并说明理由"
-        case .accepted: message = "已登记"
+        case (_, .refused): message = "已决定不予救助，请书面告知申请人并说明理由"
+        case (_, .accepted): message = "已登记"
         }
         req.flash(message, kind: "success")
         return req.seeOther(.temporaryCase(id))
@@ -198,7 +205,7 @@ struct TemporaryController: RouteCollection {
         guard let amount = try? Money(yuan: f.amount) else {
             throw FormError(field: "金额", value: f.amount, reason: "应为金额（元，最多两位小数）")
         }
-        try await ReserveFundStore(req.db).allot(countyCode: s.countyCode, township: township, on: date, amount: amount,
+        try await ReserveFundStore(req.db, divisions: s.divisions, today: s.today).allot(countyCode: s.countyCode, township: township, on: date, amount: amount,
                                                  document: f.document, actor: req.actor)
         req.flash("已向\(s.townshipName(township.value))拨付备用金 \(amount.groupedYuanString) 元", kind: "success")
         return req.seeOther(.temporaryCases)

@@ -166,7 +166,7 @@ enum TemporaryCasePage {
     /// The case's facts as (label, value) pairs, in reading order.
     static func facts(_ m: Model) -> [(String, Node<HTML.BodyContext>)] {
         let c = m.temporaryCase
-        let status: Node<HTML.BodyContext> = .group(.text(c.state.chinese), .if(m.row.overdue, Layout.badge("已逾期", "bad")))
+        let status: Node<HTML.BodyContext> = .group(.text(c.state.chinese + " "), .if(m.row.overdue, Layout.badge("已逾期", "bad")))
         let applicant: Node<HTML.BodyContext> = .group(
             .text("\(m.row.applicant)（\(m.maskedID)）"),
             .unwrap(m.householdID) { .a(.attr("href", SiteURL.household($0).path), .text(" 查看家庭档案")) })
@@ -219,11 +219,15 @@ enum TemporaryCasePage {
             let first = m.temporaryCase.state == .assistedFirst
             return f(first ? "乡镇审核（补齐手续，确认已先行发放的金额）" : "乡镇审核（额度内批准，超过额度报县级审批）",
                      .group(.label(.text("审核意见 "), Controls.textarea("text")),
-                            .if(!first, .label(.text("发放方式 "), Controls.select("payment", TemporaryPayment.allCases.map {
-                                Controls.option($0.rawValue, $0.chinese, selected: $0 == .payroll)
+                            // A person with no registered household has no bank card on file: the reserve pays.
+                            .if(!first, .label(.text("发放方式 "), Controls.select("payment", TemporaryPayment.allCases
+                                .filter { m.householdID != nil || $0 == .reserveFund }.map {
+                                Controls.option($0.rawValue, $0.chinese, selected: $0 == (m.householdID == nil ? .reserveFund : .payroll))
                             })))), first ? "补齐手续" : "审核")
         case "countyApprove":
             return f("县级审批", .label(.text("审批意见 "), Controls.textarea("text")), "批准")
+        case "returnToTownship":
+            return f("退回乡镇重新审核（金额须按最新情况重新测算时）", .label(.text("退回理由 "), Controls.textarea("text")), "退回")
         case "refuse":
             return f("不予救助", .label(.text("理由 "), Controls.textarea("text")), "不予救助", danger: true)
         default:
