@@ -118,7 +118,7 @@ struct PolicyCommand: AsyncParsableCommand {
             var parts: [String] = []
             if let d = p.dibao { parts.append("低保 \(d.standard(for: .urban).yuanString)/\(d.standard(for: .rural).yuanString)") }
             if let t = p.tekun { parts.append("特困 \(t.basic(for: .urban).yuanString)/\(t.basic(for: .rural).yuanString)（\(t.careSummary)）") }
-            if p.temporary != nil { parts.append("临时救助") }
+            if let t = p.temporary { parts.append("临时救助（\(t.summary)）") }
             if let o = p.orphan { parts.append("孤儿 \(o.institutional.yuanString)/\(o.scattered.yuanString)") }
             if let u = p.unsupportedChild { parts.append("事实无人抚养 \(u.amount.yuanString)") }
             if p.reliefStation != nil { parts.append("救助站") }

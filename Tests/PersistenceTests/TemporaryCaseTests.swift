@@ -65,6 +65,7 @@ import Testing
             let gen = try await PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
                 .generate(programme: .temporary, month: Fixtures.month("2021-03"), countyCode: "510921", actor: "county")
             #expect(gen.batch.lineCount == 0)
+            #expect(gen.waitingGrants == 0)
             let uses = try await FundStore(handle.db).uses(countyCode: "510921", year: 2021, programmes: [.temporary])
             #expect(uses == [FundUse(programme: .temporary, area: nil, amount: Money(fen: 120_000))])
             let events = try await store.events(of: id).map(\.event.chinese)
@@ -162,6 +163,8 @@ import Testing
             #expect(try await store.temporaryCase(id).payrollBatch?.month == Fixtures.month("2021-03"))
             let april = try await payroll.generate(programme: .temporary, month: Fixtures.month("2021-04"), countyCode: "510921", actor: "c")
             #expect(april.batch.lineCount == 0)
+            #expect(try await payroll.generate(programme: .temporary, month: Fixtures.month("2021-03"), countyCode: "510921", actor: "c")
+                .waitingGrants == 0)
             // Discarding the March draft frees the grant for the next batch generated, still once.
             try await payroll.discardDraft(march.batch.id, actor: "c")
             let again = try await payroll.generate(programme: .temporary, month: Fixtures.month("2021-03"), countyCode: "510921", actor: "c")
@@ -370,6 +373,28 @@ import Testing
                 #expect(message.contains("temporary.yearlyCap"))
                 #expect(message.contains("已有 1 条决定按该版本计算，不能修改"))
             }
+        }
+    }
+
+    /// A grant approved after its month's batch was generated is said to wait, and a regenerated draft
+    /// lists it.
+    @Test func grantApprovedAfterTheDraftWaits() async throws {
+        try await withTestDatabase(policies: [Fixtures.pengxiWithTemporary()]) { handle in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            let draft = try await payroll.generate(programme: .temporary, month: Fixtures.month("2021-03"), countyCode: "510921", actor: "c")
+            #expect(draft.batch.lineCount == 0)
+            let store = Self.store(handle.db)
+            let id = try await store.open(.household(id: "h01"), type: .emergency, cause: "火灾", size: .months(Ratio(2, 1)),
+                                          acceptedOn: d("2021-03-01"), actor: "town")
+            try await store.recordInvestigation(id, Self.visit("2021-03-02"), actor: "town")
+            try await store.townshipDecision(id, on: d("2021-03-03"), opinion: "同意", payment: .payroll, actor: "town")
+            #expect(try await payroll.generate(programme: .temporary, month: Fixtures.month("2021-03"), countyCode: "510921", actor: "c")
+                .waitingGrants == 1)
+            try await payroll.discardDraft(draft.batch.id, actor: "c")
+            let again = try await payroll.generate(programme: .temporary, month: Fixtures.month("2021-03"), countyCode: "510921", actor: "c")
+            #expect(again.batch.total == Money(fen: 120_000))
+            #expect(again.waitingGrants == 0)
         }
     }
 

@@ -271,6 +271,25 @@ public struct TemporaryPolicy: Hashable, Sendable {
         self.procedureWorkingDays = procedureWorkingDays
         self.paperworkWorkingDays = paperworkWorkingDays
     }
+
+    /// `基数 urban-dibao；急难型 2–4 个月、支出型 5–12 个月（按人）；乡镇审批额度 2 个月；年度上限 3000.00 元；…`,
+    /// for the policy page and `jiuzhu policy check`.
+    public var summary: String {
+        func limit(_ l: Limit) -> String {
+            switch l {
+            case .months(let r): return "\(r) 个月"
+            case .amount(let a): return "\(a.yuanString) 元"
+            }
+        }
+        let ranges = TemporaryType.allCases.compactMap { t in
+            types[t].map { "\(t.chinese) \($0.minMonths)–\($0.maxMonths) 个月" + ($0.perCapita ? "（按人）" : "") }
+        }.joined(separator: "、")
+        return ["基数 \(base.rawValue)", ranges, "乡镇审批额度 \(limit(townshipLimit))",
+                "年度上限 " + (yearlyCap.map(limit) ?? "未规定"),
+                "办结 " + (procedureWorkingDays.map { "\($0) 个工作日" } ?? "未规定"),
+                "先行救助后补齐手续 " + (paperworkWorkingDays.map { "\($0) 个工作日" } ?? "未规定（不能先行救助）")]
+            .joined(separator: "；")
+    }
 }
 
 /// The 孤儿 part of a policy version (`orphan`; 国办发〔2010〕54号).

@@ -62,6 +62,9 @@ public struct PayrollStore: Sendable {
         /// Enrollments paid in the batch whose amount was decided under another version: after a new
         /// standard they are paid at the old amount until re-assessed (调标; back pay is not computed yet).
         public var decidedUnderOtherVersions: Int = 0
+        /// One-off grants approved by the month's end and on no batch yet, when the month's batch already
+        /// existed (approved after it was generated): they wait for a regenerated draft or the next month.
+        public var waitingGrants: Int = 0
 
         /// For staff, when some amounts were decided under another version; nil otherwise.
         public var otherVersionsNote: String? {
@@ -106,8 +109,10 @@ public struct PayrollStore: Sendable {
         let other = try await decidedUnderOtherVersions(programme: programme, countyCode: countyCode, month: month,
                                                         version: policy.version)
         if let existing = try await batch(countyCode: countyCode, programme: programme, month: month) {
-            return Generation(batch: existing, created: false, holds: try await self.holds(of: existing.id),
-                              policyVersion: policy.version, decidedUnderOtherVersions: other)
+            var g = Generation(batch: existing, created: false, holds: try await self.holds(of: existing.id),
+                               policyVersion: policy.version, decidedUnderOtherVersions: other)
+            if rules.cadence == .once { g.waitingGrants = try await payableGrants(countyCode: countyCode, month: month).count }
+            return g
         }
         try await StoredCodes.check(database.sql, countyCode: countyCode)
         let payable = rules.cadence == .once

@@ -44,7 +44,9 @@ struct PayrollController: RouteCollection {
             let note = g.otherVersionsNote.map { "。提示：" + $0 } ?? ""
             req.flash("已生成 \(month) \(programme.shortChinese)发放批次：\(g.batch.lineCount) 笔，\(g.batch.total.groupedYuanString) 元\(holds)\(note)", kind: "success")
         } else {
-            req.flash("\(month) 的\(programme.shortChinese)发放批次已存在（\(g.batch.state.chinese)），未重复生成", kind: "info")
+            let waiting = g.waitingGrants == 0 ? "" : "；另有 \(g.waitingGrants) 笔已批准的\(programme.shortChinese)未列入此批次："
+                + (g.batch.state == .draft ? "作废草稿后重新生成即可列入" : "将在下月批次中发放")
+            req.flash("\(month) 的\(programme.shortChinese)发放批次已存在（\(g.batch.state.chinese)），未重复生成\(waiting)", kind: "info")
         }
         return req.seeOther(.payrollBatch(g.batch.id))
     }

@@ -34,7 +34,7 @@ enum PolicyIndex {
             .forEach(m.warnings) { .p(.class("flash"), .text("提示：" + $0)) },
             .table(
                 .tr(.th("版本"), .th("生效月份"), .th(.class("num"), .text("低保 城市/农村")), .th(.class("num"), .text("特困 城市/农村")),
-                    .th(.class("num"), .text("孤儿 机构/散居")), .th("签发日期"), .th("文号"), .th("录入人"), .th("录入时间（北京时间）"),
+                    .th(.class("num"), .text("孤儿 机构/散居")), .th("临时救助"), .th("签发日期"), .th("文号"), .th("录入人"), .th("录入时间（北京时间）"),
                     .th(.class("num"), .text("使用决定数"))),
                 .forEach(m.versions) { v in
                     let p = v.policy
@@ -45,6 +45,7 @@ enum PolicyIndex {
                         .td(.class("num"), .text(p.tekun.map { "\($0.basic(for: .urban).yuanString) / \($0.basic(for: .rural).yuanString)" } ?? "未配置"),
                             .unwrap(p.tekun) { .div(.class("muted"), .text($0.careSummary)) }),
                         .td(.class("num"), .text(p.orphan.map { "\($0.institutional.yuanString) / \($0.scattered.yuanString)" } ?? "未配置")),
+                        .td(.class("muted"), .text(p.temporary?.summary ?? "未配置")),
                         .td(.text(p.signed?.description ?? "未录入")), .td(.text(p.document ?? "未录入")),
                         .td(.text(v.enteredBy)), .td(.text(v.enteredAt)), .td(.class("num"), .text("\(v.decisions)")))
                 }
