@@ -20,6 +20,8 @@ enum SiteURL: Hashable, Sendable {
     case householdPayee(String)
     /// 特困 case facts of a member: placement and self-care assessment.
     case householdTekunFacts(String)
+    /// 孤儿 / 事实无人抚养儿童 facts of a child: placement, parents' situations.
+    case householdChildFacts(String)
     /// Propose ending a member's support (终止供养).
     case householdTerminations(String)
     case householdReview(String)
@@ -79,7 +81,7 @@ enum SiteURL: Hashable, Sendable {
     /// `RouteTests`.
     static let registered: [SiteURL] = [
         .home, .health, .stylesheet, .login, .logout, .assessAPI,
-        .households, .newHousehold, .household(P.id), .householdMemberStatus(P.id), .householdPayee(P.id), .householdTekunFacts(P.id), .householdTerminations(P.id),
+        .households, .newHousehold, .household(P.id), .householdMemberStatus(P.id), .householdPayee(P.id), .householdTekunFacts(P.id), .householdChildFacts(P.id), .householdTerminations(P.id),
         .termination(P.id), .terminationNotice(P.id), .terminationLetter(P.id), .terminationStep(P.id, step: P.step),
         .householdReview(P.id), .householdApplications(P.id), .householdDocuments(P.id),
         .householdDocument(P.id, document: P.document),
@@ -108,6 +110,7 @@ enum SiteURL: Hashable, Sendable {
         case .householdMemberStatus(let id): return ["households", id, "members", "status"]
         case .householdPayee(let id): return ["households", id, "payee"]
         case .householdTekunFacts(let id): return ["households", id, "tekun-facts"]
+        case .householdChildFacts(let id): return ["households", id, "child-facts"]
         case .householdTerminations(let id): return ["households", id, "terminations"]
         case .termination(let id): return ["terminations", id]
         case .terminationNotice(let id): return ["terminations", id, "notice"]

@@ -27,7 +27,7 @@ import Testing
         noPayee.householdID = "h4"
         noPayee.payeeName = nil
         noPayee.payeeResidentID = nil
-        let (lines, holds) = PayrollPlan.lines(for: [e, noAccount, changed, noPayee], rules: DibaoRules())
+        let (lines, holds) = PayrollPlan.lines(for: [e, noAccount, changed, noPayee], rules: DibaoRules(), policy: .pengxi2021)
         #expect(lines.map(\.householdID) == ["h1"])
         #expect(holds.map(\.householdID) == ["h2", "h3", "h4"])
         #expect(holds.map { $0.reason.prefix(while: { $0 != "：" }) } == ["NO_BANK_ACCOUNT", "MEMBERS_CHANGED", "NO_ACTIVE_PAYEE"])

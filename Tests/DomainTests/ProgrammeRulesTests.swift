@@ -8,17 +8,18 @@ import Testing
         #expect(try Programme.allCases.map { try Programme(token: $0.rawValue) } == Programme.allCases)
         #expect(Programme.allCases.map(\.rawValue) == ["dibao", "tekun", "temporary", "vagrant-relief", "orphan", "unsupported-child"])
         #expect(throws: ProgrammeError.unknown("Dibao")) { try Programme(token: "Dibao") }
-        #expect(ProgrammeError.unknown("x").message.contains("unsupported-child（目前已实现：dibao、tekun、temporary）"))
+        #expect(ProgrammeError.unknown("x").message.contains("unsupported-child（目前已实现：dibao、tekun、temporary、orphan、unsupported-child）"))
     }
 
     /// A programme without rules is refused by name, never answered with another programme's rules.
     @Test func unimplementedProgrammesAreRefused() {
-        #expect(Programme.implemented == [.dibao, .tekun, .temporary])
-        #expect(Programme.managed == [.dibao, .tekun, .temporary])
-        for p in Programme.allCases where ![.dibao, .tekun, .temporary].contains(p) {
+        #expect(Programme.implemented == [.dibao, .tekun, .temporary, .orphan, .unsupportedChild])
+        #expect(Programme.managed == [.dibao, .tekun, .temporary, .orphan, .unsupportedChild])
+        #expect(Programme.supportingPersonApart == [.tekun, .orphan])
+        for p in Programme.allCases where ![.dibao, .tekun, .temporary, .orphan, .unsupportedChild].contains(p) {
             #expect(throws: ProgrammeError.notImplemented(p)) { try p.rules() }
         }
-        #expect(ProgrammeError.notImplemented(.orphan).message.hasPrefix("孤儿（orphan）尚未实现，目前支持 dibao、tekun、temporary"))
+        #expect(ProgrammeError.notImplemented(.vagrantRelief).message.hasPrefix("流浪乞讨（vagrant-relief）尚未实现，目前支持 dibao、tekun、temporary、orphan、unsupported-child"))
     }
 
     /// rules.md §8 example 2 through the seam: standard 600, 3 people, income 1,000 → 800, one `basic` component.
@@ -74,13 +75,13 @@ import Testing
                                   villageCode: "510921100901", area: .urban, components: [AmountComponent(.basic, .yuan(900))], householdSize: 3,
                                   payeeName: "张某甲", payeeResidentID: try ResidentID("110101197503149130"),
                                   bankAccount: "6217000000000001", countedMembers: 3)
-        #expect(DibaoRules().hold(e) == nil)
+        #expect(DibaoRules().hold(e, policy: .pengxi2021) == nil)
         // A decided amount below zero is held by name, never silently left out.
         var negative = e
         negative.components = [AmountComponent(.pensionOffset, .yuan(-100))]
-        #expect(PayrollPlan.lines(for: [negative], rules: DibaoRules()).holds.map { $0.reason.prefix(while: { $0 != "：" }) } == ["NEGATIVE_AMOUNT"])
+        #expect(PayrollPlan.lines(for: [negative], rules: DibaoRules(), policy: .pengxi2021).holds.map { $0.reason.prefix(while: { $0 != "：" }) } == ["NEGATIVE_AMOUNT"])
         e.countedMembers = 2
-        #expect(DibaoRules().hold(e)?.reason == "MEMBERS_CHANGED：在户 2 人，核定 3 人，须复核调整后再发放")
+        #expect(DibaoRules().hold(e, policy: .pengxi2021)?.reason == "MEMBERS_CHANGED：在户 2 人，核定 3 人，须复核调整后再发放")
     }
 
     @Test func labels() {

@@ -139,12 +139,12 @@ import Testing
                                   area: .rural, components: [AmountComponent(.basic, .yuan(520))], householdSize: 1,
                                   payeeName: "小周", payeeResidentID: child.residentID, bankAccount: "1", countedMembers: 1,
                                   memberName: "小周", memberStatus: .active, member: child, month: m.next)
-        #expect((TekunRules().hold(e) != nil) == held)
-        if held { #expect(TekunRules().hold(e)?.reason.hasPrefix("AGE_18") == true) }
+        #expect((TekunRules().hold(e, policy: .pengxi2021) != nil) == held)
+        if held { #expect(TekunRules().hold(e, policy: .pengxi2021)?.reason.hasPrefix("AGE_18") == true) }
         child.schooling = .vocational
         var inSchool = e
         inSchool.member = child
-        #expect(TekunRules().hold(inSchool) == nil)
+        #expect(TekunRules().hold(inSchool, policy: .pengxi2021) == nil)
     }
 
     /// rules.md §8 examples 7 and 8: the 1.3 × 低保 check on standards (a warning, never a block).

@@ -27,7 +27,7 @@ struct MemberAllowanceRules: ProgrammeRules {
                                reasons: [], trace: [], policyVersion: policy.version)
     }
 
-    func hold(_ e: PayableEnrollment) -> PayrollHold? {
+    func hold(_ e: PayableEnrollment, policy: Policy) -> PayrollHold? {
         guard let status = e.memberStatus, status != .active else { return nil }
         return PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: e.memberName ?? "—",
                            reason: "RECIPIENT_NOT_ACTIVE：\(status.chinese)")
@@ -94,13 +94,13 @@ struct MemberAllowanceRules: ProgrammeRules {
     @Test func programmesWithoutRulesOrMonthlyPayAreRefused() async throws {
         try await withTestDatabase { handle async throws in
             try await RegistryStore(handle.db).register([Fixtures.h01()])
-            await #expect(throws: ProgrammeError.notImplemented(.orphan)) {
-                try await ApplicationStore(handle.db).open(householdID: "h01", programme: .orphan,
+            await #expect(throws: ProgrammeError.notImplemented(.vagrantRelief)) {
+                try await ApplicationStore(handle.db).open(householdID: "h01", programme: .vagrantRelief,
                                                            acceptedOn: Fixtures.date("2021-07-01"), closeRelative: false, actor: "t")
             }
             #expect(try await ApplicationStore(handle.db).list(openOnly: false).isEmpty)
-            await #expect(throws: ProgrammeError.notImplemented(.orphan)) {
-                try await PayrollStore(handle.db).generate(programme: .orphan, month: Fixtures.month("2021-07"),
+            await #expect(throws: ProgrammeError.notImplemented(.vagrantRelief)) {
+                try await PayrollStore(handle.db).generate(programme: .vagrantRelief, month: Fixtures.month("2021-07"),
                                                            countyCode: "510921", actor: "t")
             }
             struct InKind: ProgrammeRules {
@@ -115,7 +115,7 @@ struct MemberAllowanceRules: ProgrammeRules {
                 func assess(_ input: AssessmentInput, policy: Policy) throws(AssessmentError) -> BenefitDecision {
                     try base.assess(input, policy: policy)
                 }
-                func hold(_ e: PayableEnrollment) -> PayrollHold? { nil }
+                func hold(_ e: PayableEnrollment, policy: Policy) -> PayrollHold? { nil }
                 func deadlines(policy: Policy) -> [ProcedureDeadline] { [] }
                 func procedureDeadline(acceptedOn: CivilDate, extended: Bool, policy: Policy,
                                        calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate? { acceptedOn }
@@ -143,10 +143,10 @@ struct MemberAllowanceRules: ProgrammeRules {
             let app = try await applications.open(householdID: "h01", programme: .dibao, acceptedOn: Fixtures.date("2021-07-01"),
                                                   closeRelative: false, actor: "t")
             let sql = handle.db as! any SQLDatabase
-            try await sql.raw("UPDATE payroll_batches SET programme = 'orphan'").run()
-            try await sql.raw("UPDATE applications SET programme = 'orphan'").run()
-            await #expect(throws: ProgrammeError.notImplemented(.orphan)) { try await payroll.approve(g.batch.id, actor: "t") }
-            await #expect(throws: ProgrammeError.notImplemented(.orphan)) {
+            try await sql.raw("UPDATE payroll_batches SET programme = 'vagrant-relief'").run()
+            try await sql.raw("UPDATE applications SET programme = 'vagrant-relief'").run()
+            await #expect(throws: ProgrammeError.notImplemented(.vagrantRelief)) { try await payroll.approve(g.batch.id, actor: "t") }
+            await #expect(throws: ProgrammeError.notImplemented(.vagrantRelief)) {
                 try await applications.record(.recordInformationCheck(on: Fixtures.date("2021-07-02"), summary: "无异常"), on: app, actor: "t")
             }
             #expect(try await payroll.batch(id: g.batch.id).state == .draft)

@@ -15,7 +15,7 @@ import Testing
 
     @Test func indexHasASectionPerMonthlyProgrammeWithRules() throws {
         let m = PayrollIndex.Model.make(batches: [batch(.exported, month: "2021-08"), batch(.exported)],
-                                        programmes: [.dibao, .orphan], today: try CivilDate(parsing: "2021-09-15"), csrf: "tok")
+                                        programmes: [.dibao, .vagrantRelief], today: try CivilDate(parsing: "2021-09-15"), csrf: "tok")
         #expect(m.sections.map(\.programme) == [.dibao])
         #expect(m.sections.first?.suggestedMonth.description == "2021-09")
         let html = PayrollIndex.view(m).render()
@@ -24,15 +24,15 @@ import Testing
         #expect(html.contains(#"action="/payroll/generate""#))
         #expect(html.contains(#"href="/payroll/b-2021-08""#))
         #expect(html.contains(#"name="_csrf" value="tok""#))
-        #expect(!html.contains("孤儿"))
+        #expect(!html.contains("流浪乞讨"))
         // A batch of a programme without rules (written outside Jiuzhu) is listed, with no form to make more.
-        let foreign = PayrollIndex.Model.make(batches: [batch(.draft, programme: .orphan)], programmes: [.dibao],
+        let foreign = PayrollIndex.Model.make(batches: [batch(.draft, programme: .vagrantRelief)], programmes: [.dibao],
                                               today: try CivilDate(parsing: "2021-09-15"), csrf: "tok")
-        #expect(foreign.sections.map(\.programme) == [.dibao, .orphan])
+        #expect(foreign.sections.map(\.programme) == [.dibao, .vagrantRelief])
         #expect(foreign.sections.map(\.canGenerate) == [true, false])
         let foreignHTML = PayrollIndex.view(foreign).render()
         #expect(foreignHTML.contains(#"href="/payroll/b-2021-07""#))
-        #expect(!foreignHTML.contains(#"value="orphan""#))
+        #expect(!foreignHTML.contains(#"value="vagrant-relief""#))
         // Next month already prepared: the form offers it (opening it), never a month that would be refused.
         let ahead = PayrollIndex.Model.make(batches: [batch(.draft, month: "2021-10")], programmes: [.dibao],
                                             today: try CivilDate(parsing: "2021-09-15"), csrf: "tok")

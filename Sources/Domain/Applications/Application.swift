@@ -74,6 +74,9 @@ public struct AssistanceApplication: Hashable, Codable, Sendable {
     public var refusalNoticeDue: CivilDate?
     /// First month paid (the month after approval, DB-2021 Art. 21).
     public var firstPaidMonth: YearMonth?
+    /// True for programmes without 公示 (children's allowances, 民发〔2019〕62号 二(二)): the township's
+    /// opinion goes straight to the county. nil (absent in older records) means with 公示.
+    public var withoutPublicNotice: Bool?
 
     public init(acceptedOn: CivilDate, closeRelative: Bool) {
         self.acceptedOn = acceptedOn

@@ -116,8 +116,14 @@ public enum ApplicationWorkflow {
             try notBefore(on, a.objectionActivityOn, "异议处理日期")
             a.townshipOpinion = opinion
             a.townshipRecommends = recommend
-            a.noticeStart = on
-            a.state = .publicNotice
+            if a.withoutPublicNotice == true {
+                // No 公示 (民发〔2019〕62号 二(二)): the opinion goes to the county the same day.
+                a.noticeClosedOn = on
+                a.state = .countyReview
+            } else {
+                a.noticeStart = on
+                a.state = .publicNotice
+            }
         case let .raiseObjection(on, note):
             try require(.publicNotice)
             try notBefore(on, a.noticeStart, "公示开始日期")

@@ -121,6 +121,23 @@ public enum AssessContract {
             }
         }
         let temporary = try temporaryRequest(root, programme: rules.programme)
+        // 补差: what the subject already receives; on any other member it would mean nothing, so it is refused.
+        var otherSupport: [OtherSupport] = []
+        for (i, raw) in rawMembers.enumerated() {
+            guard let m = raw as? [String: Any], m["receiving"] != nil else { continue }
+            guard members[i].residentID == subject else {
+                throw AssessError(member: i, key: "members[\(i)].receiving", value: describe(m["receiving"]),
+                                  reason: "只适用于被评估人 (only for the subject)")
+            }
+            otherSupport = try receiving(m, index: i, programme: rules.programme)
+        }
+        var approved: CivilDate?
+        if let text = try string(root, "approved", required: false) {
+            guard approvedApplies.contains(rules.programme) else {
+                throw AssessError(key: "approved", value: text, reason: "不适用于 \(program)（\(rules.programme.shortChinese)） (does not apply to this programme)")
+            }
+            do { approved = try CivilDate(parsing: text) } catch { throw AssessError(key: "approved", value: text, reason: "应为 YYYY-MM-DD") }
+        }
         let policy: Policy
         do { policy = try policyBook.policy(region: region, month: month) } catch {
             let regions = Set(policyBook.policies.map(\.region))
@@ -130,12 +147,20 @@ public enum AssessContract {
             }
             throw AssessError(key: "month", value: monthText, reason: error.message)
         }
-        let d: BenefitDecision
+        var d: BenefitDecision
         do {
-            d = try rules.assess(AssessmentInput(household: household, month: month, subject: subject, temporary: temporary),
-                                 policy: policy)
+            d = try rules.assess(AssessmentInput(household: household, month: month, subject: subject, temporary: temporary,
+                                                 otherSupport: otherSupport), policy: policy)
         } catch {
             throw AssessError(key: "members", value: "", reason: error.message)
+        }
+        // Paid from the month after approval: an earlier month gets nothing (assess-format.md `approved`).
+        if let approved, month < approved.yearMonth.next {
+            d.eligible = false
+            d.monthlyBenefit = .zero
+            d.components = []
+            d.reasons.append(.notStarted)
+            d.trace.append(TraceLine("发放起始", "\(approved) 批准，自 \(approved.yearMonth.next) 起发放；\(month) 不发放"))
         }
         let careTier = rules.programme == .tekun
             ? members.first { $0.residentID == subject }?.selfCareFailed.map { CareTier(selfCareFailed: $0).rawValue } : nil
@@ -290,7 +315,20 @@ public enum AssessContract {
         if let s = m["subject"], !(isJSONBool(s) && s is Bool) {
             throw AssessError(member: i, key: "\(p).subject", value: describe(s), reason: "应为 true 或 false")
         }
-        let placement: TekunPlacement? = try choice(m, "placement", required: false, prefix: p, member: i)
+        var placement: TekunPlacement?
+        var childFacts: ChildFacts?
+        if programme == .orphan || programme == .unsupportedChild {
+            var found: CivilDate?
+            if let text = try string(m, "parentFoundAlive", required: false, prefix: p, member: i) {
+                do { found = try CivilDate(parsing: text) } catch {
+                    throw AssessError(member: i, key: "\(p).parentFoundAlive", value: text, reason: "应为 YYYY-MM-DD")
+                }
+            }
+            childFacts = ChildFacts(placement: try choice(m, "placement", required: false, prefix: p, member: i), father: nil,
+                                    mother: nil, parentFoundAlive: found)
+        } else {
+            placement = try choice(m, "placement", required: false, prefix: p, member: i)
+        }
         var selfCareFailed: Int?
         if let raw = m["selfCareFailed"] {
             guard let n = jsonInteger(raw), (0...6).contains(n) else {
@@ -301,7 +339,37 @@ public enum AssessContract {
         }
         return Member(residentID: id, name: name, relationship: rel, status: status, statusSince: since,
                       disability: disability, seriousIllness: serious, schooling: schooling, income: income,
-                      tekunPlacement: placement, selfCareFailed: selfCareFailed)
+                      tekunPlacement: placement, selfCareFailed: selfCareFailed, childFacts: childFacts)
+    }
+
+    /// `members[].receiving[]`: `{ "program", "monthly" }` — what the person already gets (for 补差).
+    static func receiving(_ m: [String: Any], index i: Int, programme: Programme) throws(AssessError) -> [OtherSupport] {
+        let p = "members[\(i)].receiving"
+        guard let raw = m["receiving"] else { return [] }
+        guard let items = raw as? [Any], items.count <= maxIncomeItems else {
+            throw AssessError(member: i, key: p, value: describe(raw), reason: "应为数组，最多 \(maxIncomeItems) 项")
+        }
+        var out: [OtherSupport] = []
+        for (j, itemRaw) in items.enumerated() {
+            let q = "\(p)[\(j)]"
+            guard let item = itemRaw as? [String: Any] else { throw AssessError(member: i, key: q, value: describe(itemRaw), reason: "应为对象") }
+            try onlyKnownKeys(item, ["program", "monthly"], prefix: q, member: i)
+            let token = try string(item, "program", required: true, prefix: q, member: i)!
+            let label: String
+            if token == disabilityAllowanceToken { label = "困难残疾人生活补贴" }
+            else if let other = Programme(rawValue: token), other != programme, other != .temporary, other != .vagrantRelief {
+                label = other.shortChinese
+            } else {
+                throw AssessError(member: i, key: "\(q).program", value: token,
+                                  reason: "应为 dibao、tekun、orphan 或 \(disabilityAllowanceToken)（不能是所评估的项目本身）")
+            }
+            let text = try string(item, "monthly", required: true, prefix: q, member: i)!
+            guard let amount = try? Money(yuan: text), amount >= .zero, amount <= maxIncomeItem else {
+                throw AssessError(member: i, key: "\(q).monthly", value: text, reason: "应为不小于零的金额字符串，如 \"300.00\"")
+            }
+            out.append(OtherSupport(label, FenRatio(amount)))
+        }
+        return out
     }
 
     static func string(_ o: [String: Any], _ key: String, required: Bool, prefix: String? = nil,
@@ -333,13 +401,20 @@ public enum AssessContract {
 
     /// The keys each level of the input may carry (docs/assess-format.md); any other is refused by name,
     /// so a typo (`"monthy"`) never silently falls back to a default.
-    static let rootKeys: Set<String> = ["program", "month", "region", "area", "members", "temporary"]
+    static let rootKeys: Set<String> = ["program", "month", "region", "area", "members", "temporary", "approved"]
     static let memberKeys: Set<String> = ["id", "name", "relationship", "income", "status", "since", "disability",
-                                          "seriousIllness", "student", "subject", "placement", "selfCareFailed"]
+                                          "seriousIllness", "student", "subject", "placement", "selfCareFailed",
+                                          "parentFoundAlive", "receiving"]
     /// Member keys that belong to some programmes only; any other programme refuses them.
     static let programmeMemberKeys: [Programme: Set<String>] = [
         .tekun: ["subject", "placement", "selfCareFailed"],
+        .orphan: ["subject", "placement", "parentFoundAlive"],
+        .unsupportedChild: ["subject", "receiving"],
     ]
+    /// Programmes paid from the month after approval, for which `approved` applies.
+    static let approvedApplies: Set<Programme> = [.dibao, .tekun, .orphan, .unsupportedChild]
+    /// `receiving[].program` besides the programme tokens: the hardship disability allowance.
+    static let disabilityAllowanceToken = "disability-allowance"
     static let incomeKeys: Set<String> = ["kind", "monthly", "annual"]
 
     static func onlyKnownKeys(_ o: [String: Any], _ known: Set<String>, prefix: String?, member: Int?) throws(AssessError) {

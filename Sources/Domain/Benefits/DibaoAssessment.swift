@@ -27,6 +27,19 @@ public enum IneligibilityReason: String, Codable, Sendable {
     case outsideRange = "OUTSIDE_RANGE"
     /// 临时救助: the household already received the yearly cap this year.
     case yearlyCapReached = "YEARLY_CAP_REACHED"
+    /// 孤儿: neither both parents dead or unknown, nor HIV-affected (国办发〔2010〕54号; 民发〔2012〕179号).
+    case notOrphan = "NOT_ORPHAN"
+    /// 事实无人抚养儿童: the parents' situations do not meet 民发〔2019〕62号 §1.
+    case parentsCanSupport = "PARENTS_CAN_SUPPORT"
+    /// Past the month of the 18th birthday and not continuing in the schooling the policy lists.
+    case age18 = "AGE_18"
+    /// 事实无人抚养儿童: what the child already receives (低保, 特困, disability allowance) is not below the
+    /// standard: no difference to pay (民发〔2019〕62号 §3).
+    case otherSupportCoversStandard = "OTHER_SUPPORT_COVERS_STANDARD"
+    /// 孤儿: a parent was verified alive before the month.
+    case parentFound = "PARENT_FOUND"
+    /// A month before the first month paid (the month after approval).
+    case notStarted = "NOT_STARTED"
 
     public var chinese: String {
         switch self {
@@ -37,6 +50,12 @@ public enum IneligibilityReason: String, Codable, Sendable {
         case .subjectNotCounted: return "本人当月不在户（死亡、迁出、服刑等）"
         case .outsideRange: return "申请金额不在本类型临时救助的标准范围内"
         case .yearlyCapReached: return "本年度已达到临时救助累计上限"
+        case .notOrphan: return "不属于孤儿（父母双方死亡或查找不到生父母）或艾滋病病毒感染儿童"
+        case .parentsCanSupport: return "父母情况不符合事实无人抚养儿童认定条件"
+        case .age18: return "已满18周岁且不在政策规定的继续保障的学段就读"
+        case .otherSupportCoversStandard: return "已享受的低保、特困或困难残疾人生活补贴不低于保障标准，无差额可补"
+        case .parentFound: return "父母一方已查找到或生还，自次月起停发"
+        case .notStarted: return "评估月份早于发放起始月（批准的次月）"
         }
     }
 }

@@ -139,11 +139,14 @@ public struct Member: Hashable, Codable, Sendable {
     /// 生活自理能力评估: how many of the six daily-living indicators the person cannot do (0–6,
     /// TK-2021 Art. 20–22); nil when not assessed.
     public var selfCareFailed: Int?
+    /// 孤儿 / 事实无人抚养儿童: the child's placement and parents' situations, as the township recorded them.
+    public var childFacts: ChildFacts?
 
     public init(residentID: ResidentID, name: String, relationship: Relationship, status: MemberStatus = .active,
                 statusSince: CivilDate? = nil, disability: Disability? = nil, seriousIllness: Bool = false,
                 schooling: Schooling? = nil, workCapacity: WorkCapacity = .full, income: [IncomeItem] = [],
-                tekunPlacement: TekunPlacement? = nil, selfCareFailed: Int? = nil) {
+                tekunPlacement: TekunPlacement? = nil, selfCareFailed: Int? = nil, childFacts: ChildFacts? = nil) {
+        self.childFacts = childFacts
         self.residentID = residentID
         self.name = name
         self.relationship = relationship

@@ -134,7 +134,7 @@ public enum PayrollPlan {
     /// Held, not paid: whatever the programme's own rules hold (for 低保, a household whose counted
     /// members no longer match the decided size: field case C01); for every programme, an enrollment
     /// with no active payee or no account. Each recipient is paid at most once per batch.
-    public static func lines(for enrollments: [PayableEnrollment], rules: any ProgrammeRules)
+    public static func lines(for enrollments: [PayableEnrollment], rules: any ProgrammeRules, policy: Policy)
         -> (lines: [PayrollLine], holds: [PayrollHold]) {
         var lines: [PayrollLine] = []
         var holds: [PayrollHold] = []
@@ -149,7 +149,7 @@ public enum PayrollPlan {
                                          reason: "OVERLAPPING_ENROLLMENTS：本月有 \(n) 条在保记录重叠，须核查后再发放"))
                 continue
             }
-            if let hold = rules.hold(e) {
+            if let hold = rules.hold(e, policy: policy) {
                 holds.append(hold)
                 continue
             }

@@ -35,7 +35,7 @@ public struct DibaoRules: ProgrammeRules {
 
     /// Field case C01: a household whose counted members differ from the decided size (a death or a
     /// move not yet reviewed) is held until a review (复核) adjusts it (Notice-2022 §1(3)).
-    public func hold(_ e: PayableEnrollment) -> PayrollHold? {
+    public func hold(_ e: PayableEnrollment, policy: Policy) -> PayrollHold? {
         guard e.countedMembers != e.householdSize else { return nil }
         return PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: e.payeeName ?? "—",
                            reason: "MEMBERS_CHANGED：在户 \(e.countedMembers) 人，核定 \(e.householdSize) 人，须复核调整后再发放")

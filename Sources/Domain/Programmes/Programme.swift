@@ -40,8 +40,16 @@ public enum Programme: String, Codable, Sendable, CaseIterable {
         case .dibao: return DibaoRules()
         case .tekun: return TekunRules()
         case .temporary: return TemporaryRules()
-        case .vagrantRelief, .orphan, .unsupportedChild: throw .notImplemented(self)
+        case .orphan: return OrphanRules()
+        case .unsupportedChild: return UnsupportedChildRules()
+        case .vagrantRelief: throw .notImplemented(self)
         }
+    }
+
+    /// The programmes whose member enrollments take the person out of other programmes' household count
+    /// (`ProgrammeRules.supportsPersonApart`): the one list the SQL and the assessments use.
+    public static var supportingPersonApart: [Programme] {
+        implemented.filter { (try? $0.rules())?.supportsPersonApart == true }
     }
 
     /// The programmes whose rules are implemented (`assess` answers them), in the order pages list them.
@@ -49,7 +57,7 @@ public enum Programme: String, Codable, Sendable, CaseIterable {
 
     /// The programmes Jiuzhu runs end to end — applications, enrollments, payroll and pages — which the
     /// web UI, the demo's payroll and the fund table offer by default.
-    public static var managed: [Programme] { [.dibao, .tekun, .temporary] }
+    public static var managed: [Programme] { [.dibao, .tekun, .temporary, .orphan, .unsupportedChild] }
 
     /// Parses a programme token (`dibao`, `unsupported-child`, …).
     /// - Throws: `ProgrammeError.unknown` naming the text and listing the tokens.

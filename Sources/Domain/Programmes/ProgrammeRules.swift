@@ -68,10 +68,13 @@ public struct AssessmentInput: Hashable, Sendable {
     public var supportedSince: YearMonth?
     /// 临时救助: the grant asked for.
     public var temporary: TemporaryRequest?
+    /// 事实无人抚养儿童: what the subject already receives each month (低保 share, 特困).
+    public var otherSupport: [OtherSupport]
 
     public init(household: HouseholdComposition, month: YearMonth, subject: ResidentID? = nil,
                 supportedElsewhere: [ResidentID: Programme] = [:], supportedSince: YearMonth? = nil,
-                temporary: TemporaryRequest? = nil) {
+                temporary: TemporaryRequest? = nil, otherSupport: [OtherSupport] = []) {
+        self.otherSupport = otherSupport
         self.household = household
         self.month = month
         self.subject = subject
@@ -216,7 +219,7 @@ public protocol ProgrammeRules: Sendable {
 
     /// Why a payable enrollment must be held this month rather than paid, beyond the checks every
     /// programme makes (an active payee with an account); nil to pay.
-    func hold(_ enrollment: PayableEnrollment) -> PayrollHold?
+    func hold(_ enrollment: PayableEnrollment, policy: Policy) -> PayrollHold?
 
     /// The procedure limits in force under `policy`, in the order the steps happen.
     func deadlines(policy: Policy) -> [ProcedureDeadline]
@@ -253,6 +256,20 @@ public protocol ProgrammeRules: Sendable {
     /// Whether the fund table (附表1) shows this programme's spending split by area (urban/rural), as
     /// the county's table does for 低保.
     var fundUseByArea: Bool { get }
+
+    /// Whether the township's opinion is published for 7 days (公示) before the county decides; false for
+    /// children's allowances (民发〔2019〕62号 二(二): no 公示, to protect the child's privacy).
+    var hasPublicNotice: Bool { get }
+
+    /// Whether a member enrolled by this programme leaves other programmes' household count in the months
+    /// it runs (one person, one payment for one need: 特困 over 低保, C02; 孤儿's allowance instead of a
+    /// 低保 share, ADR 0013). False where the rules pay only a difference (事实无人抚养儿童).
+    var supportsPersonApart: Bool { get }
+}
+
+extension ProgrammeRules {
+    public var hasPublicNotice: Bool { true }
+    public var supportsPersonApart: Bool { recipient == .member }
 }
 
 /// The rules a programme's printed notices cite, in the notices' own (Chinese numeral) style.

@@ -163,7 +163,7 @@ public struct TekunRules: ProgrammeRules {
 
     /// A member who is no longer counted (death, prison, moving out) is held until the termination is
     /// decided (TK-2021 Art. 24–26).
-    public func hold(_ e: PayableEnrollment) -> PayrollHold? {
+    public func hold(_ e: PayableEnrollment, policy: Policy) -> PayrollHold? {
         if let status = e.memberStatus, !status.counts {
             return PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: e.payeeName ?? "—",
                                reason: "MEMBER_NOT_COUNTED：\(e.memberName ?? "供养对象")\(status.chinese)，须办理终止后再发放")

@@ -108,7 +108,7 @@ public struct TemporaryRules: ProgrammeRules {
         return d
     }
 
-    public func hold(_ e: PayableEnrollment) -> PayrollHold? { nil }
+    public func hold(_ e: PayableEnrollment, policy: Policy) -> PayrollHold? { nil }
 
     public func deadlines(policy: Policy) -> [ProcedureDeadline] {
         var d: [ProcedureDeadline] = []

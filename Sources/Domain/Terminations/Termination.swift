@@ -6,6 +6,8 @@ public enum TerminationGround: String, Codable, Sendable, CaseIterable {
     case incomeOrAssets = "income-or-assets"        // 收入和财产状况不再符合规定
     case supporterAble = "supporter-able"           // 法定义务人具备了履行义务能力或新增有能力的法定义务人
     case withdrawal                                 // 自愿申请退出
+    case parentFound = "parent-found"               // 孤儿：父母（一方）查找到或生还；事实无人抚养：父母情况变化，能履行抚养义务
+    case adulthood                                  // 年满18周岁且不在规定学段就读
 
     public var chinese: String {
         switch self {
@@ -15,6 +17,20 @@ public enum TerminationGround: String, Codable, Sendable, CaseIterable {
         case .incomeOrAssets: return "收入和财产状况不再符合认定条件"
         case .supporterAble: return "法定义务人具备了履行义务能力或新增有能力的法定义务人"
         case .withdrawal: return "自愿申请退出"
+        case .parentFound: return "父母查找到、生还或恢复抚养能力"
+        case .adulthood: return "年满18周岁且不在规定学段就读"
+        }
+    }
+
+    /// Grounds that date the end of the entitlement to a fact (the day a parent was found): months paid
+    /// after that fact's month are overpayments to recover.
+    public var datesAFact: Bool { self == .parentFound }
+
+    /// The grounds that apply to `programme`'s persons.
+    public static func grounds(for programme: Programme) -> [TerminationGround] {
+        switch programme {
+        case .orphan, .unsupportedChild: return [.death, .parentFound, .adulthood, .withdrawal]
+        default: return [.death, .labourCapacity, .imprisoned, .incomeOrAssets, .supporterAble, .withdrawal]
         }
     }
 
@@ -62,14 +78,23 @@ public struct Termination: Hashable, Codable, Sendable {
     /// the county decided.
     public var lastMonth: YearMonth?
     public var cancelReason: String?
+    /// The day the ground's fact happened (a parent found), for grounds that date one.
+    public var factOn: CivilDate?
+    /// Months paid after `factOn`'s month, flagged as overpayments when the county decided.
+    public var overpaidMonths: [YearMonth]?
 
-    public init(ground: TerminationGround, proposedOn: CivilDate, opinion: String) {
+    /// `publicNotice`: false for programmes without 公示 (children's allowances) — then the proposal goes
+    /// straight to the county, as a death does.
+    public init(ground: TerminationGround, proposedOn: CivilDate, opinion: String, publicNotice: Bool = true,
+                factOn: CivilDate? = nil) {
         self.ground = ground
         self.proposedOn = proposedOn
         self.opinion = opinion
-        self.state = ground.needsPublicNotice ? .publicNotice : .countyReview
-        self.noticeStart = ground.needsPublicNotice ? proposedOn : nil
+        let notice = publicNotice && ground.needsPublicNotice
+        self.state = notice ? .publicNotice : .countyReview
+        self.noticeStart = notice ? proposedOn : nil
         self.objections = []
+        self.factOn = factOn
     }
 
     /// The last day of the 公示 (7 calendar days including the first).

@@ -16,5 +16,6 @@ public enum JiuzhuMigrations {
         M0010TekunCaseFacts(),
         M0011CreateTerminations(),
         M0012TemporaryAssistance(),
+        M0013ChildFacts(),
     ]
 }

@@ -126,7 +126,8 @@ public struct ApplicationStore: Sendable {
             }
             if acceptedOn > today() { throw WorkflowError.dateInFuture(acceptedOn, today: today()) }
             let policy = try await PolicyStore(db).policy(region: h.countyCode, month: acceptedOn.yearMonth)
-            let app = AssistanceApplication(acceptedOn: acceptedOn, closeRelative: closeRelative)
+            var app = AssistanceApplication(acceptedOn: acceptedOn, closeRelative: closeRelative)
+            if !rules.hasPublicNotice { app.withoutPublicNotice = true }
             // Intake never waits for next year's holiday notice: the deadline stays open until it is known.
             let deadline = (try? app.deadline(rules: rules, policy: policy, calendar: calendar)) ?? nil
             let id = SQLSupport.newID()
@@ -209,15 +210,19 @@ public struct ApplicationStore: Sendable {
             let subject = try await stored.memberID.asyncMap { try await RegistryStore(db).residentID(ofMember: $0) }
             let elsewhere = try await EnrollmentStore.supportedElsewhere(householdID: stored.householdID, besides: stored.programme,
                                                                          month: firstMonth, on: db.sql)
-            let decision = try stored.programme.rules()
-                .assess(AssessmentInput(household: household.composition, month: firstMonth, subject: subject,
-                                        supportedElsewhere: elsewhere), policy: policy)
+            let rules = try stored.programme.rules()
+            let other = try await stored.memberID.asyncMap {
+                try await EnrollmentStore.otherSupport(householdID: stored.householdID, memberID: $0, besides: stored.programme,
+                                                       month: firstMonth, on: db.sql)
+            } ?? []
+            let decision = try rules.assess(AssessmentInput(household: household.composition, month: firstMonth, subject: subject,
+                                                            supportedElsewhere: elsewhere, otherSupport: other), policy: policy)
             guard decision.eligible, decision.monthlyBenefit > .zero else {
                 throw ApplicationStoreError.notEligible(decision.reasons.map(\.chinese), stored.programme)
             }
             // One person, one programme (C02): a batch of another programme that already lists this household
             // for a month the new support covers would pay the person twice; it is dealt with first.
-            if stored.memberID != nil {
+            if stored.memberID != nil && rules.supportsPersonApart {
                 struct Listed: Decodable { var month: Int; var programme: String; var state: String }
                 if let listed = try await db.sql.raw("""
                     SELECT b.month, b.programme, b.state FROM payroll_lines l JOIN payroll_batches b ON b.id = l.batch_id
@@ -244,7 +249,7 @@ public struct ApplicationStore: Sendable {
                 trace: decision.trace)
             try await EnrollmentStore.enroll(on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID,
                                              memberID: stored.memberID, decision: decision, from: firstMonth, decisionID: decisionID)
-            if stored.memberID != nil {
+            if stored.memberID != nil && rules.supportsPersonApart {
                 _ = try await EnrollmentStore.stopEmptiedHouseholdCases(householdID: stored.householdID, from: firstMonth,
                                                                         decidedOn: date, actor: actor, on: db)
             }

@@ -274,21 +274,42 @@ extension EnrollmentStore {
         try await Self.supportedElsewhere(householdID: householdID, besides: programme, month: month, on: database.sql)
     }
 
-    /// Members of the household supported as persons by a programme other than `programme` in `month`
-    /// (one person, one programme: they leave `programme`'s household count; field case C02).
+    /// Members of the household supported apart by a programme other than `programme` in `month` (特困, 孤儿:
+    /// one person, one programme: they leave `programme`'s household count; field case C02).
     static func supportedElsewhere(householdID: String, besides programme: Programme, month: YearMonth,
                                    on sql: any SQLDatabase) async throws -> [ResidentID: Programme] {
         struct Row: Decodable { var residentId: String; var programme: String }
         let q = SQLQueryString("""
             SELECT m.resident_id, x.programme FROM enrollments x JOIN members m ON m.id = x.member_id
-            WHERE m.household_id = \(bind: householdID) AND x.programme <> \(bind: programme.rawValue) AND
-            """) + SQLFragments.active("x", in: month)
+            WHERE m.household_id = \(bind: householdID) AND
+            """) + SQLFragments.apart("x", besides: programme) + " AND " + SQLFragments.active("x", in: month)
         var out: [ResidentID: Programme] = [:]
         for r in try await sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder) {
             let programme: Programme = try Stored("enrollments").parse("programme", r.programme)
             out[try Stored("members").residentID("resident_id", r.residentId)] = programme
         }
         return out
+    }
+
+    /// What `memberID` already receives in `month` from programmes other than `programme`: the household's
+    /// 低保 (or other household programme) per counted person, exact, and the member's own enrollments. For
+    /// 事实无人抚养儿童's difference (民发〔2019〕62号 §3).
+    static func otherSupport(householdID: String, memberID: String, besides programme: Programme, month: YearMonth,
+                             on sql: any SQLDatabase) async throws -> [OtherSupport] {
+        struct Row: Decodable { var programme: String; var memberId: String?; var monthlyBenefitFen: Int64; var householdSize: Int }
+        let q = SQLQueryString("""
+            SELECT x.programme, x.member_id, x.monthly_benefit_fen, x.household_size FROM enrollments x
+            WHERE x.household_id = \(bind: householdID) AND x.programme <> \(bind: programme.rawValue)
+              AND (x.member_id IS NULL OR x.member_id = \(bind: memberID)) AND
+            """) + SQLFragments.active("x", in: month) + SQLQueryString(" ORDER BY x.programme")
+        let t = Stored("enrollments")
+        return try await sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder).map { r in
+            let p: Programme = try t.parse("programme", r.programme)
+            guard r.memberId == nil else { return OtherSupport(p.shortChinese, FenRatio(Money(fen: r.monthlyBenefitFen))) }
+            guard r.householdSize > 0 else { throw StoreError.unreadable(table: "enrollments", column: "household_size", value: "\(r.householdSize)") }
+            return OtherSupport("\(p.shortChinese)（按户人均：\(Money(fen: r.monthlyBenefitFen).yuanString) ÷ \(r.householdSize) 人）",
+                                FenRatio(numerator: r.monthlyBenefitFen, denominator: Int64(r.householdSize)))
+        }
     }
 
     /// After a member is enrolled as a person from `month` (特困), the household's cases of other

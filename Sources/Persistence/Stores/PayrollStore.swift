@@ -118,7 +118,7 @@ public struct PayrollStore: Sendable {
         let payable = rules.cadence == .once
             ? try await payableGrants(countyCode: countyCode, month: month)
             : try await payableEnrollments(programme: programme, countyCode: countyCode, month: month)
-        let (lines, holds) = PayrollPlan.lines(for: payable, rules: rules)
+        let (lines, holds) = PayrollPlan.lines(for: payable, rules: rules, policy: policy)
         let id = SQLSupport.newID()
         let total = lines.reduce(Money.zero) { $0 + $1.amount }
         let now = Date()

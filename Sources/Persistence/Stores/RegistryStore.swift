@@ -125,6 +125,12 @@ public struct RegistryStore: Sendable {
         var workCapacity: String
         var tekunPlacement: String?
         var selfCareFailed: Int?
+        var birthDate: String
+        var childPlacement: String?
+        var fatherSituation: String?
+        var motherSituation: String?
+        var hivAffected: Bool?
+        var disabilityAllowanceFen: Int64?
     }
 
     struct IncomeRow: Decodable {
@@ -161,6 +167,28 @@ public struct RegistryStore: Sendable {
         let ht = Stored("households"), mt = Stored("members"), it = Stored("income_items"), at = Stored("assets")
         return try rows.map { r in
             let members = try (membersByHousehold[r.id] ?? []).map { m in
+                let rid = try mt.residentID("resident_id", m.residentId)
+                // The age every rule uses comes from the ID number; a stored birth date that disagrees
+                // means the record was changed outside Jiuzhu, and nothing is computed from it.
+                guard try mt.date("birth_date", m.birthDate) == rid.birthDate else {
+                    throw StoreError.conflict("成员\(m.name)（\(rid.masked)）登记的出生日期 \(m.birthDate) 与身份证号码中的出生日期 \(rid.birthDate) 不一致，已停止计算：请核实身份证号码或出生日期后更正 (birth date disagrees with the ID number)")
+                }
+                var childFacts: ChildFacts?
+                switch (m.childPlacement, m.fatherSituation, m.motherSituation) {
+                case (nil, nil, nil): childFacts = nil
+                case let (placement?, father?, mother?):
+                    guard (m.disabilityAllowanceFen ?? 0) >= 0 else {
+                        throw StoreError.unreadable(table: "members", column: "disability_allowance_fen", value: "\(m.disabilityAllowanceFen ?? 0)")
+                    }
+                    let cp: ChildPlacement = try mt.parse("child_placement", placement)
+                    let fs: ParentSituation = try mt.parse("father_situation", father)
+                    let ms: ParentSituation = try mt.parse("mother_situation", mother)
+                    childFacts = ChildFacts(placement: cp, father: fs, mother: ms,
+                                            hivAffected: m.hivAffected ?? false, disabilityAllowance: Money(fen: m.disabilityAllowanceFen ?? 0))
+                case let (placement, father, mother):
+                    throw StoreError.unreadable(table: "members", column: placement == nil ? "child_placement" : father == nil ? "father_situation" : "mother_situation",
+                                                value: "NULL")
+                }
                 var disability: Disability?
                 switch (m.disabilityGrade, m.disabilityType) {
                 case (nil, nil): disability = nil
@@ -173,7 +201,7 @@ public struct RegistryStore: Sendable {
                     throw StoreError.unreadable(table: "members", column: grade == nil ? "disability_grade" : "disability_type",
                                                 value: "NULL（另一列为 \(grade.map(String.init) ?? type ?? "")）")
                 }
-                return Member(residentID: try mt.residentID("resident_id", m.residentId), name: m.name,
+                return Member(residentID: rid, name: m.name,
                               relationship: try mt.parse("relationship", m.relationship),
                               status: try mt.parse("status", m.status),
                               statusSince: try mt.date("status_since", m.statusSince),
@@ -190,7 +218,8 @@ public struct RegistryStore: Sendable {
                                       throw StoreError.unreadable(table: "members", column: "self_care_failed", value: "\(n)")
                                   }
                                   return n
-                              })
+                              },
+                              childFacts: childFacts)
             }
             return HouseholdFile(
                 id: r.id, countyCode: r.countyCode, townshipCode: try ht.division("township_code", r.townshipCode),
@@ -336,6 +365,31 @@ public struct RegistryStore: Sendable {
     /// self-care assessment (TK-2021 Arts. 20–22) with its date. A re-assessment replaces the previous one.
     /// - Throws: `StoreError.notFound` unless the person is an active member of this household;
     ///   `StoreError.outOfRange` for a count outside 0–6 or a date after today.
+    /// Records a child's facts for 孤儿 / 事实无人抚养儿童 (the township's check): placement, each parent's
+    /// situation, HIV, and the hardship disability allowance received (fen a month, ≥ 0).
+    /// - Throws: `StoreError.notFound` for a member not active in the household; `.outOfRange` for a negative
+    ///   allowance or a member 18 or older on `today` (facts are recorded for children).
+    public func setChildFacts(householdID: String, residentID: ResidentID, placement: ChildPlacement, father: ParentSituation,
+                              mother: ParentSituation, hivAffected: Bool, disabilityAllowance: Money, today: CivilDate) async throws {
+        let facts = ChildFacts(placement: placement, father: father, mother: mother, hivAffected: hivAffected,
+                               disabilityAllowance: disabilityAllowance)
+        guard facts.disabilityAllowance >= .zero else {
+            throw StoreError.outOfRange("困难残疾人生活补贴“\(facts.disabilityAllowance.yuanString)”不能为负数 (negative allowance)")
+        }
+        guard let h = try await household(householdID),
+              let m = h.composition.members.first(where: { $0.residentID == residentID }), m.status.counts
+        else { throw StoreError.notFound(what: "本户在户成员", id: residentID.masked) }
+        guard residentID.age(on: today) < 18 || m.childFacts != nil else {
+            throw StoreError.outOfRange("\(m.name)已满18周岁（\(residentID.age(on: today)) 岁），不能新登记儿童情况 (not a child)")
+        }
+        try await database.sql.update("members")
+            .set("child_placement", to: placement.rawValue).set("father_situation", to: father.rawValue)
+            .set("mother_situation", to: mother.rawValue).set("hiv_affected", to: facts.hivAffected)
+            .set("disability_allowance_fen", to: facts.disabilityAllowance.fen)
+            .where(SQLIdentifier("household_id"), .equal, householdID)
+            .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
+    }
+
     public func setTekunFacts(householdID: String, residentID: ResidentID, placement: TekunPlacement, selfCareFailed: Int,
                               assessedOn: CivilDate, today: CivilDate) async throws {
         guard (0...6).contains(selfCareFailed) else {

@@ -181,7 +181,17 @@ enum SQLFragments {
     /// .countedMembers` with `AssessmentInput.supportedElsewhere`.
     static func counted(_ alias: StaticString, in programme: Programme, month: YearMonth) -> SQLQueryString {
         let alias = "\(alias)"
-        return " \(unsafeRaw: alias).status = 'active' AND NOT EXISTS (SELECT 1 FROM enrollments x WHERE x.member_id = \(unsafeRaw: alias).id AND x.programme <> \(bind: programme.rawValue) AND "
-            + active("x", in: month) + ") "
+        return " \(unsafeRaw: alias).status = 'active' AND NOT EXISTS (SELECT 1 FROM enrollments x WHERE x.member_id = \(unsafeRaw: alias).id AND "
+            + apart("x", besides: programme) + " AND " + active("x", in: month) + ") "
+    }
+
+    /// The enrollment aliased `alias` is of a programme other than `programme` that supports its person
+    /// apart from the household (`Programme.supportingPersonApart`: 特困, 孤儿).
+    static func apart(_ alias: StaticString, besides programme: Programme) -> SQLQueryString {
+        let alias = "\(alias)"
+        let others = Programme.supportingPersonApart.filter { $0 != programme }.map(\.rawValue)
+        // `IN ()` is not SQL; with no such programme nothing is apart.
+        guard !others.isEmpty else { return " 1 = 0 " }
+        return " \(unsafeRaw: alias).programme IN (\(binds: others)) "
     }
 }

@@ -36,10 +36,17 @@ public struct TerminationStore: Sendable {
     /// - Throws: `StoreError.notFound` when the member has no current support; `StoreError.conflict` when
     ///   a termination is already open; `WorkflowError` for a date in the future or a missing opinion.
     public func propose(householdID: String, memberID: String, programme: Programme, ground: TerminationGround,
-                        on date: CivilDate, opinion: String, actor: String) async throws -> String {
+                        on date: CivilDate, opinion: String, factOn: CivilDate? = nil, actor: String) async throws -> String {
         let rules = try programme.rules()
         guard rules.recipient == .member else { throw ApplicationStoreError.subjectNotAllowed(programme) }
+        guard TerminationGround.grounds(for: programme).contains(ground) else {
+            throw WorkflowError.missing("适用于\(programme.shortChinese)的终止理由（\(TerminationGround.grounds(for: programme).map(\.chinese).joined(separator: "、"))）")
+        }
         if date > today() { throw WorkflowError.dateInFuture(date, today: today()) }
+        if ground.datesAFact {
+            guard let factOn else { throw WorkflowError.missing("事实发生日期（如查找到父母的日期）") }
+            if factOn > date { throw WorkflowError.dateBefore(date, what: "事实发生日期", earlier: factOn) }
+        }
         guard !opinion.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.missing("乡镇核实意见") }
         return try await database.transaction { db in
             let sql = db.sql
@@ -60,7 +67,8 @@ public struct TerminationStore: Sendable {
             guard let household = try await RegistryStore(db).household(householdID) else {
                 throw StoreError.notFound(what: "家庭", id: householdID)
             }
-            let t = Termination(ground: ground, proposedOn: date, opinion: opinion)
+            let t = Termination(ground: ground, proposedOn: date, opinion: opinion, publicNotice: rules.hasPublicNotice,
+                                factOn: ground.datesAFact ? factOn : nil)
             let id = SQLSupport.newID()
             try await sql.insert(into: "terminations").columns(
                 "id", "county_code", "household_id", "member_id", "programme", "enrollment_id", "state", "snapshot",
@@ -107,6 +115,24 @@ public struct TerminationStore: Sendable {
                     last = month
                 }
                 next.lastMonth = last
+                // Months paid after the fact that ended the entitlement (a parent found) are owed back:
+                // flagged, one row per month, for the recovery ledger.
+                if let fact = next.factOn {
+                    struct Paid: Decodable { var month: Int; var amountFen: Int64 }
+                    let paid = try await sql.raw("""
+                        SELECT b.month, l.amount_fen FROM payroll_lines l JOIN payroll_batches b ON b.id = l.batch_id
+                        WHERE b.programme = \(bind: stored.programme.rawValue) AND l.recipient_key = \(bind: stored.memberID)
+                          AND b.state <> 'draft' AND b.month > \(bind: fact.yearMonth.number) ORDER BY b.month
+                        """).all(decoding: Paid.self, with: SQLSupport.decoder)
+                    for p in paid {
+                        try await sql.insert(into: "overpayments").columns(
+                            "id", "county_code", "household_id", "member_id", "programme", "month", "amount_fen", "reason",
+                            "termination_id", "recorded_at"
+                        ).values(SQLSupport.newID(), stored.countyCode, stored.householdID, stored.memberID, stored.programme.rawValue,
+                                 p.month, p.amountFen, "\(next.ground.chinese)（\(fact)）后仍发放", id, Date()).run()
+                    }
+                    next.overpaidMonths = try paid.map { try batches.month("month", $0.month) }
+                }
                 try await EnrollmentStore.cancelPending(on: sql, programme: stored.programme, householdID: stored.householdID,
                                                         memberID: stored.memberID, after: last)
                 try await sql.update("enrollments").set("end_month", to: last.number)

@@ -181,4 +181,47 @@ extension HouseholdsController {
         req.flash("已登记特困认定信息：\(placement.chinese)，\(tier.chinese)（\(failed) 项不能达到）。在保对象的金额须经复核调整。", kind: "success")
         return req.seeOther(.household(id))
     }
+
+    struct ChildFactsForm: Content {
+        var residentID: String
+        var placement: String
+        var father: String
+        var mother: String
+        var hiv: String?
+        var disabilityAllowance: String?
+    }
+
+    func childFacts(req: Request) async throws -> Response {
+        let s = req.settings
+        let id = try req.parameters.require("id")
+        let form = try req.content.decode(ChildFactsForm.self)
+        let residentID: ResidentID
+        do { residentID = try ResidentID(form.residentID) } catch {
+            throw FormError(field: "儿童", value: form.residentID, reason: error.message)
+        }
+        guard let placement = ChildPlacement(rawValue: form.placement) else {
+            throw FormError(field: "养育方式", value: form.placement, reason: "请从列表选择")
+        }
+        guard let father = ParentSituation(rawValue: form.father) else { throw FormError(field: "父亲情况", value: form.father, reason: "请从列表选择") }
+        guard let mother = ParentSituation(rawValue: form.mother) else { throw FormError(field: "母亲情况", value: form.mother, reason: "请从列表选择") }
+        let allowanceText = (form.disabilityAllowance ?? "").trimmingCharacters(in: .whitespaces)
+        let allowance: Money
+        if allowanceText.isEmpty { allowance = .zero } else {
+            guard let a = try? Money(yuan: allowanceText), a >= .zero else {
+                throw FormError(field: "困难残疾人生活补贴", value: allowanceText, reason: "应为金额（元/月，最多两位小数），没有请留空")
+            }
+            allowance = a
+        }
+        let facts = ChildFacts(placement: placement, father: father, mother: mother, hivAffected: form.hiv == "on",
+                               disabilityAllowance: allowance)
+        try await RegistryStore(req.db).setChildFacts(householdID: id, residentID: residentID, placement: placement, father: father,
+                                                      mother: mother, hivAffected: facts.hivAffected, disabilityAllowance: allowance,
+                                                      today: s.today())
+        try await AuditLog.record(req, action: "member.child-facts", subject: id,
+                                  detail: "\(residentID.masked) \(placement.rawValue) father \(father.rawValue) mother \(mother.rawValue) hiv \(facts.hivAffected) allowance \(allowance.yuanString)")
+        let ground = facts.isOrphan == true || facts.hivAffected ? "符合孤儿（含艾滋病病毒感染儿童）条件"
+            : facts.isUnsupported == true ? "符合事实无人抚养儿童条件" : "不符合孤儿或事实无人抚养儿童条件"
+        req.flash("已登记儿童情况：\(placement.chinese)，父亲\(father.chinese)，母亲\(mother.chinese)（\(ground)）。在保儿童的金额须经复核调整。", kind: "success")
+        return req.seeOther(.household(id))
+    }
 }

@@ -65,7 +65,7 @@ extension HouseholdsController {
             .h2("家庭成员"),
             .table(
                 .tr(.th("姓名"), .th("身份证号码"), .th("性别"), .th("出生日期"), .th("与户主关系"), .th("状态"), .th("残疾/大病/在学"), .th("收入"),
-                    .th("特困认定")),
+                    .th("特困 / 儿童认定")),
                 .forEach(h.composition.members) { m in
                     .tr(.td(.text(m.name)), .td(.text(m.residentID.value)), .td(.text(m.residentID.sex.chinese)),
                         .td(.text(m.residentID.birthDate.description)), .td(.text(m.relationship.chinese)),
@@ -76,7 +76,8 @@ extension HouseholdsController {
                         .td(.text(m.income.map { "\($0.kind.chinese) \($0.amount.groupedYuanString)元/\($0.period == .monthly ? "月" : "年")" }
                             .joined(separator: "；"))),
                         .td(.text([m.tekunPlacement?.chinese,
-                                   m.selfCareFailed.map { "\(CareTier(selfCareFailed: $0).chinese)（\($0) 项不能达到）" }]
+                                   m.selfCareFailed.map { "\(CareTier(selfCareFailed: $0).chinese)（\($0) 项不能达到）" },
+                                   m.childFacts?.summary]
                             .compactMap { $0 }.joined(separator: "，"))))
                 }
             ),
@@ -101,6 +102,16 @@ extension HouseholdsController {
                       })),
                       .label(.text("评估日期 "), .input(.type(.date), .name("assessedOn"), .attr("value", today.description), .required(true))),
                       .button(.class("secondary"), .type(.submit), .text("登记供养方式和自理能力评估")))),
+            .if(s.programmes.contains(.orphan) || s.programmes.contains(.unsupportedChild),
+                .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdChildFacts(id).path), Layout.csrf(req),
+                      .label(.text("孤儿、事实无人抚养儿童认定：儿童 "), Controls.select("residentID", h.composition.members
+                          .filter { $0.status.counts && $0.residentID.age(on: today) < 18 }.map { Controls.option($0.residentID.value, $0.name) })),
+                      .label(.text("养育方式 "), Controls.select("placement", ChildPlacement.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
+                      .label(.text("父亲 "), Controls.select("father", ParentSituation.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
+                      .label(.text("母亲 "), Controls.select("mother", ParentSituation.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
+                      .label(.input(.type(.checkbox), .name("hiv"), .attr("value", "on")), .text(" 艾滋病病毒感染")),
+                      .label(.text("困难残疾人生活补贴（元/月） "), .input(.type(.text), .name("disabilityAllowance"), .attr("inputmode", "decimal"))),
+                      .button(.class("secondary"), .type(.submit), .text("登记儿童情况")))),
             .forEach(previews) { rules, d in
                 .p(.class("muted"), .text("按 \(assessMonth) 的政策和当前登记信息测算：计入 \(d.householdSize) 人，"
                     + (d.perCapitaIncome.map { "月人均收入 \($0.roundedHalfUp().groupedYuanString) 元，" } ?? "")
@@ -137,11 +148,14 @@ extension HouseholdsController {
                 .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdTerminations(id).path), Layout.csrf(req),
                       .input(.type(.hidden), .name("programme"), .attr("value", e.programme.rawValue)),
                       .input(.type(.hidden), .name("member"), .attr("value", e.memberID ?? "")),
-                      .label(.text("终止\(e.programme.shortChinese)供养（\(e.memberID.flatMap { memberNames[$0] } ?? "")）：理由 "),
-                             Controls.select("ground", TerminationGround.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
+                      .label(.text("终止\(e.programme.shortChinese)（\(e.memberID.flatMap { memberNames[$0] } ?? "")）：理由 "),
+                             Controls.select("ground", TerminationGround.grounds(for: e.programme).map { Controls.option($0.rawValue, $0.chinese) })),
                       .label(.text("日期 "), .input(.type(.date), .name("date"), .attr("value", today.description), .required(true))),
+                      .if(TerminationGround.grounds(for: e.programme).contains(where: \.datesAFact),
+                          .label(.text("事实发生日期（查找到父母等） "), .input(.type(.date), .name("factOn")))),
                       .label(.text("乡镇核实意见 "), .input(.type(.text), .name("text"), .required(true))),
-                      .button(.class("secondary"), .type(.submit), .text("提出终止（公示 7 天）")))
+                      .button(.class("secondary"), .type(.submit),
+                              .text((try? e.programme.rules())?.hasPublicNotice == false ? "提出终止（不公示，报县级审批）" : "提出终止（公示 7 天）")))
             },
             .if(!terminations.isEmpty, .h2("终止供养")),
             .forEach(terminations) { t in

@@ -23,6 +23,7 @@ struct HouseholdsController: RouteCollection {
         routes.post(.householdReview(id), use: review)
         routes.post(.householdPayee(id), use: payee)
         routes.post(.householdTekunFacts(id), use: tekunFacts)
+        routes.post(.householdChildFacts(id), use: childFacts)
     }
 
     // MARK: list

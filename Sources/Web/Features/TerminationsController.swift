@@ -24,6 +24,7 @@ struct TerminationsController: RouteCollection {
         var ground: String
         var date: String
         var text: String?
+        var factOn: String?
     }
 
     func propose(req: Request) async throws -> Response {
@@ -35,9 +36,15 @@ struct TerminationsController: RouteCollection {
         }
         let date: CivilDate
         do { date = try CivilDate(parsing: f.date) } catch { throw FormError(field: "日期", value: f.date, reason: "应为 YYYY-MM-DD") }
+        var factOn: CivilDate?
+        if let text = f.factOn, !text.isEmpty {
+            do { factOn = try CivilDate(parsing: text) } catch { throw FormError(field: "事实发生日期", value: text, reason: "应为 YYYY-MM-DD") }
+        }
         let tid = try await store(req).propose(householdID: id, memberID: f.member, programme: programme, ground: ground,
-                                               on: date, opinion: f.text ?? "", actor: req.actor)
-        req.flash(ground.needsPublicNotice ? "已提出终止，公示 7 天" : "已提出终止（死亡，不公示），待县级审批", kind: "success")
+                                               on: date, opinion: f.text ?? "", factOn: factOn, actor: req.actor)
+        let t = try await store(req).termination(tid).termination
+        req.flash(t.noticeStart != nil ? "已提出终止，公示 7 天"
+                  : "已提出终止（\(ground.needsPublicNotice ? "\(programme.shortChinese)不公示" : "死亡，不公示")），待县级审批", kind: "success")
         return req.seeOther(.termination(tid))
     }
 

@@ -29,7 +29,7 @@ enum TerminationPage {
             .h1(.text("终止\(m.programme.shortChinese)供养：\(m.personName)")),
             .dl(.class("facts"),
                 .dt("状态"), .dd(.text(t.state.chinese)),
-                .dt("终止理由"), .dd(.text(t.ground.chinese)),
+                .dt("终止理由"), .dd(.text(t.ground.chinese + (t.factOn.map { "（\($0)）" } ?? ""))),
                 .dt("乡镇核实意见"), .dd(.text(t.opinion)),
                 .dt("提出日期"), .dd(.text(t.proposedOn.description)),
                 .dt("公示"), .dd(.text(t.ground.needsPublicNotice
@@ -39,6 +39,9 @@ enum TerminationPage {
                     + (t.objectionDue.map { "（核查期限 \($0)）" } ?? ""))),
                 .dt("决定"), .dd(.text(t.state == .terminated ? "\(t.decidedOn!) 决定终止，自 \(t.stopsFrom!) 起停止供养"
                     : t.state == .cancelled ? "\(t.decidedOn!) 撤销：\(t.cancelReason ?? "")" : "—")),
+                .dt("多发月份"), .dd(t.overpaidMonths.map { months in
+                    months.isEmpty ? .text("无") : Layout.badge("\(months.map(\.description).joined(separator: "、")) 在\(t.ground.chinese)后仍已发放，已登记为多发待追回", "bad")
+                } ?? .text("—")),
                 .dt("家庭"), .dd(.a(.attr("href", SiteURL.household(m.householdID).path), .text("查看家庭档案")))),
             .if(t.noticeStart != nil, .p(.a(.attr("href", SiteURL.terminationNotice(m.id).path), .text("打印公示（张贴于村（社区）公示栏）")))),
             .if(t.state == .terminated, .p(.a(.attr("href", SiteURL.terminationLetter(m.id).path), .text("打印终止供养决定书（书面告知本人和村（居）民委员会）")))),
