@@ -56,6 +56,12 @@ public enum Fixtures {
                      "pensionCountedInStandard": false}}]}
         """.utf8))
 
+    /// The bundled Pengxi 2021 policy with a 事实无人抚养儿童 amount of 900.00 (a test value: Pengxi's own is
+    /// not known; 民发〔2019〕62号 links it to the orphan standard, 900 scattered).
+    public static let pengxiWithChildren = try! PolicyFile.parse(Data(PolicyBook.bundledFile(region: "510921")!.text
+        .replacingOccurrences(of: #""name": "蓬溪县","#, with: #""name": "蓬溪县（事实无人抚养为测试值）","#)
+        .replacingOccurrences(of: #""orphan": {"#, with: #""unsupportedChild": { "amount": "900.00" }, "orphan": {"#).utf8))
+
     /// Pengxi's 2021 低保 standards with a 临时救助 section for tests (Sichuan's ranges and limits are not
     /// known, rules.md §3.3): base = urban 低保 600.00; emergency 2–4, expenditure 5–12, special 12–48
     /// months; township up to 2 months (1,200.00); yearly cap 3,000.00; procedure 15 WD; paperwork after

@@ -1,0 +1,177 @@
+import Domain
+import FluentKit
+import Foundation
+import Persistence
+import SQLKit
+import TestSupport
+import Testing
+
+/// 孤儿 and 事实无人抚养儿童 in the stores: facts, an application without 公示, approval paid from the next
+/// month, 孤儿 taking the child out of the 低保 count, the 事实无人抚养 difference to the household's 低保
+/// share, the 18th birthday, a parent found (overpayments), and a stored birth date that disagrees with
+/// the ID.
+@Suite struct ChildCaseTests {
+    let d = Fixtures.date
+    static let childID = try! ResidentID("110101201005010039")
+    static let policy = Fixtures.pengxiWithChildren
+
+    /// 王奶奶 (rural, no income) with her grandson 小明 (born 2010), 低保 since January: 420 × 2 = 840.
+    static func grandmother() -> HouseholdFile {
+        Fixtures.household("wang", area: .rural, members: [
+            Fixtures.member("110101194408169738", "王奶奶", .head),
+            Fixtures.member(childID.value, "小明", .grandchild),
+        ])
+    }
+
+    static func store(_ db: any Database) -> ApplicationStore { ApplicationStore(db, today: { Fixtures.date("2021-12-31") }) }
+
+    /// Accepted 03-01, checked and visited, the township's opinion on 03-05 goes straight to the county
+    /// (no 公示), approved 03-10: paid from April.
+    static func approve(_ programme: Programme, on db: any Database) async throws -> (String, BenefitDecision) {
+        let store = store(db)
+        let d = Fixtures.date
+        let id = try await store.open(householdID: "wang", programme: programme, subject: childID, acceptedOn: d("2021-03-01"),
+                                      closeRelative: false, actor: "t")
+        try await store.record(.recordInformationCheck(on: d("2021-03-02"), summary: "部门信息比对：父母均已死亡"), on: id, actor: "t")
+        try await store.record(.recordHomeVisit(HomeVisit(date: d("2021-03-03"), investigators: ["王", "李"], findings: "随祖母生活")), on: id, actor: "t")
+        try await store.record(.completeInvestigation(on: d("2021-03-04")), on: id, actor: "t")
+        let reviewed = try await store.record(.townshipReview(on: d("2021-03-05"), recommend: true, opinion: "拟认定"), on: id, actor: "t")
+        #expect(reviewed.state == .countyReview)
+        #expect(reviewed.noticeStart == nil)
+        return (id, try await store.approve(id, on: d("2021-03-10"), actor: "county"))
+    }
+
+    @Test func orphanLeavesTheDibaoCount() async throws {
+        try await withTestDatabase(policies: [Self.policy]) { handle in
+            try await Fixtures.registerAndEnroll(Self.grandmother(), from: "2021-01", on: handle.db)
+            let registry = RegistryStore(handle.db)
+            await #expect(throws: StoreError.notFound(what: "本户在户成员", id: "110101********9130")) {
+                try await registry.setChildFacts(householdID: "wang", residentID: try ResidentID("110101197503149130"), placement: .scattered,
+                                                 father: .deceased, mother: .deceased, hivAffected: false, disabilityAllowance: .zero,
+                                                 today: d("2021-12-31"))
+            }
+            await #expect(throws: StoreError.outOfRange("王奶奶已满18周岁（77 岁），不能新登记儿童情况 (not a child)")) {
+                try await registry.setChildFacts(householdID: "wang", residentID: try ResidentID("110101194408169738"), placement: .scattered,
+                                                 father: .deceased, mother: .deceased, hivAffected: false, disabilityAllowance: .zero,
+                                                 today: d("2021-12-31"))
+            }
+            try await registry.setChildFacts(householdID: "wang", residentID: Self.childID, placement: .scattered, father: .deceased,
+                                             mother: .unknown, hivAffected: false, disabilityAllowance: .zero, today: d("2021-12-31"))
+            let (_, decision) = try await Self.approve(.orphan, on: handle.db)
+            #expect(decision.monthlyBenefit == .yuan(900))
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            let orphanApril = try await payroll.generate(programme: .orphan, month: Fixtures.month("2021-04"), countyCode: "510921", actor: "t")
+            #expect(orphanApril.batch.total == .yuan(900))
+            #expect(try await payroll.lines(of: orphanApril.batch.id).map(\.memberID).count == 1)
+            // The grandmother's 低保 is held until its review: 小明 is supported apart from April.
+            let dibaoApril = try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-04"), countyCode: "510921", actor: "t")
+            #expect(dibaoApril.holds.map { $0.reason.prefix(while: { $0 != "：" }) } == ["MEMBERS_CHANGED"])
+            let outcome = try await EnrollmentStore(handle.db).review(householdID: "wang", programme: .dibao, on: d("2021-04-20"),
+                                                                      actor: "t", today: d("2021-12-31"))
+            #expect(outcome == .adjusted(from: Fixtures.month("2021-05"), old: .yuan(840), new: .yuan(420)))
+            // No orphan for March (approved 03-10): a March batch pays nobody.
+            #expect(try await payroll.generate(programme: .orphan, month: Fixtures.month("2021-03"), countyCode: "510921", actor: "t")
+                .batch.lineCount == 0)
+        }
+    }
+
+    /// 事实无人抚养: the child stays in the 低保 household and is paid only the difference to its share
+    /// (900 − 840 ÷ 2 = 480).
+    @Test func unsupportedChildGetsTheDifference() async throws {
+        try await withTestDatabase(policies: [Self.policy]) { handle in
+            try await Fixtures.registerAndEnroll(Self.grandmother(), from: "2021-01", on: handle.db)
+            try await RegistryStore(handle.db).setChildFacts(householdID: "wang", residentID: Self.childID, placement: .scattered,
+                                                             father: .imprisoned, mother: .outOfContact, hivAffected: false,
+                                                             disabilityAllowance: .zero, today: d("2021-12-31"))
+            let (_, decision) = try await Self.approve(.unsupportedChild, on: handle.db)
+            #expect(decision.components == [AmountComponent(.difference, .yuan(480))])
+            #expect(decision.trace.map(\.detail).contains("低保（按户人均：840.00 ÷ 2 人） 420.00 元/月"))
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            let dibaoApril = try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-04"), countyCode: "510921", actor: "t")
+            #expect(dibaoApril.batch.total == .yuan(840))
+            #expect(dibaoApril.holds.isEmpty)
+            let childApril = try await payroll.generate(programme: .unsupportedChild, month: Fixtures.month("2021-04"), countyCode: "510921", actor: "t")
+            #expect(childApril.batch.total == .yuan(480))
+        }
+    }
+
+    /// A parent found alive: the county ends the allowance, and the months paid after the month the parent
+    /// was found are flagged as overpayments.
+    @Test func parentFoundFlagsOverpayments() async throws {
+        try await withTestDatabase(policies: [Self.policy]) { handle in
+            try await RegistryStore(handle.db).register([Self.grandmother()])
+            try await RegistryStore(handle.db).setChildFacts(householdID: "wang", residentID: Self.childID, placement: .scattered,
+                                                             father: .deceased, mother: .unknown, hivAffected: false,
+                                                             disabilityAllowance: .zero, today: d("2021-12-31"))
+            _ = try await Self.approve(.orphan, on: handle.db)
+            let run = PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            for month in ["2021-04", "2021-05", "2021-06"] {
+                let g = try await run.generate(programme: .orphan, month: Fixtures.month(month), countyCode: "510921", actor: "t")
+                _ = try await run.approve(g.batch.id, actor: "t")
+                _ = try await run.markExported(g.batch.id, actor: "t")
+            }
+            let memberID = try await RegistryStore(handle.db).memberID(of: Self.childID)
+            let terminations = TerminationStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            await #expect(throws: WorkflowError.missing("事实发生日期（如查找到父母的日期）")) {
+                try await terminations.propose(householdID: "wang", memberID: memberID, programme: .orphan, ground: .parentFound,
+                                               on: d("2021-06-25"), opinion: "母亲在外省被查找到", actor: "town")
+            }
+            await #expect(throws: WorkflowError.missing("适用于孤儿的终止理由（死亡或被宣告死亡、宣告失踪、父母查找到、生还或恢复抚养能力、年满18周岁且不在规定学段就读、自愿申请退出）")) {
+                try await terminations.propose(householdID: "wang", memberID: memberID, programme: .orphan, ground: .labourCapacity,
+                                               on: d("2021-06-25"), opinion: "x", actor: "town")
+            }
+            let id = try await terminations.propose(householdID: "wang", memberID: memberID, programme: .orphan, ground: .parentFound,
+                                                    on: d("2021-06-25"), opinion: "母亲在外省被查找到", factOn: d("2021-04-20"), actor: "town")
+            // Children's allowances have no 公示: the proposal goes straight to the county.
+            let proposed = try await terminations.termination(id).termination
+            #expect(proposed.state == .countyReview)
+            #expect(proposed.noticeStart == nil)
+            let decided = try await terminations.record(.decide(on: d("2021-06-28")), on: id, actor: "county")
+            #expect(decided.stopsFrom == Fixtures.month("2021-07"))
+            #expect(decided.overpaidMonths == [Fixtures.month("2021-05"), Fixtures.month("2021-06")])
+            struct Row: Decodable { var month: Int; var amount: Int64 }
+            let rows = try await (handle.db as! any SQLDatabase).raw("SELECT month, amount_fen AS amount FROM overpayments ORDER BY month")
+                .all(decoding: Row.self)
+            #expect(rows.map(\.month) == [202105, 202106])
+            #expect(rows.map(\.amount) == [90_000, 90_000])
+        }
+    }
+
+    /// Field case: an orphan past the 18th birthday month is held, not paid (the policy lists no schooling
+    /// for this child).
+    @Test func heldAfterThe18thBirthday() async throws {
+        try await withTestDatabase(policies: [Self.policy]) { handle in
+            let turning = try ResidentID("110101200307150016")
+            let h = Fixtures.household("li", area: .rural, members: [Fixtures.member(turning.value, "李某", .head)])
+            try await RegistryStore(handle.db).register([h])
+            try await RegistryStore(handle.db).setChildFacts(householdID: "li", residentID: turning, placement: .scattered, father: .deceased,
+                                                             mother: .deceased, hivAffected: false, disabilityAllowance: .zero,
+                                                             today: d("2021-03-31"))
+            let memberID = try await RegistryStore(handle.db).memberID(of: turning)
+            let registered = try #require(try await RegistryStore(handle.db).household("li"))
+            let decision = try OrphanRules().assess(AssessmentInput(household: registered.composition, month: Fixtures.month("2021-04"),
+                                                                    subject: turning), policy: Self.policy.versions[0])
+            try await handle.db.transaction { tx in
+                try await EnrollmentStore.bulkApprove([.init(householdID: "li", memberID: memberID, countyCode: "510921",
+                                                             decidedOn: d("2021-03-20"), decision: decision)], on: tx)
+            }
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            #expect(try await payroll.generate(programme: .orphan, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
+                .batch.total == .yuan(900))
+            let august = try await payroll.generate(programme: .orphan, month: Fixtures.month("2021-08"), countyCode: "510921", actor: "t")
+            #expect(august.batch.lineCount == 0)
+            #expect(august.holds.map(\.reason) == ["AGE_18：李某已于 2021-07 满18周岁且不在政策规定的学段就读，自次月起停发，须办理终止 (国办发〔2010〕54号)"])
+        }
+    }
+
+    /// A birth date changed outside Jiuzhu so that it disagrees with the ID: nothing is computed from it.
+    @Test func birthDateDisagreeingWithTheIDIsAnError() async throws {
+        try await withTestDatabase(policies: [Self.policy]) { handle in
+            try await RegistryStore(handle.db).register([Self.grandmother()])
+            try await (handle.db as! any SQLDatabase).raw("UPDATE members SET birth_date = '2002-05-01' WHERE name = '小明'").run()
+            await #expect(throws: StoreError.conflict("成员小明（110101********0039）登记的出生日期 2002-05-01 与身份证号码中的出生日期 2010-05-01 不一致，已停止计算：请核实身份证号码或出生日期后更正 (birth date disagrees with the ID number)")) {
+                _ = try await RegistryStore(handle.db).household("wang")
+            }
+        }
+    }
+}
