@@ -164,6 +164,34 @@ import Testing
         }
     }
 
+    /// TK-2021 Art. 9 and item 9 of the issue: a child already supported apart as 特困 is not also
+    /// recognised as an orphan; the refusal names both.
+    @Test func oneProgrammeSupportingTheChildApart() async throws {
+        try await withTestDatabase(policies: [Self.policy]) { handle in
+            try await RegistryStore(handle.db).register([Self.grandmother()])
+            try await RegistryStore(handle.db).setChildFacts(householdID: "wang", residentID: Self.childID, placement: .scattered,
+                                                             father: .deceased, mother: .deceased, hivAffected: false,
+                                                             disabilityAllowance: .zero, today: d("2021-12-31"))
+            let memberID = try await RegistryStore(handle.db).memberID(of: Self.childID)
+            let tekun = BenefitDecision(programme: .tekun, month: Fixtures.month("2021-02"), area: .rural, eligible: true, householdSize: 1,
+                                        subject: Self.childID, standard: .yuan(520), perCapitaIncome: nil, monthlyBenefit: .yuan(520),
+                                        components: [AmountComponent(.basic, .yuan(520))], reasons: [], trace: [],
+                                        policyVersion: "510921/2021-01")
+            try await handle.db.transaction { tx in
+                try await EnrollmentStore.bulkApprove([.init(householdID: "wang", memberID: memberID, countyCode: "510921",
+                                                             decidedOn: d("2021-01-20"), decision: tekun)], on: tx)
+            }
+            do {
+                _ = try await Self.approve(.orphan, on: handle.db)
+                Issue.record("an orphan was approved for a child supported as 特困")
+            } catch let StoreError.conflict(message) {
+                #expect(message.hasPrefix("该成员自 2021-02 起已由特困保障（决定 "))
+                #expect(message.hasSuffix("同一人不能同时享受特困和孤儿：请先终止特困，或不予纳入本申请 (already supported apart by another programme)"))
+            }
+            #expect(try await EnrollmentStore(handle.db).enrollments(ofHousehold: "wang").map(\.programme) == [.tekun])
+        }
+    }
+
     /// A birth date changed outside Jiuzhu so that it disagrees with the ID: nothing is computed from it.
     @Test func birthDateDisagreeingWithTheIDIsAnError() async throws {
         try await withTestDatabase(policies: [Self.policy]) { handle in

@@ -206,9 +206,11 @@ struct ApplicationsController: RouteCollection {
         case "completeInvestigation":
             return form("完成调查核实，转入乡镇初审", dateField, button: "完成调查")
         case "townshipReview":
-            return form("乡镇初审意见，并在村（社区）公示" + cite("townshipReview"), .group(dateField,
+            // Children's allowances are not published (民发〔2019〕62号 二(二)): the opinion goes to the county.
+            let noNotice = (try? programme.rules())?.hasPublicNotice == false
+            return form((noNotice ? "乡镇审核意见，报县级审核确认（不公示）" : "乡镇初审意见，并在村（社区）公示") + cite("townshipReview"), .group(dateField,
                 .label(.text("是否拟纳入 "), Controls.select("recommend", [Controls.option("yes", "拟纳入"), Controls.option("no", "拟不纳入")])),
-                .label(.text("初审意见 "), Controls.textarea("text"))), button: "提交初审并开始公示")
+                .label(.text("初审意见 "), Controls.textarea("text"))), button: noNotice ? "提交审核意见，报县级" : "提交初审并开始公示")
         case "raiseObjection":
             return form("公示期间有异议", .group(dateField, .label(.text("异议内容 "), Controls.textarea("text"))),
                         button: "登记异议")
