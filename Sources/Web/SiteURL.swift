@@ -54,6 +54,12 @@ enum SiteURL: Hashable, Sendable {
     case temporaryCaseStep(String, step: String)
     case reserveFundAllotments
 
+    /// 救助站: the month's stays and figures (GET), admission (POST).
+    case station
+    case stationStay(String)
+    /// A step on a stay (`familySearchNotice`, `service`, `extend`, `exit`).
+    case stationStayStep(String, step: String)
+
     case payroll
     case payrollGenerate
     case payrollBatch(String)
@@ -89,6 +95,7 @@ enum SiteURL: Hashable, Sendable {
         .applicationStep(P.id, step: P.step),
         .temporaryCases, .newTemporaryCase, .householdTemporaryCases(P.id), .temporaryCase(P.id),
         .temporaryCaseStep(P.id, step: P.step), .reserveFundAllotments,
+        .station, .stationStay(P.id), .stationStayStep(P.id, step: P.step),
         .payroll, .payrollGenerate, .payrollBatch(P.id), .payrollApprove(P.id), .payrollDiscard(P.id),
         .payrollExport(P.id), .payrollBankFile(P.id),
         .funds, .fundAllocations,
@@ -131,6 +138,9 @@ enum SiteURL: Hashable, Sendable {
         case .temporaryCase(let id): return ["temporary", id]
         case let .temporaryCaseStep(id, step): return ["temporary", id, step]
         case .reserveFundAllotments: return ["temporary", "reserve-fund"]
+        case .station: return ["station"]
+        case .stationStay(let id): return ["station", id]
+        case let .stationStayStep(id, step): return ["station", id, step]
         case .payroll: return ["payroll"]
         case .payrollGenerate: return ["payroll", "generate"]
         case .payrollBatch(let id): return ["payroll", id]

@@ -71,4 +71,5 @@ func routes(_ app: Application) throws {
     try staff.register(collection: PolicyController())
     try staff.register(collection: TerminationsController())
     try staff.register(collection: TemporaryController())
+    try staff.register(collection: StationController())
 }

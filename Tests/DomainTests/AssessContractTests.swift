@@ -39,7 +39,7 @@ import Testing
     }
 
     /// Programmes not implemented yet are refused by name under the key `program`; unknown ones list the tokens.
-    @Test(arguments: [("vagrant-relief", "尚未实现"), ("vagrant", "应为 dibao、tekun")])
+    @Test(arguments: [("vagrant-relief", "在救助管理站办理"), ("vagrant", "应为 dibao、tekun")])
     func programmesNotAnsweredAreNamed(program: String, reason: String) {
         let json = #"{"program":"\#(program)","month":"2021-07","area":"urban","members":[{"id":"110101197503149130","relationship":"head"}]}"#
         #expect(throws: AssessError.self) { try evaluate(json) }

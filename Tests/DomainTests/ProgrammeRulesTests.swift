@@ -19,7 +19,8 @@ import Testing
         for p in Programme.allCases where ![.dibao, .tekun, .temporary, .orphan, .unsupportedChild].contains(p) {
             #expect(throws: ProgrammeError.notImplemented(p)) { try p.rules() }
         }
-        #expect(ProgrammeError.notImplemented(.vagrantRelief).message.hasPrefix("流浪乞讨（vagrant-relief）尚未实现，目前支持 dibao、tekun、temporary、orphan、unsupported-child"))
+        #expect(ProgrammeError.notImplemented(.vagrantRelief).message.hasPrefix("流浪乞讨人员救助（vagrant-relief）在救助管理站办理"))
+        #expect(ProgrammeError.notImplemented(.vagrantRelief).message.contains("测算和发放支持 dibao、tekun、temporary、orphan、unsupported-child"))
     }
 
     /// rules.md §8 example 2 through the seam: standard 600, 3 people, income 1,000 → 800, one `basic` component.

@@ -36,7 +36,7 @@ import VaporTesting
     /// A form's programme is refused by name: missing or unknown (listing the county's), not implemented yet,
     /// and nothing is generated.
     @Test(arguments: [(["month": "2021-07"], "应为 dibao（低保）"), (["programme": "DIBAO", "month": "2021-07"], "应为 dibao（低保）"),
-                      (["programme": "vagrant-relief", "month": "2021-07"], "流浪乞讨（vagrant-relief）尚未实现")] as [([String: String], String)])
+                      (["programme": "vagrant-relief", "month": "2021-07"], "在救助管理站办理")] as [([String: String], String)])
     func formProgrammeIsRefusedByName(form: [String: String], message: String) async throws {
         try await withTestApp { session async throws in
             let r = try await session.post("/payroll/generate", form: form)

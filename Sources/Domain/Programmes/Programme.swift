@@ -76,6 +76,9 @@ public enum ProgrammeError: Error, Equatable, Sendable {
         case .unknown(let text):
             return "救助项目“\(text)”无法识别：应为 " + Programme.allCases.map(\.rawValue).joined(separator: "、")
                 + "（目前已实现：" + Programme.implemented.map(\.rawValue).joined(separator: "、") + "） (unknown programme)"
+        case .notImplemented(.vagrantRelief):
+            let supported = Programme.implemented.map(\.rawValue).joined(separator: "、")
+            return "流浪乞讨人员救助（vagrant-relief）在救助管理站办理（“救助站”页面：入站、服务、延期、离站），不测算金额、不按月发放；测算和发放支持 \(supported) (handled at the relief station, not assessed or paid by payroll)"
         case .notImplemented(let p):
             let supported = Programme.implemented.map(\.rawValue).joined(separator: "、")
             return "\(p.shortChinese)（\(p.rawValue)）尚未实现，目前支持 \(supported) (not implemented yet; supported: \(supported))"

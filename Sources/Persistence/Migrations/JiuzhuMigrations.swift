@@ -17,5 +17,6 @@ public enum JiuzhuMigrations {
         M0011CreateTerminations(),
         M0012TemporaryAssistance(),
         M0013ChildFacts(),
+        M0014ReliefStation(),
     ]
 }

@@ -3,7 +3,7 @@ import Vapor
 
 /// The page shell: header, navigation, demo mark, flash message, content.
 enum Layout {
-    enum Section: String { case dashboard, households, applications, temporary, payroll, funds, policies }
+    enum Section: String { case dashboard, households, applications, temporary, station, payroll, funds, policies }
 
     static func page(title: String, request: Request, active: Section?, body: Node<HTML.BodyContext>,
                      showNav: Bool = true) -> String {
@@ -11,7 +11,8 @@ enum Layout {
         let flash = request.takeFlash()
         let nav: [(Section, String, String)] = [
             (.dashboard, SiteURL.home.path, "工作台"), (.households, SiteURL.households.path, "家庭档案"),
-            (.applications, SiteURL.applications.path, "审核确认"), (.temporary, SiteURL.temporaryCases.path, "临时救助"), (.payroll, SiteURL.payroll.path, "资金发放"),
+            (.applications, SiteURL.applications.path, "审核确认"), (.temporary, SiteURL.temporaryCases.path, "临时救助"),
+            (.station, SiteURL.station.path, "救助站"), (.payroll, SiteURL.payroll.path, "资金发放"),
             (.funds, SiteURL.funds.path, "资金台账"), (.policies, SiteURL.policies.path, "政策标准"),
         ]
         let html = HTML(

@@ -49,6 +49,7 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case let e as TemporaryCaseError: return (.conflict, e.message)
         case let e as TemporaryCaseStoreError: return (.conflict, e.message)
         case let e as ReserveFundError: return (.conflict, e.message)
+        case let e as StayError: return (.conflict, e.message)
         case let e as StoreError:
             switch e {
             case .notFound: return (.notFound, e.message)
