@@ -51,8 +51,8 @@ import Testing
                    amount: "900.00", reasons: []),
         OrphanCase(name: "one parent alive", facts: .init(placement: .scattered, father: .deceased, mother: .capable),
                    amount: "0.00", reasons: [.notOrphan]),
-        OrphanCase(name: "one parent declared missing (事实无人抚养, not an orphan)",
-                   facts: .init(placement: .scattered, father: .deceased, mother: .missing), amount: "0.00", reasons: [.notOrphan]),
+        OrphanCase(name: "one parent dead, the other declared missing: not found",
+                   facts: .init(placement: .scattered, father: .deceased, mother: .missing), amount: "900.00", reasons: []),
     ])
     func orphanGrounds(_ c: OrphanCase) throws {
         let d = try orphan(Self.household(facts: c.facts))
@@ -176,6 +176,21 @@ import Testing
         #expect(throws: AssessError(member: 1, key: "members[1].receiving[0].program", value: "unsupported-child",
                                     reason: "应为 dibao、tekun、orphan 或 disability-allowance（不能是所评估的项目本身）")) {
             try evaluate(#"{"program":"unsupported-child","month":"2021-07","area":"rural","members":[{"id":"110101194408169738","relationship":"head"},{"id":"\#(Self.child)","relationship":"grandchild","subject":true,"receiving":[{"program":"unsupported-child","monthly":"1.00"}]}]}"#)
+        }
+        // Approved before the 18th birthday: an orphan still in high school continues (the contract's `approved`).
+        let continuing = try evaluate(#"{"program":"orphan","month":"2021-09","area":"rural","approved":"2019-06-01","members":[{"id":"\#(Self.turning18)","relationship":"head","placement":"scattered","student":"high-school"}]}"#)
+        #expect(continuing.monthlyBenefit == "900.00")
+        #expect(throws: AssessError(member: 1, key: "members[1].receiving[1].program", value: "dibao", reason: "同一项目只能填写一次，请合计为一项 (listed twice)")) {
+            try evaluate(#"{"program":"unsupported-child","month":"2021-07","area":"rural","members":[{"id":"110101194408169738","relationship":"head"},{"id":"\#(Self.child)","relationship":"grandchild","subject":true,"receiving":[{"program":"dibao","monthly":"300.00"},{"program":"dibao","monthly":"300.00"}]}]}"#)
+        }
+        #expect(throws: AssessError(member: 0, key: "members[0].placement", value: "scattered", reason: "只适用于被评估人 (only for the subject)")) {
+            try evaluate(#"{"program":"orphan","month":"2021-07","area":"rural","members":[{"id":"110101194408169738","relationship":"head","placement":"scattered"},{"id":"\#(Self.child)","relationship":"grandchild","subject":true,"placement":"scattered"}]}"#)
+        }
+        #expect(throws: AssessError(member: 0, key: "members[0].parentFoundAlive", value: "2000-01-01", reason: "早于本人出生日期 2010-05-01 (before birth)")) {
+            try evaluate(#"{"program":"orphan","month":"2021-07","area":"rural","members":[{"id":"\#(Self.child)","relationship":"head","placement":"scattered","parentFoundAlive":"2000-01-01"}]}"#)
+        }
+        #expect(throws: AssessError(key: "approved", value: "2001-01-01", reason: "早于被评估人出生日期 2010-05-01 (before birth)")) {
+            try evaluate(#"{"program":"orphan","month":"2021-07","area":"rural","approved":"2001-01-01","members":[{"id":"\#(Self.child)","relationship":"head","placement":"scattered"}]}"#)
         }
         #expect(throws: AssessError(key: "approved", value: "2021-07-05", reason: "不适用于 temporary（临时救助） (does not apply to this programme)")) {
             try evaluate(#"{"program":"temporary","month":"2021-07","area":"rural","approved":"2021-07-05","temporary":{"type":"emergency","months":"2"},"members":[{"id":"\#(Self.child)","relationship":"head"}]}"#)

@@ -186,9 +186,119 @@ import Testing
                 Issue.record("an orphan was approved for a child supported as 特困")
             } catch let StoreError.conflict(message) {
                 #expect(message.hasPrefix("该成员自 2021-02 起已由特困保障（决定 "))
-                #expect(message.hasSuffix("同一人不能同时享受特困和孤儿：请先终止特困，或不予纳入本申请 (already supported apart by another programme)"))
+                #expect(message.hasSuffix("同一人不能同时享受特困和孤儿：请先终止特困，或不予纳入本申请 (supported by a programme that excludes this one)"))
             }
             #expect(try await EnrollmentStore(handle.db).enrollments(ofHousehold: "wang").map(\.programme) == [.tekun])
+        }
+    }
+
+    /// The difference kept up to date: a review computes it against the household's 低保 share again, and a
+    /// 低保 approved after the allowance holds the child's line (DIFFERENCE_CHANGED) until a review.
+    @Test func differenceKeptUpToDate() async throws {
+        try await withTestDatabase(policies: [Self.policy]) { handle in
+            try await RegistryStore(handle.db).register([Self.grandmother()])
+            try await RegistryStore(handle.db).setChildFacts(householdID: "wang", residentID: Self.childID, placement: .scattered,
+                                                             father: .imprisoned, mother: .outOfContact, hivAffected: false,
+                                                             disabilityAllowance: .zero, today: d("2021-12-31"))
+            let (_, decision) = try await Self.approve(.unsupportedChild, on: handle.db)
+            #expect(decision.components == [AmountComponent(.basic, .yuan(900))])
+            // 低保 for the household from May: 420 × 2 = 840, the child's share 420.
+            let dibao = try DibaoAssessment.assess(Self.grandmother().composition, month: Fixtures.month("2021-05"), policy: .pengxi2021)
+            try await handle.db.transaction { tx in
+                try await EnrollmentStore.bulkApprove([.init(householdID: "wang", countyCode: "510921", decidedOn: d("2021-04-20"),
+                                                             decision: dibao.benefitDecision)], on: tx)
+            }
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            #expect(try await payroll.generate(programme: .unsupportedChild, month: Fixtures.month("2021-04"), countyCode: "510921", actor: "t")
+                .batch.total == .yuan(900))
+            let may = try await payroll.generate(programme: .unsupportedChild, month: Fixtures.month("2021-05"), countyCode: "510921", actor: "t")
+            #expect(may.batch.lineCount == 0)
+            #expect(may.holds.map(\.reason) == ["DIFFERENCE_CHANGED：小明本月已享受 420.00 元，按标准 900.00 元应补差 480.00 元，核定 900.00 元，须复核调整后再发放 (民发〔2019〕62号 三)"])
+            let memberID = try await RegistryStore(handle.db).memberID(of: Self.childID)
+            let outcome = try await EnrollmentStore(handle.db).review(householdID: "wang", memberID: memberID, programme: .unsupportedChild,
+                                                                      on: d("2021-05-20"), actor: "t", today: d("2021-12-31"))
+            #expect(outcome == .adjusted(from: Fixtures.month("2021-06"), old: .yuan(900), new: .yuan(480)))
+            let june = try await payroll.generate(programme: .unsupportedChild, month: Fixtures.month("2021-06"), countyCode: "510921", actor: "t")
+            #expect(june.batch.total == .yuan(480))
+            #expect(june.holds.isEmpty)
+            // Reviewed again with nothing changed: the difference stays.
+            #expect(try await EnrollmentStore(handle.db).review(householdID: "wang", memberID: memberID, programme: .unsupportedChild,
+                                                                on: d("2021-06-20"), actor: "t", today: d("2021-12-31")) == .unchanged(.yuan(480)))
+        }
+    }
+
+    /// One child, one of 孤儿 and 事实无人抚养: the second approval is refused naming the first.
+    @Test func orphanAndUnsupportedExcludeEachOther() async throws {
+        try await withTestDatabase(policies: [Self.policy]) { handle in
+            try await RegistryStore(handle.db).register([Self.grandmother()])
+            try await RegistryStore(handle.db).setChildFacts(householdID: "wang", residentID: Self.childID, placement: .scattered,
+                                                             father: .imprisoned, mother: .deceased, hivAffected: true,
+                                                             disabilityAllowance: .zero, today: d("2021-12-31"))
+            _ = try await Self.approve(.unsupportedChild, on: handle.db)
+            do {
+                _ = try await Self.approve(.orphan, on: handle.db)
+                Issue.record("an orphan was approved for a child paid as 事实无人抚养")
+            } catch let StoreError.conflict(message) {
+                #expect(message.contains("已由事实无人抚养保障"))
+                #expect(message.contains("同一人不能同时享受事实无人抚养和孤儿"))
+            }
+        }
+    }
+
+    /// A parent found before the decision's month: the allowance ends with the month found, so a batch
+    /// generated after the decision does not pay the months between.
+    @Test func parentFoundEndsWithTheFactsMonth() async throws {
+        try await withTestDatabase(policies: [Self.policy]) { handle in
+            try await RegistryStore(handle.db).register([Self.grandmother()])
+            try await RegistryStore(handle.db).setChildFacts(householdID: "wang", residentID: Self.childID, placement: .scattered,
+                                                             father: .deceased, mother: .unknown, hivAffected: false,
+                                                             disabilityAllowance: .zero, today: d("2021-12-31"))
+            _ = try await Self.approve(.orphan, on: handle.db)
+            let memberID = try await RegistryStore(handle.db).memberID(of: Self.childID)
+            let terminations = TerminationStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            await #expect(throws: WorkflowError.missing("年满18周岁的事实（小明在 2021-06-25 为 11 周岁）")) {
+                try await terminations.propose(householdID: "wang", memberID: memberID, programme: .orphan, ground: .adulthood,
+                                               on: d("2021-06-25"), opinion: "成年", actor: "town")
+            }
+            await #expect(throws: WorkflowError.dateBefore(d("2001-01-01"), what: "出生日期", earlier: d("2010-05-01"))) {
+                try await terminations.propose(householdID: "wang", memberID: memberID, programme: .orphan, ground: .parentFound,
+                                               on: d("2021-06-25"), opinion: "x", factOn: d("2001-01-01"), actor: "town")
+            }
+            let id = try await terminations.propose(householdID: "wang", memberID: memberID, programme: .orphan, ground: .parentFound,
+                                                    on: d("2021-06-25"), opinion: "母亲被查找到", factOn: d("2021-04-20"), actor: "town")
+            let decided = try await terminations.record(.decide(on: d("2021-06-28")), on: id, actor: "county")
+            #expect(decided.stopsFrom == Fixtures.month("2021-05"))
+            #expect(decided.overpaidMonths == [])
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            #expect(try await payroll.generate(programme: .orphan, month: Fixtures.month("2021-04"), countyCode: "510921", actor: "t").batch.lineCount == 1)
+            #expect(try await payroll.generate(programme: .orphan, month: Fixtures.month("2021-05"), countyCode: "510921", actor: "t").batch.lineCount == 0)
+        }
+    }
+
+    /// A birth date disagreeing with the ID holds that household's line only; the rest of the batch is paid.
+    @Test func recordProblemHoldsOneHousehold() async throws {
+        try await withTestDatabase(policies: [Self.policy]) { handle in
+            let other = Fixtures.household("li", area: .rural, members: [Fixtures.member("110101201207070048", "李某", .head)])
+            try await RegistryStore(handle.db).register([Self.grandmother(), other])
+            for (hh, rid) in [("wang", Self.childID), ("li", try ResidentID("110101201207070048"))] {
+                try await RegistryStore(handle.db).setChildFacts(householdID: hh, residentID: rid, placement: .scattered, father: .deceased,
+                                                                 mother: .deceased, hivAffected: false, disabilityAllowance: .zero,
+                                                                 today: d("2021-12-31"))
+                let file = try #require(try await RegistryStore(handle.db).household(hh))
+                let decision = try OrphanRules().assess(AssessmentInput(household: file.composition, month: Fixtures.month("2021-04"),
+                                                                        subject: rid), policy: Self.policy.versions[0])
+                let memberID = try await RegistryStore(handle.db).memberID(of: rid)
+                try await handle.db.transaction { tx in
+                    try await EnrollmentStore.bulkApprove([.init(householdID: hh, memberID: memberID, countyCode: "510921",
+                                                                 decidedOn: d("2021-03-20"), decision: decision)], on: tx)
+                }
+            }
+            try await (handle.db as! any SQLDatabase).raw("UPDATE members SET birth_date = '2002-05-01' WHERE name = '小明'").run()
+            let april = try await PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+                .generate(programme: .orphan, month: Fixtures.month("2021-04"), countyCode: "510921", actor: "t")
+            #expect(april.batch.lineCount == 1)
+            #expect(april.holds.map { $0.reason.prefix(while: { $0 != "：" }) } == ["RECORD_PROBLEM"])
+            #expect(april.holds.first?.householdID == "wang")
         }
     }
 

@@ -257,8 +257,12 @@ import Testing
         try await withTestDatabase(policies: [TekunCaseTests.policy]) { handle in
             let member = try await enrolled(handle)
             let store = TerminationStore(handle.db, today: { Fixtures.date("2021-12-31") })
+            await #expect(throws: WorkflowError.missing("死亡日期（或先在家庭成员中登记死亡及日期）")) {
+                try await store.propose(householdID: "sun", memberID: member, programme: .tekun, ground: .death,
+                                        on: d("2021-08-02"), opinion: "2021-07-28 病故，已火化", actor: "township")
+            }
             let id = try await store.propose(householdID: "sun", memberID: member, programme: .tekun, ground: .death,
-                                             on: d("2021-08-02"), opinion: "2021-07-28 病故，已火化", actor: "township")
+                                             on: d("2021-08-02"), opinion: "2021-07-28 病故，已火化", factOn: d("2021-07-28"), actor: "township")
             #expect(try await store.termination(id).termination.state == .countyReview)
             #expect(try await store.record(.decide(on: d("2021-08-03")), on: id, actor: "county").state == .terminated)
             await #expect(throws: WorkflowError.terminationOutOfOrder(event: "撤销终止，继续供养", state: "已终止")) {

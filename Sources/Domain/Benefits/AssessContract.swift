@@ -121,15 +121,19 @@ public enum AssessContract {
             }
         }
         let temporary = try temporaryRequest(root, programme: rules.programme)
-        // 补差: what the subject already receives; on any other member it would mean nothing, so it is refused.
+        // The child's keys and 补差: on any member but the subject they would mean nothing, so they are refused.
         var otherSupport: [OtherSupport] = []
         for (i, raw) in rawMembers.enumerated() {
-            guard let m = raw as? [String: Any], m["receiving"] != nil else { continue }
-            guard members[i].residentID == subject else {
-                throw AssessError(member: i, key: "members[\(i)].receiving", value: describe(m["receiving"]),
-                                  reason: "只适用于被评估人 (only for the subject)")
+            guard let m = raw as? [String: Any] else { continue }
+            for key in ["receiving", "parentFoundAlive"] + (rules.programme == .tekun ? [] : ["placement"]) where m[key] != nil
+                && rules.recipient == .member && members[i].residentID != subject {
+                throw AssessError(member: i, key: "members[\(i)].\(key)", value: describe(m[key]), reason: "只适用于被评估人 (only for the subject)")
             }
-            otherSupport = try receiving(m, index: i, programme: rules.programme)
+            if m["receiving"] != nil { otherSupport = try receiving(m, index: i, programme: rules.programme) }
+            if let found = members[i].childFacts?.parentFoundAlive, found < members[i].residentID.birthDate {
+                throw AssessError(member: i, key: "members[\(i)].parentFoundAlive", value: found.description,
+                                  reason: "早于本人出生日期 \(members[i].residentID.birthDate) (before birth)")
+            }
         }
         var approved: CivilDate?
         if let text = try string(root, "approved", required: false) {
@@ -137,6 +141,9 @@ public enum AssessContract {
                 throw AssessError(key: "approved", value: text, reason: "不适用于 \(program)（\(rules.programme.shortChinese)） (does not apply to this programme)")
             }
             do { approved = try CivilDate(parsing: text) } catch { throw AssessError(key: "approved", value: text, reason: "应为 YYYY-MM-DD") }
+            if let subject, let a = approved, a < subject.birthDate {
+                throw AssessError(key: "approved", value: text, reason: "早于被评估人出生日期 \(subject.birthDate) (before birth)")
+            }
         }
         let policy: Policy
         do { policy = try policyBook.policy(region: region, month: month) } catch {
@@ -149,7 +156,9 @@ public enum AssessContract {
         }
         var d: BenefitDecision
         do {
-            d = try rules.assess(AssessmentInput(household: household, month: month, subject: subject, temporary: temporary,
+            // Support approved on a date runs from the next month: past 18 it continues only then (schooling).
+            d = try rules.assess(AssessmentInput(household: household, month: month, subject: subject,
+                                                 supportedSince: approved?.yearMonth.next, temporary: temporary,
                                                  otherSupport: otherSupport), policy: policy)
         } catch {
             throw AssessError(key: "members", value: "", reason: error.message)
@@ -355,6 +364,9 @@ public enum AssessContract {
             guard let item = itemRaw as? [String: Any] else { throw AssessError(member: i, key: q, value: describe(itemRaw), reason: "应为对象") }
             try onlyKnownKeys(item, ["program", "monthly"], prefix: q, member: i)
             let token = try string(item, "program", required: true, prefix: q, member: i)!
+            if (items[..<j].compactMap { ($0 as? [String: Any])?["program"] as? String }).contains(token) {
+                throw AssessError(member: i, key: "\(q).program", value: token, reason: "同一项目只能填写一次，请合计为一项 (listed twice)")
+            }
             let label: String
             if token == disabilityAllowanceToken { label = "困难残疾人生活补贴" }
             else if let other = Programme(rawValue: token), other != programme, other != .temporary, other != .vagrantRelief {

@@ -70,11 +70,11 @@ public struct ChildFacts: Hashable, Codable, Sendable {
         self.parentFoundAlive = parentFoundAlive
     }
 
-    /// Lost both parents, or the birth parents cannot be found (国办发〔2010〕54号); nil when the parents
-    /// were not given.
+    /// Lost both parents, or the birth parents cannot be found (国办发〔2010〕54号) — a parent declared missing
+    /// by a court counts as not found (ADR 0013); nil when the parents were not given.
     public var isOrphan: Bool? {
         guard let father, let mother else { return nil }
-        let lost: Set<ParentSituation> = [.deceased, .unknown]
+        let lost: Set<ParentSituation> = [.deceased, .missing, .unknown]
         return lost.contains(father) && lost.contains(mother)
     }
 

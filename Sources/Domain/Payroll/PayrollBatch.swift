@@ -81,6 +81,12 @@ public struct PayableEnrollment: Hashable, Sendable {
     public var month: YearMonth?
     /// The one-off grant to pay (临时救助 case); nil for a monthly enrollment.
     public var grantID: String?
+    /// For programmes that pay a difference: what the member receives elsewhere in the month, as payroll
+    /// found it; nil when not read.
+    public var otherSupport: [OtherSupport]?
+    /// A record problem that stops this recipient's line (a stored birth date disagreeing with the ID):
+    /// held with it, the rest of the batch paid.
+    public var recordProblem: String?
 
     public init(enrollmentID: String, householdID: String, memberID: String? = nil, townshipCode: String,
                 villageCode: String, area: Area, components: [AmountComponent], householdSize: Int, payeeName: String?, payeeResidentID: ResidentID?, bankAccount: String?,
@@ -147,6 +153,11 @@ public enum PayrollPlan {
             if let n = perRecipient[e.recipientKey], n > 1 {
                 holds.append(PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: name,
                                          reason: "OVERLAPPING_ENROLLMENTS：本月有 \(n) 条在保记录重叠，须核查后再发放"))
+                continue
+            }
+            if let problem = e.recordProblem {
+                holds.append(PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: name,
+                                         reason: "RECORD_PROBLEM：\(problem)"))
                 continue
             }
             if let hold = rules.hold(e, policy: policy) {

@@ -45,7 +45,7 @@ enum ChildAllowance {
     static func age(_ child: Member, month: YearMonth, supportedSince: YearMonth?, schooling: Set<Schooling>,
                     source: String, trace: inout [TraceLine]) -> IneligibilityReason? {
         let last = lastMinorMonth(child.residentID)
-        let age = child.residentID.age(on: month.firstDay)
+        let age = max(child.residentID.age(on: month.firstDay), 0)
         if month <= last {
             trace.append(TraceLine("年龄", "\(age) 周岁，18 周岁生日所在月 \(last)，保障至该月", source: source))
             return nil
@@ -264,8 +264,20 @@ public struct UnsupportedChildRules: ProgrammeRules {
                                trace: trace, policyVersion: policy.version)
     }
 
+    public var paysDifference: Bool { true }
+
+    /// Besides the child's status and age: a difference that no longer matches what the child receives
+    /// (a 低保 approved or changed, a 特困 begun, a new standard) is held for a review, never paid as decided.
     public func hold(_ e: PayableEnrollment, policy: Policy) -> PayrollHold? {
-        ChildAllowance.hold(e, continuing: [], source: "民发〔2019〕62号")
+        if let h = ChildAllowance.hold(e, continuing: [], source: "民发〔2019〕62号") { return h }
+        guard let other = e.otherSupport, let standard = policy.unsupportedChild?.amount else { return nil }
+        let allowance = e.member?.childFacts?.disabilityAllowance ?? .zero
+        let received = other.reduce(FenRatio(allowance)) { $0 + $1.monthly }
+        let gap = FenRatio(standard) - received
+        let expected = gap.isPositive ? gap.roundedHalfUp() : .zero
+        guard expected != e.monthlyBenefit else { return nil }
+        return PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: e.payeeName ?? "—",
+                           reason: "DIFFERENCE_CHANGED：\(e.memberName ?? "儿童")本月已享受 \(received.roundedHalfUp().yuanString) 元，按标准 \(standard.yuanString) 元应补差 \(expected.yuanString) 元，核定 \(e.monthlyBenefit.yuanString) 元，须复核调整后再发放 (民发〔2019〕62号 三)")
     }
 
     public func deadlines(policy: Policy) -> [ProcedureDeadline] { ChildAllowance.deadlines("民发〔2019〕62号 二(二)") }

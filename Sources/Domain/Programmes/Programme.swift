@@ -46,6 +46,16 @@ public enum Programme: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// Whether one person may not be supported by both programmes for the same month: two that support
+    /// the person apart (特困 and 孤儿, TK-2021 Art. 9), or 孤儿 and 事实无人抚养儿童 (a child is one or the
+    /// other, 民发〔2019〕62号 §1). 事实无人抚养 with 特困 or 低保 is allowed: it pays the difference.
+    public func excludes(_ other: Programme) -> Bool {
+        guard self != other else { return false }
+        let apart = Programme.supportingPersonApart
+        if apart.contains(self) && apart.contains(other) { return true }
+        return Set([self, other]) == [.orphan, .unsupportedChild]
+    }
+
     /// The programmes whose member enrollments take the person out of other programmes' household count
     /// (`ProgrammeRules.supportsPersonApart`): the one list the SQL and the assessments use.
     public static var supportingPersonApart: [Programme] {

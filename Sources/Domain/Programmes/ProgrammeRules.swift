@@ -265,9 +265,14 @@ public protocol ProgrammeRules: Sendable {
     /// it runs (one person, one payment for one need: 特困 over 低保, C02; 孤儿's allowance instead of a
     /// 低保 share, ADR 0013). False where the rules pay only a difference (事实无人抚养儿童).
     var supportsPersonApart: Bool { get }
+
+    /// Whether the amount is a difference to what the person receives elsewhere (事实无人抚养儿童's 补差):
+    /// payroll then reads that support each month and holds a line whose difference has changed.
+    var paysDifference: Bool { get }
 }
 
 extension ProgrammeRules {
+    public var paysDifference: Bool { false }
     public var hasPublicNotice: Bool { true }
     public var supportsPersonApart: Bool { recipient == .member }
 }

@@ -24,7 +24,7 @@ public enum TerminationGround: String, Codable, Sendable, CaseIterable {
 
     /// Grounds that date the end of the entitlement to a fact (the day a parent was found): months paid
     /// after that fact's month are overpayments to recover.
-    public var datesAFact: Bool { self == .parentFound }
+    public var datesAFact: Bool { self == .parentFound || self == .death }
 
     /// The grounds that apply to `programme`'s persons.
     public static func grounds(for programme: Programme) -> [TerminationGround] {

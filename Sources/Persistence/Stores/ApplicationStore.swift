@@ -237,18 +237,20 @@ public struct ApplicationStore: Sendable {
                     throw StoreError.conflict("\(month) 的\(programme.shortChinese)发放批次（\(state.chinese)）已列入本户，自 \(firstMonth) 起确认\(stored.programme.shortChinese)将对同一人重复发放：草稿请先作废；已审核或已导出的月份，请以该月之后的日期确认，或先复核本户\(programme.shortChinese) (another programme's batch lists this household)")
                 }
             }
-            // One person, one programme that supports them apart (特困, 孤儿: TK-2021 Art. 9): a member already
-            // supported apart by another from the first month is refused, both named.
-            if let memberID = stored.memberID, rules.supportsPersonApart {
+            // One person, one of two programmes that exclude each other (特困/孤儿, TK-2021 Art. 9; 孤儿/事实无人
+            // 抚养): a member already supported by the other from the first month is refused, both named.
+            if let memberID = stored.memberID {
                 struct Other: Decodable { var programme: String; var startMonth: Int; var decisionId: String }
-                if let other = try await db.sql.raw(SQLQueryString("""
+                let t = Stored("enrollments")
+                for other in try await db.sql.raw("""
                     SELECT x.programme, x.start_month, x.decision_id FROM enrollments x
-                    WHERE x.member_id = \(bind: memberID) AND (x.end_month IS NULL OR x.end_month >= \(bind: firstMonth.number)) AND
-                    """) + SQLFragments.apart("x", besides: stored.programme)).first(decoding: Other.self, with: SQLSupport.decoder) {
-                    let t = Stored("enrollments")
+                    WHERE x.member_id = \(bind: memberID) AND x.programme <> \(bind: stored.programme.rawValue)
+                      AND (x.end_month IS NULL OR x.end_month >= \(bind: firstMonth.number)) ORDER BY x.start_month
+                    """).all(decoding: Other.self, with: SQLSupport.decoder) {
                     let programme: Programme = try t.parse("programme", other.programme)
+                    guard programme.excludes(stored.programme) else { continue }
                     let since = try t.month("start_month", other.startMonth)
-                    throw StoreError.conflict("该成员自 \(since) 起已由\(programme.shortChinese)保障（决定 \(other.decisionId.prefix(8))），同一人不能同时享受\(programme.shortChinese)和\(stored.programme.shortChinese)：请先终止\(programme.shortChinese)，或不予纳入本申请 (already supported apart by another programme)")
+                    throw StoreError.conflict("该成员自 \(since) 起已由\(programme.shortChinese)保障（决定 \(other.decisionId.prefix(8))），同一人不能同时享受\(programme.shortChinese)和\(stored.programme.shortChinese)：请先终止\(programme.shortChinese)，或不予纳入本申请 (supported by a programme that excludes this one)")
                 }
             }
             let event = ApplicationEvent.approve(on: date, monthlyBenefit: decision.monthlyBenefit)

@@ -228,8 +228,12 @@ public struct EnrollmentStore: Sendable {
             let elsewhere = try await Self.supportedElsewhere(householdID: householdID, besides: programme, month: from, on: sql)
             let since = try await EnrollmentStore(db).enrollments(ofHousehold: householdID)
                 .filter { $0.programme == programme && $0.memberID == memberID }.map(\.startMonth).min()
+            let other = try await memberID.asyncMap {
+                try await Self.otherSupport(householdID: householdID, memberID: $0, besides: programme, month: from, on: sql)
+            } ?? []
             let d = try rules.assess(AssessmentInput(household: household.composition, month: from, subject: subject,
-                                                     supportedElsewhere: elsewhere, supportedSince: since), policy: policy)
+                                                     supportedElsewhere: elsewhere, supportedSince: since, otherSupport: other),
+                                     policy: policy)
             let outcome: ReviewOutcome
             if !d.eligible || d.monthlyBenefit == .zero {
                 var stop = SQLQueryString("UPDATE enrollments SET end_month = \(bind: date.yearMonth.number) WHERE programme = \(bind: programme.rawValue) AND start_month <= \(bind: date.yearMonth.number) AND end_month IS NULL")

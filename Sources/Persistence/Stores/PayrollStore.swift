@@ -208,18 +208,22 @@ public struct PayrollStore: Sendable {
         // The enrolled members as registered now (age, schooling, disability), for member-level rules.
         let memberHouseholds = Array(Set(rows.filter { $0.memberId != nil }.map(\.householdId)))
         var files: [String: HouseholdFile] = [:]
+        // A household whose record has a problem (a birth date disagreeing with the ID) is held, not the batch.
+        var problems: [String: String] = [:]
         for chunk in stride(from: 0, to: memberHouseholds.count, by: 500) {
-            for f in try await RegistryStore(database).households(Array(memberHouseholds[chunk..<min(chunk + 500, memberHouseholds.count)])) {
-                files[f.id] = f
-            }
+            let loaded = try await RegistryStore(database).householdsNoting(Array(memberHouseholds[chunk..<min(chunk + 500, memberHouseholds.count)]))
+            for f in loaded.files { files[f.id] = f }
+            problems.merge(loaded.problems) { a, _ in a }
         }
+        let differences = (try? programme.rules())?.paysDifference == true
         func enrolledMember(_ r: Row) throws -> Member? {
             guard let text = r.memberResidentId else { return nil }
             let rid = try m.residentID("resident_id", text)
             return files[r.householdId]?.composition.members.first { $0.residentID == rid }
         }
-        return try rows.map { r in
-            PayableEnrollment(enrollmentID: r.enrollmentId, householdID: r.householdId, memberID: r.memberId,
+        var out: [PayableEnrollment] = []
+        for r in rows {
+            var e = PayableEnrollment(enrollmentID: r.enrollmentId, householdID: r.householdId, memberID: r.memberId,
                               townshipCode: r.townshipCode, villageCode: r.villageCode,
                               area: try t.parse("area", r.area),
                               components: try t.components("components", r.components, total: Money(fen: r.monthlyBenefitFen)),
@@ -228,7 +232,15 @@ public struct PayrollStore: Sendable {
                               bankAccount: r.bankAccount, countedMembers: r.countedMembers,
                               memberName: r.memberName, memberStatus: try m.parse("status", r.memberStatus),
                               member: try enrolledMember(r), month: month)
+            e.recordProblem = problems[r.householdId]
+            // 补差: what the member receives elsewhere this month, for the rules to check the difference.
+            if differences, let memberID = r.memberId {
+                e.otherSupport = try await EnrollmentStore.otherSupport(householdID: r.householdId, memberID: memberID,
+                                                                        besides: programme, month: month, on: database.sql)
+            }
+            out.append(e)
         }
+        return out
     }
 
     /// One-off grants (临时救助) approved on or before the end of `month` to be paid by payroll and not

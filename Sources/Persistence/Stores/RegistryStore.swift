@@ -146,8 +146,20 @@ public struct RegistryStore: Sendable {
     }
 
     /// Household files for `ids` (in no particular order).
+    /// - Throws: `StoreError.conflict` for a stored birth date that disagrees with the ID number.
     public func households(_ ids: [String]) async throws -> [HouseholdFile] {
-        guard !ids.isEmpty else { return [] }
+        try await load(ids, strict: true).files
+    }
+
+    /// Household files for `ids`, with the households whose records have a problem that stops computing
+    /// for them (a birth date disagreeing with the ID) — for a payroll that holds those and pays the rest.
+    public func householdsNoting(_ ids: [String]) async throws -> (files: [HouseholdFile], problems: [String: String]) {
+        try await load(ids, strict: false)
+    }
+
+    func load(_ ids: [String], strict: Bool) async throws -> (files: [HouseholdFile], problems: [String: String]) {
+        guard !ids.isEmpty else { return ([], [:]) }
+        var problems: [String: String] = [:]
         let sql = database.sql
         let rows = try await sql.select().column("*").from("households").where(SQLIdentifier("id"), .in, ids)
             .all(decoding: HouseholdRow.self, with: SQLSupport.decoder)
@@ -165,13 +177,15 @@ public struct RegistryStore: Sendable {
         let incomeByMember = Dictionary(grouping: incomeRows, by: \.memberId)
         let membersByHousehold = Dictionary(grouping: memberRows, by: \.householdId)
         let ht = Stored("households"), mt = Stored("members"), it = Stored("income_items"), at = Stored("assets")
-        return try rows.map { r in
+        let files = try rows.map { r in
             let members = try (membersByHousehold[r.id] ?? []).map { m in
                 let rid = try mt.residentID("resident_id", m.residentId)
                 // The age every rule uses comes from the ID number; a stored birth date that disagrees
                 // means the record was changed outside Jiuzhu, and nothing is computed from it.
-                guard try mt.date("birth_date", m.birthDate) == rid.birthDate else {
-                    throw StoreError.conflict("成员\(m.name)（\(rid.masked)）登记的出生日期 \(m.birthDate) 与身份证号码中的出生日期 \(rid.birthDate) 不一致，已停止计算：请核实身份证号码或出生日期后更正 (birth date disagrees with the ID number)")
+                if try mt.date("birth_date", m.birthDate) != rid.birthDate {
+                    let message = "成员\(m.name)（\(rid.masked)）登记的出生日期 \(m.birthDate) 与身份证号码中的出生日期 \(rid.birthDate) 不一致，已停止计算：请核实身份证号码或出生日期后更正 (birth date disagrees with the ID number)"
+                    if strict { throw StoreError.conflict(message) }
+                    problems[m.householdId] = message
                 }
                 var childFacts: ChildFacts?
                 switch (m.childPlacement, m.fatherSituation, m.motherSituation) {
@@ -232,6 +246,7 @@ public struct RegistryStore: Sendable {
                     Asset(kind: try at.parse("kind", $0.kind), description: $0.description, value: Money(fen: $0.valueFen))
                 })
         }
+        return (files, problems)
     }
 
     /// The member's resident ID (身份证号码) from its row id.

@@ -43,9 +43,23 @@ public struct TerminationStore: Sendable {
             throw WorkflowError.missing("适用于\(programme.shortChinese)的终止理由（\(TerminationGround.grounds(for: programme).map(\.chinese).joined(separator: "、"))）")
         }
         if date > today() { throw WorkflowError.dateInFuture(date, today: today()) }
+        var factOn = factOn
         if ground.datesAFact {
-            guard let factOn else { throw WorkflowError.missing("事实发生日期（如查找到父母的日期）") }
-            if factOn > date { throw WorkflowError.dateBefore(date, what: "事实发生日期", earlier: factOn) }
+            let member = try await Self.member(memberID, householdID: householdID, on: database)
+            // A death recorded in the registry with its date dates the termination by itself.
+            if factOn == nil, ground == .death, let m = member, m.status == .deceased { factOn = m.statusSince }
+            guard let fact = factOn else {
+                throw WorkflowError.missing(ground == .death ? "死亡日期（或先在家庭成员中登记死亡及日期）" : "事实发生日期（如查找到父母的日期）")
+            }
+            if fact > date { throw WorkflowError.dateBefore(date, what: "事实发生日期", earlier: fact) }
+            if let m = member, fact < m.residentID.birthDate {
+                throw WorkflowError.dateBefore(fact, what: "出生日期", earlier: m.residentID.birthDate)
+            }
+        }
+        let fact = ground.datesAFact ? factOn : nil
+        if ground == .adulthood, let m = try await Self.member(memberID, householdID: householdID, on: database),
+           m.residentID.age(on: date) < 18 {
+            throw WorkflowError.missing("年满18周岁的事实（\(m.name)在 \(date) 为 \(m.residentID.age(on: date)) 周岁）")
         }
         guard !opinion.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw WorkflowError.missing("乡镇核实意见") }
         return try await database.transaction { db in
@@ -68,7 +82,7 @@ public struct TerminationStore: Sendable {
                 throw StoreError.notFound(what: "家庭", id: householdID)
             }
             let t = Termination(ground: ground, proposedOn: date, opinion: opinion, publicNotice: rules.hasPublicNotice,
-                                factOn: ground.datesAFact ? factOn : nil)
+                                factOn: fact)
             let id = SQLSupport.newID()
             try await sql.insert(into: "terminations").columns(
                 "id", "county_code", "household_id", "member_id", "programme", "enrollment_id", "state", "snapshot",
@@ -79,6 +93,12 @@ public struct TerminationStore: Sendable {
                             detail: "\(programme.rawValue) member \(memberID) \(ground.rawValue)")
             return id
         }
+    }
+
+    /// The member as registered, or nil when the row is not in the household.
+    static func member(_ memberID: String, householdID: String, on db: any Database) async throws -> Member? {
+        let rid = try await RegistryStore(db).residentID(ofMember: memberID)
+        return try await RegistryStore(db).household(householdID)?.composition.members.first { $0.residentID == rid }
     }
 
     /// Records a step. `decide` ends the enrollment from the month after the decision and writes the
@@ -96,15 +116,18 @@ public struct TerminationStore: Sendable {
                                                      today: today())
             let sql = db.sql
             if case let .decide(on) = event {
-                // Support ends with the decision's month, or with a later month already approved or paid
-                // (a bank file cannot be taken back); a draft listing the person later is discarded first.
+                // Support ends with the decision's month — or, for a ground dated by its fact (a death, a
+                // parent found), with the fact's month — or with a later month already approved or paid (a
+                // bank file cannot be taken back; those months are flagged below); a draft listing the person
+                // later is discarded first.
+                let base = min(next.factOn?.yearMonth ?? on.yearMonth, on.yearMonth)
                 struct Listed: Decodable { var month: Int; var state: String }
                 let listed = try await sql.raw("""
                     SELECT b.month, b.state FROM payroll_lines l JOIN payroll_batches b ON b.id = l.batch_id
                     WHERE b.programme = \(bind: stored.programme.rawValue) AND l.recipient_key = \(bind: stored.memberID)
-                      AND b.month > \(bind: on.yearMonth.number) ORDER BY b.month
+                      AND b.month > \(bind: base.number) ORDER BY b.month
                     """).all(decoding: Listed.self, with: SQLSupport.decoder)
-                var last = on.yearMonth
+                var last = base
                 let batches = Stored("payroll_batches")
                 for row in listed {
                     let month: YearMonth = try batches.month("month", row.month)
@@ -142,7 +165,8 @@ public struct TerminationStore: Sendable {
                 }
                 let subject = try await RegistryStore(db).residentID(ofMember: stored.memberID)
                 let t = next
-                let notice = t.noticeStart.map { "公示 \($0) 至 \(t.noticeEnd(policy: policy)!)" } ?? "因死亡终止，不公示"
+                let notice = t.noticeStart.map { "公示 \($0) 至 \(t.noticeEnd(policy: policy)!)" }
+                    ?? (rules.hasPublicNotice ? "因死亡终止，不公示" : "\(stored.programme.shortChinese)不公示（保护儿童隐私）")
                 let decision = BenefitDecision(
                     programme: stored.programme, month: last.next, area: household.area, eligible: false, householdSize: 1,
                     subject: subject, standard: nil, perCapitaIncome: nil, monthlyBenefit: .zero, components: [], reasons: [],

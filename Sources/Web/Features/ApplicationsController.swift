@@ -89,7 +89,8 @@ struct ApplicationsController: RouteCollection {
                                    .text(" "), ApplicationRow.badge(ApplicationRow.left(a.state, stored.deadline, settings: s, today: today))),
                 .dt("家庭"), .dd(.a(.attr("href", SiteURL.household(stored.householdID).path), .text("查看家庭档案"))),
                 .dt("近亲属备案"), .dd(.text(a.closeRelative ? "是（须县级入户核查）" : "否")),
-                .dt("公示"), .dd(.text(a.noticeStart.map { "\($0) 起 7 天，至 \(a.noticeEnd(policy: policy)!)" } ?? "未开始")),
+                .dt("公示"), .dd(.text(a.withoutPublicNotice == true ? "不公示（保护儿童隐私）"
+                    : a.noticeStart.map { "\($0) 起 7 天，至 \(a.noticeEnd(policy: policy)!)" } ?? "未开始")),
                 .dt("延期理由"), .dd(.text(a.extensionReason ?? "—")),
                 .dt("决定"), .dd(.text(a.approvedBenefit.map { "确认纳入，月保障金 \($0.groupedYuanString) 元，自 \(a.firstPaidMonth!) 起发放" }
                     ?? a.refusalReason.map { "不予纳入：\($0)；书面告知期限 \(a.refusalNoticeDue?.description ?? "")" } ?? "—"))),
@@ -296,8 +297,9 @@ struct ApplicationsController: RouteCollection {
             return req.seeOther(.application(id))
         default: throw Abort(.notFound)
         }
-        try await store(req).record(event, on: id, actor: req.actor)
-        req.flash("已办理：\(event.chinese)", kind: "success")
+        let after = try await store(req).record(event, on: id, actor: req.actor)
+        req.flash(after.withoutPublicNotice == true && after.state == .countyReview && after.noticeStart == nil
+                  ? "已办理：乡镇审核意见已报县级审核确认（不公示）" : "已办理：\(event.chinese)", kind: "success")
         return req.seeOther(.application(id))
     }
 }

@@ -152,7 +152,7 @@ extension HouseholdsController {
                              Controls.select("ground", TerminationGround.grounds(for: e.programme).map { Controls.option($0.rawValue, $0.chinese) })),
                       .label(.text("日期 "), .input(.type(.date), .name("date"), .attr("value", today.description), .required(true))),
                       .if(TerminationGround.grounds(for: e.programme).contains(where: \.datesAFact),
-                          .label(.text("事实发生日期（查找到父母等） "), .input(.type(.date), .name("factOn")))),
+                          .label(.text("事实发生日期（死亡日期、查找到父母的日期） "), .input(.type(.date), .name("factOn")))),
                       .label(.text("乡镇核实意见 "), .input(.type(.text), .name("text"), .required(true))),
                       .button(.class("secondary"), .type(.submit),
                               .text((try? e.programme.rules())?.hasPublicNotice == false ? "提出终止（不公示，报县级审批）" : "提出终止（公示 7 天）")))

@@ -26,7 +26,7 @@ enum TerminationPage {
     static func view(_ m: Model) -> Node<HTML.BodyContext> {
         let t = m.termination
         return .div(
-            .h1(.text("终止\(m.programme.shortChinese)供养：\(m.personName)")),
+            .h1(.text("终止\(m.programme.chinese)：\(m.personName)")),
             .dl(.class("facts"),
                 .dt("状态"), .dd(.text(t.state.chinese)),
                 .dt("终止理由"), .dd(.text(t.ground.chinese + (t.factOn.map { "（\($0)）" } ?? ""))),
