@@ -120,4 +120,35 @@ import Testing
             }
         }
     }
+
+    /// The due list: a household decided in December 2020 with a member able to work is due by June 2021;
+    /// one without, by December 2021; a member's death in March brings the review to June; a household
+    /// reviewed in May is due again in November.
+    @Test func reviewsDue() async throws {
+        try await withTestDatabase { handle in
+            let d = Fixtures.date
+            var worker = Fixtures.member("110101198001010010", "赵工", .head, monthly: [(.wage, "100")])
+            worker.workCapacity = .full
+            var retired = Fixtures.member("110101194408169738", "钱老", .head)
+            retired.workCapacity = .none
+            var widow = Fixtures.member("110101197708029247", "孙某", .head)
+            widow.workCapacity = .none
+            var husband = Fixtures.member("110101197503149130", "孙夫", .spouse)
+            husband.workCapacity = .none
+            for h in [Fixtures.household("work", area: .rural, members: [worker]), Fixtures.household("old", area: .rural, members: [retired]),
+                      Fixtures.household("death", area: .rural, members: [widow, husband])] {
+                try await Fixtures.registerAndEnroll(h, from: "2021-01", on: handle.db)
+            }
+            try await RegistryStore(handle.db).setStatus(of: try ResidentID("110101197503149130"), to: .deceased, since: d("2021-03-10"))
+            let store = EnrollmentStore(handle.db)
+            let due = try await store.reviewsDue(programme: .dibao, countyCode: "510921", asOf: d("2021-06-01"), withinDays: 30)
+            #expect(due.map(\.householdID) == ["death", "work"])
+            #expect(due.map(\.due.date) == [d("2021-06-09"), d("2021-06-19")])
+            let later = try await store.reviewsDue(programme: .dibao, countyCode: "510921", asOf: d("2021-12-01"), withinDays: 30)
+            #expect(later.map(\.householdID) == ["death", "work", "old"])
+            _ = try await store.review(householdID: "work", programme: .dibao, on: d("2021-05-20"), actor: "t", today: d("2021-12-31"))
+            let afterReview = try await store.reviewsDue(programme: .dibao, countyCode: "510921", asOf: d("2021-11-01"), withinDays: 30)
+            #expect(afterReview.first { $0.householdID == "work" }?.due.date == d("2021-11-19"))
+        }
+    }
 }

@@ -295,6 +295,53 @@ extension EnrollmentStore {
         return out
     }
 
+    /// A household whose periodic review is due.
+    public struct ReviewDue: Hashable, Sendable {
+        public var householdID: String
+        public var headName: String
+        public var townshipCode: String
+        public var lastDecided: CivilDate
+        public var due: ReviewSchedule.Due
+    }
+
+    /// Households of a household programme (低保) enrolled in `asOf`'s month whose next review
+    /// (`ReviewSchedule`) falls on or before `asOf + withinDays`, earliest first.
+    /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
+    public func reviewsDue(programme: Programme, countyCode: String, asOf: CivilDate, withinDays: Int = 30) async throws -> [ReviewDue] {
+        struct Row: Decodable {
+            var householdId: String; var townshipCode: String; var lastDecided: String?; var headName: String?; var able: Int
+            var death: String?
+        }
+        // Able to work: counted, full or partial capacity, aged 18–59 on `asOf`.
+        let youngest = CivilDate(year: asOf.year - 18, month: asOf.month, day: min(asOf.day, CivilDate.daysIn(year: asOf.year - 18, month: asOf.month)))!
+        let oldest = CivilDate(year: asOf.year - 60, month: asOf.month, day: min(asOf.day, CivilDate.daysIn(year: asOf.year - 60, month: asOf.month)))!
+        let q = SQLQueryString("""
+            SELECT e.household_id, h.township_code,
+              (SELECT MAX(d.decided_on) FROM decisions d WHERE d.household_id = e.household_id AND d.programme = e.programme
+                 AND d.member_id IS NULL AND d.outcome IN ('approved', 'adjusted', 'reviewed')) AS last_decided,
+              (SELECT m.name FROM members m WHERE m.household_id = e.household_id AND m.relationship = 'head') AS head_name,
+              (SELECT COUNT(*) FROM members w WHERE w.household_id = e.household_id AND w.status = 'active'
+                 AND w.work_capacity IN ('full', 'partial') AND w.birth_date <= \(bind: youngest.description)
+                 AND w.birth_date > \(bind: oldest.description)) AS able,
+              (SELECT MIN(x.status_since) FROM members x WHERE x.household_id = e.household_id AND x.status = 'deceased'
+                 AND x.status_since IS NOT NULL) AS death
+            FROM enrollments e JOIN households h ON h.id = e.household_id
+            WHERE e.county_code = \(bind: countyCode) AND e.programme = \(bind: programme.rawValue) AND e.member_id IS NULL AND
+            """) + SQLFragments.active("e", in: asOf.yearMonth)
+        let t = Stored("decisions"), m = Stored("members")
+        let horizon = asOf.adding(days: withinDays)
+        var out: [ReviewDue] = []
+        for r in try await database.sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder) {
+            guard let last = try t.date("decided_on", r.lastDecided) else { continue }
+            let death = try m.date("status_since", r.death).flatMap { $0 > last ? $0 : nil }
+            let due = ReviewSchedule.due(lastDecided: last, ableToWork: r.able > 0, deathAfterDecision: death)
+            guard due.date <= horizon else { continue }
+            out.append(ReviewDue(householdID: r.householdId, headName: r.headName ?? "", townshipCode: r.townshipCode,
+                                 lastDecided: last, due: due))
+        }
+        return out.sorted { ($0.due.date, $0.householdID) < ($1.due.date, $1.householdID) }
+    }
+
     /// What `memberID` already receives in `month` from programmes other than `programme`: the household's
     /// 低保 (or other household programme) per counted person, exact, and the member's own enrollments. For
     /// 事实无人抚养儿童's difference (民发〔2019〕62号 §3).

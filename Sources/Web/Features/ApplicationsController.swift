@@ -33,6 +33,11 @@ struct ApplicationsController: RouteCollection {
             spotChecks[p] = ("\(today.year) 年县级确认 \(approved) 件，县级入户抽查 \(visited) 件（\(percent)），应不低于 \(share.numerator * 100 / share.denominator)%"
                 + (short ? "：抽查不足，请在县级审核确认前登记县级入户核查" : ""), short)
         }
+        // Periodic reviews due (定期核查) of the household programmes, overdue first.
+        var reviews: [(programme: Programme, rows: [EnrollmentStore.ReviewDue])] = []
+        for p in s.programmes where (try? p.rules()).map({ $0.recipient == .household && $0.cadence == .monthly }) == true {
+            reviews.append((p, try await EnrollmentStore(req.db).reviewsDue(programme: p, countyCode: s.countyCode, asOf: today)))
+        }
         // Terminations in progress, with the person and what comes next.
         var terminations: [(path: String, text: String)] = []
         for t in try await TerminationStore(req.db).open() {
@@ -55,6 +60,22 @@ struct ApplicationsController: RouteCollection {
                     .unwrap(spotChecks[programme]) { .p(.class($0.short ? "flash error" : "muted"), .text($0.text)) },
                     .if(own.isEmpty, .p(.class("muted"), .text("没有申请。")),
                         else: ApplicationRow.table(own)))
+            },
+            .forEach(reviews) { r in
+                let overdue = r.rows.filter { $0.due.date < today }
+                return .group(
+                    .h2("\(r.programme.shortChinese)定期复核"),
+                    .p(.class(overdue.isEmpty ? "muted" : "flash error"),
+                       .text("已逾期 \(overdue.count) 户，30 天内到期 \(r.rows.count - overdue.count) 户（每年复核；有劳动能力成员的家庭每半年；成员死亡后 3 个月内）。复核请在家庭档案中办理。")),
+                    .if(!r.rows.isEmpty, .table(
+                        .tr(.th("户主"), .th("乡镇"), .th("上次核定"), .th("复核期限"), .th("依据")),
+                        .forEach(r.rows.prefix(100)) { row in
+                            .tr(.td(.a(.attr("href", SiteURL.household(row.householdID).path), .text(row.headName))),
+                                .td(.text(s.townshipName(row.townshipCode))), .td(.text(row.lastDecided.description)),
+                                .td(row.due.date < today ? Layout.badge("\(row.due.date)（已逾期）", "bad") : .text(row.due.date.description)),
+                                .td(.text("\(row.due.reason)，\(row.due.source)")))
+                        })),
+                    .if(r.rows.count > 100, .p(.class("muted"), .text("仅列出最早到期的 100 户，共 \(r.rows.count) 户。"))))
             },
             .h2("终止供养（办理中）"),
             .if(terminations.isEmpty, .p(.class("muted"), .text("没有办理中的终止程序。"))),
