@@ -170,8 +170,36 @@ import VaporTesting
             let approved = try await session.post("/applications/\(id)/approve", form: ["date": "2021-07-20"])
             #expect(approved.status == .seeOther)
             let page = body(try await session.get("/applications/\(id)"))
-            #expect(page.contains("2021-08 的发放批次已审核，本户当月按原决定列入 900.00 元"))
+            // Listed at the same amount: nothing to pay or take back, so nothing to warn about.
+            #expect(page.contains("已确认纳入：保障 3 人，月保障金 900.00 元，自 2021-08 起发放</p>"))
             #expect(!page.contains("须另行补发"))
+        }
+    }
+
+    /// An approval after several months' batches were approved without the household names every one of
+    /// them as owed, not only the first.
+    @Test func approvalNamesEveryMonthOwed() async throws {
+        try await withTestApp { session async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.household("other", members: [Fixtures.member("110101194408169738", "钱某", .head)]),
+                                                 from: "2021-01", on: session.app.db)
+            try await RegistryStore(session.app.db).register([Fixtures.h01()])
+            for month in ["2021-08", "2021-09"] {
+                let g = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": month])
+                #expect(try await session.post("\(try #require(g.headers.first(name: .location)))/approve").status == .seeOther)
+            }
+            let store = ApplicationStore(session.app.db)
+            let id = try await store.open(householdID: "h01", programme: .dibao, acceptedOn: Fixtures.date("2021-07-01"),
+                                          closeRelative: false, actor: "t")
+            let visit = HomeVisit(date: Fixtures.date("2021-07-05"), investigators: ["王调查", "李调查"], findings: "无车辆")
+            for step in [ApplicationEvent.recordInformationCheck(on: Fixtures.date("2021-07-02"), summary: "无异常"),
+                         .recordHomeVisit(visit), .completeInvestigation(on: Fixtures.date("2021-07-06")),
+                         .townshipReview(on: Fixtures.date("2021-07-07"), recommend: true, opinion: "拟纳入"),
+                         .closePublicNotice(on: Fixtures.date("2021-07-14"))] {
+                try await store.record(step, on: id, actor: "t")
+            }
+            #expect(try await session.post("/applications/\(id)/approve", form: ["date": "2021-07-20"]).status == .seeOther)
+            let page = body(try await session.get("/applications/\(id)"))
+            #expect(page.contains("2021-08、2021-09 的发放批次已审核或导出，本户（人）未列入，须另行补发"))
         }
     }
 

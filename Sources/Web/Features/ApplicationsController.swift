@@ -299,20 +299,26 @@ struct ApplicationsController: RouteCollection {
         case "approve":
             let d = try await store(req).approve(id, on: try date(), actor: req.actor)
             var note = ""
-            if let batch = try await req.payroll.batch(countyCode: req.settings.countyCode, programme: d.programme, month: d.month) {
-                let stored = try await store(req).application(id)
-                let listed = try await req.payroll.payments(ofHousehold: stored.householdID)
-                    .first { $0.programme == d.programme && $0.month == d.month && $0.memberID == stored.memberID }
-                switch (batch.state, listed) {
-                case (.draft, _):
-                    note = "。注意：\(d.month) 的发放批次草稿已生成，请作废后重新生成以按本决定发放"
-                case let (state, paid?):
-                    // An earlier decision already pays this household that month, at its own amount.
-                    note = "。注意：\(d.month) 的发放批次已\(state == .exported ? "导出" : "审核")，本户当月按原决定列入 \(paid.amount.groupedYuanString) 元，与本决定不同的差额须另行处理"
-                case let (state, nil):
-                    note = "。注意：\(d.month) 的发放批次已\(state == .exported ? "导出" : "审核")，本户当月未列入，须另行补发"
+            // Every batch of the programme from the first month on, not only the first: drafts to regenerate,
+            // approved or exported months that did not list the recipient (owed), or listed it at another amount.
+            let stored = try await store(req).application(id)
+            let payments = try await req.payroll.payments(ofHousehold: stored.householdID)
+                .filter { $0.programme == d.programme && $0.memberID == stored.memberID }
+            var drafts: [YearMonth] = [], missing: [YearMonth] = [], other: [String] = []
+            for batch in try await req.payroll.batches(countyCode: req.settings.countyCode)
+            where batch.programme == d.programme && batch.month >= d.month {
+                let paid = payments.first { $0.month == batch.month }
+                switch (batch.state, paid) {
+                case (.draft, _): drafts.append(batch.month)
+                case let (_, p?) where p.amount != d.monthlyBenefit: other.append("\(batch.month) 按原决定 \(p.amount.groupedYuanString) 元")
+                case (_, nil): missing.append(batch.month)
+                default: break
                 }
             }
+            func months(_ m: [YearMonth]) -> String { m.sorted().map(\.description).joined(separator: "、") }
+            if !drafts.isEmpty { note += "。注意：\(months(drafts)) 的发放批次草稿已生成，请作废后重新生成以按本决定发放" }
+            if !missing.isEmpty { note += "。注意：\(months(missing)) 的发放批次已审核或导出，本户（人）未列入，须另行补发" }
+            if !other.isEmpty { note += "。注意：已审核或导出的批次中 \(other.joined(separator: "，"))，与本决定不同的差额须另行处理" }
             req.flash("已确认纳入：保障 \(d.householdSize) 人，月保障金 \(d.monthlyBenefit.groupedYuanString) 元，自 \(d.month) 起发放\(note)",
                       kind: note.isEmpty ? "success" : "error")
             return req.seeOther(.application(id))

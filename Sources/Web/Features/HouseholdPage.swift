@@ -133,7 +133,10 @@ extension HouseholdsController {
                            .td(.text(e.endMonth?.description ?? "—")), .td(.class("num"), .text("\(e.householdSize)")),
                            .td(.class("num"), .text(e.monthlyBenefit.groupedYuanString)))
                    }),
-            .forEach(activeEnrollments.filter { s.programmes.contains($0.programme) }) { e in
+            // One review form per case: an enrollment adjusted from next month and the one ending this month are one case.
+            .forEach(activeEnrollments.filter { s.programmes.contains($0.programme) }.reduce(into: [Enrollment]()) { kept, e in
+                if !kept.contains(where: { $0.programme == e.programme && $0.memberID == e.memberID }) { kept.append(e) }
+            }) { e in
                 .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdReview(id).path), Layout.csrf(req),
                       .input(.type(.hidden), .name("programme"), .attr("value", e.programme.rawValue)),
                       .input(.type(.hidden), .name("member"), .attr("value", e.memberID ?? "")),
