@@ -43,4 +43,17 @@ import Testing
             #expect(d != nil && WorkCalendar.chinaYears.contains(d!.year), "\(row.date)")
         }
     }
+
+    /// Beyond the calendar's years the bounding calendar gives the latest date a count could reach (Mon–Fri
+    /// plus a 14-day holiday margin), never the deadline; the plain calendar refuses.
+    @Test func boundingBeyondTheCalendar() throws {
+        let start = try CivilDate(parsing: "2026-12-28")
+        #expect(throws: WorkCalendarError.outsideCalendar(try CivilDate(parsing: "2027-01-01"), 2021...2026)) {
+            try WorkCalendar.china.adding(workingDays: 30, to: start)
+        }
+        #expect(try WorkCalendar.china.bounding.adding(workingDays: 30, to: start) == CivilDate(parsing: "2027-02-22"))
+        // Within the known years both agree.
+        let known = try CivilDate(parsing: "2021-07-01")
+        #expect(try WorkCalendar.china.bounding.adding(workingDays: 30, to: known) == WorkCalendar.china.adding(workingDays: 30, to: known))
+    }
 }

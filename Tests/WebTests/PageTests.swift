@@ -5,6 +5,7 @@ import Persistence
 import TestSupport
 import Testing
 import VaporTesting
+@testable import Web
 
 @Suite struct PageTests {
     func body(_ r: TestingHTTPResponse) -> String { String(buffer: r.body) }
@@ -357,5 +358,20 @@ import VaporTesting
             let download = try await session.get("/households/h01/documents/\(docs[0].id)")
             #expect(String(buffer: download.body) == "本人承诺")
         }
+    }
+
+    /// A deadline the calendar cannot count to stays overdue once today is past it (or past the latest
+    /// date it could fall on); before that it is "to be determined", never "not overdue".
+    @Test(arguments: [
+        (nil as String?, "2027-02-22" as String?, "2027-06-01", "overdue"),
+        (nil, "2027-02-22", "2027-01-15", "unknown"),
+        ("2026-12-20", nil, "2027-03-01", "overdue"),
+    ])
+    func overdueBeyondTheCalendar(deadline: String?, bound: String?, today: String, expected: String) throws {
+        let settings = WebSettings(database: .sqliteMemory, dataDirectory: URL(fileURLWithPath: "/tmp"), isDemo: false,
+                                   today: { Fixtures.date(today) })
+        let left = ApplicationRow.left(.investigating, deadline.map(Fixtures.date), bound: bound.map(Fixtures.date), settings: settings,
+                                       today: Fixtures.date(today))
+        #expect(left == (expected == "overdue" ? .overdueUncounted(calendarEnds: 2026) : .unknown(calendarEnds: 2026)))
     }
 }

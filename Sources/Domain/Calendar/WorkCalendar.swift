@@ -7,12 +7,30 @@ public struct WorkCalendar: Sendable {
     public let years: ClosedRange<Int>
     let off: Set<Int>
     let work: Set<Int>
+    /// See `bounding`.
+    private(set) var boundsUnknownYears: Bool
+
+    /// The same calendar, answering beyond its years with the latest date a count could possibly reach:
+    /// Monday–Friday counted as working days, plus `unknownHolidayMargin` calendar days once the count
+    /// leaves the known years. Never the deadline itself — only a date it is certainly not later than, so
+    /// that a deadline whose count the calendar cannot finish is still known to be overdue once today is
+    /// past this bound (issue 5 item 7).
+    public var bounding: WorkCalendar {
+        var c = self
+        c.boundsUnknownYears = true
+        return c
+    }
+
+    /// More than any year's official holidays within one deadline (the longest, Spring Festival and
+    /// National Day, take 7–8 days including weekends).
+    public static let unknownHolidayMargin = 14
 
     /// Builds a calendar from its special days. `off` days are holidays, `work` days make-up days.
     public init(years: ClosedRange<Int>, holidays: [CivilDate], makeUpWorkdays: [CivilDate]) {
         self.years = years
         self.off = Set(holidays.map(\.dayNumber))
         self.work = Set(makeUpWorkdays.map(\.dayNumber))
+        self.boundsUnknownYears = false
     }
 
     /// China 2021–2026 (bundled; source: the State Council General Office holiday notices).
@@ -40,14 +58,22 @@ public struct WorkCalendar: Sendable {
     /// - Throws: `WorkCalendarError.outsideCalendar` when the count runs past the calendar's years.
     public func adding(workingDays: Int, to start: CivilDate) throws(WorkCalendarError) -> CivilDate {
         precondition(workingDays >= 0, "working-day counts are never negative")
-        guard years.contains(start.year) else { throw .outsideCalendar(start, years) }
+        guard years.contains(start.year) || boundsUnknownYears else { throw .outsideCalendar(start, years) }
         var day = start
         var counted = 0
+        var margin = false
         while counted < workingDays {
             day = day.adding(days: 1)
-            if try isWorkingDay(day) { counted += 1 }
+            if years.contains(day.year) {
+                if try isWorkingDay(day) { counted += 1 }
+            } else if boundsUnknownYears {
+                if !margin { margin = true }
+                if day.isoWeekday <= 5 { counted += 1 }
+            } else {
+                throw .outsideCalendar(day, years)
+            }
         }
-        return day
+        return margin ? day.adding(days: Self.unknownHolidayMargin) : day
     }
 
     /// Working days left from `today` until `deadline`: the working days after `today` up to and

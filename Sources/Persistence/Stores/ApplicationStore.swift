@@ -30,6 +30,9 @@ public struct ApplicationSummary: Hashable, Sendable {
     /// nil when the holiday calendar does not reach it yet.
     public var deadline: CivilDate?
     public var closeRelative: Bool
+    /// When `deadline` is unknown (the calendar ends): a date the deadline is certainly not later than
+    /// (`WorkCalendar.bounding`), so an application past it is overdue whatever next year's holidays are.
+    public var deadlineBound: CivilDate? = nil
 }
 
 /// A recorded workflow step, for the application's history.
@@ -328,12 +331,21 @@ public struct ApplicationStore: Sendable {
             var memberName: String?
         }
         let t = Stored("applications")
-        return try await database.sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder).map {
-            ApplicationSummary(id: $0.id, programme: try t.parse("programme", $0.programme), householdID: $0.householdId,
-                               headName: $0.headName ?? "", memberName: $0.memberName, townshipCode: $0.townshipCode,
-                               state: try t.parse("state", $0.state), acceptedOn: try t.date("accepted_on", $0.acceptedOn),
-                               deadline: try t.date("deadline", $0.deadline), closeRelative: $0.closeRelative)
+        var out: [ApplicationSummary] = []
+        for r in try await database.sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder) {
+            var s = ApplicationSummary(id: r.id, programme: try t.parse("programme", r.programme), householdID: r.householdId,
+                                       headName: r.headName ?? "", memberName: r.memberName, townshipCode: r.townshipCode,
+                                       state: try t.parse("state", r.state), acceptedOn: try t.date("accepted_on", r.acceptedOn),
+                                       deadline: try t.date("deadline", r.deadline), closeRelative: r.closeRelative)
+            // An open application whose deadline the calendar cannot reach: the latest it can be.
+            if s.deadline == nil, s.state.isOpen, let rules = try? s.programme.rules() {
+                let stored = try await load(r.id, on: database)
+                let policy = try await PolicyStore(database).policy(region: stored.countyCode, month: s.acceptedOn.yearMonth)
+                s.deadlineBound = (try? stored.application.deadline(rules: rules, policy: policy, calendar: calendar.bounding)) ?? nil
+            }
+            out.append(s)
         }
+        return out
     }
 
     func load(_ id: String, on db: any Database) async throws -> StoredApplication {

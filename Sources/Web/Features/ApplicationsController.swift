@@ -107,7 +107,9 @@ struct ApplicationsController: RouteCollection {
                 .dt("状态"), .dd(.text(a.state.chinese)),
                 .dt("受理日期"), .dd(.text(a.acceptedOn.description)),
                 .dt("办结期限"), .dd(.text("\(stored.deadline?.description ?? "待定")（\(rules?.procedureLimitText(extended: a.extensionReason != nil, policy: policy) ?? "—")）"),
-                                   .text(" "), ApplicationRow.badge(ApplicationRow.left(a.state, stored.deadline, settings: s, today: today))),
+                                   .text(" "), ApplicationRow.badge(ApplicationRow.left(a.state, stored.deadline,
+                                   bound: rules.flatMap { r in (try? a.deadline(rules: r, policy: policy, calendar: s.calendar.bounding)) ?? nil },
+                                   settings: s, today: today))),
                 .dt("家庭"), .dd(.a(.attr("href", SiteURL.household(stored.householdID).path), .text("查看家庭档案"))),
                 .dt("近亲属备案"), .dd(.text(a.closeRelative ? "是（须县级入户核查）" : "否")),
                 .dt("公示"), .dd(.text(a.withoutPublicNotice == true ? "不公示（保护儿童隐私）"

@@ -10,6 +10,8 @@ struct ApplicationRow: Equatable, Sendable {
         case closed
         /// The holiday calendar does not reach the deadline (its last year).
         case unknown(calendarEnds: Int)
+        /// Past even the latest date the deadline could fall on: overdue, by a count of days unknown.
+        case overdueUncounted(calendarEnds: Int)
         /// Working days from today to the deadline; negative when overdue.
         case workingDays(Int)
     }
@@ -27,20 +29,29 @@ struct ApplicationRow: Equatable, Sendable {
     static func make(_ a: ApplicationSummary, settings s: WebSettings, today: CivilDate) -> ApplicationRow {
         ApplicationRow(id: a.id, headName: a.memberName.map { "\($0)（\(a.headName)户）" } ?? a.headName, programme: a.programme, township: s.townshipName(a.townshipCode),
                        acceptedOn: a.acceptedOn, state: a.state, deadline: a.deadline, closeRelative: a.closeRelative,
-                       left: left(a.state, a.deadline, settings: s, today: today))
+                       left: left(a.state, a.deadline, bound: a.deadlineBound, settings: s, today: today))
     }
 
-    static func left(_ state: ApplicationState, _ deadline: CivilDate?, settings s: WebSettings, today: CivilDate) -> Left {
+    static func left(_ state: ApplicationState, _ deadline: CivilDate?, bound: CivilDate? = nil, settings s: WebSettings,
+                     today: CivilDate) -> Left {
         guard state.isOpen else { return .closed }
+        // A date already passed is overdue whatever next year's holidays are; only the count is then unknown.
+        if let deadline, today > deadline, (try? s.calendar.workingDaysLeft(from: today, until: deadline)) == nil {
+            return .overdueUncounted(calendarEnds: s.calendar.years.upperBound)
+        }
         guard let deadline, let n = try? s.calendar.workingDaysLeft(from: today, until: deadline) else {
+            if let bound, today > bound { return .overdueUncounted(calendarEnds: s.calendar.years.upperBound) }
             return .unknown(calendarEnds: s.calendar.years.upperBound)
         }
         return .workingDays(n)
     }
 
     var isOverdue: Bool {
-        if case .workingDays(let n) = left { return n < 0 }
-        return false
+        switch left {
+        case .workingDays(let n): return n < 0
+        case .overdueUncounted: return true
+        case .closed, .unknown: return false
+        }
     }
 
     /// The applications table: programme, state, deadline, working days left (overdue in red).
@@ -63,6 +74,8 @@ struct ApplicationRow: Equatable, Sendable {
         case .closed: return .text("已办结")
         case .unknown(let last):
             return Layout.badge("节假日日历未覆盖（\(last) 年以后），期限待定：请管理员更新日历", "warn")
+        case .overdueUncounted(let last):
+            return Layout.badge("已超期（\(last) 年以后的节假日未发布，超期工作日数待定）", "bad")
         case .workingDays(let n) where n < 0: return Layout.badge("超期 \(-n) 个工作日", "bad")
         case .workingDays(let n): return Layout.badge("剩 \(n) 个工作日", n <= 3 ? "warn" : "ok")
         }
