@@ -113,4 +113,29 @@ import Testing
         #expect(a.state == .refused)
         #expect(a.refusalNoticeDue?.description == "2021-10-11")  // 10-08, 10-09 (make-up), 10-11
     }
+
+    /// Every §1.7 step has its own deadline: the investigation starts within 3 WD of acceptance, the county
+    /// decides within 10 WD of the 公示's close; 特困's township 15 WD; past the calendar, the latest date.
+    @Test func stepDeadlines() throws {
+        let calendar = WorkCalendar.china
+        let policy = Policy.pengxi2021
+        var a = AssistanceApplication(acceptedOn: try CivilDate(parsing: "2021-07-01"), closeRelative: false)
+        let start = try #require(DibaoRules().stepDeadline(a, policy: policy, calendar: calendar))
+        #expect(start.step == "启动家庭经济状况调查")
+        #expect(start.due == (try CivilDate(parsing: "2021-07-06")))
+        #expect(start.overdue(today: try CivilDate(parsing: "2021-07-07")))
+        #expect(!start.overdue(today: try CivilDate(parsing: "2021-07-06")))
+        #expect(TekunRules().stepDeadline(a, policy: policy, calendar: calendar)?.due == (try CivilDate(parsing: "2021-07-22")))
+        a.state = .countyReview
+        a.noticeClosedOn = try CivilDate(parsing: "2021-07-14")
+        #expect(DibaoRules().stepDeadline(a, policy: policy, calendar: calendar)?.due == (try CivilDate(parsing: "2021-07-28")))
+        a.state = .publicNotice
+        #expect(DibaoRules().stepDeadline(a, policy: policy, calendar: calendar) == nil)
+        let late = AssistanceApplication(acceptedOn: try CivilDate(parsing: "2026-12-30"), closeRelative: false)
+        let beyond = try #require(DibaoRules().stepDeadline(late, policy: policy, calendar: calendar))
+        #expect(beyond.due == nil)
+        #expect(beyond.bound == (try CivilDate(parsing: "2027-01-18")))
+        #expect(beyond.overdue(today: try CivilDate(parsing: "2027-03-01")))
+        #expect(!beyond.overdue(today: try CivilDate(parsing: "2027-01-05")))
+    }
 }

@@ -374,4 +374,15 @@ import VaporTesting
                                        today: Fixtures.date(today))
         #expect(left == (expected == "overdue" ? .overdueUncounted(calendarEnds: 2026) : .unknown(calendarEnds: 2026)))
     }
+
+    /// An application accepted and never investigated shows its overdue step in the list and on its page.
+    @Test func overdueStepIsShown() async throws {
+        try await withTestApp { session async throws in
+            try await RegistryStore(session.app.db).register([Fixtures.h01()])
+            let id = try await ApplicationStore(session.app.db).open(householdID: "h01", programme: .dibao,
+                                                                     acceptedOn: Fixtures.date("2021-12-01"), closeRelative: false, actor: "t")
+            #expect(body(try await session.get("/applications")).contains("环节超期：启动家庭经济状况调查 2021-12-06"))
+            #expect(body(try await session.get("/applications/\(id)")).contains("启动家庭经济状况调查：2021-12-06（民发〔2021〕57号 第15条） 已超期"))
+        }
+    }
 }

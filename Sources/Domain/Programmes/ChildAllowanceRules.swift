@@ -78,6 +78,17 @@ enum ChildAllowance {
         ]
     }
 
+    /// Township 15 WD from acceptance, county 15 WD from the township's opinion.
+    static func stepDeadline(_ a: AssistanceApplication, calendar: WorkCalendar, source: String) -> StepDeadline? {
+        switch a.state {
+        case .accepted, .investigating, .townshipReview:
+            return StepDeadline("乡镇核查并提出意见", workingDays: 15, from: a.acceptedOn, calendar: calendar, source: source)
+        case .countyReview:
+            return a.noticeClosedOn.map { StepDeadline("县级审核确认", workingDays: 15, from: $0, calendar: calendar, source: source) }
+        default: return nil
+        }
+    }
+
     static func procedureDeadline(acceptedOn: CivilDate, calendar: WorkCalendar) throws(WorkCalendarError) -> CivilDate {
         try calendar.adding(workingDays: 30, to: acceptedOn)
     }
@@ -173,6 +184,9 @@ public struct OrphanRules: ProgrammeRules {
     }
 
     public func procedureLimitText(extended: Bool, policy: Policy) -> String { "乡镇 15 个工作日 + 县级 15 个工作日，不公示" }
+    public func stepDeadline(_ a: AssistanceApplication, policy: Policy, calendar: WorkCalendar) -> StepDeadline? {
+        ChildAllowance.stepDeadline(a, calendar: calendar, source: "地方规定，参照民发〔2019〕62号（UNCONFIRMED）")
+    }
     public var allowsRecordedExtension: Bool { false }
     public var countySpotCheckShare: Ratio? { nil }
     public func paymentLabel(area: Area?) -> String { "孤儿基本生活费" }
@@ -288,6 +302,9 @@ public struct UnsupportedChildRules: ProgrammeRules {
     }
 
     public func procedureLimitText(extended: Bool, policy: Policy) -> String { "乡镇 15 个工作日 + 县级 15 个工作日，不公示" }
+    public func stepDeadline(_ a: AssistanceApplication, policy: Policy, calendar: WorkCalendar) -> StepDeadline? {
+        ChildAllowance.stepDeadline(a, calendar: calendar, source: "民发〔2019〕62号 二(二)")
+    }
     public var allowsRecordedExtension: Bool { false }
     public var countySpotCheckShare: Ratio? { nil }
     public func paymentLabel(area: Area?) -> String { "事实无人抚养儿童基本生活补贴" }

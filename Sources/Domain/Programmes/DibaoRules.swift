@@ -69,6 +69,23 @@ public struct DibaoRules: ProgrammeRules {
         "\(policy.totalDeadlineWorkingDays(extended: extended)) 个工作日"
     }
 
+    /// Accepted and not yet investigated: the investigation starts within 3 WD (DB-2021 Art. 15); at the
+    /// county: the decision within 10 WD of the 公示's close (Art. 20).
+    public func stepDeadline(_ a: AssistanceApplication, policy: Policy, calendar: WorkCalendar) -> StepDeadline? {
+        let d = policy.deadlines
+        switch a.state {
+        case .accepted:
+            return StepDeadline("启动家庭经济状况调查", workingDays: d.investigationStartWorkingDays, from: a.acceptedOn,
+                                calendar: calendar, source: "民发〔2021〕57号 第15条")
+        case .countyReview:
+            return a.noticeClosedOn.map {
+                StepDeadline("县级审核确认", workingDays: d.countyDecisionWorkingDays, from: $0, calendar: calendar,
+                             source: "民发〔2021〕57号 第20条")
+            }
+        default: return nil
+        }
+    }
+
     public var allowsRecordedExtension: Bool { true }
 
     /// DB-2021 sets no share; the county visits close-relative cases (Art. 20).

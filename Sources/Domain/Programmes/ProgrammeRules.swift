@@ -269,9 +269,40 @@ public protocol ProgrammeRules: Sendable {
     /// Whether the amount is a difference to what the person receives elsewhere (事实无人抚养儿童's 补差):
     /// payroll then reads that support each month and holds a line whose difference has changed.
     var paysDifference: Bool { get }
+
+    /// The deadline of the step the application waits on now (§1.7: the investigation's start, the county's
+    /// decision …), with its rule; nil when the programme sets none for that state. Past the holiday
+    /// calendar the date is nil and `bound` the latest it can be (`WorkCalendar.bounding`).
+    func stepDeadline(_ application: AssistanceApplication, policy: Policy, calendar: WorkCalendar) -> StepDeadline?
+}
+
+/// The deadline of the current step of an application.
+public struct StepDeadline: Hashable, Sendable {
+    /// `启动家庭经济状况调查`, `县级审核确认` …
+    public var step: String
+    /// nil when the holiday calendar does not reach it.
+    public var due: CivilDate?
+    /// The latest it can be, when `due` is unknown.
+    public var bound: CivilDate?
+    public var source: String
+
+    /// Counts `workingDays` from `start` with `calendar`, or bounds it when the calendar ends.
+    public init(_ step: String, workingDays: Int, from start: CivilDate, calendar: WorkCalendar, source: String) {
+        self.step = step
+        self.due = try? calendar.adding(workingDays: workingDays, to: start)
+        self.bound = due == nil ? try? calendar.bounding.adding(workingDays: workingDays, to: start) : nil
+        self.source = source
+    }
+
+    /// Overdue on `today`: past the date, or past the latest it can be.
+    public func overdue(today: CivilDate) -> Bool {
+        if let due { return today > due }
+        return bound.map { today > $0 } ?? false
+    }
 }
 
 extension ProgrammeRules {
+    public func stepDeadline(_ application: AssistanceApplication, policy: Policy, calendar: WorkCalendar) -> StepDeadline? { nil }
     public var paysDifference: Bool { false }
     public var hasPublicNotice: Bool { true }
     public var supportsPersonApart: Bool { recipient == .member }

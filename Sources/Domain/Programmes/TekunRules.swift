@@ -208,6 +208,22 @@ public struct TekunRules: ProgrammeRules {
         return "乡镇 15 个工作日 + 公示 \(notice) 天\(again) + 县级 15 个工作日"
     }
 
+    /// The township's investigation and opinion within 15 WD of acceptance (Art. 13); the county's within 15
+    /// WD of the 公示's close (Art. 16).
+    public func stepDeadline(_ a: AssistanceApplication, policy: Policy, calendar: WorkCalendar) -> StepDeadline? {
+        switch a.state {
+        case .accepted, .investigating, .townshipReview:
+            return a.objections.isEmpty
+                ? StepDeadline("乡镇调查核实并提出初审意见", workingDays: 15, from: a.acceptedOn, calendar: calendar, source: "民发〔2021〕43号 第13条")
+                : nil
+        case .countyReview:
+            return a.noticeClosedOn.map {
+                StepDeadline("县级审核确认", workingDays: 15, from: $0, calendar: calendar, source: "民发〔2021〕43号 第16条")
+            }
+        default: return nil
+        }
+    }
+
     /// TK-2021 has no recorded extension: only an objection lengthens the procedure.
     public var allowsRecordedExtension: Bool { false }
 

@@ -33,6 +33,8 @@ public struct ApplicationSummary: Hashable, Sendable {
     /// When `deadline` is unknown (the calendar ends): a date the deadline is certainly not later than
     /// (`WorkCalendar.bounding`), so an application past it is overdue whatever next year's holidays are.
     public var deadlineBound: CivilDate? = nil
+    /// The deadline of the step the application waits on now (`ProgrammeRules.stepDeadline`), if any.
+    public var step: StepDeadline? = nil
 }
 
 /// A recorded workflow step, for the application's history.
@@ -337,11 +339,15 @@ public struct ApplicationStore: Sendable {
                                        headName: r.headName ?? "", memberName: r.memberName, townshipCode: r.townshipCode,
                                        state: try t.parse("state", r.state), acceptedOn: try t.date("accepted_on", r.acceptedOn),
                                        deadline: try t.date("deadline", r.deadline), closeRelative: r.closeRelative)
-            // An open application whose deadline the calendar cannot reach: the latest it can be.
-            if s.deadline == nil, s.state.isOpen, let rules = try? s.programme.rules() {
+            // An open application: the current step's deadline, and, when the calendar cannot reach the
+            // whole procedure's deadline, the latest it can be.
+            if s.state.isOpen, let rules = try? s.programme.rules() {
                 let stored = try await load(r.id, on: database)
                 let policy = try await PolicyStore(database).policy(region: stored.countyCode, month: s.acceptedOn.yearMonth)
-                s.deadlineBound = (try? stored.application.deadline(rules: rules, policy: policy, calendar: calendar.bounding)) ?? nil
+                s.step = rules.stepDeadline(stored.application, policy: policy, calendar: calendar)
+                if s.deadline == nil {
+                    s.deadlineBound = (try? stored.application.deadline(rules: rules, policy: policy, calendar: calendar.bounding)) ?? nil
+                }
             }
             out.append(s)
         }

@@ -106,6 +106,7 @@ struct ApplicationsController: RouteCollection {
             .dl(.class("facts"),
                 .dt("状态"), .dd(.text(a.state.chinese)),
                 .dt("受理日期"), .dd(.text(a.acceptedOn.description)),
+                .dt("当前环节期限"), .dd(stepNode(rules?.stepDeadline(a, policy: policy, calendar: s.calendar), today: today)),
                 .dt("办结期限"), .dd(.text("\(stored.deadline?.description ?? "待定")（\(rules?.procedureLimitText(extended: a.extensionReason != nil, policy: policy) ?? "—")）"),
                                    .text(" "), ApplicationRow.badge(ApplicationRow.left(a.state, stored.deadline,
                                    bound: rules.flatMap { r in (try? a.deadline(rules: r, policy: policy, calendar: s.calendar.bounding)) ?? nil },
@@ -207,6 +208,14 @@ struct ApplicationsController: RouteCollection {
     static func beijingTime(_ date: Date) -> String { ChinaClock.beijingTime(date) }
 
     /// One form per next step; field names match `step(req:)`.
+    /// `启动家庭经济状况调查：2021-07-06（民发〔2021〕57号 第15条）`, red when overdue.
+    func stepNode(_ d: StepDeadline?, today: CivilDate) -> Node<HTML.BodyContext> {
+        guard let d else { return .text("—") }
+        let date = d.due?.description ?? "待定（节假日日历未覆盖，最迟 \(d.bound?.description ?? "—")）"
+        let text = "\(d.step)：\(date)（\(d.source)）"
+        return d.overdue(today: today) ? Layout.badge(text + " 已超期", "bad") : .text(text)
+    }
+
     func stepForm(_ step: String, id: String, programme: Programme, req: Request, today: CivilDate) -> Node<HTML.BodyContext> {
         let dateField: Node<HTML.FormContext> = .label(.text("日期 "), .input(.type(.date), .name("date"), .attr("value", today.description), .required(true)))
         let investigators: Node<HTML.FormContext> = .group(

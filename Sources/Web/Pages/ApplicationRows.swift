@@ -25,11 +25,14 @@ struct ApplicationRow: Equatable, Sendable {
     var deadline: CivilDate?
     var closeRelative: Bool
     var left: Left
+    /// The current step's deadline when it has passed (`启动家庭经济状况调查 2021-07-06`), else nil.
+    var stepOverdue: String? = nil
 
     static func make(_ a: ApplicationSummary, settings s: WebSettings, today: CivilDate) -> ApplicationRow {
         ApplicationRow(id: a.id, headName: a.memberName.map { "\($0)（\(a.headName)户）" } ?? a.headName, programme: a.programme, township: s.townshipName(a.townshipCode),
                        acceptedOn: a.acceptedOn, state: a.state, deadline: a.deadline, closeRelative: a.closeRelative,
-                       left: left(a.state, a.deadline, bound: a.deadlineBound, settings: s, today: today))
+                       left: left(a.state, a.deadline, bound: a.deadlineBound, settings: s, today: today),
+                       stepOverdue: a.step.flatMap { $0.overdue(today: today) ? "\($0.step) \($0.due?.description ?? "（最迟 \($0.bound?.description ?? "")）")" : nil })
     }
 
     static func left(_ state: ApplicationState, _ deadline: CivilDate?, bound: CivilDate? = nil, settings s: WebSettings,
@@ -47,6 +50,7 @@ struct ApplicationRow: Equatable, Sendable {
     }
 
     var isOverdue: Bool {
+        if stepOverdue != nil { return true }
         switch left {
         case .workingDays(let n): return n < 0
         case .overdueUncounted: return true
@@ -63,7 +67,8 @@ struct ApplicationRow: Equatable, Sendable {
                         .if(r.closeRelative, Layout.badge("近亲属备案", "warn"))),
                     .td(.text(r.programme.shortChinese)),
                     .td(.text(r.township)), .td(.text(r.acceptedOn.description)),
-                    .td(.text(r.state.chinese)), .td(.text(r.deadline?.description ?? "待定")),
+                    .td(.text(r.state.chinese), .unwrap(r.stepOverdue) { .group(.text(" "), Layout.badge("环节超期：\($0)", "bad")) }),
+                    .td(.text(r.deadline?.description ?? "待定")),
                     .td(badge(r.left)))
             }
         )
