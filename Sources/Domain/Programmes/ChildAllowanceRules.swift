@@ -22,15 +22,7 @@ enum ChildAllowance {
 
     /// The subject, a counted member with recorded facts, or the error naming what is missing.
     static func subject(_ input: AssessmentInput, programme: Programme) throws(AssessmentError) -> (Member, ChildFacts) {
-        guard let subjectID = input.subject else {
-            throw .subject("\(programme.shortChinese)按人认定：请指定被评估的儿童 (name the child assessed)")
-        }
-        guard let child = input.household.members.first(where: { $0.residentID == subjectID }) else {
-            throw .subject("被评估人 \(subjectID.masked) 不是本户成员 (subject not in the household)")
-        }
-        guard subjectID.birthDate <= input.month.lastDay else {
-            throw .subject("被评估人出生日期 \(subjectID.birthDate) 晚于评估月份 \(input.month) (born after the month assessed)")
-        }
+        let child = try input.subjectMember(noSubject: "\(programme.shortChinese)按人认定：请指定被评估的儿童 (name the child assessed)")
         guard let facts = child.childFacts else {
             throw .missing("儿童情况 childFacts（养育方式、父亲和母亲的情况）")
         }

@@ -84,6 +84,22 @@ public struct AssessmentInput: Hashable, Sendable {
     }
 }
 
+extension AssessmentInput {
+    /// The member a member-level programme assesses: named, in the household, and born by the month.
+    /// - Parameter noSubject: the refusal when no subject is named, in the programme's words.
+    /// - Throws: `AssessmentError.subject` naming what is wrong.
+    public func subjectMember(noSubject: String) throws(AssessmentError) -> Member {
+        guard let subjectID = subject else { throw .subject(noSubject) }
+        guard let person = household.members.first(where: { $0.residentID == subjectID }) else {
+            throw .subject("被评估人 \(subjectID.masked) 不是本户成员 (subject not in the household)")
+        }
+        guard subjectID.birthDate <= month.lastDay else {
+            throw .subject("被评估人出生日期 \(subjectID.birthDate) 晚于评估月份 \(month) (born after the month assessed)")
+        }
+        return person
+    }
+}
+
 /// 临时救助: the type and the grant asked for, in months of the base standard or as an amount, and what
 /// the household already received this calendar year (for the yearly cap).
 public struct TemporaryRequest: Hashable, Sendable {

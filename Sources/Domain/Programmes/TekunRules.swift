@@ -48,15 +48,8 @@ public struct TekunRules: ProgrammeRules {
     ///   the self-care assessment; `.policy` when the version configures no 特困, no 低保 standard (the
     ///   income test), or no care standard for the placement.
     public func assess(_ input: AssessmentInput, policy: Policy) throws(AssessmentError) -> BenefitDecision {
-        guard let subjectID = input.subject else {
-            throw .subject("特困按人认定：请指定被评估的成员 (tekun assesses one member: name the subject)")
-        }
-        guard let person = input.household.members.first(where: { $0.residentID == subjectID }) else {
-            throw .subject("被评估人 \(subjectID.masked) 不是本户成员 (subject not in the household)")
-        }
-        guard subjectID.birthDate <= input.month.lastDay else {
-            throw .subject("被评估人出生日期 \(subjectID.birthDate) 晚于评估月份 \(input.month) (born after the month assessed)")
-        }
+        let person = try input.subjectMember(noSubject: "特困按人认定：请指定被评估的成员 (tekun assesses one member: name the subject)")
+        let subjectID = person.residentID
         guard let tekun = policy.tekun else {
             throw .policy(.programmeNotConfigured(programme: "tekun", version: policy.version))
         }

@@ -320,6 +320,7 @@ public struct ApplicationStore: Sendable {
     public func list(openOnly: Bool, householdID: String? = nil, limit: Int = 200) async throws -> [ApplicationSummary] {
         var q = SQLQueryString("""
             SELECT a.id, a.programme, a.household_id, a.state, a.accepted_on, a.deadline, a.close_relative, h.township_code,
+              a.county_code, a.snapshot,
               (SELECT name FROM members m WHERE m.household_id = a.household_id AND m.relationship = 'head') AS head_name,
               (SELECT name FROM members s WHERE s.id = a.member_id) AS member_name
             FROM applications a JOIN households h ON h.id = a.household_id WHERE 1 = 1
@@ -330,9 +331,10 @@ public struct ApplicationStore: Sendable {
         struct Row: Decodable {
             var id: String; var programme: String; var householdId: String; var state: String; var acceptedOn: String
             var deadline: String?; var closeRelative: Bool; var townshipCode: String; var headName: String?
-            var memberName: String?
+            var memberName: String?; var countyCode: String; var snapshot: String
         }
         let t = Stored("applications")
+        var policies: [String: Policy] = [:]
         var out: [ApplicationSummary] = []
         for r in try await database.sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder) {
             var s = ApplicationSummary(id: r.id, programme: try t.parse("programme", r.programme), householdID: r.householdId,
@@ -342,11 +344,15 @@ public struct ApplicationStore: Sendable {
             // An open application: the current step's deadline, and, when the calendar cannot reach the
             // whole procedure's deadline, the latest it can be.
             if s.state.isOpen, let rules = try? s.programme.rules() {
-                let stored = try await load(r.id, on: database)
-                let policy = try await PolicyStore(database).policy(region: stored.countyCode, month: s.acceptedOn.yearMonth)
-                s.step = rules.stepDeadline(stored.application, policy: policy, calendar: calendar)
+                let application = try t.json(AssistanceApplication.self, "snapshot", r.snapshot)
+                let key = "\(r.countyCode) \(s.acceptedOn.yearMonth)"
+                if policies[key] == nil {
+                    policies[key] = try await PolicyStore(database).policy(region: r.countyCode, month: s.acceptedOn.yearMonth)
+                }
+                let policy = policies[key]!
+                s.step = rules.stepDeadline(application, policy: policy, calendar: calendar)
                 if s.deadline == nil {
-                    s.deadlineBound = (try? stored.application.deadline(rules: rules, policy: policy, calendar: calendar.bounding)) ?? nil
+                    s.deadlineBound = (try? application.deadline(rules: rules, policy: policy, calendar: calendar.bounding)) ?? nil
                 }
             }
             out.append(s)

@@ -106,16 +106,16 @@ public struct ReliefStationStore: Sendable {
     /// `from`), newest first; `openOnly` for those still in the station.
     /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
     public func stays(countyCode: String, from: CivilDate, through: CivilDate, openOnly: Bool = false) async throws -> [StoredStay] {
-        var q = database.sql.select().column("id").from("station_stays").where(SQLIdentifier("county_code"), .equal, countyCode)
+        var q = database.sql.select().columns("id", "county_code", "snapshot").from("station_stays")
+            .where(SQLIdentifier("county_code"), .equal, countyCode)
             .where(SQLIdentifier("admitted_on"), .lessThanOrEqual, through.description)
         q = openOnly ? q.where(SQLIdentifier("exited_on"), .is, SQLLiteral.null)
             : q.where { $0.where(SQLIdentifier("exited_on"), .is, SQLLiteral.null)
                 .orWhere(SQLIdentifier("exited_on"), .greaterThanOrEqual, from.description) }
-        struct Row: Decodable { var id: String }
+        let rows = try await q.orderBy("admitted_on", .descending).orderBy("id").all(decoding: Row.self, with: SQLSupport.decoder)
+        var limits = Limits()
         var out: [StoredStay] = []
-        for r in try await q.orderBy("admitted_on", .descending).orderBy("id").all(decoding: Row.self) {
-            out.append(try await load(r.id, on: database))
-        }
+        for r in rows { out.append(try await map(r, limits: &limits, on: database)) }
         return out
     }
 
@@ -125,20 +125,34 @@ public struct ReliefStationStore: Sendable {
         return ReliefStationRules.figures(stays, month: month)
     }
 
+    struct Row: Decodable { var id: String; var countyCode: String; var snapshot: String }
+
+    /// The stay limit by county and admission month, read once per list.
+    struct Limits {
+        var byMonth: [String: (days: Int, source: String)] = [:]
+    }
+
+    func map(_ r: Row, limits: inout Limits, on db: any Database) async throws -> StoredStay {
+        let stay = try Stored("station_stays").json(Stay.self, "snapshot", r.snapshot)
+        let key = "\(r.countyCode) \(stay.admittedOn.yearMonth)"
+        if limits.byMonth[key] == nil {
+            // The limit in force at admission: the region's policy for that month, or the national rule.
+            // No version in force is not an error here (the national limit holds); a stored version that does
+            // not parse still is.
+            var policy: Policy?
+            do { policy = try await PolicyStore(db).policy(region: r.countyCode, month: stay.admittedOn.yearMonth) }
+            catch is PolicyError { policy = nil }
+            limits.byMonth[key] = ReliefStationRules.maxStayDays(policy)
+        }
+        let (days, source) = limits.byMonth[key]!
+        return StoredStay(id: r.id, countyCode: r.countyCode, stay: stay, maxStayDays: days, limitSource: source)
+    }
+
     func load(_ id: String, on db: any Database) async throws -> StoredStay {
-        struct Row: Decodable { var id: String; var countyCode: String; var snapshot: String; var admittedOn: String }
-        guard let r = try await db.sql.select().columns("id", "county_code", "snapshot", "admitted_on").from("station_stays")
+        guard let r = try await db.sql.select().columns("id", "county_code", "snapshot").from("station_stays")
             .where(SQLIdentifier("id"), .equal, id).first(decoding: Row.self, with: SQLSupport.decoder)
         else { throw StoreError.notFound(what: "救助记录", id: id) }
-        let t = Stored("station_stays")
-        let stay = try t.json(Stay.self, "snapshot", r.snapshot)
-        // The limit in force at admission: the region's policy for that month, or the national rule.
-        // No version in force is not an error here (the national limit holds); a stored version that does
-        // not parse still is.
-        var policy: Policy?
-        do { policy = try await PolicyStore(db).policy(region: r.countyCode, month: stay.admittedOn.yearMonth) }
-        catch is PolicyError { policy = nil }
-        let (days, source) = ReliefStationRules.maxStayDays(policy)
-        return StoredStay(id: r.id, countyCode: r.countyCode, stay: stay, maxStayDays: days, limitSource: source)
+        var limits = Limits()
+        return try await map(r, limits: &limits, on: db)
     }
 }

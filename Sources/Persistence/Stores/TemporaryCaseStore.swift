@@ -370,51 +370,53 @@ public struct TemporaryCaseStore: Sendable {
     /// Cases, open ones first by the nearest due date (paperwork after 先行救助, then the procedure).
     /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
     public func list(countyCode: String, openOnly: Bool, householdID: String? = nil, limit: Int = 200) async throws -> [StoredTemporaryCase] {
-        var q = database.sql.select().column("id").from("temporary_cases").where(SQLIdentifier("county_code"), .equal, countyCode)
-        if openOnly {
-            q = q.where(SQLIdentifier("state"), .notIn, [TemporaryCaseState.approved.rawValue, TemporaryCaseState.refused.rawValue])
-        }
-        if let householdID { q = q.where(SQLIdentifier("household_id"), .equal, householdID) }
-        struct Row: Decodable { var id: String }
-        let ids = try await q.orderBy("accepted_on", .descending).orderBy("id").limit(limit).all(decoding: Row.self).map(\.id)
-        var result: [StoredTemporaryCase] = []
-        for id in ids { result.append(try await load(id, on: database)) }
+        var q = Self.selectCases + SQLQueryString(" WHERE c.county_code = \(bind: countyCode)")
+        if openOnly { q = q + SQLQueryString(" AND c.state NOT IN ('approved', 'refused')") }
+        if let householdID { q = q + SQLQueryString(" AND c.household_id = \(bind: householdID)") }
+        q = q + SQLQueryString(" ORDER BY c.accepted_on DESC, c.id LIMIT \(bind: limit)")
+        let result = try await database.sql.raw(q).all(decoding: CaseRow.self, with: SQLSupport.decoder).map(Self.map)
+        let never = CivilDate(year: 9999, month: 12, day: 31)!
         return result.sorted {
-            let a = ($0.temporaryCase.state.isOpen ? 0 : 1, $0.temporaryCase.paperworkDue ?? $0.deadline ?? CivilDate(year: 9999, month: 12, day: 31)!)
-            let b = ($1.temporaryCase.state.isOpen ? 0 : 1, $1.temporaryCase.paperworkDue ?? $1.deadline ?? CivilDate(year: 9999, month: 12, day: 31)!)
-            return a < b
+            ($0.temporaryCase.state.isOpen ? 0 : 1, $0.temporaryCase.paperworkDue ?? $0.deadline ?? never)
+                < ($1.temporaryCase.state.isOpen ? 0 : 1, $1.temporaryCase.paperworkDue ?? $1.deadline ?? never)
         }
     }
 
-    func load(_ id: String, on db: any Database) async throws -> StoredTemporaryCase {
-        struct Row: Decodable {
-            var id: String; var countyCode: String; var townshipCode: String; var householdId: String?; var applicantName: String
-            var applicantResidentId: String; var hukouPlace: String?; var area: String; var snapshot: String; var deadline: String?
-            var policyVersion: String?; var trace: String?
-        }
-        guard let r = try await db.sql.select().columns("id", "county_code", "township_code", "household_id", "applicant_name",
-                                                         "applicant_resident_id", "hukou_place", "area", "snapshot", "deadline",
-                                                         "policy_version", "trace")
-            .from("temporary_cases").where(SQLIdentifier("id"), .equal, id).first(decoding: Row.self, with: SQLSupport.decoder)
-        else { throw StoreError.notFound(what: "临时救助案件", id: id) }
-        let t = Stored("temporary_cases")
-        struct Reserve: Decodable { var entryDate: String }
-        let reserve = try await db.sql.select().column("entry_date").from("reserve_fund_entries")
-            .where(SQLIdentifier("temporary_case_id"), .equal, id).first(decoding: Reserve.self, with: SQLSupport.decoder)
-        struct Batch: Decodable { var month: Int; var state: String }
-        let batch = try await db.sql.raw("""
-            SELECT b.month, b.state FROM payroll_lines l JOIN payroll_batches b ON b.id = l.batch_id
-            WHERE l.temporary_case_id = \(bind: id)
-            """).first(decoding: Batch.self, with: SQLSupport.decoder)
-        let bt = Stored("payroll_batches")
+    /// A case with where it was paid (the reserve's entry, the batch listing it), in one query.
+    static let selectCases = SQLQueryString("""
+        SELECT c.id, c.county_code, c.township_code, c.household_id, c.applicant_name, c.applicant_resident_id, c.hukou_place,
+          c.area, c.snapshot, c.deadline, c.policy_version, c.trace, r.entry_date AS reserve_date, b.month AS batch_month,
+          b.state AS batch_state
+        FROM temporary_cases c
+        LEFT JOIN reserve_fund_entries r ON r.temporary_case_id = c.id
+        LEFT JOIN payroll_lines l ON l.temporary_case_id = c.id
+        LEFT JOIN payroll_batches b ON b.id = l.batch_id
+        """)
+
+    struct CaseRow: Decodable {
+        var id: String; var countyCode: String; var townshipCode: String; var householdId: String?; var applicantName: String
+        var applicantResidentId: String; var hukouPlace: String?; var area: String; var snapshot: String; var deadline: String?
+        var policyVersion: String?; var trace: String?; var reserveDate: String?; var batchMonth: Int?; var batchState: String?
+    }
+
+    static func map(_ r: CaseRow) throws -> StoredTemporaryCase {
+        let t = Stored("temporary_cases"), bt = Stored("payroll_batches")
+        var batch: (month: YearMonth, state: PayrollState)?
+        if let m = r.batchMonth, let st = r.batchState { batch = (try bt.month("month", m), try bt.parse("state", st)) }
         return StoredTemporaryCase(
             id: r.id, countyCode: r.countyCode, townshipCode: r.townshipCode, householdID: r.householdId,
             applicantName: r.applicantName, applicantResidentID: try t.residentID("applicant_resident_id", r.applicantResidentId),
             hukouPlace: r.hukouPlace, area: try t.parse("area", r.area),
             temporaryCase: try t.json(TemporaryCase.self, "snapshot", r.snapshot), deadline: try t.date("deadline", r.deadline),
             policyVersion: r.policyVersion, trace: try r.trace.map { try t.json([TraceLine].self, "trace", $0) } ?? [],
-            paidFromReserveOn: try Stored("reserve_fund_entries").date("entry_date", reserve?.entryDate),
-            payrollBatch: try batch.map { (month: try bt.month("month", $0.month), state: try bt.parse("state", $0.state)) })
+            paidFromReserveOn: try Stored("reserve_fund_entries").date("entry_date", r.reserveDate), payrollBatch: batch)
+    }
+
+    func load(_ id: String, on db: any Database) async throws -> StoredTemporaryCase {
+        guard let r = try await db.sql.raw(Self.selectCases + SQLQueryString(" WHERE c.id = \(bind: id)"))
+            .first(decoding: CaseRow.self, with: SQLSupport.decoder)
+        else { throw StoreError.notFound(what: "临时救助案件", id: id) }
+        return try Self.map(r)
     }
 
     func save(_ stored: StoredTemporaryCase, _ next: TemporaryCase, event: TemporaryCaseEvent, decision: BenefitDecision?,

@@ -159,20 +159,14 @@ extension HouseholdsController {
         let s = req.settings
         let id = try req.parameters.require("id")
         let form = try req.content.decode(TekunFactsForm.self)
-        let residentID: ResidentID
-        do { residentID = try ResidentID(form.residentID) } catch {
-            throw FormError(field: "成员", value: form.residentID, reason: error.message)
-        }
+        let residentID = try FormField.residentID("成员", form.residentID)
         guard let placement = TekunPlacement(rawValue: form.placement) else {
             throw FormError(field: "供养方式", value: form.placement, reason: "请从列表选择")
         }
         guard let failed = Int(form.selfCareFailed), (0...6).contains(failed) else {
             throw FormError(field: "自理能力评估", value: form.selfCareFailed, reason: "应为 0–6：六项指标中不能达到的项数")
         }
-        let assessedOn: CivilDate
-        do { assessedOn = try CivilDate(parsing: form.assessedOn) } catch {
-            throw FormError(field: "评估日期", value: form.assessedOn, reason: "应为 YYYY-MM-DD")
-        }
+        let assessedOn = try FormField.date("评估日期", form.assessedOn)
         try await RegistryStore(req.db).setTekunFacts(householdID: id, residentID: residentID, placement: placement,
                                                       selfCareFailed: failed, assessedOn: assessedOn, today: s.today())
         let tier = CareTier(selfCareFailed: failed)
@@ -195,10 +189,7 @@ extension HouseholdsController {
         let s = req.settings
         let id = try req.parameters.require("id")
         let form = try req.content.decode(ChildFactsForm.self)
-        let residentID: ResidentID
-        do { residentID = try ResidentID(form.residentID) } catch {
-            throw FormError(field: "儿童", value: form.residentID, reason: error.message)
-        }
+        let residentID = try FormField.residentID("儿童", form.residentID)
         guard let placement = ChildPlacement(rawValue: form.placement) else {
             throw FormError(field: "养育方式", value: form.placement, reason: "请从列表选择")
         }

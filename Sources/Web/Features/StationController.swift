@@ -52,13 +52,12 @@ struct StationController: RouteCollection {
         let person: StationPersonKey
         switch (idText.isEmpty, code.isEmpty) {
         case (false, true):
-            do { person = .resident(try ResidentID(idText)) } catch { throw FormError(field: "身份证号", value: idText, reason: error.message) }
+            person = .resident(try FormField.residentID("身份证号", idText))
         case (true, false): person = .unidentified(code: code)
         default:
             throw FormError(field: "身份证号或临时编号", value: idText + code, reason: "身份已知填身份证号，身份不明填临时编号，只填一项")
         }
-        let date: CivilDate
-        do { date = try CivilDate(parsing: f.date) } catch { throw FormError(field: "入站日期", value: f.date, reason: "应为 YYYY-MM-DD") }
+        let date = try FormField.date("入站日期", f.date)
         guard let at = ChinaClock.instant(date, time: f.time) else { throw FormError(field: "时间", value: f.time, reason: "应为 HH:mm，如 09:30") }
         let id = try await store(req).admit(person, name: f.name ?? "", countyCode: s.countyCode, admittedAt: at,
                                             belongings: f.belongings ?? "", health: f.health ?? "", minor: f.minor == "on",
@@ -90,10 +89,7 @@ struct StationController: RouteCollection {
         let id = try req.parameters.require("id")
         let step = try req.parameters.require("step")
         let f = try req.content.decode(StepForm.self)
-        func date(_ field: String, _ text: String?) throws -> CivilDate {
-            guard let text, !text.isEmpty else { throw FormError(field: field, value: "", reason: "必填") }
-            do { return try CivilDate(parsing: text) } catch { throw FormError(field: field, value: text, reason: "应为 YYYY-MM-DD") }
-        }
+        func date(_ field: String, _ text: String?) throws -> CivilDate { try FormField.requiredDate(field, text) }
         let event: StayWorkflow.Event
         switch step {
         case "familySearchNotice":

@@ -57,8 +57,7 @@ struct TemporaryController: RouteCollection {
 
     /// The type and the grant asked for: months of the base, or an amount, exactly one.
     func request(_ f: IntakeForm) throws -> (CivilDate, TemporaryType, TemporaryRequest.Size) {
-        let date: CivilDate
-        do { date = try CivilDate(parsing: f.acceptedOn) } catch { throw FormError(field: "受理日期", value: f.acceptedOn, reason: "应为 YYYY-MM-DD") }
+        let date = try FormField.date("受理日期", f.acceptedOn)
         guard let type = TemporaryType(rawValue: f.type) else {
             throw FormError(field: "类型", value: f.type, reason: "应为 " + TemporaryType.allCases.map(\.rawValue).joined(separator: "、"))
         }
@@ -82,10 +81,7 @@ struct TemporaryController: RouteCollection {
     func open(req: Request) async throws -> Response {
         let f = try req.content.decode(IntakeForm.self)
         let (date, type, size) = try request(f)
-        let rid: ResidentID
-        do { rid = try ResidentID(f.residentID ?? "") } catch {
-            throw FormError(field: "身份证号", value: f.residentID ?? "", reason: error.message)
-        }
+        let rid = try FormField.residentID("身份证号", f.residentID ?? "")
         guard let township = DivisionCode(f.township ?? "") else { throw FormError(field: "乡镇", value: f.township ?? "", reason: "请从列表选择") }
         guard let area = Area(rawValue: f.area ?? "") else { throw FormError(field: "城乡", value: f.area ?? "", reason: "应为 urban 或 rural") }
         let id = try await store(req).open(.person(name: f.name ?? "", residentID: rid, hukouPlace: f.hukouPlace ?? "",
@@ -146,9 +142,7 @@ struct TemporaryController: RouteCollection {
         let id = try req.parameters.require("id")
         let step = try req.parameters.require("step")
         let f = try req.content.decode(StepForm.self)
-        guard let text = f.date, !text.isEmpty else { throw FormError(field: "日期", value: "", reason: "必填") }
-        let date: CivilDate
-        do { date = try CivilDate(parsing: text) } catch { throw FormError(field: "日期", value: text, reason: "应为 YYYY-MM-DD") }
+        let date = try FormField.requiredDate("日期", f.date)
         let note = f.text ?? ""
         let store = store(req)
         let c: StoredTemporaryCase
@@ -200,8 +194,7 @@ struct TemporaryController: RouteCollection {
         let s = req.settings
         let f = try req.content.decode(AllotForm.self)
         guard let township = DivisionCode(f.township) else { throw FormError(field: "乡镇", value: f.township, reason: "请从列表选择") }
-        let date: CivilDate
-        do { date = try CivilDate(parsing: f.date) } catch { throw FormError(field: "拨付日期", value: f.date, reason: "应为 YYYY-MM-DD") }
+        let date = try FormField.date("拨付日期", f.date)
         guard let amount = try? Money(yuan: f.amount) else {
             throw FormError(field: "金额", value: f.amount, reason: "应为金额（元，最多两位小数）")
         }

@@ -34,11 +34,10 @@ struct TerminationsController: RouteCollection {
         guard let ground = TerminationGround(rawValue: f.ground) else {
             throw FormError(field: "终止理由", value: f.ground, reason: "请从列表选择")
         }
-        let date: CivilDate
-        do { date = try CivilDate(parsing: f.date) } catch { throw FormError(field: "日期", value: f.date, reason: "应为 YYYY-MM-DD") }
+        let date = try FormField.date("日期", f.date)
         var factOn: CivilDate?
         if let text = f.factOn, !text.isEmpty {
-            do { factOn = try CivilDate(parsing: text) } catch { throw FormError(field: "事实发生日期", value: text, reason: "应为 YYYY-MM-DD") }
+            factOn = try FormField.date("事实发生日期", text)
         }
         let tid = try await store(req).propose(householdID: id, memberID: f.member, programme: programme, ground: ground,
                                                on: date, opinion: f.text ?? "", factOn: factOn, actor: req.actor)
@@ -94,9 +93,7 @@ struct TerminationsController: RouteCollection {
         let id = try req.parameters.require("id")
         let step = try req.parameters.require("step")
         let f = try req.content.decode(StepForm.self)
-        guard let text = f.date, !text.isEmpty else { throw FormError(field: "日期", value: "", reason: "必填") }
-        let date: CivilDate
-        do { date = try CivilDate(parsing: text) } catch { throw FormError(field: "日期", value: text, reason: "应为 YYYY-MM-DD") }
+        let date = try FormField.requiredDate("日期", f.date)
         let note = f.text ?? ""
         let event: TerminationEvent
         switch step {

@@ -106,3 +106,22 @@ struct ControlCharacterMiddleware: AsyncMiddleware {
         return try await next.respond(to: request)
     }
 }
+
+/// Form values every page parses the same way, refused as `FormError` naming the field and the value.
+enum FormField {
+    /// A `YYYY-MM-DD` date.
+    static func date(_ field: String, _ text: String) throws -> CivilDate {
+        do { return try CivilDate(parsing: text) } catch { throw FormError(field: field, value: text, reason: "应为 YYYY-MM-DD") }
+    }
+
+    /// A date that must be filled in: absent or empty is "必填".
+    static func requiredDate(_ field: String, _ text: String?) throws -> CivilDate {
+        guard let text, !text.isEmpty else { throw FormError(field: field, value: "", reason: "必填") }
+        return try date(field, text)
+    }
+
+    /// A resident ID number, normalised; the error says what is wrong with it.
+    static func residentID(_ field: String, _ text: String) throws -> ResidentID {
+        do { return try ResidentID(text) } catch { throw FormError(field: field, value: text, reason: error.message) }
+    }
+}
