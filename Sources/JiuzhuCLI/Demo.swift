@@ -32,8 +32,8 @@ struct Demo: AsyncParsableCommand {
         do {
             try await handle.migrate()
             try await handle.prepareSQLiteFile()
-            let summary = try await DemoLoader(database: handle.db, county: DemoCounty(households: households))
-                .load(progress: .terminal)
+            let county = DemoCounty(households: households)
+            let summary = try await DemoLoader(database: handle.db, county: county).load(progress: .terminal)
             CLI.say(summary.created ? "已生成演示县：\(summary.households) 户，\(summary.people) 人"
                                   : "使用已有演示县：\(summary.households) 户，\(summary.people) 人（未重复生成）")
             let applications = try await DemoApplications(database: handle.db, programme: DemoCounty.programme, today: ChinaClock.today()).load()
@@ -48,6 +48,19 @@ struct Demo: AsyncParsableCommand {
                                                                                   month: months[0])
                 guard !payable.isEmpty else {
                     CLI.say("2021 年\(programme.shortChinese)：演示县没有\(programme.shortChinese)对象，未生成发放批次")
+                    continue
+                }
+                if programme == DemoCounty.programme {
+                    // 低保: the year as it ran, with the July raise signed in September, 调标 and 补发.
+                    let r = try await DemoPayroll(run: run, county: county).run(actor: "demo", progress: .terminal)
+                    let total = r.months.reduce(Money.zero) { $0 + $1.batch.total }
+                    CLI.say("2021 年\(programme.shortChinese)发放：12 个月，\(r.months.filter(\.created).count) 个新批次，合计 \(total.yuanString) 元；银行文件在 \(bankDir.path)")
+                    if let a = r.adjustment {
+                        CLI.say("调标 \(a.version)：\(a.changed) 户金额调整（每月合计 +\(a.monthlyChange.yuanString) 元），\(a.unchanged) 户不变，\(a.needsReview.count) 户须复核")
+                    }
+                    if let b = r.backPayBatch {
+                        CLI.say("补发批次 \(b.month)（\(DemoPolicy.raiseEffective) 起标准提高，\(DemoPolicy.raiseSigned) 签发）：\(b.lineCount) 户，\(b.total.yuanString) 元，\(b.state.chinese)")
+                    }
                     continue
                 }
                 let results = try await run.run(programme: programme, months: months, actor: "demo", progress: .terminal)

@@ -11,13 +11,28 @@ import Persistence
 /// 村(社区), 姓名, 公民身份号码, 银行账号, 补贴项目, 所属期, 金额(元), 备注. ID and account numbers are
 /// written as `="…"` so Excel keeps all 18/19 digits as text instead of turning them into 1.1E+17.
 public enum BankFile {
-    /// `低保发放_2021-07.csv`: the name a batch's file is downloaded under.
-    public static func fileName(_ batch: PayrollBatch) -> String { "\(batch.programme.shortChinese)发放_\(batch.month).csv" }
+    /// `低保发放_2021-07.csv`, `低保补发_2021-09.csv`: the name a batch's file is downloaded under.
+    public static func fileName(_ batch: PayrollBatch) -> String {
+        "\(batch.programme.shortChinese)\(batch.kind == .backPay ? "补发" : "发放")_\(batch.month).csv"
+    }
+
+    /// The bank file of a stored batch: its lines and, for back pay, the months each line settles.
+    public static func csv(batch: PayrollBatch, store: PayrollStore, divisions: Divisions, isDemo: Bool) async throws -> Data {
+        var settles: [String: [YearMonth]] = [:]
+        if batch.kind == .backPay {
+            for item in try await store.backPayItems(of: batch.id) { settles[item.recipientKey, default: []].append(item.month) }
+        }
+        return try csv(batch: batch, lines: try await store.lines(of: batch.id), divisions: divisions, isDemo: isDemo,
+                       settles: settles)
+    }
 
     /// - Throws: `ProgrammeError.notImplemented` for a batch of a programme without rules;
     ///   `BankFileError.unknownDivision` for a line whose township or village is not in `divisions`
     ///   (the bank would file the money under a place that does not exist); CSV write errors.
-    public static func csv(batch: PayrollBatch, lines: [PayrollLine], divisions: Divisions, isDemo: Bool) throws -> Data {
+    /// - Parameter settles: for a back-pay batch (补发), the months each recipient's line settles: 所属期 is
+    ///   their range and 补贴项目 says 补发, so the bank and the payee see it is not a month's payment.
+    public static func csv(batch: PayrollBatch, lines: [PayrollLine], divisions: Divisions, isDemo: Bool,
+                           settles: [String: [YearMonth]] = [:]) throws -> Data {
         let rules = try batch.programme.rules()
         let stream = OutputStream(toMemory: ())
         stream.open()
@@ -27,23 +42,33 @@ public enum BankFile {
         let total = lines.reduce(Money.zero) { $0 + $1.amount }
         try csv.write(row: ["批次号", batch.id])
         try csv.write(row: ["发放月份", batch.month.description])
-        try csv.write(row: ["补贴项目", batch.programme.chinese])
+        try csv.write(row: ["补贴项目", batch.programme.chinese + (batch.kind == .backPay ? "（补发）" : "")])
         try csv.write(row: ["笔数", String(lines.count)])
         try csv.write(row: ["总金额(元)", total.yuanString])
         if isDemo { try csv.write(row: ["备注", "演示数据（虚构，不得用于实际发放）"]) }
         try csv.write(row: [""])
         try csv.write(row: ["序号", "乡镇", "村(社区)", "姓名", "公民身份号码", "银行账号", "补贴项目", "所属期", "金额(元)", "备注"])
-        let period = String(format: "%04d%02d", batch.month.year, batch.month.month)
+        func period(_ m: YearMonth) -> String { String(format: "%04d%02d", m.year, m.month) }
         for (i, line) in lines.enumerated() {
             let town = try name(line.townshipCode, line: line, divisions: divisions)
             let village = try name(line.villageCode, line: line, divisions: divisions)
             guard DivisionCode(line.villageCode)?.townshipCode.value == line.townshipCode else {
                 throw BankFileError.unknownDivision(household: line.householdID, code: "\(line.townshipCode)/\(line.villageCode)")
             }
+            var label = rules.paymentLabel(area: line.area)
+            var periodText = period(batch.month)
+            var note = "\(line.householdSize)人"
+            if batch.kind == .backPay {
+                let months = (settles[line.recipientKey] ?? []).sorted()
+                label += "补发"
+                if let first = months.first, let last = months.last {
+                    periodText = first == last ? period(first) : "\(period(first))-\(period(last))"
+                }
+                note = "补发 \(months.count) 个月；\(note)"
+            }
             try csv.write(row: [
                 String(i + 1), plainText(town), plainText(village), plainText(line.payeeName), excelText(line.payeeResidentID.value),
-                excelText(line.bankAccount), rules.paymentLabel(area: line.area), period, line.amount.yuanString,
-                "\(line.householdSize)人",
+                excelText(line.bankAccount), label, periodText, line.amount.yuanString, note,
             ])
         }
         csv.stream.close()

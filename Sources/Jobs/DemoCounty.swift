@@ -21,15 +21,18 @@ struct SeededGenerator: RandomNumberGenerator {
 }
 
 /// A synthetic Pengxi County 2021 (演示数据): made-up names, checksum-valid IDs with the county's code,
-/// every 低保 enrollment decided in December 2020 under the 2021 policy, incomes calibrated so that
-/// the year's payroll comes to about 940 万 urban and 4,053.84 万 rural for 14,000 households (one
-/// reading of the seed's 附表1), scaled with the number of households.
+/// every 低保 enrollment decided in December 2020 under the January 2021 policy (`DemoPolicy`: rural 400,
+/// raised to 420 from July), incomes calibrated so that the year's payroll — January–June at the
+/// January amounts, July–December at the raised ones — comes to about 940 万 urban and 4,053.84 万 rural
+/// for 14,000 households (one reading of the seed's 附表1), scaled with the number of households.
 public struct DemoCounty: Sendable {
     public let households: Int
     public let seed: UInt64
     public let divisions: Divisions
-    /// The policy the demo is calibrated to: the bundled Pengxi 2021 version, which the demo imports.
+    /// The policy the households are decided under: the demo's January version, which the demo imports.
     public let policy: Policy
+    /// The version that raises the standard mid-year (signed later: back pay), or nil for none.
+    public let raise: Policy?
     /// The programme the demo households are decided and paid under: the one `DibaoAssessment` decides.
     public static var programme: Programme { DibaoRules().programme }
 
@@ -42,11 +45,18 @@ public struct DemoCounty: Sendable {
     static let referenceHouseholds = 14_000
 
     public init(households: Int = 14_000, seed: UInt64 = 20_210_101, divisions: Divisions = .pengxi,
-                policy: Policy = .pengxi2021) {
+                policy: Policy = DemoPolicy.januaryPolicy, raise: Policy? = DemoPolicy.afterRaise.file.versions.last) {
         self.households = households
         self.seed = seed
         self.divisions = divisions
         self.policy = policy
+        self.raise = raise
+    }
+
+    /// Fen per person per month the raise adds in `area`, and for how many months of the year.
+    func raise(in area: Area) -> (perPerson: Int64, months: Int) {
+        guard let raise, let d = raise.dibao else { return (0, 0) }
+        return (d.standard(for: area).fen - dibao.standard(for: area).fen, 13 - raise.effective.month)
     }
 
     static let surnames = Array("王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗唐蒋谢邓冯曾彭蒲廖袁任谭")
@@ -150,7 +160,8 @@ public struct DemoCounty: Sendable {
             let decision = try! DibaoAssessment.assess(files[i].composition, month: month, policy: policy)
             let day = 14 + i % 14
             decisions.append(.init(householdID: files[i].id, countyCode: files[i].countyCode,
-                                   decidedOn: CivilDate(year: 2020, month: 12, day: day)!, decision: decision.benefitDecision))
+                                   decidedOn: CivilDate(year: 2020, month: 12, day: day)!, decision: decision.benefitDecision,
+                                   input: AssessmentInput(household: files[i].composition, month: month)))
         }
         return (files, decisions, applicants)
     }
@@ -159,9 +170,12 @@ public struct DemoCounty: Sendable {
     func calibrate(_ gaps: inout [Double], files: [HouseholdFile]) {
         let scale = Double(households) / Double(Self.referenceHouseholds)
         for area in Area.allCases {
-            let target = Double(area == .urban ? Self.urbanYearTarget : Self.ruralYearTarget) * scale / 12
-            let standard = Double(dibao.standard(for: area).fen)
             let idx = files.indices.filter { files[$0].area == area }
+            // What the raise adds over the year (every household stays eligible when the standard rises).
+            let (perPerson, months) = raise(in: area)
+            let raised = Double(perPerson * Int64(months)) * Double(idx.reduce(0) { $0 + files[$1].composition.members.count })
+            let target = (Double(area == .urban ? Self.urbanYearTarget : Self.ruralYearTarget) * scale - raised) / 12
+            let standard = Double(dibao.standard(for: area).fen)
             for _ in 0..<6 {
                 let total = idx.reduce(0.0) { $0 + standard * Double(files[$1].composition.members.count) * gaps[$1] }
                 guard total > 0 else { break }

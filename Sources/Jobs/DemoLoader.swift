@@ -24,11 +24,13 @@ public struct DemoLoader: Sendable {
     /// transaction (all or nothing), unless the demo county is already there.
     public func load(progress: Progress = .silent) async throws -> Summary {
         struct Count: Decodable { var n: Int }
-        // The demo's policy is the bundled file of its county, entered as `jiuzhu policy import` would
-        // (a re-run finds it unchanged).
-        if let (file, text) = PolicyBook.bundledFile(region: county.policy.region) {
-            _ = try await PolicyStore(database).importFile(file, fileSHA256: Checksum.sha256Hex(Data(text.utf8)),
-                                                           actor: "demo")
+        // The demo's policy as the county had it in January (`DemoPolicy`), entered as `jiuzhu policy
+        // import` would (a re-run finds it unchanged); the raise is entered when it was signed (`DemoPayroll`).
+        if county.policy.region == DemoPolicy.region {
+            let (file, text) = DemoPolicy.january
+            _ = try await PolicyStore(database).importFile(file, fileSHA256: Checksum.sha256Hex(Data(text.utf8)), actor: "demo")
+        } else if let (file, text) = PolicyBook.bundledFile(region: county.policy.region) {
+            _ = try await PolicyStore(database).importFile(file, fileSHA256: Checksum.sha256Hex(Data(text.utf8)), actor: "demo")
         }
         let existing = try await (database as! any SQLDatabase)
             .raw("SELECT COUNT(*) AS n FROM households WHERE is_demo = \(bind: true)").first(decoding: Count.self)?.n ?? 0

@@ -64,12 +64,11 @@ public struct PayrollRun: Sendable {
         guard batch.state == .approved || batch.state == .exported else {
             throw PayrollError.invalidTransition(from: batch.state, to: .exported)
         }
-        let data = try BankFile.csv(batch: batch, lines: try await store.lines(of: batch.id), divisions: divisions,
-                                    isDemo: isDemo)
+        let data = try await BankFile.csv(batch: batch, store: store, divisions: divisions, isDemo: isDemo)
         var url: URL?
         if let dir = bankFileDirectory {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let u = dir.appendingPathComponent("\(batch.programme.shortChinese)发放_\(batch.month)_\(batch.id.prefix(8)).csv")
+            let u = dir.appendingPathComponent(BankFile.fileName(batch).replacingOccurrences(of: ".csv", with: "_\(batch.id.prefix(8)).csv"))
             try data.write(to: u, options: .atomic)
             url = u
         }

@@ -23,14 +23,17 @@ import Testing
     }
 
     /// The year's payroll is calibrated on the seed's 附表1 (940 万 urban, 4,053.84 万 rural for
-    /// 14,000 households), scaled with the number of households; here within 3%.
+    /// 14,000 households), scaled with the number of households; here within 3%. Rural households are
+    /// decided at 400 and raised by 20 a person from July (`DemoPolicy`): six months of the raise count.
     @Test func calibratedTowardsTheSeed() {
         let n = 2_000
         let generated = DemoCounty(households: n).generate()
         var urbanFen: Int64 = 0
         var ruralFen: Int64 = 0
         for d in generated.decisions {
-            if d.decision.area == .urban { urbanFen += d.decision.monthlyBenefit.fen * 12 } else { ruralFen += d.decision.monthlyBenefit.fen * 12 }
+            if d.decision.area == .urban { urbanFen += d.decision.monthlyBenefit.fen * 12 } else {
+                ruralFen += d.decision.monthlyBenefit.fen * 12 + 6 * 2_000 * Int64(d.decision.householdSize)
+            }
         }
         let scale = Double(n) / 14_000
         let urban = Double(urbanFen) / (940_000_000 * scale)
@@ -82,6 +85,43 @@ import Testing
             #expect(overdue.map(\.householdID) == ["demo-app-09"])
             // Accepted days ago, its 30-working-day limit lies in 2027: not yet known, not guessed.
             #expect(all.first { $0.householdID == "demo-app-01" }?.deadline == nil)
+        }
+    }
+
+    /// The demo's year as it ran (docs/adr/0016): rural 400 → 420 from July, signed 2021-09-10; 调标 re-decides
+    /// every rural household (+20 a person); September's back-pay batch pays July and August's difference,
+    /// 2 × 20 × size per rural household, once; the fund table counts it; a re-run changes nothing.
+    @Test func theJulyRaiseIsBackPaidInSeptember() async throws {
+        try await withTestDatabase(policies: []) { handle async throws in
+            let county = DemoCounty(households: 60)
+            _ = try await DemoLoader(database: handle.db, county: county).load()
+            let generated = county.generate()
+            let rural = generated.files.filter { $0.area == .rural }
+            let owed = Money(fen: rural.reduce(0) { $0 + 2 * 2_000 * Int64($1.composition.members.count) })
+            let run = PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: nil, isDemo: true)
+            let first = try await DemoPayroll(run: run, county: county).run(actor: "t")
+            #expect(first.months.count == 12)
+            #expect(first.adjustment?.changed == rural.count)
+            #expect(first.adjustment?.unchanged == 60 - rural.count)
+            #expect(first.adjustment?.needsReview == [])
+            let batch = try #require(first.backPayBatch)
+            #expect((batch.kind, batch.month, batch.state, batch.lineCount) == (.backPay, YearMonth(year: 2021, month: 9)!, .exported, rural.count))
+            #expect(batch.total == owed)
+            #expect(Set(first.backPay?.items.map(\.month) ?? []) == [YearMonth(year: 2021, month: 7)!, YearMonth(year: 2021, month: 8)!])
+            // September onwards is paid at the raised amounts: 20 a person more than January.
+            let january = first.months[0].batch.total
+            #expect(first.months[8].batch.total - january == Money(fen: owed.fen / 2))
+            let store = PayrollStore(handle.db)
+            let csv = String(decoding: try await BankFile.csv(batch: batch, store: store, divisions: .pengxi, isDemo: true), as: UTF8.self)
+            #expect(csv.contains("农村低保金补发,202107-202108,"))
+            #expect(BankFile.fileName(batch) == "低保补发_2021-09.csv")
+            let table = try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021)
+            #expect(table.totalUsed == first.months.reduce(Money.zero) { $0 + $1.batch.total } + owed)
+            let second = try await DemoPayroll(run: run, county: county).run(actor: "t")
+            #expect(second.adjustment == nil)
+            #expect(second.backPayBatch?.id == batch.id)
+            #expect(second.months.allSatisfy { !$0.created })
+            #expect(try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021).totalUsed == table.totalUsed)
         }
     }
 }

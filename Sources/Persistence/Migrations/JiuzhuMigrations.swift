@@ -18,5 +18,6 @@ public enum JiuzhuMigrations {
         M0012TemporaryAssistance(),
         M0013ChildFacts(),
         M0014ReliefStation(),
+        M0015BackPay(),
     ]
 }

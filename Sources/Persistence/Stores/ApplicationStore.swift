@@ -220,8 +220,9 @@ public struct ApplicationStore: Sendable {
                 try await EnrollmentStore.otherSupport(householdID: stored.householdID, memberID: $0, besides: stored.programme,
                                                        month: firstMonth, on: db.sql)
             } ?? []
-            let decision = try rules.assess(AssessmentInput(household: household.composition, month: firstMonth, subject: subject,
-                                                            supportedElsewhere: elsewhere, otherSupport: other), policy: policy)
+            let input = AssessmentInput(household: household.composition, month: firstMonth, subject: subject,
+                                        supportedElsewhere: elsewhere, otherSupport: other)
+            let decision = try rules.assess(input, policy: policy)
             guard decision.eligible, decision.monthlyBenefit > .zero else {
                 throw ApplicationStoreError.notEligible(decision.reasons.map(\.chinese), stored.programme)
             }
@@ -267,7 +268,7 @@ public struct ApplicationStore: Sendable {
             let decisionID = try await DecisionRows.insert(
                 on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID, applicationID: stored.id,
                 memberID: stored.memberID, outcome: "approved", decidedOn: date, firstMonth: firstMonth, decision: decision,
-                trace: decision.trace)
+                trace: decision.trace, input: input)
             try await EnrollmentStore.enroll(on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID,
                                              memberID: stored.memberID, decision: decision, from: firstMonth, decisionID: decisionID)
             if stored.memberID != nil && rules.supportsPersonApart {

@@ -31,27 +31,74 @@ public struct Enrollment: Hashable, Sendable {
 enum DecisionRows {
     static let columns = [
         "id", "county_code", "household_id", "application_id", "member_id", "programme", "outcome", "decided_on",
-        "first_month", "area", "household_size", "monthly_benefit_fen", "components", "policy_version", "trace",
+        "first_month", "area", "household_size", "monthly_benefit_fen", "components", "policy_version", "trace", "input",
     ]
 
+    /// - Parameter input: what the amount was assessed from (kept so a standard signed later recomputes the
+    ///   same facts, docs/adr/0016); nil for a decision that assesses nothing (a stop, a termination).
     static func row(id: String, countyCode: String, householdID: String, applicationID: String?, memberID: String?,
                     outcome: String, decidedOn: CivilDate, firstMonth: YearMonth?, decision d: BenefitDecision,
-                    trace: [TraceLine]) throws -> [any Encodable & Sendable] {
+                    trace: [TraceLine], input: AssessmentInput? = nil) throws -> [any Encodable & Sendable] {
         [id, countyCode, householdID, applicationID, memberID, d.programme.rawValue, outcome, decidedOn.description,
          firstMonth?.number, d.area.rawValue, d.householdSize, d.monthlyBenefit.fen,
-         try StoredComponent.encode(d.components), d.policyVersion, try SQLSupport.encode(trace)]
+         try StoredComponent.encode(d.components), d.policyVersion, try SQLSupport.encode(trace),
+         try input.map(StoredAssessmentInput.encode)]
     }
 
     static func insert(on sql: any SQLDatabase, countyCode: String, householdID: String, applicationID: String?,
                        memberID: String?, outcome: String, decidedOn: CivilDate, firstMonth: YearMonth?,
-                       decision: BenefitDecision, trace: [TraceLine]) async throws -> String {
+                       decision: BenefitDecision, trace: [TraceLine], input: AssessmentInput? = nil) async throws -> String {
         let id = SQLSupport.newID()
         try await SQLSupport.insert(into: "decisions", columns: columns, rows: [
             try row(id: id, countyCode: countyCode, householdID: householdID, applicationID: applicationID,
                     memberID: memberID, outcome: outcome, decidedOn: decidedOn, firstMonth: firstMonth,
-                    decision: decision, trace: trace),
+                    decision: decision, trace: trace, input: input),
         ], on: sql)
         return id
+    }
+}
+
+/// How a decision's assessment input is stored (`decisions.input`): the household as assessed, the
+/// subject, who was supported elsewhere, and what the subject received elsewhere. JSON; fen exact.
+struct StoredAssessmentInput: Codable {
+    struct Other: Codable { var label: String; var numerator: Int64; var denominator: Int64 }
+    var area: String
+    var members: [Member]
+    var subject: String?
+    var supportedElsewhere: [String: String]
+    var supportedSince: Int?
+    var otherSupport: [Other]
+
+    static func encode(_ i: AssessmentInput) throws -> String {
+        try SQLSupport.encode(StoredAssessmentInput(
+            area: i.household.area.rawValue, members: i.household.members, subject: i.subject?.value,
+            supportedElsewhere: Dictionary(uniqueKeysWithValues: i.supportedElsewhere.map { ($0.key.value, $0.value.rawValue) }),
+            supportedSince: i.supportedSince?.number,
+            otherSupport: i.otherSupport.map { Other(label: $0.label, numerator: $0.monthly.numerator, denominator: $0.monthly.denominator) }))
+    }
+
+    /// The input again, for `month`.
+    /// - Throws: `StoreError.unreadable` naming `decisions.input` when it does not parse.
+    static func decode(_ text: String, month: YearMonth) throws(StoreError) -> AssessmentInput {
+        let t = Stored("decisions")
+        let s = try t.json(StoredAssessmentInput.self, "input", text)
+        let area: Area = try t.parse("input.area", s.area) as Area
+        var elsewhere: [ResidentID: Programme] = [:]
+        for (id, p) in s.supportedElsewhere {
+            elsewhere[try t.residentID("input.supportedElsewhere", id) as ResidentID] = try t.parse("input.supportedElsewhere", p) as Programme
+        }
+        guard s.otherSupport.allSatisfy({ $0.denominator > 0 }) else {
+            throw .unreadable(table: "decisions", column: "input.otherSupport", value: String(text.prefix(200)))
+        }
+        let household: HouseholdComposition
+        do { household = try HouseholdComposition(area: area, members: s.members) } catch {
+            throw .unreadable(table: "decisions", column: "input.members", value: error.message)
+        }
+        return AssessmentInput(
+            household: household, month: month,
+            subject: try t.residentID("input.subject", s.subject), supportedElsewhere: elsewhere,
+            supportedSince: try t.month("input.supportedSince", s.supportedSince),
+            otherSupport: s.otherSupport.map { OtherSupport($0.label, FenRatio(numerator: $0.numerator, denominator: $0.denominator)) })
     }
 }
 
@@ -115,9 +162,12 @@ public struct EnrollmentStore: Sendable {
         public var countyCode: String
         public var decidedOn: CivilDate
         public var decision: BenefitDecision
+        /// What the decision was assessed from (kept for a later standard, docs/adr/0016).
+        public var input: AssessmentInput?
 
         public init(householdID: String, memberID: String? = nil, countyCode: String, decidedOn: CivilDate,
-                    decision: BenefitDecision) {
+                    decision: BenefitDecision, input: AssessmentInput? = nil) {
+            self.input = input
             self.householdID = householdID
             self.memberID = memberID
             self.countyCode = countyCode
@@ -137,7 +187,7 @@ public struct EnrollmentStore: Sendable {
             decisions.append(try DecisionRows.row(id: id, countyCode: item.countyCode, householdID: item.householdID,
                                                   applicationID: nil, memberID: item.memberID, outcome: "approved",
                                                   decidedOn: item.decidedOn, firstMonth: d.month, decision: d,
-                                                  trace: d.trace))
+                                                  trace: d.trace, input: item.input))
             enrollments.append(try EnrollmentRows.row(countyCode: item.countyCode, householdID: item.householdID,
                                                       memberID: item.memberID, decision: d, from: d.month,
                                                       decisionID: id))
@@ -231,9 +281,9 @@ public struct EnrollmentStore: Sendable {
             let other = try await memberID.asyncMap {
                 try await Self.otherSupport(householdID: householdID, memberID: $0, besides: programme, month: from, on: sql)
             } ?? []
-            let d = try rules.assess(AssessmentInput(household: household.composition, month: from, subject: subject,
-                                                     supportedElsewhere: elsewhere, supportedSince: since, otherSupport: other),
-                                     policy: policy)
+            let input = AssessmentInput(household: household.composition, month: from, subject: subject,
+                                        supportedElsewhere: elsewhere, supportedSince: since, otherSupport: other)
+            let d = try rules.assess(input, policy: policy)
             let outcome: ReviewOutcome
             if !d.eligible || d.monthlyBenefit == .zero {
                 var stop = SQLQueryString("UPDATE enrollments SET end_month = \(bind: date.yearMonth.number) WHERE programme = \(bind: programme.rawValue) AND start_month <= \(bind: date.yearMonth.number) AND end_month IS NULL")
@@ -257,7 +307,8 @@ public struct EnrollmentStore: Sendable {
             let decisionID = try await DecisionRows.insert(
                 on: sql, countyCode: household.countyCode, householdID: householdID, applicationID: nil,
                 memberID: memberID, outcome: label, decidedOn: date, firstMonth: from, decision: d,
-                trace: d.trace + [TraceLine("复核", "复核日期 \(date)，经办人 \(actor)", source: rules.reviewSource)])
+                trace: d.trace + [TraceLine("复核", "复核日期 \(date)，经办人 \(actor)", source: rules.reviewSource)],
+                input: input)
             if case .adjusted = outcome {
                 // A second review before an adjustment took effect replaces it.
                 try await Self.cancelPending(on: sql, programme: programme, householdID: householdID, memberID: memberID,

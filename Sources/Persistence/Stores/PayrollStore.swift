@@ -15,9 +15,13 @@ public struct PayrollBatch: Hashable, Sendable {
     public var createdAt: Date
     public var approvedBy: String?
     public var exportedAt: Date?
+    /// Regular (the month's payment) or back pay (补发) of earlier months, paid in `month`.
+    public var kind: PayrollKind
 
     public init(id: String, countyCode: String, programme: Programme, month: YearMonth, state: PayrollState,
-                lineCount: Int, total: Money, createdAt: Date, approvedBy: String?, exportedAt: Date?) {
+                lineCount: Int, total: Money, createdAt: Date, approvedBy: String?, exportedAt: Date?,
+                kind: PayrollKind = .regular) {
+        self.kind = kind
         self.id = id
         self.countyCode = countyCode
         self.programme = programme
@@ -126,10 +130,10 @@ public struct PayrollStore: Sendable {
             try await database.transaction { db in
                 let sql = db.sql
                 try await sql.insert(into: "payroll_batches").columns(
-                    "id", "county_code", "programme", "month", "state", "line_count", "total_fen", "created_at",
+                    "id", "county_code", "programme", "month", "kind", "state", "line_count", "total_fen", "created_at",
                     "created_by"
-                ).values(id, countyCode, programme.rawValue, month.number, PayrollState.draft.rawValue,
-                         lines.count, total.fen, now, actor).run()
+                ).values(id, countyCode, programme.rawValue, month.number, PayrollKind.regular.rawValue,
+                         PayrollState.draft.rawValue, lines.count, total.fen, now, actor).run()
                 let rows: [[any Encodable & Sendable]] = try lines.enumerated().map { i, l in
                     [SQLSupport.newID(), id, i + 1, l.householdID, l.memberID, l.recipientKey, l.townshipCode,
                      l.villageCode, l.area.rawValue, l.payeeName, l.payeeResidentID.value, l.bankAccount,
@@ -318,6 +322,7 @@ public struct PayrollStore: Sendable {
     struct BatchRow: Decodable {
         var id: String; var countyCode: String; var programme: String; var month: Int; var state: String
         var lineCount: Int; var totalFen: Int64; var createdAt: Date; var approvedBy: String?; var exportedAt: Date?
+        var kind: String
     }
 
     static func map(_ r: BatchRow) throws -> PayrollBatch {
@@ -325,7 +330,7 @@ public struct PayrollStore: Sendable {
         return PayrollBatch(id: r.id, countyCode: r.countyCode, programme: try t.parse("programme", r.programme),
                             month: try t.month("month", r.month), state: try t.parse("state", r.state),
                             lineCount: r.lineCount, total: Money(fen: r.totalFen), createdAt: r.createdAt,
-                            approvedBy: r.approvedBy, exportedAt: r.exportedAt)
+                            approvedBy: r.approvedBy, exportedAt: r.exportedAt, kind: try t.parse("kind", r.kind))
     }
 
     public func batch(id: String) async throws -> PayrollBatch { try await batch(id: id, on: database) }
@@ -337,21 +342,29 @@ public struct PayrollStore: Sendable {
         return try Self.map(r)
     }
 
-    public func batch(countyCode: String, programme: Programme, month: YearMonth) async throws -> PayrollBatch? {
+    /// The month's batch of `kind` (the regular one unless asked), if generated.
+    public func batch(countyCode: String, programme: Programme, month: YearMonth,
+                      kind: PayrollKind = .regular) async throws -> PayrollBatch? {
         try await database.sql.select().column("*").from("payroll_batches")
             .where(SQLIdentifier("county_code"), .equal, countyCode)
             .where(SQLIdentifier("programme"), .equal, programme.rawValue)
             .where(SQLIdentifier("month"), .equal, month.number)
+            .where(SQLIdentifier("kind"), .equal, kind.rawValue)
             .first(decoding: BatchRow.self, with: SQLSupport.decoder).map(Self.map)
     }
 
-    /// Batches of every programme, newest month first, then in `Programme` order.
+    /// Batches of every programme, newest month first, then in `Programme` order, a month's regular
+    /// batch before its back pay.
     public func batches(countyCode: String) async throws -> [PayrollBatch] {
         let order = Programme.allCases
+        let kinds = PayrollKind.allCases
         return try await database.sql.select().column("*").from("payroll_batches")
             .where(SQLIdentifier("county_code"), .equal, countyCode).orderBy("month", .descending)
             .all(decoding: BatchRow.self, with: SQLSupport.decoder).map(Self.map)
-            .sorted { ($1.month, order.firstIndex(of: $0.programme)!) < ($0.month, order.firstIndex(of: $1.programme)!) }
+            .sorted {
+                ($1.month, order.firstIndex(of: $0.programme)!, kinds.firstIndex(of: $0.kind)!)
+                    < ($0.month, order.firstIndex(of: $1.programme)!, kinds.firstIndex(of: $1.kind)!)
+            }
     }
 
     /// Lines of a batch in file order.
@@ -362,6 +375,8 @@ public struct PayrollStore: Sendable {
             var area: String; var payeeName: String; var payeeResidentId: String; var bankAccount: String
             var householdSize: Int; var amountFen: Int64; var components: String; var temporaryCaseId: String?
         }
+        // A back-pay line's parts are differences (docs/adr/0016): only their sum is checked.
+        let differences = try await batch(id: batchID).kind == .backPay
         var q = database.sql.select().column("*").from("payroll_lines").where(SQLIdentifier("batch_id"), .equal, batchID)
             .orderBy("seq")
         // SQLite accepts OFFSET only after LIMIT.
@@ -372,7 +387,8 @@ public struct PayrollStore: Sendable {
                         villageCode: r.villageCode, area: try t.parse("area", r.area), payeeName: r.payeeName,
                         payeeResidentID: try t.residentID("payee_resident_id", r.payeeResidentId), bankAccount: r.bankAccount,
                         householdSize: r.householdSize,
-                        components: try t.components("components", r.components, total: Money(fen: r.amountFen)),
+                        components: try t.components("components", r.components, total: Money(fen: r.amountFen),
+                                                     differences: differences),
                         grantID: r.temporaryCaseId)
         }
     }

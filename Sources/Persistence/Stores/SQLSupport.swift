@@ -134,8 +134,10 @@ struct Stored {
     }
 
     /// Amount components as stored: `[{"fen":90000,"kind":"basic"}]`. A missing value, an unknown kind, or
-    /// parts that do not sum exactly to `total` (the row's amount) are refused.
-    func components(_ column: String, _ text: String?, total: Money) throws(StoreError) -> [AmountComponent] {
+    /// parts that do not sum exactly to `total` (the row's amount) are refused. `differences`: the parts
+    /// are differences (back pay: a part may be negative, e.g. a top-up decided lower), only the sum is checked.
+    func components(_ column: String, _ text: String?, total: Money,
+                    differences: Bool = false) throws(StoreError) -> [AmountComponent] {
         guard let text else { throw .unreadable(table: table, column: column, value: "NULL") }
         var out: [AmountComponent] = []
         for r in try json([StoredComponent].self, column, text) {
@@ -143,7 +145,7 @@ struct Stored {
                 throw .unreadable(table: table, column: column, value: r.kind)
             }
             // Only an offset takes money away; every other part is zero or more.
-            guard (kind == .pensionOffset) == (r.fen < 0) || r.fen == 0 else {
+            guard differences || (kind == .pensionOffset) == (r.fen < 0) || r.fen == 0 else {
                 throw .unreadable(table: table, column: column, value: "\(r.kind) \(Money(fen: r.fen).yuanString)")
             }
             out.append(AmountComponent(kind, Money(fen: r.fen)))

@@ -15,6 +15,7 @@ enum StoredCodes {
         try await distinct(Area.self, "enrollments", "area", sql, countyCode)
         try await distinct(Programme.self, "payroll_batches", "programme", sql, countyCode)
         try await distinct(PayrollState.self, "payroll_batches", "state", sql, countyCode)
+        try await distinct(PayrollKind.self, "payroll_batches", "kind", sql, countyCode)
         try await distinct(MemberStatus.self, "members", "status", sql, countyCode)
         try await distinct(Relationship.self, "members", "relationship", sql, countyCode)
         try await distinct(FundingSource.self, "fund_allocations", "source", sql, countyCode)
