@@ -116,7 +116,7 @@ struct PolicyCommand: AsyncParsableCommand {
         CLI.say("地区 \(file.region) \(file.name)，\(file.versions.count) 个版本")
         for p in file.versions {
             var parts: [String] = []
-            if let d = p.dibao { parts.append("低保 \(d.standard(for: .urban).yuanString)/\(d.standard(for: .rural).yuanString)") }
+            if let d = p.dibao { parts.append("低保 \(d.standard(for: .urban).yuanString)/\(d.standard(for: .rural).yuanString)（\(d.methodSummary)）") }
             if let t = p.tekun { parts.append("特困 \(t.basic(for: .urban).yuanString)/\(t.basic(for: .rural).yuanString)（\(t.careSummary)）") }
             if let t = p.temporary { parts.append("临时救助（\(t.summary)）") }
             if let o = p.orphan { parts.append("孤儿 \(o.institutional.yuanString)/\(o.scattered.yuanString)") }

@@ -219,7 +219,7 @@ import Testing
         var p = Policy.pengxi2021
         p.dibao = nil
         let h = try HouseholdComposition(area: .urban, members: [member(ids[0], "甲", .head)])
-        #expect(throws: PolicyError.programmeNotConfigured(programme: "dibao", version: "510921/2021-01")) {
+        #expect(throws: AssessmentError.policy(.programmeNotConfigured(programme: "dibao", version: "510921/2021-01"))) {
             try DibaoAssessment.assess(h, month: month2021_07, policy: p)
         }
     }

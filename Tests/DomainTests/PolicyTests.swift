@@ -178,7 +178,7 @@ import Testing
         .init(change: (#""rural": "420.00"}, "method""#, #""rural": "-1.00"}, "method""#), version: "2021-01", key: "versions[0].dibao.standard.rural"),
         .init(change: (#""minMonths": "5""#, #""minMonths": "13""#), version: "2021-01", key: "versions[0].temporary.types.expenditure.minMonths"),
         .init(change: (#", "none": {"annual": "742.00"}"#, ""), version: "2021-01", key: "versions[0].tekun.care.dispersed"),
-        .init(change: (#""method": "gap","#, #""method": "tiered","#), version: "2021-01", key: "versions[0].dibao.method"),
+        .init(change: (#""method": "gap","#, #""method": "banded","#), version: "2021-01", key: "versions[0].dibao.method"),
         .init(change: (#""category": "minor""#, #""category": "single-parent""#), version: "2021-01", key: "versions[0].dibao.topUps[0].category"),
         .init(change: (#""floorShareOfStandard": "0.20""#, #""floorShareOfStandard": "1.2""#), version: "2021-01", key: "versions[0].dibao.floorShareOfStandard"),
         .init(change: (#""gradualExitMonths": 6, "confirmationDelegatedToTownship": false"#, #""gradualExitMonths": "6", "confirmationDelegatedToTownship": false"#), version: "2021-01", key: "versions[0].dibao.gradualExitMonths"),

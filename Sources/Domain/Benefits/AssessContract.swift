@@ -154,6 +154,7 @@ public enum AssessContract {
             }
             throw AssessError(key: "month", value: monthText, reason: error.message)
         }
+        if let dibao = policy.dibao, rules.programme == .dibao { try checkTiers(members, dibao: dibao, version: policy.version) }
         var d: BenefitDecision
         do {
             // Support approved on a date runs from the next month: past 18 it continues only then (schooling).
@@ -185,6 +186,31 @@ public enum AssessContract {
             careTier: careTier, oneOffAmount: d.oneOff?.amount.yuanString,
             range: d.oneOff.map { Response.Range(min: $0.minimum.yuanString, max: $0.maximum.yuanString) },
             approver: d.oneOff?.approver.rawValue, flags: d.oneOff?.flags)
+    }
+
+    /// 低保's `members[].tier` against the version in force (docs/assess-format.md): under the gap method any
+    /// tier is refused; under the tiered method every counted member needs one the version lists, and a
+    /// tier given to a member who is not counted must still be one the version lists.
+    static func checkTiers(_ members: [Member], dibao: DibaoPolicy,
+                           version: String) throws(AssessError) {
+        for (i, m) in members.enumerated() {
+            let key = "members[\(i)].tier"
+            switch dibao.method {
+            case .gap:
+                guard let code = m.dibaoTier else { continue }
+                throw AssessError(member: i, key: key, value: code,
+                                  reason: "政策 \(version) 的低保按补差方法（gap）计算，不分档；请删去 tier (the policy uses the gap method)")
+            case .tiered:
+                if let code = m.dibaoTier, dibao.tier(code) == nil {
+                    throw AssessError(member: i, key: key, value: code,
+                                      reason: "不是政策 \(version) 所列的档次；可用档次 \(dibao.tierCodes) (unknown tier)")
+                }
+                if m.dibaoTier == nil, m.status.counts {
+                    throw AssessError(member: i, key: key, value: "",
+                                      reason: "政策 \(version) 的低保按分档（tiered）发放，计入的成员须填写乡镇确定的档次；可用档次 \(dibao.tierCodes) (required with the tiered method)")
+                }
+            }
+        }
     }
 
     /// 临时救助's `temporary`: `{ "type", "months" | "amount", "grantedThisYear"? }`; refused for other
@@ -338,6 +364,8 @@ public enum AssessContract {
         } else {
             placement = try choice(m, "placement", required: false, prefix: p, member: i)
         }
+        // 低保 分档: the tier the township assigned; checked against the policy once it is known (`checkTiers`).
+        let tier = try string(m, "tier", required: false, prefix: p, member: i)
         var selfCareFailed: Int?
         if let raw = m["selfCareFailed"] {
             guard let n = jsonInteger(raw), (0...6).contains(n) else {
@@ -348,7 +376,8 @@ public enum AssessContract {
         }
         return Member(residentID: id, name: name, relationship: rel, status: status, statusSince: since,
                       disability: disability, seriousIllness: serious, schooling: schooling, income: income,
-                      tekunPlacement: placement, selfCareFailed: selfCareFailed, childFacts: childFacts)
+                      tekunPlacement: placement, selfCareFailed: selfCareFailed, childFacts: childFacts,
+                      dibaoTier: tier)
     }
 
     /// `members[].receiving[]`: `{ "program", "monthly" }` — what the person already gets (for 补差).
@@ -416,9 +445,10 @@ public enum AssessContract {
     static let rootKeys: Set<String> = ["program", "month", "region", "area", "members", "temporary", "approved"]
     static let memberKeys: Set<String> = ["id", "name", "relationship", "income", "status", "since", "disability",
                                           "seriousIllness", "student", "subject", "placement", "selfCareFailed",
-                                          "parentFoundAlive", "receiving"]
+                                          "parentFoundAlive", "receiving", "tier"]
     /// Member keys that belong to some programmes only; any other programme refuses them.
     static let programmeMemberKeys: [Programme: Set<String>] = [
+        .dibao: ["tier"],
         .tekun: ["subject", "placement", "selfCareFailed"],
         .orphan: ["subject", "placement", "parentFoundAlive"],
         .unsupportedChild: ["subject", "receiving"],

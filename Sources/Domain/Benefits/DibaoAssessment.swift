@@ -60,7 +60,7 @@ public enum IneligibilityReason: String, Codable, Sendable {
     }
 }
 
-/// The result of assessing a household for 低保 by the gap method.
+/// The result of assessing a household for 低保 by the gap or the tiered method.
 public struct DibaoDecision: Hashable, Sendable {
     public var month: YearMonth
     public var area: Area
@@ -73,7 +73,8 @@ public struct DibaoDecision: Hashable, Sendable {
     public var perCapitaIncome: FenRatio
     /// Monthly benefit, rounded once half-up to the fen; zero when not eligible. The sum of `components`.
     public var monthlyBenefit: Money
-    /// `basic` (the gap, or the floor) and `top-up` (分类施保), each in fen.
+    /// `basic` (the gap, or the floor; under the tiered method Σ the counted members' tier amounts) and
+    /// `top-up` (分类施保), each in fen.
     public var components: [AmountComponent]
     public var reasons: [IneligibilityReason]
     public var trace: [TraceLine]
@@ -103,18 +104,24 @@ struct Citations {
     }
 }
 
-/// 低保 by the gap method (补差), DB-2021 Art. 23; 暂行办法 Art. 12:
-/// benefit = standard × counted members − Σ counted monthly income, exact, rounded once half-up; with
-/// the policy's optional floor (a per-person gap below a share of the standard is raised to it) and
-/// 分类施保 top-ups per eligible counted member (DB-2021 Art. 27), each a component of its own.
+/// 低保, DB-2021 Art. 23; 暂行办法 Art. 12. Eligibility by the gap: standard × counted members − Σ counted
+/// monthly income, exact, must be positive. The amount, by the version's `dibao.method`:
+/// - gap (补差): that gap, rounded once half-up; with the policy's optional floor (a per-person gap below a
+///   share of the standard is raised to it);
+/// - tiered (分档, rules.md §1.9, §8 example 6): Σ the counted members' tier amounts (whole fen already, so
+///   exact), each member's tier assigned by the township (`Member.dibaoTier`); no floor (docs/adr/0015).
+/// Either way 分类施保 top-ups per eligible counted member (DB-2021 Art. 27) are a component of their own.
 public enum DibaoAssessment {
     /// Assesses `household` for `month` under `policy`. Pure: no I/O.
-    /// - Throws: `PolicyError.programmeNotConfigured` when the version has no `dibao`.
+    /// - Throws: `AssessmentError.policy(.programmeNotConfigured)` when the version has no `dibao`;
+    ///   `AssessmentError.dibaoTier` under the tiered method when a counted member has no tier, or one the
+    ///   version does not list (naming the member, masked ID, and the version's codes; never a default).
     /// - Parameter supportedElsewhere: members supported as persons by another programme this month (特困):
     ///   not counted in the household (one person, one programme; field case C02).
     public static func assess(_ household: HouseholdComposition, month: YearMonth, policy: Policy,
-                              supportedElsewhere: [ResidentID: Programme] = [:]) throws(PolicyError) -> DibaoDecision {
-        let rules = try policy.dibaoPolicy()
+                              supportedElsewhere: [ResidentID: Programme] = [:]) throws(AssessmentError) -> DibaoDecision {
+        let rules: DibaoPolicy
+        do { rules = try policy.dibaoPolicy() } catch { throw .policy(error) }
         var trace: [TraceLine] = []
         let cite = Citations(month: month)
         let standard = rules.standard(for: household.area)
@@ -134,6 +141,17 @@ public enum DibaoAssessment {
         }
         trace.append(TraceLine("家庭人口", "计入 \(counted.count) 人：\(counted.map(\.name).joined(separator: "、"))",
                                source: cite.members))
+        // 分档: every counted member's tier, known before anything is computed (refuse, don't default).
+        var tiers: [(member: Member, tier: DibaoTier)] = []
+        if rules.method == .tiered {
+            for m in counted {
+                guard let code = m.dibaoTier, let tier = rules.tier(code) else {
+                    throw .dibaoTier(member: "\(m.name)（\(m.residentID.masked)）", code: m.dibaoTier,
+                                     known: rules.tiers.map(\.code), version: policy.version)
+                }
+                tiers.append((m, tier))
+            }
+        }
         var income = FenRatio(.zero)
         for m in counted {
             for item in m.income {
@@ -166,10 +184,26 @@ public enum DibaoAssessment {
         let gap = FenRatio(standard * size) - income
         let eligible = gap.isPositive
         var basic = eligible ? gap.roundedHalfUp() : .zero
-        trace.append(TraceLine("补差计算",
-                               "\(standard.yuanString) × \(size) − \(income.roundedHalfUp().yuanString) = \(gap.roundedHalfUp().yuanString) 元，四舍五入到分一次",
-                               source: cite.gap))
-        if eligible, let share = rules.floorShareOfStandard {
+        switch rules.method {
+        case .gap:
+            trace.append(TraceLine("补差计算",
+                                   "\(standard.yuanString) × \(size) − \(income.roundedHalfUp().yuanString) = \(gap.roundedHalfUp().yuanString) 元，四舍五入到分一次",
+                                   source: cite.gap))
+        case .tiered:
+            trace.append(TraceLine("补差计算",
+                                   "\(standard.yuanString) × \(size) − \(income.roundedHalfUp().yuanString) = \(gap.roundedHalfUp().yuanString) 元，仅作资格测试（差额为正即符合）；保障金按分档计算",
+                                   source: cite.gap))
+            if eligible {
+                let source = "民发〔2021〕57号 第23条；县政策 \(policy.version) dibao.tiers"
+                for (m, tier) in tiers {
+                    trace.append(TraceLine("分档", "\(m.name) \(tier.code)档（\(tier.name)）\(tier.amount.yuanString) 元", source: source))
+                }
+                basic = tiers.reduce(Money.zero) { $0 + $1.tier.amount }
+                trace.append(TraceLine("分档合计", tiers.map { $0.tier.amount.yuanString }.joined(separator: " + ")
+                                       + " = \(basic.yuanString) 元", source: source))
+            }
+        }
+        if eligible, rules.method == .gap, let share = rules.floorShareOfStandard {
             let floorPerPerson = share.times(standard)
             let perPersonGap = FenRatio(standard) - perCapita
             if (floorPerPerson - perPersonGap).isPositive {

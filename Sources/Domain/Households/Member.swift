@@ -141,12 +141,18 @@ public struct Member: Hashable, Codable, Sendable {
     public var selfCareFailed: Int?
     /// 孤儿 / 事实无人抚养儿童: the child's placement and parents' situations, as the township recorded them.
     public var childFacts: ChildFacts?
+    /// 低保 by the tiered method (分档, DB-2021 Art. 23): the code of the tier the township assigned
+    /// (`A`, one of the policy version's `dibao.tiers`); nil when none is assigned. Not stored by the
+    /// registry yet (docs/adr/0015); absent from older stored JSON, which decodes as nil.
+    public var dibaoTier: String?
 
     public init(residentID: ResidentID, name: String, relationship: Relationship, status: MemberStatus = .active,
                 statusSince: CivilDate? = nil, disability: Disability? = nil, seriousIllness: Bool = false,
                 schooling: Schooling? = nil, workCapacity: WorkCapacity = .full, income: [IncomeItem] = [],
-                tekunPlacement: TekunPlacement? = nil, selfCareFailed: Int? = nil, childFacts: ChildFacts? = nil) {
+                tekunPlacement: TekunPlacement? = nil, selfCareFailed: Int? = nil, childFacts: ChildFacts? = nil,
+                dibaoTier: String? = nil) {
         self.childFacts = childFacts
+        self.dibaoTier = dibaoTier
         self.residentID = residentID
         self.name = name
         self.relationship = relationship

@@ -98,9 +98,10 @@ public struct PolicyFile: Sendable {
                                              "61", "62", "63", "64", "65", "71", "81", "82"]
 
     /// The keys of a file in the order people read them (`jiuzhu policy export`).
-    public static let keyOrder = ["region", "name", "versions", "effective", "signed", "document", "dibao", "tekun",
+    /// (`code` comes before `name` so that a 分档 tier reads `code`, `name`, `amount`; the file's root has no `code`.)
+    public static let keyOrder = ["region", "code", "name", "versions", "effective", "signed", "document", "dibao", "tekun",
                                   "temporary", "orphan", "unsupportedChild", "reliefStation", "standard", "basic", "method",
-                                  "topUps", "floorShareOfStandard", "nearPovertyMultiplier", "exemptIncome", "kind", "from",
+                                  "tiers", "topUps", "floorShareOfStandard", "nearPovertyMultiplier", "exemptIncome", "kind", "from",
                                   "through", "gradualExitMonths", "confirmationDelegatedToTownship", "care", "dispersed",
                                   "centralized", "full", "partial", "none", "annual", "pensionCountedInStandard",
                                   "minimumRatioToDibao", "base", "types", "emergency", "expenditure", "special", "minMonths",
@@ -153,9 +154,10 @@ public struct PolicyFile: Sendable {
     static let alwaysCounted: Set<IncomeKind> = [.wage, .business, .property, .transfer, .other]
 
     static func dibao(_ n: Node) throws(PolicyFileError) -> DibaoPolicy {
-        let o = try n.object(["standard", "method", "topUps", "floorShareOfStandard", "nearPovertyMultiplier",
+        let o = try n.object(["standard", "method", "tiers", "topUps", "floorShareOfStandard", "nearPovertyMultiplier",
                               "exemptIncome", "gradualExitMonths", "confirmationDelegatedToTownship"])
         let method: DibaoPolicy.Method = try o.required("method").choice()
+        let tiers = try dibaoTiers(o, method: method)
         var topUps: [TopUp] = []
         if let list = try o.optional("topUps") {
             for item in try list.array() {
@@ -169,6 +171,9 @@ public struct PolicyFile: Sendable {
         }
         var floor: Ratio?
         if let f = try o.optional("floorShareOfStandard") {
+            guard method == .gap else {
+                throw f.error("保底只适用于补差方法（method \"gap\"）；分档方法按档次金额发放，不设保底 (the floor belongs to the gap method)")
+            }
             let r = try f.ratio()
             guard r.numerator <= r.denominator else { throw f.error("应在 0 到 1 之间 (a share of the standard, at most 1)") }
             floor = r
@@ -200,7 +205,40 @@ public struct PolicyFile: Sendable {
                            nearPovertyMultiplier: try o.required("nearPovertyMultiplier").ratio(),
                            exemptIncome: exempt,
                            gradualExitMonths: try o.required("gradualExitMonths").integer(0...36),
-                           confirmationDelegatedToTownship: try o.required("confirmationDelegatedToTownship").bool())
+                           confirmationDelegatedToTownship: try o.required("confirmationDelegatedToTownship").bool(),
+                           tiers: tiers)
+    }
+
+    /// `dibao.tiers`: required (at least one) with `"method": "tiered"`, refused with `"gap"`. Each tier is
+    /// `{ "code", "name", "amount" }`: a code unique within the version (no spaces), a name, an amount
+    /// above zero per person per month (DB-2021 Art. 23; rules.md §8 example 6).
+    static func dibaoTiers(_ o: Node.Object, method: DibaoPolicy.Method) throws(PolicyFileError) -> [DibaoTier] {
+        let node = try o.optional("tiers")
+        switch (method, node) {
+        case (.gap, nil): return []
+        case (.gap, let n?):
+            throw n.error("补差方法（method \"gap\"）不分档；tiers 只适用于 method \"tiered\" (tiers belong to the tiered method)")
+        case (.tiered, nil):
+            throw o.node.child("tiers", NSNull()).error(
+                "分档方法（method \"tiered\"）须列出档次 tiers：[{\"code\", \"name\", \"amount\"}, …] (required with the tiered method)", value: "")
+        case (.tiered, let n?):
+            let items = try n.array()
+            guard !items.isEmpty else { throw n.error("至少需要一个档次 (at least one tier)") }
+            guard items.count <= 50 else { throw n.error("档次过多（至多 50 个） (too many tiers)", value: "\(items.count) 个") }
+            var tiers: [DibaoTier] = []
+            for item in items {
+                let t = try item.object(["code", "name", "amount"])
+                let codeNode = try t.required("code")
+                let code = try codeNode.text(maxLength: 10)
+                guard !code.contains(where: \.isWhitespace) else { throw codeNode.error("档次代码不能含空格 (no spaces in a code)") }
+                if let first = tiers.firstIndex(where: { $0.code == code }) {
+                    throw codeNode.error("与 tiers[\(first)] 的档次代码重复 (code listed twice)")
+                }
+                tiers.append(DibaoTier(code: code, name: try t.required("name").text(maxLength: 50),
+                                       amount: try t.required("amount").money()))
+            }
+            return tiers
+        }
     }
 
     static func tekun(_ n: Node) throws(PolicyFileError) -> TekunPolicy {

@@ -88,9 +88,37 @@ public struct IncomeExemption: Hashable, Sendable {
     }
 }
 
+/// One tier of the 低保 tiered method (分档, DB-2021 Art. 23; Opinion-2020 item 5): a fixed amount per
+/// person per month, assigned to each member by the township (rules.md §8 example 6: Putian Xiuyu 2023,
+/// A 重病重残个人 820.00).
+public struct DibaoTier: Hashable, Sendable {
+    /// The tier's code as the county writes it (`A`), unique within the version; what `Member.dibaoTier`
+    /// and the assess contract's `members[].tier` refer to.
+    public var code: String
+    /// What the tier is for (`重病重残个人`).
+    public var name: String
+    /// Yuan per person per month, above zero.
+    public var amount: Money
+
+    public init(code: String, name: String, amount: Money) {
+        self.code = code
+        self.name = name
+        self.amount = amount
+    }
+}
+
 /// The 低保 part of a policy version (`dibao` in the file).
 public struct DibaoPolicy: Hashable, Sendable {
-    public enum Method: String, Hashable, Sendable, CaseIterable { case gap }
+    /// How the amount is set (DB-2021 Art. 23; rules.md §1.9). Both test eligibility by the gap
+    /// (standard × counted members − counted income must be positive).
+    public enum Method: String, Hashable, Sendable, CaseIterable {
+        /// 补差: the amount is the gap itself (or the policy's floor).
+        case gap
+        /// 分档: the amount is Σ the counted members' tier amounts (`tiers`); no floor (docs/adr/0015).
+        case tiered
+
+        public var chinese: String { self == .gap ? "补差" : "分档" }
+    }
 
     /// Yuan per person per month, by area (DB-2021 Art. 23).
     public var standard: [Area: Money]
@@ -98,8 +126,12 @@ public struct DibaoPolicy: Hashable, Sendable {
     /// 分类施保 per eligible counted member; a member in several categories gets the highest one
     /// (docs/adr/0009).
     public var topUps: [TopUp]
-    /// Optional local floor: a per-person gap below this share of the standard is raised to it.
+    /// Optional local floor: a per-person gap below this share of the standard is raised to it. Gap
+    /// method only (the file refuses it with `tiered`).
     public var floorShareOfStandard: Ratio?
+    /// The tiers of the tiered method, in the file's order, codes unique; empty under the gap method
+    /// (the file refuses `tiers` with `gap` and requires at least one with `tiered`).
+    public var tiers: [DibaoTier]
     /// Near-poverty line = multiplier × standard (DB-2021 Art. 8 ¶2).
     public var nearPovertyMultiplier: Ratio
     /// Exempt income kinds (DB-2021 Art. 13 ¶2), some limited in time.
@@ -111,11 +143,13 @@ public struct DibaoPolicy: Hashable, Sendable {
 
     public init(standard: [Area: Money], method: Method = .gap, topUps: [TopUp] = [],
                 floorShareOfStandard: Ratio? = nil, nearPovertyMultiplier: Ratio,
-                exemptIncome: [IncomeExemption], gradualExitMonths: Int, confirmationDelegatedToTownship: Bool) {
+                exemptIncome: [IncomeExemption], gradualExitMonths: Int, confirmationDelegatedToTownship: Bool,
+                tiers: [DibaoTier] = []) {
         self.standard = standard
         self.method = method
         self.topUps = topUps
         self.floorShareOfStandard = floorShareOfStandard
+        self.tiers = tiers
         self.nearPovertyMultiplier = nearPovertyMultiplier
         self.exemptIncome = exemptIncome
         self.gradualExitMonths = gradualExitMonths
@@ -131,6 +165,22 @@ public struct DibaoPolicy: Hashable, Sendable {
     /// The exemption of `kind` in force in `month`, if any.
     public func exemption(of kind: IncomeKind, in month: YearMonth) -> IncomeExemption? {
         exemptIncome.first { $0.kind == kind && $0.applies(in: month) }
+    }
+
+    /// The tier listed under `code`, if any.
+    public func tier(_ code: String) -> DibaoTier? { tiers.first { $0.code == code } }
+
+    /// `A、B、C`: the codes a member's tier may take, for refusals.
+    public var tierCodes: String { tiers.map(\.code).joined(separator: "、") }
+
+    /// `补差`, or `分档 A 重病重残个人 820.00、B 单人户 820.00…` (yuan per person per month), for
+    /// `jiuzhu policy check`.
+    public var methodSummary: String {
+        switch method {
+        case .gap: return method.chinese
+        case .tiered:
+            return method.chinese + " " + tiers.map { "\($0.code) \($0.name) \($0.amount.yuanString)" }.joined(separator: "、")
+        }
     }
 
     /// The highest top-up `member` qualifies for in `month`, if any.

@@ -1,4 +1,5 @@
-/// 低保 (最低生活保障): the household is assessed by the gap method and paid monthly to its payee.
+/// 低保 (最低生活保障): the household is assessed by the gap test, paid by the gap or by tiers (分档), monthly
+/// to its payee.
 ///
 /// Rules: 民发〔2021〕57号 (DB-2021) Arts. 7, 13, 15–23; 社会救助暂行办法 Art. 12. rules.md §1.
 public struct DibaoRules: ProgrammeRules {
@@ -18,19 +19,17 @@ public struct DibaoRules: ProgrammeRules {
                                 "recordCountyHomeVisit": "近亲属备案户必需，第20条", "refuse": "3 个工作日内书面告知，第21条"])
     }
 
-    /// The gap method (`DibaoAssessment`): a `basic` component and, with 分类施保, a `top-up` one.
+    /// The gap or tiered method (`DibaoAssessment`): a `basic` component and, with 分类施保, a `top-up` one.
     /// - Throws: `AssessmentError.policy` when the version configures no 低保;
     ///   `AssessmentError.subject` when a member is named: 低保 assesses the household (DB-2021
-    ///   Art. 4; 单人保 is a separate route, rules.md §1.4).
+    ///   Art. 4; 单人保 is a separate route, rules.md §1.4); `AssessmentError.dibaoTier` under a tiered
+    ///   version when a counted member has no known tier (the registry does not store tiers yet, ADR 0015).
     public func assess(_ input: AssessmentInput, policy: Policy) throws(AssessmentError) -> BenefitDecision {
         if let s = input.subject {
             throw .subject("低保按户测算，不能指定单个成员（\(s.masked)） (dibao assesses the household, not one member)")
         }
-        do {
-            return try DibaoAssessment.assess(input.household, month: input.month, policy: policy,
-                                              supportedElsewhere: input.supportedElsewhere).benefitDecision
-        }
-        catch { throw .policy(error) }
+        return try DibaoAssessment.assess(input.household, month: input.month, policy: policy,
+                                          supportedElsewhere: input.supportedElsewhere).benefitDecision
     }
 
     /// Field case C01: a household whose counted members differ from the decided size (a death or a

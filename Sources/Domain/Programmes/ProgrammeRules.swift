@@ -352,12 +352,22 @@ public enum AssessmentError: Error, Equatable, Sendable {
     case missing(String)
     /// The policy version cannot assess this (no version in force, or the programme not configured).
     case policy(PolicyError)
+    /// 低保 by the tiered method (分档, DB-2021 Art. 23): a counted member has no tier (`code` nil) or one
+    /// the version does not list. `member` is the name and masked ID (`张三（110101********9130）`),
+    /// `known` the version's codes in file order, `version` the policy version (`350305/2023-01`).
+    case dibaoTier(member: String, code: String?, known: [String], version: String)
 
     public var message: String {
         switch self {
         case .subject(let m): return m
         case .missing(let what): return "缺少\(what)，无法测算 (missing fact)"
         case .policy(let e): return e.message
+        case let .dibaoTier(member, code, known, version):
+            let codes = known.joined(separator: "、")
+            guard let code else {
+                return "成员 \(member) 没有低保档次：政策 \(version) 按分档发放（民发〔2021〕57号 第23条），须由乡镇确定其档次，可用档次 \(codes)，无法测算 (dibao tier not assigned)"
+            }
+            return "成员 \(member) 的低保档次“\(code)”不在政策 \(version) 的 dibao.tiers 中；可用档次 \(codes)，无法测算 (unknown dibao tier)"
         }
     }
 }
