@@ -10,12 +10,14 @@ struct PayrollCommand: AsyncParsableCommand {
         abstract: "Generate, approve and export a month's payroll batch of a programme (低保 unless --programme says otherwise).",
         discussion: "Each step is idempotent: asking for a month again returns the same batch, never a second payment.")
 
-    enum Step: String, ExpressibleByArgument, CaseIterable { case generate, approve, export, run }
+    enum Step: String, ExpressibleByArgument, CaseIterable { case generate, approve, export, run, backPay = "back-pay" }
 
-    @Argument(help: "generate | approve | export | run (all three)") var step: Step
+    @Argument(help: "generate | approve | export | run (all three) | back-pay (补发: a batch paid in --month for the approved or exported months from --from that are owed more now; approve and export it with --kind back-pay)") var step: Step
     @ArgumentParser.Option(name: .long, help: "Month, YYYY-MM.") var month: String
     @ArgumentParser.Option(name: .long, help: "Programme: \(Programme.allCases.map(\.rawValue).joined(separator: ", ")). Monthly programmes, and temporary (临时救助 grants approved by the end of the month and to be paid by payroll, each paid once).")
     var programme: String = Programme.dibao.rawValue
+    @ArgumentParser.Option(name: .long, help: "back-pay: the first month to settle, YYYY-MM.") var from: String?
+    @ArgumentParser.Option(name: .long, help: "approve, export: regular (the month's batch, default) or back-pay (补发).") var kind: String = PayrollKind.regular.rawValue
     @ArgumentParser.Option(name: .long, help: "Directory for the bank file (export, run); default: bank/ in the data directory beside the database.") var out: String?
     @ArgumentParser.Option(name: .long, help: "County code.") var county = "510921"
     @OptionGroup var database: DatabaseOptions
@@ -53,9 +55,37 @@ struct PayrollCommand: AsyncParsableCommand {
             CLI.say("\(g.created ? "已生成" : "已存在") \(m) \(programme.shortChinese)批次 \(g.batch.id)：\(g.batch.lineCount) 户，\(g.batch.total.yuanString) 元，\(g.batch.state.chinese)")
             for h in g.holds { CLI.say("  暂停：\(h.payeeName) \(h.reason)") }
             if let note = g.otherVersionsNote { CLI.say("提示：" + note) }
+        case .backPay:
+            guard let fromText = from else {
+                CLI.printError("back-pay 需要 --from YYYY-MM：补发的起始月份 (first month to settle)")
+                throw ExitCode(1)
+            }
+            let f: YearMonth
+            do { f = try YearMonth(parsing: fromText) } catch {
+                CLI.printError("--from: " + error.message)
+                throw ExitCode(1)
+            }
+            let g = try await store.generateBackPay(programme: programme, month: m, from: f, countyCode: county, actor: "cli")
+            if let b = g.batch {
+                CLI.say("\(g.created ? "已生成" : "已存在") \(m) \(programme.shortChinese)补发批次 \(b.id)：\(b.lineCount) 笔，\(b.total.yuanString) 元，\(b.state.chinese)")
+                for item in g.items where g.created {
+                    CLI.say("  \(item.recipientKey) \(item.month) \(item.basis.chinese) \(item.entitled.yuanString) − \(item.paid.yuanString) = \(item.owed.yuanString)")
+                }
+            } else {
+                CLI.say("\(f) 至 \(m) 没有应补发的\(programme.shortChinese)金额，未生成补发批次")
+            }
+            for h in g.heldMonths { CLI.say("  仍暂停：\(h.month) \(h.hold.payeeName) \(h.hold.reason)") }
+            for o in g.overpaid { CLI.say("  多发：\(o.month) \(o.recipientKey) \(o.amount.yuanString) 元（请转入追回台账）") }
+            if !g.monthsNotFrozen.isEmpty {
+                CLI.say("  未审核或未生成正常批次的月份（由该月批次发放）：\(g.monthsNotFrozen.map(\.description).joined(separator: "、"))")
+            }
         case .approve, .export:
-            guard let b = try await store.batch(countyCode: county, programme: programme, month: m) else {
-                CLI.printError("\(m) 没有\(programme.shortChinese)发放批次，请先运行 jiuzhu payroll generate --programme \(programme.rawValue) --month \(m)")
+            guard let k = PayrollKind(rawValue: kind) else {
+                CLI.printError("--kind 应为 regular 或 back-pay (got \(kind))")
+                throw ExitCode(1)
+            }
+            guard let b = try await store.batch(countyCode: county, programme: programme, month: m, kind: k) else {
+                CLI.printError("\(m) 没有\(programme.shortChinese)\(k.chinese)批次，请先运行 jiuzhu payroll \(k == .regular ? "generate" : "back-pay --from YYYY-MM") --programme \(programme.rawValue) --month \(m)")
                 throw ExitCode(1)
             }
             if step == .approve {

@@ -13,9 +13,51 @@ struct PolicyCommand: AsyncParsableCommand {
             import FILE --by NAME   checks it, then enters its versions into the database in one transaction; a re-run changes nothing.
             list          the versions entered, with who entered them and how many decisions use each.
             export        prints the entered versions of --region as a policy file (start next year's file from it).
+            adjust VERSION --by NAME [--programme P] [--date D]   调标: re-decides the programme's enrollments under VERSION from its month (a standard signed later); then `jiuzhu payroll back-pay` pays the months already paid at the old amount.
             The bundled Pengxi file is ReferenceData/policy-510921.json in the source tree.
             """,
-        subcommands: [Check.self, Import.self, List.self, Export.self])
+        subcommands: [Check.self, Import.self, List.self, Export.self, Adjust.self])
+
+    struct Adjust: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "调标: re-decide a programme's enrollments under a policy version (docs/adr/0016-back-pay.md).")
+        @Argument(help: "The version, REGION/YYYY-MM (as `jiuzhu policy list` shows it).") var version: String
+        @ArgumentParser.Option(name: .long, help: "Who decides it: recorded with each decision and in the audit log.") var by: String
+        @ArgumentParser.Option(name: .long, help: "Programme with monthly amounts (default dibao).") var programme = Programme.dibao.rawValue
+        @ArgumentParser.Option(name: .long, help: "Date of the adjustment, YYYY-MM-DD (default today, Beijing time).") var date: String?
+        @ArgumentParser.Option(name: .long, help: "County code.") var county = "510921"
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            CLI.bootstrapLogging(level: .warning)
+            let p: Programme
+            let on: CivilDate
+            do { p = try Programme(token: programme) } catch {
+                CLI.printError(error.message)
+                throw ExitCode(1)
+            }
+            if let date {
+                do { on = try CivilDate(parsing: date) } catch {
+                    CLI.printError("--date: " + error.message)
+                    throw ExitCode(1)
+                }
+            } else {
+                on = ChinaClock.today()
+            }
+            let actor = by.trimmingCharacters(in: .whitespaces)
+            guard !actor.isEmpty, actor.count <= 50 else {
+                CLI.printError("--by 应为经办人姓名（1–50 个字符） (who decides it)")
+                throw ExitCode(1)
+            }
+            try await CLI.withDatabase(database.existingSettings()) { handle in
+                let r = try await EnrollmentStore(handle.db).adjustStandard(programme: p, countyCode: county, version: version, on: on,
+                                                                            actor: actor, today: ChinaClock.today())
+                CLI.say("调标 \(r.version)（\(p.shortChinese)）：\(r.changed) 户（人）金额调整，每月合计变动 \(r.monthlyChange.yuanString) 元；\(r.unchanged) 户（人）不变")
+                for n in r.needsReview { CLI.say("  须复核：\(n.householdID)\(n.memberID.map { " 成员 \($0)" } ?? "") \(n.reason)") }
+                CLI.say("已按旧标准发放的月份：jiuzhu payroll back-pay --programme \(p.rawValue) --month YYYY-MM --from \(version.split(separator: "/").last ?? "")")
+            }
+        }
+    }
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check a policy file (no database).")

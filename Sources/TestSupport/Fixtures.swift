@@ -42,6 +42,31 @@ public enum Fixtures {
         }
     }
 
+    /// Registers `household` and enrolls it in 低保 from `from` under `policy`, keeping the assessment input
+    /// (as decisions have since migration 0015), so a later standard can re-decide it (调标).
+    public static func registerAndEnroll(_ household: HouseholdFile, from: String, policy: Policy, on db: any Database) async throws {
+        try await RegistryStore(db).register([household])
+        let input = AssessmentInput(household: household.composition, month: month(from))
+        let decision = try DibaoRules().assess(input, policy: policy)
+        try await db.transaction { tx in
+            try await EnrollmentStore.bulkApprove([.init(householdID: household.id, countyCode: household.countyCode,
+                                                         decidedOn: date("2020-12-20"), decision: decision, input: input)], on: tx)
+        }
+    }
+
+    /// A test county whose urban standard is 500 from 2021-01; with `signed`, also 600 from 2021-07, signed
+    /// on 2021-09-10 (a raise signed after July and August were paid: back pay, docs/adr/0016).
+    public static func urbanRaisedInJuly(signed: Bool) -> PolicyFile {
+        let dibao = { (urban: String) in
+            #"{"standard": {"urban": "\#(urban)", "rural": "420.00"}, "method": "gap", "nearPovertyMultiplier": "1.5", "exemptIncome": ["basic-pension"], "gradualExitMonths": 6, "confirmationDelegatedToTownship": false}"#
+        }
+        let july = #", {"effective": "2021-07", "signed": "2021-09-10", "document": "测试调标文号", "dibao": \#(dibao("600.00"))}"#
+        return try! PolicyFile.parse(Data("""
+            {"region": "510921", "name": "蓬溪县（测试）", "versions": [
+              {"effective": "2021-01", "dibao": \(dibao("500.00"))}\(signed ? july : "")]}
+            """.utf8))
+    }
+
     /// Pengxi's 2021 standards with 特困 care standards for tests (the county's own are not known:
     /// rules.md §7): dispersed 721 / 412 / 0, centralized 1,030 / 618 / 82.42 a month; self-care `none`
     /// dispersed is 0, so a self-reliant person gets the basic standard alone, as in field case C02.

@@ -62,6 +62,8 @@ enum SiteURL: Hashable, Sendable {
 
     case payroll
     case payrollGenerate
+    /// 补发: a back-pay batch of a programme for a month, settling earlier frozen months (POST).
+    case payrollBackPay
     case payrollBatch(String)
     case payrollApprove(String)
     case payrollDiscard(String)
@@ -72,6 +74,8 @@ enum SiteURL: Hashable, Sendable {
     case fundAllocations
 
     case policies
+    /// 调标: re-decide a programme's enrollments under a version (POST).
+    case policyAdjust
 
     /// The first segment of every JSON API path.
     static let apiRoot = "api"
@@ -96,10 +100,10 @@ enum SiteURL: Hashable, Sendable {
         .temporaryCases, .newTemporaryCase, .householdTemporaryCases(P.id), .temporaryCase(P.id),
         .temporaryCaseStep(P.id, step: P.step), .reserveFundAllotments,
         .station, .stationStay(P.id), .stationStayStep(P.id, step: P.step),
-        .payroll, .payrollGenerate, .payrollBatch(P.id), .payrollApprove(P.id), .payrollDiscard(P.id),
+        .payroll, .payrollGenerate, .payrollBackPay, .payrollBatch(P.id), .payrollApprove(P.id), .payrollDiscard(P.id),
         .payrollExport(P.id), .payrollBankFile(P.id),
         .funds, .fundAllocations,
-        .policies,
+        .policies, .policyAdjust,
     ]
 
     /// The path segments, unescaped.
@@ -143,6 +147,7 @@ enum SiteURL: Hashable, Sendable {
         case let .stationStayStep(id, step): return ["station", id, step]
         case .payroll: return ["payroll"]
         case .payrollGenerate: return ["payroll", "generate"]
+        case .payrollBackPay: return ["payroll", "back-pay"]
         case .payrollBatch(let id): return ["payroll", id]
         case .payrollApprove(let id): return ["payroll", id, "approve"]
         case .payrollDiscard(let id): return ["payroll", id, "discard"]
@@ -151,6 +156,7 @@ enum SiteURL: Hashable, Sendable {
         case .funds: return ["funds"]
         case .fundAllocations: return ["funds", "allocations"]
         case .policies: return ["policies"]
+        case .policyAdjust: return ["policies", "adjust"]
         }
     }
 

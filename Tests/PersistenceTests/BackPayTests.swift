@@ -9,29 +9,12 @@ import Testing
 /// Back pay (补发, docs/adr/0016): a standard signed after months were paid (调标), a held month released,
 /// a month approved after its batch — each owed exactly once, in a batch of its own.
 @Suite struct BackPayTests {
-    /// Urban standard 500 from January; the raise to 600 from July is signed on 2021-09-10.
-    static func file(raised: Bool) -> PolicyFile {
-        let dibao = { (urban: String) in
-            #"{"standard": {"urban": "\#(urban)", "rural": "420.00"}, "method": "gap", "nearPovertyMultiplier": "1.5", "exemptIncome": ["basic-pension"], "gradualExitMonths": 6, "confirmationDelegatedToTownship": false}"#
-        }
-        let july = #", {"effective": "2021-07", "signed": "2021-09-10", "document": "测试调标文号", "dibao": \#(dibao("600.00"))}"#
-        return try! PolicyFile.parse(Data("""
-            {"region": "510921", "name": "蓬溪县（测试）", "versions": [
-              {"effective": "2021-01", "dibao": \(dibao("500.00"))}\(raised ? july : "")]}
-            """.utf8))
-    }
+    static func file(raised: Bool) -> PolicyFile { Fixtures.urbanRaisedInJuly(signed: raised) }
 
     static let months = (1...8).map { YearMonth(year: 2021, month: $0)! }
 
-    /// Registers `household` and enrolls it from `from` under the version in force then, keeping the input.
-    func enroll(_ household: HouseholdFile, from: String, policy: Policy, on db: any Database, register: Bool = true) async throws {
-        if register { try await RegistryStore(db).register([household]) }
-        let input = AssessmentInput(household: household.composition, month: Fixtures.month(from))
-        let decision = try DibaoRules().assess(input, policy: policy)
-        try await db.transaction { tx in
-            try await EnrollmentStore.bulkApprove([.init(householdID: household.id, countyCode: "510921", decidedOn: Fixtures.date("2020-12-20"),
-                                                         decision: decision, input: input)], on: tx)
-        }
+    func enroll(_ household: HouseholdFile, from: String, policy: Policy, on db: any Database) async throws {
+        try await Fixtures.registerAndEnroll(household, from: from, policy: policy, on: db)
     }
 
     /// Generates, approves and exports a regular month.

@@ -12,6 +12,7 @@ struct PayrollController: RouteCollection {
         let id = SiteURL.P.id
         routes.get(.payroll, use: index)
         routes.post(.payrollGenerate, use: generate)
+        routes.post(.payrollBackPay, use: backPay)
         routes.get(.payrollBatch(id), use: show)
         routes.post(.payrollApprove(id), use: approve)
         routes.post(.payrollDiscard(id), use: discard)
@@ -51,16 +52,54 @@ struct PayrollController: RouteCollection {
         return req.seeOther(.payrollBatch(g.batch.id))
     }
 
+    struct BackPayForm: Content {
+        var month: String
+        var from: String
+        var programme: String?
+    }
+
+    /// 补发: the back-pay batch of a programme paid in `month`, settling the frozen months from `from`.
+    func backPay(req: Request) async throws -> Response {
+        let s = req.settings
+        let form = try req.content.decode(BackPayForm.self)
+        let programme = try s.programme(field: "救助项目", form.programme)
+        let month = try FormField.month("补发月份", form.month)
+        let from = try FormField.month("补发起始月份", form.from)
+        let g = try await req.payroll.generateBackPay(programme: programme, month: month, from: from, countyCode: s.countyCode,
+                                                      actor: req.actor)
+        var notes: [String] = []
+        if !g.heldMonths.isEmpty { notes.append("\(g.heldMonths.count) 个户月仍暂停（原因未消除，不补发）") }
+        if !g.overpaid.isEmpty { notes.append("\(g.overpaid.count) 个户月已发多于现行核定，请转入多发追回台账") }
+        if !g.monthsNotFrozen.isEmpty {
+            notes.append("\(g.monthsNotFrozen.map(\.description).joined(separator: "、")) 的正常批次未审核或未生成，由该月批次按现行金额发放")
+        }
+        let tail = notes.isEmpty ? "" : "；" + notes.joined(separator: "；")
+        guard let b = g.batch else {
+            req.flash("\(from) 至 \(month) 没有应补发的\(programme.shortChinese)金额，未生成补发批次\(tail)", kind: "info")
+            return req.seeOther(.payroll)
+        }
+        if g.created {
+            req.flash("已生成 \(month) \(programme.shortChinese)补发批次：\(b.lineCount) 笔（\(g.items.count) 个户月），\(b.total.groupedYuanString) 元\(tail)", kind: "success")
+        } else {
+            req.flash("\(month) 的\(programme.shortChinese)补发批次已存在（\(b.state.chinese)），未重复生成；之后再有应补发的月份，请在下月生成", kind: "info")
+        }
+        return req.seeOther(.payrollBatch(b.id))
+    }
+
     func show(req: Request) async throws -> HTMLPage {
         let s = req.settings
         let id = try req.parameters.require("id")
         let store = req.payroll
         let b = try await store.batch(id: id)
         let page = min(max(1, req.query[Int.self, at: "page"] ?? 1), 100_000)
-        let model = PayrollBatchPage.Model.make(
+        let lines = try await store.lines(of: id, limit: Self.perPage, offset: (page - 1) * Self.perPage)
+        var model = PayrollBatchPage.Model.make(
             batch: b, holds: try await store.holds(of: id), towns: try await store.townshipTotals(of: id),
-            lines: try await store.lines(of: id, limit: Self.perPage, offset: (page - 1) * Self.perPage),
-            page: page, perPage: Self.perPage, csrf: req.csrfToken, placeName: s.townshipName)
+            lines: lines, page: page, perPage: Self.perPage, csrf: req.csrfToken, placeName: s.townshipName)
+        if b.kind == .backPay {
+            model.items = PayrollBatchPage.Model.items(try await store.backPayItems(of: id), lines: lines,
+                                                       firstNumber: (page - 1) * Self.perPage + 1)
+        }
         return HTMLPage(html: Layout.page(title: model.title, request: req, active: .payroll, body: PayrollBatchPage.view(model)))
     }
 

@@ -9,6 +9,7 @@ struct PolicyController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get(.policies, use: index)
         routes.on(.POST, SiteURL.policies.pathComponents, body: .collect(maxSize: "1mb"), use: upload)
+        routes.post(.policyAdjust, use: adjust)
     }
 
     func index(req: Request) async throws -> HTMLPage {
@@ -24,7 +25,8 @@ struct PolicyController: RouteCollection {
                                     decisions: $0.decisions, inForce: $0.policy == current)
             },
             warnings: Self.warnings(book: book, region: s.countyCode, month: today.yearMonth).map(\.message),
-            missing: current == nil ? PolicyError.noPolicyInForce(region: s.countyCode, month: today.yearMonth).message : nil)
+            missing: current == nil ? PolicyError.noPolicyInForce(region: s.countyCode, month: today.yearMonth).message : nil,
+            monthlyProgrammes: s.programmes.filter { (try? $0.rules())?.cadence == .monthly })
         return HTMLPage(html: Layout.page(title: PolicyIndex.title, request: req, active: .policies,
                                           body: PolicyIndex.view(model, csrf: req.csrfToken)))
     }
@@ -63,6 +65,26 @@ struct PolicyController: RouteCollection {
         let warnings = r.warnings.map(\.message)
         req.flash("已导入政策文件 \(form.file.filename)：" + parts.joined(separator: "；")
                   + (warnings.isEmpty ? "" : "。提示：" + warnings.joined(separator: "；")), kind: "success")
+        return req.seeOther(.policies)
+    }
+
+    struct AdjustForm: Content {
+        var version: String
+        var programme: String?
+        var date: String
+    }
+
+    /// 调标: re-decides the programme's enrollments under the version (docs/adr/0016).
+    func adjust(req: Request) async throws -> Response {
+        let s = req.settings
+        let form = try req.content.decode(AdjustForm.self)
+        let programme = try s.programme(field: "救助项目", form.programme)
+        let date = try FormField.date("调标日期", form.date)
+        let r = try await EnrollmentStore(req.db).adjustStandard(programme: programme, countyCode: s.countyCode, version: form.version,
+                                                                 on: date, actor: req.actor, today: s.today())
+        let review = r.needsReview.isEmpty ? "" : "；\(r.needsReview.count) 户（人）须逐户复核：" + r.needsReview.prefix(5)
+            .map { "\($0.householdID)（\($0.reason)）" }.joined(separator: "、") + (r.needsReview.count > 5 ? "等" : "")
+        req.flash("已按 \(r.version) 调标\(programme.shortChinese)：\(r.changed) 户（人）金额调整，每月合计变动 \(r.monthlyChange.groupedYuanString) 元，\(r.unchanged) 户（人）金额不变\(review)。已按旧标准发放的月份请在“资金发放”生成补发批次", kind: "success")
         return req.seeOther(.policies)
     }
 }

@@ -14,11 +14,14 @@ enum PayrollIndex {
         /// False for batches of a programme the county does not run here (or Jiuzhu does not implement):
         /// listed so nothing is hidden, without a form to make more.
         var canGenerate: Bool
+        /// Monthly amounts (not one-off grants): back pay (补发) applies.
+        var paysMonthly: Bool
     }
 
     struct Model: Equatable, Sendable {
         var sections: [Section]
         var csrf: String
+        var today: CivilDate
 
         /// Pure: the sections of the monthly programmes among `programmes`, in their order.
         static func make(batches: [PayrollBatch], programmes: [Programme], today: CivilDate, csrf: String) -> Model {
@@ -26,10 +29,11 @@ enum PayrollIndex {
             let others = Programme.allCases.filter { p in !monthly.contains(p) && batches.contains { $0.programme == p } }
             return Model(sections: (monthly + others).map { p in
                 let own = batches.filter { $0.programme == p }
-                let next = own.first?.month.next ?? today.yearMonth
+                let next = own.first { $0.kind == .regular }?.month.next ?? today.yearMonth
                 return Section(programme: p, suggestedMonth: min(next, today.yearMonth.next), batches: own,
-                               canGenerate: monthly.contains(p))
-            }, csrf: csrf)
+                               canGenerate: monthly.contains(p),
+                               paysMonthly: (try? p.rules()).map { $0.cadence == .monthly } ?? false)
+            }, csrf: csrf, today: today)
         }
     }
 
@@ -48,9 +52,16 @@ enum PayrollIndex {
                           .label(.text("发放月份 "), .input(.type(.text), .name("month"), .attr("value", section.suggestedMonth.description),
                                                         .placeholder("YYYY-MM"), .required(true))),
                           .button(.type(.submit), .text("生成\(section.programme.shortChinese)发放批次")))),
+                    .if(section.canGenerate && section.paysMonthly,
+                        .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollBackPay.path), Layout.csrf(m.csrf),
+                              .input(.type(.hidden), .name("programme"), .attr("value", section.programme.rawValue)),
+                              .label(.text("补发月份 "), .input(.type(.text), .name("month"), .attr("value", m.today.yearMonth.description),
+                                                            .placeholder("YYYY-MM"), .required(true))),
+                              .label(.text(" 补发起始月份 "), .input(.type(.text), .name("from"), .placeholder("YYYY-MM"), .required(true))),
+                              .button(.class("secondary"), .type(.submit), .text("生成补发批次")))),
                     .table(.tr(.th("月份"), .th("状态"), .th(.class("num"), .text("笔数")), .th(.class("num"), .text("金额（元）")), .th("")),
                            .forEach(section.batches) { b in
-                               .tr(.td(.text(b.month.description)), .td(PayrollBatchPage.stateBadge(b.state)),
+                               .tr(.td(.text(b.kind == .backPay ? "\(b.month) 补发" : b.month.description)), .td(PayrollBatchPage.stateBadge(b.state)),
                                    .td(.class("num"), .text("\(b.lineCount)")), .td(.class("num"), .text(b.total.groupedYuanString)),
                                    .td(.a(.attr("href", SiteURL.payrollBatch(b.id).path), .text("查看"))))
                            }))
@@ -79,8 +90,22 @@ enum PayrollBatchPage {
         var total: Money
     }
 
+    /// A month a back-pay line settles (补发).
+    struct Item: Equatable, Sendable {
+        var number: Int
+        var payeeName: String
+        var month: YearMonth
+        var basis: BackPayBasis
+        var entitled: Money
+        var paid: Money
+        var owed: Money
+        var trace: String
+    }
+
     struct Model: Equatable, Sendable {
         var batch: PayrollBatch
+        /// For a back-pay batch, the months the lines on this page settle.
+        var items: [Item] = []
         var holds: [PayrollHold]
         var towns: [Town]
         var lines: [Line]
@@ -102,7 +127,21 @@ enum PayrollBatchPage {
                   page: page, perPage: perPage, csrf: csrf)
         }
 
-        var title: String { "\(batch.month) \(batch.programme.shortChinese)发放批次" }
+        var title: String {
+            "\(batch.month) \(batch.programme.shortChinese)\(batch.kind == .backPay ? "补发批次" : "发放批次")"
+        }
+
+        /// The items of the page's lines, numbered as their lines.
+        static func items(_ items: [BackPayItem], lines: [PayrollLine], firstNumber: Int) -> [Item] {
+            var numbers: [String: (Int, String)] = [:]
+            for (i, l) in lines.enumerated() { numbers[l.recipientKey] = (firstNumber + i, l.payeeName) }
+            return items.compactMap { item in
+                numbers[item.recipientKey].map {
+                    Item(number: $0.0, payeeName: $0.1, month: item.month, basis: item.basis, entitled: item.entitled,
+                         paid: item.paid, owed: item.owed, trace: item.trace.map(\.description).joined(separator: "；"))
+                }
+            }.sorted { ($0.number, $0.month) < ($1.number, $1.month) }
+        }
     }
 
     static func stateBadge(_ state: PayrollState) -> Node<HTML.BodyContext> {
@@ -153,6 +192,17 @@ enum PayrollBatchPage {
                            .td(.text(l.maskedID)), .td(.text(l.maskedAccount)),
                            .td(.class("num"), .text("\(l.householdSize)")), .td(.class("num"), .text(l.amount.groupedYuanString)))
                    }),
+            .if(b.kind == .backPay, .group(
+                .h2("补发月份明细"),
+                .p(.class("muted"), .text("每笔补发按月列出：现行核定金额减去当月已发（含此前补发），差额补发；同一月份不会重复补发。")),
+                .table(.tr(.th("#"), .th("收款人"), .th("所属月份"), .th("类型"), .th(.class("num"), .text("核定（元）")),
+                           .th(.class("num"), .text("已发（元）")), .th(.class("num"), .text("补发（元）")), .th("计算过程")),
+                       .forEach(m.items) { i in
+                           .tr(.td(.text("\(i.number)")), .td(.text(i.payeeName)), .td(.text(i.month.description)),
+                               .td(.text(i.basis.chinese)), .td(.class("num"), .text(i.entitled.groupedYuanString)),
+                               .td(.class("num"), .text(i.paid.groupedYuanString)), .td(.class("num"), .text(i.owed.groupedYuanString)),
+                               .td(.class("muted"), .text(i.trace)))
+                       }))),
             Layout.pager(total: b.lineCount, page: m.page, perPage: m.perPage) { SiteURL.payrollBatch(id).with(["page": "\($0)"]) }
         )
     }

@@ -22,6 +22,8 @@ enum PolicyIndex {
         var warnings: [String]
         /// No version in force this month: nothing can be computed.
         var missing: String?
+        /// Programmes with monthly amounts the county runs (调标 applies to them).
+        var monthlyProgrammes: [Programme] = []
     }
 
     static let title = "政策标准"
@@ -50,6 +52,15 @@ enum PolicyIndex {
                         .td(.text(v.enteredBy)), .td(.text(v.enteredAt)), .td(.class("num"), .text("\(v.decisions)")))
                 }
             ),
+            .h2("调标"),
+            .p(.class("muted"), .text("新标准签发晚于其生效月份时：按所选版本对在保对象逐户重新核定（以原决定保存的测算依据，自该版本生效月份起），再到“资金发放”生成补发批次，补发已按旧标准发放的月份差额。重复执行不会重复调整。")),
+            .form(.class("inline"), .method(.post), .attr("action", SiteURL.policyAdjust.path),
+                  .input(.type(.hidden), .name("_csrf"), .attr("value", csrf)),
+                  .label(.text("版本 "), Controls.select("version", m.versions.filter { $0.policy.region == m.region }.reversed()
+                      .map { Controls.option($0.policy.version, $0.policy.version) })),
+                  .label(.text(" 项目 "), Controls.select("programme", m.monthlyProgrammes.map { Controls.option($0.rawValue, $0.shortChinese) })),
+                  .label(.text(" 调标日期 "), .input(.type(.text), .name("date"), .attr("value", m.today.description), .required(true))),
+                  .button(.type(.submit), .text("按此版本调标"))),
             .h2("导入政策文件"),
             .p(.class("muted"), .text("先核对文件：与命令 jiuzhu policy check 相同的检查，任何未知的键、倒退的月份、为零的标准都会拒绝并指明版本和键；已被决定使用的版本不能修改，请以新的生效月份录入。")),
             .form(.class("inline"), .method(.post), .attr("action", SiteURL.policies.path), .attr("enctype", "multipart/form-data"),

@@ -109,6 +109,13 @@ struct ControlCharacterMiddleware: AsyncMiddleware {
 
 /// Form values every page parses the same way, refused as `FormError` naming the field and the value.
 enum FormField {
+    /// A `YYYY-MM` month.
+    static func month(_ field: String, _ text: String) throws -> YearMonth {
+        do { return try YearMonth(parsing: text) } catch {
+            throw FormError(field: field, value: text, reason: "应为 YYYY-MM")
+        }
+    }
+
     /// A `YYYY-MM-DD` date.
     static func date(_ field: String, _ text: String) throws -> CivilDate {
         do { return try CivilDate(parsing: text) } catch { throw FormError(field: field, value: text, reason: "应为 YYYY-MM-DD") }
