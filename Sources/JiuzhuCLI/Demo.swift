@@ -6,7 +6,7 @@ import Persistence
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The main job on a synthetic Pengxi County 2021 (演示数据): registry, 低保 payroll Jan–Dec 2021, fund table, web UI.",
+        abstract: "The main job on a synthetic Pengxi County 2021 (演示数据): registry, every programme's payroll Jan–Dec 2021 with the July raise's back pay, fund table, web UI.",
         discussion: "Creates or reuses ./jiuzhu-demo.sqlite. Re-running does nothing twice: the county is loaded once and every month is paid once.")
 
     @ArgumentParser.Option(name: .long, help: "SQLite file for the demo (default ./jiuzhu-demo.sqlite).") var db: String?
@@ -41,32 +41,22 @@ struct Demo: AsyncParsableCommand {
             let months = (1...12).map { YearMonth(year: 2021, month: $0)! }
             let bankDir = CLI.dataDirectory(for: settings).appendingPathComponent("bank")
             let run = PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: bankDir, isDemo: true)
-            for programme in Programme.managed {
-                // The demo county has 低保 households only: the county's 特困 care standards are not known
-                // (rules.md §7), so no 特困 persons are made up (docs/adr/0010). No empty batches either.
-                let payable = try await PayrollStore(handle.db).payableEnrollments(programme: programme, countyCode: "510921",
-                                                                                  month: months[0])
-                guard !payable.isEmpty else {
-                    CLI.say("2021 年\(programme.shortChinese)：演示县没有\(programme.shortChinese)对象，未生成发放批次")
-                    continue
-                }
-                if programme == DemoCounty.programme {
-                    // 低保: the year as it ran, with the July raise signed in September, 调标 and 补发.
-                    let r = try await DemoPayroll(run: run, county: county).run(actor: "demo", progress: .terminal)
-                    let total = r.months.reduce(Money.zero) { $0 + $1.batch.total }
-                    CLI.say("2021 年\(programme.shortChinese)发放：12 个月，\(r.months.filter(\.created).count) 个新批次，合计 \(total.yuanString) 元；银行文件在 \(bankDir.path)")
-                    if let a = r.adjustment {
-                        CLI.say("调标 \(a.version)：\(a.changed) 户金额调整（每月合计 +\(a.monthlyChange.yuanString) 元），\(a.unchanged) 户不变，\(a.needsReview.count) 户须复核")
-                    }
-                    if let b = r.backPayBatch {
-                        CLI.say("补发批次 \(b.month)（\(DemoPolicy.raiseEffective) 起标准提高，\(DemoPolicy.raiseSigned) 签发）：\(b.lineCount) 户，\(b.total.yuanString) 元，\(b.state.chinese)")
-                    }
-                    continue
-                }
-                let results = try await run.run(programme: programme, months: months, actor: "demo", progress: .terminal)
+            let grants = try await DemoTemporaryGrants(database: handle.db, county: county).load(progress: .terminal)
+            if grants > 0 { CLI.say("已办结 \(grants) 件 2021 年临时救助（受理、调查、乡镇审核，超出乡镇额度的经县级审批）") }
+            // 低保: the year as it ran, with the July raise signed in September, 调标 and 补发.
+            let payroll = DemoPayroll(run: run, county: county)
+            let r = try await payroll.run(actor: "demo", progress: .terminal)
+            let total = r.months.reduce(Money.zero) { $0 + $1.batch.total }
+            CLI.say("2021 年低保发放：12 个月，\(r.months.filter(\.created).count) 个新批次，合计 \(total.yuanString) 元；银行文件在 \(bankDir.path)")
+            if let a = r.adjustment {
+                CLI.say("调标 \(a.version)：\(a.changed) 户金额调整（每月合计 +\(a.monthlyChange.yuanString) 元），\(a.unchanged) 户不变，\(a.needsReview.count) 户须复核")
+            }
+            if let b = r.backPayBatch {
+                CLI.say("补发批次 \(b.month)（\(DemoPolicy.raiseEffective) 起标准提高，\(DemoPolicy.raiseSigned) 签发）：\(b.lineCount) 户，\(b.total.yuanString) 元，\(b.state.chinese)")
+            }
+            for (programme, results) in try await payroll.runOthers(actor: "demo", progress: .terminal) {
                 let total = results.reduce(Money.zero) { $0 + $1.batch.total }
-                let created = results.filter(\.created).count
-                CLI.say("2021 年\(programme.shortChinese)发放：12 个月，\(created) 个新批次，合计 \(total.yuanString) 元；银行文件在 \(bankDir.path)")
+                CLI.say("2021 年\(programme.shortChinese)发放：12 个月，\(results.filter(\.created).count) 个新批次，合计 \(total.yuanString) 元")
             }
             let table = try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021)
             CLI.say("")

@@ -42,6 +42,7 @@ public struct DemoLoader: Sendable {
         }
         progress.report(0, 3, "生成演示县数据")
         let (files, decisions, applicants) = county.generate()
+        let persons = county.generatePersons(avoiding: Set((files + applicants).flatMap { $0.composition.members.map(\.residentID.value) }))
         let registry = RegistryStore(database, divisions: county.divisions)
         try await database.transaction { db in
             let chunk = 2_000
@@ -53,6 +54,14 @@ public struct DemoLoader: Sendable {
                 done = end
                 progress.report(1, 3, "写入家庭 \(done)/\(files.count)")
             }
+            // 特困 persons and children: registered, then decided for the member (found by ID number).
+            try await registry.registerBulk(persons.map(\.file), on: db)
+            let memberIDs = try await RegistryStore.memberIDs(of: persons.map(\.subject), on: db)
+            try await EnrollmentStore.bulkApprove(persons.map { p in
+                .init(householdID: p.file.id, memberID: memberIDs[p.subject]!, countyCode: p.file.countyCode,
+                      decidedOn: CivilDate(year: 2020, month: 12, day: 18)!, decision: p.decision, input: p.input)
+            }, on: db)
+            progress.report(2, 3, "写入特困、孤儿、事实无人抚养儿童 \(persons.count) 人")
             let funds = FundStore(db)
             let code = county.divisions.county.code.countyCode
             let have = Set(try await funds.allocations(countyCode: code, year: 2021).map(\.documentNumber))
@@ -61,7 +70,7 @@ public struct DemoLoader: Sendable {
             }
         }
         progress.report(3, 3, "演示县数据已写入")
-        let all = files + applicants
+        let all = files + applicants + persons.map(\.file)
         return Summary(households: all.count, people: all.reduce(0) { $0 + $1.composition.members.count }, created: true)
     }
 }

@@ -54,4 +54,21 @@ public struct DemoPayroll: Sendable {
         return Result(months: months, adjustment: adjustment.changed + adjustment.unchanged > 0 ? adjustment : nil,
                       backPay: backPay, backPayBatch: batch)
     }
+
+    /// The 2021 payroll of every other programme the demo county has (特困, 孤儿, 事实无人抚养儿童 monthly;
+    /// 临时救助 grants by the month they were approved in), each month once.
+    public func runOthers(actor: String, progress: Progress = .silent) async throws -> [(Programme, [PayrollRun.MonthResult])] {
+        let year = (1...12).map { YearMonth(year: 2021, month: $0)! }
+        let store = PayrollStore(run.database)
+        var out: [(Programme, [PayrollRun.MonthResult])] = []
+        for programme in Programme.managed where programme != DemoCounty.programme {
+            let rules = try programme.rules()
+            let has = rules.cadence == .once
+                ? try await TemporaryCaseStore(run.database).granted(countyCode: run.countyCode, year: 2021).cases > 0
+                : !(try await store.payableEnrollments(programme: programme, countyCode: run.countyCode, month: year[0]).isEmpty)
+            guard has else { continue }
+            out.append((programme, try await run.run(programme: programme, months: year, actor: actor, progress: progress)))
+        }
+        return out
+    }
 }

@@ -6,7 +6,14 @@ import Foundation
 /// The seed reports only the year's standards (urban 600, rural 420). The demo models the mid-year raise
 /// that back pay (补发) exists for: rural 400 from January (an assumption: the earlier 2021 value is not
 /// in the seed), raised to the seed's 420 from July by a decision signed on 2021-09-10, so July and
-/// August are paid at 400 first and owed the difference. Everything else is the bundled version.
+/// August are paid at 400 first and owed the difference.
+///
+/// The programmes the bundled file cannot configure, because Pengxi's figures are not known (rules.md §7),
+/// get demo values so the demo can run every programme — each an assumption, never the bundled file's:
+/// 特困 care standards (the Hefei-area monthly figures of rules.md §8 example 13, self-care dispersed 0),
+/// 事实无人抚养儿童 900 (the scattered orphan standard it is tied to, 民发〔2019〕62号), and a 临时救助 section
+/// (base urban 低保; emergency 2–4, expenditure 5–12 months; township up to 2 months; yearly cap 3,000;
+/// procedure 15 WD; paperwork after 先行救助 5 WD).
 public enum DemoPolicy {
     public static let region = "510921"
     /// The assumed January rural standard, yuan.
@@ -25,14 +32,27 @@ public enum DemoPolicy {
     static func make(withRaise: Bool) -> (file: PolicyFile, text: String) {
         let bundled = PolicyBook.bundledFile(region: region)!.text
         var root = try! JSONSerialization.jsonObject(with: Data(bundled.utf8)) as! [String: Any]
-        let base = (root["versions"] as! [[String: Any]])[0]
+        var base = (root["versions"] as! [[String: Any]])[0]
+        var tekun = base["tekun"] as! [String: Any]
+        tekun["care"] = [
+            "dispersed": ["full": "721.00", "partial": "412.00", "none": "0.00"],
+            "centralized": ["full": "1030.00", "partial": "618.00", "none": "82.42"],
+        ]
+        base["tekun"] = tekun
+        base["unsupportedChild"] = ["amount": "900.00"]
+        base["temporary"] = [
+            "base": "urban-dibao",
+            "types": ["emergency": ["minMonths": "2", "maxMonths": "4"], "expenditure": ["minMonths": "5", "maxMonths": "12"]],
+            "townshipLimit": ["months": "2"], "yearlyCap": ["amount": "3000.00"],
+            "procedureWorkingDays": 15, "paperworkWorkingDays": 5,
+        ] as [String: Any]
         var january = base
         var dibao = january["dibao"] as! [String: Any]
         var standard = dibao["standard"] as! [String: Any]
         standard["rural"] = januaryRural
         dibao["standard"] = standard
         january["dibao"] = dibao
-        january["document"] = "演示假设：2021 年 1–6 月农村低保标准 400 元（种子报告未载）"
+        january["document"] = "演示假设：2021 年 1–6 月农村低保标准 400 元（种子报告未载）；特困护理、事实无人抚养、临时救助为演示值"
         var versions = [january]
         if withRaise {
             var july = base

@@ -49,7 +49,9 @@ import Testing
             #expect(first.created)
             let second = try await loader.load()
             #expect(!second.created)
-            #expect(second.households == 120 + DemoCounty.applicantCount)
+            // 120 低保 households, the applicants, and (scaled, at least one each) 14 特困 persons, one scattered and
+            // one institutional orphan and one 事实无人抚养 child, each a household of their own.
+            #expect(second.households == 120 + DemoCounty.applicantCount + 17)
             #expect(second.households == first.households)
             let months = (1...3).map { YearMonth(year: 2021, month: $0)! }
             let run = PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: nil, isDemo: true)
@@ -122,6 +124,29 @@ import Testing
             #expect(second.backPayBatch?.id == batch.id)
             #expect(second.months.allSatisfy { !$0.created })
             #expect(try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021).totalUsed == table.totalUsed)
+        }
+    }
+
+    /// Every programme the county runs has a year of spending in the demo's fund table (issue 5 item 10):
+    /// 低保 (urban and rural, with the September back pay), 特困, 临时救助, 孤儿 and 事实无人抚养儿童.
+    @Test func everyProgrammeHasSpendingInTheFundTable() async throws {
+        try await withTestDatabase(policies: []) { handle async throws in
+            let county = DemoCounty(households: 60)
+            _ = try await DemoLoader(database: handle.db, county: county).load()
+            #expect(try await DemoTemporaryGrants(database: handle.db, county: county).load() == 1)
+            #expect(try await DemoTemporaryGrants(database: handle.db, county: county).load() == 0)
+            let run = PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: nil, isDemo: true)
+            let payroll = DemoPayroll(run: run, county: county)
+            let dibao = try await payroll.run(actor: "t")
+            let others = try await payroll.runOthers(actor: "t")
+            #expect(others.map(\.0) == [.tekun, .temporary, .orphan, .unsupportedChild])
+            #expect(others.allSatisfy { $0.1.count == 12 })
+            let table = try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021)
+            let rows = table.used.map { "\($0.label) \($0.amount > .zero)" }
+            #expect(rows == ["城市低保金 true", "农村低保金 true", "特困人员救助供养 true", "临时救助 true", "孤儿基本生活保障 true",
+                             "事实无人抚养儿童基本生活保障 true"])
+            let paid = (dibao.months + others.flatMap(\.1)).reduce(Money.zero) { $0 + $1.batch.total } + (dibao.backPayBatch?.total ?? .zero)
+            #expect(table.totalUsed == paid)
         }
     }
 }

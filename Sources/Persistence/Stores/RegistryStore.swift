@@ -73,7 +73,9 @@ public struct RegistryStore: Sendable {
                                 m.residentID.sex.rawValue, m.residentID.birthDate.description, m.status.rawValue,
                                 m.statusSince?.description, m.disability?.grade, m.disability?.type.rawValue,
                                 m.seriousIllness, m.schooling?.rawValue, m.workCapacity.rawValue, i,
-                                m.tekunPlacement?.rawValue, m.selfCareFailed])
+                                m.tekunPlacement?.rawValue, m.selfCareFailed, m.childFacts?.placement?.rawValue,
+                                m.childFacts?.father?.rawValue, m.childFacts?.mother?.rawValue, m.childFacts?.hivAffected,
+                                m.childFacts?.disabilityAllowance.fen])
                 for item in m.income {
                     income.append([SQLSupport.newID(), f.id, memberID, item.kind.rawValue, item.period.rawValue,
                                    item.amount.fen])
@@ -87,7 +89,8 @@ public struct RegistryStore: Sendable {
         try await SQLSupport.insert(into: "members", columns: [
             "id", "household_id", "county_code", "resident_id", "name", "relationship", "sex", "birth_date", "status",
             "status_since", "disability_grade", "disability_type", "serious_illness", "schooling", "work_capacity",
-            "position", "tekun_placement", "self_care_failed",
+            "position", "tekun_placement", "self_care_failed", "child_placement", "father_situation", "mother_situation",
+            "hiv_affected", "disability_allowance_fen",
         ], rows: members, on: sql)
         try await SQLSupport.insert(into: "income_items", columns: [
             "id", "household_id", "member_id", "kind", "period", "amount_fen",
@@ -267,6 +270,23 @@ public struct RegistryStore: Sendable {
             .where(SQLIdentifier("resident_id"), .equal, residentID.value).first(decoding: Row.self)
         else { throw StoreError.notFound(what: "成员", id: residentID.masked) }
         return r.id
+    }
+
+    /// The member row ids of registered persons, by ID number (bulk, 500 a query); a person not registered
+    /// is left out.
+    public static func memberIDs(of residentIDs: [ResidentID], on db: any Database) async throws -> [ResidentID: String] {
+        struct Row: Decodable { var id: String; var residentId: String }
+        var out: [ResidentID: String] = [:]
+        let byValue = Dictionary(residentIDs.map { ($0.value, $0) }, uniquingKeysWith: { a, _ in a })
+        let values = Array(byValue.keys)
+        for chunk in stride(from: 0, to: values.count, by: 500) {
+            for r in try await db.sql.select().columns("id", "resident_id").from("members")
+                .where(SQLIdentifier("resident_id"), .in, SQLBind.group(Array(values[chunk..<min(chunk + 500, values.count)])))
+                .all(decoding: Row.self, with: SQLSupport.decoder) {
+                if let rid = byValue[r.residentId] { out[rid] = r.id }
+            }
+        }
+        return out
     }
 
     /// Searches households by head or member name (substring) or resident ID (exact, normalised),
