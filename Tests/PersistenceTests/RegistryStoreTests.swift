@@ -25,6 +25,20 @@ import Testing
     }
 
     /// Field case C11: the same file imported again creates nobody; a person is in at most one household.
+    /// A household registered with a child's facts keeps them (the bulk insert once dropped them, and the
+    /// child was then refused at approval for "missing" facts).
+    @Test func childFactsAreKeptAtRegistration() async throws {
+        try await withTestDatabase { handle async throws in
+            var child = Fixtures.member("110101201001011237", "王小", .grandchild)
+            child.childFacts = ChildFacts(placement: .scattered, father: .imprisoned, mother: .outOfContact, hivAffected: true,
+                                          disabilityAllowance: .yuan(100))
+            let file = Fixtures.household("c1", members: [Fixtures.member("110101195001011239", "王某", .head), child])
+            try await RegistryStore(handle.db).register([file])
+            let back = try #require(try await RegistryStore(handle.db).household("c1"))
+            #expect(back.composition.members[1].childFacts == child.childFacts)
+        }
+    }
+
     @Test func personInAnotherHouseholdIsRefusedAndNothingIsWritten() async throws {
         try await withTestDatabase { handle async throws in
             let store = RegistryStore(handle.db)
