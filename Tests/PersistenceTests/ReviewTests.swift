@@ -57,6 +57,37 @@ import Testing
         }
     }
 
+    /// 渐退期 (DB-2021 Art. 33): H19's head finds work (wage 700 → 1,500, per capita 750 > 600); the review on
+    /// 2021-06-15 keeps the 500.00 for the policy's 6 months after June, through December, then stops. A
+    /// decision that kept no input cannot show the income is new work: it stops at once.
+    @Test func aMemberWhoFindsWorkGetsTheGradualExit() async throws {
+        try await withTestDatabase { handle async throws in
+            let h19 = Fixtures.household("h19", members: [
+                Fixtures.member("110101199003079163", "甲", .head, monthly: [(.wage, "700")]),
+                Fixtures.member("11010119720528959X", "乙", .spouse),
+            ])
+            try await Fixtures.registerAndEnroll(h19, from: "2021-01", policy: .pengxi2021, on: handle.db)
+            try await (handle.db as! any SQLDatabase).raw("UPDATE income_items SET amount_fen = 150000 WHERE household_id = 'h19'").run()
+            let store = EnrollmentStore(handle.db)
+            let outcome = try await store.review(householdID: "h19", programme: .dibao, on: Fixtures.date("2021-06-15"),
+                                                 actor: "t", today: Fixtures.date("2021-06-15"))
+            #expect(outcome == .gradualExit(lastMonth: Fixtures.month("2021-12"), months: 6))
+            let decision = try #require(try await store.decisions(ofHousehold: "h19").first)
+            #expect(decision.outcome == "gradual-exit")
+            #expect(decision.trace.contains { $0.description.hasPrefix("渐退期：家庭成员就业，工资性收入由每月 700.00 元增至 1500.00 元：按原金额继续发放 6 个月后停发") })
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2022-01-01") })
+            #expect(try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-12"), countyCode: "510921", actor: "t").batch.total.yuanString == "500.00")
+            #expect(try await payroll.generate(programme: .dibao, month: Fixtures.month("2022-01"), countyCode: "510921", actor: "t").batch.lineCount == 0)
+        }
+        try await withTestDatabase { handle async throws in
+            let h = Fixtures.household("h20", members: [Fixtures.member("110101199003079163", "甲", .head, monthly: [(.wage, "300")])])
+            try await Fixtures.registerAndEnroll(h, from: "2021-01", on: handle.db)
+            try await (handle.db as! any SQLDatabase).raw("UPDATE income_items SET amount_fen = 90000 WHERE household_id = 'h20'").run()
+            #expect(try await EnrollmentStore(handle.db).review(householdID: "h20", programme: .dibao, on: Fixtures.date("2021-06-15"),
+                                                                actor: "t", today: Fixtures.date("2021-06-15")) == .stopped(lastMonth: Fixtures.month("2021-06")))
+        }
+    }
+
     /// No review dated before the decision it reviews (a backdated review once cancelled an enrollment paid
     /// for years); an enrollment not started yet is cancelled only when no batch lists it.
     @Test func backdatedReviewsAreRefused() async throws {

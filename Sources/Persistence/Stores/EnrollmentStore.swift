@@ -244,6 +244,9 @@ public struct EnrollmentStore: Sendable {
         case adjusted(from: YearMonth, old: Money, new: Money)
         /// No longer eligible: paid up to and including `lastMonth`.
         case stopped(lastMonth: YearMonth)
+        /// 渐退期: above the standard because a member found work; the current amount continues through
+        /// `lastMonth` (`months` after the review month), then stops (`GradualExit`).
+        case gradualExit(lastMonth: YearMonth, months: Int)
     }
 
     /// 复核 (periodic or after a change): re-assesses an enrolled recipient of `programme` as registered
@@ -285,13 +288,25 @@ public struct EnrollmentStore: Sendable {
                                         supportedElsewhere: elsewhere, supportedSince: since, otherSupport: other)
             let d = try rules.assess(input, policy: policy)
             let outcome: ReviewOutcome
+            var extra: [TraceLine] = []
             if !d.eligible || d.monthlyBenefit == .zero {
-                var stop = SQLQueryString("UPDATE enrollments SET end_month = \(bind: date.yearMonth.number) WHERE programme = \(bind: programme.rawValue) AND start_month <= \(bind: date.yearMonth.number) AND end_month IS NULL")
+                // 渐退期 for 低保, when the income above the standard is new work (the decided input shows it).
+                var last = date.yearMonth
+                if programme == .dibao {
+                    struct Input: Decodable { var input: String? }
+                    let decided = try await sql.select().column("input").from("decisions")
+                        .where(SQLIdentifier("id"), .equal, current.decisionID).first(decoding: Input.self)?.input
+                        .map { try StoredAssessmentInput.decode($0, month: from) }
+                    let (months, line) = GradualExit.months(decided: decided, now: input, policy: policy)
+                    extra.append(line)
+                    last = date.yearMonth.adding(months: months)
+                }
+                var stop = SQLQueryString("UPDATE enrollments SET end_month = \(bind: last.number) WHERE programme = \(bind: programme.rawValue) AND start_month <= \(bind: date.yearMonth.number) AND end_month IS NULL")
                 Self.recipient(&stop, householdID: householdID, memberID: memberID)
                 try await sql.raw(stop).run()
                 try await Self.cancelPending(on: sql, programme: programme, householdID: householdID, memberID: memberID,
-                                             after: date.yearMonth)
-                outcome = .stopped(lastMonth: date.yearMonth)
+                                             after: last)
+                outcome = last == date.yearMonth ? .stopped(lastMonth: last) : .gradualExit(lastMonth: last, months: last.monthsSince(date.yearMonth))
             } else if d.monthlyBenefit == current.monthlyBenefit && d.householdSize == current.householdSize
                         && d.components == current.components {
                 outcome = .unchanged(d.monthlyBenefit)
@@ -303,11 +318,12 @@ public struct EnrollmentStore: Sendable {
             case .unchanged: label = "reviewed"
             case .adjusted: label = "adjusted"
             case .stopped: label = "stopped"
+            case .gradualExit: label = "gradual-exit"
             }
             let decisionID = try await DecisionRows.insert(
                 on: sql, countyCode: household.countyCode, householdID: householdID, applicationID: nil,
                 memberID: memberID, outcome: label, decidedOn: date, firstMonth: from, decision: d,
-                trace: d.trace + [TraceLine("复核", "复核日期 \(date)，经办人 \(actor)", source: rules.reviewSource)],
+                trace: d.trace + extra + [TraceLine("复核", "复核日期 \(date)，经办人 \(actor)", source: rules.reviewSource)],
                 input: input)
             if case .adjusted = outcome {
                 // A second review before an adjustment took effect replaces it.

@@ -104,7 +104,7 @@ extension HouseholdsController {
         switch outcome {
         case .unchanged: firstChanged = nil
         case .adjusted(let from, _, _): firstChanged = from
-        case .stopped(let last): firstChanged = last.next
+        case .stopped(let last), .gradualExit(let last, _): firstChanged = last.next
         }
         var listed: [PayrollStore.Payment] = []
         if let first = firstChanged {
@@ -120,6 +120,9 @@ extension HouseholdsController {
                       kind: note.isEmpty ? "success" : "error")
         case .stopped(let last):
             req.flash("复核完成：已不符合条件，发放至 \(last) 止\(note)", kind: note.isEmpty ? "success" : "error")
+        case let .gradualExit(last, months):
+            req.flash("复核完成：家庭成员就业后收入超过标准，给予渐退期 \(months) 个月，按原金额发放至 \(last) 止\(note)",
+                      kind: note.isEmpty ? "success" : "error")
         }
         return req.seeOther(.household(id))
     }

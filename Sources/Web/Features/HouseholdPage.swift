@@ -222,6 +222,8 @@ extension HouseholdsController {
         case "adjusted": return "复核调整"
         case "reviewed": return "复核维持"
         case "stopped": return "复核停发"
+        case "gradual-exit": return "渐退期后停发"
+        case "standard-adjusted": return "调标"
         case "transferred": return "转入其他项目，停发"
         case "terminated": return "终止供养"
         default: return outcome
