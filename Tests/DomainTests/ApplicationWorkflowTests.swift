@@ -114,6 +114,30 @@ import Testing
         #expect(a.refusalNoticeDue?.description == "2021-10-11")  // 10-08, 10-09 (make-up), 10-11
     }
 
+    /// The written notice's delivery is recorded once, not before the decision; until then it is the step
+    /// the refused application waits on (3 WD, DB-2021 Art. 21).
+    @Test func refusalNoticeDeliveryIsRecordedOnce() throws {
+        let refused = try run([.refuse(on: date("2021-09-30"), reason: "家庭人均收入高于标准")])
+        #expect(ApplicationWorkflow.nextSteps(for: refused) == ["deliverRefusalNotice"])
+        let step = DibaoRules().stepDeadline(refused, policy: policy, calendar: calendar)
+        #expect(step?.step == "书面告知不予纳入理由")
+        #expect(step?.due?.description == "2021-10-11")
+        #expect(throws: WorkflowError.dateBefore(date("2021-09-29"), what: "不予纳入决定日期", earlier: date("2021-09-30"))) {
+            try run([.refuse(on: date("2021-09-30"), reason: "家庭人均收入高于标准"), .deliverRefusalNotice(on: date("2021-09-29"))])
+        }
+        let delivered = try run([.refuse(on: date("2021-09-30"), reason: "家庭人均收入高于标准"), .deliverRefusalNotice(on: date("2021-10-08"))])
+        #expect(delivered.refusalNoticeDeliveredOn == date("2021-10-08"))
+        #expect(ApplicationWorkflow.nextSteps(for: delivered).isEmpty)
+        #expect(DibaoRules().stepDeadline(delivered, policy: policy, calendar: calendar) == nil)
+        #expect(throws: WorkflowError.alreadyRecorded(what: "不予纳入通知书送达", on: date("2021-10-08"))) {
+            try run([.refuse(on: date("2021-09-30"), reason: "家庭人均收入高于标准"), .deliverRefusalNotice(on: date("2021-10-08")),
+                     .deliverRefusalNotice(on: date("2021-10-09"))])
+        }
+        #expect(throws: WorkflowError.outOfOrder(event: "登记不予纳入通知书送达", state: .accepted)) {
+            try run([.deliverRefusalNotice(on: date("2021-10-08"))])
+        }
+    }
+
     /// Every §1.7 step has its own deadline: the investigation starts within 3 WD of acceptance, the county
     /// decides within 10 WD of the 公示's close; 特困's township 15 WD; past the calendar, the latest date.
     @Test func stepDeadlines() throws {

@@ -176,6 +176,12 @@ import Testing
             let refused = try await store.record(.refuse(on: d("2021-09-30"), reason: "月人均收入高于标准"), on: id, actor: "t")
             #expect(refused.refusalNoticeDue?.description == "2021-10-11")
             #expect(try await EnrollmentStore(handle.db).decisions(ofHousehold: "rich").first?.outcome == "refused")
+            // The refusal stays in the working list, waiting on its written notice, until the delivery is recorded.
+            let pending = try await store.list(openOnly: true)
+            #expect(pending.map { "\($0.id == id) \($0.state.rawValue) \($0.step?.step ?? "")" } == ["true refused 书面告知不予纳入理由"])
+            _ = try await store.record(.deliverRefusalNotice(on: d("2021-10-08")), on: id, actor: "t")
+            #expect(try await store.list(openOnly: true).isEmpty)
+            #expect(try await store.list(openOnly: false).map(\.id) == [id])
         }
     }
 }

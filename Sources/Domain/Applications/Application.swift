@@ -72,6 +72,9 @@ public struct AssistanceApplication: Hashable, Codable, Sendable {
     public var approvedBenefit: Money?
     public var refusalReason: String?
     public var refusalNoticeDue: CivilDate?
+    /// The date the written refusal notice reached the applicant (DB-2021 Art. 21: within 3 WD of the
+    /// decision); nil until recorded.
+    public var refusalNoticeDeliveredOn: CivilDate?
     /// First month paid (the month after approval, DB-2021 Art. 21).
     public var firstPaidMonth: YearMonth?
     /// True for programmes without 公示 (children's allowances, 民发〔2019〕62号 二(二)): the township's

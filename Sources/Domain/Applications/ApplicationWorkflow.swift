@@ -20,6 +20,8 @@ public enum ApplicationEvent: Hashable, Codable, Sendable {
     case approve(on: CivilDate, monthlyBenefit: Money)
     /// County refuses with a written reason; notice due within 3 WD (Art. 21).
     case refuse(on: CivilDate, reason: String)
+    /// 书面告知送达: the written refusal notice reached the applicant (DB-2021 Art. 21: within 3 WD).
+    case deliverRefusalNotice(on: CivilDate)
     /// Apply the 45-WD limit for a special case (Art. 22).
     case extendDeadline(reason: String)
 
@@ -27,6 +29,7 @@ public enum ApplicationEvent: Hashable, Codable, Sendable {
     public var date: CivilDate? {
         switch self {
         case let .recordInformationCheck(on, _), let .completeInvestigation(on), let .townshipReview(on, _, _),
+             let .deliverRefusalNotice(on),
              let .raiseObjection(on, _), let .resolveObjection(on, _, _), let .closePublicNotice(on),
              let .approve(on, _), let .refuse(on, _):
             return on
@@ -48,6 +51,7 @@ public enum ApplicationEvent: Hashable, Codable, Sendable {
         case .closePublicNotice: return ""
         case let .approve(_, benefit): return "月保障金 \(benefit.yuanString) 元"
         case let .refuse(_, reason): return reason
+        case .deliverRefusalNotice: return ""
         case let .extendDeadline(reason): return reason
         }
     }
@@ -64,6 +68,7 @@ public enum ApplicationEvent: Hashable, Codable, Sendable {
         case .recordCountyHomeVisit: return "登记县级入户核查"
         case .approve: return "县级确认纳入"
         case .refuse: return "不予纳入"
+        case .deliverRefusalNotice: return "登记不予纳入通知书送达"
         case .extendDeadline: return "延长办理期限"
         }
     }
@@ -170,6 +175,11 @@ public enum ApplicationWorkflow {
             // Unknown (nil) when the holiday calendar does not reach it; the refusal itself stands.
             a.refusalNoticeDue = try? calendar.adding(workingDays: policy.deadlines.refusalNoticeWorkingDays, to: on)
             a.state = .refused
+        case let .deliverRefusalNotice(on):
+            try require(.refused)
+            if let earlier = a.refusalNoticeDeliveredOn { throw .alreadyRecorded(what: "不予纳入通知书送达", on: earlier) }
+            try notBefore(on, a.decidedOn, "不予纳入决定日期")
+            a.refusalNoticeDeliveredOn = on
         case let .extendDeadline(reason):
             guard a.state.isOpen else { throw .outOfOrder(event: event.chinese, state: a.state) }
             guard !policy.confirmationDelegatedToTownship else { throw .extensionNotAllowed }
@@ -194,7 +204,8 @@ public enum ApplicationWorkflow {
         case .publicNotice: return ["raiseObjection", "closePublicNotice"]
         case .objectionReview: return ["resolveObjection"]
         case .countyReview: return ["recordCountyHomeVisit", "approve", "refuse"]
-        case .approved, .refused: return []
+        case .approved: return []
+        case .refused: return app.refusalNoticeDeliveredOn == nil ? ["deliverRefusalNotice"] : []
         }
     }
 }
@@ -211,6 +222,8 @@ public enum WorkflowError: Error, Equatable, Sendable {
     case alreadyExtended(String)
     case objectionAfterNotice(ends: CivilDate)
     case terminationOutOfOrder(event: String, state: String)
+    /// A step that happens once was already recorded.
+    case alreadyRecorded(what: String, on: CivilDate)
 
     public var message: String {
         switch self {
@@ -233,6 +246,8 @@ public enum WorkflowError: Error, Equatable, Sendable {
             return "日期 \(d) 晚于今天（\(today)）：只能登记已经发生的办理步骤 (date in the future)"
         case let .terminationOutOfOrder(event, state):
             return "终止程序当前为“\(state)”，不能执行“\(event)”：请按公示→（异议核查→重新公示）→县级审批的顺序办理 (step out of order)"
+        case let .alreadyRecorded(what, on):
+            return "\(what)已于 \(on) 登记，不能重复登记 (already recorded)"
         case .objectionAfterNotice(let end):
             return "公示已于 \(end) 结束，公示期外的意见请按投诉举报处理 (objection after the notice period)"
         }

@@ -69,7 +69,8 @@ public struct DibaoRules: ProgrammeRules {
     }
 
     /// Accepted and not yet investigated: the investigation starts within 3 WD (DB-2021 Art. 15); at the
-    /// county: the decision within 10 WD of the 公示's close (Art. 20).
+    /// county: the decision within 10 WD of the 公示's close (Art. 20); refused: the written notice with the
+    /// reasons within 3 WD of the decision, until its delivery is recorded (Art. 21).
     public func stepDeadline(_ a: AssistanceApplication, policy: Policy, calendar: WorkCalendar) -> StepDeadline? {
         let d = policy.deadlines
         switch a.state {
@@ -80,6 +81,11 @@ public struct DibaoRules: ProgrammeRules {
             return a.noticeClosedOn.map {
                 StepDeadline("县级审核确认", workingDays: d.countyDecisionWorkingDays, from: $0, calendar: calendar,
                              source: "民发〔2021〕57号 第20条")
+            }
+        case .refused where a.refusalNoticeDeliveredOn == nil:
+            return a.decidedOn.map {
+                StepDeadline("书面告知不予纳入理由", workingDays: d.refusalNoticeWorkingDays, from: $0, calendar: calendar,
+                             source: "民发〔2021〕57号 第21条")
             }
         default: return nil
         }

@@ -12,6 +12,8 @@ import SQLKit
 ///   a month is never paid twice (the items of every batch count as paid).
 /// - `decisions.input`: the assessment input a decision was computed from, so a standard signed later
 ///   (调标) recomputes the same facts under the new figures. NULL for decisions recorded before.
+/// - `applications.refusal_notice_pending`: a refusal whose written notice (DB-2021 Art. 21, 3 WD) is not
+///   recorded as delivered; false for refusals recorded before (their delivery is not known).
 ///
 /// Idempotent like 0008: a process killed after the schema changed but before Fluent recorded the
 /// migration finds the schema in place.
@@ -34,6 +36,10 @@ struct M0015BackPay: AsyncMigration {
         }
         if !(try await MigrationProbe.columnExists("input", in: "decisions", on: database)) {
             try await sql.raw("ALTER TABLE decisions ADD COLUMN input TEXT").run()
+        }
+        // A refusal whose written notice is not yet recorded as delivered stays in the working list.
+        if !(try await MigrationProbe.columnExists("refusal_notice_pending", in: "applications", on: database)) {
+            try await sql.raw("ALTER TABLE applications ADD COLUMN refusal_notice_pending BOOLEAN NOT NULL DEFAULT FALSE").run()
         }
         try await database.schema("back_pay_items")
             .field("id", .string, .identifier(auto: false))

@@ -315,8 +315,8 @@ public struct ApplicationStore: Sendable {
         }
     }
 
-    /// Applications of every programme, open ones first by deadline; `openOnly` leaves out approved and
-    /// refused.
+    /// Applications of every programme, open ones first by deadline; `openOnly` leaves out approved ones and
+    /// refused ones whose written notice was delivered.
     /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
     public func list(openOnly: Bool, householdID: String? = nil, limit: Int = 200) async throws -> [ApplicationSummary] {
         var q = SQLQueryString("""
@@ -326,7 +326,8 @@ public struct ApplicationStore: Sendable {
               (SELECT name FROM members s WHERE s.id = a.member_id) AS member_name
             FROM applications a JOIN households h ON h.id = a.household_id WHERE 1 = 1
             """)
-        if openOnly { q = q + SQLQueryString(" AND a.state NOT IN ('approved', 'refused')") }
+        // Open, or refused with the written notice not yet delivered (DB-2021 Art. 21).
+        if openOnly { q = q + SQLQueryString(" AND (a.state NOT IN ('approved', 'refused') OR a.refusal_notice_pending = \(bind: true))") }
         if let householdID { q = q + SQLQueryString(" AND a.household_id = \(bind: householdID)") }
         q = q + SQLQueryString(" ORDER BY CASE WHEN a.deadline IS NULL THEN 1 ELSE 0 END, a.deadline, a.id LIMIT \(bind: limit)")
         struct Row: Decodable {
@@ -344,7 +345,7 @@ public struct ApplicationStore: Sendable {
                                        deadline: try t.date("deadline", r.deadline), closeRelative: r.closeRelative)
             // An open application: the current step's deadline, and, when the calendar cannot reach the
             // whole procedure's deadline, the latest it can be.
-            if s.state.isOpen, let rules = try? s.programme.rules() {
+            if s.state.isOpen || s.state == .refused, let rules = try? s.programme.rules() {
                 let application = try t.json(AssistanceApplication.self, "snapshot", r.snapshot)
                 let key = "\(r.countyCode) \(s.acceptedOn.yearMonth)"
                 if policies[key] == nil {
@@ -352,7 +353,7 @@ public struct ApplicationStore: Sendable {
                 }
                 let policy = policies[key]!
                 s.step = rules.stepDeadline(application, policy: policy, calendar: calendar)
-                if s.deadline == nil {
+                if s.deadline == nil && s.state.isOpen {
                     s.deadlineBound = (try? application.deadline(rules: rules, policy: policy, calendar: calendar.bounding)) ?? nil
                 }
             }
@@ -383,6 +384,7 @@ public struct ApplicationStore: Sendable {
         let deadline = (try? next.deadline(rules: try stored.programme.rules(), policy: policy, calendar: calendar)) ?? nil
         try await sql.update("applications").set("state", to: next.state.rawValue)
             .set("snapshot", to: try SQLSupport.encode(next)).set("deadline", to: deadline?.description)
+            .set("refusal_notice_pending", to: next.state == .refused && next.refusalNoticeDeliveredOn == nil)
             .set("updated_at", to: Date()).where(SQLIdentifier("id"), .equal, stored.id).run()
         struct Seq: Decodable { var n: Int? }
         let seq = (try await sql.raw("SELECT MAX(seq) AS n FROM application_events WHERE application_id = \(bind: stored.id)")

@@ -262,6 +262,8 @@ struct ApplicationsController: RouteCollection {
         case "refuse":
             return form("不予纳入" + cite("refuse"), .group(dateField,
                 .label(.text("理由 "), Controls.textarea("text"))), button: "不予纳入", danger: true)
+        case "deliverRefusalNotice":
+            return form("不予纳入通知书已书面送达申请人" + cite("refuse"), dateField, button: "登记送达")
         case "extendDeadline":
             return form("特殊情况延长至 45 个工作日（第22条）",
                         .label(.text("理由 "), .input(.type(.text), .name("text"), .required(true),
@@ -306,6 +308,7 @@ struct ApplicationsController: RouteCollection {
         case "closePublicNotice": event = .closePublicNotice(on: try date())
         case "recordCountyHomeVisit": event = .recordCountyHomeVisit(try visit())
         case "refuse": event = .refuse(on: try date(), reason: text)
+        case "deliverRefusalNotice": event = .deliverRefusalNotice(on: try date())
         case "extendDeadline": event = .extendDeadline(reason: text)
         case "approve":
             let d = try await store(req).approve(id, on: try date(), actor: req.actor)
