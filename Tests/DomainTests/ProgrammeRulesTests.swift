@@ -42,10 +42,13 @@ import Testing
         #expect(d.standard == .yuan(600))
         #expect(d.householdSize == 3)
         #expect(d.policyVersion == "510921/2021-01")
-        // 低保 assesses the household: naming one member is refused.
-        #expect(throws: AssessmentError.self) {
+        // Naming one member asks for 单人保: an eligible household is enrolled whole, never one member of it.
+        let one = try rules.assess(AssessmentInput(household: household, month: YearMonth(year: 2021, month: 7)!,
+                                                   subject: try ResidentID("110101197708029247")), policy: .pengxi2021)
+        #expect((one.eligible, one.reasons) == (false, [.householdEligible]))
+        #expect(throws: AssessmentError.subject("被评估人 110101********0012 不是本户成员 (subject not in the household)")) {
             try rules.assess(AssessmentInput(household: household, month: YearMonth(year: 2021, month: 7)!,
-                                             subject: try ResidentID("110101197708029247")), policy: .pengxi2021)
+                                             subject: try ResidentID("110101194408160012")), policy: .pengxi2021)
         }
         // Not eligible: nothing payable, no components.
         let rich = try HouseholdComposition(area: .rural, members: [

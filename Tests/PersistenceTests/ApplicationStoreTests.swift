@@ -184,4 +184,35 @@ import Testing
             #expect(try await store.list(openOnly: false).map(\.id) == [id])
         }
     }
+
+    /// 单人保 (DB-2021 Art. 8): in a near-poverty household (per capita 800, below 900), the spouse with a
+    /// grade 2 disability applies alone; approved, she is enrolled as one member at 600.00 and paid on a
+    /// line of her own; the household itself stays unenrolled.
+    @Test func singleMemberApplicationIsEnrolledAlone() async throws {
+        try await withTestDatabase { handle async throws in
+            var spouse = Fixtures.member("110101198202021242", "陈某", .spouse)
+            spouse.disability = Disability(grade: 2, type: .physical)
+            let liu = Fixtures.household("liu", members: [
+                Fixtures.member("110101198001011232", "刘某", .head, monthly: [(.wage, "2400")]), spouse,
+                Fixtures.member("110101200803031251", "刘小", .child),
+            ])
+            try await RegistryStore(handle.db).register([liu])
+            let store = ApplicationStore(handle.db)
+            let id = try await store.open(householdID: "liu", programme: .dibao, subject: spouse.residentID, acceptedOn: d("2021-07-01"),
+                                          closeRelative: false, actor: "t")
+            try await store.record(.recordInformationCheck(on: d("2021-07-02"), summary: "无异常"), on: id, actor: "t")
+            try await store.record(.recordHomeVisit(visit("2021-07-05")), on: id, actor: "t")
+            try await store.record(.completeInvestigation(on: d("2021-07-06")), on: id, actor: "t")
+            try await store.record(.townshipReview(on: d("2021-07-07"), recommend: true, opinion: "拟单人保"), on: id, actor: "t")
+            try await store.record(.closePublicNotice(on: d("2021-07-14")), on: id, actor: "t")
+            let decision = try await store.approve(id, on: d("2021-07-20"), actor: "t")
+            #expect((decision.monthlyBenefit.yuanString, decision.householdSize, decision.subject) == ("600.00", 1, spouse.residentID))
+            let enrolled = try await EnrollmentStore(handle.db).enrollments(ofHousehold: "liu")
+            #expect(enrolled.map { "\($0.programme.rawValue) \($0.memberID != nil) \($0.monthlyBenefit.yuanString)" } == ["dibao true 600.00"])
+            let g = try await PayrollStore(handle.db).generate(programme: .dibao, month: d("2021-08-01").yearMonth, countyCode: "510921", actor: "t")
+            #expect(g.holds.isEmpty)
+            let lines = try await PayrollStore(handle.db).lines(of: g.batch.id)
+            #expect(lines.map { "\($0.memberID == enrolled[0].memberID) \($0.householdSize) \($0.amount.yuanString)" } == ["true 1 600.00"])
+        }
+    }
 }

@@ -100,7 +100,7 @@ import Testing
         }
     }
 
-    /// Member programmes need the member; 低保 takes none; 特困 has no recorded extension; its limit is
+    /// Member programmes need the member (低保 takes one only for 单人保, `IndividualInclusionTests`); 特困 has no recorded extension; its limit is
     /// township 15 WD + 公示 7 days + county 15 WD.
     @Test func applicationsOfAMember() async throws {
         try await withTestDatabase(policies: [Self.policy]) { handle in
@@ -108,10 +108,6 @@ import Testing
             let store = ApplicationStore(handle.db, today: { Fixtures.date("2021-12-31") })
             await #expect(throws: ApplicationStoreError.subjectRequired(.tekun)) {
                 try await store.open(householdID: "sun", programme: .tekun, acceptedOn: d("2021-03-01"), closeRelative: false, actor: "t")
-            }
-            await #expect(throws: ApplicationStoreError.subjectNotAllowed(.dibao)) {
-                try await store.open(householdID: "sun", programme: .dibao, subject: Self.sunID, acceptedOn: d("2021-03-01"),
-                                     closeRelative: false, actor: "t")
             }
             await #expect(throws: StoreError.notFound(what: "本户在户成员", id: "110101********0012")) {
                 try await store.open(householdID: "sun", programme: .tekun, subject: try ResidentID("110101194408160012"),

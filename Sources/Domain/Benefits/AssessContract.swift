@@ -104,9 +104,10 @@ public enum AssessContract {
         do { household = try HouseholdComposition(area: area, members: members) } catch {
             throw AssessError(key: "members", value: "", reason: error.message)
         }
-        // The person assessed by a member programme: the member marked `"subject": true`, or the only one.
+        // The person assessed by a member programme: the member marked `"subject": true`, or the only one. For
+        // 低保, a member marked `"subject": true` asks for 单人保 (DB-2021 Art. 8); unmarked, the household.
         var subject: ResidentID?
-        if rules.recipient == .member {
+        if rules.recipient == .member || rules.allowsSingleMember {
             let marked = rawMembers.indices.filter { (rawMembers[$0] as? [String: Any])?["subject"] as? Bool == true
                 && isJSONBool((rawMembers[$0] as! [String: Any])["subject"]!) }
             if marked.count > 1 {
@@ -114,6 +115,7 @@ public enum AssessContract {
                                   reason: "只能有一名被评估人 (only one subject)")
             }
             if let i = marked.first { subject = members[i].residentID }
+            else if rules.allowsSingleMember { subject = nil }
             else if members.count == 1 { subject = members[0].residentID }
             else {
                 throw AssessError(key: "members", value: "\(members.count) 人",
@@ -448,7 +450,7 @@ public enum AssessContract {
                                           "parentFoundAlive", "receiving", "tier"]
     /// Member keys that belong to some programmes only; any other programme refuses them.
     static let programmeMemberKeys: [Programme: Set<String>] = [
-        .dibao: ["tier"],
+        .dibao: ["tier", "subject"],
         .tekun: ["subject", "placement", "selfCareFailed"],
         .orphan: ["subject", "placement", "parentFoundAlive"],
         .unsupportedChild: ["subject", "receiving"],

@@ -40,6 +40,12 @@ public enum IneligibilityReason: String, Codable, Sendable {
     case parentFound = "PARENT_FOUND"
     /// A month before the first month paid (the month after approval).
     case notStarted = "NOT_STARTED"
+    /// 单人保: the household qualifies as a whole and is enrolled whole (Notice-2022 §1(1)).
+    case householdEligible = "HOUSEHOLD_ELIGIBLE"
+    /// 单人保: the household's per-capita income is not below the near-poverty line (DB-2021 Art. 8 ¶2).
+    case notNearPoverty = "NOT_NEAR_POVERTY"
+    /// 单人保: the member has none of the grounds of DB-2021 Art. 8.
+    case notIndividualCategory = "NOT_INDIVIDUAL_CATEGORY"
 
     public var chinese: String {
         switch self {
@@ -56,6 +62,9 @@ public enum IneligibilityReason: String, Codable, Sendable {
         case .otherSupportCoversStandard: return "已享受的低保、特困或困难残疾人生活补贴不低于保障标准，无差额可补"
         case .parentFound: return "父母一方已查找到或生还，自次月起停发"
         case .notStarted: return "评估月份早于发放起始月（批准的次月）"
+        case .householdEligible: return "家庭整体符合低保条件，应整户纳入，不得只纳入部分成员"
+        case .notNearPoverty: return "家庭月人均收入不低于低保边缘线，不属于低保边缘家庭"
+        case .notIndividualCategory: return "不属于一、二级残疾，三级智力、精神残疾或重特大疾病患者"
         }
     }
 }

@@ -19,22 +19,27 @@ public struct DibaoRules: ProgrammeRules {
                                 "recordCountyHomeVisit": "近亲属备案户必需，第20条", "refuse": "3 个工作日内书面告知，第21条"])
     }
 
-    /// The gap or tiered method (`DibaoAssessment`): a `basic` component and, with 分类施保, a `top-up` one.
-    /// - Throws: `AssessmentError.policy` when the version configures no 低保;
-    ///   `AssessmentError.subject` when a member is named: 低保 assesses the household (DB-2021
-    ///   Art. 4; 单人保 is a separate route, rules.md §1.4); `AssessmentError.dibaoTier` under a tiered
-    ///   version when a counted member has no known tier (the registry does not store tiers yet, ADR 0015).
+    /// The gap or tiered method (`DibaoAssessment`): a `basic` component and, with 分类施保, a `top-up` one;
+    /// with a subject named, 单人保 (`IndividualInclusion`, DB-2021 Art. 8, rules.md §1.4): the member alone,
+    /// as a single-person household, when the household is near-poverty and not eligible as a whole.
+    /// - Throws: `AssessmentError.policy` when the version configures no 低保; `AssessmentError.subject`
+    ///   when the subject is not in the household; `AssessmentError.dibaoTier` under a tiered version when a
+    ///   counted member has no known tier (the registry does not store tiers yet, ADR 0015).
     public func assess(_ input: AssessmentInput, policy: Policy) throws(AssessmentError) -> BenefitDecision {
-        if let s = input.subject {
-            throw .subject("低保按户测算，不能指定单个成员（\(s.masked)） (dibao assesses the household, not one member)")
-        }
+        if input.subject != nil { return try IndividualInclusion.assess(input, policy: policy) }
         return try DibaoAssessment.assess(input.household, month: input.month, policy: policy,
                                           supportedElsewhere: input.supportedElsewhere).benefitDecision
     }
 
     /// Field case C01: a household whose counted members differ from the decided size (a death or a
     /// move not yet reviewed) is held until a review (复核) adjusts it (Notice-2022 §1(3)).
+    /// A 单人保 member who no longer counts (died, moved out) is held the same way.
     public func hold(_ e: PayableEnrollment, policy: Policy) -> PayrollHold? {
+        if e.memberID != nil {
+            guard let status = e.memberStatus, !status.counts else { return nil }
+            return PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: e.payeeName ?? "—",
+                               reason: "MEMBER_NOT_COUNTED：单人保对象\(e.memberName ?? "")已\(status.chinese)，须复核后再发放")
+        }
         guard e.countedMembers != e.householdSize else { return nil }
         return PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: e.payeeName ?? "—",
                            reason: "MEMBERS_CHANGED：在户 \(e.countedMembers) 人，核定 \(e.householdSize) 人，须复核调整后再发放")
@@ -92,6 +97,9 @@ public struct DibaoRules: ProgrammeRules {
     }
 
     public var allowsRecordedExtension: Bool { true }
+
+    /// 单人保 (DB-2021 Art. 8): one member may be enrolled alone.
+    public var allowsSingleMember: Bool { true }
 
     /// DB-2021 sets no share; the county visits close-relative cases (Art. 20).
     public var countySpotCheckShare: Ratio? { nil }

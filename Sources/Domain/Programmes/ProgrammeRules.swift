@@ -290,6 +290,9 @@ public protocol ProgrammeRules: Sendable {
     /// decision …), with its rule; nil when the programme sets none for that state. Past the holiday
     /// calendar the date is nil and `bound` the latest it can be (`WorkCalendar.bounding`).
     func stepDeadline(_ application: AssistanceApplication, policy: Policy, calendar: WorkCalendar) -> StepDeadline?
+
+    /// A household programme that may enrol one member alone (低保's 单人保, DB-2021 Art. 8).
+    var allowsSingleMember: Bool { get }
 }
 
 /// The deadline of the current step of an application.
@@ -318,6 +321,8 @@ public struct StepDeadline: Hashable, Sendable {
 }
 
 extension ProgrammeRules {
+    /// A household programme that may enrol one member alone (低保's 单人保, DB-2021 Art. 8); false otherwise.
+    public var allowsSingleMember: Bool { false }
     public func stepDeadline(_ application: AssistanceApplication, policy: Policy, calendar: WorkCalendar) -> StepDeadline? { nil }
     public var paysDifference: Bool { false }
     public var hasPublicNotice: Bool { true }

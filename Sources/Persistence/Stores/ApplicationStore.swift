@@ -100,6 +100,8 @@ public struct ApplicationStore: Sendable {
         guard rules.cadence == .monthly else { throw ApplicationStoreError.ownProcedure(programme) }
         switch (rules.recipient, subject) {
         case (.household, nil), (.member, _?): break
+        // 单人保 (DB-2021 Art. 8): a household programme that may enrol one member alone.
+        case (.household, _?) where rules.allowsSingleMember: break
         case (.household, _?): throw ApplicationStoreError.subjectNotAllowed(programme)
         case (.member, nil): throw ApplicationStoreError.subjectRequired(programme)
         case (.person, _): throw ProgrammeError.notImplemented(programme)

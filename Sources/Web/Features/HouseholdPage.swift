@@ -175,7 +175,7 @@ extension HouseholdsController {
                   .label(.text("救助项目 "), Controls.select("programme", s.programmes.filter { (try? $0.rules())?.cadence == .monthly }.map {
                       Controls.option($0.rawValue, $0.shortChinese)
                   })),
-                  .label(.text("申请人（按人认定的项目，如特困） "), Controls.select("subject", [Controls.option("", "本户（按户申请）")]
+                  .label(.text("申请人（按人认定的项目，如特困；低保选定成员即单人保） "), Controls.select("subject", [Controls.option("", "本户（按户申请）")]
                       + h.composition.members.filter(\.status.counts).map { Controls.option($0.residentID.value, $0.name) })),
                   .button(.type(.submit), .text("受理申请"))),
             .if(s.programmes.contains(.temporary), .group(
