@@ -57,6 +57,31 @@ import Testing
         }
     }
 
+    /// One rule for who counts in month M (tried as a new user would): 张某乙 moves out on the last day of July.
+    /// Assess, payroll and the review all count him in July and not from August: July is paid at 900.00
+    /// with no hold; August's batch holds the household (MEMBERS_CHANGED) until the review dated 07-31
+    /// re-decides it for two from August: (600 − 450) × 2 = 300.00.
+    @Test func oneRuleForWhoCountsInAMonth() async throws {
+        try await withTestDatabase { handle async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-07", policy: .pengxi2021, on: handle.db)
+            try await RegistryStore(handle.db).setStatus(of: try ResidentID("110101200511209150"), to: .movedOut,
+                                                         since: Fixtures.date("2021-07-31"))
+            let h = try #require(try await RegistryStore(handle.db).household("h01"))
+            let july = try DibaoRules().assess(AssessmentInput(household: h.composition, month: Fixtures.month("2021-07")), policy: .pengxi2021)
+            let august = try DibaoRules().assess(AssessmentInput(household: h.composition, month: Fixtures.month("2021-08")), policy: .pengxi2021)
+            #expect((july.householdSize, july.monthlyBenefit.yuanString) == (3, "900.00"))
+            #expect((august.householdSize, august.monthlyBenefit.yuanString) == (2, "300.00"))
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-08-05") })
+            let julyBatch = try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
+            #expect((julyBatch.batch.total.yuanString, julyBatch.holds.count) == ("900.00", 0))
+            let augustBatch = try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-08"), countyCode: "510921", actor: "t")
+            #expect(augustBatch.holds.map(\.reason) == ["MEMBERS_CHANGED：在户 2 人，核定 3 人，须复核调整后再发放"])
+            let outcome = try await EnrollmentStore(handle.db).review(householdID: "h01", programme: .dibao, on: Fixtures.date("2021-07-31"),
+                                                                      actor: "t", today: Fixtures.date("2021-08-05"))
+            #expect(outcome == .adjusted(from: Fixtures.month("2021-08"), old: .yuan(900), new: .yuan(300)))
+        }
+    }
+
     /// 渐退期 (DB-2021 Art. 33): H19's head finds work (wage 700 → 1,500, per capita 750 > 600); the review on
     /// 2021-06-15 keeps the 500.00 for the policy's 6 months after June, through December, then stops. A
     /// decision that kept no input cannot show the income is new work: it stops at once.

@@ -156,7 +156,7 @@ public enum AssessContract {
             }
             throw AssessError(key: "month", value: monthText, reason: error.message)
         }
-        if let dibao = policy.dibao, rules.programme == .dibao { try checkTiers(members, dibao: dibao, version: policy.version) }
+        if let dibao = policy.dibao, rules.programme == .dibao { try checkTiers(members, month: month, dibao: dibao, version: policy.version) }
         var d: BenefitDecision
         do {
             // Support approved on a date runs from the next month: past 18 it continues only then (schooling).
@@ -193,7 +193,7 @@ public enum AssessContract {
     /// 低保's `members[].tier` against the version in force (docs/assess-format.md): under the gap method any
     /// tier is refused; under the tiered method every counted member needs one the version lists, and a
     /// tier given to a member who is not counted must still be one the version lists.
-    static func checkTiers(_ members: [Member], dibao: DibaoPolicy,
+    static func checkTiers(_ members: [Member], month: YearMonth, dibao: DibaoPolicy,
                            version: String) throws(AssessError) {
         for (i, m) in members.enumerated() {
             let key = "members[\(i)].tier"
@@ -207,7 +207,7 @@ public enum AssessContract {
                     throw AssessError(member: i, key: key, value: code,
                                       reason: "不是政策 \(version) 所列的档次；可用档次 \(dibao.tierCodes) (unknown tier)")
                 }
-                if m.dibaoTier == nil, m.status.counts {
+                if m.dibaoTier == nil, m.counts(in: month) {
                     throw AssessError(member: i, key: key, value: "",
                                       reason: "政策 \(version) 的低保按分档（tiered）发放，计入的成员须填写乡镇确定的档次；可用档次 \(dibao.tierCodes) (required with the tiered method)")
                 }

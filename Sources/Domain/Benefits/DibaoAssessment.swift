@@ -137,13 +137,13 @@ public enum DibaoAssessment {
         trace.append(TraceLine("政策版本", "\(policy.version)，评估月份 \(month)"))
         trace.append(TraceLine("保障标准", "\(household.area.chinese)低保标准 \(standard.yuanString) 元/人·月",
                                source: "\(cite.gap)；县政策 \(policy.version)"))
-        let counted = household.countedMembers.filter { supportedElsewhere[$0.residentID] == nil }
-        for m in household.members where !m.status.counts {
+        let counted = household.countedMembers(in: month).filter { supportedElsewhere[$0.residentID] == nil }
+        for m in household.members where !m.counts(in: month) {
             let since = m.statusSince.map { "，自 \($0)" } ?? ""
             trace.append(TraceLine("不计入成员", "\(m.name)（\(m.status.chinese)\(since)）",
                                    source: cite.members))
         }
-        for m in household.countedMembers {
+        for m in household.countedMembers(in: month) {
             guard let other = supportedElsewhere[m.residentID] else { continue }
             trace.append(TraceLine("不计入成员", "\(m.name)（已纳入\(other.shortChinese)，本月由\(other.shortChinese)保障）",
                                    source: "一人只享受一项基本生活救助（特困：民发〔2021〕43号；低保：民发〔2021〕57号 第7条）"))

@@ -27,7 +27,7 @@ public enum GradualExit {
 
     /// Σ counted members' wage income per month, exact.
     static func wages(_ input: AssessmentInput) -> FenRatio {
-        input.household.countedMembers.filter { input.supportedElsewhere[$0.residentID] == nil }
+        input.household.countedMembers(in: input.month).filter { input.supportedElsewhere[$0.residentID] == nil }
             .flatMap(\.income).filter { $0.kind == .wage }
             .reduce(FenRatio(.zero)) { $0 + $1.monthly }
     }

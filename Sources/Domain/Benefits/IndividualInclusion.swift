@@ -45,7 +45,7 @@ public enum IndividualInclusion {
         }
         trace.append(TraceLine("低保边缘家庭", "月人均收入低于 \(line.roundedHalfUp().yuanString) 元（\(dibao.nearPovertyMultiplier) × 标准）",
                                source: "民发〔2021〕57号 第8条第2款"))
-        guard person.status.counts else { return refused(.subjectNotCounted, "本人当月不在户") }
+        guard person.counts(in: input.month) else { return refused(.subjectNotCounted, "本人当月不在户") }
         guard let ground = ground(of: person) else {
             return refused(.notIndividualCategory, "本人不属于一、二级残疾，三级智力、精神残疾或重特大疾病患者")
         }

@@ -33,8 +33,11 @@ public struct HouseholdComposition: Hashable, Sendable {
         return !t.unicodeScalars.contains { $0.properties.generalCategory == .control || "<>\"'&;".unicodeScalars.contains($0) }
     }
 
-    /// Members who count (DB-2021 Art. 7): every listed member whose status is active.
+    /// Members who count now (DB-2021 Art. 7): every listed member whose status is active.
     public var countedMembers: [Member] { members.filter { $0.status.counts } }
+
+    /// Members who count in `month` (`Member.counts(in:)`, the one rule for assess, review and payroll).
+    public func countedMembers(in month: YearMonth) -> [Member] { members.filter { $0.counts(in: month) } }
 }
 
 /// Why a registry write was refused. Each case names the field and value; nothing is written.

@@ -146,6 +146,14 @@ public struct Member: Hashable, Codable, Sendable {
     /// registry yet (docs/adr/0015); absent from older stored JSON, which decodes as nil.
     public var dibaoTier: String?
 
+    /// **The one rule for who counts in month M** (DB-2021 Art. 7 with field-case assumption A1: a change
+    /// takes effect from the month after the event): an active member, or one whose status (death, moving
+    /// out, prison…) began in M or later. A member who moved out on the last day of July counts in July
+    /// and not in August — for assess, review and payroll alike (`SQLFragments.counted` is its SQL twin).
+    public func counts(in month: YearMonth) -> Bool {
+        status.counts || (statusSince.map { $0.yearMonth >= month } ?? false)
+    }
+
     public init(residentID: ResidentID, name: String, relationship: Relationship, status: MemberStatus = .active,
                 statusSince: CivilDate? = nil, disability: Disability? = nil, seriousIllness: Bool = false,
                 schooling: Schooling? = nil, workCapacity: WorkCapacity = .full, income: [IncomeItem] = [],

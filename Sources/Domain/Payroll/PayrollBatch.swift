@@ -114,6 +114,13 @@ public struct PayableEnrollment: Hashable, Sendable {
     /// Fen per month: the sum of `components`.
     public var monthlyBenefit: Money { components.reduce(.zero) { $0 + $1.amount } }
 
+    /// Whether the enrolled member counts in the month paid (`Member.counts(in:)`, the rule assess and
+    /// review use); from the status alone when the member's record was not read; nil for a household.
+    public var memberCounts: Bool? {
+        if let member, let month { return member.counts(in: month) }
+        return memberStatus.map(\.counts)
+    }
+
     /// Who would be paid: the grant, the member, or the household (as `PayrollLine.recipientKey`).
     public var recipientKey: String { grantID.map { "grant:\($0)" } ?? memberID ?? householdID }
 }

@@ -86,7 +86,7 @@ enum ChildAllowance {
     }
 
     static func hold(_ e: PayableEnrollment, continuing: Set<Schooling>, source: String) -> PayrollHold? {
-        if let status = e.memberStatus, !status.counts {
+        if e.memberCounts == false, let status = e.memberStatus {
             return PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: e.payeeName ?? "—",
                                reason: "MEMBER_NOT_COUNTED：\(e.memberName ?? "儿童")\(status.chinese)，须办理终止后再发放")
         }
@@ -132,7 +132,7 @@ public struct OrphanRules: ProgrammeRules {
             TraceLine("父母情况", facts.parentsText + (facts.hivAffected ? "；艾滋病病毒感染" : "")),
         ]
         var reasons: [IneligibilityReason] = []
-        if !child.status.counts {
+        if !child.counts(in: input.month) {
             trace.append(TraceLine("在户状态", "\(child.status.chinese)，不予保障"))
             reasons.append(.subjectNotCounted)
         }
@@ -221,7 +221,7 @@ public struct UnsupportedChildRules: ProgrammeRules {
             TraceLine("父母情况", facts.parentsText),
         ]
         var reasons: [IneligibilityReason] = []
-        if !child.status.counts {
+        if !child.counts(in: input.month) {
             trace.append(TraceLine("在户状态", "\(child.status.chinese)，不予保障"))
             reasons.append(.subjectNotCounted)
         }

@@ -36,7 +36,7 @@ public struct DibaoRules: ProgrammeRules {
     /// A 单人保 member who no longer counts (died, moved out) is held the same way.
     public func hold(_ e: PayableEnrollment, policy: Policy) -> PayrollHold? {
         if e.memberID != nil {
-            guard let status = e.memberStatus, !status.counts else { return nil }
+            guard e.memberCounts == false, let status = e.memberStatus else { return nil }
             return PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: e.payeeName ?? "—",
                                reason: "MEMBER_NOT_COUNTED：单人保对象\(e.memberName ?? "")已\(status.chinese)，须复核后再发放")
         }

@@ -70,7 +70,7 @@ public struct TekunRules: ProgrammeRules {
         ]
         var reasons: [IneligibilityReason] = []
 
-        if !person.status.counts {
+        if !person.counts(in: month) {
             trace.append(TraceLine("在户状态", "\(person.status.chinese)，不予供养", source: "民发〔2021〕43号 第24条"))
             reasons.append(.subjectNotCounted)
         }
@@ -157,7 +157,7 @@ public struct TekunRules: ProgrammeRules {
     /// A member who is no longer counted (death, prison, moving out) is held until the termination is
     /// decided (TK-2021 Art. 24–26).
     public func hold(_ e: PayableEnrollment, policy: Policy) -> PayrollHold? {
-        if let status = e.memberStatus, !status.counts {
+        if e.memberCounts == false, let status = e.memberStatus {
             return PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: e.payeeName ?? "—",
                                reason: "MEMBER_NOT_COUNTED：\(e.memberName ?? "供养对象")\(status.chinese)，须办理终止后再发放")
         }

@@ -38,7 +38,7 @@ public struct TemporaryRules: ProgrammeRules {
         case .ruralDibao: base = dibao.standard(for: .rural)
         case .areaDibao: base = dibao.standard(for: household.area)
         }
-        let size = household.countedMembers.count
+        let size = household.countedMembers(in: input.month).count
         let persons = range.perCapita ? max(size, 1) : 1
         var trace: [TraceLine] = [
             TraceLine("政策版本", "\(policy.version)，\(input.month)"),

@@ -260,7 +260,9 @@ public struct PayrollStore: Sendable {
         let q = SQLQueryString("""
             SELECT c.id, c.household_id, h.township_code, h.village_code, c.area, c.amount_fen, c.household_size,
               h.bank_account, p.name AS payee_name, p.resident_id AS payee_resident_id,
-              (SELECT COUNT(*) FROM members m WHERE m.household_id = h.id AND m.status = 'active') AS counted_members
+              (SELECT COUNT(*) FROM members m WHERE m.household_id = h.id AND
+            """) + SQLFragments.counted("m", in: .temporary, month: month) + SQLQueryString("""
+            ) AS counted_members
             FROM temporary_cases c
             JOIN households h ON h.id = c.household_id
             LEFT JOIN members p ON p.household_id = h.id AND p.status = 'active' AND

@@ -177,13 +177,14 @@ enum SQLFragments {
         return " \(unsafeRaw: alias).start_month <= \(bind: month.number) AND (\(unsafeRaw: alias).end_month IS NULL OR \(unsafeRaw: alias).end_month >= \(bind: month.number)) "
     }
 
-    /// The member aliased `alias` counts in `programme`'s household in `month`: active (not dead, moved
-    /// out, …) and not supported by another programme as a person that month (a 特困 person leaves the
+    /// The member aliased `alias` counts in `programme`'s household in `month`: active, or its status (death,
+    /// moving out, …) began in the month or later (`Member.counts(in:)`: the one rule for assess, review and
+    /// payroll), and not supported by another programme as a person that month (a 特困 person leaves the
     /// 低保 household: one person, one programme; field case C02). Twin of `HouseholdComposition
-    /// .countedMembers` with `AssessmentInput.supportedElsewhere`.
+    /// .countedMembers(in:)` with `AssessmentInput.supportedElsewhere`.
     static func counted(_ alias: StaticString, in programme: Programme, month: YearMonth) -> SQLQueryString {
         let alias = "\(alias)"
-        return " \(unsafeRaw: alias).status = 'active' AND NOT EXISTS (SELECT 1 FROM enrollments x WHERE x.member_id = \(unsafeRaw: alias).id AND "
+        return " (\(unsafeRaw: alias).status = 'active' OR \(unsafeRaw: alias).status_since >= \(bind: month.firstDay.description)) AND NOT EXISTS (SELECT 1 FROM enrollments x WHERE x.member_id = \(unsafeRaw: alias).id AND "
             + apart("x", besides: programme) + " AND " + active("x", in: month) + ") "
     }
 
