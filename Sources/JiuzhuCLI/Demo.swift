@@ -43,6 +43,8 @@ struct Demo: AsyncParsableCommand {
             let run = PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: bankDir, isDemo: true)
             let grants = try await DemoTemporaryGrants(database: handle.db, county: county).load(progress: .terminal)
             if grants > 0 { CLI.say("已办结 \(grants) 件 2021 年临时救助（受理、调查、乡镇审核，超出乡镇额度的经县级审批）") }
+            let stays = try await DemoStationStays(database: handle.db, county: county).load(progress: .terminal)
+            if stays > 0 { CLI.say("已登记 \(stays) 人次 2021 年救助站救助（入站、食宿、返乡或亲属接回）") }
             // 低保: the year as it ran, with the July raise signed in September, 调标 and 补发.
             let payroll = DemoPayroll(run: run, county: county)
             let r = try await payroll.run(actor: "demo", progress: .terminal)

@@ -27,6 +27,8 @@ public enum DemoCounts {
     public static let unsupportedChildren = 90
     /// 临时救助 grants in 2021 to 低保 households, paid by the 临时救助 payroll.
     public static let temporaryGrants = 300
+    /// 救助站 stays in 2021 (流浪乞讨人员), one in ten of a person not yet identified.
+    public static let stationStays = 150
 }
 
 extension DemoCounty {
@@ -157,6 +159,65 @@ public struct DemoTemporaryGrants: Sendable {
                 try await store.countyApprove(id, on: accepted.adding(days: 12), opinion: "同意救助", actor: "demo")
             }
             if (i + 1) % 50 == 0 { progress.report(i + 1, count, "临时救助演示案件 \(i + 1)/\(count)") }
+        }
+        return count
+    }
+}
+
+/// The demo's 2021 relief-station stays (救助管理站): admitted, fed and housed, most sent home with a
+/// travel voucher within the 10-day stay, some handed to family; once (a re-run finds them).
+public struct DemoStationStays: Sendable {
+    public let database: any Database
+    public let county: DemoCounty
+
+    public init(database: any Database, county: DemoCounty) {
+        self.database = database
+        self.county = county
+    }
+
+    /// Home places of the people the station helps (region codes outside the county).
+    static let homes = ["500101", "510104", "511302", "513401", "520102", "530102", "420102", "610102"]
+
+    /// - Returns: the stays recorded now (0 when the demo already has 2021 stays).
+    public func load(progress: Progress = .silent) async throws -> Int {
+        let store = ReliefStationStore(database)
+        let code = county.divisions.county.code.countyCode
+        let existing = try await store.stays(countyCode: code, from: CivilDate(year: 2021, month: 1, day: 1)!,
+                                             through: CivilDate(year: 2021, month: 12, day: 31)!)
+        guard existing.isEmpty else { return 0 }
+        var rng = SeededGenerator(seed: county.seed &+ 13)
+        let count = county.scaled(DemoCounts.stationStays)
+        for i in 0..<count {
+            let admitted = CivilDate(year: 2021, month: 1, day: 1)!.adding(days: Int(rng.next() % 350))
+            let key: StationPersonKey
+            if rng.unit() < 0.1 {
+                key = .unidentified(code: String(format: "LS2021-%03d", i + 1))
+            } else {
+                let body = Self.homes[Int(rng.next() % UInt64(Self.homes.count))]
+                    + String(format: "%04d%02d%02d%03d", 1950 + Int(rng.next() % 50), 1 + Int(rng.next() % 12), 1 + Int(rng.next() % 28),
+                             Int(rng.next() % 999))
+                key = .resident(try ResidentID(body + String(ResidentID.checkCharacter(for: Array(body)))))
+            }
+            let name = key.identityKnown
+                ? String(DemoCounty.surnames[Int(rng.next() % UInt64(DemoCounty.surnames.count))])
+                    + String(DemoCounty.given[Int(rng.next() % UInt64(DemoCounty.given.count))])
+                : ""
+            let id = try await store.admit(key, name: name, countyCode: code,
+                                           admittedAt: ChinaClock.instant(admitted, time: "\(10 + Int(rng.next() % 10)):00")!,
+                                           belongings: "随身衣物", health: "", minor: false, actor: "demo")
+            let days = 1 + Int(rng.next() % 8)
+            try await store.record(.service(ServiceRecord(date: admitted, kind: .meal, quantity: 3 * days)), on: id, actor: "demo")
+            try await store.record(.service(ServiceRecord(date: admitted, kind: .bedNight, quantity: days)), on: id, actor: "demo")
+            let exit = admitted.adding(days: days)
+            if rng.unit() < 0.75 {
+                let fare = Money.yuan(Int64(60 + rng.next() % 140))
+                try await store.record(.service(ServiceRecord(date: exit, kind: .travelVoucher, quantity: 1, cost: fare)), on: id, actor: "demo")
+                try await store.record(.exit(on: exit, kind: .returnedHome, note: "购票返乡"), on: id, actor: "demo")
+            } else {
+                try await store.record(.service(ServiceRecord(date: admitted, kind: .contactFamily, quantity: 1)), on: id, actor: "demo")
+                try await store.record(.exit(on: exit, kind: .handedToFamily, note: "亲属到站接回"), on: id, actor: "demo")
+            }
+            if (i + 1) % 50 == 0 { progress.report(i + 1, count, "救助站演示记录 \(i + 1)/\(count)") }
         }
         return count
     }

@@ -128,13 +128,19 @@ import Testing
     }
 
     /// Every programme the county runs has a year of spending in the demo's fund table (issue 5 item 10):
-    /// 低保 (urban and rural, with the September back pay), 特困, 临时救助, 孤儿 and 事实无人抚养儿童.
+    /// 低保 (urban and rural, with the September back pay), 特困, 临时救助, 孤儿 and 事实无人抚养儿童; and the relief
+    /// station has its year of stays, each closed.
     @Test func everyProgrammeHasSpendingInTheFundTable() async throws {
         try await withTestDatabase(policies: []) { handle async throws in
             let county = DemoCounty(households: 60)
             _ = try await DemoLoader(database: handle.db, county: county).load()
             #expect(try await DemoTemporaryGrants(database: handle.db, county: county).load() == 1)
             #expect(try await DemoTemporaryGrants(database: handle.db, county: county).load() == 0)
+            #expect(try await DemoStationStays(database: handle.db, county: county).load() == 1)
+            #expect(try await DemoStationStays(database: handle.db, county: county).load() == 0)
+            let figures = try await ReliefStationStore(handle.db).stays(countyCode: "510921", from: Fixtures.date("2021-01-01"),
+                                                                        through: Fixtures.date("2021-12-31"))
+            #expect(figures.allSatisfy { $0.stay.exitedOn != nil })
             let run = PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: nil, isDemo: true)
             let payroll = DemoPayroll(run: run, county: county)
             let dibao = try await payroll.run(actor: "t")
