@@ -7,7 +7,8 @@ import Testing
 
 @Suite struct ReviewTests {
     /// Field case C01 (a): 李某 dies 2021-05-12. The June payroll holds H01 instead of paying 900;
-    /// the review on 2021-06-10 sets 300.00 from July, and July pays 300.00.
+    /// the review on 2021-06-10 sets 300.00 from June, the month after the death (A1), and July pays
+    /// 300.00; the held June is owed and paid once by a back-pay batch.
     @Test func fieldCaseC01DeathHoldsPayrollUntilReviewed() async throws {
         try await withTestDatabase { handle async throws in
             try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
@@ -19,10 +20,14 @@ import Testing
             #expect(june.holds.first?.reason.hasPrefix("MEMBERS_CHANGED") == true)
             let outcome = try await EnrollmentStore(handle.db).review(householdID: "h01", programme: .dibao, on: Fixtures.date("2021-06-10"),
                                                                       actor: "t", today: Fixtures.date("2021-06-10"))
-            #expect(outcome == .adjusted(from: Fixtures.month("2021-07"), old: .yuan(900), new: .yuan(300)))
-            let july = try await PayrollStore(handle.db, today: { Fixtures.date("2021-07-05") })
-                .generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
+            #expect(outcome == .adjusted(from: Fixtures.month("2021-06"), old: .yuan(900), new: .yuan(300)))
+            let julyPayroll = PayrollStore(handle.db, today: { Fixtures.date("2021-07-05") })
+            let july = try await julyPayroll.generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
             #expect(july.batch.total.yuanString == "300.00")
+            _ = try await julyPayroll.approve(june.batch.id, actor: "t")
+            let back = try await julyPayroll.generateBackPay(programme: .dibao, month: Fixtures.month("2021-07"), from: Fixtures.month("2021-06"),
+                                                             countyCode: "510921", actor: "t")
+            #expect(back.items.map { "\($0.month) \($0.owed.yuanString) \($0.basis.rawValue)" } == ["2021-06 300.00 released"])
             #expect(try await EnrollmentStore(handle.db).decisions(ofHousehold: "h01").first?.outcome == "adjusted")
         }
     }
@@ -54,6 +59,32 @@ import Testing
             let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-07-01") })
             #expect(try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-06"), countyCode: "510921", actor: "t").batch.lineCount == 1)
             #expect(try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t").batch.lineCount == 0)
+        }
+    }
+
+    /// Field case C01 (a), the other branch: June and July were paid at 900 before the death was recorded.
+    /// The review on 2021-08-03 re-decides from June (300.00) and records 600.00 overpaid for each of June and
+    /// July — 1,200.00 for the recovery ledger (C16).
+    @Test func fieldCaseC01PaidMonthsAfterADeathAreRecordedAsOverpaid() async throws {
+        try await withTestDatabase { handle async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-08-03") })
+            for m in ["2021-06", "2021-07"] {
+                let g = try await payroll.generate(programme: .dibao, month: Fixtures.month(m), countyCode: "510921", actor: "t")
+                _ = try await payroll.approve(g.batch.id, actor: "t")
+                _ = try await payroll.markExported(g.batch.id, actor: "t")
+            }
+            try await RegistryStore(handle.db).setStatus(of: try ResidentID("110101197708029247"), to: .deceased,
+                                                         since: Fixtures.date("2021-05-12"))
+            let outcome = try await EnrollmentStore(handle.db).review(householdID: "h01", programme: .dibao, on: Fixtures.date("2021-08-03"),
+                                                                      actor: "t", today: Fixtures.date("2021-08-03"))
+            #expect(outcome == .adjusted(from: Fixtures.month("2021-06"), old: .yuan(900), new: .yuan(300)))
+            struct Row: Decodable { var month: Int; var amount: Int64 }
+            let rows = try await (handle.db as! any SQLDatabase).raw("SELECT month, amount_fen AS amount FROM overpayments ORDER BY month")
+                .all(decoding: Row.self)
+            #expect(rows.map { "\($0.month) \(Money(fen: $0.amount).yuanString)" } == ["202106 600.00", "202107 600.00"])
+            let decision = try #require(try await EnrollmentStore(handle.db).decisions(ofHousehold: "h01").first)
+            #expect(decision.trace.contains { $0.description.hasPrefix("追溯调整：李某于 2021-05-12 死亡，自次月 2021-06 起按变化后的家庭重新核定") })
         }
     }
 
@@ -142,8 +173,8 @@ import Testing
         }
     }
 
-    /// A second review in the same month, before the first one's adjustment took effect, replaces that
-    /// adjustment: one enrollment from July, at the latest amount.
+    /// The first review decides from June, the month after the death (A1); a second review in the same
+    /// month, before its own change takes effect, decides from July: June stays at 300, July on at 400.
     @Test func secondReviewReplacesAPendingAdjustment() async throws {
         try await withTestDatabase { handle async throws in
             try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
@@ -152,14 +183,14 @@ import Testing
             let store = EnrollmentStore(handle.db)
             #expect(try await store.review(householdID: "h01", programme: .dibao, on: Fixtures.date("2021-06-10"), actor: "t",
                                            today: Fixtures.date("2021-06-20"))
-                    == .adjusted(from: Fixtures.month("2021-07"), old: .yuan(900), new: .yuan(300)))
+                    == .adjusted(from: Fixtures.month("2021-06"), old: .yuan(900), new: .yuan(300)))
             try await (handle.db as! any SQLDatabase).raw("UPDATE income_items SET amount_fen = 80000").run()
             #expect(try await store.review(householdID: "h01", programme: .dibao, on: Fixtures.date("2021-06-20"), actor: "t",
                                            today: Fixtures.date("2021-06-20"))
                     == .adjusted(from: Fixtures.month("2021-07"), old: .yuan(300), new: .yuan(400)))
             let enrollments = try await store.enrollments(ofHousehold: "h01")
             #expect(enrollments.map { "\($0.startMonth)…\($0.endMonth?.description ?? "") \($0.monthlyBenefit.yuanString)" }
-                    == ["2021-01…2021-06 900.00", "2021-07… 400.00"])
+                    == ["2021-01…2021-05 900.00", "2021-06…2021-06 300.00", "2021-07… 400.00"])
         }
     }
 

@@ -222,7 +222,7 @@ import VaporTesting
             let review = try await session.post("/households/h01/review", form: ["programme": "dibao", "date": "2021-06-10"])
             #expect(review.status == .seeOther)
             let page = body(try await session.get("/households/h01"))
-            #expect(page.contains("自 2021-07 起保障金由 900.00 元调整为 300.00 元/月"))
+            #expect(page.contains("自 2021-06 起保障金由 900.00 元调整为 300.00 元/月"))
             #expect(page.contains("复核调整"))
             // The head moves out: the spouse's death left 张某乙 to be paid instead.
             _ = try await session.post("/households/h01/members/status",

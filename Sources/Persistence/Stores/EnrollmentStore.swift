@@ -261,13 +261,25 @@ public struct EnrollmentStore: Sendable {
         let rules = try programme.rules()
         return try await database.transaction { db in
             let sql = db.sql
-            let from = date.yearMonth.next
+            var from = date.yearMonth.next
             // Only an enrollment still running after the review month can be changed by it: one already
             // stopped (e.g. by an earlier review in the same month) is not reviewed again.
             guard let current = try await EnrollmentStore(db).enrollments(ofHousehold: householdID)
                 .last(where: { $0.programme == programme && $0.memberID == memberID && ($0.endMonth == nil || $0.endMonth! >= from) }),
                   let household = try await RegistryStore(db).household(householdID)
             else { throw StoreError.notFound(what: "在保\(programme.shortChinese)对象", id: householdID) }
+            // A dated change of the household (a death, a move) takes effect from the month after the event
+            // (A1), even when the review comes later (field case C01): the review decides from then. Months
+            // already paid at the old amount are recorded as overpaid below; months held are owed back pay.
+            var retroactive: [TraceLine] = []
+            if memberID == nil, let event = household.composition.members
+                .compactMap({ m in m.statusSince.flatMap { !m.status.counts ? ($0, m) : nil } })
+                .filter({ $0.0.yearMonth.next > current.startMonth && $0.0.yearMonth.next < from })
+                .min(by: { $0.0 < $1.0 }) {
+                from = event.0.yearMonth.next
+                retroactive.append(TraceLine("追溯调整", "\(event.1.name)于 \(event.0) \(event.1.status.chinese)，自次月 \(from) 起按变化后的家庭重新核定",
+                                             source: "民发〔2022〕83号 第一部分第（三）项；变化自事件次月起生效（A1）"))
+            }
             // No review dated before the decision it reviews (a backdated review once cancelled an
             // enrollment that had been paid for years).
             struct Decided: Decodable { var decidedOn: String }
@@ -323,7 +335,7 @@ public struct EnrollmentStore: Sendable {
             let decisionID = try await DecisionRows.insert(
                 on: sql, countyCode: household.countyCode, householdID: householdID, applicationID: nil,
                 memberID: memberID, outcome: label, decidedOn: date, firstMonth: from, decision: d,
-                trace: d.trace + extra + [TraceLine("复核", "复核日期 \(date)，经办人 \(actor)", source: rules.reviewSource)],
+                trace: d.trace + retroactive + extra + [TraceLine("复核", "复核日期 \(date)，经办人 \(actor)", source: rules.reviewSource)],
                 input: input)
             if case .adjusted = outcome {
                 // A second review before an adjustment took effect replaces it.
@@ -331,6 +343,25 @@ public struct EnrollmentStore: Sendable {
                                              after: date.yearMonth)
                 try await Self.enroll(on: sql, countyCode: household.countyCode, householdID: householdID,
                                       memberID: memberID, decision: d, from: from, decisionID: decisionID)
+                // Months from the change already paid (approved or exported) at more than now decided: overpaid,
+                // one row per month for the recovery ledger (C01: 600 × 2 for June–July).
+                if from <= date.yearMonth {
+                    struct Paid: Decodable { var month: Int; var amountFen: Int64 }
+                    for p in try await sql.raw("""
+                        SELECT b.month, l.amount_fen FROM payroll_lines l JOIN payroll_batches b ON b.id = l.batch_id
+                        WHERE b.programme = \(bind: programme.rawValue) AND b.kind = 'regular' AND b.state <> 'draft'
+                          AND l.recipient_key = \(bind: householdID) AND b.month >= \(bind: from.number)
+                          AND b.month <= \(bind: date.yearMonth.number) ORDER BY b.month
+                        """).all(decoding: Paid.self, with: SQLSupport.decoder) where p.amountFen > d.monthlyBenefit.fen {
+                        try await sql.insert(into: "overpayments").columns(
+                            "id", "county_code", "household_id", "member_id", "programme", "month", "amount_fen", "reason",
+                            "termination_id", "recorded_at"
+                        ).values(SQLSupport.newID(), household.countyCode, householdID, Optional<String>.none, programme.rawValue,
+                                 p.month, p.amountFen - d.monthlyBenefit.fen,
+                                 "复核追溯：自 \(from) 起核定 \(d.monthlyBenefit.yuanString) 元，当月已按 \(Money(fen: p.amountFen).yuanString) 元发放",
+                                 Optional<String>.none, Date()).run()
+                    }
+                }
             }
             try await audit(sql, county: household.countyCode, actor: actor, action: "enrollment.\(label)",
                             subject: householdID, detail: "\(programme.rawValue) \(date)")

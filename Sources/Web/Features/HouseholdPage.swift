@@ -142,8 +142,8 @@ extension HouseholdsController {
                       .input(.type(.hidden), .name("member"), .attr("value", e.memberID ?? "")),
                       .label(.text("\(e.programme.shortChinese)\(e.memberID.flatMap { memberNames[$0] }.map { "（\($0)）" } ?? "")复核日期 "),
                              .input(.type(.date), .name("date"), .attr("value", today.description), .required(true))),
-                      .button(.type(.submit), .text("复核：按当前成员和收入重新核定（次月起调整）")),
-                      .span(.class("muted"), .text("成员死亡、迁出或收入变化后，发放会暂停；复核后自次月起按新金额发放，暂停的月份须另行补发")))
+                      .button(.type(.submit), .text("复核：按当前成员和收入重新核定")),
+                      .span(.class("muted"), .text("成员死亡、迁出后发放会暂停，复核自事件次月起调整；收入变化自复核次月起调整。暂停的月份复核后在“资金发放”生成补发批次，已多发的月份记入多发台账")))
             },
             // Only running support can be ended, and only once: not after a decision, not while one is open.
             .forEach(activeEnrollments.filter { e in e.memberID != nil && e.endMonth == nil && s.programmes.contains(e.programme)
