@@ -120,14 +120,23 @@ public enum BackPayPlan {
         public var amount: Money
     }
 
-    /// - Parameter policies: the policy in force for each month (for the hold rules).
+    /// - Parameter policies: the policy in force for each month (for the hold rules); a month without one is
+    ///   held (`NO_POLICY`).
     public static func plan(_ candidates: [BackPayCandidate], rules: any ProgrammeRules,
                             policies: [YearMonth: Policy]) -> Result {
         var items: [BackPayItem] = []
         var held: [HeldMonth] = []
         var overpaid: [Overpaid] = []
+        // Two decisions governing one recipient's month: which is right is for staff to say (as in a batch).
+        let perMonth = Dictionary(grouping: candidates, by: { "\($0.enrollment.recipientKey) \($0.month)" }).mapValues(\.count)
         for c in candidates {
             let e = c.enrollment
+            if let n = perMonth["\(e.recipientKey) \(c.month)"], n > 1 {
+                held.append(HeldMonth(hold: PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: e.payeeName ?? "—",
+                                                        reason: "OVERLAPPING_ENROLLMENTS：\(c.month) 有 \(n) 条在保记录重叠，须核查后再补发"),
+                                      month: c.month))
+                continue
+            }
             let entitled = e.components
             var paidParts = c.regularLine ?? []
             for earlier in c.backPaid { paidParts += earlier }
@@ -138,13 +147,17 @@ public enum BackPayPlan {
                 continue
             }
             guard owed > .zero else { continue }
-            // The month is paid now only if nothing would hold it now (the same checks as the month's batch).
-            if let policy = policies[c.month] {
-                let (_, holds) = PayrollPlan.lines(for: [e], rules: rules, policy: policy)
-                if let h = holds.first {
-                    held.append(HeldMonth(hold: h, month: c.month))
-                    continue
-                }
+            // The month is paid now only if nothing would hold it now (the same checks as the month's batch);
+            // without the month's policy those checks cannot run, so it is held, never paid unchecked.
+            guard let policy = policies[c.month] else {
+                held.append(HeldMonth(hold: PayrollHold(householdID: e.householdID, memberID: e.memberID, payeeName: e.payeeName ?? "—",
+                                                        reason: "NO_POLICY：\(c.month) 没有政策版本"), month: c.month))
+                continue
+            }
+            let (_, holds) = PayrollPlan.lines(for: [e], rules: rules, policy: policy)
+            if let h = holds.first {
+                held.append(HeldMonth(hold: h, month: c.month))
+                continue
             }
             let basis: BackPayBasis = c.regularLine != nil ? .difference : (c.wasHeld ? .released : .unpaid)
             let paid = paidParts.reduce(Money.zero) { $0 + $1.amount }
