@@ -83,8 +83,11 @@ import Testing
             let rows = try await (handle.db as! any SQLDatabase).raw("SELECT month, amount_fen AS amount FROM overpayments ORDER BY month")
                 .all(decoding: Row.self)
             #expect(rows.map { "\($0.month) \(Money(fen: $0.amount).yuanString)" } == ["202106 600.00", "202107 600.00"])
-            let decision = try #require(try await EnrollmentStore(handle.db).decisions(ofHousehold: "h01").first)
-            #expect(decision.trace.contains { $0.description.hasPrefix("追溯调整：李某于 2021-05-12 死亡，自次月 2021-06 起按变化后的家庭重新核定") })
+            let traces = try await EnrollmentStore(handle.db).decisions(ofHousehold: "h01").flatMap(\.trace).map(\.description)
+            #expect(traces.contains { $0.hasPrefix("追溯调整：李某于 2021-05-12 死亡，2021-06 至 2021-08 按变化后的家庭重新核定") })
+            #expect(traces.contains { $0.hasPrefix("追溯调整：李某于 2021-05-12 死亡，自 2021-06 起重新核定；2021-09 起按本次复核") })
+            let periods = try await EnrollmentStore(handle.db).enrollments(ofHousehold: "h01").map { "\($0.startMonth)…\($0.endMonth?.description ?? "") \($0.monthlyBenefit.yuanString)" }
+            #expect(periods == ["2021-01…2021-05 900.00", "2021-06…2021-08 300.00", "2021-09… 300.00"])
         }
     }
 

@@ -1,5 +1,6 @@
 /// 渐退期 (gradual exit): a 低保 household that a review finds above the standard because a member found
-/// work keeps its amount for the policy's `dibao.gradualExitMonths` months after the review month, then
+/// work — its counted wage income rose since the decision, and without that rise it would still be below
+/// the standard — keeps its amount for the policy's `dibao.gradualExitMonths` months after the review month, then
 /// stops (民发〔2021〕57号 第33条; 民发〔2022〕83号 §1(3): in principle ≤ 6 months). Employment here is
 /// wage income (工资性收入): a pension or another transfer is no employment, so no 渐退 (field case C19).
 public enum GradualExit {
@@ -20,6 +21,19 @@ public enum GradualExit {
         let before = wages(decided), after = wages(now)
         guard (after - before).isPositive else {
             return (0, TraceLine("渐退期", "收入增加不是就业（工资性）收入，不适用渐退", source: source))
+        }
+        // The work must be what lifts the household over the standard: without the wage rise it would
+        // still be below it. A pension or transfer that lifts it alone is no 渐退 (C19), whatever the wages did.
+        if let dibao = policy.dibao {
+            let counted = now.household.countedMembers(in: now.month).filter { now.supportedElsewhere[$0.residentID] == nil }
+            let income = counted.flatMap(\.income).filter { dibao.exemption(of: $0.kind, in: now.month) == nil }
+                .reduce(FenRatio(.zero)) { $0 + $1.monthly }
+            let line = FenRatio(dibao.standard(for: now.household.area) * counted.count)
+            let withoutRise = income - (after - before)
+            guard (line - withoutRise).isPositive else {
+                return (0, TraceLine("渐退期", "不计工资增加部分，家庭月收入 \(withoutRise.roundedHalfUp().yuanString) 元仍不低于标准 \(line.roundedHalfUp().yuanString) 元：超过标准不是因就业，不适用渐退",
+                                     source: source))
+            }
         }
         return (n, TraceLine("渐退期", "家庭成员就业，工资性收入由每月 \(before.roundedHalfUp().yuanString) 元增至 \(after.roundedHalfUp().yuanString) 元：按原金额继续发放 \(n) 个月后停发",
                              source: source))

@@ -261,112 +261,204 @@ public struct EnrollmentStore: Sendable {
         let rules = try programme.rules()
         return try await database.transaction { db in
             let sql = db.sql
-            var from = date.yearMonth.next
+            let next = date.yearMonth.next
             // Only an enrollment still running after the review month can be changed by it: one already
             // stopped (e.g. by an earlier review in the same month) is not reviewed again.
             guard let current = try await EnrollmentStore(db).enrollments(ofHousehold: householdID)
-                .last(where: { $0.programme == programme && $0.memberID == memberID && ($0.endMonth == nil || $0.endMonth! >= from) }),
+                .last(where: { $0.programme == programme && $0.memberID == memberID && ($0.endMonth == nil || $0.endMonth! >= next) }),
                   let household = try await RegistryStore(db).household(householdID)
             else { throw StoreError.notFound(what: "在保\(programme.shortChinese)对象", id: householdID) }
-            // A dated change of the household (a death, a move) takes effect from the month after the event
-            // (A1), even when the review comes later (field case C01): the review decides from then. Months
-            // already paid at the old amount are recorded as overpaid below; months held are owed back pay.
-            var retroactive: [TraceLine] = []
-            if memberID == nil, let event = household.composition.members
-                .compactMap({ m in m.statusSince.flatMap { !m.status.counts ? ($0, m) : nil } })
-                .filter({ $0.0.yearMonth.next > current.startMonth && $0.0.yearMonth.next < from })
-                .min(by: { $0.0 < $1.0 }) {
-                from = event.0.yearMonth.next
-                retroactive.append(TraceLine("追溯调整", "\(event.1.name)于 \(event.0) \(event.1.status.chinese)，自次月 \(from) 起按变化后的家庭重新核定",
-                                             source: "民发〔2022〕83号 第一部分第（三）项；变化自事件次月起生效（A1）"))
-            }
             // No review dated before the decision it reviews (a backdated review once cancelled an
             // enrollment that had been paid for years).
-            struct Decided: Decodable { var decidedOn: String }
-            if let decided = try await sql.select().column("decided_on").from("decisions")
-                .where(SQLIdentifier("id"), .equal, current.decisionID).first(decoding: Decided.self, with: SQLSupport.decoder) {
-                let on = try Stored("decisions").date("decided_on", decided.decidedOn)
+            struct Decided: Decodable { var decidedOn: String; var input: String? }
+            let decidedRow = try await sql.select().columns("decided_on", "input").from("decisions")
+                .where(SQLIdentifier("id"), .equal, current.decisionID).first(decoding: Decided.self, with: SQLSupport.decoder)
+            if let decidedRow {
+                let on = try Stored("decisions").date("decided_on", decidedRow.decidedOn)
                 if date < on { throw WorkflowError.dateBefore(date, what: "在保决定日期", earlier: on) }
             }
             let subject = try await memberID.asyncMap { try await RegistryStore(db).residentID(ofMember: $0) }
-            let policy = try await PolicyStore(db).policy(region: household.countyCode, month: from)
-            let elsewhere = try await Self.supportedElsewhere(householdID: householdID, besides: programme, month: from, on: sql)
             let since = try await EnrollmentStore(db).enrollments(ofHousehold: householdID)
                 .filter { $0.programme == programme && $0.memberID == memberID }.map(\.startMonth).min()
-            let other = try await memberID.asyncMap {
-                try await Self.otherSupport(householdID: householdID, memberID: $0, besides: programme, month: from, on: sql)
-            } ?? []
-            let input = AssessmentInput(household: household.composition, month: from, subject: subject,
-                                        supportedElsewhere: elsewhere, supportedSince: since, otherSupport: other)
-            let d = try rules.assess(input, policy: policy)
+            /// The recipient assessed for `month` under the policy then, as registered now.
+            func decide(_ month: YearMonth) async throws -> (BenefitDecision, AssessmentInput, Policy) {
+                let policy = try await PolicyStore(db).policy(region: household.countyCode, month: month)
+                let elsewhere = try await Self.supportedElsewhere(householdID: householdID, besides: programme, month: month, on: sql)
+                let other = try await memberID.asyncMap {
+                    try await Self.otherSupport(householdID: householdID, memberID: $0, besides: programme, month: month, on: sql)
+                } ?? []
+                let input = AssessmentInput(household: household.composition, month: month, subject: subject,
+                                            supportedElsewhere: elsewhere, supportedSince: since, otherSupport: other)
+                return (try rules.assess(input, policy: policy), input, policy)
+            }
+            let reviewLine = TraceLine("复核", "复核日期 \(date)，经办人 \(actor)", source: rules.reviewSource)
+            // A dated change of the household (a death, a move) takes effect from the month after the event
+            // (A1), even when the review comes later (field case C01): the months from then to the review's
+            // month are re-decided (`retroactiveReview`), and the case goes on from the month after the review.
+            if memberID == nil, let event = household.composition.members
+                .compactMap({ m in m.statusSince.flatMap { !m.status.counts ? ($0, m) : nil } })
+                .filter({ $0.0.yearMonth.next > current.startMonth && $0.0.yearMonth.next < next })
+                .min(by: { $0.0 < $1.0 }) {
+                return try await retroactiveReview(
+                    from: event.0.yearMonth.next, event: "\(event.1.name)于 \(event.0) \(event.1.status.chinese)", current: current,
+                    household: household, programme: programme, date: date, actor: actor, reviewLine: reviewLine, decide: decide, on: db)
+            }
+            let (d, input, policy) = try await decide(next)
             let outcome: ReviewOutcome
+            var label: String?
             var extra: [TraceLine] = []
             if !d.eligible || d.monthlyBenefit == .zero {
-                // 渐退期 for 低保, when the income above the standard is new work (the decided input shows it).
-                var last = date.yearMonth
-                if programme == .dibao {
-                    struct Input: Decodable { var input: String? }
-                    let decided = try await sql.select().column("input").from("decisions")
-                        .where(SQLIdentifier("id"), .equal, current.decisionID).first(decoding: Input.self)?.input
-                        .map { try StoredAssessmentInput.decode($0, month: from) }
-                    let (months, line) = GradualExit.months(decided: decided, now: input, policy: policy)
-                    extra.append(line)
-                    last = date.yearMonth.adding(months: months)
+                if let end = current.endMonth {
+                    // Already ending (渐退期, or a stop decided for a later month): the end stands, never extended.
+                    extra.append(TraceLine("已决定终止", "本次复核仍不符合条件，维持原定发放至 \(end) 止"))
+                    label = "reviewed"
+                    outcome = end > date.yearMonth ? .gradualExit(lastMonth: end, months: end.monthsSince(date.yearMonth)) : .stopped(lastMonth: end)
+                } else {
+                    // 渐退期 for 低保, when the income above the standard is new work (the decided input shows it).
+                    var last = date.yearMonth
+                    if programme == .dibao {
+                        let decided = try decidedRow?.input.map { try StoredAssessmentInput.decode($0, month: next) }
+                        let (months, line) = GradualExit.months(decided: decided, now: input, policy: policy)
+                        extra.append(line)
+                        last = date.yearMonth.adding(months: months)
+                    }
+                    var stop = SQLQueryString("UPDATE enrollments SET end_month = \(bind: last.number) WHERE programme = \(bind: programme.rawValue) AND start_month <= \(bind: date.yearMonth.number) AND end_month IS NULL")
+                    Self.recipient(&stop, householdID: householdID, memberID: memberID)
+                    try await sql.raw(stop).run()
+                    try await Self.cancelPending(on: sql, programme: programme, householdID: householdID, memberID: memberID,
+                                                 after: last)
+                    outcome = last == date.yearMonth ? .stopped(lastMonth: last) : .gradualExit(lastMonth: last, months: last.monthsSince(date.yearMonth))
                 }
-                var stop = SQLQueryString("UPDATE enrollments SET end_month = \(bind: last.number) WHERE programme = \(bind: programme.rawValue) AND start_month <= \(bind: date.yearMonth.number) AND end_month IS NULL")
-                Self.recipient(&stop, householdID: householdID, memberID: memberID)
-                try await sql.raw(stop).run()
-                try await Self.cancelPending(on: sql, programme: programme, householdID: householdID, memberID: memberID,
-                                             after: last)
-                outcome = last == date.yearMonth ? .stopped(lastMonth: last) : .gradualExit(lastMonth: last, months: last.monthsSince(date.yearMonth))
             } else if d.monthlyBenefit == current.monthlyBenefit && d.householdSize == current.householdSize
-                        && d.components == current.components {
+                        && d.components == current.components && current.endMonth == nil {
                 outcome = .unchanged(d.monthlyBenefit)
             } else {
-                outcome = .adjusted(from: from, old: current.monthlyBenefit, new: d.monthlyBenefit)
-            }
-            let label: String
-            switch outcome {
-            case .unchanged: label = "reviewed"
-            case .adjusted: label = "adjusted"
-            case .stopped: label = "stopped"
-            case .gradualExit: label = "gradual-exit"
+                outcome = .adjusted(from: next, old: current.monthlyBenefit, new: d.monthlyBenefit)
             }
             let decisionID = try await DecisionRows.insert(
                 on: sql, countyCode: household.countyCode, householdID: householdID, applicationID: nil,
-                memberID: memberID, outcome: label, decidedOn: date, firstMonth: from, decision: d,
-                trace: d.trace + retroactive + extra + [TraceLine("复核", "复核日期 \(date)，经办人 \(actor)", source: rules.reviewSource)],
-                input: input)
+                memberID: memberID, outcome: label ?? Self.label(outcome), decidedOn: date, firstMonth: next, decision: d,
+                trace: d.trace + extra + [reviewLine], input: input)
             if case .adjusted = outcome {
                 // A second review before an adjustment took effect replaces it.
                 try await Self.cancelPending(on: sql, programme: programme, householdID: householdID, memberID: memberID,
                                              after: date.yearMonth)
                 try await Self.enroll(on: sql, countyCode: household.countyCode, householdID: householdID,
-                                      memberID: memberID, decision: d, from: from, decisionID: decisionID)
-                // Months from the change already paid (approved or exported) at more than now decided: overpaid,
-                // one row per month for the recovery ledger (C01: 600 × 2 for June–July).
-                if from <= date.yearMonth {
-                    struct Paid: Decodable { var month: Int; var amountFen: Int64 }
-                    for p in try await sql.raw("""
-                        SELECT b.month, l.amount_fen FROM payroll_lines l JOIN payroll_batches b ON b.id = l.batch_id
-                        WHERE b.programme = \(bind: programme.rawValue) AND b.kind = 'regular' AND b.state <> 'draft'
-                          AND l.recipient_key = \(bind: householdID) AND b.month >= \(bind: from.number)
-                          AND b.month <= \(bind: date.yearMonth.number) ORDER BY b.month
-                        """).all(decoding: Paid.self, with: SQLSupport.decoder) where p.amountFen > d.monthlyBenefit.fen {
-                        try await sql.insert(into: "overpayments").columns(
-                            "id", "county_code", "household_id", "member_id", "programme", "month", "amount_fen", "reason",
-                            "termination_id", "recorded_at"
-                        ).values(SQLSupport.newID(), household.countyCode, householdID, Optional<String>.none, programme.rawValue,
-                                 p.month, p.amountFen - d.monthlyBenefit.fen,
-                                 "复核追溯：自 \(from) 起核定 \(d.monthlyBenefit.yuanString) 元，当月已按 \(Money(fen: p.amountFen).yuanString) 元发放",
-                                 Optional<String>.none, Date()).run()
-                    }
-                }
+                                      memberID: memberID, decision: d, from: next, decisionID: decisionID)
             }
-            try await audit(sql, county: household.countyCode, actor: actor, action: "enrollment.\(label)",
+            try await audit(sql, county: household.countyCode, actor: actor, action: "enrollment.\(label ?? Self.label(outcome))",
                             subject: householdID, detail: "\(programme.rawValue) \(date)")
             return outcome
         }
+    }
+
+    static func label(_ outcome: ReviewOutcome) -> String {
+        switch outcome {
+        case .unchanged: return "reviewed"
+        case .adjusted: return "adjusted"
+        case .stopped: return "stopped"
+        case .gradualExit: return "gradual-exit"
+        }
+    }
+
+    /// A review after a dated change (A1, field case C01): the months from `from` (the month after the
+    /// event) through the review's month are re-decided — one decision per stretch between policy changes
+    /// (a new version, the edge of an exemption window), each assessed for its first month as registered
+    /// now — and the case goes on from the month after the review under the policy then. Months of those
+    /// stretches already paid (approved or exported, with earlier back pay) at more than now decided are
+    /// recorded as overpaid, one row a month; months held are owed back pay. No 渐退期 (the change is a
+    /// death or a move, not work).
+    func retroactiveReview(from: YearMonth, event: String, current: Enrollment, household: HouseholdFile, programme: Programme,
+                           date: CivilDate, actor: String, reviewLine: TraceLine,
+                           decide: (YearMonth) async throws -> (BenefitDecision, AssessmentInput, Policy),
+                           on db: any Database) async throws -> ReviewOutcome {
+        let sql = db.sql
+        let next = date.yearMonth.next
+        let householdID = household.id
+        // Where the policy changes within the months re-decided: a version's first month, an exemption's edges.
+        let book = try await PolicyStore(db).book()
+        var starts: Set<YearMonth> = [from]
+        for p in book.policies where p.region == household.countyCode {
+            starts.insert(p.effective)
+            for e in p.dibao?.exemptIncome ?? [] {
+                if let f = e.from { starts.insert(f) }
+                if let t = e.through { starts.insert(t.next) }
+            }
+        }
+        let stretches = starts.filter { $0 >= from && $0 <= date.yearMonth }.sorted()
+        let source = "民发〔2022〕83号 第一部分第（三）项；变化自事件次月起生效（A1）"
+        // The months from `from` belong to the decisions below: what ran then ends the month before.
+        var drop = SQLQueryString("DELETE FROM enrollments WHERE programme = \(bind: programme.rawValue) AND start_month >= \(bind: from.number)")
+        Self.recipient(&drop, householdID: householdID, memberID: nil)
+        try await sql.raw(drop).run()
+        var close = SQLQueryString("UPDATE enrollments SET end_month = \(bind: from.previous.number) WHERE programme = \(bind: programme.rawValue) AND (end_month IS NULL OR end_month >= \(bind: from.number))")
+        Self.recipient(&close, householdID: householdID, memberID: nil)
+        try await sql.raw(close).run()
+        var amounts: [(YearMonth, YearMonth, Money)] = []
+        var lastPaid = from.previous
+        for (i, start) in stretches.enumerated() {
+            let end = i + 1 < stretches.count ? stretches[i + 1].previous : date.yearMonth
+            let (d, input, _) = try await decide(start)
+            let pays = d.eligible && d.monthlyBenefit > .zero
+            let id = try await DecisionRows.insert(
+                on: sql, countyCode: household.countyCode, householdID: householdID, applicationID: nil, memberID: nil,
+                outcome: pays ? "adjusted" : "stopped", decidedOn: date, firstMonth: start, decision: d,
+                trace: d.trace + [TraceLine("追溯调整", "\(event)，\(start) 至 \(end) 按变化后的家庭重新核定", source: source), reviewLine],
+                input: input)
+            if pays {
+                var row = try EnrollmentRows.row(countyCode: household.countyCode, householdID: householdID, memberID: nil,
+                                                 decision: d, from: start, decisionID: id)
+                row[10] = end.number
+                try await SQLSupport.insert(into: "enrollments", columns: EnrollmentRows.columns, rows: [row], on: sql)
+                lastPaid = end
+            }
+            amounts.append((start, end, pays ? d.monthlyBenefit : .zero))
+        }
+        // From the month after the review, the case as it is now.
+        let (d, input, _) = try await decide(next)
+        let pays = d.eligible && d.monthlyBenefit > .zero
+        let outcome: ReviewOutcome = pays ? .adjusted(from: from, old: current.monthlyBenefit, new: d.monthlyBenefit)
+            : .stopped(lastMonth: lastPaid)
+        let id = try await DecisionRows.insert(
+            on: sql, countyCode: household.countyCode, householdID: householdID, applicationID: nil, memberID: nil,
+            outcome: Self.label(outcome), decidedOn: date, firstMonth: next, decision: d,
+            trace: d.trace + [TraceLine("追溯调整", "\(event)，自 \(from) 起重新核定；\(next) 起按本次复核", source: source), reviewLine],
+            input: input)
+        if pays {
+            try await SQLSupport.insert(into: "enrollments", columns: EnrollmentRows.columns, rows: [
+                try EnrollmentRows.row(countyCode: household.countyCode, householdID: householdID, memberID: nil, decision: d,
+                                       from: next, decisionID: id),
+            ], on: sql)
+        }
+        // Months already paid at more than now decided: overpaid, one row a month for the recovery ledger
+        // (C01: 600 × 2 for June–July).
+        struct Paid: Decodable { var month: Int; var fen: Int64 }
+        var paid: [Int: Int64] = [:]
+        for p in try await sql.raw("""
+            SELECT b.month, l.amount_fen AS fen FROM payroll_lines l JOIN payroll_batches b ON b.id = l.batch_id
+            WHERE b.programme = \(bind: programme.rawValue) AND b.kind = 'regular' AND b.state <> 'draft'
+              AND l.recipient_key = \(bind: householdID) AND b.month >= \(bind: from.number) AND b.month <= \(bind: date.yearMonth.number)
+            UNION ALL
+            SELECT i.for_month AS month, i.owed_fen AS fen FROM back_pay_items i
+            WHERE i.programme = \(bind: programme.rawValue) AND i.recipient_key = \(bind: householdID)
+              AND i.for_month >= \(bind: from.number) AND i.for_month <= \(bind: date.yearMonth.number)
+            """).all(decoding: Paid.self, with: SQLSupport.decoder) {
+            paid[p.month, default: 0] += p.fen
+        }
+        for (month, fen) in paid.sorted(by: { $0.key < $1.key }) {
+            let m = try Stored("payroll_batches").month("month", month)
+            guard let decided = amounts.first(where: { $0.0 <= m && m <= $0.1 })?.2, fen > decided.fen else { continue }
+            try await sql.insert(into: "overpayments").columns(
+                "id", "county_code", "household_id", "member_id", "programme", "month", "amount_fen", "reason",
+                "termination_id", "recorded_at"
+            ).values(SQLSupport.newID(), household.countyCode, householdID, Optional<String>.none, programme.rawValue,
+                     month, fen - decided.fen,
+                     "复核追溯（\(event)）：\(m) 核定 \(decided.yuanString) 元，已发放 \(Money(fen: fen).yuanString) 元",
+                     Optional<String>.none, Date()).run()
+        }
+        try await audit(sql, county: household.countyCode, actor: actor, action: "enrollment.\(Self.label(outcome))",
+                        subject: householdID, detail: "\(programme.rawValue) \(date) from \(from)")
+        return outcome
     }
 }
 
