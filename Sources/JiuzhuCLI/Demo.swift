@@ -36,8 +36,6 @@ struct Demo: AsyncParsableCommand {
             let summary = try await DemoLoader(database: handle.db, county: county).load(progress: .terminal)
             CLI.say(summary.created ? "已生成演示县：\(summary.households) 户，\(summary.people) 人"
                                   : "使用已有演示县：\(summary.households) 户，\(summary.people) 人（未重复生成）")
-            let applications = try await DemoApplications(database: handle.db, programme: DemoCounty.programme, today: ChinaClock.today()).load()
-            if applications > 0 { CLI.say("已生成 \(applications) 件办理中的低保申请（按今天倒推日期）") }
             let months = (1...12).map { YearMonth(year: 2021, month: $0)! }
             let bankDir = CLI.dataDirectory(for: settings).appendingPathComponent("bank")
             let run = PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: bankDir, isDemo: true)
@@ -60,6 +58,9 @@ struct Demo: AsyncParsableCommand {
                 let total = results.reduce(Money.zero) { $0 + $1.batch.total }
                 CLI.say("2021 年\(programme.shortChinese)发放：12 个月，\(results.filter(\.created).count) 个新批次，合计 \(total.yuanString) 元")
             }
+            // Recent applications (dated back from today) come after the 2021 year, under the standards in force now.
+            let applications = try await DemoApplications(database: handle.db, programme: DemoCounty.programme, today: ChinaClock.today()).load()
+            if applications > 0 { CLI.say("已生成 \(applications) 件办理中的低保申请（按今天倒推日期）") }
             let table = try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021)
             CLI.say("")
             CLI.say(table.render())

@@ -26,7 +26,7 @@ struct PayrollCommand: AsyncParsableCommand {
         CLI.bootstrapLogging(level: .warning)
         let m: YearMonth
         do { m = try YearMonth(parsing: month) } catch {
-            CLI.printError(error.message)
+            CLI.printError("--month: " + error.message)
             throw ExitCode(1)
         }
         let p: Programme
@@ -36,6 +36,15 @@ struct PayrollCommand: AsyncParsableCommand {
             _ = try p.rules()
         } catch {
             CLI.printError(error.message)
+            throw ExitCode(1)
+        }
+        // --kind names which batch approve and export act on; anywhere else it would be silently ignored.
+        if kind != PayrollKind.regular.rawValue && step != .approve && step != .export {
+            CLI.printError("--kind 只用于 approve 和 export；补发批次请用 jiuzhu payroll back-pay 生成 (--kind applies to approve and export only)")
+            throw ExitCode(1)
+        }
+        if from != nil && step != .backPay {
+            CLI.printError("--from 只用于 back-pay (--from applies to back-pay only)")
             throw ExitCode(1)
         }
         let settings = try database.existingSettings()
@@ -67,10 +76,14 @@ struct PayrollCommand: AsyncParsableCommand {
             }
             let g = try await store.generateBackPay(programme: programme, month: m, from: f, countyCode: county, actor: "cli")
             if let b = g.batch {
-                CLI.say("\(g.created ? "已生成" : "已存在") \(m) \(programme.shortChinese)补发批次 \(b.id)：\(b.lineCount) 笔，\(b.total.yuanString) 元，\(b.state.chinese)")
-                for item in g.items where g.created {
+                CLI.say("\(g.created ? "已生成" : "已存在") \(m) \(programme.shortChinese)补发批次 \(b.id)：\(b.lineCount) 笔（\(g.items.count) 个户月），\(b.total.yuanString) 元，\(b.state.chinese)")
+                if !g.created {
+                    CLI.say("  本月补发批次已存在，未重新计算（--from 未使用）；之后再有应补发的月份，请在下月生成")
+                }
+                for item in g.items.prefix(20) where g.created {
                     CLI.say("  \(item.recipientKey) \(item.month) \(item.basis.chinese) \(item.entitled.yuanString) − \(item.paid.yuanString) = \(item.owed.yuanString)")
                 }
+                if g.created && g.items.count > 20 { CLI.say("  ……共 \(g.items.count) 个户月，明细见资金发放页面或银行文件") }
             } else {
                 CLI.say("\(f) 至 \(m) 没有应补发的\(programme.shortChinese)金额，未生成补发批次")
             }
@@ -89,6 +102,11 @@ struct PayrollCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             if step == .approve {
+                // Asking again is answered, not refused: every step is idempotent.
+                guard b.state == .draft else {
+                    CLI.say("\(m) \(programme.shortChinese)\(k.chinese)批次 \(b.id) 已是“\(b.state.chinese)”，无需再审核")
+                    return
+                }
                 let a = try await store.approve(b.id, actor: "cli")
                 CLI.say("已审核 \(m) 批次 \(a.id)（冻结）")
             } else {

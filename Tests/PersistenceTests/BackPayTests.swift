@@ -124,10 +124,21 @@ import Testing
     @Test func decisionsWithoutInputAreLeftForReview() async throws {
         try await withTestDatabase(policies: [Self.file(raised: true)]) { handle async throws in
             try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
+            // Not before the version was signed.
+            await #expect(throws: WorkflowError.dateBefore(Fixtures.date("2021-06-01"), what: "510921/2021-07 的签发日期",
+                                                           earlier: Fixtures.date("2021-09-10"))) {
+                try await EnrollmentStore(handle.db).adjustStandard(programme: .dibao, countyCode: "510921", version: "510921/2021-07",
+                                                                    on: Fixtures.date("2021-06-01"), actor: "t", today: Fixtures.date("2021-09-10"))
+            }
+            // A household decided after the adjustment's date is left for its own review, named.
+            try await Fixtures.registerAndEnroll(Fixtures.household("late", members: [Fixtures.member("110101199003079163", "甲", .head)]),
+                                                 from: "2021-11", policy: Self.file(raised: false).versions[0], on: handle.db)
+            try await (handle.db as! any SQLDatabase).raw("UPDATE decisions SET decided_on = '2021-10-20' WHERE household_id = 'late'").run()
             let r = try await EnrollmentStore(handle.db).adjustStandard(programme: .dibao, countyCode: "510921", version: "510921/2021-07",
                                                                         on: Fixtures.date("2021-09-10"), actor: "t", today: Fixtures.date("2021-09-10"))
-            #expect(r.needsReview.map(\.householdID) == ["h01"])
-            #expect(r.needsReview.first?.reason == "原决定未保存测算依据（0015 之前记录），须逐户复核")
+            #expect(r.needsReview.map(\.householdID) == ["h01", "late"])
+            #expect(r.needsReview.map(\.reason) == ["原决定未保存测算依据（0015 之前记录），须逐户复核",
+                                                     "原决定（2021-10-20）晚于调标日期 2021-09-10，须以其后的日期复核"])
         }
     }
 

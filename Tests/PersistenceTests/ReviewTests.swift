@@ -91,6 +91,35 @@ import Testing
         }
     }
 
+    /// A death that ends the household's eligibility, recorded after two months were paid: the review stops
+    /// the case from the month after the death (not from the review's month) and records both months as
+    /// overpaid in full.
+    @Test func aDeathThatEndsEligibilityStopsFromTheEvent() async throws {
+        try await withTestDatabase { handle async throws in
+            let h = Fixtures.household("h22", members: [
+                Fixtures.member("110101199003079163", "甲", .head, monthly: [(.wage, "700")]),
+                Fixtures.member("11010119720528959X", "乙", .spouse),
+            ])
+            try await Fixtures.registerAndEnroll(h, from: "2021-01", policy: .pengxi2021, on: handle.db)
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-08-03") })
+            for m in ["2021-06", "2021-07"] {
+                let g = try await payroll.generate(programme: .dibao, month: Fixtures.month(m), countyCode: "510921", actor: "t")
+                #expect(g.batch.total.yuanString == "500.00")
+                _ = try await payroll.approve(g.batch.id, actor: "t")
+                _ = try await payroll.markExported(g.batch.id, actor: "t")
+            }
+            try await RegistryStore(handle.db).setStatus(of: try ResidentID("11010119720528959X"), to: .deceased, since: Fixtures.date("2021-05-12"))
+            let store = EnrollmentStore(handle.db)
+            #expect(try await store.review(householdID: "h22", programme: .dibao, on: Fixtures.date("2021-08-03"), actor: "t",
+                                           today: Fixtures.date("2021-08-03")) == .stopped(lastMonth: Fixtures.month("2021-05")))
+            #expect(try await store.enrollments(ofHousehold: "h22").map { "\($0.startMonth)…\($0.endMonth?.description ?? "")" } == ["2021-01…2021-05"])
+            struct Row: Decodable { var month: Int; var amount: Int64 }
+            let rows = try await (handle.db as! any SQLDatabase).raw("SELECT month, amount_fen AS amount FROM overpayments ORDER BY month")
+                .all(decoding: Row.self)
+            #expect(rows.map { "\($0.month) \(Money(fen: $0.amount).yuanString)" } == ["202106 500.00", "202107 500.00"])
+        }
+    }
+
     /// One rule for who counts in month M (tried as a new user would): 张某乙 moves out on the last day of July.
     /// Assess, payroll and the review all count him in July and not from August: July is paid at 900.00
     /// with no hold; August's batch holds the household (MEMBERS_CHANGED) until the review dated 07-31
@@ -137,6 +166,31 @@ import Testing
             let payroll = PayrollStore(handle.db, today: { Fixtures.date("2022-01-01") })
             #expect(try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-12"), countyCode: "510921", actor: "t").batch.total.yuanString == "500.00")
             #expect(try await payroll.generate(programme: .dibao, month: Fixtures.month("2022-01"), countyCode: "510921", actor: "t").batch.lineCount == 0)
+            // A second review during the 渐退期 keeps its end: no second gradual-exit decision, never extended.
+            let again = try await store.review(householdID: "h19", programme: .dibao, on: Fixtures.date("2021-09-15"),
+                                               actor: "t", today: Fixtures.date("2021-09-15"))
+            #expect(again == .gradualExit(lastMonth: Fixtures.month("2021-12"), months: 3))
+            #expect(try await store.decisions(ofHousehold: "h19").map(\.outcome).filter { $0 == "gradual-exit" }.count == 1)
+            #expect(try await store.enrollments(ofHousehold: "h19").map { $0.endMonth?.description } == ["2021-12"])
+        }
+        // A trivial wage rise beside a transfer that alone lifts the household over the standard: no 渐退 (C19).
+        try await withTestDatabase { handle async throws in
+            let h = Fixtures.household("h21", members: [
+                Fixtures.member("110101199003079163", "甲", .head, monthly: [(.wage, "700")]),
+                Fixtures.member("11010119720528959X", "乙", .spouse),
+            ])
+            try await Fixtures.registerAndEnroll(h, from: "2021-01", policy: .pengxi2021, on: handle.db)
+            let sql = handle.db as! any SQLDatabase
+            try await sql.raw("UPDATE income_items SET amount_fen = 70100 WHERE household_id = 'h21'").run()
+            try await sql.raw("""
+                INSERT INTO income_items (id, household_id, member_id, kind, period, amount_fen)
+                SELECT 'i-transfer', household_id, id, 'transfer', 'monthly', 60000 FROM members WHERE resident_id = '11010119720528959X'
+                """).run()
+            let outcome = try await EnrollmentStore(handle.db).review(householdID: "h21", programme: .dibao, on: Fixtures.date("2021-06-15"),
+                                                                      actor: "t", today: Fixtures.date("2021-06-15"))
+            #expect(outcome == .stopped(lastMonth: Fixtures.month("2021-06")))
+            let trace = try await EnrollmentStore(handle.db).decisions(ofHousehold: "h21").first?.trace.map(\.description) ?? []
+            #expect(trace.contains { $0.hasPrefix("渐退期：不计工资增加部分，家庭月收入 1300.00 元仍不低于标准 1200.00 元") })
         }
         try await withTestDatabase { handle async throws in
             let h = Fixtures.household("h20", members: [Fixtures.member("110101199003079163", "甲", .head, monthly: [(.wage, "300")])])

@@ -25,6 +25,9 @@ import VaporTesting
             let policies = body(try await session.get("/policies"))
             #expect(policies.contains(#"action="/policies/adjust""#))
             #expect(policies.contains(#"<option value="510921/2021-07">"#))
+            let unknown = try await session.post("/policies/adjust", form: ["version": "510921/2099-01", "programme": "dibao", "date": "2021-09-10"])
+            #expect(unknown.status == .unprocessableEntity)
+            #expect(body(unknown).contains("本县没有该政策版本"))
             let adjusted = try await session.post("/policies/adjust", form: ["version": "510921/2021-07", "programme": "dibao", "date": "2021-09-10"])
             #expect(adjusted.status == .seeOther)
             #expect(body(try await session.get("/policies")).contains("已按 510921/2021-07 调标低保：1 户（人）金额调整，每月合计变动 300.00 元，0 户（人）金额不变"))
@@ -43,6 +46,8 @@ import VaporTesting
             let index = body(try await session.get("/payroll"))
             #expect(index.contains("2021-09 补发"))
             #expect(index.contains(#"action="/payroll/back-pay""#))
+            // The household's payments say which is back pay.
+            #expect(body(try await session.get("/households/h01")).contains("低保（补发）"))
             // Asking again opens the same batch.
             let again = try await session.post("/payroll/back-pay", form: ["programme": "dibao", "month": "2021-09", "from": "2021-07"])
             #expect(again.headers.first(name: .location) == batchPath)

@@ -421,20 +421,25 @@ public struct PayrollStore: Sendable {
         public var state: PayrollState
         public var memberID: String?
         public var amount: Money
+        /// A regular month's payment, or back pay (补发) paid in `month`.
+        public var kind: PayrollKind = .regular
     }
 
     /// Payments made to one household and its members (exported or not), every programme, newest first.
     /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
     public func payments(ofHousehold id: String) async throws -> [Payment] {
-        struct Row: Decodable { var programme: String; var month: Int; var state: String; var memberId: String?; var amountFen: Int64 }
+        struct Row: Decodable {
+            var programme: String; var month: Int; var state: String; var memberId: String?; var amountFen: Int64; var kind: String
+        }
         let t = Stored("payroll_batches")
         return try await database.sql.raw("""
-            SELECT b.programme, b.month, b.state, l.member_id, l.amount_fen FROM payroll_lines l
+            SELECT b.programme, b.month, b.state, l.member_id, l.amount_fen, b.kind FROM payroll_lines l
             JOIN payroll_batches b ON b.id = l.batch_id
             WHERE l.household_id = \(bind: id) ORDER BY b.month DESC, b.programme
             """).all(decoding: Row.self, with: SQLSupport.decoder).map {
             Payment(programme: try t.parse("programme", $0.programme), month: try t.month("month", $0.month),
-                    state: try t.parse("state", $0.state), memberID: $0.memberId, amount: Money(fen: $0.amountFen))
+                    state: try t.parse("state", $0.state), memberID: $0.memberId, amount: Money(fen: $0.amountFen),
+                    kind: try t.parse("kind", $0.kind))
         }
     }
 }

@@ -42,7 +42,9 @@ extension EnrollmentStore {
     /// Rules: policy-format.md `signed` (a version signed after months were paid owes them back pay);
     /// 民发〔2021〕57号 第23条 (the amount from the standard).
     /// - Throws: `StoreError.notFound` when the county has no such version in force for its month;
-    ///   `ProgrammeError`; `PayrollError.notPaidByPayroll` for a programme without monthly amounts.
+    ///   `WorkflowError.dateInFuture`, or `.dateBefore` for a date before the version was signed (before its
+    ///   first month when it has no signing date); `ProgrammeError`; `PayrollError.notPaidByPayroll` for a
+    ///   programme without monthly amounts. A decision made after `date` is left for its own review, listed.
     public func adjustStandard(programme: Programme, countyCode: String, version: String, on date: CivilDate,
                                actor: String, today: CivilDate) async throws -> StandardAdjustment {
         if date > today { throw WorkflowError.dateInFuture(date, today: today) }
@@ -56,15 +58,20 @@ extension EnrollmentStore {
             throw PolicyError.programmeNotConfigured(programme: programme.rawValue, version: version)
         }
         let effective = target.effective
+        // Not before the decision it applies was signed (or, unsigned, before its first month).
+        let earliest = target.signed ?? effective.firstDay
+        if date < earliest {
+            throw WorkflowError.dateBefore(date, what: target.signed == nil ? "\(version) 的生效月份首日" : "\(version) 的签发日期", earlier: earliest)
+        }
         return try await database.transaction { db in
             let sql = db.sql
             struct Row: Decodable {
                 var id: String; var householdId: String; var memberId: String?; var startMonth: Int; var endMonth: Int?
-                var monthlyBenefitFen: Int64; var input: String?; var policyVersion: String
+                var monthlyBenefitFen: Int64; var input: String?; var policyVersion: String; var decidedOn: String
             }
             let rows = try await sql.raw("""
                 SELECT e.id, e.household_id, e.member_id, e.start_month, e.end_month, e.monthly_benefit_fen, d.input,
-                  d.policy_version
+                  d.policy_version, d.decided_on
                 FROM enrollments e JOIN decisions d ON d.id = e.decision_id
                 WHERE e.county_code = \(bind: countyCode) AND e.programme = \(bind: programme.rawValue)
                   AND (e.end_month IS NULL OR e.end_month >= \(bind: effective.number))
@@ -83,6 +90,14 @@ extension EnrollmentStore {
                 let from = max(start, effective)
                 // A later version governs from `from`: its own adjustment re-decides this one.
                 guard try book.policy(region: countyCode, month: from).version == version else { continue }
+                // A decision made after the adjustment's date is not re-decided by it (that would date a decision
+                // before the one it replaces): it is listed for its own review.
+                let decidedOn = try Stored("decisions").date("decided_on", r.decidedOn)
+                guard decidedOn <= date else {
+                    result.needsReview.append(.init(householdID: r.householdId, memberID: r.memberId,
+                                                    reason: "原决定（\(decidedOn)）晚于调标日期 \(date)，须以其后的日期复核"))
+                    continue
+                }
                 guard let text = r.input else {
                     result.needsReview.append(.init(householdID: r.householdId, memberID: r.memberId,
                                                     reason: "原决定未保存测算依据（0015 之前记录），须逐户复核"))

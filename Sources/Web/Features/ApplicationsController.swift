@@ -300,7 +300,12 @@ struct ApplicationsController: RouteCollection {
         case "recordInformationCheck": event = .recordInformationCheck(on: try date(), summary: text)
         case "recordHomeVisit": event = .recordHomeVisit(try visit())
         case "completeInvestigation": event = .completeInvestigation(on: try date())
-        case "townshipReview": event = .townshipReview(on: try date(), recommend: f.recommend != "no", opinion: text)
+        case "townshipReview":
+            // Only the form's two values: a typo or a missing field is never read as "include".
+            guard let r = f.recommend, r == "yes" || r == "no" else {
+                throw FormError(field: "是否拟纳入 recommend", value: f.recommend ?? "", reason: "应为 yes（拟纳入）或 no（拟不纳入）")
+            }
+            event = .townshipReview(on: try date(), recommend: r == "yes", opinion: text)
         case "raiseObjection": event = .raiseObjection(on: try date(), note: text)
         case "resolveObjection":
             event = .resolveObjection(on: try date(), by: f.by == "villageDeliberation" ? .villageDeliberation : .reinvestigation,

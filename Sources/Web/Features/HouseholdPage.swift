@@ -194,7 +194,7 @@ extension HouseholdsController {
             .h2("发放记录"),
             .table(.tr(.th("月份"), .th("项目"), .th("批次状态"), .th(.class("num"), .text("金额（元）"))),
                    .forEach(payments.prefix(24)) { p in
-                       .tr(.td(.text(p.month.description)), .td(.text(p.programme.shortChinese)), .td(.text(p.state.chinese)),
+                       .tr(.td(.text(p.month.description)), .td(.text(p.programme.shortChinese + (p.kind == .backPay ? "（补发）" : ""))), .td(.text(p.state.chinese)),
                            .td(.class("num"), .text(p.amount.groupedYuanString)))
                    }),
             .h2("档案材料"),

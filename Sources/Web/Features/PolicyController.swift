@@ -80,6 +80,10 @@ struct PolicyController: RouteCollection {
         let form = try req.content.decode(AdjustForm.self)
         let programme = try s.programme(field: "救助项目", form.programme)
         let date = try FormField.date("调标日期", form.date)
+        let known = try await PolicyStore(req.db).versions().map(\.policy).filter { $0.region == s.countyCode }.map(\.version)
+        guard known.contains(form.version) else {
+            throw FormError(field: "版本", value: form.version, reason: "本县没有该政策版本；可选 " + known.joined(separator: "、"))
+        }
         let r = try await EnrollmentStore(req.db).adjustStandard(programme: programme, countyCode: s.countyCode, version: form.version,
                                                                  on: date, actor: req.actor, today: s.today())
         let review = r.needsReview.isEmpty ? "" : "；\(r.needsReview.count) 户（人）须逐户复核：" + r.needsReview.prefix(5)
