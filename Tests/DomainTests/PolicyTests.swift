@@ -204,6 +204,15 @@ import Testing
         .init(change: (#""region": "510921""#, #""region": "000000""#), version: nil, key: "region"),
         .init(change: (#""name": "蓬溪县""#, #""name": " ""#), version: nil, key: "name"),
         .init(change: (#""document": "蓬府发〔2020〕1号""#, #""document": "蓬府发\u0000〔2020〕1号""#), version: "2021-01", key: "versions[0].document"),
+        // 特困's standard including income (§8 example 9) and the centralised basic standard (§8 example 7).
+        .init(change: (#""pensionCountedInStandard": false,"#, #""pensionCountedInStandard": false, "incomeInStandard": ["basic-pension"],"#),
+              version: "2021-01", key: "versions[0].tekun.incomeInStandard[0]"),
+        .init(change: (#""pensionCountedInStandard": false,"#, #""pensionCountedInStandard": false, "incomeInStandard": ["property", "property"],"#),
+              version: "2021-01", key: "versions[0].tekun.incomeInStandard[1]"),
+        .init(change: (#""pensionCountedInStandard": false,"#, #""pensionCountedInStandard": false, "incomeInStandard": ["land"],"#),
+              version: "2021-01", key: "versions[0].tekun.incomeInStandard[0]"),
+        .init(change: (#""tekun": {"basic": {"urban": "780.00", "rural": "520.00"},"#, #""tekun": {"basic": {"urban": "780.00", "rural": "520.00"}, "basicCentralized": {"rural": "600.00"},"#),
+              version: "2021-01", key: "versions[0].tekun.basicCentralized.urban"),
     ]
 
     @Test(arguments: refusals)

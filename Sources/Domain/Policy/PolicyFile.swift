@@ -100,11 +100,11 @@ public struct PolicyFile: Sendable {
     /// The keys of a file in the order people read them (`jiuzhu policy export`).
     /// (`code` comes before `name` so that a 分档 tier reads `code`, `name`, `amount`; the file's root has no `code`.)
     public static let keyOrder = ["region", "code", "name", "versions", "effective", "signed", "document", "dibao", "tekun",
-                                  "temporary", "orphan", "unsupportedChild", "reliefStation", "standard", "basic", "method",
+                                  "temporary", "orphan", "unsupportedChild", "reliefStation", "standard", "basic", "basicCentralized", "method",
                                   "tiers", "topUps", "floorShareOfStandard", "nearPovertyMultiplier", "exemptIncome", "kind", "from",
                                   "through", "gradualExitMonths", "confirmationDelegatedToTownship", "care", "dispersed",
                                   "centralized", "full", "partial", "none", "annual", "pensionCountedInStandard",
-                                  "minimumRatioToDibao", "base", "types", "emergency", "expenditure", "special", "minMonths",
+                                  "incomeInStandard", "minimumRatioToDibao", "base", "types", "emergency", "expenditure", "special", "minMonths",
                                   "maxMonths", "perCapita", "townshipLimit", "yearlyCap", "procedureWorkingDays", "paperworkWorkingDays", "months", "amount", "urban", "rural", "category",
                                   "institutional", "scattered", "continueWhileInSchool", "maxStayDays"]
 
@@ -242,7 +242,7 @@ public struct PolicyFile: Sendable {
     }
 
     static func tekun(_ n: Node) throws(PolicyFileError) -> TekunPolicy {
-        let o = try n.object(["basic", "care", "pensionCountedInStandard", "minimumRatioToDibao"])
+        let o = try n.object(["basic", "basicCentralized", "care", "pensionCountedInStandard", "incomeInStandard", "minimumRatioToDibao"])
         var care: [TekunPlacement: [CareTier: PolicyAmount]] = [:]
         let careNode = try o.optional("care")?.object(Set(TekunPlacement.allCases.map(\.rawValue)))
         for placement in TekunPlacement.allCases {
@@ -260,9 +260,21 @@ public struct PolicyFile: Sendable {
         if let careNode, care.isEmpty {
             throw careNode.error("至少配置一种供养方式 dispersed 或 centralized，或删去 care (no placement)")
         }
+        var inStandard: [IncomeKind] = []
+        if let list = try o.optional("incomeInStandard") {
+            for item in try list.array() {
+                let kind: IncomeKind = try item.choice()
+                // The pension has its own key; listing it here too would deduct it twice.
+                if kind == .basicPension { throw item.error("基础养老金由 pensionCountedInStandard 表示，不能列入 incomeInStandard (use pensionCountedInStandard)") }
+                if inStandard.contains(kind) { throw item.error("重复的收入类型 \(kind.rawValue) (listed twice)") }
+                inStandard.append(kind)
+            }
+        }
         return TekunPolicy(basic: try areas(o.required("basic")), care: care,
                            pensionCountedInStandard: try o.required("pensionCountedInStandard").bool(),
-                           minimumRatioToDibao: try o.optional("minimumRatioToDibao")?.ratio())
+                           minimumRatioToDibao: try o.optional("minimumRatioToDibao")?.ratio(),
+                           basicCentralized: try o.optional("basicCentralized").map { node throws(PolicyFileError) in try areas(node) } ?? [:],
+                           incomeInStandard: inStandard)
     }
 
     static func temporary(_ n: Node) throws(PolicyFileError) -> TemporaryPolicy {

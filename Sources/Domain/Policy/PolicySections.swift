@@ -234,16 +234,30 @@ public struct TekunPolicy: Hashable, Sendable {
     public var pensionCountedInStandard: Bool
     /// A warning when basic < ratio × 低保; `nil`: no check.
     public var minimumRatioToDibao: Ratio?
+    /// `basicCentralized`: the basic standard for 集中供养 where it differs from `basic` (泸州 2024: rural
+    /// 分散 754, 集中 810); empty: `basic` for both placements.
+    public var basicCentralized: [Area: Money]
+    /// `incomeInStandard`: other income kinds the standard includes, deducted like the pension (建平 2021:
+    /// rural 875 includes 120 pension and 50 land income → 705); empty: none.
+    public var incomeInStandard: [IncomeKind]
 
     public init(basic: [Area: Money], care: [TekunPlacement: [CareTier: PolicyAmount]],
-                pensionCountedInStandard: Bool, minimumRatioToDibao: Ratio?) {
+                pensionCountedInStandard: Bool, minimumRatioToDibao: Ratio?, basicCentralized: [Area: Money] = [:],
+                incomeInStandard: [IncomeKind] = []) {
         self.basic = basic
         self.care = care
         self.pensionCountedInStandard = pensionCountedInStandard
         self.minimumRatioToDibao = minimumRatioToDibao
+        self.basicCentralized = basicCentralized
+        self.incomeInStandard = incomeInStandard
     }
 
     public func basic(for area: Area) -> Money { basic[area]! }
+
+    /// The basic standard of a placement: `basicCentralized` for 集中供养 when the version sets it.
+    public func basic(for area: Area, placement: TekunPlacement) -> Money {
+        placement == .centralized ? (basicCentralized[area] ?? basic(for: area)) : basic(for: area)
+    }
 
     /// `分散供养 全护理 721.00 元/月、半护理 …；集中供养 …`, or `护理标准未配置`.
     public var careSummary: String {

@@ -31,6 +31,11 @@ public struct AmountComponent: Hashable, Codable, Sendable {
         case pensionOffset = "pension-offset"
         /// 补差: only the difference to another programme's amount (民发〔2019〕62号).
         case difference
+        /// 特困: other income the standard includes (`tekun.incomeInStandard`), deducted (negative).
+        case incomeOffset = "income-offset"
+
+        /// Takes money away (negative): the pension and income offsets only.
+        public var isOffset: Bool { self == .pensionOffset || self == .incomeOffset }
 
         public var chinese: String {
             switch self {
@@ -39,6 +44,7 @@ public struct AmountComponent: Hashable, Codable, Sendable {
             case .topUp: return "分类施保"
             case .pensionOffset: return "基础养老金抵扣"
             case .difference: return "补差"
+            case .incomeOffset: return "收入抵扣"
             }
         }
     }

@@ -119,8 +119,9 @@ public struct TekunRules: ProgrammeRules {
         trace.append(TraceLine("法定义务人", "无法定赡养、抚养、扶养义务人或其无履行能力：由调查核实认定并记入审核确认过程，不在测算范围",
                                source: "民发〔2021〕43号 第8条"))
 
-        let basic = tekun.basic(for: area)
-        trace.append(TraceLine("基本生活标准", "\(area.chinese)特困基本生活标准 \(basic.yuanString) 元/人·月", source: "县政策 \(policy.version)"))
+        let basic = tekun.basic(for: area, placement: placement)
+        let ofPlacement = tekun.basicCentralized[area] != nil && placement == .centralized ? "集中供养" : ""
+        trace.append(TraceLine("基本生活标准", "\(area.chinese)\(ofPlacement)特困基本生活标准 \(basic.yuanString) 元/人·月", source: "县政策 \(policy.version)"))
         trace.append(TraceLine("生活自理能力", "六项指标中 \(failed) 项不能达到 → \(tier.chinese)", source: "民发〔2021〕43号 第22条"))
         trace.append(TraceLine("照料护理标准", "\(placement.chinese)\(tier.chinese) \(care)", source: "县政策 \(policy.version)"))
         let standard = FenRatio(basic) + care.monthly
@@ -135,6 +136,18 @@ public struct TekunRules: ProgrammeRules {
             trace.append(TraceLine("基础养老金抵扣", "标准含本人基础养老金 \(pension.roundedHalfUp().yuanString) 元，抵扣 \(counted.roundedHalfUp().yuanString) 元，财政支付差额",
                                    source: "县政策 \(policy.version) tekun.pensionCountedInStandard"))
         }
+        // Other income the standard includes (建平: land income): deducted the same way, within what is left.
+        var incomeOffset = Money.zero
+        if !tekun.incomeInStandard.isEmpty {
+            let other = person.income.filter { tekun.incomeInStandard.contains($0.kind) }.reduce(FenRatio(.zero)) { $0 + $1.monthly }
+            let counted = (other - exact).isPositive ? exact : other
+            if counted.isPositive {
+                incomeOffset = -counted.roundedHalfUp()
+                exact = exact - counted
+                trace.append(TraceLine("收入抵扣", "标准含本人\(tekun.incomeInStandard.map(\.chinese).joined(separator: "、")) \(other.roundedHalfUp().yuanString) 元，抵扣 \(counted.roundedHalfUp().yuanString) 元，财政支付差额",
+                                       source: "县政策 \(policy.version) tekun.incomeInStandard"))
+            }
+        }
         let eligible = reasons.isEmpty
         var components: [AmountComponent] = []
         var total = Money.zero
@@ -142,10 +155,11 @@ public struct TekunRules: ProgrammeRules {
             total = max(exact.roundedHalfUp(), .zero)
             // Components sum exactly to the total rounded once: the care part carries the rounding.
             components.append(AmountComponent(.basic, basic))
-            components.append(AmountComponent(.care, total - basic - offset))
+            components.append(AmountComponent(.care, total - basic - offset - incomeOffset))
             if offset != .zero { components.append(AmountComponent(.pensionOffset, offset)) }
+            if incomeOffset != .zero { components.append(AmountComponent(.incomeOffset, incomeOffset)) }
             components.removeAll { $0.amount == .zero }
-            trace.append(TraceLine("结论", "符合，月供养金 \(total.yuanString) 元（基本生活 \(basic.yuanString) + 照料护理 \((total - basic - offset).yuanString)\(offset == .zero ? "" : " − 养老金 \((-offset).yuanString)")），四舍五入到分一次"))
+            trace.append(TraceLine("结论", "符合，月供养金 \(total.yuanString) 元（基本生活 \(basic.yuanString) + 照料护理 \((total - basic - offset - incomeOffset).yuanString)\(offset == .zero ? "" : " − 养老金 \((-offset).yuanString)")\(incomeOffset == .zero ? "" : " − 收入 \((-incomeOffset).yuanString)")），四舍五入到分一次"))
         } else {
             trace.append(TraceLine("结论", "不符合：" + reasons.map(\.chinese).joined(separator: "；")))
         }

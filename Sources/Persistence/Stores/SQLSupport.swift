@@ -145,7 +145,7 @@ struct Stored {
                 throw .unreadable(table: table, column: column, value: r.kind)
             }
             // Only an offset takes money away; every other part is zero or more.
-            guard differences || (kind == .pensionOffset) == (r.fen < 0) || r.fen == 0 else {
+            guard differences || kind.isOffset == (r.fen < 0) || r.fen == 0 else {
                 throw .unreadable(table: table, column: column, value: "\(r.kind) \(Money(fen: r.fen).yuanString)")
             }
             out.append(AmountComponent(kind, Money(fen: r.fen)))
