@@ -34,14 +34,17 @@ import Testing
         ("1500.00", #","disability":{"grade":2,"type":"physical"}"#, nil, "0.00", ["HOUSEHOLD_ELIGIBLE"]),
         // Per capita 2,700 / 3 = 900: not below the near-poverty line.
         ("2700.00", #","disability":{"grade":2,"type":"physical"}"#, nil, "0.00", ["NOT_NEAR_POVERTY"]),
+        // A member who died before the month is refused as not counted, whatever the household.
+        ("2700.00", #","disability":{"grade":2,"type":"physical"},"status":"deceased","since":"2021-05-01""#, nil, "0.00", ["SUBJECT_NOT_COUNTED"]),
     ] as [(String, String, String?, String, [String])])
     func singleMember(wage: String, spouse: String, income: String?, benefit: String, reasons: [String]) throws {
         let r = try evaluate(household(wage: wage, spouse: spouse, spouseIncome: income))
         #expect(r.monthlyBenefit == benefit)
         #expect(r.reasons.map(\.code) == reasons)
         #expect(r.eligible == reasons.isEmpty)
+        // Granted: a single-person household; refused: the household that was assessed.
+        #expect(r.householdSize == (reasons.isEmpty ? 1 : (reasons == ["SUBJECT_NOT_COUNTED"] ? 2 : 3)))
         if reasons.isEmpty {
-            #expect(r.householdSize == 1)
             #expect(r.trace.first == "单人保：陈某（110101********1242）单独申请（民发〔2021〕57号 第8条；民发〔2022〕83号 第一部分第（一）项）")
         }
     }

@@ -213,6 +213,12 @@ import Testing
             #expect(g.holds.isEmpty)
             let lines = try await PayrollStore(handle.db).lines(of: g.batch.id)
             #expect(lines.map { "\($0.memberID == enrolled[0].memberID) \($0.householdSize) \($0.amount.yuanString)" } == ["true 1 600.00"])
+            // A household enrolled whole covers its members: no 单人保 application for one of them.
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
+            await #expect(throws: StoreError.conflict("本户自 2021-01 起已整户纳入低保，成员已在保障范围内，不能再单独申请（单人保只适用于未整户纳入的低保边缘家庭，民发〔2021〕57号 第8条） (household already enrolled)")) {
+                try await store.open(householdID: "h01", programme: .dibao, subject: try ResidentID("110101197708029247"),
+                                     acceptedOn: d("2021-07-01"), closeRelative: false, actor: "t")
+            }
         }
     }
 }

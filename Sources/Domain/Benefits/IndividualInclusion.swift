@@ -32,11 +32,14 @@ public enum IndividualInclusion {
                                 : "整户不符合：月人均收入 \(whole.perCapitaIncome?.roundedHalfUp().yuanString ?? "—") 元，不低于标准")]
         func refused(_ reason: IneligibilityReason, _ why: String) -> BenefitDecision {
             trace.append(TraceLine("结论", "不符合单人保：\(why)", source: source))
+            // The household assessed is the whole one: its size goes with its per-capita income.
             return BenefitDecision(programme: .dibao, month: input.month, area: input.household.area, eligible: false,
-                                   householdSize: 1, subject: person.residentID, standard: whole.standard,
+                                   householdSize: whole.householdSize, subject: person.residentID, standard: whole.standard,
                                    perCapitaIncome: whole.perCapitaIncome, monthlyBenefit: .zero, components: [],
                                    reasons: [reason], trace: trace, policyVersion: policy.version)
         }
+        // A member not counted in the month is refused as such, whatever the household.
+        guard person.counts(in: input.month) else { return refused(.subjectNotCounted, "本人当月不在户") }
         if whole.eligible {
             return refused(.householdEligible, "家庭整体符合低保条件，应整户纳入，不得只纳入部分成员")
         }
@@ -45,7 +48,6 @@ public enum IndividualInclusion {
         }
         trace.append(TraceLine("低保边缘家庭", "月人均收入低于 \(line.roundedHalfUp().yuanString) 元（\(dibao.nearPovertyMultiplier) × 标准）",
                                source: "民发〔2021〕57号 第8条第2款"))
-        guard person.counts(in: input.month) else { return refused(.subjectNotCounted, "本人当月不在户") }
         guard let ground = ground(of: person) else {
             return refused(.notIndividualCategory, "本人不属于一、二级残疾，三级智力、精神残疾或重特大疾病患者")
         }

@@ -121,6 +121,16 @@ public struct ApplicationStore: Sendable {
                       try Stored("members").parse("status", m.status) as MemberStatus == .active
                 else { throw StoreError.notFound(what: "本户在户成员", id: subject.masked) }
                 memberID = m.id
+                // 单人保 is for a household not covered whole: one already enrolled covers the member.
+                if rules.recipient == .household {
+                    var whole = SQLQueryString("SELECT start_month FROM enrollments WHERE programme = \(bind: programme.rawValue) AND (end_month IS NULL OR end_month >= \(bind: acceptedOn.yearMonth.number))")
+                    EnrollmentStore.recipient(&whole, householdID: householdID, memberID: nil)
+                    struct E: Decodable { var startMonth: Int }
+                    if let e = try await sql.raw(whole).first(decoding: E.self, with: SQLSupport.decoder) {
+                        let since = try Stored("enrollments").month("start_month", e.startMonth)
+                        throw StoreError.conflict("本户自 \(since) 起已整户纳入\(programme.shortChinese)，成员已在保障范围内，不能再单独申请（单人保只适用于未整户纳入的低保边缘家庭，民发〔2021〕57号 第8条） (household already enrolled)")
+                    }
+                }
             }
             struct A: Decodable { var id: String }
             var existing = sql.select().column("id").from("applications")
