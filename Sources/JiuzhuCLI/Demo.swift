@@ -36,7 +36,6 @@ struct Demo: AsyncParsableCommand {
             let summary = try await DemoLoader(database: handle.db, county: county).load(progress: .terminal)
             CLI.say(summary.created ? "已生成演示县：\(summary.households) 户，\(summary.people) 人"
                                   : "使用已有演示县：\(summary.households) 户，\(summary.people) 人（未重复生成）")
-            let months = (1...12).map { YearMonth(year: 2021, month: $0)! }
             let bankDir = CLI.dataDirectory(for: settings).appendingPathComponent("bank")
             let run = PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: bankDir, isDemo: true)
             let grants = try await DemoTemporaryGrants(database: handle.db, county: county).load(progress: .terminal)
