@@ -56,11 +56,12 @@ public enum Fixtures {
 
     /// A test county whose urban standard is 500 from 2021-01; with `signed`, also 600 from 2021-07, signed
     /// on 2021-09-10 (a raise signed after July and August were paid: back pay, docs/adr/0016).
-    public static func urbanRaisedInJuly(signed: Bool) -> PolicyFile {
+    /// `julyUrban` replaces the July standard (a lowered one, for the refusals).
+    public static func urbanRaisedInJuly(signed: Bool, julyUrban: String = "600.00") -> PolicyFile {
         let dibao = { (urban: String) in
             #"{"standard": {"urban": "\#(urban)", "rural": "420.00"}, "method": "gap", "nearPovertyMultiplier": "1.5", "exemptIncome": ["basic-pension"], "gradualExitMonths": 6, "confirmationDelegatedToTownship": false}"#
         }
-        let july = #", {"effective": "2021-07", "signed": "2021-09-10", "document": "测试调标文号", "dibao": \#(dibao("600.00"))}"#
+        let july = #", {"effective": "2021-07", "signed": "2021-09-10", "document": "测试调标文号", "dibao": \#(dibao(julyUrban))}"#
         return try! PolicyFile.parse(Data("""
             {"region": "510921", "name": "蓬溪县（测试）", "versions": [
               {"effective": "2021-01", "dibao": \(dibao("500.00"))}\(signed ? july : "")]}

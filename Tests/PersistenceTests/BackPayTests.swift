@@ -120,6 +120,21 @@ import Testing
         }
     }
 
+    /// A standard lowered so far that H01 no longer qualifies (urban 300: 900 − 900 = 0): 调标 never stops a
+    /// case by itself; it is listed for a review, and the enrollment stays as it was.
+    @Test func aLoweredStandardLeavesIneligibleCasesForAReview() async throws {
+        try await withTestDatabase(policies: [Fixtures.urbanRaisedInJuly(signed: true, julyUrban: "300.00")]) { handle async throws in
+            try await enroll(Fixtures.h01(), from: "2021-01", policy: Fixtures.urbanRaisedInJuly(signed: false).versions[0], on: handle.db)
+            let store = EnrollmentStore(handle.db)
+            let r = try await store.adjustStandard(programme: .dibao, countyCode: "510921", version: "510921/2021-07",
+                                                   on: Fixtures.date("2021-09-10"), actor: "t", today: Fixtures.date("2021-09-10"))
+            #expect((r.changed, r.unchanged) == (0, 0))
+            #expect(r.needsReview.map { "\($0.householdID) \($0.reason)" } == ["h01 按 510921/2021-07 已不符合条件，须复核后决定是否停发"])
+            #expect(try await store.enrollments(ofHousehold: "h01").map { "\($0.startMonth)…\($0.endMonth?.description ?? "") \($0.monthlyBenefit.yuanString)" }
+                    == ["2021-01… 600.00"])
+        }
+    }
+
     /// A decision recorded before 0015 kept no input: 调标 leaves it for a review, named.
     @Test func decisionsWithoutInputAreLeftForReview() async throws {
         try await withTestDatabase(policies: [Self.file(raised: true)]) { handle async throws in

@@ -105,9 +105,16 @@ extension EnrollmentStore {
                 }
                 let input = try StoredAssessmentInput.decode(text, month: from)
                 let d: BenefitDecision
-                do { d = try rules.assess(input, policy: target) } catch {
+                do { d = try rules.assess(input, policy: target) } catch let error as AssessmentError {
                     result.needsReview.append(.init(householdID: r.householdId, memberID: r.memberId,
-                                                    reason: "按 \(version) 无法测算：\(error)"))
+                                                    reason: "按 \(version) 无法测算：\(error.message)"))
+                    continue
+                }
+                // No longer eligible under the new figures (a lowered standard): a stop is a review's decision,
+                // with its notice, never a side effect of 调标.
+                guard d.eligible && d.monthlyBenefit > .zero else {
+                    result.needsReview.append(.init(householdID: r.householdId, memberID: r.memberId,
+                                                    reason: "按 \(version) 已不符合条件，须复核后决定是否停发"))
                     continue
                 }
                 let old = Money(fen: r.monthlyBenefitFen)
