@@ -209,7 +209,8 @@ public struct DemoStationStays: Sendable {
             try await store.record(.service(ServiceRecord(date: admitted, kind: .meal, quantity: 3 * days)), on: id, actor: "demo")
             try await store.record(.service(ServiceRecord(date: admitted, kind: .bedNight, quantity: days)), on: id, actor: "demo")
             let exit = admitted.adding(days: days)
-            if rng.unit() < 0.75 {
+            // Three in four go home with a travel voucher (the first always, so a small demo has a cost too).
+            if i == 0 || rng.unit() < 0.75 {
                 let fare = Money.yuan(Int64(60 + rng.next() % 140))
                 try await store.record(.service(ServiceRecord(date: exit, kind: .travelVoucher, quantity: 1, cost: fare)), on: id, actor: "demo")
                 try await store.record(.exit(on: exit, kind: .returnedHome, note: "购票返乡"), on: id, actor: "demo")

@@ -128,8 +128,8 @@ import Testing
     }
 
     /// Every programme the county runs has a year of spending in the demo's fund table (issue 5 item 10):
-    /// 低保 (urban and rural, with the September back pay), 特困, 临时救助, 孤儿 and 事实无人抚养儿童; and the relief
-    /// station has its year of stays, each closed.
+    /// 低保 (urban and rural, with the September back pay), 特困, 临时救助, the relief station's recorded costs
+    /// (its year of stays, each closed), 孤儿 and 事实无人抚养儿童.
     @Test func everyProgrammeHasSpendingInTheFundTable() async throws {
         try await withTestDatabase(policies: []) { handle async throws in
             let county = DemoCounty(households: 60)
@@ -149,10 +149,12 @@ import Testing
             #expect(others.allSatisfy { $0.1.count == 12 })
             let table = try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021)
             let rows = table.used.map { "\($0.label) \($0.amount > .zero)" }
-            #expect(rows == ["城市低保金 true", "农村低保金 true", "特困人员救助供养 true", "临时救助 true", "孤儿基本生活保障 true",
-                             "事实无人抚养儿童基本生活保障 true"])
+            #expect(rows == ["城市低保金 true", "农村低保金 true", "特困人员救助供养 true", "临时救助 true", "流浪乞讨人员救助 true",
+                             "孤儿基本生活保障 true", "事实无人抚养儿童基本生活保障 true"])
+            let stationCost = figures.flatMap(\.stay.services).reduce(Money.zero) { $0 + $1.cost }
+            #expect(table.used.first { $0.programme == .vagrantRelief }?.amount == stationCost)
             let paid = (dibao.months + others.flatMap(\.1)).reduce(Money.zero) { $0 + $1.batch.total } + (dibao.backPayBatch?.total ?? .zero)
-            #expect(table.totalUsed == paid)
+            #expect(table.totalUsed == paid + stationCost)
         }
     }
 }

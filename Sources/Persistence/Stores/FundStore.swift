@@ -47,12 +47,15 @@ public struct FundStore: Sendable {
             .first(decoding: Row.self)?.y
     }
 
-    /// Spending of `year` by programme: lines of exported batches of that year's months, and 临时救助 paid
-    /// at once from the townships' reserve funds on a date of that year. Programmes whose
+    /// Spending of `year` by programme: lines of exported batches of that year's months, 临时救助 paid
+    /// at once from the townships' reserve funds on a date of that year, and 流浪乞讨人员救助: the costs the
+    /// relief station recorded on its services dated in the year (travel vouchers and the like; services
+    /// recorded without a cost are counted by the station, not priced here). Programmes whose
     /// rules split spending by area (低保, as the county's table does) get one row per area, shown even
     /// when zero; every programme the county runs (`programmes`) has a row.
     /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
-    public func uses(countyCode: String, year: Int, programmes: [Programme] = Programme.managed) async throws -> [FundUse] {
+    public func uses(countyCode: String, year: Int,
+                     programmes: [Programme] = Programme.managed + [.vagrantRelief]) async throws -> [FundUse] {
         struct Row: Decodable { var programme: String; var area: String; var total: Int64 }
         let rows = try await database.sql.raw("""
             SELECT b.programme, l.area, CAST(SUM(l.amount_fen) AS BIGINT) AS total
@@ -74,15 +77,23 @@ public struct FundStore: Sendable {
             let area: Area = try Stored("payroll_lines").parse("area", r.area)
             spent[programme, default: [:]][area, default: .zero] += Money(fen: r.total)
         }
+        // The relief station's costs are not split by area.
+        var unsplit: [Programme: Money] = [:]
+        for s in try await ReliefStationStore(database).stays(countyCode: countyCode, from: CivilDate(year: year, month: 1, day: 1)!,
+                                                              through: CivilDate(year: year, month: 12, day: 31)!) {
+            for service in s.stay.services where service.date.year == year && service.cost > .zero {
+                unsplit[.vagrantRelief, default: .zero] += service.cost
+            }
+        }
         var uses: [FundUse] = []
-        for programme in Programme.allCases where programmes.contains(programme) || spent[programme] != nil {
+        for programme in Programme.allCases where programmes.contains(programme) || spent[programme] != nil || unsplit[programme] != nil {
             let byArea = spent[programme] ?? [:]
             if (try? programme.rules())?.fundUseByArea == true {
                 for area in Area.allCases {
                     uses.append(FundUse(programme: programme, area: area, amount: byArea[area] ?? .zero))
                 }
             } else {
-                uses.append(FundUse(programme: programme, area: nil, amount: byArea.values.reduce(.zero, +)))
+                uses.append(FundUse(programme: programme, area: nil, amount: byArea.values.reduce(.zero, +) + (unsplit[programme] ?? .zero)))
             }
         }
         return uses
