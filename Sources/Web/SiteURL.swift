@@ -22,6 +22,8 @@ enum SiteURL: Hashable, Sendable {
     case householdTekunFacts(String)
     /// 孤儿 / 事实无人抚养儿童 facts of a child: placement, parents' situations.
     case householdChildFacts(String)
+    /// 分档: the tier the township assigned a member (POST).
+    case householdDibaoTier(String)
     /// Propose ending a member's support (终止供养).
     case householdTerminations(String)
     case householdReview(String)
@@ -91,7 +93,7 @@ enum SiteURL: Hashable, Sendable {
     /// `RouteTests`.
     static let registered: [SiteURL] = [
         .home, .health, .stylesheet, .login, .logout, .assessAPI,
-        .households, .newHousehold, .household(P.id), .householdMemberStatus(P.id), .householdPayee(P.id), .householdTekunFacts(P.id), .householdChildFacts(P.id), .householdTerminations(P.id),
+        .households, .newHousehold, .household(P.id), .householdMemberStatus(P.id), .householdPayee(P.id), .householdTekunFacts(P.id), .householdChildFacts(P.id), .householdDibaoTier(P.id), .householdTerminations(P.id),
         .termination(P.id), .terminationNotice(P.id), .terminationLetter(P.id), .terminationStep(P.id, step: P.step),
         .householdReview(P.id), .householdApplications(P.id), .householdDocuments(P.id),
         .householdDocument(P.id, document: P.document),
@@ -122,6 +124,7 @@ enum SiteURL: Hashable, Sendable {
         case .householdPayee(let id): return ["households", id, "payee"]
         case .householdTekunFacts(let id): return ["households", id, "tekun-facts"]
         case .householdChildFacts(let id): return ["households", id, "child-facts"]
+        case .householdDibaoTier(let id): return ["households", id, "dibao-tier"]
         case .householdTerminations(let id): return ["households", id, "terminations"]
         case .termination(let id): return ["terminations", id]
         case .terminationNotice(let id): return ["terminations", id, "notice"]

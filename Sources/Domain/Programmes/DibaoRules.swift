@@ -24,7 +24,7 @@ public struct DibaoRules: ProgrammeRules {
     /// as a single-person household, when the household is near-poverty and not eligible as a whole.
     /// - Throws: `AssessmentError.policy` when the version configures no 低保; `AssessmentError.subject`
     ///   when the subject is not in the household; `AssessmentError.dibaoTier` under a tiered version when a
-    ///   counted member has no known tier (the registry does not store tiers yet, ADR 0015).
+    ///   counted member has no known tier (recorded on the household page, ADR 0015).
     public func assess(_ input: AssessmentInput, policy: Policy) throws(AssessmentError) -> BenefitDecision {
         if input.subject != nil { return try IndividualInclusion.assess(input, policy: policy) }
         return try DibaoAssessment.assess(input.household, month: input.month, policy: policy,

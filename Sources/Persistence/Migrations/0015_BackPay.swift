@@ -12,6 +12,7 @@ import SQLKit
 ///   a month is never paid twice (the items of every batch count as paid).
 /// - `decisions.input`: the assessment input a decision was computed from, so a standard signed later
 ///   (调标) recomputes the same facts under the new figures. NULL for decisions recorded before.
+/// - `members.dibao_tier`: the 分档 tier code the township assigned (ADR 0015); NULL: none.
 /// - `applications.refusal_notice_pending`: a refusal whose written notice (DB-2021 Art. 21, 3 WD) is not
 ///   recorded as delivered; false for refusals recorded before (their delivery is not known).
 ///
@@ -36,6 +37,10 @@ struct M0015BackPay: AsyncMigration {
         }
         if !(try await MigrationProbe.columnExists("input", in: "decisions", on: database)) {
             try await sql.raw("ALTER TABLE decisions ADD COLUMN input TEXT").run()
+        }
+        // 分档: the tier the township assigned a member (ADR 0015), for a region whose 低保 is tiered.
+        if !(try await MigrationProbe.columnExists("dibao_tier", in: "members", on: database)) {
+            try await sql.raw("ALTER TABLE members ADD COLUMN dibao_tier TEXT").run()
         }
         // A refusal whose written notice is not yet recorded as delivered stays in the working list.
         if !(try await MigrationProbe.columnExists("refusal_notice_pending", in: "applications", on: database)) {

@@ -75,7 +75,7 @@ public struct RegistryStore: Sendable {
                                 m.seriousIllness, m.schooling?.rawValue, m.workCapacity.rawValue, i,
                                 m.tekunPlacement?.rawValue, m.selfCareFailed, m.childFacts?.placement?.rawValue,
                                 m.childFacts?.father?.rawValue, m.childFacts?.mother?.rawValue, m.childFacts?.hivAffected,
-                                m.childFacts?.disabilityAllowance.fen])
+                                m.childFacts?.disabilityAllowance.fen, m.dibaoTier])
                 for item in m.income {
                     income.append([SQLSupport.newID(), f.id, memberID, item.kind.rawValue, item.period.rawValue,
                                    item.amount.fen])
@@ -90,7 +90,7 @@ public struct RegistryStore: Sendable {
             "id", "household_id", "county_code", "resident_id", "name", "relationship", "sex", "birth_date", "status",
             "status_since", "disability_grade", "disability_type", "serious_illness", "schooling", "work_capacity",
             "position", "tekun_placement", "self_care_failed", "child_placement", "father_situation", "mother_situation",
-            "hiv_affected", "disability_allowance_fen",
+            "hiv_affected", "disability_allowance_fen", "dibao_tier",
         ], rows: members, on: sql)
         try await SQLSupport.insert(into: "income_items", columns: [
             "id", "household_id", "member_id", "kind", "period", "amount_fen",
@@ -134,6 +134,7 @@ public struct RegistryStore: Sendable {
         var motherSituation: String?
         var hivAffected: Bool?
         var disabilityAllowanceFen: Int64?
+        var dibaoTier: String?
     }
 
     struct IncomeRow: Decodable {
@@ -236,7 +237,7 @@ public struct RegistryStore: Sendable {
                                   }
                                   return n
                               },
-                              childFacts: childFacts)
+                              childFacts: childFacts, dibaoTier: m.dibaoTier)
             }
             return HouseholdFile(
                 id: r.id, countyCode: r.countyCode, townshipCode: try ht.division("township_code", r.townshipCode),
@@ -421,6 +422,30 @@ public struct RegistryStore: Sendable {
             .set("child_placement", to: placement.rawValue).set("father_situation", to: father.rawValue)
             .set("mother_situation", to: mother.rawValue).set("hiv_affected", to: facts.hivAffected)
             .set("disability_allowance_fen", to: facts.disabilityAllowance.fen)
+            .where(SQLIdentifier("household_id"), .equal, householdID)
+            .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
+    }
+
+    /// Records the 分档 tier the township assigned a member (ADR 0015), or clears it (`nil`). The code must be
+    /// one the 低保 version in force in `today`'s month lists, and that version must be tiered.
+    /// - Throws: `StoreError.notFound` unless the person is an active member of this household;
+    ///   `StoreError.outOfRange` naming the code and the codes the version lists, or saying the version uses
+    ///   the gap method; `PolicyError` when no version is in force.
+    public func setDibaoTier(householdID: String, residentID: ResidentID, tier: String?, today: CivilDate) async throws {
+        guard let h = try await household(householdID),
+              h.composition.members.contains(where: { $0.residentID == residentID && $0.status.counts })
+        else { throw StoreError.notFound(what: "本户在户成员", id: residentID.masked) }
+        if let tier {
+            let policy = try await PolicyStore(database).policy(region: h.countyCode, month: today.yearMonth)
+            let dibao = try policy.dibaoPolicy()
+            guard dibao.method == .tiered else {
+                throw StoreError.outOfRange("政策 \(policy.version) 的低保按补差方法计算，不分档，不能登记档次“\(tier)” (the policy uses the gap method)")
+            }
+            guard dibao.tier(tier) != nil else {
+                throw StoreError.outOfRange("档次“\(tier)”不是政策 \(policy.version) 所列的档次；可用档次 \(dibao.tierCodes) (unknown tier)")
+            }
+        }
+        try await database.sql.update("members").set("dibao_tier", to: tier)
             .where(SQLIdentifier("household_id"), .equal, householdID)
             .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
     }

@@ -218,4 +218,28 @@ extension HouseholdsController {
         req.flash("已登记儿童情况：\(placement.chinese)，父亲\(father.chinese)，母亲\(mother.chinese)（\(ground)）。在保儿童的金额须经复核调整。", kind: "success")
         return req.seeOther(.household(id))
     }
+
+    struct DibaoTierForm: Content {
+        var residentID: String
+        /// A tier code, or empty to clear.
+        var tier: String?
+    }
+
+    /// 分档 (ADR 0015): the tier the township assigned a member, checked against the version in force.
+    func dibaoTier(req: Request) async throws -> Response {
+        let s = req.settings
+        let id = try req.parameters.require("id")
+        let form = try req.content.decode(DibaoTierForm.self)
+        let residentID = try FormField.residentID("成员", form.residentID)
+        let tier = form.tier?.trimmingCharacters(in: .whitespaces).nonEmpty
+        do {
+            try await RegistryStore(req.db).setDibaoTier(householdID: id, residentID: residentID, tier: tier, today: s.today())
+        } catch let error as StoreError {
+            guard case .outOfRange(let reason) = error else { throw error }
+            throw FormError(field: "档次", value: tier ?? "", reason: reason)
+        }
+        try await AuditLog.record(req, action: "member.dibao-tier", subject: id, detail: "\(residentID.masked) \(tier ?? "cleared")")
+        req.flash(tier.map { "已登记分档：\($0) 档。在保家庭的金额须经复核调整。" } ?? "已清除分档档次。", kind: "success")
+        return req.seeOther(.household(id))
+    }
 }

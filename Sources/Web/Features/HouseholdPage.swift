@@ -102,6 +102,15 @@ extension HouseholdsController {
                       })),
                       .label(.text("评估日期 "), .input(.type(.date), .name("assessedOn"), .attr("value", today.description), .required(true))),
                       .button(.class("secondary"), .type(.submit), .text("登记供养方式和自理能力评估")))),
+            .unwrap(policy?.dibao.flatMap { $0.method == .tiered ? $0 : nil }) { dibao in
+                .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdDibaoTier(id).path), Layout.csrf(req),
+                      .label(.text("低保分档：成员 "), Controls.select("residentID", h.composition.members.filter(\.status.counts).map {
+                          Controls.option($0.residentID.value, $0.name + ($0.dibaoTier.map { "（现 \($0) 档）" } ?? ""))
+                      })),
+                      .label(.text("档次 "), Controls.select("tier", [Controls.option("", "（清除）")]
+                          + dibao.tiers.map { Controls.option($0.code, "\($0.code) \($0.name) \($0.amount.yuanString) 元") })),
+                      .button(.class("secondary"), .type(.submit), .text("登记分档")))
+            },
             .if(s.programmes.contains(.orphan) || s.programmes.contains(.unsupportedChild),
                 .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdChildFacts(id).path), Layout.csrf(req),
                       .label(.text("孤儿、事实无人抚养儿童认定：儿童 "), Controls.select("residentID", h.composition.members

@@ -24,6 +24,7 @@ struct HouseholdsController: RouteCollection {
         routes.post(.householdPayee(id), use: payee)
         routes.post(.householdTekunFacts(id), use: tekunFacts)
         routes.post(.householdChildFacts(id), use: childFacts)
+        routes.post(.householdDibaoTier(id), use: dibaoTier)
     }
 
     // MARK: list
