@@ -68,6 +68,15 @@ public enum Fixtures {
             """.utf8))
     }
 
+    /// Pengxi's 2021 低保 standards paid by tiers (分档, ADR 0015; test values: A 820, B 570).
+    public static let pengxiTiered = try! PolicyFile.parse(Data("""
+        {"region": "510921", "name": "蓬溪县（分档为测试值）", "versions": [
+          {"effective": "2021-01", "dibao": {"standard": {"urban": "600.00", "rural": "420.00"}, "method": "tiered",
+            "tiers": [{"code": "A", "name": "重病重残个人", "amount": "820.00"}, {"code": "B", "name": "其他成员", "amount": "570.00"}],
+            "nearPovertyMultiplier": "1.5", "exemptIncome": ["basic-pension"], "gradualExitMonths": 6,
+            "confirmationDelegatedToTownship": false}}]}
+        """.utf8))
+
     /// Pengxi's 2021 standards with 特困 care standards for tests (the county's own are not known:
     /// rules.md §7): dispersed 721 / 412 / 0, centralized 1,030 / 618 / 82.42 a month; self-care `none`
     /// dispersed is 0, so a self-reliant person gets the basic standard alone, as in field case C02.

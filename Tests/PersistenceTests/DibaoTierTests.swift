@@ -9,14 +9,7 @@ import Testing
 /// 分档 (ADR 0015) with the registry: the township records each member's tier, checked against the version
 /// in force, and the household is assessed from the registry by its tiers.
 @Suite struct DibaoTierTests {
-    /// A Pengxi test version using tiers (A 820, B 570) instead of the gap method.
-    static let tiered = try! PolicyFile.parse(Data("""
-        {"region": "510921", "name": "蓬溪县（分档为测试值）", "versions": [
-          {"effective": "2021-01", "dibao": {"standard": {"urban": "600.00", "rural": "420.00"}, "method": "tiered",
-            "tiers": [{"code": "A", "name": "重病重残个人", "amount": "820.00"}, {"code": "B", "name": "其他成员", "amount": "570.00"}],
-            "nearPovertyMultiplier": "1.5", "exemptIncome": ["basic-pension"], "gradualExitMonths": 6,
-            "confirmationDelegatedToTownship": false}}]}
-        """.utf8))
+    static let tiered = Fixtures.pengxiTiered
 
     @Test func tiersAreRecordedCheckedAndUsed() async throws {
         try await withTestDatabase(policies: [Self.tiered]) { handle async throws in
