@@ -44,3 +44,17 @@ import VaporTesting
         }
     }
 }
+
+/// The dashboard shows the relief station's month: 人次, 人数, who is in the station and who overstays.
+@Suite struct StationDashboardTests {
+    @Test func dashboardShowsTheStation() async throws {
+        try await withTestApp(today: CivilDate(year: 2021, month: 12, day: 20)!) { session async throws in
+            #expect(try await session.post("/station", form: ["code": "T-1201", "date": "2021-12-01", "time": "09:00"]).status == .seeOther)
+            #expect(try await session.post("/station", form: ["residentID": "110101198512129777", "name": "受助人乙", "date": "2021-12-18", "time": "20:30"]).status == .seeOther)
+            let home = String(buffer: try await session.get("/").body)
+            #expect(home.contains("救助站（2021-12）"))
+            #expect(home.contains("本月救助 2 人次、2 人；现在站 2 人"))
+            #expect(home.contains("其中 1 人超过救助期限"))
+        }
+    }
+}

@@ -36,6 +36,15 @@ struct DashboardController: RouteCollection {
             model.temporary = Dashboard.TemporarySummary(year: today.year, granted: granted, amount: amount, open: open.count,
                                                          overdue: open.filter(\.overdue).count)
         }
+        // The relief station is in the menu of every county (救助站): its month on the dashboard too.
+        do {
+            let store = ReliefStationStore(req.db)
+            let figures = try await store.figures(countyCode: s.countyCode, month: today.yearMonth)
+            let open = try await store.stays(countyCode: s.countyCode, from: today, through: today, openOnly: true)
+            model.station = Dashboard.StationSummary(month: today.yearMonth, visits: figures.visits, people: figures.people,
+                                                     inStation: open.count,
+                                                     overstaying: open.filter { $0.stay.overstay(asOf: today, maxStayDays: $0.maxStayDays) }.count)
+        }
         let book = try await req.policyBook()
         if (try? book.policy(region: s.countyCode, month: today.yearMonth)) == nil {
             model.policyMissing = PolicyError.noPolicyInForce(region: s.countyCode, month: today.yearMonth).message

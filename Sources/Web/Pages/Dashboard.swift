@@ -40,9 +40,20 @@ enum Dashboard {
         var policyWarnings: [String] = []
         /// 临时救助 this year and what is still open, when the county runs it.
         var temporary: TemporarySummary? = nil
+        /// 救助站: the month's figures and who is in the station now.
+        var station: StationSummary? = nil
     }
 
     /// One-off grants are counted, not listed by town like monthly amounts.
+    /// The relief station this month (C18: 人次 and 人数 counted apart) and its open stays.
+    struct StationSummary: Equatable, Sendable {
+        var month: YearMonth
+        var visits: Int
+        var people: Int
+        var inStation: Int
+        var overstaying: Int
+    }
+
     struct TemporarySummary: Equatable, Sendable {
         var year: Int
         var granted: Int
@@ -112,6 +123,12 @@ enum Dashboard {
                        .p(.text("已救助 \(t.granted) 件，合计 \(t.amount.groupedYuanString) 元；未办结 \(t.open) 件"),
                           .if(t.overdue > 0, Layout.badge("其中 \(t.overdue) 件已逾期（含先行救助后未补齐手续）", "bad")),
                           .text(" "), .a(.attr("href", SiteURL.temporaryCases.path), .text("查看"))))
+            },
+            .unwrap(m.station) { st in
+                .group(.h2("救助站（\(st.month)）"),
+                       .p(.text("本月救助 \(st.visits) 人次、\(st.people) 人；现在站 \(st.inStation) 人"),
+                          .if(st.overstaying > 0, Layout.badge("其中 \(st.overstaying) 人超过救助期限", "bad")),
+                          .text(" "), .a(.attr("href", SiteURL.station.path), .text("查看"))))
             },
             .h2("超期未办结的申请"),
             .if(m.overdue.isEmpty, .p(.class("muted"), .text("没有超期申请。")), else: ApplicationRow.table(m.overdue))
