@@ -133,7 +133,7 @@ public struct DemoTemporaryGrants: Sendable {
         // The demo's 低保 households, in a fixed order.
         let households = try await sql.raw("""
             SELECT DISTINCT h.id FROM households h JOIN enrollments e ON e.household_id = h.id
-            WHERE h.is_demo = \(bind: true) AND e.programme = \(bind: Programme.dibao.rawValue) AND e.member_id IS NULL ORDER BY h.id
+            WHERE h.is_demo = \(bind: true) AND e.programme = \(bind: DemoCounty.programme.rawValue) AND e.member_id IS NULL ORDER BY h.id
             """).all(decoding: Row.self).map(\.id)
         guard existing == 0, !households.isEmpty else { return 0 }
         let store = TemporaryCaseStore(database, divisions: county.divisions)

@@ -101,6 +101,12 @@ public struct DibaoRules: ProgrammeRules {
     /// 单人保 (DB-2021 Art. 8): one member may be enrolled alone.
     public var allowsSingleMember: Bool { true }
 
+    /// 渐退期 when a member's new work lifted the household over the standard (`GradualExit`; DB-2021 Art. 33,
+    /// Notice-2022 §1(3)).
+    public func gradualExit(decided: AssessmentInput?, now: AssessmentInput, policy: Policy) -> (months: Int, trace: TraceLine)? {
+        GradualExit.months(decided: decided, now: now, policy: policy)
+    }
+
     /// DB-2021 sets no share; the county visits close-relative cases (Art. 20).
     public var countySpotCheckShare: Ratio? { nil }
 

@@ -299,6 +299,12 @@ public protocol ProgrammeRules: Sendable {
 
     /// A household programme that may enrol one member alone (低保's 单人保, DB-2021 Art. 8).
     var allowsSingleMember: Bool { get }
+
+    /// 渐退期 for a case a review finds no longer eligible: months the current amount continues after the
+    /// review month, with the trace line that says why; nil for a programme without a gradual exit.
+    /// - Parameters: `decided`, the input the current amount was decided from (nil when not kept); `now`,
+    ///   the case as the review assesses it.
+    func gradualExit(decided: AssessmentInput?, now: AssessmentInput, policy: Policy) -> (months: Int, trace: TraceLine)?
 }
 
 /// The deadline of the current step of an application.
@@ -329,6 +335,7 @@ public struct StepDeadline: Hashable, Sendable {
 extension ProgrammeRules {
     /// A household programme that may enrol one member alone (低保's 单人保, DB-2021 Art. 8); false otherwise.
     public var allowsSingleMember: Bool { false }
+    public func gradualExit(decided: AssessmentInput?, now: AssessmentInput, policy: Policy) -> (months: Int, trace: TraceLine)? { nil }
     public func stepDeadline(_ application: AssistanceApplication, policy: Policy, calendar: WorkCalendar) -> StepDeadline? { nil }
     public var paysDifference: Bool { false }
     public var hasPublicNotice: Bool { true }

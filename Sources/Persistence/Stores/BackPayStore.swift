@@ -80,18 +80,13 @@ extension PayrollStore {
         do {
             try await database.transaction { db in
                 let sql = db.sql
-                try await sql.insert(into: "payroll_batches").columns(
-                    "id", "county_code", "programme", "month", "kind", "state", "line_count", "total_fen", "created_at",
-                    "created_by"
-                ).values(id, countyCode, programme.rawValue, month.number, PayrollKind.backPay.rawValue,
-                         PayrollState.draft.rawValue, grouped.count, total.fen, Date(), actor).run()
+                try await PayrollRows.insertBatch(on: sql, id: id, countyCode: countyCode, programme: programme, month: month,
+                                                  kind: .backPay, lineCount: grouped.count, total: total, at: Date(), actor: actor)
                 var lineRows: [[any Encodable & Sendable]] = []
                 var itemRows: [[any Encodable & Sendable]] = []
                 for (i, (l, months)) in grouped.enumerated() {
                     let lineID = SQLSupport.newID()
-                    lineRows.append([lineID, id, i + 1, l.householdID, l.memberID, l.recipientKey, l.townshipCode,
-                                     l.villageCode, l.area.rawValue, l.payeeName, l.payeeResidentID.value, l.bankAccount,
-                                     l.householdSize, l.amount.fen, try StoredComponent.encode(l.components)])
+                    lineRows.append(try PayrollRows.line(id: lineID, batchID: id, seq: i + 1, l))
                     for item in months {
                         itemRows.append([SQLSupport.newID(), id, lineID, countyCode, programme.rawValue, item.recipientKey,
                                          item.month.number, item.entitled.fen, item.paid.fen, item.owed.fen,
@@ -99,11 +94,7 @@ extension PayrollStore {
                                          item.basis.rawValue, try SQLSupport.encode(item.trace)])
                     }
                 }
-                try await SQLSupport.insert(into: "payroll_lines", columns: [
-                    "id", "batch_id", "seq", "household_id", "member_id", "recipient_key", "township_code",
-                    "village_code", "area", "payee_name", "payee_resident_id", "bank_account", "household_size",
-                    "amount_fen", "components",
-                ], rows: lineRows, on: sql)
+                try await SQLSupport.insert(into: "payroll_lines", columns: PayrollRows.lineColumns, rows: lineRows, on: sql)
                 try await SQLSupport.insert(into: "back_pay_items", columns: [
                     "id", "batch_id", "line_id", "county_code", "programme", "recipient_key", "for_month", "entitled_fen",
                     "paid_fen", "owed_fen", "components", "decision_id", "policy_version", "basis", "trace",

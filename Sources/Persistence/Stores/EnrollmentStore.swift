@@ -314,11 +314,10 @@ public struct EnrollmentStore: Sendable {
                     label = "reviewed"
                     outcome = end > date.yearMonth ? .gradualExit(lastMonth: end, months: end.monthsSince(date.yearMonth)) : .stopped(lastMonth: end)
                 } else {
-                    // 渐退期 for 低保, when the income above the standard is new work (the decided input shows it).
+                    // 渐退期, where the programme has one (低保: when the income above the standard is new work).
                     var last = date.yearMonth
-                    if programme == .dibao {
-                        let decided = try decidedRow?.input.map { try StoredAssessmentInput.decode($0, month: next) }
-                        let (months, line) = GradualExit.months(decided: decided, now: input, policy: policy)
+                    let decided = try decidedRow?.input.map { try StoredAssessmentInput.decode($0, month: next) }
+                    if let (months, line) = rules.gradualExit(decided: decided, now: input, policy: policy) {
                         extra.append(line)
                         last = date.yearMonth.adding(months: months)
                     }
@@ -448,13 +447,10 @@ public struct EnrollmentStore: Sendable {
         for (month, fen) in paid.sorted(by: { $0.key < $1.key }) {
             let m = try Stored("payroll_batches").month("month", month)
             guard let decided = amounts.first(where: { $0.0 <= m && m <= $0.1 })?.2, fen > decided.fen else { continue }
-            try await sql.insert(into: "overpayments").columns(
-                "id", "county_code", "household_id", "member_id", "programme", "month", "amount_fen", "reason",
-                "termination_id", "recorded_at"
-            ).values(SQLSupport.newID(), household.countyCode, householdID, Optional<String>.none, programme.rawValue,
-                     month, fen - decided.fen,
-                     "复核追溯（\(event)）：\(m) 核定 \(decided.yuanString) 元，已发放 \(Money(fen: fen).yuanString) 元",
-                     Optional<String>.none, Date()).run()
+            try await OverpaymentRows.insert(on: sql, countyCode: household.countyCode, householdID: householdID, memberID: nil,
+                                             programme: programme, month: month, amount: Money(fen: fen) - decided,
+                                             reason: "复核追溯（\(event)）：\(m) 核定 \(decided.yuanString) 元，已发放 \(Money(fen: fen).yuanString) 元",
+                                             terminationID: nil)
         }
         try await audit(sql, county: household.countyCode, actor: actor, action: "enrollment.\(Self.label(outcome))",
                         subject: householdID, detail: "\(programme.rawValue) \(date) from \(from)")

@@ -35,6 +35,43 @@ public struct PayrollBatch: Hashable, Sendable {
     }
 }
 
+/// The columns of `payroll_batches` and `payroll_lines`, and the one way each row is written (regular and
+/// back-pay batches alike).
+enum PayrollRows {
+    static let lineColumns = [
+        "id", "batch_id", "seq", "household_id", "member_id", "recipient_key", "township_code", "village_code", "area",
+        "payee_name", "payee_resident_id", "bank_account", "household_size", "amount_fen", "components", "temporary_case_id",
+    ]
+
+    static func line(id: String, batchID: String, seq: Int, _ l: PayrollLine) throws -> [any Encodable & Sendable] {
+        [id, batchID, seq, l.householdID, l.memberID, l.recipientKey, l.townshipCode, l.villageCode, l.area.rawValue,
+         l.payeeName, l.payeeResidentID.value, l.bankAccount, l.householdSize, l.amount.fen,
+         try StoredComponent.encode(l.components), l.grantID]
+    }
+
+    /// A new draft batch header.
+    static func insertBatch(on sql: any SQLDatabase, id: String, countyCode: String, programme: Programme, month: YearMonth,
+                            kind: PayrollKind, lineCount: Int, total: Money, at: Date, actor: String) async throws {
+        try await sql.insert(into: "payroll_batches").columns(
+            "id", "county_code", "programme", "month", "kind", "state", "line_count", "total_fen", "created_at", "created_by"
+        ).values(id, countyCode, programme.rawValue, month.number, kind.rawValue, PayrollState.draft.rawValue, lineCount,
+                 total.fen, at, actor).run()
+    }
+}
+
+/// One row of `overpayments` a month (the recovery ledger's input, field case C16): written by terminations
+/// and by reviews that re-decide months already paid.
+enum OverpaymentRows {
+    static func insert(on sql: any SQLDatabase, countyCode: String, householdID: String, memberID: String?, programme: Programme,
+                       month: Int, amount: Money, reason: String, terminationID: String?) async throws {
+        try await sql.insert(into: "overpayments").columns(
+            "id", "county_code", "household_id", "member_id", "programme", "month", "amount_fen", "reason", "termination_id",
+            "recorded_at"
+        ).values(SQLSupport.newID(), countyCode, householdID, memberID, programme.rawValue, month, amount.fen, reason,
+                 terminationID, Date()).run()
+    }
+}
+
 /// Totals of a batch by township, for review before approval.
 public struct PayrollTownshipTotal: Hashable, Sendable {
     public var townshipCode: String
@@ -129,21 +166,12 @@ public struct PayrollStore: Sendable {
         do {
             try await database.transaction { db in
                 let sql = db.sql
-                try await sql.insert(into: "payroll_batches").columns(
-                    "id", "county_code", "programme", "month", "kind", "state", "line_count", "total_fen", "created_at",
-                    "created_by"
-                ).values(id, countyCode, programme.rawValue, month.number, PayrollKind.regular.rawValue,
-                         PayrollState.draft.rawValue, lines.count, total.fen, now, actor).run()
-                let rows: [[any Encodable & Sendable]] = try lines.enumerated().map { i, l in
-                    [SQLSupport.newID(), id, i + 1, l.householdID, l.memberID, l.recipientKey, l.townshipCode,
-                     l.villageCode, l.area.rawValue, l.payeeName, l.payeeResidentID.value, l.bankAccount,
-                     l.householdSize, l.amount.fen, try StoredComponent.encode(l.components), l.grantID]
+                try await PayrollRows.insertBatch(on: sql, id: id, countyCode: countyCode, programme: programme, month: month,
+                                                  kind: .regular, lineCount: lines.count, total: total, at: now, actor: actor)
+                let rows = try lines.enumerated().map { i, l in
+                    try PayrollRows.line(id: SQLSupport.newID(), batchID: id, seq: i + 1, l)
                 }
-                try await SQLSupport.insert(into: "payroll_lines", columns: [
-                    "id", "batch_id", "seq", "household_id", "member_id", "recipient_key", "township_code",
-                    "village_code", "area", "payee_name", "payee_resident_id", "bank_account", "household_size",
-                    "amount_fen", "components", "temporary_case_id",
-                ], rows: rows, on: sql)
+                try await SQLSupport.insert(into: "payroll_lines", columns: PayrollRows.lineColumns, rows: rows, on: sql)
                 try await SQLSupport.insert(into: "payroll_holds", columns: ["id", "batch_id", "household_id", "member_id", "payee_name", "reason"],
                                             rows: holds.map { [SQLSupport.newID(), id, $0.householdID, $0.memberID, $0.payeeName, $0.reason] },
                                             on: sql)

@@ -148,11 +148,10 @@ public struct TerminationStore: Sendable {
                           AND b.state <> 'draft' AND b.month > \(bind: fact.yearMonth.number) ORDER BY b.month
                         """).all(decoding: Paid.self, with: SQLSupport.decoder)
                     for p in paid {
-                        try await sql.insert(into: "overpayments").columns(
-                            "id", "county_code", "household_id", "member_id", "programme", "month", "amount_fen", "reason",
-                            "termination_id", "recorded_at"
-                        ).values(SQLSupport.newID(), stored.countyCode, stored.householdID, stored.memberID, stored.programme.rawValue,
-                                 p.month, p.amountFen, "\(next.ground.chinese)（\(fact)）后仍发放", id, Date()).run()
+                        try await OverpaymentRows.insert(on: sql, countyCode: stored.countyCode, householdID: stored.householdID,
+                                                         memberID: stored.memberID, programme: stored.programme, month: p.month,
+                                                         amount: Money(fen: p.amountFen), reason: "\(next.ground.chinese)（\(fact)）后仍发放",
+                                                         terminationID: id)
                     }
                     next.overpaidMonths = try paid.map { try batches.month("month", $0.month) }
                 }
