@@ -58,11 +58,11 @@ struct Bench: AsyncParsableCommand {
             let registry = RegistryStore(handle.db)
             let someone = generated.files[generated.files.count / 2].head
             _ = try await time("search by resident ID") {
-                try await registry.search(text: someone.residentID.value, townshipCode: nil, programme: nil,
+                try await registry.search(in: .county("510921"), text: someone.residentID.value, townshipCode: nil, programme: nil,
                                           month: YearMonth(year: 2021, month: 1)!)
             }
             _ = try await time("search by name") {
-                try await registry.search(text: someone.name, townshipCode: nil, programme: nil, month: YearMonth(year: 2021, month: 1)!)
+                try await registry.search(in: .county("510921"), text: someone.name, townshipCode: nil, programme: nil, month: YearMonth(year: 2021, month: 1)!)
             }
             let compositions = generated.files.map(\.composition)
             let total = try await time("assess every household ×\(assessRounds) (pure)",

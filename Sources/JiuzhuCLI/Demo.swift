@@ -58,7 +58,7 @@ struct Demo: AsyncParsableCommand {
                 CLI.say("2021 年\(programme.shortChinese)发放：12 个月，\(results.filter(\.created).count) 个新批次，合计 \(total.yuanString) 元")
             }
             // Recent applications (dated back from today) come after the 2021 year, under the standards in force now.
-            let applications = try await DemoApplications(database: handle.db, programme: DemoCounty.programme, today: ChinaClock.today()).load()
+            let applications = try await DemoApplications(database: handle.db, programme: DemoCounty.programme, countyCode: Divisions.pengxi.county.code.countyCode, today: ChinaClock.today()).load()
             if applications > 0 { CLI.say("已生成 \(applications) 件办理中的低保申请（按今天倒推日期）") }
             let table = try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021)
             CLI.say("")

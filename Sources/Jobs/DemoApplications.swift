@@ -13,9 +13,12 @@ public struct DemoApplications: Sendable {
     public let calendar: WorkCalendar
     /// The programme applied to: a household programme with the 审核确认 workflow.
     public let programme: Programme
+    /// The demo county (its households' county code).
+    public let countyCode: String
 
-    public init(database: any Database, programme: Programme, today: CivilDate, calendar: WorkCalendar = .china) {
+    public init(database: any Database, programme: Programme, countyCode: String, today: CivilDate, calendar: WorkCalendar = .china) {
         self.database = database
+        self.countyCode = countyCode
         self.programme = programme
         self.today = today
         self.calendar = calendar
@@ -24,7 +27,7 @@ public struct DemoApplications: Sendable {
     /// Creates the applications once; returns how many were created (0 when they already exist).
     public func load() async throws -> Int {
         let store = ApplicationStore(database, calendar: calendar, today: { [today] in today })
-        guard try await store.list(openOnly: false, householdID: "demo-app-01").isEmpty else { return 0 }
+        guard try await store.list(in: .county(countyCode), openOnly: false, householdID: "demo-app-01").isEmpty else { return 0 }
         // Outside the bundled holiday calendar no deadline can be computed: leave the workflow empty.
         guard calendar.years.contains(today.year), calendar.years.contains(today.adding(days: -90).year) else { return 0 }
         func day(_ offset: Int) -> CivilDate { today.adding(days: -offset) }

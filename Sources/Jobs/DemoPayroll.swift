@@ -64,7 +64,7 @@ public struct DemoPayroll: Sendable {
         for programme in Programme.managed where programme != DemoCounty.programme {
             let rules = try programme.rules()
             let has = rules.cadence == .once
-                ? try await TemporaryCaseStore(run.database).granted(countyCode: run.countyCode, year: 2021).cases > 0
+                ? try await TemporaryCaseStore(run.database).granted(in: .county(run.countyCode), year: 2021).cases > 0
                 : !(try await store.payableEnrollments(programme: programme, countyCode: run.countyCode, month: year[0]).isEmpty)
             guard has else { continue }
             out.append((programme, try await run.run(programme: programme, months: year, actor: actor, progress: progress)))

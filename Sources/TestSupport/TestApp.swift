@@ -26,6 +26,35 @@ public struct TestSession: Sendable {
         ], body: ByteBuffer(string: body))
     }
 
+    /// The password every test account gets.
+    public static let password = "secret-pass-123"
+
+    /// Adds an account with `password` (bcrypt cost 4, for speed).
+    @discardableResult
+    public static func addUser(_ app: Application, _ username: String, role: StaffRole, area: String,
+                               displayName: String = "测试用户", oneTime: Bool = false) async throws -> StaffUser {
+        try await UserStore(app.db).add(username: username, displayName: displayName, role: role, areaCode: area,
+                                        passwordHash: try Bcrypt.hash(password, cost: 4), oneTime: oneTime)
+    }
+
+    /// Signs in through the login page as a browser would: the login page's cookie and token, then the
+    /// new session's cookie and token.
+    public static func signIn(_ app: Application, _ username: String, password: String = TestSession.password) async throws -> TestSession {
+        let loginPage = try await app.testing().sendRequest(.GET, "/login")
+        let cookie = loginPage.headers.setCookie?["jiuzhu_session"].map { "jiuzhu_session=\($0.string)" } ?? ""
+        let token = csrfToken(in: String(buffer: loginPage.body)) ?? ""
+        var session = TestSession(app: app, cookie: cookie, csrf: token)
+        let login = try await session.post("/login", form: ["username": username, "password": password])
+        guard login.status == .seeOther, let c = login.headers.setCookie?["jiuzhu_session"] else {
+            throw TestSignInError(username: username, status: login.status.code)
+        }
+        session.cookie = "jiuzhu_session=\(c.string)"
+        // The session after sign-in has its own token: read it from a page.
+        let home = try await session.get("/password")
+        session.csrf = csrfToken(in: String(buffer: home.body)) ?? ""
+        return session
+    }
+
     static func encode(_ s: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
@@ -38,6 +67,12 @@ public struct TestSession: Sendable {
         let rest = html[r.upperBound...]
         return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
     }
+}
+
+public struct TestSignInError: Error, CustomStringConvertible {
+    public var username: String
+    public var status: UInt
+    public var description: String { "sign-in as \(username) answered \(status)" }
 }
 
 /// Runs `body` with a migrated test application (its own database, see `withTestDatabase`), signed
@@ -60,16 +95,8 @@ public func withTestApp(isDemo: Bool = false, today: CivilDate = CivilDate(year:
         for file in policies {
             _ = try await PolicyStore(app.db).importFile(file, fileSHA256: "test", actor: "test")
         }
-        try await UserStore(app.db).upsert(username: "clerk", displayName: "测试经办人", role: .countyClerk,
-                                           passwordHash: try Bcrypt.hash("secret-pass", cost: 4))
-        let loginPage = try await app.testing().sendRequest(.GET, "/login")
-        var cookie = loginPage.headers.setCookie?["jiuzhu_session"].map { "jiuzhu_session=\($0.string)" } ?? ""
-        let token = TestSession.csrfToken(in: String(buffer: loginPage.body)) ?? ""
-        var session = TestSession(app: app, cookie: cookie, csrf: token)
-        let login = try await session.post("/login", form: ["username": "clerk", "password": "secret-pass"])
-        if let c = login.headers.setCookie?["jiuzhu_session"] { cookie = "jiuzhu_session=\(c.string)" }
-        session.cookie = cookie
-        try await body(session)
+        try await TestSession.addUser(app, "clerk", role: .countyStaff, area: settings.countyCode)
+        try await body(try await TestSession.signIn(app, "clerk"))
     } catch {
         try? await app.asyncShutdown()
         try? await group.shutdownGracefully()

@@ -47,12 +47,11 @@ public enum WebServer {
         try await group?.shutdownGracefully()
     }
 
-    /// Creates or resets the `admin` account with a new random password and returns the password.
+    /// Creates the `admin` account (系统管理员, users and roles only), or gives it a new one-time
+    /// password, and returns the password; it must be changed at first sign-in.
     public static func resetAdminPassword(on app: Application) async throws -> String {
-        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789")
-        let password = String((0..<12).map { _ in alphabet.randomElement()! })
-        let hash = try Bcrypt.hash(password)
-        try await UserStore(app.db).upsert(username: "admin", displayName: "管理员", role: .admin, passwordHash: hash)
+        let password = UserAdministration.oneTimePassword()
+        try await UserStore(app.db).resetAdmin(countyCode: app.settings.countyCode, passwordHash: try Bcrypt.hash(password))
         return password
     }
 

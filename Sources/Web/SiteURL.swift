@@ -11,6 +11,8 @@ enum SiteURL: Hashable, Sendable {
     case stylesheet
     case login
     case logout
+    /// Change one's own password (a one-time password must be changed before anything else).
+    case password
     case assessAPI
 
     case households
@@ -79,6 +81,12 @@ enum SiteURL: Hashable, Sendable {
     /// 调标: re-decide a programme's enrollments under a version (POST).
     case policyAdjust
 
+    /// 用户管理: the accounts (GET), a new account (POST).
+    case users
+    case userDisable(String)
+    /// A new one-time password for an account (POST).
+    case userResetPassword(String)
+
     /// The first segment of every JSON API path.
     static let apiRoot = "api"
 
@@ -92,7 +100,7 @@ enum SiteURL: Hashable, Sendable {
     /// Every route the site registers, with placeholders: a route registered without a case here fails
     /// `RouteTests`.
     static let registered: [SiteURL] = [
-        .home, .health, .stylesheet, .login, .logout, .assessAPI,
+        .home, .health, .stylesheet, .login, .logout, .password, .assessAPI,
         .households, .newHousehold, .household(P.id), .householdMemberStatus(P.id), .householdPayee(P.id), .householdTekunFacts(P.id), .householdChildFacts(P.id), .householdDibaoTier(P.id), .householdTerminations(P.id),
         .termination(P.id), .terminationNotice(P.id), .terminationLetter(P.id), .terminationStep(P.id, step: P.step),
         .householdReview(P.id), .householdApplications(P.id), .householdDocuments(P.id),
@@ -106,6 +114,7 @@ enum SiteURL: Hashable, Sendable {
         .payrollExport(P.id), .payrollBankFile(P.id),
         .funds, .fundAllocations,
         .policies, .policyAdjust,
+        .users, .userDisable(P.id), .userResetPassword(P.id),
     ]
 
     /// The path segments, unescaped.
@@ -116,6 +125,7 @@ enum SiteURL: Hashable, Sendable {
         case .stylesheet: return ["static", "app.css"]
         case .login: return ["login"]
         case .logout: return ["logout"]
+        case .password: return ["password"]
         case .assessAPI: return [Self.apiRoot, "v1", "assess"]
         case .households: return ["households"]
         case .newHousehold: return ["households", "new"]
@@ -160,6 +170,9 @@ enum SiteURL: Hashable, Sendable {
         case .fundAllocations: return ["funds", "allocations"]
         case .policies: return ["policies"]
         case .policyAdjust: return ["policies", "adjust"]
+        case .users: return ["admin", "users"]
+        case .userDisable(let id): return ["admin", "users", id, "disable"]
+        case .userResetPassword(let id): return ["admin", "users", id, "reset-password"]
         }
     }
 
@@ -188,15 +201,29 @@ extension CharacterSet {
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }
 
+extension SiteURL {
+    /// The key under which a route keeps its `SiteURL` (`Route.userInfo`), for `AccessMiddleware`.
+    static let routeKey: AnySendableHashable = "jiuzhu.siteURL"
+}
+
 extension RoutesBuilder {
+    /// Registers a route of the site; the route carries its `SiteURL`, whose `rule` the access layer checks.
     @discardableResult
     func get<R: AsyncResponseEncodable>(_ url: SiteURL, use closure: @Sendable @escaping (Request) async throws -> R) -> Route {
-        get(url.pathComponents, use: closure)
+        on(.GET, url, use: closure)
     }
 
     @discardableResult
     func post<R: AsyncResponseEncodable>(_ url: SiteURL, use closure: @Sendable @escaping (Request) async throws -> R) -> Route {
-        post(url.pathComponents, use: closure)
+        on(.POST, url, use: closure)
+    }
+
+    @discardableResult
+    func on<R: AsyncResponseEncodable>(_ method: HTTPMethod, _ url: SiteURL, body: HTTPBodyStreamStrategy = .collect,
+                                       use closure: @Sendable @escaping (Request) async throws -> R) -> Route {
+        let route = on(method, url.pathComponents, body: body, use: closure)
+        route.userInfo[SiteURL.routeKey] = url
+        return route
     }
 }
 

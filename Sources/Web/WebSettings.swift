@@ -23,6 +23,13 @@ public struct WebSettings: Sendable {
     public var hotline = "(0825)5435019"
     /// The programmes this county runs in Jiuzhu, in the order pages show them.
     public var programmes: [Programme]
+    /// Session cookies marked `Secure` (sent over HTTPS only; browsers treat http://localhost as
+    /// secure). Off only for a plain-HTTP office network (`serve --insecure-cookies`).
+    public var secureCookies = true
+    /// How long a session lives without a request, and in all.
+    public var sessionLifetime = SessionStore.Lifetime.standard
+    /// The address of a reverse proxy whose `X-Forwarded-For` names the client (nil: none trusted).
+    public var trustedProxy: String?
 
     public init(database: DatabaseSettings, countyCode: String = "510921", divisions: Divisions = .pengxi,
                 calendar: WorkCalendar = .china, dataDirectory: URL,

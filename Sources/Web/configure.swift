@@ -10,17 +10,25 @@ public func configure(_ app: Application, settings: WebSettings) throws {
     app.storage[WebSettingsKey.self] = settings
     app.storage[LoginThrottleKey.self] = LoginThrottle()
     app.routes.defaultMaxBodySize = ByteCount(value: settings.maxUploadBytes + 1024 * 1024)
-    app.sessions.use(.memory)
+    // Sessions in the database (ADR 0018): they survive a restart and end on logout or a password change.
+    let lifetime = settings.sessionLifetime
+    app.sessions.use { _ in DatabaseSessions(lifetime: lifetime) }
     app.sessions.configuration.cookieName = "jiuzhu_session"
-    // Scripts never need the session cookie: HttpOnly keeps it out of reach of injected script.
+    // Scripts never need the session cookie: HttpOnly keeps it out of reach of injected script;
+    // SameSite=Lax keeps it off other sites' form posts; Secure keeps it off plain HTTP.
+    let secure = settings.secureCookies
     app.sessions.configuration.cookieFactory = { id in
-        HTTPCookies.Value(string: id.string, path: "/", isSecure: false, isHTTPOnly: true, sameSite: .lax)
+        HTTPCookies.Value(string: id.string, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
     }
     app.middleware = Middlewares()
+    app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(ErrorPageMiddleware())
     app.middleware.use(app.sessions.middleware)
     // After the sessions, which the error page reads.
     app.middleware.use(ControlCharacterMiddleware())
+    // The one authorization layer: every route's rule (`SiteURL.rule`), before its handler.
+    app.middleware.use(AccessMiddleware())
+    app.middleware.use(CSRFMiddleware())
     try routes(app)
 }
 
@@ -62,7 +70,9 @@ func routes(_ app: Application) throws {
     }
     try app.register(collection: AssessAPI())
     try app.register(collection: LoginController())
-    let staff = app.grouped(StaffAuthMiddleware(), CSRFMiddleware())
+    // Who may reach each route is decided by `AccessMiddleware` from `SiteURL.rule`.
+    let staff: any RoutesBuilder = app
+    try staff.register(collection: UsersController())
     try staff.register(collection: DashboardController())
     try staff.register(collection: HouseholdsController())
     try staff.register(collection: ApplicationsController())

@@ -74,10 +74,10 @@ import Testing
         try await withTestDatabase { handle async throws in
             _ = try await DemoLoader(database: handle.db, county: DemoCounty(households: 30)).load()
             let today = Fixtures.date("2026-11-27")
-            let demo = DemoApplications(database: handle.db, programme: .dibao, today: today)
+            let demo = DemoApplications(database: handle.db, programme: .dibao, countyCode: "510921", today: today)
             #expect(try await demo.load() == 12)
             #expect(try await demo.load() == 0)
-            let all = try await ApplicationStore(handle.db).list(openOnly: false)
+            let all = try await ApplicationStore(handle.db).list(in: .county("510921"), openOnly: false)
             let states = Set(all.map(\.state))
             #expect(states == Set(ApplicationState.allCases))
             let overdue = all.filter { app in

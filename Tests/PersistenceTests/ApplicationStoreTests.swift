@@ -111,7 +111,7 @@ import Testing
             let refused = try await store.record(.refuse(on: d("2026-12-30"), reason: "收入高于标准"), on: id, actor: "t")
             #expect(refused.state == .refused)
             #expect(refused.refusalNoticeDue == nil)
-            #expect(try await store.list(openOnly: false).map(\.deadline) == [nil])
+            #expect(try await store.list(in: .county("510921"), openOnly: false).map(\.deadline) == [nil])
         }
     }
 
@@ -177,11 +177,11 @@ import Testing
             #expect(refused.refusalNoticeDue?.description == "2021-10-11")
             #expect(try await EnrollmentStore(handle.db).decisions(ofHousehold: "rich").first?.outcome == "refused")
             // The refusal stays in the working list, waiting on its written notice, until the delivery is recorded.
-            let pending = try await store.list(openOnly: true)
+            let pending = try await store.list(in: .county("510921"), openOnly: true)
             #expect(pending.map { "\($0.id == id) \($0.state.rawValue) \($0.step?.step ?? "")" } == ["true refused 书面告知不予纳入理由"])
             _ = try await store.record(.deliverRefusalNotice(on: d("2021-10-08")), on: id, actor: "t")
-            #expect(try await store.list(openOnly: true).isEmpty)
-            #expect(try await store.list(openOnly: false).map(\.id) == [id])
+            #expect(try await store.list(in: .county("510921"), openOnly: true).isEmpty)
+            #expect(try await store.list(in: .county("510921"), openOnly: false).map(\.id) == [id])
         }
     }
 

@@ -98,7 +98,7 @@ struct MemberAllowanceRules: ProgrammeRules {
                 try await ApplicationStore(handle.db).open(householdID: "h01", programme: .vagrantRelief,
                                                            acceptedOn: Fixtures.date("2021-07-01"), closeRelative: false, actor: "t")
             }
-            #expect(try await ApplicationStore(handle.db).list(openOnly: false).isEmpty)
+            #expect(try await ApplicationStore(handle.db).list(in: .county("510921"), openOnly: false).isEmpty)
             await #expect(throws: ProgrammeError.notImplemented(.vagrantRelief)) {
                 try await PayrollStore(handle.db).generate(programme: .vagrantRelief, month: Fixtures.month("2021-07"),
                                                            countyCode: "510921", actor: "t")
@@ -269,8 +269,8 @@ struct MemberAllowanceRules: ProgrammeRules {
             for (text, active) in [("2021-02", false), ("2021-03", true), ("2021-05", true), ("2021-06", false)] {
                 let month = Fixtures.month(text)
                 #expect(enrollment.isActive(in: month) == active, "\(text)")
-                #expect(try await stats.coverage(of: .dibao, countyCode: "510921", month: month).count == (active ? 1 : 0), "\(text)")
-                #expect(try await registry.search(text: nil, townshipCode: nil, programme: .dibao, month: month).total == (active ? 1 : 0), "\(text)")
+                #expect(try await stats.coverage(of: .dibao, in: .county("510921"), month: month).count == (active ? 1 : 0), "\(text)")
+                #expect(try await registry.search(in: .county("510921"), text: nil, townshipCode: nil, programme: .dibao, month: month).total == (active ? 1 : 0), "\(text)")
                 #expect(try await PayrollStore(handle.db).payableEnrollments(programme: .dibao, countyCode: "510921", month: month).count == (active ? 1 : 0), "\(text)")
             }
         }

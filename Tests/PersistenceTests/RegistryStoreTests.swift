@@ -90,12 +90,12 @@ import Testing
                 Fixtures.household("h2", village: "510921100901", members: [Fixtures.member("110101199003079163", "王某", .head)]),
             ])
             let month = Fixtures.month("2021-07")
-            #expect(try await store.search(text: "张某", townshipCode: nil, programme: nil, month: month).rows.map(\.id) == ["h01"])
-            #expect(try await store.search(text: "110101200511209150", townshipCode: nil, programme: nil, month: month).rows.map(\.id) == ["h01"])
-            #expect(try await store.search(text: nil, townshipCode: "510921100000", programme: nil, month: month).rows.map(\.id) == ["h2"])
-            #expect(try await store.search(text: nil, townshipCode: nil, programme: .dibao, month: month).total == 0)
+            #expect(try await store.search(in: .county("510921"), text: "张某", townshipCode: nil, programme: nil, month: month).rows.map(\.id) == ["h01"])
+            #expect(try await store.search(in: .county("510921"), text: "110101200511209150", townshipCode: nil, programme: nil, month: month).rows.map(\.id) == ["h01"])
+            #expect(try await store.search(in: .county("510921"), text: nil, townshipCode: "510921100000", programme: nil, month: month).rows.map(\.id) == ["h2"])
+            #expect(try await store.search(in: .county("510921"), text: nil, townshipCode: nil, programme: .dibao, month: month).total == 0)
             // LIKE wildcards typed by a clerk are just text.
-            #expect(try await store.search(text: "%", townshipCode: nil, programme: nil, month: month).total == 0)
+            #expect(try await store.search(in: .county("510921"), text: "%", townshipCode: nil, programme: nil, month: month).total == 0)
         }
     }
 }

@@ -285,13 +285,13 @@ import Testing
             }
             try await RegistryStore(handle.db).setStatus(of: try ResidentID("110101197503149130"), to: .deceased, since: d("2021-03-10"))
             let store = EnrollmentStore(handle.db)
-            let due = try await store.reviewsDue(programme: .dibao, countyCode: "510921", asOf: d("2021-06-01"), withinDays: 30)
+            let due = try await store.reviewsDue(programme: .dibao, in: .county("510921"), asOf: d("2021-06-01"), withinDays: 30)
             #expect(due.map(\.householdID) == ["death", "work"])
             #expect(due.map(\.due.date) == [d("2021-06-09"), d("2021-06-19")])
-            let later = try await store.reviewsDue(programme: .dibao, countyCode: "510921", asOf: d("2021-12-01"), withinDays: 30)
+            let later = try await store.reviewsDue(programme: .dibao, in: .county("510921"), asOf: d("2021-12-01"), withinDays: 30)
             #expect(later.map(\.householdID) == ["death", "work", "old"])
             _ = try await store.review(householdID: "work", programme: .dibao, on: d("2021-05-20"), actor: "t", today: d("2021-12-31"))
-            let afterReview = try await store.reviewsDue(programme: .dibao, countyCode: "510921", asOf: d("2021-11-01"), withinDays: 30)
+            let afterReview = try await store.reviewsDue(programme: .dibao, in: .county("510921"), asOf: d("2021-11-01"), withinDays: 30)
             #expect(afterReview.first { $0.householdID == "work" }?.due.date == d("2021-11-19"))
         }
     }

@@ -117,7 +117,7 @@ import Testing
                                           closeRelative: false, actor: "t")
             // 2021-03-01 + 15 WD = 03-22, + 7 days = 03-29, + 15 WD = 04-20 (清明 04-05 is not a working day).
             #expect(try await store.application(id).deadline == d("2021-04-20"))
-            #expect(try await store.list(openOnly: true).first?.memberName == "孙某")
+            #expect(try await store.list(in: .county("510921"), openOnly: true).first?.memberName == "孙某")
             await #expect(throws: ApplicationStoreError.noExtension(.tekun)) {
                 try await store.record(.extendDeadline(reason: "情况复杂"), on: id, actor: "t")
             }

@@ -46,7 +46,7 @@ import Testing
             #expect(paid.trace.map(\.step).contains("审批"))
             #expect(!paid.temporaryCase.paperworkOverdue(today: d("2021-03-08")))
             #expect(paid.temporaryCase.paperworkOverdue(today: d("2021-03-09")))
-            #expect(try await ReserveFundStore(handle.db).balances(countyCode: "510921")
+            #expect(try await ReserveFundStore(handle.db).balances(in: .county("510921"))
                 == [ReserveFundBalance(townshipCode: "510921112000", allotted: Money(fen: 500_000), paid: Money(fen: 120_000))])
             // Paid first: it cannot be refused any more, only completed.
             await #expect(throws: TemporaryCaseError.alreadyPaidFirst) {
@@ -61,7 +61,7 @@ import Testing
             #expect(done.temporaryCase.payment == .reserveFund)
             #expect(done.temporaryCase.paperworkLate)
             // Paid once: the reserve holds one payment, and no payroll batch lists it.
-            #expect(try await ReserveFundStore(handle.db).balances(countyCode: "510921").map(\.balance) == [Money(fen: 380_000)])
+            #expect(try await ReserveFundStore(handle.db).balances(in: .county("510921")).map(\.balance) == [Money(fen: 380_000)])
             let gen = try await PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
                 .generate(programme: .temporary, month: Fixtures.month("2021-03"), countyCode: "510921", actor: "county")
             #expect(gen.batch.lineCount == 0)
@@ -98,7 +98,7 @@ import Testing
                 try await store.assistFirst(small, on: d("2021-03-04"), actor: "town")
             }
             #expect(try await store.temporaryCase(small).temporaryCase.state == .accepted)
-            #expect(try await ReserveFundStore(handle.db).balances(countyCode: "510921") == [])
+            #expect(try await ReserveFundStore(handle.db).balances(in: .county("510921")) == [])
             await #expect(throws: TemporaryCaseStoreError.openCaseExists(small)) {
                 try await store.open(.household(id: "h01"), type: .emergency, cause: "再次", size: .months(Ratio(2, 1)),
                                      acceptedOn: d("2021-03-04"), actor: "town")
@@ -117,7 +117,7 @@ import Testing
             await #expect(throws: TemporaryCaseStoreError.noPaperworkLimit(version: "510921/2021-01")) {
                 try await store.assistFirst(id, on: d("2021-03-01"), actor: "town")
             }
-            #expect(try await ReserveFundStore(handle.db).balances(countyCode: "510921").map(\.paid) == [.zero])
+            #expect(try await ReserveFundStore(handle.db).balances(in: .county("510921")).map(\.paid) == [.zero])
         }
     }
 
@@ -241,7 +241,7 @@ import Testing
                 try await Self.store(handle.db).open(.household(id: "h01"), type: .emergency, cause: "\u{200B} ", size: .months(Ratio(2, 1)),
                                                      acceptedOn: Fixtures.date("2021-03-04"), actor: "t")
             }
-            #expect(try await Self.store(handle.db).list(countyCode: "510921", openOnly: false).isEmpty)
+            #expect(try await Self.store(handle.db).list(in: .county("510921"), openOnly: false).isEmpty)
         }
     }
 
@@ -266,7 +266,7 @@ import Testing
             #expect(approved.paidFromReserveOn == d("2021-06-04"))
             #expect(approved.householdID == nil)
             #expect(approved.hukouPlace == "重庆市合川区")
-            #expect(try await ReserveFundStore(handle.db).balances(countyCode: "510921").map(\.balance) == [Money(fen: 50_000)])
+            #expect(try await ReserveFundStore(handle.db).balances(in: .county("510921")).map(\.balance) == [Money(fen: 50_000)])
             await #expect(throws: StoreError.notFound(what: "本县乡镇（急难发生地）", id: "510921999000")) {
                 try await store.open(.person(name: "乙", residentID: try ResidentID("110101197708029247"), hukouPlace: "成都",
                                              township: DivisionCode("510921999")!, area: .urban),
@@ -319,8 +319,8 @@ import Testing
             try await store.assistFirst(id, on: d("2021-12-30"), actor: "town")
             try await store.recordInvestigation(id, Self.visit("2022-01-04"), actor: "town")
             try await store.townshipDecision(id, on: d("2022-01-05"), opinion: "补齐", payment: .reserveFund, actor: "town")
-            #expect(try await store.granted(countyCode: "510921", year: 2021) == (1, Money(fen: 120_000)))
-            #expect(try await store.granted(countyCode: "510921", year: 2022) == (0, .zero))
+            #expect(try await store.granted(in: .county("510921"), year: 2021) == (1, Money(fen: 120_000)))
+            #expect(try await store.granted(in: .county("510921"), year: 2022) == (0, .zero))
             let next = try await store.open(.household(id: "h01"), type: .expenditure, cause: "住院", size: .months(Ratio(5, 1)),
                                             acceptedOn: d("2022-01-10"), actor: "town")
             #expect(try await store.assess(next, on: d("2022-01-10")).oneOff?.amount == Money(fen: 300_000))

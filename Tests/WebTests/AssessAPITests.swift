@@ -14,7 +14,7 @@ import VaporTesting
               {"id":"110101200511209150","relationship":"child","student":"high-school"}]}
             """
             let r = try await session.app.testing().sendRequest(.POST, "/api/v1/assess",
-                                                               headers: ["Content-Type": "application/json"],
+                                                               headers: ["Content-Type": "application/json", "Cookie": session.cookie, "X-CSRF-Token": session.csrf],
                                                                body: .init(string: json))
             #expect(r.status == .ok)
             let out = try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as! [String: Any]
@@ -32,7 +32,7 @@ import VaporTesting
                 (#"{"program":"dibao","month":"2021-07","area":"urban","members":[{"id":"110101197503149130","relationship":"head","income":["# + items + "]}]}", "members[0].income"),
             ] {
                 let r = try await session.app.testing().sendRequest(.POST, "/api/v1/assess",
-                                                                   headers: ["Content-Type": "application/json"],
+                                                                   headers: ["Content-Type": "application/json", "Cookie": session.cookie, "X-CSRF-Token": session.csrf],
                                                                    body: .init(string: json))
                 #expect(r.status == .unprocessableEntity)
                 #expect(String(buffer: r.body).contains(key))
@@ -44,7 +44,7 @@ import VaporTesting
         try await withTestApp { session async throws in
             let json = #"{"program":"dibao","month":"2021-07","area":"urban","members":[{"id":"110101197503149130","relationship":"head","income":[{"kind":"wage","monthly":"abc"}]}]}"#
             let r = try await session.app.testing().sendRequest(.POST, "/api/v1/assess",
-                                                               headers: ["Content-Type": "application/json"],
+                                                               headers: ["Content-Type": "application/json", "Cookie": session.cookie, "X-CSRF-Token": session.csrf],
                                                                body: .init(string: json))
             #expect(r.status == .unprocessableEntity)
             let text = String(buffer: r.body)

@@ -19,5 +19,6 @@ public enum JiuzhuMigrations {
         M0013ChildFacts(),
         M0014ReliefStation(),
         M0015BackPay(),
+        M0016Access(),
     ]
 }

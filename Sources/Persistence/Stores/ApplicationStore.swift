@@ -294,12 +294,12 @@ public struct ApplicationStore: Sendable {
     /// 县级抽查: of `programme`'s applications approved in `year`, how many had the county's own home
     /// visit recorded (TK-2021 Art. 16 asks for at least 30 % of 特困 cases).
     /// - Throws: `StoreError.unreadable` naming a stored snapshot that does not parse.
-    public func countyVisits(programme: Programme, year: Int) async throws -> (approved: Int, visited: Int) {
+    public func countyVisits(programme: Programme, in scope: AccessScope, year: Int) async throws -> (approved: Int, visited: Int) {
         struct Row: Decodable { var snapshot: String }
-        let rows = try await database.sql.select().column("snapshot").from("applications")
-            .where(SQLIdentifier("programme"), .equal, programme.rawValue)
-            .where(SQLIdentifier("state"), .equal, ApplicationState.approved.rawValue)
-            .all(decoding: Row.self, with: SQLSupport.decoder)
+        let rows = try await database.sql.raw(SQLQueryString("""
+            SELECT a.snapshot FROM applications a JOIN households h ON h.id = a.household_id
+            WHERE a.programme = \(bind: programme.rawValue) AND a.state = \(bind: ApplicationState.approved.rawValue) AND
+            """) + SQLFragments.inScope("h", scope)).all(decoding: Row.self, with: SQLSupport.decoder)
         let t = Stored("applications")
         var approved = 0, visited = 0
         for r in rows {
@@ -330,14 +330,14 @@ public struct ApplicationStore: Sendable {
     /// Applications of every programme, open ones first by deadline; `openOnly` leaves out approved ones and
     /// refused ones whose written notice was delivered.
     /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
-    public func list(openOnly: Bool, householdID: String? = nil, limit: Int = 200) async throws -> [ApplicationSummary] {
+    public func list(in scope: AccessScope, openOnly: Bool, householdID: String? = nil, limit: Int = 200) async throws -> [ApplicationSummary] {
         var q = SQLQueryString("""
             SELECT a.id, a.programme, a.household_id, a.state, a.accepted_on, a.deadline, a.close_relative, h.township_code,
               a.county_code, a.snapshot,
               (SELECT name FROM members m WHERE m.household_id = a.household_id AND m.relationship = 'head') AS head_name,
               (SELECT name FROM members s WHERE s.id = a.member_id) AS member_name
-            FROM applications a JOIN households h ON h.id = a.household_id WHERE 1 = 1
-            """)
+            FROM applications a JOIN households h ON h.id = a.household_id WHERE
+            """) + SQLFragments.inScope("h", scope)
         // Open, or refused with the written notice not yet delivered (DB-2021 Art. 21).
         if openOnly { q = q + SQLQueryString(" AND (a.state NOT IN ('approved', 'refused') OR a.refusal_notice_pending = \(bind: true))") }
         if let householdID { q = q + SQLQueryString(" AND a.household_id = \(bind: householdID)") }

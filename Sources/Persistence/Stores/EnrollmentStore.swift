@@ -493,7 +493,7 @@ extension EnrollmentStore {
     /// Households of a household programme (低保) enrolled in `asOf`'s month whose next review
     /// (`ReviewSchedule`) falls on or before `asOf + withinDays`, earliest first.
     /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
-    public func reviewsDue(programme: Programme, countyCode: String, asOf: CivilDate, withinDays: Int = 30) async throws -> [ReviewDue] {
+    public func reviewsDue(programme: Programme, in scope: AccessScope, asOf: CivilDate, withinDays: Int = 30) async throws -> [ReviewDue] {
         struct Row: Decodable {
             var householdId: String; var townshipCode: String; var lastDecided: String?; var headName: String?; var able: Int
             var death: String?
@@ -512,8 +512,8 @@ extension EnrollmentStore {
               (SELECT MIN(x.status_since) FROM members x WHERE x.household_id = e.household_id AND x.status = 'deceased'
                  AND x.status_since IS NOT NULL) AS death
             FROM enrollments e JOIN households h ON h.id = e.household_id
-            WHERE e.county_code = \(bind: countyCode) AND e.programme = \(bind: programme.rawValue) AND e.member_id IS NULL AND
-            """) + SQLFragments.active("e", in: asOf.yearMonth)
+            WHERE e.programme = \(bind: programme.rawValue) AND e.member_id IS NULL AND
+            """) + SQLFragments.inScope("h", scope) + " AND " + SQLFragments.active("e", in: asOf.yearMonth)
         let t = Stored("decisions"), m = Stored("members")
         let horizon = asOf.adding(days: withinDays)
         var out: [ReviewDue] = []

@@ -292,11 +292,11 @@ public struct RegistryStore: Sendable {
 
     /// Searches households by head or member name (substring) or resident ID (exact, normalised),
     /// filtered by township and by an active programme in `month`.
-    public func search(text: String?, townshipCode: String?, programme: Programme?, month: YearMonth,
+    public func search(in scope: AccessScope, text: String?, townshipCode: String?, programme: Programme?, month: YearMonth,
                        limit: Int = 50, offset: Int = 0) async throws -> (rows: [HouseholdSummary], total: Int) {
         let sql = database.sql
-        // Built with SQLQueryString so values are always bound, never spliced.
-        var whereSQL = SQLQueryString(" 1 = 1")
+        // Built with SQLQueryString so values are always bound, never spliced. Only the user's area.
+        var whereSQL = SQLFragments.inScope("h", scope)
         if let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             if let id = try? ResidentID(text) {
                 whereSQL = whereSQL + SQLQueryString(" AND h.id IN (SELECT household_id FROM members WHERE resident_id = \(bind: id.value))")

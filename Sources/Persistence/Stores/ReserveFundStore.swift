@@ -103,16 +103,15 @@ public struct ReserveFundStore: Sendable {
         }
     }
 
-    /// Every township with a reserve entry, in code order.
-    public func balances(countyCode: String) async throws -> [ReserveFundBalance] {
+    /// Every township in `scope` with a reserve entry, in code order.
+    public func balances(in scope: AccessScope) async throws -> [ReserveFundBalance] {
         struct Row: Decodable { var townshipCode: String; var allotted: Int64; var paid: Int64 }
-        return try await database.sql.raw("""
+        return try await database.sql.raw(SQLQueryString("""
             SELECT township_code,
               CAST(SUM(CASE WHEN kind = 'allotment' THEN amount_fen ELSE 0 END) AS BIGINT) AS allotted,
               CAST(SUM(CASE WHEN kind = 'payment' THEN amount_fen ELSE 0 END) AS BIGINT) AS paid
-            FROM reserve_fund_entries WHERE county_code = \(bind: countyCode)
-            GROUP BY township_code ORDER BY township_code
-            """).all(decoding: Row.self, with: SQLSupport.decoder).map {
+            FROM reserve_fund_entries r WHERE
+            """) + SQLFragments.townshipInScope("r", scope) + " GROUP BY township_code ORDER BY township_code").all(decoding: Row.self, with: SQLSupport.decoder).map {
             ReserveFundBalance(townshipCode: $0.townshipCode, allotted: Money(fen: $0.allotted), paid: Money(fen: $0.paid))
         }
     }

@@ -197,4 +197,32 @@ enum SQLFragments {
         guard !others.isEmpty else { return " 1 = 0 " }
         return " \(unsafeRaw: alias).programme IN (\(binds: others)) "
     }
+
+    /// The household aliased `alias` lies in `scope` (a county, township or village): the one filter
+    /// of every list, search and count by area (ADR 0018).
+    static func inScope(_ alias: StaticString, _ scope: AccessScope) -> SQLQueryString {
+        let alias = "\(alias)"
+        var q: SQLQueryString = " \(unsafeRaw: alias).county_code = \(bind: scope.countyCode) "
+        if let township = scope.township { q = q + " AND \(unsafeRaw: alias).township_code = \(bind: township.value) " }
+        if let village = scope.village { q = q + " AND \(unsafeRaw: alias).village_code = \(bind: village.value) " }
+        return q
+    }
+
+    /// The temporary-assistance case aliased `alias` lies in `scope`: by its household's village when it
+    /// has one (as `AccessStore.place`), else by its township.
+    static func temporaryCaseInScope(_ alias: StaticString, _ scope: AccessScope) -> SQLQueryString {
+        let a = "\(alias)"
+        return " ((\(unsafeRaw: a).household_id IS NOT NULL AND \(unsafeRaw: a).household_id IN (SELECT hh.id FROM households hh WHERE "
+            + inScope("hh", scope) + ")) OR (\(unsafeRaw: a).household_id IS NULL AND " + townshipInScope(alias, scope) + ")) "
+    }
+
+    /// A record kept at a township (`alias.township_code`, no village: a temporary case of a person with
+    /// no household) lies in `scope`: county users see all, a township its own, a village none.
+    static func townshipInScope(_ alias: StaticString, _ scope: AccessScope) -> SQLQueryString {
+        let alias = "\(alias)"
+        if scope.village != nil { return " 1 = 0 " }
+        var q: SQLQueryString = " \(unsafeRaw: alias).county_code = \(bind: scope.countyCode) "
+        if let township = scope.township { q = q + " AND \(unsafeRaw: alias).township_code = \(bind: township.value) " }
+        return q
+    }
 }

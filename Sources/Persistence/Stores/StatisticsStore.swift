@@ -26,14 +26,14 @@ public struct StatisticsStore: Sendable {
     public init(_ database: any Database) { self.database = database }
 
     /// Coverage of `programme` in `month` by township: enrollments, counted people (保障人数), monthly amount.
-    public func coverage(of programme: Programme, countyCode: String, month: YearMonth) async throws -> [TownshipCoverage] {
+    public func coverage(of programme: Programme, in scope: AccessScope, month: YearMonth) async throws -> [TownshipCoverage] {
         struct Row: Decodable { var townshipCode: String; var households: Int; var people: Int?; var total: Int64? }
         return try await database.sql.raw(SQLQueryString("""
             SELECT h.township_code, COUNT(*) AS households, CAST(SUM(e.household_size) AS BIGINT) AS people,
               CAST(SUM(e.monthly_benefit_fen) AS BIGINT) AS total
             FROM enrollments e JOIN households h ON h.id = e.household_id
-            WHERE e.county_code = \(bind: countyCode) AND e.programme = \(bind: programme.rawValue) AND
-            """) + SQLFragments.active("e", in: month) + SQLQueryString("""
+            WHERE e.programme = \(bind: programme.rawValue) AND
+            """) + SQLFragments.inScope("h", scope) + " AND " + SQLFragments.active("e", in: month) + SQLQueryString("""
 
             GROUP BY h.township_code ORDER BY h.township_code
             """)).all(decoding: Row.self, with: SQLSupport.decoder).map {
@@ -44,14 +44,14 @@ public struct StatisticsStore: Sendable {
 
     /// Coverage in `month` by programme and area: enrollments, people, monthly amount.
     /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
-    public func coverageByProgramme(countyCode: String, month: YearMonth) async throws -> [ProgrammeCoverage] {
+    public func coverageByProgramme(in scope: AccessScope, month: YearMonth) async throws -> [ProgrammeCoverage] {
         struct Row: Decodable { var programme: String; var area: String; var households: Int; var people: Int?; var total: Int64? }
         let t = Stored("enrollments")
         return try await database.sql.raw(SQLQueryString("""
             SELECT e.programme, e.area, COUNT(*) AS households, CAST(SUM(e.household_size) AS BIGINT) AS people,
               CAST(SUM(e.monthly_benefit_fen) AS BIGINT) AS total
-            FROM enrollments e WHERE e.county_code = \(bind: countyCode) AND
-            """) + SQLFragments.active("e", in: month) + SQLQueryString("""
+            FROM enrollments e JOIN households h ON h.id = e.household_id WHERE
+            """) + SQLFragments.inScope("h", scope) + " AND " + SQLFragments.active("e", in: month) + SQLQueryString("""
 
             GROUP BY e.programme, e.area ORDER BY e.programme, e.area
             """)).all(decoding: Row.self, with: SQLSupport.decoder).map {

@@ -350,12 +350,12 @@ public struct TemporaryCaseStore: Sendable {
     public func temporaryCase(_ id: String) async throws -> StoredTemporaryCase { try await load(id, on: database) }
 
     /// Grants made in `year` (paid first or approved, by the date made): how many, and fen.
-    public func granted(countyCode: String, year: Int) async throws -> (cases: Int, amount: Money) {
+    public func granted(in scope: AccessScope, year: Int) async throws -> (cases: Int, amount: Money) {
         struct Row: Decodable { var n: Int; var total: Int64? }
         let r = try await database.sql.raw(SQLQueryString("""
-            SELECT COUNT(*) AS n, CAST(SUM(amount_fen) AS BIGINT) AS total FROM temporary_cases
-            WHERE county_code = \(bind: countyCode) AND
-            """) + Self.grantMade(in: year)).first(decoding: Row.self)
+            SELECT COUNT(*) AS n, CAST(SUM(amount_fen) AS BIGINT) AS total FROM temporary_cases c
+            WHERE
+            """) + SQLFragments.temporaryCaseInScope("c", scope) + " AND " + Self.grantMade(in: year)).first(decoding: Row.self)
         return (r?.n ?? 0, Money(fen: r?.total ?? 0))
     }
 
@@ -369,8 +369,8 @@ public struct TemporaryCaseStore: Sendable {
 
     /// Cases, open ones first by the nearest due date (paperwork after 先行救助, then the procedure).
     /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
-    public func list(countyCode: String, openOnly: Bool, householdID: String? = nil, limit: Int = 200) async throws -> [StoredTemporaryCase] {
-        var q = Self.selectCases + SQLQueryString(" WHERE c.county_code = \(bind: countyCode)")
+    public func list(in scope: AccessScope, openOnly: Bool, householdID: String? = nil, limit: Int = 200) async throws -> [StoredTemporaryCase] {
+        var q = Self.selectCases + " WHERE " + SQLFragments.temporaryCaseInScope("c", scope)
         if openOnly { q = q + SQLQueryString(" AND c.state NOT IN ('approved', 'refused')") }
         if let householdID { q = q + SQLQueryString(" AND c.household_id = \(bind: householdID)") }
         q = q + SQLQueryString(" ORDER BY c.accepted_on DESC, c.id LIMIT \(bind: limit)")

@@ -199,8 +199,8 @@ public struct TerminationStore: Sendable {
     public func termination(_ id: String) async throws -> StoredTermination { try await load(id, on: database) }
 
     /// Terminations still in progress (公示, objection, county review), oldest first: the clerk's to-do list.
-    public func open() async throws -> [StoredTermination] {
-        try await list(SQLQueryString(" WHERE t.state NOT IN (\(bind: TerminationState.terminated.rawValue), \(bind: TerminationState.cancelled.rawValue)) ORDER BY t.updated_at LIMIT 500"))
+    public func open(in scope: AccessScope) async throws -> [StoredTermination] {
+        try await list(" WHERE " + SQLFragments.inScope("h", scope) + SQLQueryString(" AND t.state NOT IN (\(bind: TerminationState.terminated.rawValue), \(bind: TerminationState.cancelled.rawValue)) ORDER BY t.updated_at LIMIT 500"))
     }
 
     /// The terminations of a household, newest first.

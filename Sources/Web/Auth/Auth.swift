@@ -1,47 +1,29 @@
+import Domain
 import Persistence
 import Plot
 import Vapor
 
-/// The signed-in staff member, from the session.
-struct SessionUser: Sendable {
-    var username: String
-    var displayName: String
-    var role: StaffRole
-}
-
 extension Request {
-    var staff: SessionUser? {
-        guard let u = session.data["user"], let role = session.data["role"].flatMap(StaffRole.init(rawValue:)) else {
-            return nil
-        }
-        return SessionUser(username: u, displayName: session.data["name"] ?? u, role: role)
-    }
-
-    /// The actor recorded in the audit log and on workflow events.
-    var actor: String { staff?.username ?? "anonymous" }
-
     /// The session's CSRF token, created on first use.
     var csrfToken: String {
-        if let t = session.data["csrf"] { return t }
+        if let t = session.data[SessionKeys.csrf] { return t }
         let t = [UInt8].random(count: 24).base64
-        session.data["csrf"] = t
+        session.data[SessionKeys.csrf] = t
         return t
     }
-}
 
-/// Pages for staff only: anyone not signed in is sent to the login page.
-struct StaffAuthMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard request.staff != nil else {
-            if request.isAPI { throw Abort(.unauthorized) }
-            return request.redirect(to: SiteURL.login.path)
-        }
-        return try await next.respond(to: request)
+    /// Starts a new session for `user`: the old session (and its id) is deleted, so an id planted
+    /// before sign-in is worth nothing afterwards (session fixation, ASVS 3.2.1).
+    func startSession(for user: StaffUser) async throws {
+        if hasSession, let old = session.id { try await SessionStore(db).delete(old.string) }
+        session.id = nil
+        session.data = SessionData(initialData: [SessionKeys.userID: user.id,
+                                                 SessionKeys.csrf: [UInt8].random(count: 24).base64])
     }
 }
 
-/// Every form POST must carry the session's token (`_csrf`), so another site cannot submit forms
-/// in a clerk's name.
+/// Every form POST must carry the session's token (`_csrf` or the `X-CSRF-Token` header), so another
+/// site cannot submit forms in a clerk's name. The login form too (login CSRF).
 struct CSRFMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if request.method == .POST {
@@ -51,7 +33,7 @@ struct CSRFMiddleware: AsyncMiddleware {
                 _ = try await request.body.collect(max: request.application.settings.maxUploadBytes + 1024 * 1024).get()
             }
             let sent = (try? request.content.get(String.self, at: "_csrf")) ?? request.headers.first(name: "X-CSRF-Token")
-            guard let sent, let expected = request.session.data["csrf"], sent == expected else {
+            guard let sent, request.hasSession, let expected = request.session.data[SessionKeys.csrf], sent == expected else {
                 throw Abort(.forbidden, reason: "表单已过期或来源不明，请刷新页面后重试 (CSRF token missing or wrong)")
             }
         }
@@ -64,46 +46,50 @@ struct LoginController: RouteCollection {
         routes.get(.login, use: form)
         routes.post(.login, use: login)
         routes.post(.logout, use: logout)
+        routes.get(.password, use: passwordForm)
+        routes.post(.password, use: changePassword)
     }
 
     struct LoginForm: Content {
         var username: String
         var password: String
-        var _csrf: String?
     }
 
-    func form(req: Request) async throws -> HTMLPage {
-        HTMLPage(html: loginPage(req, error: nil))
+    func form(req: Request) async throws -> Response {
+        if req.staff != nil { return req.seeOther(.home) }
+        return try await HTMLPage(html: loginPage(req, error: nil)).encodeResponse(for: req)
     }
 
+    /// Signs in. Limits (`LoginThrottle`) are taken before the password is checked, so concurrent
+    /// guesses cannot overrun them; bcrypt runs on the thread pool, never on the event loop; an unknown
+    /// name costs the same bcrypt as a known one.
     func login(req: Request) async throws -> Response {
         let form = try req.content.decode(LoginForm.self)
-        guard let sent = form._csrf, sent == req.session.data["csrf"] else {
-            return try await HTMLPage(html: loginPage(req, error: "页面已过期，请重新登录"), status: .forbidden)
-                .encodeResponse(for: req)
-        }
-        let store = UserStore(req.db)
-        let username = form.username.trimmingCharacters(in: .whitespaces)
+        let username = String(form.username.trimmingCharacters(in: .whitespaces).prefix(64))
+        let address = req.clientAddress
         let throttle = req.application.loginThrottle
-        if await throttle.isLocked(username) {
-            return try await HTMLPage(html: loginPage(req, error: "登录失败次数过多，请 15 分钟后再试，或请管理员重置密码"),
-                                      status: .tooManyRequests).encodeResponse(for: req)
+        if let refusal = await throttle.begin(account: username, address: address) {
+            try await AuditLog.record(req, action: "login-refused", subject: "user:\(username)", detail: refusal.reason)
+            return try await HTMLPage(html: loginPage(req, error: refusal.message), status: .tooManyRequests).encodeResponse(for: req)
         }
-        guard let user = try await store.user(named: username),
-              (try? Bcrypt.verify(form.password, created: user.passwordHash)) == true
-        else {
-            await throttle.recordFailure(username)
+        let user = try await UserStore(req.db).user(named: username)
+        let hash = user?.passwordHash ?? LoginThrottle.decoyHash
+        let matches = try await req.password.async.verify(String(form.password.prefix(256)), created: hash).get()
+        guard let user, matches, !user.isDisabled else {
+            await throttle.finish(account: username, address: address, success: false)
+            try await AuditLog.record(req, action: "login-failed", subject: "user:\(username)",
+                                      detail: user == nil ? "无此用户" : user!.isDisabled ? "账号已停用" : "密码错误")
             return try await HTMLPage(html: loginPage(req, error: "用户名或密码不正确"), status: .unauthorized)
                 .encodeResponse(for: req)
         }
-        await throttle.reset(username)
-        req.session.data["user"] = user.username
-        req.session.data["name"] = user.displayName
-        req.session.data["role"] = user.role.rawValue
-        return req.seeOther(.home)
+        await throttle.finish(account: username, address: address, success: true)
+        try await req.startSession(for: user)
+        try await AuditLog.record(req, action: "login", subject: "user:\(user.username)", detail: "", actor: user.username)
+        return req.seeOther(user.mustChangePassword ? .password : .home)
     }
 
     func logout(req: Request) async throws -> Response {
+        if req.staff != nil { try await AuditLog.record(req, action: "logout", subject: "user:\(req.actor)", detail: "") }
         req.session.destroy()
         return req.seeOther(.login)
     }
@@ -118,11 +104,77 @@ struct LoginController: RouteCollection {
             .form(
                 .method(.post), .attr("action", SiteURL.login.path),
                 .input(.type(.hidden), .name("_csrf"), .attr("value", req.csrfToken)),
-                .label(.text("用户名"), .input(.type(.text), .name("username"), .required(true), .autofocus(true))),
-                .label(.text("密码"), .input(.type(.password), .name("password"), .required(true))),
+                .label(.text("用户名"), .input(.type(.text), .name("username"), .required(true), .autofocus(true),
+                                            .attr("maxlength", "32"), .attr("autocomplete", "username"))),
+                .label(.text("密码"), .input(.type(.password), .name("password"), .required(true),
+                                           .attr("autocomplete", "current-password"))),
                 .button(.type(.submit), .text("登录"))
             )
         )
         return Layout.page(title: "登录", request: req, active: nil, body: body, showNav: false)
+    }
+
+    // MARK: password
+
+    struct PasswordForm: Content {
+        var current: String
+        var new: String
+        var repeated: String
+    }
+
+    func passwordForm(req: Request) async throws -> HTMLPage {
+        HTMLPage(html: passwordPage(req, error: nil))
+    }
+
+    /// Changes one's own password: the current one is checked (under the same limits as sign-in), the
+    /// new one must meet `Credentials.checkPassword` and differ; every session of the user ends and this
+    /// one continues under a new id.
+    func changePassword(req: Request) async throws -> Response {
+        guard let me = req.staff else { throw Abort(.unauthorized) }
+        let form = try req.content.decode(PasswordForm.self)
+        func refuse(_ message: String, _ status: HTTPResponseStatus = .badRequest) async throws -> Response {
+            try await HTMLPage(html: passwordPage(req, error: message), status: status).encodeResponse(for: req)
+        }
+        let throttle = req.application.loginThrottle
+        if let refusal = await throttle.begin(account: me.username, address: req.clientAddress) {
+            return try await refuse(refusal.message, .tooManyRequests)
+        }
+        let ok = try await req.password.async.verify(String(form.current.prefix(256)), created: me.user.passwordHash).get()
+        await throttle.finish(account: me.username, address: req.clientAddress, success: ok)
+        guard ok else {
+            try await AuditLog.record(req, action: "password-change-failed", subject: "user:\(me.username)", detail: "原密码错误")
+            return try await refuse("原密码不正确", .unauthorized)
+        }
+        guard form.new == form.repeated else { return try await refuse("两次输入的新密码不一致") }
+        guard form.new != form.current else { return try await refuse("新密码不得与原密码相同") }
+        do { try Credentials.checkPassword(form.new, username: me.username) } catch { return try await refuse(error.description) }
+        let hash = try await req.password.async.hash(form.new).get()
+        try await UserStore(req.db).setPassword(userID: me.user.id, passwordHash: hash, oneTime: false)
+        var user = me.user
+        user.mustChangePassword = false
+        try await req.startSession(for: user)
+        try await AuditLog.record(req, action: "password-changed", subject: "user:\(me.username)", detail: "")
+        req.flash("密码已修改；其他已登录的会话均已退出", kind: "success")
+        return req.seeOther(.home)
+    }
+
+    func passwordPage(_ req: Request, error: String?) -> String {
+        let mustChange = req.staff?.user.mustChangePassword == true
+        let body: Node<HTML.BodyContext> = .div(
+            .class("login"),
+            .h1("修改密码"),
+            .if(mustChange, .p(.class("flash info"), .text("您正在使用一次性密码，请先设置自己的密码。"))),
+            .unwrap(error) { .p(.class("flash error"), .text($0)) },
+            .p(.class("muted"), .text("新密码至少 \(Credentials.minimumLength) 个字符，不得包含用户名。修改后其他已登录的会话均会退出。")),
+            .form(
+                .method(.post), .attr("action", SiteURL.password.path),
+                Layout.csrf(req),
+                .label(.text("原密码"), .input(.type(.password), .name("current"), .required(true), .attr("autocomplete", "current-password"))),
+                .label(.text("新密码"), .input(.type(.password), .name("new"), .required(true), .attr("autocomplete", "new-password"))),
+                .label(.text("再次输入新密码"), .input(.type(.password), .name("repeated"), .required(true), .attr("autocomplete", "new-password"))),
+                .button(.type(.submit), .text("修改密码"))
+            )
+        )
+        return Layout.page(title: "修改密码", request: req, active: nil, body: body, showNav: !mustChange)
     }
 }

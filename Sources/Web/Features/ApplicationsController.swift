@@ -22,12 +22,12 @@ struct ApplicationsController: RouteCollection {
         let s = req.settings
         let all = req.query[String.self, at: "all"] == "1"
         let today = s.today()
-        let rows = try await store(req).list(openOnly: !all).map { ApplicationRow.make($0, settings: s, today: today) }
+        let rows = try await store(req).list(in: req.scope, openOnly: !all).map { ApplicationRow.make($0, settings: s, today: today) }
         // The county's spot-check share this year, for programmes whose rules set one (特困 30 %).
         var spotChecks: [Programme: (text: String, short: Bool)] = [:]
         for p in s.programmes {
             guard let share = (try? p.rules())?.countySpotCheckShare else { continue }
-            let (approved, visited) = try await store(req).countyVisits(programme: p, year: today.year)
+            let (approved, visited) = try await store(req).countyVisits(programme: p, in: req.scope, year: today.year)
             let percent = approved == 0 ? "—" : String(format: "%.1f%%", Double(visited) * 100 / Double(approved))
             let short = approved > 0 && Int64(visited) * share.denominator < Int64(approved) * share.numerator
             spotChecks[p] = ("\(today.year) 年县级确认 \(approved) 件，县级入户抽查 \(visited) 件（\(percent)），应不低于 \(share.numerator * 100 / share.denominator)%"
@@ -36,11 +36,11 @@ struct ApplicationsController: RouteCollection {
         // Periodic reviews due (定期核查) of the household programmes, overdue first.
         var reviews: [(programme: Programme, rows: [EnrollmentStore.ReviewDue])] = []
         for p in s.programmes where (try? p.rules()).map({ $0.recipient == .household && $0.cadence == .monthly }) == true {
-            reviews.append((p, try await EnrollmentStore(req.db).reviewsDue(programme: p, countyCode: s.countyCode, asOf: today)))
+            reviews.append((p, try await EnrollmentStore(req.db).reviewsDue(programme: p, in: req.scope, asOf: today)))
         }
         // Terminations in progress, with the person and what comes next.
         var terminations: [(path: String, text: String)] = []
-        for t in try await TerminationStore(req.db).open() {
+        for t in try await TerminationStore(req.db).open(in: req.scope) {
             terminations.append((SiteURL.termination(t.id).path,
                                  "\(t.termination.proposedOn) \(t.programme.shortChinese) \(t.personName)（\(s.townshipName(t.townshipCode))）："
                                  + "\(t.termination.ground.chinese)，\(t.termination.state.chinese)"))

@@ -5,7 +5,7 @@ import Vapor
 /// `POST /api/v1/assess`: the assess contract (docs/assess-format.md) for other departments' systems.
 struct AssessAPI: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.on(.POST, SiteURL.assessAPI.pathComponents, body: .collect(maxSize: "1mb"), use: assess)
+        routes.on(.POST, .assessAPI, body: .collect(maxSize: "1mb"), use: assess)
     }
 
     func assess(req: Request) async throws -> Response {

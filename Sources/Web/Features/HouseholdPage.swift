@@ -25,9 +25,9 @@ extension HouseholdsController {
         let documents = try await DocumentStore(req.db, directory: documentsDirectory(s)).documents(ofHousehold: id)
         let payments = try await req.payroll.payments(ofHousehold: id)
         let terminations = try await TerminationStore(req.db).terminations(ofHousehold: id)
-        let applications = try await req.applications.list(openOnly: false, householdID: id)
+        let applications = try await req.applications.list(in: req.scope, openOnly: false, householdID: id)
         let temporaryRows = s.programmes.contains(.temporary)
-            ? try await TemporaryCaseStore(req.db).list(countyCode: h.countyCode, openOnly: false, householdID: id)
+            ? try await TemporaryCaseStore(req.db).list(in: req.scope, openOnly: false, householdID: id)
                 .map { TemporaryIndex.row($0, townshipName: s.townshipName($0.townshipCode), today: s.today()) }
             : []
         let today = s.today()

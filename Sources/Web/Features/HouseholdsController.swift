@@ -16,7 +16,7 @@ struct HouseholdsController: RouteCollection {
         routes.get(.newHousehold, use: newForm)
         routes.post(.households, use: create)
         routes.get(.household(id), use: show)
-        routes.on(.POST, SiteURL.householdDocuments(id).pathComponents, body: .collect(maxSize: "12mb"), use: upload)
+        routes.on(.POST, .householdDocuments(id), body: .collect(maxSize: "12mb"), use: upload)
         routes.get(.householdDocument(id, document: SiteURL.P.document), use: download)
         routes.post(.householdMemberStatus(id), use: memberStatus)
         routes.post(.householdApplications(id), use: openApplication)
@@ -38,7 +38,7 @@ struct HouseholdsController: RouteCollection {
         let page = min(max(1, req.query[Int.self, at: "page"] ?? 1), 100_000)
         let month = try await StatisticsStore(req.db).latestPayrollMonth(countyCode: s.countyCode) ?? s.today().yearMonth
         let (rows, total) = try await RegistryStore(req.db, divisions: s.divisions).search(
-            text: q, townshipCode: town, programme: programme, month: month, limit: Self.perPage,
+            in: req.scope, text: q, townshipCode: town, programme: programme, month: month, limit: Self.perPage,
             offset: (page - 1) * Self.perPage)
         func link(_ p: Int) -> String {
             SiteURL.households.with(["page": "\(p)", "q": q ?? "", "town": town ?? "", "programme": programme?.rawValue ?? ""])

@@ -8,7 +8,7 @@ import Vapor
 struct PolicyController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get(.policies, use: index)
-        routes.on(.POST, SiteURL.policies.pathComponents, body: .collect(maxSize: "1mb"), use: upload)
+        routes.on(.POST, .policies, body: .collect(maxSize: "1mb"), use: upload)
         routes.post(.policyAdjust, use: adjust)
     }
 

@@ -24,9 +24,9 @@ struct TemporaryController: RouteCollection {
         let s = req.settings
         let all = req.query[String.self, at: "all"] == "1"
         let today = s.today()
-        let rows = try await store(req).list(countyCode: s.countyCode, openOnly: !all)
+        let rows = try await store(req).list(in: req.scope, openOnly: !all)
             .map { TemporaryIndex.row($0, townshipName: s.townshipName($0.townshipCode), today: today) }
-        let reserves = try await ReserveFundStore(req.db).balances(countyCode: s.countyCode).map {
+        let reserves = try await ReserveFundStore(req.db).balances(in: req.scope).map {
             TemporaryIndex.Reserve(township: s.townshipName($0.townshipCode), allotted: $0.allotted, paid: $0.paid, balance: $0.balance)
         }
         var notConfigured: String?

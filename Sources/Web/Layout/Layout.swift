@@ -3,18 +3,26 @@ import Vapor
 
 /// The page shell: header, navigation, demo mark, flash message, content.
 enum Layout {
-    enum Section: String { case dashboard, households, applications, temporary, station, payroll, funds, policies }
+    enum Section: String { case dashboard, households, applications, temporary, station, payroll, funds, policies, users }
 
     static func page(title: String, request: Request, active: Section?, body: Node<HTML.BodyContext>,
                      showNav: Bool = true) -> String {
         let s = request.settings
         let flash = request.takeFlash()
-        let nav: [(Section, String, String)] = [
-            (.dashboard, SiteURL.home.path, "工作台"), (.households, SiteURL.households.path, "家庭档案"),
-            (.applications, SiteURL.applications.path, "审核确认"), (.temporary, SiteURL.temporaryCases.path, "临时救助"),
-            (.station, SiteURL.station.path, "救助站"), (.payroll, SiteURL.payroll.path, "资金发放"),
-            (.funds, SiteURL.funds.path, "资金台账"), (.policies, SiteURL.policies.path, "政策标准"),
+        // Only the sections the user's role may open (the same rules `AccessMiddleware` enforces).
+        let all: [(Section, SiteURL, String)] = [
+            (.dashboard, .home, "工作台"), (.households, .households, "家庭档案"),
+            (.applications, .applications, "审核确认"), (.temporary, .temporaryCases, "临时救助"),
+            (.station, .station, "救助站"), (.payroll, .payroll, "资金发放"),
+            (.funds, .funds, "资金台账"), (.policies, .policies, "政策标准"), (.users, .users, "用户管理"),
         ]
+        let nav = all.filter { item in
+            switch item.1.rule(.GET) {
+            case .open, .signedIn: return true
+            case .permission(let p, _): return request.staff?.may(p) == true
+            case .step: return false
+            }
+        }.map { ($0.0, $0.1.path, $0.2) }
         let html = HTML(
             .lang(.chinese),
             .head(
@@ -32,7 +40,8 @@ enum Layout {
                     })),
                     .unwrap(request.staff) { user in
                         .form(.class("logout"), .method(.post), .attr("action", SiteURL.logout.path),
-                              .span(.text("\(user.displayName)（\(user.role.chinese)）")),
+                              .span(.text("\(user.displayName)（\(user.role.chinese)，\(s.townshipName(user.scope.areaCode))）")),
+                              .a(.attr("href", SiteURL.password.path), .text("修改密码")),
                               .input(.type(.hidden), .name("_csrf"), .attr("value", request.csrfToken)),
                               .button(.type(.submit), .text("退出")))
                     }

@@ -42,6 +42,14 @@ enum Dashboard {
         var temporary: TemporarySummary? = nil
         /// 救助站: the month's figures and who is in the station now.
         var station: StationSummary? = nil
+        /// The user's area (county, township or village name): every figure is of it.
+        var areaName: String = ""
+        /// The user may read household files: cards, coverage, townships, applications.
+        var showsRegistry: Bool = true
+        /// The user may read payroll batches.
+        var showsPayroll: Bool = true
+        /// The user manages accounts (系统管理员): a link to 用户管理.
+        var managesUsers: Bool = false
     }
 
     /// One-off grants are counted, not listed by town like monthly amounts.
@@ -68,13 +76,36 @@ enum Dashboard {
     static func view(_ m: Model) -> Node<HTML.BodyContext> {
         .div(
             .h1(.text(title)),
-            .p(.class("muted"), .text("统计月份 \(m.month)（最近一次发放月份）；今天 \(m.today)")),
+            .p(.class("muted"), .text("\(m.areaName.isEmpty ? "" : m.areaName + "；")统计月份 \(m.month)（最近一次发放月份）；今天 \(m.today)")),
+            .if(m.managesUsers, .p(.a(.attr("href", SiteURL.users.path), .text("用户管理：账号、角色与管辖区域")))),
             .unwrap(m.policyMissing) { text in
                 .p(.class("flash error"), .text(text + " "), .a(.attr("href", SiteURL.policies.path), .text("政策标准")))
             },
             .forEach(m.policyWarnings) { text in
                 .p(.class("flash"), .text("提示：" + text + " "), .a(.attr("href", SiteURL.policies.path), .text("查看政策标准")))
             },
+            .if(m.showsRegistry, registry(m)),
+            .if(m.showsPayroll, .group(.h2("本月发放"),
+            .forEach(m.sections.filter(\.monthly)) { section in
+                .unwrap(section.batch, { b in
+                    .p(.text("\(b.month) \(b.programme.shortChinese)发放批次："), PayrollBatchPage.stateBadge(b.state),
+                       .text(" \(b.lineCount) 笔，合计 \(b.total.groupedYuanString) 元 "),
+                       .a(.attr("href", SiteURL.payrollBatch(b.id).path), .text("查看")))
+                }, else: .p(.text("\(m.month) 尚未生成\(section.programme.shortChinese)发放批次。"),
+                            .a(.attr("href", SiteURL.payroll.path), .text("去生成"))))
+            })),
+            .unwrap(m.station) { st in
+                .group(.h2("救助站（\(st.month)）"),
+                       .p(.text("本月救助 \(st.visits) 人次、\(st.people) 人；现在站 \(st.inStation) 人"),
+                          .if(st.overstaying > 0, Layout.badge("其中 \(st.overstaying) 人超过救助期限", "bad")),
+                          .text(" "), .a(.attr("href", SiteURL.station.path), .text("查看"))))
+            }
+        )
+    }
+
+    /// The parts drawn from household files, for users who may read them (in their area).
+    static func registry(_ m: Model) -> Node<HTML.BodyContext> {
+        .group(
             .div(.class("cards"),
                  .unwrap(m.sections.first) { h in
                      .group(card("\(h.programme.shortChinese)户数", "\(h.households)", "户"),
@@ -93,15 +124,6 @@ enum Dashboard {
                         .td(.class("num"), .text(p.monthlyBenefit.groupedYuanString)))
                 }
             ),
-            .h2("本月发放"),
-            .forEach(m.sections.filter(\.monthly)) { section in
-                .unwrap(section.batch, { b in
-                    .p(.text("\(b.month) \(b.programme.shortChinese)发放批次："), PayrollBatchPage.stateBadge(b.state),
-                       .text(" \(b.lineCount) 笔，合计 \(b.total.groupedYuanString) 元 "),
-                       .a(.attr("href", SiteURL.payrollBatch(b.id).path), .text("查看")))
-                }, else: .p(.text("\(m.month) 尚未生成\(section.programme.shortChinese)发放批次。"),
-                            .a(.attr("href", SiteURL.payroll.path), .text("去生成"))))
-            },
             .forEach(m.sections) { section in
                 .group(
                     .h2("分乡镇\(section.programme.shortChinese)保障情况（\(m.month)）"),
@@ -123,12 +145,6 @@ enum Dashboard {
                        .p(.text("已救助 \(t.granted) 件，合计 \(t.amount.groupedYuanString) 元；未办结 \(t.open) 件"),
                           .if(t.overdue > 0, Layout.badge("其中 \(t.overdue) 件已逾期（含先行救助后未补齐手续）", "bad")),
                           .text(" "), .a(.attr("href", SiteURL.temporaryCases.path), .text("查看"))))
-            },
-            .unwrap(m.station) { st in
-                .group(.h2("救助站（\(st.month)）"),
-                       .p(.text("本月救助 \(st.visits) 人次、\(st.people) 人；现在站 \(st.inStation) 人"),
-                          .if(st.overstaying > 0, Layout.badge("其中 \(st.overstaying) 人超过救助期限", "bad")),
-                          .text(" "), .a(.attr("href", SiteURL.station.path), .text("查看"))))
             },
             .h2("超期未办结的申请"),
             .if(m.overdue.isEmpty, .p(.class("muted"), .text("没有超期申请。")), else: ApplicationRow.table(m.overdue))

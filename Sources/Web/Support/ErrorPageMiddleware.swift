@@ -27,7 +27,8 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             let html = Layout.page(title: "出错了", request: request, active: nil, body: .div(
                 .h1("无法完成操作"),
                 .p(.class("flash error"), .text(message)),
-                .p(.a(.attr("href", "javascript:history.back()"), .text("返回上一页")))
+                // No script (the CSP forbids it): the browser's back button, or the dashboard.
+                .p(.text("请用浏览器的“后退”返回上一页，或 "), .a(.attr("href", SiteURL.home.path), .text("回到工作台")))
             ), showNav: request.staff != nil)
             return try await HTMLPage(html: html, status: status).encodeResponse(for: request)
         }
@@ -50,6 +51,10 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case let e as TemporaryCaseStoreError: return (.conflict, e.message)
         case let e as ReserveFundError: return (.conflict, e.message)
         case let e as StayError: return (.conflict, e.message)
+        case let e as AccessError: return (.unprocessableEntity, e.description)
+        case let e as UserError:
+            if case .notFound = e { return (.notFound, e.description) }
+            return (.conflict, e.description)
         case let e as StoreError:
             switch e {
             case .notFound: return (.notFound, e.message)

@@ -1,0 +1,260 @@
+import Domain
+import Persistence
+import Vapor
+
+/// What a route requires. Every `SiteURL` has one (`SiteURL.rule(_:)`, an exhaustive switch: a new
+/// case does not compile without its rule), attached at registration and checked by
+/// `AccessMiddleware` before the handler runs (ADR 0018).
+enum RouteRule: Sendable, Equatable {
+    /// Anyone, signed in or not (the login page, the stylesheet, the health check).
+    case open
+    /// Any signed-in user (the dashboard, which shows each user what their role and area allow; the
+    /// password change).
+    case signedIn
+    /// A user holding the permission; with a subject, the record named by the `:id` parameter must
+    /// lie in the user's area, or the answer is 404 as for a record that does not exist.
+    case permission(Permission, AccessStore.Subject?)
+    /// A workflow step: the permission follows the `:step` parameter (`StepPermissions`).
+    case step(StepPermissions.Workflow, AccessStore.Subject)
+}
+
+/// Which permission each workflow step needs. A step not listed is refused (404) before any handler.
+enum StepPermissions {
+    enum Workflow: Sendable, Equatable { case application, termination, temporary, station }
+
+    static func permission(_ workflow: Workflow, step: String) -> Permission? {
+        switch workflow {
+        case .application:
+            switch step {
+            case "recordInformationCheck", "recordHomeVisit", "completeInvestigation", "raiseObjection",
+                 "resolveObjection", "closePublicNotice", "deliverRefusalNotice", "extendDeadline":
+                return .townshipSteps
+            case "townshipReview": return .townshipDecision
+            case "recordCountyHomeVisit", "approve", "refuse": return .countySteps
+            default: return nil
+            }
+        case .termination:
+            switch step {
+            case "raiseObjection", "resolveObjection", "closePublicNotice": return .townshipSteps
+            case "decide", "cancel": return .countySteps
+            default: return nil
+            }
+        case .temporary:
+            switch step {
+            case "assistFirst", "recordInvestigation": return .townshipSteps
+            case "townshipDecision", "refuse": return .townshipDecision
+            case "countyApprove", "returnToTownship": return .countySteps
+            default: return nil
+            }
+        case .station:
+            switch step {
+            case "familySearchNotice", "service", "extend", "exit": return .editStation
+            default: return nil
+            }
+        }
+    }
+}
+
+extension SiteURL {
+    /// The rule of this route for `method` (two cases take both GET and POST).
+    func rule(_ method: HTTPMethod) -> RouteRule {
+        let read = method == .GET || method == .HEAD
+        switch self {
+        case .health, .stylesheet, .login, .logout: return .open
+        case .home, .password: return .signedIn
+        case .assessAPI: return .permission(.viewPolicy, nil)
+
+        case .households: return read ? .permission(.viewRegistry, nil) : .permission(.editRegistry, nil)
+        case .newHousehold: return .permission(.editRegistry, nil)
+        case .household, .householdDocument: return .permission(.viewRegistry, .household)
+        case .householdMemberStatus, .householdPayee, .householdTekunFacts, .householdChildFacts, .householdDibaoTier,
+             .householdTerminations, .householdReview, .householdDocuments:
+            return .permission(.editRegistry, .household)
+        case .householdApplications, .householdTemporaryCases: return .permission(.openApplication, .household)
+
+        case .applications: return .permission(.viewRegistry, nil)
+        case .application, .applicationNotice, .applicationRefusal: return .permission(.viewRegistry, .application)
+        case .applicationStep: return .step(.application, .application)
+
+        case .termination, .terminationNotice, .terminationLetter: return .permission(.viewRegistry, .termination)
+        case .terminationStep: return .step(.termination, .termination)
+
+        case .temporaryCases: return .permission(.viewRegistry, nil)
+        case .newTemporaryCase: return .permission(.openApplication, nil)
+        case .temporaryCase: return .permission(.viewRegistry, .temporaryCase)
+        case .temporaryCaseStep: return .step(.temporary, .temporaryCase)
+        case .reserveFundAllotments: return .permission(.editFunds, nil)
+
+        case .station: return read ? .permission(.viewStation, nil) : .permission(.editStation, nil)
+        case .stationStay: return .permission(.viewStation, .stay)
+        case .stationStayStep: return .step(.station, .stay)
+
+        case .payroll: return .permission(.viewPayroll, nil)
+        case .payrollGenerate, .payrollBackPay: return .permission(.preparePayroll, nil)
+        case .payrollBatch: return .permission(.viewPayroll, .batch)
+        case .payrollApprove: return .permission(.approvePayroll, .batch)
+        case .payrollDiscard: return .permission(.preparePayroll, .batch)
+        case .payrollExport, .payrollBankFile: return .permission(.exportPayroll, .batch)
+
+        case .funds: return .permission(.viewFunds, nil)
+        case .fundAllocations: return .permission(.editFunds, nil)
+
+        case .policies: return read ? .permission(.viewPolicy, nil) : .permission(.editPolicy, nil)
+        case .policyAdjust: return .permission(.editPolicy, nil)
+
+        case .users: return .permission(.manageUsers, nil)
+        case .userDisable, .userResetPassword: return .permission(.manageUsers, nil)
+        }
+    }
+}
+
+/// The signed-in user, loaded from the database on every request (a disabled account or a changed
+/// role takes effect at once).
+struct SignedInUser: Sendable {
+    var user: StaffUser
+    var scope: AccessScope
+
+    var username: String { user.username }
+    var displayName: String { user.displayName }
+    var role: StaffRole { user.role }
+    func may(_ p: Permission) -> Bool { user.role.may(p) }
+}
+
+struct SignedInUserKey: StorageKey { typealias Value = SignedInUser }
+
+extension Request {
+    /// The signed-in user, set by `AccessMiddleware` (nil on open routes when nobody is signed in).
+    var staff: SignedInUser? {
+        get { storage[SignedInUserKey.self] }
+        set { storage[SignedInUserKey.self] = newValue }
+    }
+
+    /// The area the signed-in user may see. Only called on routes that require sign-in.
+    var scope: AccessScope {
+        guard let s = staff?.scope else { preconditionFailure("scope asked on a route without sign-in") }
+        return s
+    }
+
+    /// The actor recorded in the audit log and on workflow events.
+    var actor: String { staff?.username ?? "anonymous" }
+
+    /// A form's village must lie in the user's area.
+    /// - Throws: `FormError` naming the field when it does not.
+    func requireInScope(village code: DivisionCode, field: String) throws {
+        guard scope.contains(village: code) else {
+            throw FormError(field: field, value: code.value, reason: "不在本账号的管辖区域（\(settings.townshipName(scope.areaCode))）内")
+        }
+    }
+
+    /// A form's township must lie in the user's area.
+    func requireInScope(township code: DivisionCode, field: String) throws {
+        guard scope.contains(township: code) else {
+            throw FormError(field: field, value: code.value, reason: "不在本账号的管辖区域（\(settings.townshipName(scope.areaCode))）内")
+        }
+    }
+}
+
+/// The one authorization layer. Before any handler: finds the route's rule, loads the signed-in user
+/// (from the session), and answers
+/// - open routes: go on;
+/// - not signed in: the login page (JSON API: 401);
+/// - a one-time password not yet changed: the password page, nothing else;
+/// - a permission the role lacks: 403;
+/// - a record outside the user's area, or no such record: 404, the same answer, so a township clerk
+///   cannot learn that another town's household exists;
+/// - a route registered without a rule: 500 (and `AuthorizationMatrixTests` fails).
+struct AccessMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let route = request.route else { return try await next.respond(to: request) }
+        guard let url = route.userInfo[SiteURL.routeKey] as? SiteURL else {
+            request.logger.critical("route without an access rule: \(route.description)")
+            throw Abort(.internalServerError, reason: "route without an access rule")
+        }
+        let rule = url.rule(request.method)
+        if rule == .open {
+            request.staff = try await signedInUser(request)
+            return try await next.respond(to: request)
+        }
+        guard let user = try await signedInUser(request) else {
+            if request.isAPI { throw Abort(.unauthorized) }
+            return request.redirect(to: SiteURL.login.path)
+        }
+        request.staff = user
+        if user.user.mustChangePassword, url != .password {
+            if request.isAPI { throw Abort(.forbidden, reason: "须先修改一次性密码") }
+            return request.redirect(to: SiteURL.password.path)
+        }
+        switch rule {
+        case .open, .signedIn:
+            break
+        case let .permission(permission, subject):
+            guard user.may(permission) else { throw Abort(.forbidden, reason: "本账号（\(user.role.chinese)）无权\(permission.chinese)") }
+            if let subject { try await requireVisible(subject, request, user) }
+        case let .step(workflow, subject):
+            let step = request.parameters.get("step") ?? ""
+            // A step no rule lists is refused before any handler (it names nothing about the record).
+            guard let permission = StepPermissions.permission(workflow, step: step) else {
+                throw FormError(field: "办理步骤", value: step, reason: "不是可办理的步骤")
+            }
+            guard user.may(permission) else { throw Abort(.forbidden, reason: "本账号（\(user.role.chinese)）无权\(permission.chinese)") }
+            try await requireVisible(subject, request, user)
+        }
+        return try await next.respond(to: request)
+    }
+
+    func requireVisible(_ subject: AccessStore.Subject, _ request: Request, _ user: SignedInUser) async throws {
+        guard let id = request.parameters.get("id"),
+              let place = try await AccessStore(request.db).place(of: subject, id: id),
+              place.isVisible(in: user.scope)
+        else { throw Abort(.notFound) }
+    }
+
+    /// The user of the session, or nil (no session, a deleted or disabled account: the session ends).
+    /// An account whose area is missing or not of its role's level cannot work: 403 naming the fix.
+    func signedInUser(_ request: Request) async throws -> SignedInUser? {
+        // Only a request that brought a session cookie has one; touching `session` otherwise would
+        // create a session (a row) for every anonymous request.
+        guard request.hasSession, let id = request.session.data[SessionKeys.userID] else { return nil }
+        guard let user = try await UserStore(request.db).user(id: id), !user.isDisabled else {
+            request.session.destroy()
+            return nil
+        }
+        do {
+            let scope = try request.settings.divisions.scope(role: user.role, area: user.areaCode ?? "")
+            return SignedInUser(user: user, scope: scope)
+        } catch {
+            request.session.destroy()
+            throw Abort(.forbidden, reason: "账号 \(user.username) 的管辖区域未设置或有误（\(error.description)）：请系统管理员重新设置")
+        }
+    }
+}
+
+/// The keys of the session data.
+enum SessionKeys {
+    static let userID = "uid"
+    static let csrf = "csrf"
+}
+
+/// Security headers on every response (ASVS 14.4; 等保 2.0 8.1.4.4 入侵防范): no framing, no
+/// content sniffing, no referrer beyond the site, and a content policy allowing this site's own
+/// stylesheet and forms only (no script at all).
+struct SecurityHeadersMiddleware: AsyncMiddleware {
+    static let contentSecurityPolicy =
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        let h = Self.headers
+        for (name, value) in h { response.headers.replaceOrAdd(name: name, value: value) }
+        return response
+    }
+
+    static let headers: [(String, String)] = [
+        ("Content-Security-Policy", contentSecurityPolicy),
+        ("X-Frame-Options", "DENY"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+}
