@@ -83,6 +83,8 @@ enum CLI {
         case let e as BankFileError: return e.message
         case let e as SchemaError: return e.description
         case let e as PolicyFileError: return e.description
+        case let e as AccessError: return e.description
+        case let e as UserError: return e.description
         default:
             // SQLite refuses a second writer at the same moment (another command or the server wrote
             // first): nothing was written by this command, and running it again is safe.

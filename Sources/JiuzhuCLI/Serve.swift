@@ -1,4 +1,5 @@
 import ArgumentParser
+import Domain
 import Foundation
 import Persistence
 import Web
@@ -10,20 +11,27 @@ struct Serve: AsyncParsableCommand {
     @ArgumentParser.Option(name: .long, help: "Address to listen on.") var hostname = "127.0.0.1"
     @ArgumentParser.Option(name: .long, help: "Port to listen on.") var port = 8080
     @ArgumentParser.Flag(name: .long, help: "Print a new one-time password for the admin account.") var resetAdmin = false
+    @ArgumentParser.Flag(name: .long, help: "Session cookies without `Secure`, for plain HTTP on an office network without TLS (not recommended; see docs/security.md).")
+    var insecureCookies = false
+    @ArgumentParser.Option(name: .long, help: "Address of a reverse proxy whose X-Forwarded-For names the client.") var trustedProxy: String?
 
     func run() async throws {
         CLI.bootstrapLogging(level: .info)
         let settings = database.settings()
         try await WebRunner.serve(settings: settings, hostname: hostname, port: port, isDemo: false,
-                                  resetAdmin: resetAdmin)
+                                  resetAdmin: resetAdmin, insecureCookies: insecureCookies, trustedProxy: trustedProxy)
     }
 }
 
 enum WebRunner {
-    static func serve(settings: DatabaseSettings, hostname: String, port: Int, isDemo: Bool, resetAdmin: Bool) async throws {
+    static func serve(settings: DatabaseSettings, hostname: String, port: Int, isDemo: Bool, resetAdmin: Bool,
+                      insecureCookies: Bool = false, trustedProxy: String? = nil) async throws {
         // A database holding demo records is marked 演示数据 on every page, however it was opened.
         let holdsDemo = isDemo ? true : try await containsDemoData(settings)
-        let web = WebSettings(database: settings, dataDirectory: CLI.dataDirectory(for: settings), isDemo: holdsDemo)
+        var web = WebSettings(database: settings, dataDirectory: CLI.dataDirectory(for: settings), isDemo: holdsDemo)
+        web.secureCookies = !insecureCookies
+        web.trustedProxy = trustedProxy
+        if insecureCookies { CLI.say("注意：会话 Cookie 未设 Secure，仅可在可信的内部网络中以 HTTP 使用（见 docs/security.md）") }
         let app: Application
         do {
             app = try await WebServer.make(settings: web, hostname: hostname, port: port)
@@ -34,7 +42,13 @@ enum WebRunner {
         let noUsers = try await UserStore(app.db).user(named: "admin") == nil
         if resetAdmin || noUsers || isDemo {
             let password = try await WebServer.resetAdminPassword(on: app)
-            CLI.say("管理员账号：admin   一次性密码：\(password)")
+            CLI.say("系统管理员账号：admin   一次性密码：\(password)   （用户管理；首次登录须修改）")
+        }
+        if isDemo {
+            CLI.say("演示账号（一次性密码，首次登录须修改）：")
+            for (name, role, area, password) in try await WebServer.resetDemoAccounts(on: app) {
+                CLI.say("  \(name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(password)   \(role.chinese)，\(Divisions.pengxi.name(of: area))")
+            }
         }
         CLI.say("九助已启动：http://\(hostname):\(port)   （\(settings.displayName)；按 Ctrl+C 停止）")
         try await WebServer.run(app)

@@ -12,6 +12,12 @@ public struct TestSession: Sendable {
     public var cookie: String
     public var csrf: String
 
+    public init(app: Application, cookie: String, csrf: String) {
+        self.app = app
+        self.cookie = cookie
+        self.csrf = csrf
+    }
+
     public func get(_ path: String) async throws -> TestingHTTPResponse {
         try await app.testing().sendRequest(.GET, path, headers: ["Cookie": cookie])
     }
@@ -75,6 +81,24 @@ public struct TestSignInError: Error, CustomStringConvertible {
     public var description: String { "sign-in as \(username) answered \(status)" }
 }
 
+/// A migrated test application on `settings`' database, through `configure` as `serve` builds it; the
+/// caller shuts down the app and then the group.
+public func makeTestApplication(_ settings: WebSettings) async throws -> (Application, MultiThreadedEventLoopGroup) {
+    // One event loop: the in-memory SQLite database then has exactly one connection.
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let app = try await Application.make(.testing, .shared(group))
+    do {
+        try configure(app, settings: settings)
+        app.migrations.add(JiuzhuMigrations.all)
+        try await app.autoMigrate()
+        return (app, group)
+    } catch {
+        try? await app.asyncShutdown()
+        try? await group.shutdownGracefully()
+        throw error
+    }
+}
+
 /// Runs `body` with a migrated test application (its own database, see `withTestDatabase`), signed
 /// in as a county clerk, with `policies` imported (the bundled Pengxi file unless a test says
 /// otherwise). The app always shuts down.
@@ -83,15 +107,10 @@ public func withTestApp(isDemo: Bool = false, today: CivilDate = CivilDate(year:
                         _ body: (TestSession) async throws -> Void) async throws {
     let (dbSettings, cleanup) = try await TestDatabases.make()
     let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-test-\(UUID().uuidString)")
-    // One event loop: the in-memory SQLite database then has exactly one connection.
-    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    let app = try await Application.make(.testing, .shared(group))
+    let settings = WebSettings(database: dbSettings, dataDirectory: dataDir, isDemo: isDemo, today: { today },
+                               maxUploadBytes: 64 * 1024)
+    let (app, group) = try await makeTestApplication(settings)
     do {
-        let settings = WebSettings(database: dbSettings, dataDirectory: dataDir, isDemo: isDemo, today: { today },
-                                   maxUploadBytes: 64 * 1024)
-        try configure(app, settings: settings)
-        app.migrations.add(JiuzhuMigrations.all)
-        try await app.autoMigrate()
         for file in policies {
             _ = try await PolicyStore(app.db).importFile(file, fileSHA256: "test", actor: "test")
         }

@@ -39,8 +39,15 @@ public enum TestDatabases {
     }
 
     /// Settings for a new empty database and the function that removes it.
-    public static func make() async throws -> (DatabaseSettings, @Sendable () async throws -> Void) {
-        guard let url = postgresURL else { return (.sqliteMemory, {}) }
+    /// - Parameter onDisk: on SQLite, a file that outlives one application (a restart), not memory.
+    public static func make(onDisk: Bool = false) async throws -> (DatabaseSettings, @Sendable () async throws -> Void) {
+        guard let url = postgresURL else {
+            guard onDisk else { return (.sqliteMemory, {}) }
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-test-\(UUID().uuidString).sqlite").path
+            return (.sqliteFile(path), {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            })
+        }
         let name = "jz_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let admin = try DatabaseHandle(.postgres(url: url))
         do {

@@ -55,6 +55,35 @@ public enum WebServer {
         return password
     }
 
+    /// The demo county's accounts, one per kind of user (演示账号), each given a new one-time password:
+    /// (user name, role, area code, password).
+    public static func resetDemoAccounts(on app: Application) async throws -> [(String, StaffRole, String, String)] {
+        let county = app.settings.countyCode
+        let township = app.settings.divisions.townships.first!.code
+        let village = app.settings.divisions.villages(in: township).first!.code
+        let accounts: [(String, String, StaffRole, String)] = [
+            ("county", "县民政局业务人员（演示）", .countyStaff, county),
+            ("leader", "县民政局领导（演示）", .countyLeader, county),
+            ("finance", "县财政局（演示）", .finance, county),
+            ("auditor", "审计人员（演示）", .auditor, county),
+            ("town", "\(app.settings.townshipName(township.value))经办人（演示）", .townshipClerk, township.value),
+            ("village", "\(app.settings.townshipName(village.value))协理员（演示）", .villageAssistant, village.value),
+        ]
+        let store = UserStore(app.db)
+        var out: [(String, StaffRole, String, String)] = []
+        for (name, display, role, area) in accounts {
+            let password = UserAdministration.oneTimePassword()
+            let hash = try Bcrypt.hash(password)
+            if let u = try await store.user(named: name) {
+                try await store.setPassword(userID: u.id, passwordHash: hash, oneTime: true)
+            } else {
+                try await store.add(username: name, displayName: display, role: role, areaCode: area, passwordHash: hash, oneTime: true)
+            }
+            out.append((name, role, area, password))
+        }
+        return out
+    }
+
     /// Serves until interrupted, then shuts down.
     public static func run(_ app: Application) async throws {
         do {

@@ -223,6 +223,12 @@ public enum AccessError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension Divisions {
+    /// The name of a county, township or village code, or the code itself when unknown ("—" for none).
+    public func name(of code: String?) -> String {
+        guard let code else { return "—" }
+        return DivisionCode(code).flatMap { division($0)?.name } ?? code
+    }
+
     /// The scope of a user of `role` in `area` (6-digit county, 9- or 12-digit township, 12-digit village).
     /// - Throws: `AccessError.unknownArea` when the code is not this county's, `.areaLevel` when it is of
     ///   another level than the role works at.

@@ -13,7 +13,7 @@ extension HouseholdsController {
             .form(.class("stack"), .method(.post), .attr("action", SiteURL.households.path),
                   Layout.csrf(req),
                   .div(.class("grid2"),
-                       .label(.text("村（社区） "), Controls.select("village", [Controls.option("", "请选择")] + s.divisions.villages.map { v in
+                       .label(.text("村（社区） "), Controls.select("village", [Controls.option("", "请选择")] + s.divisions.villages.filter { req.scope.contains(village: $0.code) }.map { v in
                               Controls.option(v.code.value,
                                               "\(s.townshipName(v.code.townshipCode.value)) \(v.name)\(v.isSynthetic ? "（演示）" : "")")
                           }, required: true)),
@@ -81,6 +81,7 @@ extension HouseholdsController {
         let s = req.settings
         let form = try req.content.decode([String: String].self)
         let file = try Self.parseHousehold(form, settings: s)
+        try req.requireInScope(village: file.villageCode, field: "村（社区）")
         try await RegistryStore(req.db, divisions: s.divisions).register([file])
         try await AuditLog.record(req, action: "household.register", subject: file.id)
         req.flash("已登记家庭：户主 \(file.head.name)，\(file.composition.members.count) 人", kind: "success")

@@ -47,7 +47,7 @@ struct HouseholdsController: RouteCollection {
             .h1("家庭档案"),
             .form(.class("inline"), .method(.get), .attr("action", SiteURL.households.path),
                   .label(.text("姓名或身份证号 "), .input(.type(.search), .name("q"), .attr("value", q ?? ""))),
-                  .label(.text("乡镇 "), Controls.select("town", [Controls.option("", "全部")] + s.divisions.townships.map {
+                  .label(.text("乡镇 "), Controls.select("town", [Controls.option("", "全部")] + s.divisions.townships.filter { req.scope.contains(village: $0.code) || req.scope.township == $0.code }.map {
                                       Controls.option($0.code.value, $0.name, selected: $0.code.value == town)
                                   })),
                   .label(.text("救助项目 "), Controls.select("programme", [Controls.option("", "全部")] + s.programmes.map {

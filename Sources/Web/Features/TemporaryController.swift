@@ -37,7 +37,7 @@ struct TemporaryController: RouteCollection {
             }
         } catch let e as PolicyError { notConfigured = e.message }
         let m = TemporaryIndex.Model(rows: rows, all: all, reserves: reserves,
-                                     townships: s.divisions.townships.map { ($0.code.value, $0.name) }, today: today,
+                                     townships: s.divisions.townships.filter { req.scope.contains(township: $0.code) }.map { ($0.code.value, $0.name) }, today: today,
                                      csrf: req.csrfToken, notConfigured: notConfigured)
         return HTMLPage(html: Layout.page(title: "临时救助", request: req, active: .temporary, body: TemporaryIndex.view(m)))
     }
@@ -83,6 +83,7 @@ struct TemporaryController: RouteCollection {
         let (date, type, size) = try request(f)
         let rid = try FormField.residentID("身份证号", f.residentID ?? "")
         guard let township = DivisionCode(f.township ?? "") else { throw FormError(field: "乡镇", value: f.township ?? "", reason: "请从列表选择") }
+        try req.requireInScope(township: township, field: "乡镇")
         guard let area = Area(rawValue: f.area ?? "") else { throw FormError(field: "城乡", value: f.area ?? "", reason: "应为 urban 或 rural") }
         let id = try await store(req).open(.person(name: f.name ?? "", residentID: rid, hukouPlace: f.hukouPlace ?? "",
                                                    township: township, area: area),
