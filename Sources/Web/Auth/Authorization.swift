@@ -138,6 +138,17 @@ extension Request {
     /// The actor recorded in the audit log and on workflow events.
     var actor: String { staff?.username ?? "anonymous" }
 
+    /// The signed-in user's role may use `url` with `method` (for a workflow route, the `step`). The
+    /// record's area is not asked: pages only link records the user can see.
+    func allows(_ url: SiteURL, _ method: HTTPMethod = .POST, step: String? = nil) -> Bool {
+        guard let user = staff else { return false }
+        switch url.rule(method) {
+        case .open, .signedIn: return true
+        case .permission(let p, _): return user.may(p)
+        case .step(let workflow, _): return StepPermissions.permission(workflow, step: step ?? "").map(user.may) ?? false
+        }
+    }
+
     /// A form's village must lie in the user's area.
     /// - Throws: `FormError` naming the field when it does not.
     func requireInScope(village code: DivisionCode, field: String) throws {

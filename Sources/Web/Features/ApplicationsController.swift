@@ -224,8 +224,10 @@ struct ApplicationsController: RouteCollection {
         // Each step cites its own programme's rule (低保 DB-2021, 特困 TK-2021).
         let citations = (try? programme.rules())?.noticeCitations.steps ?? [:]
         func cite(_ step: String) -> String { citations[step].map { "（\($0)）" } ?? "" }
+        // A step the user's role may not record is not offered (`AccessMiddleware` would refuse it).
         func form(_ title: String, _ fields: Node<HTML.FormContext>, button: String, danger: Bool = false) -> Node<HTML.BodyContext> {
-            .form(.class("stack"), .method(.post), .attr("action", SiteURL.applicationStep(id, step: step).path), Layout.csrf(req),
+            guard req.allows(.applicationStep(id, step: step), step: step) else { return .empty }
+            return .form(.class("stack"), .method(.post), .attr("action", SiteURL.applicationStep(id, step: step).path), Layout.csrf(req),
                   .strong(.text(title)), fields,
                   .button(.class(danger ? "danger" : ""), .type(.submit), .text(button)))
         }

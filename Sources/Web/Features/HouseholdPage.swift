@@ -81,18 +81,18 @@ extension HouseholdsController {
                             .compactMap { $0 }.joined(separator: "，"))))
                 }
             ),
-            .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdMemberStatus(id).path), Layout.csrf(req),
+            Layout.postForm(req, .householdMemberStatus(id),
                   .label(.text("成员 "), Controls.select("residentID", h.composition.members.map { Controls.option($0.residentID.value, $0.name) })),
                   .label(.text("变更为 "), Controls.select("status", MemberStatus.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
                   .label(.text("自 "), .input(.type(.date), .name("since"))),
                   .button(.class("secondary"), .type(.submit), .text("登记成员变动"))),
-            .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdPayee(id).path), Layout.csrf(req),
+            Layout.postForm(req, .householdPayee(id),
                   .label(.text("收款人 "), Controls.select("residentID", h.composition.members.filter(\.status.counts).map {
                       Controls.option($0.residentID.value, $0.name, selected: $0.residentID == h.payee.residentID)
                   })),
                   .button(.class("secondary"), .type(.submit), .text("指定收款人"))),
             .if(s.programmes.contains { (try? $0.rules())?.recipient == .member },
-                .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdTekunFacts(id).path), Layout.csrf(req),
+                Layout.postForm(req, .householdTekunFacts(id),
                       .label(.text("特困认定：成员 "), Controls.select("residentID", h.composition.members.filter(\.status.counts).map {
                           Controls.option($0.residentID.value, $0.name)
                       })),
@@ -103,7 +103,7 @@ extension HouseholdsController {
                       .label(.text("评估日期 "), .input(.type(.date), .name("assessedOn"), .attr("value", today.description), .required(true))),
                       .button(.class("secondary"), .type(.submit), .text("登记供养方式和自理能力评估")))),
             .unwrap(policy?.dibao.flatMap { $0.method == .tiered ? $0 : nil }) { dibao in
-                .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdDibaoTier(id).path), Layout.csrf(req),
+                Layout.postForm(req, .householdDibaoTier(id),
                       .label(.text("低保分档：成员 "), Controls.select("residentID", h.composition.members.filter(\.status.counts).map {
                           Controls.option($0.residentID.value, $0.name + ($0.dibaoTier.map { "（现 \($0) 档）" } ?? ""))
                       })),
@@ -112,7 +112,7 @@ extension HouseholdsController {
                       .button(.class("secondary"), .type(.submit), .text("登记分档")))
             },
             .if(s.programmes.contains(.orphan) || s.programmes.contains(.unsupportedChild),
-                .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdChildFacts(id).path), Layout.csrf(req),
+                Layout.postForm(req, .householdChildFacts(id),
                       .label(.text("孤儿、事实无人抚养儿童认定：儿童 "), Controls.select("residentID", h.composition.members
                           .filter { $0.status.counts && $0.residentID.age(on: today) < 18 }.map { Controls.option($0.residentID.value, $0.name) })),
                       .label(.text("养育方式 "), Controls.select("placement", ChildPlacement.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
@@ -146,7 +146,7 @@ extension HouseholdsController {
             .forEach(activeEnrollments.filter { s.programmes.contains($0.programme) }.reduce(into: [Enrollment]()) { kept, e in
                 if !kept.contains(where: { $0.programme == e.programme && $0.memberID == e.memberID }) { kept.append(e) }
             }) { e in
-                .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdReview(id).path), Layout.csrf(req),
+                Layout.postForm(req, .householdReview(id),
                       .input(.type(.hidden), .name("programme"), .attr("value", e.programme.rawValue)),
                       .input(.type(.hidden), .name("member"), .attr("value", e.memberID ?? "")),
                       .label(.text("\(e.programme.shortChinese)\(e.memberID.flatMap { memberNames[$0] }.map { "（\($0)）" } ?? "")复核日期 "),
@@ -157,7 +157,7 @@ extension HouseholdsController {
             // Only running support can be ended, and only once: not after a decision, not while one is open.
             .forEach(activeEnrollments.filter { e in e.memberID != nil && e.endMonth == nil && s.programmes.contains(e.programme)
                 && !terminations.contains { $0.enrollmentID == e.id && $0.termination.state.isOpen } }) { e in
-                .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdTerminations(id).path), Layout.csrf(req),
+                Layout.postForm(req, .householdTerminations(id),
                       .input(.type(.hidden), .name("programme"), .attr("value", e.programme.rawValue)),
                       .input(.type(.hidden), .name("member"), .attr("value", e.memberID ?? "")),
                       .label(.text("终止\(e.programme.shortChinese)（\(e.memberID.flatMap { memberNames[$0] } ?? "")）：理由 "),
@@ -177,7 +177,7 @@ extension HouseholdsController {
             .h2("申请"),
             .if(applications.isEmpty, .p(.class("muted"), .text("没有申请记录。")),
                 else: ApplicationRow.table(applications.map { ApplicationRow.make($0, settings: s, today: today) })),
-            .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdApplications(id).path), Layout.csrf(req),
+            Layout.postForm(req, .householdApplications(id),
                   .label(.text("受理日期 "), .input(.type(.date), .name("acceptedOn"), .attr("value", today.description), .required(true))),
                   .label(.input(.type(.checkbox), .name("closeRelative"), .attr("value", "on")),
                          .text(" 成员为经办人员或村干部的近亲属（单独登记备案）")),
@@ -190,7 +190,7 @@ extension HouseholdsController {
             .if(s.programmes.contains(.temporary), .group(
                 .h2("临时救助"),
                 .if(temporaryRows.isEmpty, .p(.class("muted"), .text("没有临时救助记录。")), else: TemporaryIndex.table(temporaryRows)),
-                .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdTemporaryCases(id).path), Layout.csrf(req),
+                Layout.postForm(req, .householdTemporaryCases(id),
                       TemporaryIndex.form(today: today), .button(.type(.submit), .text("受理临时救助"))))),
             .h2("审核确认决定及计算过程"),
             .if(decisions.isEmpty, .p(.class("muted"), .text("没有决定。"))),
@@ -214,8 +214,7 @@ extension HouseholdsController {
                            .td(.class("num"), .text("\(max(1, d.sizeBytes / 1024)) KB")),
                            .td(.class("muted"), .text(String(d.sha256.prefix(16)) + "…")), .td(.text(d.uploadedBy)))
                    }),
-            .form(.class("inline"), .method(.post), .attr("action", SiteURL.householdDocuments(id).path),
-                  .enctype(.multipartData), Layout.csrf(req),
+            Layout.postForm(req, .householdDocuments(id), multipart: true,
                   .label(.text("类别 "), Controls.select("kind", DocumentKind.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
                   .input(.type(.file), .name("file"), .required(true)),
                   .button(.type(.submit), .text("上传材料")),

@@ -54,7 +54,7 @@ struct HouseholdsController: RouteCollection {
                       Controls.option($0.rawValue, $0.shortChinese, selected: programme == $0)
                   })),
                   .button(.type(.submit), .text("查询"))),
-            .p(.a(.attr("href", SiteURL.newHousehold.path), .text("＋ 登记新家庭"))),
+            .if(req.allows(.newHousehold, .GET), .p(.a(.attr("href", SiteURL.newHousehold.path), .text("＋ 登记新家庭")))),
             .p(.class("muted"), .text("在保状态与金额按 \(month)。")),
             .table(
                 .tr(.th("户主"), .th("身份证号"), .th("乡镇"), .th("村（社区）"), .th("城乡"), .th(.class("num"), .text("人数")),

@@ -22,8 +22,9 @@ struct PayrollController: RouteCollection {
 
     func index(req: Request) async throws -> HTMLPage {
         let s = req.settings
-        let model = PayrollIndex.Model.make(batches: try await req.payroll.batches(countyCode: s.countyCode),
+        var model = PayrollIndex.Model.make(batches: try await req.payroll.batches(countyCode: s.countyCode),
                                             programmes: s.programmes, today: s.today(), csrf: req.csrfToken)
+        model.permissions = req.staff?.role.permissions ?? []
         return HTMLPage(html: Layout.page(title: PayrollIndex.title, request: req, active: .payroll,
                                           body: PayrollIndex.view(model)))
     }
@@ -96,6 +97,7 @@ struct PayrollController: RouteCollection {
         var model = PayrollBatchPage.Model.make(
             batch: b, holds: try await store.holds(of: id), towns: try await store.townshipTotals(of: id),
             lines: lines, page: page, perPage: Self.perPage, csrf: req.csrfToken, placeName: s.townshipName)
+        model.permissions = req.staff?.role.permissions ?? []
         if b.kind == .backPay {
             model.items = PayrollBatchPage.Model.items(try await store.backPayItems(of: id), lines: lines,
                                                        firstNumber: (page - 1) * Self.perPage + 1)

@@ -57,6 +57,15 @@ enum Layout {
         return html.render()
     }
 
+    /// A POST form to `url`, or nothing when the signed-in user's role may not use it (the same rule
+    /// `AccessMiddleware` enforces: a clerk is not offered what would be refused).
+    static func postForm(_ req: Request, _ url: SiteURL, step: String? = nil, multipart: Bool = false,
+                         _ nodes: Node<HTML.FormContext>...) -> Node<HTML.BodyContext> {
+        guard req.allows(url, step: step) else { return .empty }
+        return .form(.class("inline"), .method(.post), .attr("action", url.path),
+                     multipart ? .enctype(.multipartData) : .empty, csrf(req), .group(nodes))
+    }
+
     /// A hidden CSRF field for every POST form.
     static func csrf(_ request: Request) -> Node<HTML.FormContext> { csrf(request.csrfToken) }
 

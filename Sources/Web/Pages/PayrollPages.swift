@@ -21,6 +21,8 @@ enum PayrollIndex {
     struct Model: Equatable, Sendable {
         var sections: [Section]
         var csrf: String
+        /// What the user may do here (forms they may not use are not shown).
+        var permissions: Set<Permission> = Set(Permission.allCases)
         var today: CivilDate
 
         /// Pure: the sections of the monthly programmes among `programmes`, in their order.
@@ -47,12 +49,12 @@ enum PayrollIndex {
                 .div(
                     .h2("\(section.programme.shortChinese)资金发放"),
                     .if(!section.canGenerate, .p(.class("muted"), .text("本县未在系统中开展该项目或该项目尚未实现：只列出已有批次。"))),
-                    .if(section.canGenerate, .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollGenerate.path), Layout.csrf(m.csrf),
+                    .if(section.canGenerate && m.permissions.contains(.preparePayroll), .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollGenerate.path), Layout.csrf(m.csrf),
                           .input(.type(.hidden), .name("programme"), .attr("value", section.programme.rawValue)),
                           .label(.text("发放月份 "), .input(.type(.text), .name("month"), .attr("value", section.suggestedMonth.description),
                                                         .placeholder("YYYY-MM"), .required(true))),
                           .button(.type(.submit), .text("生成\(section.programme.shortChinese)发放批次")))),
-                    .if(section.canGenerate && section.paysMonthly,
+                    .if(section.canGenerate && section.paysMonthly && m.permissions.contains(.preparePayroll),
                         .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollBackPay.path), Layout.csrf(m.csrf),
                               .input(.type(.hidden), .name("programme"), .attr("value", section.programme.rawValue)),
                               .label(.text("补发月份 "), .input(.type(.text), .name("month"), .attr("value", m.today.yearMonth.description),
@@ -112,6 +114,8 @@ enum PayrollBatchPage {
         var page: Int
         var perPage: Int
         var csrf: String
+        /// What the user may do here (forms they may not use are not shown).
+        var permissions: Set<Permission> = Set(Permission.allCases)
 
         /// Pure: names resolved by `placeName`, ID and account masked, lines numbered from the page.
         static func make(batch: PayrollBatch, holds: [PayrollHold], towns: [PayrollTownshipTotal], lines: [PayrollLine],
@@ -162,14 +166,16 @@ enum PayrollBatchPage {
                 .dt("审核人"), .dd(.text(b.approvedBy ?? "—"))),
             .div(
                 .if(b.state == .draft, .group(
-                    .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollApprove(id).path), Layout.csrf(m.csrf),
-                          .button(.type(.submit), .text("审核通过（冻结批次）"))),
-                    .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollDiscard(id).path), Layout.csrf(m.csrf),
-                          .button(.class("secondary"), .type(.submit), .text("作废草稿，按最新档案重新生成"))))),
-                .if(b.state == .approved,
+                    .if(m.permissions.contains(.approvePayroll),
+                        .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollApprove(id).path), Layout.csrf(m.csrf),
+                              .button(.type(.submit), .text("审核通过（冻结批次）")))),
+                    .if(m.permissions.contains(.preparePayroll),
+                        .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollDiscard(id).path), Layout.csrf(m.csrf),
+                              .button(.class("secondary"), .type(.submit), .text("作废草稿，按最新档案重新生成")))))),
+                .if(b.state == .approved && m.permissions.contains(.exportPayroll),
                     .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollExport(id).path), Layout.csrf(m.csrf),
                           .button(.type(.submit), .text("导出银行文件（计入支出）")))),
-                .if(b.state == .exported, .p(.a(.attr("href", SiteURL.payrollBankFile(id).path), .text("下载银行文件（CSV，可用 Excel 打开）"))))
+                .if(b.state == .exported && m.permissions.contains(.exportPayroll), .p(.a(.attr("href", SiteURL.payrollBankFile(id).path), .text("下载银行文件（CSV，可用 Excel 打开）"))))
             ),
             .if(!m.holds.isEmpty, .group(
                 .h2("暂停发放（\(m.holds.count) 户）"),
