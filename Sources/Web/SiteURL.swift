@@ -87,6 +87,11 @@ enum SiteURL: Hashable, Sendable {
     /// A new one-time password for an account (POST).
     case userResetPassword(String)
 
+    /// 审计日志: the trail searched by person, user, days and action.
+    case audit
+    /// The chain recomputed: intact, or the first broken entry.
+    case auditVerify
+
     /// The first segment of every JSON API path.
     static let apiRoot = "api"
 
@@ -115,6 +120,7 @@ enum SiteURL: Hashable, Sendable {
         .funds, .fundAllocations,
         .policies, .policyAdjust,
         .users, .userDisable(P.id), .userResetPassword(P.id),
+        .audit, .auditVerify,
     ]
 
     /// The path segments, unescaped.
@@ -173,6 +179,8 @@ enum SiteURL: Hashable, Sendable {
         case .users: return ["admin", "users"]
         case .userDisable(let id): return ["admin", "users", id, "disable"]
         case .userResetPassword(let id): return ["admin", "users", id, "reset-password"]
+        case .audit: return ["audit"]
+        case .auditVerify: return ["audit", "verify"]
         }
     }
 

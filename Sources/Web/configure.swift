@@ -73,6 +73,7 @@ func routes(_ app: Application) throws {
     // Who may reach each route is decided by `AccessMiddleware` from `SiteURL.rule`.
     let staff: any RoutesBuilder = app
     try staff.register(collection: UsersController())
+    try staff.register(collection: AuditController())
     try staff.register(collection: DashboardController())
     try staff.register(collection: HouseholdsController())
     try staff.register(collection: ApplicationsController())

@@ -32,7 +32,7 @@ struct M0009PolicyVersions: AsyncMigration {
         for region in regions.sorted() {
             guard let (file, text) = PolicyBook.bundledFile(region: region) else { continue }
             try await PolicyStore(database).insert(file, fileSHA256: Checksum.sha256Hex(Data(text.utf8)),
-                                                   actor: name, on: database.sql)
+                                                   actor: name, on: database.sql, schemaOf0009: true)
         }
     }
 

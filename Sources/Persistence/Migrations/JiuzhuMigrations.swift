@@ -20,5 +20,6 @@ public enum JiuzhuMigrations {
         M0014ReliefStation(),
         M0015BackPay(),
         M0016Access(),
+        M0017AuditChain(),
     ]
 }

@@ -32,21 +32,27 @@ public struct AccessStore: Sendable {
         }
     }
 
-    struct Row: Decodable { var countyCode: String?; var townshipCode: String?; var villageCode: String? }
+    struct Row: Decodable { var countyCode: String?; var townshipCode: String?; var villageCode: String?; var householdId: String? }
 
     /// Where the record lies, or nil when there is no such record.
     /// - Throws: `StoreError` when a stored code does not parse.
     public func place(of subject: Subject, id: String) async throws -> Place? {
+        try await locate(subject, id: id)?.place
+    }
+
+    /// Where the record lies and the household it concerns (for the audit trail), or nil when there is
+    /// no such record.
+    public func locate(_ subject: Subject, id: String) async throws -> (place: Place, householdID: String?)? {
         let query: SQLQueryString
         switch subject {
         case .household:
-            query = "SELECT county_code, township_code, village_code FROM households WHERE id = \(bind: id)"
+            query = "SELECT county_code, township_code, village_code, id AS household_id FROM households WHERE id = \(bind: id)"
         case .application:
-            query = "SELECT h.county_code, h.township_code, h.village_code FROM applications a JOIN households h ON h.id = a.household_id WHERE a.id = \(bind: id)"
+            query = "SELECT h.county_code, h.township_code, h.village_code, h.id AS household_id FROM applications a JOIN households h ON h.id = a.household_id WHERE a.id = \(bind: id)"
         case .termination:
-            query = "SELECT h.county_code, h.township_code, h.village_code FROM terminations t JOIN households h ON h.id = t.household_id WHERE t.id = \(bind: id)"
+            query = "SELECT h.county_code, h.township_code, h.village_code, h.id AS household_id FROM terminations t JOIN households h ON h.id = t.household_id WHERE t.id = \(bind: id)"
         case .temporaryCase:
-            query = "SELECT c.county_code, c.township_code, h.village_code FROM temporary_cases c LEFT JOIN households h ON h.id = c.household_id WHERE c.id = \(bind: id)"
+            query = "SELECT c.county_code, c.township_code, h.village_code, h.id AS household_id FROM temporary_cases c LEFT JOIN households h ON h.id = c.household_id WHERE c.id = \(bind: id)"
         case .stay:
             query = "SELECT county_code FROM station_stays WHERE id = \(bind: id)"
         case .batch:
@@ -54,9 +60,9 @@ public struct AccessStore: Sendable {
         }
         guard let row = try await database.sql.raw(query).first(decoding: Row.self, with: SQLSupport.decoder) else { return nil }
         let stored = Stored(subject.rawValue)
-        if let v = row.villageCode { return .village(try stored.division("village_code", v)) }
-        if let t = row.townshipCode { return .township(try stored.division("township_code", t)) }
+        if let v = row.villageCode { return (.village(try stored.division("village_code", v)), row.householdId) }
+        if let t = row.townshipCode { return (.township(try stored.division("township_code", t)), row.householdId) }
         guard let c = row.countyCode else { return nil }
-        return .county(c)
+        return (.county(c), nil)
     }
 }

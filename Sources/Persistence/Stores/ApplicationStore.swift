@@ -154,7 +154,7 @@ public struct ApplicationStore: Sendable {
             ).values(id, h.countyCode, householdID, memberID, programme.rawValue, app.state.rawValue,
                      acceptedOn.description, deadline?.description, closeRelative, try SQLSupport.encode(app), actor, Date())
                 .run()
-            try await audit(sql, county: h.countyCode, actor: actor, action: "application.accept", subject: id,
+            try await audit(db, county: h.countyCode, actor: actor, action: "application.accept", subject: id,
                             detail: "household \(householdID)" + (memberID.map { " member \($0)" } ?? ""))
             return id
         }
@@ -404,13 +404,14 @@ public struct ApplicationStore: Sendable {
         try await sql.insert(into: "application_events")
             .columns("id", "application_id", "seq", "kind", "payload", "actor", "recorded_at")
             .values(SQLSupport.newID(), stored.id, seq, event.chinese, try SQLSupport.encode(event), actor, Date()).run()
-        try await audit(sql, county: stored.countyCode, actor: actor, action: "application.\(next.state.rawValue)",
+        try await audit(db, county: stored.countyCode, actor: actor, action: "application.\(next.state.rawValue)",
                         subject: stored.id, detail: event.chinese)
     }
 }
 
-func audit(_ sql: any SQLDatabase, county: String, actor: String, action: String, subject: String,
-           detail: String) async throws {
-    try await sql.insert(into: "audit_log").columns("id", "county_code", "at", "actor", "action", "subject", "detail")
-        .values(SQLSupport.newID(), county, Date(), actor, action, subject, detail).run()
+/// Appends to the audit trail (`AuditChain`), in the caller's transaction when there is one.
+func audit(_ db: any Database, county: String, actor: String, action: String, subject: String, detail: String,
+           householdID: String? = nil) async throws {
+    try await AuditChain.append(AuditDraft(countyCode: county, actor: actor, action: action, subject: subject,
+                                           householdID: householdID, detail: detail), on: db)
 }

@@ -99,7 +99,7 @@ extension PayrollStore {
                     "id", "batch_id", "line_id", "county_code", "programme", "recipient_key", "for_month", "entitled_fen",
                     "paid_fen", "owed_fen", "components", "decision_id", "policy_version", "basis", "trace",
                 ], rows: itemRows, on: sql)
-                try await audit(sql, county: countyCode, actor: actor, action: "payroll.back-pay", subject: id,
+                try await audit(db, county: countyCode, actor: actor, action: "payroll.back-pay", subject: id,
                                 detail: "\(programme.rawValue) \(month) from \(from) lines \(grouped.count) months \(itemRows.count) total \(total.yuanString)")
             }
         } catch {

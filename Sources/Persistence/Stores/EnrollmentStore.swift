@@ -345,7 +345,7 @@ public struct EnrollmentStore: Sendable {
                 try await Self.enroll(on: sql, countyCode: household.countyCode, householdID: householdID,
                                       memberID: memberID, decision: d, from: next, decisionID: decisionID)
             }
-            try await audit(sql, county: household.countyCode, actor: actor, action: "enrollment.\(label ?? Self.label(outcome))",
+            try await audit(db, county: household.countyCode, actor: actor, action: "enrollment.\(label ?? Self.label(outcome))",
                             subject: householdID, detail: "\(programme.rawValue) \(date)")
             return outcome
         }
@@ -452,7 +452,7 @@ public struct EnrollmentStore: Sendable {
                                              reason: "复核追溯（\(event)）：\(m) 核定 \(decided.yuanString) 元，已发放 \(Money(fen: fen).yuanString) 元",
                                              terminationID: nil)
         }
-        try await audit(sql, county: household.countyCode, actor: actor, action: "enrollment.\(Self.label(outcome))",
+        try await audit(db, county: household.countyCode, actor: actor, action: "enrollment.\(Self.label(outcome))",
                         subject: householdID, detail: "\(programme.rawValue) \(date) from \(from)")
         return outcome
     }
@@ -575,7 +575,7 @@ extension EnrollmentStore {
                 on: sql, countyCode: household.countyCode, householdID: householdID, applicationID: nil, memberID: nil,
                 outcome: "transferred", decidedOn: date, firstMonth: month, decision: d,
                 trace: d.trace + [TraceLine("停发", "本户成员均已由其他项目按人保障，\(e.programme.shortChinese)自 \(month) 起停发", source: rules.reviewSource)])
-            try await audit(sql, county: household.countyCode, actor: actor, action: "enrollment.stopped",
+            try await audit(db, county: household.countyCode, actor: actor, action: "enrollment.stopped",
                             subject: householdID, detail: "\(e.programme.rawValue) from \(month): members supported elsewhere")
             stopped.append(e.programme)
         }

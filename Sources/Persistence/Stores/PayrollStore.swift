@@ -175,7 +175,7 @@ public struct PayrollStore: Sendable {
                 try await SQLSupport.insert(into: "payroll_holds", columns: ["id", "batch_id", "household_id", "member_id", "payee_name", "reason"],
                                             rows: holds.map { [SQLSupport.newID(), id, $0.householdID, $0.memberID, $0.payeeName, $0.reason] },
                                             on: sql)
-                try await audit(sql, county: countyCode, actor: actor, action: "payroll.generate", subject: id,
+                try await audit(db, county: countyCode, actor: actor, action: "payroll.generate", subject: id,
                                 detail: "\(programme.rawValue) \(month) lines \(lines.count) total \(total.yuanString)")
             }
         } catch {
@@ -329,7 +329,7 @@ public struct PayrollStore: Sendable {
             guard b.state == .draft else { throw PayrollError.invalidTransition(from: b.state, to: .draft) }
             try await db.sql.delete(from: "payroll_lines").where(SQLIdentifier("batch_id"), .equal, id).run()
             try await db.sql.delete(from: "payroll_batches").where(SQLIdentifier("id"), .equal, id).run()
-            try await audit(db.sql, county: b.countyCode, actor: actor, action: "payroll.discard", subject: id,
+            try await audit(db, county: b.countyCode, actor: actor, action: "payroll.discard", subject: id,
                             detail: "\(b.month)")
         }
     }
@@ -343,7 +343,7 @@ public struct PayrollStore: Sendable {
             try await db.sql.update("payroll_batches").set("state", to: next.rawValue)
                 .set(SQLIdentifier("\(column)_at"), to: Date()).set(SQLIdentifier("\(column)_by"), to: actor)
                 .where(SQLIdentifier("id"), .equal, id).where(SQLIdentifier("state"), .equal, b.state.rawValue).run()
-            try await audit(db.sql, county: b.countyCode, actor: actor, action: "payroll.\(next.rawValue)",
+            try await audit(db, county: b.countyCode, actor: actor, action: "payroll.\(next.rawValue)",
                             subject: id, detail: "\(b.month)")
             return try await batch(id: id, on: db)
         }

@@ -42,7 +42,10 @@ public struct PolicyStore: Sendable {
         }
     }
 
-    func insert(_ file: PolicyFile, fileSHA256: String, actor: String, on sql: any SQLDatabase) async throws -> ImportResult {
+    /// - Parameter schemaOf0009: called from migration 0009, when the audit log still has the columns of
+    ///   0006 (migration 0017 chains the entry later).
+    func insert(_ file: PolicyFile, fileSHA256: String, actor: String, on sql: any SQLDatabase,
+                schemaOf0009: Bool = false) async throws -> ImportResult {
         struct Row: Decodable { var id: String; var body: String }
         var result = ImportResult(region: file.region, added: [], replaced: [], unchanged: [], warnings: [])
         let now = Date()
@@ -88,8 +91,13 @@ public struct PolicyStore: Sendable {
             }
         }
         if !result.added.isEmpty || !result.replaced.isEmpty {
-            try await audit(sql, county: file.region, actor: actor, action: "policy.import", subject: file.region,
-                            detail: "added \(result.added.joined(separator: ",")) replaced \(result.replaced.joined(separator: ",")) sha256 \(fileSHA256)")
+            let detail = "added \(result.added.joined(separator: ",")) replaced \(result.replaced.joined(separator: ",")) sha256 \(fileSHA256)"
+            if schemaOf0009 {
+                try await sql.insert(into: "audit_log").columns("id", "county_code", "at", "actor", "action", "subject", "detail")
+                    .values(SQLSupport.newID(), file.region, Date(), actor, "policy.import", file.region, detail).run()
+            } else {
+                try await audit(database, county: file.region, actor: actor, action: "policy.import", subject: file.region, detail: detail)
+            }
         }
         return result
     }

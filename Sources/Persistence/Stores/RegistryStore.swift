@@ -265,6 +265,16 @@ public struct RegistryStore: Sendable {
 
     /// The member row id of a registered person, for enrollments and payroll lines that point at one member.
     /// - Throws: `StoreError.notFound` naming the (masked) ID.
+    /// The households in `scope` where a member has this ID number (`text` parses as one) or exactly this
+    /// name (at most 200): the person an auditor asks about.
+    public func households(ofPerson text: String, in scope: AccessScope) async throws -> [String] {
+        struct Row: Decodable { var id: String }
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let member: SQLQueryString = (try? ResidentID(t)).map { " m.resident_id = \(bind: $0.value) " } ?? " m.name = \(bind: t) "
+        return try await database.sql.raw("SELECT DISTINCT h.id FROM households h JOIN members m ON m.household_id = h.id WHERE "
+            + member + " AND " + SQLFragments.inScope("h", scope) + " ORDER BY h.id LIMIT 200").all(decoding: Row.self).map(\.id)
+    }
+
     public func memberID(of residentID: ResidentID) async throws -> String {
         struct Row: Decodable { var id: String }
         guard let r = try await database.sql.select().column("id").from("members")

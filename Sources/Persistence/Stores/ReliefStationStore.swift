@@ -65,7 +65,7 @@ public struct ReliefStationStore: Sendable {
             try await sql.insert(into: "station_stays").columns("id", "county_code", "person_id", "admitted_on", "exited_on", "snapshot",
                                                                 "created_by", "updated_at")
                 .values(id, countyCode, personID!, on.description, Optional<String>.none, try SQLSupport.encode(stay), actor, Date()).run()
-            try await audit(sql, county: countyCode, actor: actor, action: "station.admit", subject: id,
+            try await audit(db, county: countyCode, actor: actor, action: "station.admit", subject: id,
                             detail: person.identityKnown ? "identified" : "unidentified \(person.text)")
             return id
         }
@@ -86,7 +86,7 @@ public struct ReliefStationStore: Sendable {
                 .first(decoding: Seq.self)?.n ?? 0) + 1
             try await sql.insert(into: "station_events").columns("id", "stay_id", "seq", "kind", "payload", "actor", "recorded_at")
                 .values(SQLSupport.newID(), id, seq, Self.kind(event), try SQLSupport.encode(event), actor, Date()).run()
-            try await audit(sql, county: stored.countyCode, actor: actor, action: "station.\(Self.kind(event))", subject: id, detail: "")
+            try await audit(db, county: stored.countyCode, actor: actor, action: "station.\(Self.kind(event))", subject: id, detail: "")
             return try await load(id, on: db)
         }
     }

@@ -98,7 +98,7 @@ public struct ReserveFundStore: Sendable {
                 "actor", "recorded_at"
             ).values(SQLSupport.newID(), countyCode, township.value, date.description, ReserveFundEntry.Kind.allotment.rawValue,
                      amount.fen, Optional<String>.none, document, actor, Date()).run()
-            try await audit(db.sql, county: countyCode, actor: actor, action: "reserve.allot", subject: township.value,
+            try await audit(db, county: countyCode, actor: actor, action: "reserve.allot", subject: township.value,
                             detail: "\(date) \(amount.yuanString) \(document)")
         }
     }

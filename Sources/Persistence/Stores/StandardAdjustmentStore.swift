@@ -149,7 +149,7 @@ extension EnrollmentStore {
             }
             try await SQLSupport.insert(into: "decisions", columns: DecisionRows.columns, rows: decisions, on: sql)
             try await SQLSupport.insert(into: "enrollments", columns: EnrollmentRows.columns, rows: enrollments, on: sql)
-            try await audit(sql, county: countyCode, actor: actor, action: "enrollment.standard-adjusted", subject: version,
+            try await audit(db, county: countyCode, actor: actor, action: "enrollment.standard-adjusted", subject: version,
                             detail: "\(programme.rawValue) changed \(result.changed) unchanged \(result.unchanged) review \(result.needsReview.count)")
             return result
         }

@@ -142,7 +142,7 @@ public struct TemporaryCaseStore: Sendable {
                 "area", "type", "state", "accepted_on", "deadline", "snapshot", "created_by", "updated_at"
             ).values(id, countyCode, township, householdID, name, rid.value, hukou, area.rawValue, type.rawValue,
                      c.state.rawValue, acceptedOn.description, deadline?.description, try SQLSupport.encode(c), actor, Date()).run()
-            try await audit(sql, county: countyCode, actor: actor, action: "temporary.accept", subject: id,
+            try await audit(db, county: countyCode, actor: actor, action: "temporary.accept", subject: id,
                             detail: householdID.map { "household \($0)" } ?? "person \(rid.masked)")
             return id
         }
@@ -445,7 +445,7 @@ public struct TemporaryCaseStore: Sendable {
         try await sql.insert(into: "temporary_case_events")
             .columns("id", "case_id", "seq", "kind", "payload", "actor", "recorded_at")
             .values(SQLSupport.newID(), stored.id, seq, event.chinese, try SQLSupport.encode(event), actor, Date()).run()
-        try await audit(sql, county: stored.countyCode, actor: actor, action: "temporary.\(next.state.rawValue)",
+        try await audit(db, county: stored.countyCode, actor: actor, action: "temporary.\(next.state.rawValue)",
                         subject: stored.id, detail: event.chinese + " " + event.detail)
     }
 }

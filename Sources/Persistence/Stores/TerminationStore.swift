@@ -89,7 +89,7 @@ public struct TerminationStore: Sendable {
                 "created_by", "updated_at"
             ).values(id, household.countyCode, householdID, memberID, programme.rawValue, current.id, t.state.rawValue,
                      try SQLSupport.encode(t), actor, Date()).run()
-            try await audit(sql, county: household.countyCode, actor: actor, action: "termination.propose", subject: id,
+            try await audit(db, county: household.countyCode, actor: actor, action: "termination.propose", subject: id,
                             detail: "\(programme.rawValue) member \(memberID) \(ground.rawValue)")
             return id
         }
@@ -190,7 +190,7 @@ public struct TerminationStore: Sendable {
             try await sql.insert(into: "termination_events")
                 .columns("id", "termination_id", "seq", "kind", "payload", "actor", "recorded_at")
                 .values(SQLSupport.newID(), id, seq, event.chinese, try SQLSupport.encode(event), actor, Date()).run()
-            try await audit(sql, county: stored.countyCode, actor: actor, action: "termination.\(next.state.rawValue)",
+            try await audit(db, county: stored.countyCode, actor: actor, action: "termination.\(next.state.rawValue)",
                             subject: id, detail: event.chinese)
             return next
         }

@@ -121,13 +121,3 @@ public struct UserStore: Sendable {
     }
 }
 
-/// The append-only audit log.
-public struct AuditStore: Sendable {
-    let database: any Database
-
-    public init(_ database: any Database) { self.database = database }
-
-    public func append(countyCode: String, actor: String, action: String, subject: String, detail: String) async throws {
-        try await audit(database.sql, county: countyCode, actor: actor, action: action, subject: subject, detail: detail)
-    }
-}

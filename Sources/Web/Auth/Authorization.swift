@@ -104,6 +104,7 @@ extension SiteURL {
 
         case .users: return .permission(.manageUsers, nil)
         case .userDisable, .userResetPassword: return .permission(.manageUsers, nil)
+        case .audit, .auditVerify: return .permission(.viewAudit, nil)
         }
     }
 }
@@ -200,7 +201,11 @@ struct AccessMiddleware: AsyncMiddleware {
             break
         case let .permission(permission, subject):
             guard user.may(permission) else { throw Abort(.forbidden, reason: "本账号（\(user.role.chinese)）无权\(permission.chinese)") }
-            if let subject { try await requireVisible(subject, request, user) }
+            if let subject {
+                let householdID = try await requireVisible(subject, request, user)
+                // Every view of a person's file, and every download, is recorded (who looked at whom).
+                if request.method == .GET { try await recordView(url, subject, householdID: householdID, request) }
+            }
         case let .step(workflow, subject):
             let step = request.parameters.get("step") ?? ""
             // A step no rule lists is refused before any handler (it names nothing about the record).
@@ -208,16 +213,32 @@ struct AccessMiddleware: AsyncMiddleware {
                 throw FormError(field: "办理步骤", value: step, reason: "不是可办理的步骤")
             }
             guard user.may(permission) else { throw Abort(.forbidden, reason: "本账号（\(user.role.chinese)）无权\(permission.chinese)") }
-            try await requireVisible(subject, request, user)
+            _ = try await requireVisible(subject, request, user)
         }
         return try await next.respond(to: request)
     }
 
-    func requireVisible(_ subject: AccessStore.Subject, _ request: Request, _ user: SignedInUser) async throws {
+    /// The household the record concerns, once it is known to lie in the user's area; 404 otherwise.
+    func requireVisible(_ subject: AccessStore.Subject, _ request: Request, _ user: SignedInUser) async throws -> String? {
         guard let id = request.parameters.get("id"),
-              let place = try await AccessStore(request.db).place(of: subject, id: id),
-              place.isVisible(in: user.scope)
+              let found = try await AccessStore(request.db).locate(subject, id: id),
+              found.place.isVisible(in: user.scope)
         else { throw Abort(.notFound) }
+        return found.householdID
+    }
+
+    /// `view.household`, `view.application`, …, `download.document`, `download.bank-file`.
+    func recordView(_ url: SiteURL, _ subject: AccessStore.Subject, householdID: String?, _ request: Request) async throws {
+        let action: String
+        switch url {
+        case .householdDocument: action = "download.document"
+        case .payrollBankFile: action = "download.bank-file"
+        case .applicationNotice, .applicationRefusal, .terminationNotice, .terminationLetter: action = "print.\(subject.rawValue)"
+        default: action = "view.\(subject.rawValue)"
+        }
+        let id = request.parameters.get("id") ?? ""
+        let detail = request.parameters.get("doc").map { "材料 \($0)" } ?? ""
+        try await AuditLog.record(request, action: action, subject: id, detail: detail, householdID: householdID)
     }
 
     /// The user of the session, or nil (no session, a deleted or disabled account: the session ends).

@@ -40,6 +40,13 @@ struct HouseholdsController: RouteCollection {
         let (rows, total) = try await RegistryStore(req.db, divisions: s.divisions).search(
             in: req.scope, text: q, townshipCode: town, programme: programme, month: month, limit: Self.perPage,
             offset: (page - 1) * Self.perPage)
+        // A search by name or ID number is a look at those people: recorded, with the household when one
+        // was found (an ID number is kept masked in the trail).
+        if let q, !q.trimmingCharacters(in: .whitespaces).isEmpty {
+            let shown = (try? ResidentID(q)).map { "身份证号 " + $0.masked } ?? "姓名 " + String(q.prefix(40))
+            try await AuditLog.record(req, action: "search.households", subject: "households", detail: "\(shown)，\(total) 户",
+                                      householdID: total == 1 ? rows.first?.id : nil)
+        }
         func link(_ p: Int) -> String {
             SiteURL.households.with(["page": "\(p)", "q": q ?? "", "town": town ?? "", "programme": programme?.rawValue ?? ""])
         }
