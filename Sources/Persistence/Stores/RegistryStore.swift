@@ -18,7 +18,9 @@ public struct RegistryStore: Sendable {
     /// Each file's composition was checked by `HouseholdComposition`; here the village must be in the
     /// divisions table and no member may already belong to another household.
     /// - Throws: `RegistryError` naming the field and value; nothing is written.
-    public func register(_ files: [HouseholdFile]) async throws {
+    /// - Parameter audit: the audit entry of the change (who, from where), appended in the same
+    ///   transaction with what was registered.
+    public func register(_ files: [HouseholdFile], recording audit: AuditDraft? = nil) async throws {
         for f in files {
             let village = try divisions.village(f.villageCode.value)
             guard village.code.townshipCode == f.townshipCode else {
@@ -28,6 +30,35 @@ public struct RegistryStore: Sendable {
         }
         try await database.transaction { db in
             try await insert(files, on: db.sql, checkExisting: true)
+            if let audit {
+                for f in files {
+                    var a = audit
+                    a.householdID = f.id
+                    a.after = Self.describe(f)
+                    try await AuditChain.append(a, on: db)
+                }
+            }
+        }
+    }
+
+    /// A household as the audit trail keeps it: village, members (masked ID, name, relationship, status),
+    /// payee; no income or account.
+    static func describe(_ f: HouseholdFile) -> String {
+        let members = f.composition.members.map { "\($0.name) \($0.residentID.masked) \($0.relationship.rawValue) \($0.status.rawValue)" }
+        return "村 \(f.villageCode.value)；成员 \(members.joined(separator: "、"))；收款人 \(f.payee.residentID.masked)"
+    }
+
+    /// Runs `change` and appends `audit` (with the household, before and after) in one transaction.
+    func recorded(_ audit: AuditDraft?, householdID: String, before: String?, after: String?,
+                  _ change: @Sendable @escaping (any SQLDatabase) async throws -> Void) async throws {
+        try await database.transaction { db in
+            try await change(db.sql)
+            if var a = audit {
+                a.householdID = householdID
+                a.before = before
+                a.after = after
+                try await AuditChain.append(a, on: db)
+            }
         }
     }
 
@@ -379,13 +410,16 @@ public struct RegistryStore: Sendable {
 
     /// Designates the member paid on behalf of the household (the head when `residentID` is the head).
     /// - Throws: `StoreError.notFound` unless the person is an active member of this household.
-    public func setPayee(householdID: String, residentID: ResidentID) async throws {
+    public func setPayee(householdID: String, residentID: ResidentID, recording audit: AuditDraft? = nil) async throws {
         guard let h = try await household(householdID),
               let m = h.composition.members.first(where: { $0.residentID == residentID }), m.status.counts
         else { throw StoreError.notFound(what: "本户在户成员", id: residentID.masked) }
-        try await database.sql.update("households")
-            .set("payee_resident_id", to: m.relationship == .head ? nil : residentID.value)
-            .where(SQLIdentifier("id"), .equal, householdID).run()
+        try await recorded(audit, householdID: householdID, before: "收款人 \(h.payee.name) \(h.payee.residentID.masked)",
+                           after: "收款人 \(m.name) \(residentID.masked)") { sql in
+            try await sql.update("households")
+                .set("payee_resident_id", to: m.relationship == .head ? nil : residentID.value)
+                .where(SQLIdentifier("id"), .equal, householdID).run()
+        }
     }
 
     /// True when any household is demo data (演示数据).
@@ -397,14 +431,18 @@ public struct RegistryStore: Sendable {
 
     /// Records a member's status change (death, moving out…) with the date it began.
     /// - Throws: `StoreError.notFound` when the ID is not registered.
-    public func setStatus(of residentID: ResidentID, to status: MemberStatus, since: CivilDate?) async throws {
-        let sql = database.sql
-        struct Row: Decodable { var id: String }
-        guard try await sql.select().column("id").from("members")
-            .where(SQLIdentifier("resident_id"), .equal, residentID.value).first(decoding: Row.self) != nil
+    public func setStatus(of residentID: ResidentID, to status: MemberStatus, since: CivilDate?,
+                          recording audit: AuditDraft? = nil) async throws {
+        struct Row: Decodable { var householdId: String; var status: String; var statusSince: String? }
+        guard let row = try await database.sql.select().columns("household_id", "status", "status_since").from("members")
+            .where(SQLIdentifier("resident_id"), .equal, residentID.value).first(decoding: Row.self, with: SQLSupport.decoder)
         else { throw StoreError.notFound(what: "成员", id: residentID.masked) }
-        try await sql.update("members").set("status", to: status.rawValue).set("status_since", to: since?.description)
-            .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
+        try await recorded(audit, householdID: row.householdId,
+                           before: "\(residentID.masked) \(row.status) \(row.statusSince ?? "")",
+                           after: "\(residentID.masked) \(status.rawValue) \(since?.description ?? "")") { sql in
+            try await sql.update("members").set("status", to: status.rawValue).set("status_since", to: since?.description)
+                .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
+        }
     }
 
     /// Records a member's 特困 case facts: the placement chosen (暂行办法 Art. 19) and the county's
@@ -416,7 +454,8 @@ public struct RegistryStore: Sendable {
     /// - Throws: `StoreError.notFound` for a member not active in the household; `.outOfRange` for a negative
     ///   allowance or a member 18 or older on `today` (facts are recorded for children).
     public func setChildFacts(householdID: String, residentID: ResidentID, placement: ChildPlacement, father: ParentSituation,
-                              mother: ParentSituation, hivAffected: Bool, disabilityAllowance: Money, today: CivilDate) async throws {
+                              mother: ParentSituation, hivAffected: Bool, disabilityAllowance: Money, today: CivilDate,
+                              recording audit: AuditDraft? = nil) async throws {
         let facts = ChildFacts(placement: placement, father: father, mother: mother, hivAffected: hivAffected,
                                disabilityAllowance: disabilityAllowance)
         guard facts.disabilityAllowance >= .zero else {
@@ -428,12 +467,17 @@ public struct RegistryStore: Sendable {
         guard residentID.age(on: today) < 18 || m.childFacts != nil else {
             throw StoreError.outOfRange("\(m.name)已满18周岁（\(residentID.age(on: today)) 岁），不能新登记儿童情况 (not a child)")
         }
-        try await database.sql.update("members")
-            .set("child_placement", to: placement.rawValue).set("father_situation", to: father.rawValue)
-            .set("mother_situation", to: mother.rawValue).set("hiv_affected", to: facts.hivAffected)
-            .set("disability_allowance_fen", to: facts.disabilityAllowance.fen)
-            .where(SQLIdentifier("household_id"), .equal, householdID)
-            .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
+        func text(_ f: ChildFacts?) -> String? {
+            f.map { "\(residentID.masked) \($0.placement?.rawValue ?? "—") 父 \($0.father?.rawValue ?? "—") 母 \($0.mother?.rawValue ?? "—") HIV \($0.hivAffected) 补贴 \($0.disabilityAllowance.yuanString)" }
+        }
+        try await recorded(audit, householdID: householdID, before: text(m.childFacts), after: text(facts)) { sql in
+            try await sql.update("members")
+                .set("child_placement", to: placement.rawValue).set("father_situation", to: father.rawValue)
+                .set("mother_situation", to: mother.rawValue).set("hiv_affected", to: facts.hivAffected)
+                .set("disability_allowance_fen", to: facts.disabilityAllowance.fen)
+                .where(SQLIdentifier("household_id"), .equal, householdID)
+                .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
+        }
     }
 
     /// Records the 分档 tier the township assigned a member (ADR 0015), or clears it (`nil`). The code must be
@@ -441,9 +485,10 @@ public struct RegistryStore: Sendable {
     /// - Throws: `StoreError.notFound` unless the person is an active member of this household;
     ///   `StoreError.outOfRange` naming the code and the codes the version lists, or saying the version uses
     ///   the gap method; `PolicyError` when no version is in force.
-    public func setDibaoTier(householdID: String, residentID: ResidentID, tier: String?, today: CivilDate) async throws {
+    public func setDibaoTier(householdID: String, residentID: ResidentID, tier: String?, today: CivilDate,
+                             recording audit: AuditDraft? = nil) async throws {
         guard let h = try await household(householdID),
-              h.composition.members.contains(where: { $0.residentID == residentID && $0.status.counts })
+              let member = h.composition.members.first(where: { $0.residentID == residentID && $0.status.counts })
         else { throw StoreError.notFound(what: "本户在户成员", id: residentID.masked) }
         if let tier {
             let policy = try await PolicyStore(database).policy(region: h.countyCode, month: today.yearMonth)
@@ -455,13 +500,16 @@ public struct RegistryStore: Sendable {
                 throw StoreError.outOfRange("档次“\(tier)”不是政策 \(policy.version) 所列的档次；可用档次 \(dibao.tierCodes) (unknown tier)")
             }
         }
-        try await database.sql.update("members").set("dibao_tier", to: tier)
-            .where(SQLIdentifier("household_id"), .equal, householdID)
-            .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
+        try await recorded(audit, householdID: householdID, before: "\(residentID.masked) 档次 \(member.dibaoTier ?? "无")",
+                           after: "\(residentID.masked) 档次 \(tier ?? "无")") { sql in
+            try await sql.update("members").set("dibao_tier", to: tier)
+                .where(SQLIdentifier("household_id"), .equal, householdID)
+                .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
+        }
     }
 
     public func setTekunFacts(householdID: String, residentID: ResidentID, placement: TekunPlacement, selfCareFailed: Int,
-                              assessedOn: CivilDate, today: CivilDate) async throws {
+                              assessedOn: CivilDate, today: CivilDate, recording audit: AuditDraft? = nil) async throws {
         guard (0...6).contains(selfCareFailed) else {
             throw StoreError.outOfRange("六项指标中不能达到的项数应为 0–6，收到 \(selfCareFailed) (0–6)")
         }
@@ -482,10 +530,14 @@ public struct RegistryStore: Sendable {
            let previous = try Stored("members").date("self_care_assessed_on", row.selfCareAssessedOn), assessedOn < previous {
             throw StoreError.outOfRange("评估日期 \(assessedOn) 早于已登记的评估（\(previous)）：较早的评估不能替换较新的 (older than the recorded assessment)")
         }
-        try await database.sql.update("members")
-            .set("tekun_placement", to: placement.rawValue).set("self_care_failed", to: selfCareFailed)
-            .set("self_care_assessed_on", to: assessedOn.description)
-            .where(SQLIdentifier("household_id"), .equal, householdID)
-            .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
+        let before = m.tekunPlacement.map { "\(residentID.masked) \($0.rawValue) 不能达到 \(m.selfCareFailed.map(String.init) ?? "—") 项" }
+        try await recorded(audit, householdID: householdID, before: before,
+                           after: "\(residentID.masked) \(placement.rawValue) 不能达到 \(selfCareFailed) 项（\(assessedOn) 评估）") { sql in
+            try await sql.update("members")
+                .set("tekun_placement", to: placement.rawValue).set("self_care_failed", to: selfCareFailed)
+                .set("self_care_assessed_on", to: assessedOn.description)
+                .where(SQLIdentifier("household_id"), .equal, householdID)
+                .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
+        }
     }
 }

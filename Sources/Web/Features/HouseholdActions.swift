@@ -67,8 +67,8 @@ extension HouseholdsController {
         if let since, since < residentID.birthDate {
             throw FormError(field: "变动日期", value: since.description, reason: "早于该成员的出生日期 \(residentID.birthDate)")
         }
-        try await RegistryStore(req.db).setStatus(of: residentID, to: status, since: since)
-        try await AuditLog.record(req, action: "member.status", subject: id, detail: "\(residentID.masked) → \(status.rawValue)")
+        try await RegistryStore(req.db).setStatus(of: residentID, to: status, since: since,
+                                                  recording: req.auditDraft("member.status", subject: id))
         req.flash("已登记成员变动：\(status.chinese)。在保家庭的金额须经复核调整。", kind: "success")
         return req.seeOther(.household(id))
     }
@@ -78,8 +78,8 @@ extension HouseholdsController {
     func payee(req: Request) async throws -> Response {
         let id = try req.parameters.require("id")
         let residentID = try ResidentID(try req.content.decode(PayeeForm.self).residentID)
-        try await RegistryStore(req.db).setPayee(householdID: id, residentID: residentID)
-        try await AuditLog.record(req, action: "household.payee", subject: id, detail: residentID.masked)
+        try await RegistryStore(req.db).setPayee(householdID: id, residentID: residentID,
+                                                 recording: req.auditDraft("household.payee", subject: id))
         req.flash("已指定收款人，下次生成的发放批次生效", kind: "success")
         return req.seeOther(.household(id))
     }
@@ -171,10 +171,9 @@ extension HouseholdsController {
         }
         let assessedOn = try FormField.date("评估日期", form.assessedOn)
         try await RegistryStore(req.db).setTekunFacts(householdID: id, residentID: residentID, placement: placement,
-                                                      selfCareFailed: failed, assessedOn: assessedOn, today: s.today())
+                                                      selfCareFailed: failed, assessedOn: assessedOn, today: s.today(),
+                                                      recording: req.auditDraft("member.tekun-facts", subject: id))
         let tier = CareTier(selfCareFailed: failed)
-        try await AuditLog.record(req, action: "member.tekun-facts", subject: id,
-                                  detail: "\(residentID.masked) \(placement.rawValue) failed \(failed) (\(tier.rawValue)) on \(assessedOn)")
         req.flash("已登记特困认定信息：\(placement.chinese)，\(tier.chinese)（\(failed) 项不能达到）。在保对象的金额须经复核调整。", kind: "success")
         return req.seeOther(.household(id))
     }
@@ -210,9 +209,7 @@ extension HouseholdsController {
                                disabilityAllowance: allowance)
         try await RegistryStore(req.db).setChildFacts(householdID: id, residentID: residentID, placement: placement, father: father,
                                                       mother: mother, hivAffected: facts.hivAffected, disabilityAllowance: allowance,
-                                                      today: s.today())
-        try await AuditLog.record(req, action: "member.child-facts", subject: id,
-                                  detail: "\(residentID.masked) \(placement.rawValue) father \(father.rawValue) mother \(mother.rawValue) hiv \(facts.hivAffected) allowance \(allowance.yuanString)")
+                                                      today: s.today(), recording: req.auditDraft("member.child-facts", subject: id))
         let ground = facts.isOrphan == true || facts.hivAffected ? "符合孤儿（含艾滋病病毒感染儿童）条件"
             : facts.isUnsupported == true ? "符合事实无人抚养儿童条件" : "不符合孤儿或事实无人抚养儿童条件"
         req.flash("已登记儿童情况：\(placement.chinese)，父亲\(father.chinese)，母亲\(mother.chinese)（\(ground)）。在保儿童的金额须经复核调整。", kind: "success")
@@ -233,12 +230,12 @@ extension HouseholdsController {
         let residentID = try FormField.residentID("成员", form.residentID)
         let tier = form.tier?.trimmingCharacters(in: .whitespaces).nonEmpty
         do {
-            try await RegistryStore(req.db).setDibaoTier(householdID: id, residentID: residentID, tier: tier, today: s.today())
+            try await RegistryStore(req.db).setDibaoTier(householdID: id, residentID: residentID, tier: tier, today: s.today(),
+                                                         recording: req.auditDraft("member.dibao-tier", subject: id))
         } catch let error as StoreError {
             guard case .outOfRange(let reason) = error else { throw error }
             throw FormError(field: "档次", value: tier ?? "", reason: reason)
         }
-        try await AuditLog.record(req, action: "member.dibao-tier", subject: id, detail: "\(residentID.masked) \(tier ?? "cleared")")
         req.flash(tier.map { "已登记分档：\($0) 档。在保家庭的金额须经复核调整。" } ?? "已清除分档档次。", kind: "success")
         return req.seeOther(.household(id))
     }

@@ -82,8 +82,7 @@ extension HouseholdsController {
         let form = try req.content.decode([String: String].self)
         let file = try Self.parseHousehold(form, settings: s)
         try req.requireInScope(village: file.villageCode, field: "村（社区）")
-        try await RegistryStore(req.db, divisions: s.divisions).register([file])
-        try await AuditLog.record(req, action: "household.register", subject: file.id)
+        try await RegistryStore(req.db, divisions: s.divisions).register([file], recording: req.auditDraft("household.register", subject: file.id))
         req.flash("已登记家庭：户主 \(file.head.name)，\(file.composition.members.count) 人", kind: "success")
         return req.seeOther(.household(file.id))
     }
