@@ -22,7 +22,7 @@ public enum BankFile {
         if batch.kind == .backPay {
             for item in try await store.backPayItems(of: batch.id) { settles[item.recipientKey, default: []].append(item.month) }
         }
-        return try csv(batch: batch, lines: try await store.lines(of: batch.id), divisions: divisions, isDemo: isDemo,
+        return try csv(batch: batch, lines: try await store.frozenLines(of: batch), divisions: divisions, isDemo: isDemo,
                        settles: settles)
     }
 

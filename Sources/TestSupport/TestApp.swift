@@ -61,6 +61,14 @@ public struct TestSession: Sendable {
         return session
     }
 
+    /// A second person's session (a county leader, `leader`, added on first use): approvals need one.
+    public func secondPerson() async throws -> TestSession {
+        if try await UserStore(app.db).user(named: "leader") == nil {
+            try await Self.addUser(app, "leader", role: .countyLeader, area: "510921", displayName: "测试领导")
+        }
+        return try await Self.signIn(app, "leader")
+    }
+
     static func encode(_ s: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")

@@ -125,7 +125,7 @@ import VaporTesting
             let batchPath = try #require(generated.headers.first(name: .location))
             #expect(body(try await session.get(batchPath)).contains("900.00"))
             #expect(try await session.post("\(batchPath)/export").status == .conflict)  // not approved yet
-            #expect(try await session.post("\(batchPath)/approve").status == .seeOther)
+            #expect(try await session.secondPerson().post("\(batchPath)/approve").status == .seeOther)
             #expect(try await session.post("\(batchPath)/export").status == .seeOther)
             let file = try await session.get("\(batchPath)/bank-file")
             #expect(file.status == .ok)
@@ -146,7 +146,7 @@ import VaporTesting
             try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: session.app.db)
             let july = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-07"])
             let batchPath = try #require(july.headers.first(name: .location))
-            #expect(try await session.post("\(batchPath)/approve").status == .seeOther)
+            #expect(try await session.secondPerson().post("\(batchPath)/approve").status == .seeOther)
             _ = try await session.post("/households/h01/members/status",
                                        form: ["residentID": "110101197708029247", "status": "deceased", "since": "2021-06-02"])
             let review = try await session.post("/households/h01/review", form: ["programme": "dibao", "date": "2021-06-20"])
@@ -163,7 +163,7 @@ import VaporTesting
             try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: session.app.db)
             let august = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-08"])
             let batchPath = try #require(august.headers.first(name: .location))
-            #expect(try await session.post("\(batchPath)/approve").status == .seeOther)
+            #expect(try await session.secondPerson().post("\(batchPath)/approve").status == .seeOther)
             let store = ApplicationStore(session.app.db)
             let id = try await store.open(householdID: "h01", programme: .dibao, acceptedOn: Fixtures.date("2021-07-01"),
                                           closeRelative: false, actor: "t")
@@ -192,7 +192,7 @@ import VaporTesting
             try await RegistryStore(session.app.db).register([Fixtures.h01()])
             for month in ["2021-08", "2021-09"] {
                 let g = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": month])
-                #expect(try await session.post("\(try #require(g.headers.first(name: .location)))/approve").status == .seeOther)
+                #expect(try await session.secondPerson().post("\(try #require(g.headers.first(name: .location)))/approve").status == .seeOther)
             }
             let store = ApplicationStore(session.app.db)
             let id = try await store.open(householdID: "h01", programme: .dibao, acceptedOn: Fixtures.date("2021-07-01"),
@@ -220,7 +220,7 @@ import VaporTesting
             #expect(death.status == .seeOther)
             let generated = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-06"])
             let batchPath = try #require(generated.headers.first(name: .location))
-            #expect(try await session.post("\(batchPath)/approve").status == .seeOther)
+            #expect(try await session.secondPerson().post("\(batchPath)/approve").status == .seeOther)
             // The hold is kept with the batch, also after approval.
             let batch = body(try await session.get(batchPath))
             #expect(batch.contains("暂停发放（1 户）"))

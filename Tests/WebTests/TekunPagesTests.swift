@@ -61,7 +61,7 @@ import VaporTesting
             let batchPath = try #require(generated.headers.first(name: .location))
             let batch = body(try await session.get(batchPath))
             #expect(batch.contains("1,550.00"))
-            #expect(try await session.post("\(batchPath)/approve").status == .seeOther)
+            #expect(try await session.secondPerson().post("\(batchPath)/approve").status == .seeOther)
             #expect(try await session.post("\(batchPath)/export").status == .seeOther)
             let file = body(try await session.get("\(batchPath)/bank-file"))
             #expect(file.contains("特困人员供养金"))

@@ -212,6 +212,10 @@ public enum PayrollError: Error, Equatable, Sendable {
     case tooFarAhead(month: YearMonth, latest: YearMonth)
     /// The programme pays no monthly amount (one-off grants, services in kind).
     case notPaidByPayroll(String)
+    /// The user who generated the batch may not approve it (segregation of duties).
+    case sameApprover(String)
+    /// The lines of a frozen batch no longer match the checksum taken at approval: altered in the database.
+    case linesChanged(batch: String, approvedBy: String?)
 
     public var message: String {
         switch self {
@@ -223,6 +227,10 @@ public enum PayrollError: Error, Equatable, Sendable {
             return "\(programme)不按月发放，没有月度发放批次 (programme is not paid monthly)"
         case let .tooFarAhead(month, latest):
             return "不能生成 \(month) 的发放批次：最多只能提前准备下个月（\(latest)） (month too far ahead)"
+        case .sameApprover(let user):
+            return "批次由 \(user) 生成，须由另一人审核（不相容岗位分离） (the generator may not approve)"
+        case let .linesChanged(batch, approvedBy):
+            return "发放批次 \(batch) 的明细与审核时（\(approvedBy ?? "—") 审核）的校验值不符：明细在审核后被改动，不能导出银行文件，请立即报告并核查审计日志 (lines altered after approval)"
         }
     }
 }

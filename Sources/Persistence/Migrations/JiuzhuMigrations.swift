@@ -21,5 +21,6 @@ public enum JiuzhuMigrations {
         M0015BackPay(),
         M0016Access(),
         M0017AuditChain(),
+        M0018PayrollGuards(),
     ]
 }

@@ -375,6 +375,7 @@ public struct ApplicationStore: Sendable {
     }
 
     func load(_ id: String, on db: any Database) async throws -> StoredApplication {
+        try await SQLSupport.lockRow("applications", id: id, on: db)
         struct Row: Decodable {
             var id: String; var programme: String; var householdId: String; var countyCode: String; var snapshot: String
             var deadline: String?; var memberId: String?

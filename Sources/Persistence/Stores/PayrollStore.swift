@@ -1,3 +1,4 @@
+import Crypto
 import Domain
 import FluentKit
 import Foundation
@@ -47,6 +48,28 @@ enum PayrollRows {
         [id, batchID, seq, l.householdID, l.memberID, l.recipientKey, l.townshipCode, l.villageCode, l.area.rawValue,
          l.payeeName, l.payeeResidentID.value, l.bankAccount, l.householdSize, l.amount.fen,
          try StoredComponent.encode(l.components), l.grantID]
+    }
+
+    /// SHA-256 (hex) of a batch's lines as stored, in order: every column but the row id. Taken at approval,
+    /// compared before every bank file, so a line altered in the database after approval is caught.
+    static func checksum(of batchID: String, on sql: any SQLDatabase) async throws -> String {
+        struct Row: Decodable {
+            var seq: Int; var householdId: String; var memberId: String?; var recipientKey: String; var townshipCode: String
+            var villageCode: String; var area: String; var payeeName: String; var payeeResidentId: String; var bankAccount: String
+            var householdSize: Int; var amountFen: Int64; var components: String; var temporaryCaseId: String?
+        }
+        var hasher = SHA256()
+        for r in try await sql.raw("""
+            SELECT seq, household_id, member_id, recipient_key, township_code, village_code, area, payee_name, payee_resident_id,
+              bank_account, household_size, amount_fen, components, temporary_case_id
+            FROM payroll_lines WHERE batch_id = \(bind: batchID) ORDER BY seq
+            """).all(decoding: Row.self, with: SQLSupport.decoder) {
+            let fields = [String(r.seq), r.householdId, r.memberId ?? "", r.recipientKey, r.townshipCode, r.villageCode, r.area,
+                          r.payeeName, r.payeeResidentId, r.bankAccount, String(r.householdSize), String(r.amountFen), r.components,
+                          r.temporaryCaseId ?? ""]
+            hasher.update(data: Data((fields.joined(separator: "\u{1F}") + "\n").utf8))
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     /// A new draft batch header.
@@ -311,9 +334,29 @@ public struct PayrollStore: Sendable {
         }
     }
 
-    /// draft → approved: the batch is frozen from here on.
-    public func approve(_ id: String, actor: String) async throws -> PayrollBatch {
-        try await transition(id, to: .approved, actor: actor, column: "approved")
+    /// draft → approved: the batch is frozen from here on, with the checksum of its lines.
+    /// - Parameter secondPerson: the approver must not be who generated it (segregation of duties; the web
+    ///   layer asks it of every account; a command run by the operator does not).
+    /// - Throws: `PayrollError.invalidTransition` (also when another approval or a discard came first),
+    ///   `.sameApprover`.
+    public func approve(_ id: String, actor: String, secondPerson: Bool = false) async throws -> PayrollBatch {
+        try await transition(id, to: .approved, actor: actor, column: "approved", secondPerson: secondPerson)
+    }
+
+    /// The lines of a frozen batch, after checking them against the checksum taken at approval.
+    /// - Throws: `PayrollError.linesChanged` when they no longer match; `.invalidTransition` for a draft.
+    public func frozenLines(of batch: PayrollBatch) async throws -> [PayrollLine] {
+        guard batch.state != .draft else { throw PayrollError.invalidTransition(from: .draft, to: .exported) }
+        struct Row: Decodable { var linesSha256: String?; var lineCount: Int; var totalFen: Int64 }
+        guard let row = try await database.sql.raw("SELECT lines_sha256, line_count, total_fen FROM payroll_batches WHERE id = \(bind: batch.id)")
+            .first(decoding: Row.self, with: SQLSupport.decoder) else { throw PayrollError.batchNotFound(batch.id) }
+        // The checksum first: an altered line may not even read back.
+        guard let expected = row.linesSha256, try await PayrollRows.checksum(of: batch.id, on: database.sql) == expected
+        else { throw PayrollError.linesChanged(batch: batch.id, approvedBy: batch.approvedBy) }
+        let lines = try await self.lines(of: batch.id)
+        guard lines.count == row.lineCount, lines.reduce(Money.zero, { $0 + $1.amount }).fen == row.totalFen
+        else { throw PayrollError.linesChanged(batch: batch.id, approvedBy: batch.approvedBy) }
+        return lines
     }
 
     /// approved → exported: the bank file was produced; the money counts as spent.
@@ -327,6 +370,11 @@ public struct PayrollStore: Sendable {
             let b = try await batch(id: id, on: db)
             _ = try b.programme.rules()
             guard b.state == .draft else { throw PayrollError.invalidTransition(from: b.state, to: .draft) }
+            // The guard that counts: still a draft now, the row locked until commit (PostgreSQL), so an
+            // approval that came first is never deleted.
+            let still = try await db.sql.raw("UPDATE payroll_batches SET state = state WHERE id = \(bind: id) AND state = 'draft' RETURNING id")
+                .all()
+            if still.isEmpty { throw PayrollError.invalidTransition(from: try await batch(id: id, on: db).state, to: .draft) }
             try await db.sql.delete(from: "payroll_lines").where(SQLIdentifier("batch_id"), .equal, id).run()
             try await db.sql.delete(from: "payroll_batches").where(SQLIdentifier("id"), .equal, id).run()
             try await audit(db, county: b.countyCode, actor: actor, action: "payroll.discard", subject: id,
@@ -334,15 +382,31 @@ public struct PayrollStore: Sendable {
         }
     }
 
-    func transition(_ id: String, to next: PayrollState, actor: String, column: String) async throws -> PayrollBatch {
+    func transition(_ id: String, to next: PayrollState, actor: String, column: String,
+                    secondPerson: Bool = false) async throws -> PayrollBatch {
         try await database.transaction { db in
             let b = try await batch(id: id, on: db)
             _ = try b.programme.rules()
             try PayrollPlan.transition(from: b.state, to: next)
-            // The state guard in WHERE makes a concurrent second approval a no-op that we detect.
-            try await db.sql.update("payroll_batches").set("state", to: next.rawValue)
+            if secondPerson, next == .approved {
+                struct Creator: Decodable { var createdBy: String? }
+                let creator = try await db.sql.raw("SELECT created_by FROM payroll_batches WHERE id = \(bind: id)")
+                    .first(decoding: Creator.self, with: SQLSupport.decoder)?.createdBy
+                if creator == actor { throw PayrollError.sameApprover(actor) }
+            }
+            // The state guard in WHERE, and the row count: a concurrent second approval or export (or a
+            // discard) that came first leaves nothing to change here, and is refused, never recorded twice.
+            let changed = try await db.sql.update("payroll_batches").set("state", to: next.rawValue)
                 .set(SQLIdentifier("\(column)_at"), to: Date()).set(SQLIdentifier("\(column)_by"), to: actor)
-                .where(SQLIdentifier("id"), .equal, id).where(SQLIdentifier("state"), .equal, b.state.rawValue).run()
+                .where(SQLIdentifier("id"), .equal, id).where(SQLIdentifier("state"), .equal, b.state.rawValue)
+                .returning("id").all()
+            guard !changed.isEmpty else {
+                let now = (try? await batch(id: id, on: db).state) ?? b.state
+                throw PayrollError.invalidTransition(from: now, to: next)
+            }
+            if next == .approved {
+                try await db.sql.raw("UPDATE payroll_batches SET lines_sha256 = \(bind: try await PayrollRows.checksum(of: id, on: db.sql)) WHERE id = \(bind: id)").run()
+            }
             try await audit(db, county: b.countyCode, actor: actor, action: "payroll.\(next.rawValue)",
                             subject: id, detail: "\(b.month)")
             return try await batch(id: id, on: db)

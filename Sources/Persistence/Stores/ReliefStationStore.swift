@@ -149,6 +149,7 @@ public struct ReliefStationStore: Sendable {
     }
 
     func load(_ id: String, on db: any Database) async throws -> StoredStay {
+        try await SQLSupport.lockRow("station_stays", id: id, on: db)
         guard let r = try await db.sql.select().columns("id", "county_code", "snapshot").from("station_stays")
             .where(SQLIdentifier("id"), .equal, id).first(decoding: Row.self, with: SQLSupport.decoder)
         else { throw StoreError.notFound(what: "救助记录", id: id) }

@@ -30,6 +30,14 @@ enum SQLSupport {
 
     static func newID() -> String { UUID().uuidString.lowercased() }
 
+    /// Inside a transaction, locks the row `id` of `table` until commit (PostgreSQL `FOR UPDATE`), so two
+    /// workflow steps on one record run one after the other and the second sees the first's state: every
+    /// state change is a guarded transition. SQLite has one writer: nothing to do.
+    static func lockRow(_ table: StaticString, id: String, on db: any Database) async throws {
+        guard db.inTransaction, db.sql.dialect.name == "postgresql" else { return }
+        try await db.sql.raw("SELECT id FROM \(unsafeRaw: "\(table)") WHERE id = \(bind: id) FOR UPDATE").run()
+    }
+
     static let json: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]

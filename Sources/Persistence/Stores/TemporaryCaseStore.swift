@@ -413,6 +413,7 @@ public struct TemporaryCaseStore: Sendable {
     }
 
     func load(_ id: String, on db: any Database) async throws -> StoredTemporaryCase {
+        try await SQLSupport.lockRow("temporary_cases", id: id, on: db)
         guard let r = try await db.sql.raw(Self.selectCases + SQLQueryString(" WHERE c.id = \(bind: id)"))
             .first(decoding: CaseRow.self, with: SQLSupport.decoder)
         else { throw StoreError.notFound(what: "临时救助案件", id: id) }

@@ -232,6 +232,7 @@ public struct TerminationStore: Sendable {
     }
 
     func load(_ id: String, on db: any Database) async throws -> StoredTermination {
+        try await SQLSupport.lockRow("terminations", id: id, on: db)
         guard let t = try await list(SQLQueryString(" WHERE t.id = \(bind: id)"), on: db).first else {
             throw StoreError.notFound(what: "终止程序", id: id)
         }

@@ -107,7 +107,8 @@ struct PayrollController: RouteCollection {
 
     func approve(req: Request) async throws -> Response {
         let id = try req.parameters.require("id")
-        let b = try await req.payroll.approve(id, actor: req.actor)
+        // Another person approves what one generated (segregation of duties, issue 6).
+        let b = try await req.payroll.approve(id, actor: req.actor, secondPerson: true)
         req.flash("已审核 \(b.month) 批次，批次已冻结", kind: "success")
         return req.seeOther(.payrollBatch(id))
     }
