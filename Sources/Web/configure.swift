@@ -29,6 +29,7 @@ public func configure(_ app: Application, settings: WebSettings) throws {
     // The one authorization layer: every route's rule (`SiteURL.rule`), before its handler.
     app.middleware.use(AccessMiddleware())
     app.middleware.use(CSRFMiddleware())
+    app.middleware.use(InputLimitsMiddleware())
     try routes(app)
 }
 

@@ -94,7 +94,9 @@ extension HouseholdsController {
         guard let area = Area(rawValue: value("area")) else {
             throw FormError(field: "城乡属性", value: value("area"), reason: "请选择城市或农村")
         }
-        guard !value("address").isEmpty else { throw FormError(field: "家庭住址", value: "", reason: "必填") }
+        let address = try FormField.text("家庭住址", form["address"], max: 200)!
+        let phone = try FormField.phone("联系电话", value("phone"))
+        let bankName = try FormField.text("开户银行", form["bankName"], max: 40, required: false)
         let account = value("bankAccount").replacingOccurrences(of: " ", with: "")
         if !account.isEmpty, !(account.allSatisfy { $0.isASCII && $0.isNumber }) || !(12...30).contains(account.count) {
             throw FormError(field: "收款账号", value: account, reason: "应为 12–30 位数字")
@@ -105,7 +107,7 @@ extension HouseholdsController {
             let name = value("m\(i)_name"), idText = value("m\(i)_id")
             if name.isEmpty && idText.isEmpty { continue }
             let row = "第 \(i + 1) 行成员"
-            guard !name.isEmpty else { throw FormError(field: "\(row)姓名", value: "", reason: "必填") }
+            guard let name = try FormField.text("\(row)姓名", name, max: 40) else { throw FormError(field: "\(row)姓名", value: "", reason: "必填") }
             let id: ResidentID
             do { id = try ResidentID(idText) } catch {
                 throw FormError(field: "\(row)身份证号码", value: idText, reason: error.message)
@@ -145,9 +147,10 @@ extension HouseholdsController {
         }
         var assets: [Asset] = []
         for i in 0..<assetRows {
-            let desc = value("a\(i)_desc"), amountText = value("a\(i)_value")
-            if desc.isEmpty && amountText.isEmpty { continue }
+            let descText = value("a\(i)_desc"), amountText = value("a\(i)_value")
+            if descText.isEmpty && amountText.isEmpty { continue }
             let row = "第 \(i + 1) 行财产"
+            let desc = try FormField.text("\(row)说明", descText, max: 200, required: false) ?? ""
             guard let kind = AssetKind(rawValue: value("a\(i)_kind")) else {
                 throw FormError(field: "\(row)类别", value: value("a\(i)_kind"), reason: "请从列表选择")
             }
@@ -160,9 +163,8 @@ extension HouseholdsController {
         }
         let composition = try HouseholdComposition(area: area, members: members)
         return HouseholdFile(id: UUID().uuidString.lowercased(), countyCode: s.countyCode,
-                             townshipCode: village.code.townshipCode, villageCode: village.code, address: value("address"),
-                             phone: value("phone").isEmpty ? nil : value("phone"),
-                             bankName: value("bankName").isEmpty ? nil : value("bankName"),
+                             townshipCode: village.code.townshipCode, villageCode: village.code, address: address,
+                             phone: phone, bankName: bankName,
                              bankAccount: account.isEmpty ? nil : account,
                              payeeResidentID: payee == composition.head.residentID ? nil : payee,
                              composition: composition, assets: assets)

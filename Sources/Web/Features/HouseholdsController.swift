@@ -31,7 +31,7 @@ struct HouseholdsController: RouteCollection {
 
     func index(req: Request) async throws -> HTMLPage {
         let s = req.settings
-        let q = req.query[String.self, at: "q"]
+        let q = try FormField.text("姓名或身份证号", req.query[String.self, at: "q"], max: 40, required: false)
         let town = req.query[String.self, at: "town"]
         let programmeText = req.query[String.self, at: "programme"]
         let programme = try programmeText.flatMap { $0.isEmpty ? nil : try s.programme(field: "救助项目", $0) }

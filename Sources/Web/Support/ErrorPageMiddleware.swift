@@ -69,14 +69,19 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case let e as BankFileError: return (.conflict, e.message)
         case let e as FormError: return (.unprocessableEntity, e.message)
         case let e as AssessError: return (.unprocessableEntity, e.description)
-        case is DecodingError:
-            return (.badRequest, "表单或请求内容缺少必填项或格式不对，请检查后重新提交 (missing or malformed field)")
+        case let e as DecodingError:
+            return (.unprocessableEntity, FormError(field: fieldName(e), value: "", reason: "缺少此项或格式不对，请检查后重新提交").message)
         case let e as any AbortError:
             switch e.status {
             case .notFound: return (.notFound, "页面不存在 (not found)")
             case .payloadTooLarge:
                 return (.payloadTooLarge, "提交的内容（或上传的文件）太大，超过系统上限 (payload too large)")
             case .badRequest:
+                // Vapor's form decoder says which key: "Value required for key 'date'."
+                if let r = e.reason.range(of: "key '"), let end = e.reason[r.upperBound...].firstIndex(of: "'") {
+                    let key = String(e.reason[r.upperBound..<end])
+                    return (.unprocessableEntity, FormError(field: key, value: "", reason: "缺少此项或格式不对，请检查后重新提交").message)
+                }
                 return (.badRequest, "表单或请求内容缺少必填项或格式不对，请检查后重新提交 (\(e.reason))")
             case .unsupportedMediaType:
                 return (.unsupportedMediaType, "提交格式不支持：表单请用 application/x-www-form-urlencoded 或 multipart/form-data，接口请用 JSON")
@@ -88,13 +93,57 @@ struct ErrorPageMiddleware: AsyncMiddleware {
     }
 }
 
+/// The field a decoding error is about: its coding path (`members.0.income`), or "请求内容" for the whole.
+func fieldName(_ e: DecodingError) -> String {
+    let path: [any CodingKey]
+    switch e {
+    case let .keyNotFound(key, ctx): path = ctx.codingPath + [key]
+    case let .typeMismatch(_, ctx), let .valueNotFound(_, ctx), let .dataCorrupted(ctx): path = ctx.codingPath
+    @unknown default: path = []
+    }
+    let name = path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    return name.isEmpty ? "请求内容" : name
+}
+
 /// A form field with a bad value: which field, which value, what to do.
 struct FormError: Error {
     var field: String
     var value: String
     var reason: String
 
-    var message: String { "“\(field)”填写有误（\(value.isEmpty ? "空" : value)）：\(reason)" }
+    /// The value is echoed at most 60 characters long (a pasted file is not repeated back).
+    var message: String {
+        let shown = value.count > 60 ? String(value.prefix(60)) + "…" : value
+        return "“\(field)”填写有误（\(shown.isEmpty ? "空" : shown)）：\(reason)"
+    }
+}
+
+/// Every value a request carries has a length (issue 6: a 50,000-character search once answered 500):
+/// a query value longer than `maxQuery` or a form value longer than `maxForm` characters is refused
+/// by name before any handler. Handlers check their own fields more closely (`FormField.text`).
+struct InputLimitsMiddleware: AsyncMiddleware {
+    static let maxQuery = 200
+    static let maxForm = 4_000
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if let query = request.url.query {
+            for pair in query.split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                let value = parts.count > 1 ? (parts[1].replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? parts[1]) : ""
+                if value.count > Self.maxQuery {
+                    throw FormError(field: parts[0].removingPercentEncoding ?? parts[0], value: value,
+                                    reason: "过长：\(value.count) 个字符，最多 \(Self.maxQuery) 个")
+                }
+            }
+        }
+        if request.method == .POST, request.headers.contentType == .urlEncodedForm,
+           let form = try? request.content.decode([String: String].self) {
+            for (key, value) in form.sorted(by: { $0.key < $1.key }) where value.count > Self.maxForm {
+                throw FormError(field: key, value: value, reason: "过长：\(value.count) 个字符，最多 \(Self.maxForm) 个")
+            }
+        }
+        return try await next.respond(to: request)
+    }
 }
 
 /// A path or query carrying control characters (a NUL byte, say) is refused before any handler or
@@ -130,6 +179,31 @@ enum FormField {
     static func requiredDate(_ field: String, _ text: String?) throws -> CivilDate {
         guard let text, !text.isEmpty else { throw FormError(field: field, value: "", reason: "必填") }
         return try date(field, text)
+    }
+
+    /// Text a person types (a name, an address, an opinion): trimmed, at most `max` characters, no control
+    /// characters; `required` refuses a blank one, else blank is nil.
+    static func text(_ field: String, _ text: String?, max: Int, required: Bool = true) throws -> String? {
+        let raw = text ?? ""
+        if FreeText.isBlank(raw) {
+            if required { throw FormError(field: field, value: "", reason: "必填") }
+            return nil
+        }
+        do { return try FreeText.check(raw, maxLength: max) } catch {
+            throw FormError(field: field, value: raw, reason: error.message)
+        }
+    }
+
+    /// A telephone number: digits with `+ - ( )` and spaces, 7–20 characters, at least 7 digits
+    /// (`13800000000`, `(0825)5435019`, `+86 138 0000 0000`).
+    static func phone(_ field: String, _ text: String) throws -> String? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t.isEmpty { return nil }
+        let allowed = t.allSatisfy { ($0.isASCII && $0.isNumber) || "+-() ".contains($0) }
+        guard allowed, (7...20).contains(t.count), t.filter({ $0.isASCII && $0.isNumber }).count >= 7 else {
+            throw FormError(field: field, value: t, reason: "应为电话号码，如 13800000000 或 (0825)5435019")
+        }
+        return t
     }
 
     /// A resident ID number, normalised; the error says what is wrong with it.
