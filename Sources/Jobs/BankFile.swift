@@ -17,13 +17,16 @@ public enum BankFile {
     }
 
     /// The bank file of a stored batch: its lines and, for back pay, the months each line settles.
-    public static func csv(batch: PayrollBatch, store: PayrollStore, divisions: Divisions, isDemo: Bool) async throws -> Data {
+    /// - Parameter issued: who produced this copy and when (an export or a download): written in the header,
+    ///   so a file found later says whose it was (issue 6).
+    public static func csv(batch: PayrollBatch, store: PayrollStore, divisions: Divisions, isDemo: Bool,
+                           issued: (by: String, at: Date)? = nil) async throws -> Data {
         var settles: [String: [YearMonth]] = [:]
         if batch.kind == .backPay {
             for item in try await store.backPayItems(of: batch.id) { settles[item.recipientKey, default: []].append(item.month) }
         }
         return try csv(batch: batch, lines: try await store.frozenLines(of: batch), divisions: divisions, isDemo: isDemo,
-                       settles: settles)
+                       settles: settles, issued: issued)
     }
 
     /// - Throws: `ProgrammeError.notImplemented` for a batch of a programme without rules;
@@ -32,7 +35,7 @@ public enum BankFile {
     /// - Parameter settles: for a back-pay batch (补发), the months each recipient's line settles: 所属期 is
     ///   their range and 补贴项目 says 补发, so the bank and the payee see it is not a month's payment.
     public static func csv(batch: PayrollBatch, lines: [PayrollLine], divisions: Divisions, isDemo: Bool,
-                           settles: [String: [YearMonth]] = [:]) throws -> Data {
+                           settles: [String: [YearMonth]] = [:], issued: (by: String, at: Date)? = nil) throws -> Data {
         let rules = try batch.programme.rules()
         let stream = OutputStream(toMemory: ())
         stream.open()
@@ -45,6 +48,11 @@ public enum BankFile {
         try csv.write(row: ["补贴项目", batch.programme.chinese + (batch.kind == .backPay ? "（补发）" : "")])
         try csv.write(row: ["笔数", String(lines.count)])
         try csv.write(row: ["总金额(元)", total.yuanString])
+        if let approver = batch.approvedBy { try csv.write(row: ["审核人", plainText(approver)]) }
+        if let issued {
+            try csv.write(row: ["制表人", plainText(issued.by)])
+            try csv.write(row: ["制表时间", ChinaClock.beijingTime(issued.at)])
+        }
         if isDemo { try csv.write(row: ["备注", "演示数据（虚构，不得用于实际发放）"]) }
         try csv.write(row: [""])
         try csv.write(row: ["序号", "乡镇", "村(社区)", "姓名", "公民身份号码", "银行账号", "补贴项目", "所属期", "金额(元)", "备注"])

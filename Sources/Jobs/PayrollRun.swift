@@ -64,7 +64,7 @@ public struct PayrollRun: Sendable {
         guard batch.state == .approved || batch.state == .exported else {
             throw PayrollError.invalidTransition(from: batch.state, to: .exported)
         }
-        let data = try await BankFile.csv(batch: batch, store: store, divisions: divisions, isDemo: isDemo)
+        let data = try await BankFile.csv(batch: batch, store: store, divisions: divisions, isDemo: isDemo, issued: (actor, Date()))
         var url: URL?
         if let dir = bankFileDirectory {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -26,6 +26,8 @@ enum SiteURL: Hashable, Sendable {
     case householdChildFacts(String)
     /// 分档: the tier the township assigned a member (POST).
     case householdDibaoTier(String)
+    /// Show the household's full ID and account numbers, recorded (POST).
+    case householdReveal(String)
     /// Propose ending a member's support (终止供养).
     case householdTerminations(String)
     case householdReview(String)
@@ -106,7 +108,7 @@ enum SiteURL: Hashable, Sendable {
     /// `RouteTests`.
     static let registered: [SiteURL] = [
         .home, .health, .stylesheet, .login, .logout, .password, .assessAPI,
-        .households, .newHousehold, .household(P.id), .householdMemberStatus(P.id), .householdPayee(P.id), .householdTekunFacts(P.id), .householdChildFacts(P.id), .householdDibaoTier(P.id), .householdTerminations(P.id),
+        .households, .newHousehold, .household(P.id), .householdMemberStatus(P.id), .householdPayee(P.id), .householdTekunFacts(P.id), .householdChildFacts(P.id), .householdDibaoTier(P.id), .householdTerminations(P.id), .householdReveal(P.id),
         .termination(P.id), .terminationNotice(P.id), .terminationLetter(P.id), .terminationStep(P.id, step: P.step),
         .householdReview(P.id), .householdApplications(P.id), .householdDocuments(P.id),
         .householdDocument(P.id, document: P.document),
@@ -142,6 +144,7 @@ enum SiteURL: Hashable, Sendable {
         case .householdChildFacts(let id): return ["households", id, "child-facts"]
         case .householdDibaoTier(let id): return ["households", id, "dibao-tier"]
         case .householdTerminations(let id): return ["households", id, "terminations"]
+        case .householdReveal(let id): return ["households", id, "reveal"]
         case .termination(let id): return ["terminations", id]
         case .terminationNotice(let id): return ["terminations", id, "notice"]
         case .terminationLetter(let id): return ["terminations", id, "letter"]

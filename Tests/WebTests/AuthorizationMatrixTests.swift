@@ -227,7 +227,8 @@ import VaporTesting
     /// The grants in one table: who may do what (ADR 0018).
     @Test func grants() {
         #expect(StaffRole.admin.permissions == [.manageUsers])
-        #expect(StaffRole.auditor.permissions.allSatisfy { $0.rawValue.hasPrefix("view-") })
+        #expect(StaffRole.auditor.permissions.allSatisfy { $0.rawValue.hasPrefix("view-") || $0 == .revealIdentifiers })
+        #expect(StaffRole.allCases.filter { $0.may(.revealIdentifiers) } == [.townshipClerk, .countyStaff, .finance, .auditor])
         #expect(!StaffRole.finance.may(.viewRegistry))
         #expect(StaffRole.townshipLeader.may(.townshipDecision) && !StaffRole.townshipLeader.may(.townshipSteps))
         #expect(StaffRole.villageAssistant.permissions == [.viewRegistry, .openApplication])

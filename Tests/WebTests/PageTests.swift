@@ -131,6 +131,10 @@ import VaporTesting
             #expect(file.status == .ok)
             // The designated payee (the spouse) is paid, not the head.
             #expect(body(file).contains("李某,\"=\"\"110101197708029247\"\""))
+            // The file says who approved it and who produced this copy, and the download is in the audit trail.
+            #expect(body(file).contains("审核人,leader\r\n制表人,clerk\r\n制表时间,"))
+            let (downloads, _) = try await AuditStore(session.app.db).search(.init(actionPrefix: "download.bank-file"), limit: 5, offset: 0)
+            #expect(downloads.map(\.draft.actor) == ["clerk"])
             // Asking for the month again gives the same batch.
             let again = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-08"])
             #expect(again.headers.first(name: .location) == batchPath)

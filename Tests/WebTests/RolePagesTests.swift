@@ -40,4 +40,32 @@ import VaporTesting
         for s in shown { #expect(html.contains(s), "\(role) \(s)") }
         for s in hidden { #expect(!html.contains(s), "\(role) \(s)") }
     }
+
+    /// ID and account numbers are masked on the page (and absent from its source); a recorded reveal
+    /// shows them in full, once.
+    @Test func identifiersAreMaskedUntilARecordedReveal() async throws {
+        try await withTestApp { clerk async throws in
+            try await RegistryStore(clerk.app.db).register([Fixtures.h01()])
+            let page = String(buffer: try await clerk.get(SiteURL.household("h01").path).body)
+            for full in ["110101197503149130", "110101197708029247", "6217000000000001"] { #expect(!page.contains(full), "\(full)") }
+            #expect(page.contains("110101********9130") && page.contains("****0001"))
+            #expect(page.contains("显示完整身份证号和账号（记入审计日志）"))
+            let revealed = try await clerk.post(SiteURL.householdReveal("h01").path)
+            #expect(revealed.status == .ok)
+            let full = String(buffer: revealed.body)
+            #expect(full.contains("110101197503149130") && full.contains("6217000000000001"))
+            let (entries, _) = try await AuditStore(clerk.app.db).search(.init(householdIDs: ["h01"], actionPrefix: "reveal."), limit: 5, offset: 0)
+            #expect(entries.map(\.draft.actor) == ["clerk"])
+            // The forms name members by row id: recording a payee through them still works.
+            let memberID = try await RegistryStore(clerk.app.db).memberID(of: try ResidentID("110101197708029247"))
+            #expect(try await clerk.post(SiteURL.householdPayee("h01").path, form: ["residentID": memberID]).status == .seeOther)
+            #expect(try await RegistryStore(clerk.app.db).household("h01")?.payee.name == "李某")
+            let bad = try await clerk.post(SiteURL.householdPayee("h01").path, form: ["residentID": "no-such-member"])
+            #expect(String(buffer: bad.body).contains("“收款人”填写有误（no-such-member）：请从列表选择本户成员"))
+            // A role without the permission is not offered the reveal.
+            try await TestSession.addUser(clerk.app, "lead", role: .countyLeader, area: "510921")
+            let lead = try await TestSession.signIn(clerk.app, "lead")
+            #expect(!String(buffer: try await lead.get(SiteURL.household("h01").path).body).contains("显示完整身份证号和账号"))
+        }
+    }
 }

@@ -50,20 +50,20 @@ public enum StaffRole: String, Codable, Sendable, CaseIterable {
         case .villageAssistant:
             return [.viewRegistry, .openApplication]
         case .townshipClerk:
-            return [.viewRegistry, .editRegistry, .openApplication, .townshipSteps, .viewPolicy]
+            return [.viewRegistry, .editRegistry, .openApplication, .townshipSteps, .viewPolicy, .revealIdentifiers]
         case .townshipLeader:
             return [.viewRegistry, .townshipDecision, .viewPolicy]
         case .countyStaff:
             // County staff may also record a township's steps (县级直接受理、代录): ADR 0018.
             return [.viewRegistry, .editRegistry, .openApplication, .townshipSteps, .townshipDecision, .countySteps,
                     .viewPayroll, .preparePayroll, .approvePayroll, .exportPayroll,
-                    .viewFunds, .editFunds, .viewPolicy, .editPolicy, .viewStation, .editStation]
+                    .viewFunds, .editFunds, .viewPolicy, .editPolicy, .viewStation, .editStation, .revealIdentifiers]
         case .countyLeader:
             return [.viewRegistry, .viewPayroll, .approvePayroll, .viewFunds, .viewPolicy, .viewStation]
         case .finance:
-            return [.viewPayroll, .exportPayroll, .viewFunds, .editFunds, .viewPolicy]
+            return [.viewPayroll, .exportPayroll, .viewFunds, .editFunds, .viewPolicy, .revealIdentifiers]
         case .auditor:
-            return [.viewRegistry, .viewPayroll, .viewFunds, .viewPolicy, .viewStation, .viewAudit]
+            return [.viewRegistry, .viewPayroll, .viewFunds, .viewPolicy, .viewStation, .viewAudit, .revealIdentifiers]
         case .admin:
             return [.manageUsers]
         }
@@ -113,6 +113,9 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
     case manageUsers = "manage-users"
     /// The audit trail.
     case viewAudit = "view-audit"
+    /// Show a person's full ID and account numbers (masked otherwise), each time recorded (个人信息保护法
+    /// Art. 51; 等保 2.0 8.1.4.10).
+    case revealIdentifiers = "reveal-identifiers"
 
     public var chinese: String {
         switch self {
@@ -134,6 +137,7 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
         case .editStation: return "救助站经办"
         case .manageUsers: return "用户管理"
         case .viewAudit: return "查阅审计日志"
+        case .revealIdentifiers: return "显示完整身份证号和账号"
         }
     }
 }

@@ -71,6 +71,7 @@ extension SiteURL {
              .householdTerminations, .householdReview, .householdDocuments:
             return .permission(.editRegistry, .household)
         case .householdApplications, .householdTemporaryCases: return .permission(.openApplication, .household)
+        case .householdReveal: return .permission(.revealIdentifiers, .household)
 
         case .applications: return .permission(.viewRegistry, nil)
         case .application, .applicationNotice, .applicationRefusal: return .permission(.viewRegistry, .application)

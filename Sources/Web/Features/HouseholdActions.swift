@@ -60,7 +60,7 @@ extension HouseholdsController {
         if status == .deceased || status == .movedOut, since == nil {
             throw FormError(field: "变动日期", value: "", reason: "死亡或迁出须填写日期")
         }
-        let residentID = try ResidentID(form.residentID)
+        let residentID = try await member(req, field: "成员", form.residentID)
         guard let h = try await RegistryStore(req.db).household(id),
               h.composition.members.contains(where: { $0.residentID == residentID })
         else { throw StoreError.notFound(what: "本户成员", id: residentID.masked) }
@@ -77,7 +77,7 @@ extension HouseholdsController {
 
     func payee(req: Request) async throws -> Response {
         let id = try req.parameters.require("id")
-        let residentID = try ResidentID(try req.content.decode(PayeeForm.self).residentID)
+        let residentID = try await member(req, field: "收款人", try req.content.decode(PayeeForm.self).residentID)
         try await RegistryStore(req.db).setPayee(householdID: id, residentID: residentID,
                                                  recording: req.auditDraft("household.payee", subject: id))
         req.flash("已指定收款人，下次生成的发放批次生效", kind: "success")
@@ -142,7 +142,7 @@ extension HouseholdsController {
         let programme = try req.settings.programme(field: "救助项目", form.programme)
         var subject: ResidentID?
         if let text = form.subject?.nonEmpty {
-            do { subject = try ResidentID(text) } catch { throw FormError(field: "申请人", value: text, reason: error.message) }
+            subject = try await member(req, field: "申请人", text)
         }
         let appID = try await req.applications.open(householdID: id, programme: programme, subject: subject, acceptedOn: date,
                                                     closeRelative: form.closeRelative == "on", actor: req.actor)
@@ -162,7 +162,7 @@ extension HouseholdsController {
         let s = req.settings
         let id = try req.parameters.require("id")
         let form = try req.content.decode(TekunFactsForm.self)
-        let residentID = try FormField.residentID("成员", form.residentID)
+        let residentID = try await member(req, field: "成员", form.residentID)
         guard let placement = TekunPlacement(rawValue: form.placement) else {
             throw FormError(field: "供养方式", value: form.placement, reason: "请从列表选择")
         }
@@ -191,7 +191,7 @@ extension HouseholdsController {
         let s = req.settings
         let id = try req.parameters.require("id")
         let form = try req.content.decode(ChildFactsForm.self)
-        let residentID = try FormField.residentID("儿童", form.residentID)
+        let residentID = try await member(req, field: "儿童", form.residentID)
         guard let placement = ChildPlacement(rawValue: form.placement) else {
             throw FormError(field: "养育方式", value: form.placement, reason: "请从列表选择")
         }
@@ -227,7 +227,7 @@ extension HouseholdsController {
         let s = req.settings
         let id = try req.parameters.require("id")
         let form = try req.content.decode(DibaoTierForm.self)
-        let residentID = try FormField.residentID("成员", form.residentID)
+        let residentID = try await member(req, field: "成员", form.residentID)
         let tier = form.tier?.trimmingCharacters(in: .whitespaces).nonEmpty
         do {
             try await RegistryStore(req.db).setDibaoTier(householdID: id, residentID: residentID, tier: tier, today: s.today(),
@@ -238,5 +238,17 @@ extension HouseholdsController {
         }
         req.flash(tier.map { "已登记分档：\($0) 档。在保家庭的金额须经复核调整。" } ?? "已清除分档档次。", kind: "success")
         return req.seeOther(.household(id))
+    }
+
+    /// The member a form names: by member row id (the page's selects, which carry no ID number) or by ID
+    /// number (other clients); the stores then check the member is of this household.
+    /// - Throws: `FormError` naming the field.
+    func member(_ req: Request, field: String, _ value: String) async throws -> ResidentID {
+        let v = value.trimmingCharacters(in: .whitespaces)
+        if let rid = try? ResidentID(v) { return rid }
+        guard (1...64).contains(v.count), let rid = try? await RegistryStore(req.db).residentID(ofMember: v) else {
+            throw FormError(field: field, value: v, reason: "请从列表选择本户成员")
+        }
+        return rid
     }
 }

@@ -7,12 +7,25 @@ import Vapor
 /// The household page (一户一档): members, assets, enrollments, applications, decisions with traces,
 /// payments and documents.
 extension HouseholdsController {
-    func show(req: Request) async throws -> HTMLPage {
+    /// 显示完整号码: the page with full ID and account numbers, once, recorded in the audit trail.
+    func reveal(req: Request) async throws -> HTMLPage {
+        let id = try req.parameters.require("id")
+        try await AuditLog.record(req, action: "reveal.household", subject: id, detail: "显示完整身份证号和收款账号", householdID: id)
+        return try await show(req: req, reveal: true)
+    }
+
+    /// The page; ID and account numbers masked unless `reveal` (a recorded POST).
+    func show(req: Request, reveal: Bool) async throws -> HTMLPage {
         let s = req.settings
         let id = try req.parameters.require("id")
         guard let h = try await RegistryStore(req.db, divisions: s.divisions).household(id) else {
             throw StoreError.notFound(what: "家庭", id: id)
         }
+        // Forms name members by their row id, so the page source carries no full ID number.
+        let rowIDs = try await RegistryStore.memberIDs(of: h.composition.members.map(\.residentID), on: req.db)
+        func key(_ m: Member) -> String { rowIDs[m.residentID] ?? "" }
+        func shownID(_ r: ResidentID) -> String { reveal ? r.value : r.masked }
+        let account = h.bankAccount.map { reveal ? $0 : "****" + String($0.suffix(4)) }
         let enrollment = EnrollmentStore(req.db)
         let decisions = try await enrollment.decisions(ofHousehold: id)
         let enrollments = try await enrollment.enrollments(ofHousehold: id)
@@ -61,13 +74,15 @@ extension HouseholdsController {
                 .dt("联系电话"), .dd(.text(h.phone ?? "—")),
                 .dt("收款人"), .dd(.text("\(h.payee.name)（\(h.payee.residentID.masked)）"),
                                   .if(!h.payee.status.counts, Layout.badge("收款人已\(h.payee.status.chinese)，发放暂停：请指定新的收款人", "bad"))),
-                .dt("收款账号"), .dd(.text([h.bankName, h.bankAccount].compactMap { $0 }.joined(separator: " ").nonEmpty ?? "未登记"))),
+                .dt("收款账号"), .dd(.text([h.bankName, account].compactMap { $0 }.joined(separator: " ").nonEmpty ?? "未登记"))),
+            .if(!reveal, Layout.postForm(req, .householdReveal(id), .button(.class("secondary"), .type(.submit), .text("显示完整身份证号和账号（记入审计日志）")))),
+            .if(reveal, .p(.class("flash info"), .text("已显示完整号码，本次查看已记入审计日志。"))),
             .h2("家庭成员"),
             .table(
                 .tr(.th("姓名"), .th("身份证号码"), .th("性别"), .th("出生日期"), .th("与户主关系"), .th("状态"), .th("残疾/大病/在学"), .th("收入"),
                     .th("特困 / 儿童认定")),
                 .forEach(h.composition.members) { m in
-                    .tr(.td(.text(m.name)), .td(.text(m.residentID.value)), .td(.text(m.residentID.sex.chinese)),
+                    .tr(.td(.text(m.name)), .td(.text(shownID(m.residentID))), .td(.text(m.residentID.sex.chinese)),
                         .td(.text(m.residentID.birthDate.description)), .td(.text(m.relationship.chinese)),
                         .td(m.status.counts ? Layout.badge(m.status.chinese, "ok")
                                             : Layout.badge(m.status.chinese + (m.statusSince.map { " \($0)" } ?? ""), "bad")),
@@ -82,19 +97,19 @@ extension HouseholdsController {
                 }
             ),
             Layout.postForm(req, .householdMemberStatus(id),
-                  .label(.text("成员 "), Controls.select("residentID", h.composition.members.map { Controls.option($0.residentID.value, $0.name) })),
+                  .label(.text("成员 "), Controls.select("residentID", h.composition.members.map { Controls.option(key($0), $0.name) })),
                   .label(.text("变更为 "), Controls.select("status", MemberStatus.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
                   .label(.text("自 "), .input(.type(.date), .name("since"))),
                   .button(.class("secondary"), .type(.submit), .text("登记成员变动"))),
             Layout.postForm(req, .householdPayee(id),
                   .label(.text("收款人 "), Controls.select("residentID", h.composition.members.filter(\.status.counts).map {
-                      Controls.option($0.residentID.value, $0.name, selected: $0.residentID == h.payee.residentID)
+                      Controls.option(key($0), $0.name, selected: $0.residentID == h.payee.residentID)
                   })),
                   .button(.class("secondary"), .type(.submit), .text("指定收款人"))),
             .if(s.programmes.contains { (try? $0.rules())?.recipient == .member },
                 Layout.postForm(req, .householdTekunFacts(id),
                       .label(.text("特困认定：成员 "), Controls.select("residentID", h.composition.members.filter(\.status.counts).map {
-                          Controls.option($0.residentID.value, $0.name)
+                          Controls.option(key($0), $0.name)
                       })),
                       .label(.text("供养方式 "), Controls.select("placement", TekunPlacement.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
                       .label(.text("六项日常生活指标中不能达到 "), Controls.select("selfCareFailed", (0...6).map {
@@ -105,7 +120,7 @@ extension HouseholdsController {
             .unwrap(policy?.dibao.flatMap { $0.method == .tiered ? $0 : nil }) { dibao in
                 Layout.postForm(req, .householdDibaoTier(id),
                       .label(.text("低保分档：成员 "), Controls.select("residentID", h.composition.members.filter(\.status.counts).map {
-                          Controls.option($0.residentID.value, $0.name + ($0.dibaoTier.map { "（现 \($0) 档）" } ?? ""))
+                          Controls.option(key($0), $0.name + ($0.dibaoTier.map { "（现 \($0) 档）" } ?? ""))
                       })),
                       .label(.text("档次 "), Controls.select("tier", [Controls.option("", "（清除）")]
                           + dibao.tiers.map { Controls.option($0.code, "\($0.code) \($0.name) \($0.amount.yuanString) 元") })),
@@ -114,7 +129,7 @@ extension HouseholdsController {
             .if(s.programmes.contains(.orphan) || s.programmes.contains(.unsupportedChild),
                 Layout.postForm(req, .householdChildFacts(id),
                       .label(.text("孤儿、事实无人抚养儿童认定：儿童 "), Controls.select("residentID", h.composition.members
-                          .filter { $0.status.counts && $0.residentID.age(on: today) < 18 }.map { Controls.option($0.residentID.value, $0.name) })),
+                          .filter { $0.status.counts && $0.residentID.age(on: today) < 18 }.map { Controls.option(key($0), $0.name) })),
                       .label(.text("养育方式 "), Controls.select("placement", ChildPlacement.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
                       .label(.text("父亲 "), Controls.select("father", ParentSituation.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
                       .label(.text("母亲 "), Controls.select("mother", ParentSituation.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
@@ -185,7 +200,7 @@ extension HouseholdsController {
                       Controls.option($0.rawValue, $0.shortChinese)
                   })),
                   .label(.text("申请人（按人认定的项目，如特困；低保选定成员即单人保） "), Controls.select("subject", [Controls.option("", "本户（按户申请）")]
-                      + h.composition.members.filter(\.status.counts).map { Controls.option($0.residentID.value, $0.name) })),
+                      + h.composition.members.filter(\.status.counts).map { Controls.option(key($0), $0.name) })),
                   .button(.type(.submit), .text("受理申请"))),
             .if(s.programmes.contains(.temporary), .group(
                 .h2("临时救助"),

@@ -146,7 +146,7 @@ struct PayrollController: RouteCollection {
         let store = req.payroll
         let b = try await store.batch(id: id)
         guard b.state == .exported else { throw PayrollError.invalidTransition(from: b.state, to: .exported) }
-        let data = try await BankFile.csv(batch: b, store: store, divisions: s.divisions, isDemo: s.isDemo)
+        let data = try await BankFile.csv(batch: b, store: store, divisions: s.divisions, isDemo: s.isDemo, issued: (req.actor, Date()))
         let r = Response(status: .ok, body: .init(data: data))
         r.headers.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
         let name = BankFile.fileName(b).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "bank.csv"
