@@ -30,25 +30,21 @@ import Glibc
     /// Runs `jiuzhu arguments`, killing it after `killAfter` seconds unless it finished; its exit status,
     /// or nil when killed.
     static func run(_ arguments: [String], environment: [String: String] = [:], killAfter: Double?) throws -> Int32? {
-        let p = Process()
-        p.executableURL = try binary()
-        p.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "DATABASE_URL")
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let q = DatabaseRestartTests.quote
+        let command = "exec " + (["env", "-u", "DATABASE_URL"] + environment.map { "\($0.key)=\($0.value)" } + [try binary().path] + arguments)
+            .map(q).joined(separator: " ") + " > /dev/null 2>&1 < /dev/null"
+        let pid = try DatabaseRestartTests.spawn(command)
         let deadline = Date().addingTimeInterval(killAfter ?? 600)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        if p.isRunning {
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            if killAfter == nil { throw CrashTestError.timedOut(arguments) }
-            return nil
+        var status: Int32 = 0
+        while Date() < deadline {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { return (status >> 8) & 0xff }
+            usleep(10_000)
         }
-        return p.terminationStatus
+        kill(pid, SIGKILL)
+        _ = DatabaseRestartTests.wait(pid)
+        if killAfter == nil { throw CrashTestError.timedOut(arguments) }
+        return nil
     }
 
     /// What must hold after any kill: every batch whole (its count and total are its lines'), nobody paid
