@@ -85,6 +85,7 @@ enum CLI {
         case let e as PolicyFileError: return e.description
         case let e as AccessError: return e.description
         case let e as UserError: return e.description
+        case let e as ApiTokenStore.TokenError: return e.description
         default:
             // SQLite refuses a second writer at the same moment (another command or the server wrote
             // first): nothing was written by this command, and running it again is safe.

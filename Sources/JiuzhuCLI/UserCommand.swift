@@ -16,9 +16,10 @@ struct UserCommand: AsyncParsableCommand {
                 CODE: the county (6 digits) for county roles, a township (9 digits) for township roles, a village (12 digits) for village assistants.
                 Without --password-stdin a one-time password is printed; it must be changed at first sign-in.
             list      every account with its role, area and status.
-            disable NAME   the account can no longer sign in; its sessions end.
+            disable NAME   the account can no longer sign in; its sessions end (the last enabled admin cannot be disabled).
+            enable NAME    a disabled account can sign in again. `jiuzhu serve --reset-admin` also enables `admin`.
             """,
-        subcommands: [Add.self, List.self, Disable.self])
+        subcommands: [Add.self, List.self, Disable.self, Enable.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an account.")
@@ -67,6 +68,22 @@ struct UserCommand: AsyncParsableCommand {
                 let status = u.isDisabled ? "已停用" : u.mustChangePassword ? "待修改一次性密码" : "正常"
                 CLI.say("\(u.username)\t\(u.displayName)\t\(u.role.rawValue)\t\(u.areaCode ?? "未设置") \(Divisions.pengxi.name(of: u.areaCode))\t\(status)")
             }
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled account.")
+        @ArgumentParser.Argument(help: "User name.") var username: String
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            CLI.bootstrapLogging(level: .warning)
+            try await CLI.withDatabase(database.existingSettings()) { handle in
+                try await UserStore(handle.db).enable(username: username)
+                try await AuditStore(handle.db).append(countyCode: Divisions.pengxi.county.code.countyCode, actor: "cli",
+                                                       action: "user-enabled", subject: "user:\(username)", detail: "命令行")
+            }
+            CLI.say("已启用账号 \(username)")
         }
     }
 

@@ -30,7 +30,7 @@ public struct DemoApplications: Sendable {
         guard try await store.list(in: .county(countyCode), openOnly: false, householdID: "demo-app-01").isEmpty else { return 0 }
         // Outside the bundled holiday calendar no deadline can be computed: leave the workflow empty.
         guard calendar.years.contains(today.year), calendar.years.contains(today.adding(days: -90).year) else { return 0 }
-        func day(_ offset: Int) -> CivilDate { today.adding(days: -offset) }
+        @Sendable func day(_ offset: Int) -> CivilDate { today.adding(days: -offset) }
         func visit(_ offset: Int, county: Bool = false) -> HomeVisit {
             HomeVisit(date: day(offset), investigators: county ? ["县民政局 刘明", "县民政局 周华"] : ["乡镇 王强", "村委 李芳"],
                       findings: "实地查看住房、家电及生产资料，与申报一致")
@@ -66,16 +66,21 @@ public struct DemoApplications: Sendable {
             ("demo-app-12", 35, false, [check(33), .recordHomeVisit(visit(31)), .completeInvestigation(on: day(30)),
                                         .refuse(on: day(28), reason: "家庭月人均收入高于当地低保标准")]),
         ]
-        var created = 0
-        for (household, accepted, closeRelative, steps) in plans {
-            let id = try await store.open(householdID: household, programme: programme, acceptedOn: day(accepted), closeRelative: closeRelative,
-                                          actor: "demo")
-            for step in steps { try await store.record(step, on: id, actor: "demo") }
-            if household == "demo-app-10" || household == "demo-app-11" {
-                try await store.approve(id, on: day(household == "demo-app-10" ? 20 : 27), actor: "demo")
+        // All of them in one transaction: a run cut short leaves none, and the next makes them all.
+        let (programme, calendar, now) = (programme, calendar, today)
+        return try await database.transaction { tx in
+            let store = ApplicationStore(tx, calendar: calendar, today: { now })
+            var created = 0
+            for (household, accepted, closeRelative, steps) in plans {
+                let id = try await store.open(householdID: household, programme: programme, acceptedOn: day(accepted),
+                                              closeRelative: closeRelative, actor: "demo")
+                for step in steps { try await store.record(step, on: id, actor: "demo") }
+                if household == "demo-app-10" || household == "demo-app-11" {
+                    try await store.approve(id, on: day(household == "demo-app-10" ? 20 : 27), actor: "demo")
+                }
+                created += 1
             }
-            created += 1
+            return created
         }
-        return created
     }
 }

@@ -122,22 +122,24 @@ public struct DemoTemporaryGrants: Sendable {
         self.county = county
     }
 
-    /// - Returns: the grants made now (0 when the demo already has them).
+    /// Each grant, from intake to approval, is one transaction; a run cut short (the process killed) is
+    /// resumed by the next, which makes the grants still missing and the same ones (the random sequence is
+    /// drawn in full either way).
+    /// - Returns: the grants made now (0 when the demo already has them all).
     public func load(progress: Progress = .silent) async throws -> Int {
-        struct Count: Decodable { var n: Int }
         struct Row: Decodable { var id: String }
         let sql = database as! any SQLDatabase
-        let existing = try await sql.raw("""
-            SELECT COUNT(*) AS n FROM temporary_cases c JOIN households h ON h.id = c.household_id WHERE h.is_demo = \(bind: true)
-            """).first(decoding: Count.self)?.n ?? 0
+        let done = Set(try await sql.raw("""
+            SELECT DISTINCT c.household_id AS id FROM temporary_cases c JOIN households h ON h.id = c.household_id WHERE h.is_demo = \(bind: true)
+            """).all(decoding: Row.self).map(\.id))
         // The demo's 低保 households, in a fixed order.
         let households = try await sql.raw("""
             SELECT DISTINCT h.id FROM households h JOIN enrollments e ON e.household_id = h.id
             WHERE h.is_demo = \(bind: true) AND e.programme = \(bind: DemoCounty.programme.rawValue) AND e.member_id IS NULL ORDER BY h.id
             """).all(decoding: Row.self).map(\.id)
-        guard existing == 0, !households.isEmpty else { return 0 }
-        let store = TemporaryCaseStore(database, divisions: county.divisions)
+        guard !households.isEmpty else { return 0 }
         let count = min(county.scaled(DemoCounts.temporaryGrants), households.count)
+        var made = 0
         let step = max(1, households.count / count)
         var rng = SeededGenerator(seed: county.seed &+ 11)
         for i in 0..<count {
@@ -149,18 +151,24 @@ public struct DemoTemporaryGrants: Sendable {
             let months = emergency ? 2 + Int(rng.next() % 2) : 5 + Int(rng.next() % 3)
             let cause = emergency ? ["突发重病住院", "房屋失火", "意外伤害", "家庭成员突发疾病"][Int(rng.next() % 4)]
                                   : ["子女就学支出较大", "长期医疗自付费用较高", "重病治疗自付费用"][Int(rng.next() % 3)]
-            let id = try await store.open(.household(id: h), type: emergency ? .emergency : .expenditure, cause: cause,
-                                          size: .months(Ratio(Int64(months), 1)), acceptedOn: accepted, actor: "demo")
-            try await store.recordInvestigation(id, HomeVisit(date: accepted.adding(days: 2), investigators: ["演示调查员甲", "演示调查员乙"],
-                                                              findings: "入户核实困难情况属实"), actor: "demo")
-            let decided = try await store.townshipDecision(id, on: accepted.adding(days: 5), opinion: "情况属实，拟予救助",
-                                                           payment: .payroll, actor: "demo")
-            if decided.temporaryCase.state != .approved {
-                try await store.countyApprove(id, on: accepted.adding(days: 12), opinion: "同意救助", actor: "demo")
+            if done.contains(h) { continue }
+            let divisions = county.divisions
+            try await database.transaction { tx in
+                let store = TemporaryCaseStore(tx, divisions: divisions)
+                let id = try await store.open(.household(id: h), type: emergency ? .emergency : .expenditure, cause: cause,
+                                              size: .months(Ratio(Int64(months), 1)), acceptedOn: accepted, actor: "demo")
+                try await store.recordInvestigation(id, HomeVisit(date: accepted.adding(days: 2), investigators: ["演示调查员甲", "演示调查员乙"],
+                                                                  findings: "入户核实困难情况属实"), actor: "demo")
+                let decided = try await store.townshipDecision(id, on: accepted.adding(days: 5), opinion: "情况属实，拟予救助",
+                                                               payment: .payroll, actor: "demo")
+                if decided.temporaryCase.state != .approved {
+                    try await store.countyApprove(id, on: accepted.adding(days: 12), opinion: "同意救助", actor: "demo")
+                }
             }
+            made += 1
             if (i + 1) % 50 == 0 { progress.report(i + 1, count, "临时救助演示案件 \(i + 1)/\(count)") }
         }
-        return count
+        return made
     }
 }
 
@@ -178,13 +186,15 @@ public struct DemoStationStays: Sendable {
     /// Home places of the people the station helps (region codes outside the county).
     static let homes = ["500101", "510104", "511302", "513401", "520102", "530102", "420102", "610102"]
 
-    /// - Returns: the stays recorded now (0 when the demo already has 2021 stays).
+    /// Each stay, from admission to exit, is one transaction; a run cut short is resumed by the next (the
+    /// random sequence is drawn in full either way, so the same stays result).
+    /// - Returns: the stays recorded now (0 when the demo already has them all).
     public func load(progress: Progress = .silent) async throws -> Int {
-        let store = ReliefStationStore(database)
         let code = county.divisions.county.code.countyCode
-        let existing = try await store.stays(countyCode: code, from: CivilDate(year: 2021, month: 1, day: 1)!,
-                                             through: CivilDate(year: 2021, month: 12, day: 31)!)
-        guard existing.isEmpty else { return 0 }
+        let existing = try await ReliefStationStore(database).stays(countyCode: code, from: CivilDate(year: 2021, month: 1, day: 1)!,
+                                                                     through: CivilDate(year: 2021, month: 12, day: 31)!)
+        let done = Set(existing.map(\.stay.person))
+        var made = 0
         var rng = SeededGenerator(seed: county.seed &+ 13)
         let count = county.scaled(DemoCounts.stationStays)
         for i in 0..<count {
@@ -202,24 +212,30 @@ public struct DemoStationStays: Sendable {
                 ? String(DemoCounty.surnames[Int(rng.next() % UInt64(DemoCounty.surnames.count))])
                     + String(DemoCounty.given[Int(rng.next() % UInt64(DemoCounty.given.count))])
                 : ""
-            let id = try await store.admit(key, name: name, countyCode: code,
-                                           admittedAt: ChinaClock.instant(admitted, time: "\(10 + Int(rng.next() % 10)):00")!,
-                                           belongings: "随身衣物", health: "", minor: false, actor: "demo")
+            let at = ChinaClock.instant(admitted, time: "\(10 + Int(rng.next() % 10)):00")!
             let days = 1 + Int(rng.next() % 8)
-            try await store.record(.service(ServiceRecord(date: admitted, kind: .meal, quantity: 3 * days)), on: id, actor: "demo")
-            try await store.record(.service(ServiceRecord(date: admitted, kind: .bedNight, quantity: days)), on: id, actor: "demo")
             let exit = admitted.adding(days: days)
             // Three in four go home with a travel voucher (the first always, so a small demo has a cost too).
-            if i == 0 || rng.unit() < 0.75 {
-                let fare = Money.yuan(Int64(60 + rng.next() % 140))
-                try await store.record(.service(ServiceRecord(date: exit, kind: .travelVoucher, quantity: 1, cost: fare)), on: id, actor: "demo")
-                try await store.record(.exit(on: exit, kind: .returnedHome, note: "购票返乡"), on: id, actor: "demo")
-            } else {
-                try await store.record(.service(ServiceRecord(date: admitted, kind: .contactFamily, quantity: 1)), on: id, actor: "demo")
-                try await store.record(.exit(on: exit, kind: .handedToFamily, note: "亲属到站接回"), on: id, actor: "demo")
+            let home = i == 0 || rng.unit() < 0.75
+            let fare = home ? Money.yuan(Int64(60 + rng.next() % 140)) : .zero
+            if done.contains(key) { continue }
+            try await database.transaction { tx in
+                let store = ReliefStationStore(tx)
+                let id = try await store.admit(key, name: name, countyCode: code, admittedAt: at,
+                                               belongings: "随身衣物", health: "", minor: false, actor: "demo")
+                try await store.record(.service(ServiceRecord(date: admitted, kind: .meal, quantity: 3 * days)), on: id, actor: "demo")
+                try await store.record(.service(ServiceRecord(date: admitted, kind: .bedNight, quantity: days)), on: id, actor: "demo")
+                if home {
+                    try await store.record(.service(ServiceRecord(date: exit, kind: .travelVoucher, quantity: 1, cost: fare)), on: id, actor: "demo")
+                    try await store.record(.exit(on: exit, kind: .returnedHome, note: "购票返乡"), on: id, actor: "demo")
+                } else {
+                    try await store.record(.service(ServiceRecord(date: admitted, kind: .contactFamily, quantity: 1)), on: id, actor: "demo")
+                    try await store.record(.exit(on: exit, kind: .handedToFamily, note: "亲属到站接回"), on: id, actor: "demo")
+                }
             }
+            made += 1
             if (i + 1) % 50 == 0 { progress.report(i + 1, count, "救助站演示记录 \(i + 1)/\(count)") }
         }
-        return count
+        return made
     }
 }

@@ -86,6 +86,7 @@ enum SiteURL: Hashable, Sendable {
     /// 用户管理: the accounts (GET), a new account (POST).
     case users
     case userDisable(String)
+    case userEnable(String)
     /// A new one-time password for an account (POST).
     case userResetPassword(String)
 
@@ -121,7 +122,7 @@ enum SiteURL: Hashable, Sendable {
         .payrollExport(P.id), .payrollBankFile(P.id),
         .funds, .fundAllocations,
         .policies, .policyAdjust,
-        .users, .userDisable(P.id), .userResetPassword(P.id),
+        .users, .userDisable(P.id), .userEnable(P.id), .userResetPassword(P.id),
         .audit, .auditVerify,
     ]
 
@@ -181,6 +182,7 @@ enum SiteURL: Hashable, Sendable {
         case .policyAdjust: return ["policies", "adjust"]
         case .users: return ["admin", "users"]
         case .userDisable(let id): return ["admin", "users", id, "disable"]
+        case .userEnable(let id): return ["admin", "users", id, "enable"]
         case .userResetPassword(let id): return ["admin", "users", id, "reset-password"]
         case .audit: return ["audit"]
         case .auditVerify: return ["audit", "verify"]

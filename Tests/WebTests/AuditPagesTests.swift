@@ -31,7 +31,9 @@ import VaporTesting
             #expect(page.contains("此人所在家庭：1 户"))
             #expect(page.contains("<td>clerk</td><td class=\"num\">1</td>"))
             #expect(page.contains("<td>town</td><td class=\"num\">2</td>"))
-            #expect(!page.contains("<td>other</td>"))
+            // The other town's clerk was refused, and the probe is on record against this household.
+            #expect(page.contains("<td>other</td><td class=\"num\">1</td>"))
+            #expect(page.contains("denied.not-in-area"))
             #expect(page.contains("view.household") && page.contains("search.households"))
             #expect(page.contains("身份证号 110101********9130，1 户"))
             // Failed sign-ins are there too, by user.

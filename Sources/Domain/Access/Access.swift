@@ -61,7 +61,7 @@ public enum StaffRole: String, Codable, Sendable, CaseIterable {
         case .countyLeader:
             return [.viewRegistry, .viewPayroll, .approvePayroll, .viewFunds, .viewPolicy, .viewStation]
         case .finance:
-            return [.viewPayroll, .exportPayroll, .viewFunds, .editFunds, .viewPolicy, .revealIdentifiers]
+            return [.viewPayroll, .exportPayroll, .viewFunds, .editFunds, .viewPolicy]
         case .auditor:
             return [.viewRegistry, .viewPayroll, .viewFunds, .viewPolicy, .viewStation, .viewAudit, .revealIdentifiers]
         case .admin:

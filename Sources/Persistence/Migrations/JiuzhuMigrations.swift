@@ -22,5 +22,6 @@ public enum JiuzhuMigrations {
         M0016Access(),
         M0017AuditChain(),
         M0018PayrollGuards(),
+        M0019ApiTokens(),
     ]
 }

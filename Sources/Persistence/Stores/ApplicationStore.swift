@@ -155,7 +155,7 @@ public struct ApplicationStore: Sendable {
                      acceptedOn.description, deadline?.description, closeRelative, try SQLSupport.encode(app), actor, Date())
                 .run()
             try await audit(db, county: h.countyCode, actor: actor, action: "application.accept", subject: id,
-                            detail: "household \(householdID)" + (memberID.map { " member \($0)" } ?? ""))
+                            detail: "household \(householdID)" + (memberID.map { " member \($0)" } ?? ""), householdID: householdID)
             return id
         }
     }
@@ -406,7 +406,7 @@ public struct ApplicationStore: Sendable {
             .columns("id", "application_id", "seq", "kind", "payload", "actor", "recorded_at")
             .values(SQLSupport.newID(), stored.id, seq, event.chinese, try SQLSupport.encode(event), actor, Date()).run()
         try await audit(db, county: stored.countyCode, actor: actor, action: "application.\(next.state.rawValue)",
-                        subject: stored.id, detail: event.chinese)
+                        subject: stored.id, detail: event.chinese, householdID: stored.householdID)
     }
 }
 

@@ -346,7 +346,7 @@ public struct EnrollmentStore: Sendable {
                                       memberID: memberID, decision: d, from: next, decisionID: decisionID)
             }
             try await audit(db, county: household.countyCode, actor: actor, action: "enrollment.\(label ?? Self.label(outcome))",
-                            subject: householdID, detail: "\(programme.rawValue) \(date)")
+                            subject: householdID, detail: "\(programme.rawValue) \(date)", householdID: householdID)
             return outcome
         }
     }
@@ -453,7 +453,7 @@ public struct EnrollmentStore: Sendable {
                                              terminationID: nil)
         }
         try await audit(db, county: household.countyCode, actor: actor, action: "enrollment.\(Self.label(outcome))",
-                        subject: householdID, detail: "\(programme.rawValue) \(date) from \(from)")
+                        subject: householdID, detail: "\(programme.rawValue) \(date) from \(from)", householdID: householdID)
         return outcome
     }
 }
@@ -576,7 +576,7 @@ extension EnrollmentStore {
                 outcome: "transferred", decidedOn: date, firstMonth: month, decision: d,
                 trace: d.trace + [TraceLine("停发", "本户成员均已由其他项目按人保障，\(e.programme.shortChinese)自 \(month) 起停发", source: rules.reviewSource)])
             try await audit(db, county: household.countyCode, actor: actor, action: "enrollment.stopped",
-                            subject: householdID, detail: "\(e.programme.rawValue) from \(month): members supported elsewhere")
+                            subject: householdID, detail: "\(e.programme.rawValue) from \(month): members supported elsewhere", householdID: householdID)
             stopped.append(e.programme)
         }
         return stopped

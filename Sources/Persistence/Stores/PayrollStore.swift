@@ -18,11 +18,14 @@ public struct PayrollBatch: Hashable, Sendable {
     public var exportedAt: Date?
     /// Regular (the month's payment) or back pay (补发) of earlier months, paid in `month`.
     public var kind: PayrollKind
+    /// Who generated it (nil for batches of the first schema).
+    public var createdBy: String?
 
     public init(id: String, countyCode: String, programme: Programme, month: YearMonth, state: PayrollState,
                 lineCount: Int, total: Money, createdAt: Date, approvedBy: String?, exportedAt: Date?,
-                kind: PayrollKind = .regular) {
+                kind: PayrollKind = .regular, createdBy: String? = nil) {
         self.kind = kind
+        self.createdBy = createdBy
         self.id = id
         self.countyCode = countyCode
         self.programme = programme
@@ -416,7 +419,7 @@ public struct PayrollStore: Sendable {
     struct BatchRow: Decodable {
         var id: String; var countyCode: String; var programme: String; var month: Int; var state: String
         var lineCount: Int; var totalFen: Int64; var createdAt: Date; var approvedBy: String?; var exportedAt: Date?
-        var kind: String
+        var kind: String; var createdBy: String?
     }
 
     static func map(_ r: BatchRow) throws -> PayrollBatch {
@@ -424,7 +427,8 @@ public struct PayrollStore: Sendable {
         return PayrollBatch(id: r.id, countyCode: r.countyCode, programme: try t.parse("programme", r.programme),
                             month: try t.month("month", r.month), state: try t.parse("state", r.state),
                             lineCount: r.lineCount, total: Money(fen: r.totalFen), createdAt: r.createdAt,
-                            approvedBy: r.approvedBy, exportedAt: r.exportedAt, kind: try t.parse("kind", r.kind))
+                            approvedBy: r.approvedBy, exportedAt: r.exportedAt, kind: try t.parse("kind", r.kind),
+                            createdBy: r.createdBy)
     }
 
     public func batch(id: String) async throws -> PayrollBatch { try await batch(id: id, on: database) }

@@ -143,7 +143,7 @@ public struct TemporaryCaseStore: Sendable {
             ).values(id, countyCode, township, householdID, name, rid.value, hukou, area.rawValue, type.rawValue,
                      c.state.rawValue, acceptedOn.description, deadline?.description, try SQLSupport.encode(c), actor, Date()).run()
             try await audit(db, county: countyCode, actor: actor, action: "temporary.accept", subject: id,
-                            detail: householdID.map { "household \($0)" } ?? "person \(rid.masked)")
+                            detail: householdID.map { "household \($0)" } ?? "person \(rid.masked)", householdID: householdID)
             return id
         }
     }
@@ -447,6 +447,6 @@ public struct TemporaryCaseStore: Sendable {
             .columns("id", "case_id", "seq", "kind", "payload", "actor", "recorded_at")
             .values(SQLSupport.newID(), stored.id, seq, event.chinese, try SQLSupport.encode(event), actor, Date()).run()
         try await audit(db, county: stored.countyCode, actor: actor, action: "temporary.\(next.state.rawValue)",
-                        subject: stored.id, detail: event.chinese + " " + event.detail)
+                        subject: stored.id, detail: event.chinese + " " + event.detail, householdID: stored.householdID)
     }
 }

@@ -90,7 +90,7 @@ public struct TerminationStore: Sendable {
             ).values(id, household.countyCode, householdID, memberID, programme.rawValue, current.id, t.state.rawValue,
                      try SQLSupport.encode(t), actor, Date()).run()
             try await audit(db, county: household.countyCode, actor: actor, action: "termination.propose", subject: id,
-                            detail: "\(programme.rawValue) member \(memberID) \(ground.rawValue)")
+                            detail: "\(programme.rawValue) member \(memberID) \(ground.rawValue)", householdID: householdID)
             return id
         }
     }
@@ -191,7 +191,7 @@ public struct TerminationStore: Sendable {
                 .columns("id", "termination_id", "seq", "kind", "payload", "actor", "recorded_at")
                 .values(SQLSupport.newID(), id, seq, event.chinese, try SQLSupport.encode(event), actor, Date()).run()
             try await audit(db, county: stored.countyCode, actor: actor, action: "termination.\(next.state.rawValue)",
-                            subject: id, detail: event.chinese)
+                            subject: id, detail: event.chinese, householdID: stored.householdID)
             return next
         }
     }

@@ -25,11 +25,17 @@ public struct StaffUser: Hashable, Sendable {
 public enum UserError: Error, Equatable, Sendable, CustomStringConvertible {
     case exists(String)
     case notFound(String)
+    /// Disabling it would leave no enabled system administrator.
+    case lastAdministrator(String)
+    /// A disabled account: enable it first.
+    case disabled(String)
 
     public var description: String {
         switch self {
         case .exists(let u): return "用户 “\(u)” 已存在"
         case .notFound(let u): return "用户 “\(u)” 不存在"
+        case .lastAdministrator(let u): return "“\(u)” 是唯一启用的系统管理员，不能停用（否则无人能管理账号）；请先新增另一名系统管理员"
+        case .disabled(let u): return "账号 “\(u)” 已停用：请先启用（jiuzhu user enable \(u)，或用户管理页的“启用”）"
         }
     }
 }
@@ -99,13 +105,25 @@ public struct UserStore: Sendable {
 
     /// Disables the account and ends its sessions; it can no longer sign in.
     /// - Throws: `UserError.notFound`.
+    /// - Throws: `UserError.notFound`, `.lastAdministrator`.
     public func disable(username: String, now: Date = Date()) async throws {
         guard let u = try await user(named: username) else { throw UserError.notFound(username) }
+        if u.role == .admin, !u.isDisabled,
+           try await list().filter({ $0.role == .admin && !$0.isDisabled }).count <= 1 {
+            throw UserError.lastAdministrator(username)
+        }
         try await database.transaction { db in
             let sql = db as! any SQLDatabase
             try await sql.update("users").set("disabled_at", to: now).where(SQLIdentifier("id"), .equal, u.id).run()
             try await sql.delete(from: "sessions").where(SQLIdentifier("user_id"), .equal, u.id).run()
         }
+    }
+
+    /// Enables a disabled account again (its password unchanged).
+    /// - Throws: `UserError.notFound`.
+    public func enable(username: String) async throws {
+        guard let u = try await user(named: username) else { throw UserError.notFound(username) }
+        try await database.sql.update("users").set("disabled_at", to: SQLLiteral.null).where(SQLIdentifier("id"), .equal, u.id).run()
     }
 
     /// Creates the `admin` account, or gives it a new one-time password, enabled again (`serve --reset-admin`).

@@ -26,7 +26,8 @@ extension Request {
 /// site cannot submit forms in a clerk's name. The login form too (login CSRF).
 struct CSRFMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if request.method == .POST {
+        // A call authenticated by an API token carries no cookie: nothing another site could forge.
+        if request.method == .POST, request.storage[TokenAuthenticatedKey.self] != true {
             // Routes collect their bodies after middleware; read the whole body first, or a large
             // form or upload would look as if it had no token.
             if request.body.data == nil {
@@ -69,7 +70,9 @@ struct LoginController: RouteCollection {
         let address = req.clientAddress
         let throttle = req.application.loginThrottle
         if let refusal = await throttle.begin(account: username, address: address) {
-            try await AuditLog.record(req, action: "login-refused", subject: "user:\(username)", detail: refusal.reason)
+            if refusal.record {
+                try await AuditLog.record(req, action: "login-refused", subject: "user:\(username)", detail: refusal.reason + "（此后一分钟内的拒绝不逐条记录）")
+            }
             return try await HTMLPage(html: loginPage(req, error: refusal.message), status: .tooManyRequests).encodeResponse(for: req)
         }
         let user = try await UserStore(req.db).user(named: username)

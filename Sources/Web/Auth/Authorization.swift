@@ -18,7 +18,7 @@ enum RouteRule: Sendable, Equatable {
     case step(StepPermissions.Workflow, AccessStore.Subject)
 }
 
-/// Which permission each workflow step needs. A step not listed is refused (404) before any handler.
+/// Which permission each workflow step needs. A step not listed is refused by name before any handler.
 enum StepPermissions {
     enum Workflow: Sendable, Equatable { case application, termination, temporary, station }
 
@@ -67,9 +67,11 @@ extension SiteURL {
         case .households: return read ? .permission(.viewRegistry, nil) : .permission(.editRegistry, nil)
         case .newHousehold: return .permission(.editRegistry, nil)
         case .household, .householdDocument: return .permission(.viewRegistry, .household)
-        case .householdMemberStatus, .householdPayee, .householdTekunFacts, .householdChildFacts, .householdDibaoTier,
-             .householdTerminations, .householdReview, .householdDocuments:
+        case .householdMemberStatus, .householdPayee, .householdChildFacts, .householdDibaoTier, .householdTerminations,
+             .householdDocuments:
             return .permission(.editRegistry, .household)
+        // The self-care assessment is the county's (TK-2021 Arts. 20–22), and a review re-decides the amount.
+        case .householdTekunFacts, .householdReview: return .permission(.countySteps, .household)
         case .householdApplications, .householdTemporaryCases: return .permission(.openApplication, .household)
         case .householdReveal: return .permission(.revealIdentifiers, .household)
 
@@ -104,7 +106,7 @@ extension SiteURL {
         case .policyAdjust: return .permission(.editPolicy, nil)
 
         case .users: return .permission(.manageUsers, nil)
-        case .userDisable, .userResetPassword: return .permission(.manageUsers, nil)
+        case .userDisable, .userEnable, .userResetPassword: return .permission(.manageUsers, nil)
         case .audit, .auditVerify: return .permission(.viewAudit, nil)
         }
     }
@@ -201,11 +203,13 @@ struct AccessMiddleware: AsyncMiddleware {
         case .open, .signedIn:
             break
         case let .permission(permission, subject):
-            guard user.may(permission) else { throw Abort(.forbidden, reason: "本账号（\(user.role.chinese)）无权\(permission.chinese)") }
+            guard user.may(permission) else { throw try await refused(request, url, "无权\(permission.chinese)", user) }
             if let subject {
                 let householdID = try await requireVisible(subject, request, user)
                 // Every view of a person's file, and every download, is recorded (who looked at whom).
-                if request.method == .GET { try await recordView(url, subject, householdID: householdID, request) }
+                if request.method == .GET || request.method == .HEAD {
+                    try await recordView(url, subject, householdID: householdID, request)
+                }
             }
         case let .step(workflow, subject):
             let step = request.parameters.get("step") ?? ""
@@ -213,19 +217,31 @@ struct AccessMiddleware: AsyncMiddleware {
             guard let permission = StepPermissions.permission(workflow, step: step) else {
                 throw FormError(field: "办理步骤", value: step, reason: "不是可办理的步骤")
             }
-            guard user.may(permission) else { throw Abort(.forbidden, reason: "本账号（\(user.role.chinese)）无权\(permission.chinese)") }
+            guard user.may(permission) else { throw try await refused(request, url, "无权\(permission.chinese)", user) }
             _ = try await requireVisible(subject, request, user)
         }
         return try await next.respond(to: request)
     }
 
-    /// The household the record concerns, once it is known to lie in the user's area; 404 otherwise.
+    /// The household the record concerns, once it is known to lie in the user's area; 404 otherwise (and
+    /// a probe of another area's record is recorded, with that household).
     func requireVisible(_ subject: AccessStore.Subject, _ request: Request, _ user: SignedInUser) async throws -> String? {
-        guard let id = request.parameters.get("id"),
-              let found = try await AccessStore(request.db).locate(subject, id: id),
-              found.place.isVisible(in: user.scope)
-        else { throw Abort(.notFound) }
+        let id = request.parameters.get("id") ?? ""
+        let found = try await AccessStore(request.db).locate(subject, id: id)
+        guard let found, found.place.isVisible(in: user.scope) else {
+            try await AuditLog.record(request, action: "denied.not-in-area", subject: id,
+                                      detail: "\(request.method) \(request.url.path)：\(found == nil ? "无此记录" : "不在管辖区域")",
+                                      householdID: found?.householdID)
+            throw Abort(.notFound)
+        }
         return found.householdID
+    }
+
+    /// Records a refused request (a permission the role lacks) and gives the 403 to throw.
+    func refused(_ request: Request, _ url: SiteURL, _ why: String, _ user: SignedInUser) async throws -> Abort {
+        try await AuditLog.record(request, action: "denied.permission", subject: request.url.path,
+                                  detail: "\(request.method) \(request.url.path)：\(why)")
+        return Abort(.forbidden, reason: "本账号（\(user.role.chinese)）\(why)")
     }
 
     /// `view.household`, `view.application`, …, `download.document`, `download.bank-file`.
@@ -245,12 +261,21 @@ struct AccessMiddleware: AsyncMiddleware {
     /// The user of the session, or nil (no session, a deleted or disabled account: the session ends).
     /// An account whose area is missing or not of its role's level cannot work: 403 naming the fix.
     func signedInUser(_ request: Request) async throws -> SignedInUser? {
-        // Only a request that brought a session cookie has one; touching `session` otherwise would
-        // create a session (a row) for every anonymous request.
-        guard request.hasSession, let id = request.session.data[SessionKeys.userID] else { return nil }
-        guard let user = try await UserStore(request.db).user(id: id), !user.isDisabled else {
-            request.session.destroy()
-            return nil
+        let user: StaffUser
+        if request.isAPI, let bearer = request.headers.bearerAuthorization {
+            // Another system's call: its token acts as its account; no cookie, so no CSRF token either.
+            guard let u = try await ApiTokenStore(request.db).user(forToken: bearer.token) else { return nil }
+            request.storage[TokenAuthenticatedKey.self] = true
+            user = u
+        } else {
+            // Only a request that brought a session cookie has one; touching `session` otherwise would
+            // create a session (a row) for every anonymous request.
+            guard request.hasSession, let id = request.session.data[SessionKeys.userID] else { return nil }
+            guard let u = try await UserStore(request.db).user(id: id), !u.isDisabled else {
+                request.session.destroy()
+                return nil
+            }
+            user = u
         }
         do {
             let scope = try request.settings.divisions.scope(role: user.role, area: user.areaCode ?? "")
@@ -261,6 +286,9 @@ struct AccessMiddleware: AsyncMiddleware {
         }
     }
 }
+
+/// Set when the request was authenticated by an API token (`Authorization: Bearer jz_…`).
+struct TokenAuthenticatedKey: StorageKey { typealias Value = Bool }
 
 /// The keys of the session data.
 enum SessionKeys {

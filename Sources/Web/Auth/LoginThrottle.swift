@@ -19,11 +19,15 @@ actor LoginThrottle {
 
     private var failures: [Key: [Date]] = [:]
     private var inFlight: [Key: Int] = [:]
+    private var refusalRecorded: [Key: Date] = [:]
 
     enum Key: Hashable { case pair(String, String), address(String), account(String) }
 
     struct Refusal: Sendable {
         var reason: String
+        /// Recorded in the audit trail: the first refusal of an account from an address each minute (a
+        /// flood of refused guesses is one entry a minute, not thousands of writes).
+        var record: Bool = true
         var message: String { "登录失败次数过多，请 15 分钟后再试，或请系统管理员重置密码" }
     }
 
@@ -47,7 +51,10 @@ actor LoginThrottle {
             (.account(account.lowercased()), perAccount, "该账号连续失败 \(perAccount) 次"),
         ]
         for (key, limit, reason) in keys where recent(key, now: now) + (inFlight[key] ?? 0) >= limit {
-            return Refusal(reason: reason)
+            let pair = keys[0].0
+            let record = refusalRecorded[pair].map { now.timeIntervalSince($0) >= 60 } ?? true
+            if record { refusalRecorded[pair] = now }
+            return Refusal(reason: reason, record: record)
         }
         for (key, _, _) in keys { inFlight[key, default: 0] += 1 }
         return nil

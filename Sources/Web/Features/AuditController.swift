@@ -90,6 +90,9 @@ struct AuditController: RouteCollection {
         var q = AuditStore.Query(actor: m.actor.isEmpty ? nil : m.actor, from: try date("自", m.from),
                                  through: try date("至", m.through), actionPrefix: m.kind.isEmpty ? nil : m.kind)
         if !m.person.isEmpty {
+            guard !m.person.contains("*") else {
+                throw FormError(field: "人员", value: m.person, reason: "请输入完整身份证号（家庭档案页“显示完整身份证号和账号”可见）或姓名，不能用带 * 的号码")
+            }
             let ids = try await RegistryStore(req.db).households(ofPerson: m.person, in: req.scope)
             m.households = ids
             q.householdIDs = ids

@@ -36,6 +36,7 @@ struct DashboardController: RouteCollection {
         model.showsRegistry = registry
         model.showsPayroll = payroll
         model.managesUsers = user.may(.manageUsers)
+        model.showsPolicy = user.may(.viewPolicy)
         if registry, s.programmes.contains(.temporary) {
             let store = TemporaryCaseStore(req.db)
             let (granted, amount) = try await store.granted(in: scope, year: today.year)

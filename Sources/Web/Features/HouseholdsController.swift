@@ -44,9 +44,17 @@ struct HouseholdsController: RouteCollection {
         // A search by name or ID number is a look at those people: recorded, with the household when one
         // was found (an ID number is kept masked in the trail).
         if let q, !q.trimmingCharacters(in: .whitespaces).isEmpty {
-            let shown = (try? ResidentID(q)).map { "身份证号 " + $0.masked } ?? "姓名 " + String(q.prefix(40))
+            let id = try? ResidentID(q)
+            let shown = id.map { "身份证号 " + $0.masked } ?? "姓名 " + String(q.prefix(40))
+            // Searching for a person's ID number is a look at that person, found or not in the user's area:
+            // the trail names their household (county-wide), so the auditor's question about them finds it.
+            var household = total == 1 ? rows.first?.id : nil
+            if id != nil, household == nil {
+                let everywhere = try await RegistryStore(req.db).households(ofPerson: q, in: .county(s.countyCode))
+                household = everywhere.count == 1 ? everywhere.first : nil
+            }
             try await AuditLog.record(req, action: "search.households", subject: "households", detail: "\(shown)，\(total) 户",
-                                      householdID: total == 1 ? rows.first?.id : nil)
+                                      householdID: household)
         }
         func link(_ p: Int) -> String {
             SiteURL.households.with(["page": "\(p)", "q": q ?? "", "town": town ?? "", "programme": programme?.rawValue ?? ""])

@@ -98,6 +98,7 @@ struct PayrollController: RouteCollection {
             batch: b, holds: try await store.holds(of: id), towns: try await store.townshipTotals(of: id),
             lines: lines, page: page, perPage: Self.perPage, csrf: req.csrfToken, placeName: s.townshipName)
         model.permissions = req.staff?.role.permissions ?? []
+        model.user = req.staff?.username
         if b.kind == .backPay {
             model.items = PayrollBatchPage.Model.items(try await store.backPayItems(of: id), lines: lines,
                                                        firstNumber: (page - 1) * Self.perPage + 1)

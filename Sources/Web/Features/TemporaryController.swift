@@ -108,7 +108,10 @@ struct TemporaryController: RouteCollection {
         let c = try await store(req).temporaryCase(id)
         let today = s.today()
         var preview: String?
-        var steps = TemporaryWorkflow.nextSteps(for: c.temporaryCase)
+        // Only the steps this user may record (a refusal at the county's stage is the county's).
+        var steps = TemporaryWorkflow.nextSteps(for: c.temporaryCase).filter {
+            req.allows(.temporaryCaseStep(id, step: $0), step: $0) && (try? Self.stateGuard($0, c, req)) != nil
+        }
         if c.temporaryCase.state == .accepted || c.temporaryCase.state == .countyReview {
             do {
                 let d = try await store(req).assess(id, on: today)
@@ -139,9 +142,18 @@ struct TemporaryController: RouteCollection {
         var payment: String?
     }
 
+    /// A refusal while the case waits for the county is the county's decision, not the township's
+    /// (the access layer grants `refuse` to township leaders for the township's stage).
+    static func stateGuard(_ step: String, _ c: StoredTemporaryCase, _ req: Request) throws {
+        if step == "refuse", c.temporaryCase.state == .countyReview, req.staff?.may(.countySteps) != true {
+            throw Abort(.forbidden, reason: "本案已报县级审批：不予救助须由县级决定")
+        }
+    }
+
     func step(req: Request) async throws -> Response {
         let id = try req.parameters.require("id")
         let step = try req.parameters.require("step")
+        try Self.stateGuard(step, try await store(req).temporaryCase(id), req)
         let f = try req.content.decode(StepForm.self)
         let date = try FormField.requiredDate("日期", f.date)
         let note = f.text ?? ""

@@ -47,13 +47,16 @@ struct UsersController: RouteCollection {
         routes.get(.users, use: index)
         routes.post(.users, use: add)
         routes.post(.userDisable(SiteURL.P.id), use: disable)
+        routes.post(.userEnable(SiteURL.P.id), use: enable)
         routes.post(.userResetPassword(SiteURL.P.id), use: resetPassword)
     }
 
     struct Model {
-        struct Row { var username, displayName, role, area, status: String; var disablePath, resetPath: String?; var sessions: Int }
+        struct Row { var username, displayName, role, area, status: String; var disablePath, enablePath, resetPath: String?; var sessions: Int }
         var rows: [Row]
         var roles: [(String, String)]
+        /// Every area code an account may be given, with its name (county, townships, villages).
+        var areas: [(code: String, name: String)] = []
         var csrf: String
         /// A one-time password just made, shown once.
         var issued: (username: String, password: String)?
@@ -68,11 +71,17 @@ struct UsersController: RouteCollection {
             let mine = u.username == req.actor
             rows.append(.init(username: u.username, displayName: u.displayName, role: u.role.chinese, area: area, status: status,
                               disablePath: u.isDisabled || mine ? nil : SiteURL.userDisable(u.username).path,
-                              resetPath: mine ? nil : SiteURL.userResetPassword(u.username).path,
+                              enablePath: u.isDisabled ? SiteURL.userEnable(u.username).path : nil,
+                              resetPath: mine || u.isDisabled ? nil : SiteURL.userResetPassword(u.username).path,
                               sessions: try await SessionStore(req.db).count(userID: u.id)))
         }
-        return Model(rows: rows, roles: StaffRole.allCases.map { ($0.rawValue, "\($0.chinese)（\($0.rawValue)）") },
-                     csrf: req.csrfToken, issued: issued)
+        var m = Model(rows: rows, roles: StaffRole.allCases.map { ($0.rawValue, "\($0.chinese)（\($0.rawValue)）") },
+                      csrf: req.csrfToken, issued: issued)
+        let d = s.divisions
+        m.areas = [(d.county.code.countyCode, "\(d.county.name)（县级角色）")]
+            + d.townships.map { ($0.code.value.prefix(9).description, "\($0.name)（乡镇角色）") }
+            + d.villages.map { ($0.code.value, "\(s.townshipName($0.code.townshipCode.value)) \($0.name)（村级角色）") }
+        return m
     }
 
     static func view(_ m: Model) -> Node<HTML.BodyContext> {
@@ -90,16 +99,21 @@ struct UsersController: RouteCollection {
                         .td(.unwrap(r.resetPath) { p in .form(.class("inline"), .method(.post), .attr("action", p), Layout.csrf(m.csrf),
                                                               .button(.type(.submit), .text("重置密码"))) },
                             .unwrap(r.disablePath) { p in .form(.class("inline"), .method(.post), .attr("action", p), Layout.csrf(m.csrf),
-                                                                .button(.type(.submit), .text("停用"))) }))
+                                                                .button(.type(.submit), .text("停用"))) },
+                            .unwrap(r.enablePath) { p in .form(.class("inline"), .method(.post), .attr("action", p), Layout.csrf(m.csrf),
+                                                               .button(.type(.submit), .text("启用"))) }))
                 }
             ),
             .h2("新增账号"),
             .form(.class("stack"), .method(.post), .attr("action", SiteURL.users.path), Layout.csrf(m.csrf),
-                  .label(.text("用户名（英文字母、数字）"), .input(.type(.text), .name("username"), .required(true), .attr("maxlength", "32"))),
+                  .label(.text("用户名（2–32 个英文字母、数字或 . _ -）"), .input(.type(.text), .name("username"), .required(true), .attr("maxlength", "32"))),
                   .label(.text("姓名"), .input(.type(.text), .name("displayName"), .required(true), .attr("maxlength", "40"))),
                   .label(.text("角色 "), Controls.select("role", m.roles.map { Controls.option($0.0, $0.1) }, required: true)),
                   .label(.text("管辖区域代码（县 6 位；乡镇 9 位；村、社区 12 位）"),
-                         .input(.type(.text), .name("area"), .required(true), .attr("maxlength", "12"))),
+                         .input(.type(.text), .name("area"), .required(true), .attr("maxlength", "12"), .attr("list", "areas"))),
+                  .element(named: "datalist", nodes: [.attr("id", "areas")] + m.areas.map { a in
+                      .element(named: "option", nodes: [.attr("value", a.code), .text(a.name)])
+                  }),
                   .p(.class("muted"), .text("新账号获得一次性密码，首次登录须修改。")),
                   .button(.type(.submit), .text("新增")))
         )
@@ -134,10 +148,19 @@ struct UsersController: RouteCollection {
         return req.seeOther(.users)
     }
 
+    func enable(req: Request) async throws -> Response {
+        let name = try req.parameters.require("id")
+        try await UserStore(req.db).enable(username: name)
+        try await AuditLog.record(req, action: "user-enabled", subject: "user:\(name)")
+        req.flash("已启用账号 \(name)", kind: "success")
+        return req.seeOther(.users)
+    }
+
     func resetPassword(req: Request) async throws -> HTMLPage {
         let name = try req.parameters.require("id")
         guard name != req.actor else { throw Abort(.conflict, reason: "修改自己的密码请用“修改密码”") }
         guard let user = try await UserStore(req.db).user(named: name) else { throw UserError.notFound(name) }
+        if user.isDisabled { throw UserError.disabled(name) }
         let password = UserAdministration.oneTimePassword()
         try await UserStore(req.db).setPassword(userID: user.id, passwordHash: try await req.password.async.hash(password).get(),
                                                 oneTime: true)

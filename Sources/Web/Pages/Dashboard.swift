@@ -50,6 +50,8 @@ enum Dashboard {
         var showsPayroll: Bool = true
         /// The user manages accounts (系统管理员): a link to 用户管理.
         var managesUsers: Bool = false
+        /// The user may read the policy versions (links to 政策标准).
+        var showsPolicy: Bool = true
     }
 
     /// One-off grants are counted, not listed by town like monthly amounts.
@@ -79,10 +81,10 @@ enum Dashboard {
             .p(.class("muted"), .text("\(m.areaName.isEmpty ? "" : m.areaName + "；")统计月份 \(m.month)（最近一次发放月份）；今天 \(m.today)")),
             .if(m.managesUsers, .p(.a(.attr("href", SiteURL.users.path), .text("用户管理：账号、角色与管辖区域")))),
             .unwrap(m.policyMissing) { text in
-                .p(.class("flash error"), .text(text + " "), .a(.attr("href", SiteURL.policies.path), .text("政策标准")))
+                .p(.class("flash error"), .text(text + " "), .if(m.showsPolicy, .a(.attr("href", SiteURL.policies.path), .text("政策标准"))))
             },
             .forEach(m.policyWarnings) { text in
-                .p(.class("flash"), .text("提示：" + text + " "), .a(.attr("href", SiteURL.policies.path), .text("查看政策标准")))
+                .p(.class("flash"), .text("提示：" + text + " "), .if(m.showsPolicy, .a(.attr("href", SiteURL.policies.path), .text("查看政策标准"))))
             },
             .if(m.showsRegistry, registry(m)),
             .if(m.showsPayroll, .group(.h2("本月发放"),

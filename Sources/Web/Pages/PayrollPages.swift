@@ -115,6 +115,8 @@ enum PayrollBatchPage {
         var perPage: Int
         var csrf: String
         /// What the user may do here (forms they may not use are not shown).
+        /// The signed-in user (the generator is not offered the approval).
+        var user: String?
         var permissions: Set<Permission> = Set(Permission.allCases)
 
         /// Pure: names resolved by `placeName`, ID and account masked, lines numbered from the page.
@@ -163,10 +165,13 @@ enum PayrollBatchPage {
                 .dt("项目"), .dd(.text(b.programme.chinese)),
                 .dt("笔数"), .dd(.text("\(b.lineCount)")),
                 .dt("合计金额"), .dd(.text("\(b.total.groupedYuanString) 元")),
+                .dt("生成人"), .dd(.text(b.createdBy ?? "—")),
                 .dt("审核人"), .dd(.text(b.approvedBy ?? "—"))),
             .div(
                 .if(b.state == .draft, .group(
-                    .if(m.permissions.contains(.approvePayroll),
+                    .if(m.permissions.contains(.approvePayroll) && m.user != nil && m.user == b.createdBy,
+                        .p(.class("muted"), .text("本批次由您生成，须由另一人审核（不相容岗位分离）。"))),
+                    .if(m.permissions.contains(.approvePayroll) && (m.user == nil || m.user != b.createdBy),
                         .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollApprove(id).path), Layout.csrf(m.csrf),
                               .button(.type(.submit), .text("审核通过（冻结批次）")))),
                     .if(m.permissions.contains(.preparePayroll),
@@ -181,7 +186,8 @@ enum PayrollBatchPage {
                 .h2("暂停发放（\(m.holds.count) 户）"),
                 .table(.tr(.th("家庭"), .th("原因")),
                        .forEach(m.holds) { h in
-                           .tr(.td(.a(.attr("href", SiteURL.household(h.householdID).path), .text(h.payeeName))), .td(.text(h.reason)))
+                           .tr(.td(m.permissions.contains(.viewRegistry) ? .a(.attr("href", SiteURL.household(h.householdID).path), .text(h.payeeName))
+                                                                          : .text(h.payeeName)), .td(.text(h.reason)))
                        }))),
             .h2("分乡镇汇总"),
             .table(.tr(.th("乡镇"), .th(.class("num"), .text("笔数")), .th(.class("num"), .text("金额（元）"))),
@@ -194,7 +200,8 @@ enum PayrollBatchPage {
                        .th(.class("num"), .text("金额（元）"))),
                    .forEach(m.lines) { l in
                        .tr(.td(.text("\(l.number)")), .td(.text(l.township)), .td(.text(l.village)),
-                           .td(.a(.attr("href", SiteURL.household(l.householdID).path), .text(l.payeeName))),
+                           .td(m.permissions.contains(.viewRegistry) ? .a(.attr("href", SiteURL.household(l.householdID).path), .text(l.payeeName))
+                                                                     : .text(l.payeeName)),
                            .td(.text(l.maskedID)), .td(.text(l.maskedAccount)),
                            .td(.class("num"), .text("\(l.householdSize)")), .td(.class("num"), .text(l.amount.groupedYuanString)))
                    }),

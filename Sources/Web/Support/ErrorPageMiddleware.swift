@@ -12,7 +12,8 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         do {
             return try await next.respond(to: request)
         } catch {
-            let (status, described) = Self.describe(error)
+            var (status, described) = Self.describe(error)
+            if let neutral = try? await Self.outOfArea(error, request) { (status, described) = neutral }
             // A value echoed from the request (an id in the path) never carries control characters.
             let message = String(described.unicodeScalars.filter { $0.properties.generalCategory != .control })
             if status.code >= 500 {
@@ -32,6 +33,20 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             ), showNav: request.staff != nil)
             return try await HTMLPage(html: html, status: status).encodeResponse(for: request)
         }
+    }
+
+    /// A refusal that would name a person or household outside the user's area (a duplicate ID number
+    /// registered in another town) says only that, never who or where.
+    static func outOfArea(_ error: any Error, _ request: Request) async throws -> (HTTPResponseStatus, String)? {
+        guard let scope = request.staff?.scope else { return nil }
+        let other: String
+        switch error {
+        case let TemporaryCaseStoreError.registeredMember(householdID, _): other = householdID
+        case let RegistryError.memberInAnotherHousehold(_, household): other = household
+        default: return nil
+        }
+        guard let place = try await AccessStore(request.db).place(of: .household, id: other), !place.isVisible(in: scope) else { return nil }
+        return (.conflict, "该身份证号已登记为本县其他地区家庭的成员，不能在此登记或受理：请联系县民政局核实 (registered in another area)")
     }
 
     /// The status and the message for staff.
@@ -69,6 +84,9 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case let e as BankFileError: return (.conflict, e.message)
         case let e as FormError: return (.unprocessableEntity, e.message)
         case let e as AssessError: return (.unprocessableEntity, e.description)
+        // A multipart body that does not parse (the parser's error type is private).
+        case let e where String(reflecting: type(of: e)).contains("MultipartParser"):
+            return (.unprocessableEntity, "上传内容的格式有误（multipart），请重新选择文件后提交 (malformed multipart body)")
         case let e as DecodingError:
             return (.unprocessableEntity, FormError(field: fieldName(e), value: "", reason: "缺少此项或格式不对，请检查后重新提交").message)
         case let e as any AbortError:
@@ -136,10 +154,32 @@ struct InputLimitsMiddleware: AsyncMiddleware {
                 }
             }
         }
-        if request.method == .POST, request.headers.contentType == .urlEncodedForm,
-           let form = try? request.content.decode([String: String].self) {
-            for (key, value) in form.sorted(by: { $0.key < $1.key }) where value.count > Self.maxForm {
-                throw FormError(field: key, value: value, reason: "过长：\(value.count) 个字符，最多 \(Self.maxForm) 个")
+        if request.method == .POST {
+            let type = request.headers.contentType
+            let isForm = type == .urlEncodedForm
+            let isMultipart = type?.type == "multipart" && type?.subType == "form-data"
+            let isJSON = type == .json
+            // Pages take forms; uploads take multipart; only the API takes JSON.
+            let upload = (request.route?.userInfo[SiteURL.routeKey] as? SiteURL).map {
+                if case .householdDocuments = $0 { return true }
+                return $0 == .policies
+            } ?? false
+            if request.isAPI ? !isJSON : !(isForm || (isMultipart && upload)) {
+                throw Abort(.unsupportedMediaType)
+            }
+            if isForm, let body = request.body.string {
+                // Every pair as sent (nested keys too), not only what a decoder keeps.
+                for pair in body.split(separator: "&") {
+                    let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ") }
+                    let key = parts[0].removingPercentEncoding ?? parts[0]
+                    let value = parts.count > 1 ? (parts[1].removingPercentEncoding ?? parts[1]) : ""
+                    if value.count > Self.maxForm {
+                        throw FormError(field: key, value: value, reason: "过长：\(value.count) 个字符，最多 \(Self.maxForm) 个")
+                    }
+                    if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !["\n", "\r", "\t"].contains($0) }) {
+                        throw FormError(field: key, value: "", reason: FreeText.Problem.controlCharacter.message)
+                    }
+                }
             }
         }
         return try await next.respond(to: request)
