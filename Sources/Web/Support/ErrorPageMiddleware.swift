@@ -164,7 +164,8 @@ struct InputLimitsMiddleware: AsyncMiddleware {
                 if case .householdDocuments = $0 { return true }
                 return $0 == .policies
             } ?? false
-            if request.isAPI ? !isJSON : !(isForm || (isMultipart && upload)) {
+            let empty = (request.body.data?.readableBytes ?? 0) == 0
+            if !empty, request.isAPI ? !isJSON : !(isForm || (isMultipart && upload)) {
                 throw Abort(.unsupportedMediaType)
             }
             if isForm, let body = request.body.string {
