@@ -75,9 +75,17 @@ struct LoginController: RouteCollection {
             }
             return try await HTMLPage(html: loginPage(req, error: refusal.message), status: .tooManyRequests).encodeResponse(for: req)
         }
-        let user = try await UserStore(req.db).user(named: username)
-        let hash = user?.passwordHash ?? LoginThrottle.decoyHash
-        let matches = try await req.password.async.verify(String(form.password.prefix(256)), created: hash).get()
+        let user: StaffUser?
+        let matches: Bool
+        do {
+            user = try await UserStore(req.db).user(named: username)
+            let hash = user?.passwordHash ?? LoginThrottle.decoyHash
+            matches = try await req.password.async.verify(String(form.password.prefix(256)), created: hash).get()
+        } catch {
+            // The slot taken above is given back whatever happens (a stored hash that does not parse).
+            await throttle.finish(account: username, address: address, success: false)
+            throw error
+        }
         guard let user, matches, !user.isDisabled else {
             await throttle.finish(account: username, address: address, success: false)
             try await AuditLog.record(req, action: "login-failed", subject: "user:\(username)",
@@ -142,7 +150,13 @@ struct LoginController: RouteCollection {
         if let refusal = await throttle.begin(account: me.username, address: req.clientAddress) {
             return try await refuse(refusal.message, .tooManyRequests)
         }
-        let ok = try await req.password.async.verify(String(form.current.prefix(256)), created: me.user.passwordHash).get()
+        let ok: Bool
+        do {
+            ok = try await req.password.async.verify(String(form.current.prefix(256)), created: me.user.passwordHash).get()
+        } catch {
+            await throttle.finish(account: me.username, address: req.clientAddress, success: false)
+            throw error
+        }
         await throttle.finish(account: me.username, address: req.clientAddress, success: ok)
         guard ok else {
             try await AuditLog.record(req, action: "password-change-failed", subject: "user:\(me.username)", detail: "原密码错误")
