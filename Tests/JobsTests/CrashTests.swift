@@ -30,10 +30,10 @@ import Glibc
     /// Runs `jiuzhu arguments`, killing it after `killAfter` seconds unless it finished; its exit status,
     /// or nil when killed.
     static func run(_ arguments: [String], environment: [String: String] = [:], killAfter: Double?) throws -> Int32? {
-        let q = DatabaseRestartTests.quote
+        let q = Spawn.quote
         let command = "exec " + (["env", "-u", "DATABASE_URL"] + environment.map { "\($0.key)=\($0.value)" } + [try binary().path] + arguments)
             .map(q).joined(separator: " ") + " > /dev/null 2>&1 < /dev/null"
-        let pid = try DatabaseRestartTests.spawn(command)
+        let pid = try Spawn.spawn(command)
         let deadline = Date().addingTimeInterval(killAfter ?? 600)
         var status: Int32 = 0
         while Date() < deadline {
@@ -42,7 +42,7 @@ import Glibc
             usleep(10_000)
         }
         kill(pid, SIGKILL)
-        _ = DatabaseRestartTests.wait(pid)
+        _ = Spawn.wait(pid)
         if killAfter == nil { throw CrashTestError.timedOut(arguments) }
         return nil
     }
@@ -190,5 +190,27 @@ struct SeededGenerator: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
         z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
         return z ^ (z >> 31)
+    }
+}
+
+/// Child processes with posix_spawn and waitpid (Foundation's Process does not always notice a child's
+/// exit here, leaving it a zombie).
+enum Spawn {
+    static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    /// Starts `/bin/bash -c command`; its pid.
+    static func spawn(_ command: String) throws -> pid_t {
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = ["/bin/bash", "-c", command].map { (s: String) in strdup(s) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let rc = posix_spawn(&pid, "/bin/bash", nil, nil, argv, environ)
+        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+        return pid
+    }
+
+    static func wait(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return (status >> 8) & 0xff
     }
 }
