@@ -25,7 +25,8 @@ struct Bench: AsyncParsableCommand {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let handle = try DatabaseHandle(.sqliteFile(dir.appendingPathComponent("bench.sqlite").path))
+        let handle = try DatabaseHandle(.sqliteFile(dir.appendingPathComponent("bench.sqlite").path),
+                                        keys: DataKeys(current: try .init(text: DataKeys.newKeyText(), name: "bench")))
         var rows: [(String, Duration, String)] = []
         func time<T>(_ label: String, _ note: String = "", _ body: () async throws -> T) async throws -> T {
             let clock = ContinuousClock()

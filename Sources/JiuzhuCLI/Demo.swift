@@ -28,7 +28,8 @@ struct Demo: AsyncParsableCommand {
         let start = Date()
         CLI.say("九助演示：蓬溪县 2021 年（演示数据，人员与号码均为虚构）")
         CLI.say("数据库：\(path)")
-        let handle = try DatabaseHandle(settings)
+        let keys = try Self.demoKeys(databasePath: path)
+        let handle = try DatabaseHandle(settings, keys: keys)
         do {
             try await handle.migrate()
             try await handle.prepareSQLiteFile()
@@ -71,7 +72,30 @@ struct Demo: AsyncParsableCommand {
         }
         await handle.close()
         if !noServe {
-            try await WebRunner.serve(settings: settings, hostname: hostname, port: port, isDemo: true, resetAdmin: true)
+            try await WebRunner.serve(settings: settings, keys: keys, hostname: hostname, port: port, isDemo: true, resetAdmin: true)
+        }
+    }
+
+    /// The demo's data keys: `JIUZHU_DATA_KEY` (or its file) when set; else the key file beside the demo
+    /// database (`jiuzhu-demo.sqlite.key`), made on the first run (mode 0600) and reused after, so a demo
+    /// interrupted and run again opens what it sealed. Only for made-up data: a real database's key is kept
+    /// apart from it (docs/security.md).
+    static func demoKeys(databasePath: String) throws -> DataKeys {
+        if let keys = try CLI.dataKeys(required: false) { return keys }
+        let keyPath = databasePath + ".key"
+        if !FileManager.default.fileExists(atPath: keyPath) {
+            guard FileManager.default.createFile(atPath: keyPath, contents: Data((DataKeys.newKeyText() + "\n").utf8),
+                                                 attributes: [.posixPermissions: 0o600]) else {
+                CLI.printError("无法写入演示密钥文件 \(keyPath)")
+                throw ExitCode(1)
+            }
+        }
+        CLI.say("密钥：\(keyPath)（演示用，放在数据库旁；正式数据的密钥须与数据库分开保管，见 docs/security.md）")
+        do {
+            return try DataKeys.fromEnvironment([DataKeys.fileVariable: keyPath])!
+        } catch let e as DataKeyError {
+            CLI.printError(e.description)
+            throw ExitCode(2)
         }
     }
 }

@@ -49,9 +49,11 @@ enum CLI {
     /// stores, jobs or rules raise is printed as its staff message and exits 1; an `ExitCode` passes
     /// through; anything unexpected propagates as it is.
     static func withDatabase<T>(_ settings: DatabaseSettings, _ body: (DatabaseHandle) async throws -> T) async throws -> T {
-        let handle = try DatabaseHandle(settings)
+        let keys = try dataKeys(required: false)
+        let handle = try DatabaseHandle(settings, keys: keys)
         do {
             try await handle.prepareSchema()
+            if keys != nil { try await DataKeyRotation(handle.db).verify() }
             let result = try await body(handle)
             await handle.close()
             return result
@@ -63,6 +65,19 @@ enum CLI {
             guard let message = message(for: error) else { throw error }
             printError(message)
             throw ExitCode(1)
+        }
+    }
+
+    /// The data keys from the environment (ADR 0021). A command that only may touch sealed columns runs
+    /// without them (a store that needs them stops it with `DataKeyError.missing`); `required` stops at once.
+    static func dataKeys(required: Bool) throws -> DataKeys? {
+        do {
+            let keys = try DataKeys.fromEnvironment()
+            if keys == nil && required { throw DataKeyError.missing }
+            return keys
+        } catch let e as DataKeyError {
+            printError(e.description)
+            throw ExitCode(2)
         }
     }
 
@@ -86,6 +101,7 @@ enum CLI {
         case let e as AccessError: return e.description
         case let e as UserError: return e.description
         case let e as ApiTokenStore.TokenError: return e.description
+        case let e as DataKeyError: return e.description
         default:
             // SQLite refuses a second writer at the same moment (another command or the server wrote
             // first): nothing was written by this command, and running it again is safe.

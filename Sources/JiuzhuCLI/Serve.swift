@@ -18,17 +18,18 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         CLI.bootstrapLogging(level: .info)
         let settings = database.settings()
-        try await WebRunner.serve(settings: settings, hostname: hostname, port: port, isDemo: false,
+        let keys = try CLI.dataKeys(required: true)!
+        try await WebRunner.serve(settings: settings, keys: keys, hostname: hostname, port: port, isDemo: false,
                                   resetAdmin: resetAdmin, insecureCookies: insecureCookies, trustedProxy: trustedProxy)
     }
 }
 
 enum WebRunner {
-    static func serve(settings: DatabaseSettings, hostname: String, port: Int, isDemo: Bool, resetAdmin: Bool,
+    static func serve(settings: DatabaseSettings, keys: DataKeys, hostname: String, port: Int, isDemo: Bool, resetAdmin: Bool,
                       insecureCookies: Bool = false, trustedProxy: String? = nil) async throws {
         // A database holding demo records is marked 演示数据 on every page, however it was opened.
         let holdsDemo = isDemo ? true : try await containsDemoData(settings)
-        var web = WebSettings(database: settings, dataDirectory: CLI.dataDirectory(for: settings), isDemo: holdsDemo)
+        var web = WebSettings(database: settings, dataKeys: keys, dataDirectory: CLI.dataDirectory(for: settings), isDemo: holdsDemo)
         web.secureCookies = !insecureCookies
         web.trustedProxy = trustedProxy
         if insecureCookies { CLI.say("注意：会话 Cookie 未设 Secure，仅可在可信的内部网络中以 HTTP 使用（见 docs/security.md）") }
@@ -36,6 +37,9 @@ enum WebRunner {
         do {
             app = try await WebServer.make(settings: web, hostname: hostname, port: port)
         } catch let e as SchemaError {
+            CLI.printError(e.description)
+            throw ExitCode(1)
+        } catch let e as DataKeyError {
             CLI.printError(e.description)
             throw ExitCode(1)
         }
@@ -59,7 +63,7 @@ import Vapor
 
 extension WebRunner {
     static func containsDemoData(_ settings: DatabaseSettings) async throws -> Bool {
-        let handle = try DatabaseHandle(settings)
+        let handle = try DatabaseHandle(settings, keys: nil)
         let demo = (try? await RegistryStore(handle.db).containsDemoData()) ?? false
         await handle.close()
         return demo

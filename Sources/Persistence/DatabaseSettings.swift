@@ -34,18 +34,23 @@ public enum DatabaseSettings: Sendable, Equatable {
         }
     }
 
-    /// Registers this database as the default on `databases` (Vapor's `app.databases` or our own).
+    /// Registers this database as the default on `databases` (Vapor's `app.databases` or our own), with
+    /// the data keys its sealed columns need (nil: a store that reads or writes one throws
+    /// `DataKeyError.missing`).
     /// - Throws: when a PostgreSQL URL cannot be parsed.
-    public func register(on databases: Databases) throws {
+    public func register(on databases: Databases, keys: DataKeys?) throws {
+        func keyed(_ f: DatabaseConfigurationFactory) -> DatabaseConfigurationFactory {
+            DatabaseConfigurationFactory { KeyedConfiguration(base: f.make(), keys: keys) }
+        }
         switch self {
         case .sqliteFile(let path):
-            databases.use(.sqlite(.file(path), maxConnectionsPerEventLoop: 1), as: .sqlite)
+            databases.use(keyed(.sqlite(.file(path), maxConnectionsPerEventLoop: 1)), as: .sqlite)
         case .sqliteMemory:
-            databases.use(.sqlite(.memory, maxConnectionsPerEventLoop: 1), as: .sqlite)
+            databases.use(keyed(.sqlite(.memory, maxConnectionsPerEventLoop: 1)), as: .sqlite)
         case .postgres(let url):
             var config = try SQLPostgresConfiguration(url: url)
             config.searchPath = nil
-            databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: 2), as: .psql)
+            databases.use(keyed(.postgres(configuration: config, maxConnectionsPerEventLoop: 2)), as: .psql)
         }
     }
 }
@@ -61,13 +66,15 @@ public final class DatabaseHandle: Sendable {
     let logger: Logger
     let group: MultiThreadedEventLoopGroup?
 
-    public init(_ settings: DatabaseSettings, logger: Logger = Logger(label: "jiuzhu.db")) throws {
+    /// - Parameter keys: the data keys for sealed columns (ADR 0021); nil for a command that never reads
+    ///   or writes one (a store that does throws `DataKeyError.missing`).
+    public init(_ settings: DatabaseSettings, keys: DataKeys?, logger: Logger = Logger(label: "jiuzhu.db")) throws {
         self.settings = settings
         self.logger = logger
         let own = settings.isPostgres ? nil : MultiThreadedEventLoopGroup(numberOfThreads: 1)
         group = own
         databases = Databases(threadPool: NIOThreadPool.singleton, on: own ?? MultiThreadedEventLoopGroup.singleton)
-        try settings.register(on: databases)
+        try settings.register(on: databases, keys: keys)
     }
 
     var eventLoop: any EventLoop { (group ?? MultiThreadedEventLoopGroup.singleton).any() }

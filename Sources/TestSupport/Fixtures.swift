@@ -143,5 +143,7 @@ public enum Fixtures {
     }
 
     public static func date(_ s: String) -> CivilDate { try! CivilDate(parsing: s) }
+    /// The blind index of an ID number under the test key, for a test's own SQL (ADR 0021).
+    public static func index(_ residentID: String) -> String { TestDatabases.keys.index(residentID, as: .residentID) }
     public static func month(_ s: String) -> YearMonth { try! YearMonth(parsing: s) }
 }

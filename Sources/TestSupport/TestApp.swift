@@ -115,7 +115,7 @@ public func withTestApp(isDemo: Bool = false, today: CivilDate = CivilDate(year:
                         _ body: (TestSession) async throws -> Void) async throws {
     let (dbSettings, cleanup) = try await TestDatabases.make()
     let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-test-\(UUID().uuidString)")
-    let settings = WebSettings(database: dbSettings, dataDirectory: dataDir, isDemo: isDemo, today: { today },
+    let settings = WebSettings(database: dbSettings, dataKeys: TestDatabases.keys, dataDirectory: dataDir, isDemo: isDemo, today: { today },
                                maxUploadBytes: 64 * 1024)
     let (app, group) = try await makeTestApplication(settings)
     do {

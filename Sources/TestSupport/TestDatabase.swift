@@ -13,7 +13,7 @@ import SQLKit
 public func withTestDatabase<T: Sendable>(migrated: Bool = true, policies: [PolicyFile] = PolicyBook.bundledFiles,
                                           _ body: (DatabaseHandle) async throws -> T) async throws -> T {
     let (settings, cleanup) = try await TestDatabases.make()
-    let handle = try DatabaseHandle(settings, logger: Logger(label: "test.db"))
+    let handle = try DatabaseHandle(settings, keys: TestDatabases.keys, logger: Logger(label: "test.db"))
     do {
         if migrated {
             try await handle.migrate()
@@ -33,6 +33,11 @@ public func withTestDatabase<T: Sendable>(migrated: Bool = true, policies: [Poli
 }
 
 public enum TestDatabases {
+    /// The data key of every test database (a fixed test value, never a real one), as text for
+    /// `JIUZHU_DATA_KEY` when a test runs the `jiuzhu` binary.
+    public static let keyText = "dGVzdC1vbmx5IGRhdGEga2V5IGZvciBqaXV6aHUgISE="
+    public static let keys = DataKeys(current: try! DataKeys.Key(text: keyText, name: "test key"))
+
     /// The PostgreSQL server URL for tests, if any (never `DATABASE_URL`).
     public static var postgresURL: String? {
         ProcessInfo.processInfo.environment["TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
@@ -49,7 +54,7 @@ public enum TestDatabases {
             })
         }
         let name = "jz_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        let admin = try DatabaseHandle(.postgres(url: url))
+        let admin = try DatabaseHandle(.postgres(url: url), keys: nil)
         do {
             try await (admin.db as! any SQLDatabase).raw("CREATE DATABASE \(unsafeRaw: String(name))").run()
         } catch {
@@ -61,7 +66,7 @@ public enum TestDatabases {
         components.path = "/" + name
         let testURL = components.string!
         return (.postgres(url: testURL), {
-            let admin = try DatabaseHandle(.postgres(url: url))
+            let admin = try DatabaseHandle(.postgres(url: url), keys: nil)
             try? await (admin.db as! any SQLDatabase).raw("DROP DATABASE IF EXISTS \(unsafeRaw: String(name)) WITH (FORCE)").run()
             await admin.close()
         })

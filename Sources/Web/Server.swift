@@ -31,6 +31,8 @@ public enum WebServer {
                 try await app.autoMigrate()
                 try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
             }
+            // The key given must be the one the database is sealed with (ADR 0021).
+            try await DataKeyRotation(app.db).verify()
             app.http.server.configuration.hostname = hostname
             app.http.server.configuration.port = port
             return app

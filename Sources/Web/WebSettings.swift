@@ -6,6 +6,8 @@ import Persistence
 /// Everything the web layer needs, read once at start-up and passed in.
 public struct WebSettings: Sendable {
     public var database: DatabaseSettings
+    /// The keys of the sealed columns (ADR 0021).
+    public var dataKeys: DataKeys
     /// The installed county (`510921`).
     public var countyCode: String
     public var divisions: Divisions
@@ -31,11 +33,12 @@ public struct WebSettings: Sendable {
     /// The address of a reverse proxy whose `X-Forwarded-For` names the client (nil: none trusted).
     public var trustedProxy: String?
 
-    public init(database: DatabaseSettings, countyCode: String = "510921", divisions: Divisions = .pengxi,
+    public init(database: DatabaseSettings, dataKeys: DataKeys, countyCode: String = "510921", divisions: Divisions = .pengxi,
                 calendar: WorkCalendar = .china, dataDirectory: URL,
                 isDemo: Bool = false, today: @escaping @Sendable () -> CivilDate = ChinaClock.today,
                 maxUploadBytes: Int = 10 * 1024 * 1024, programmes: [Programme] = Programme.managed) {
         self.database = database
+        self.dataKeys = dataKeys
         self.countyCode = countyCode
         self.divisions = divisions
         self.calendar = calendar

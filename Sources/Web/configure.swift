@@ -6,7 +6,7 @@ import Vapor
 /// Sets up an application: database, sessions, middleware, routes. The only place that touches
 /// `app.databases` and the middleware; tests and the CLI both call it.
 public func configure(_ app: Application, settings: WebSettings) throws {
-    try settings.database.register(on: app.databases)
+    try settings.database.register(on: app.databases, keys: settings.dataKeys)
     app.storage[WebSettingsKey.self] = settings
     app.storage[LoginThrottleKey.self] = LoginThrottle()
     app.routes.defaultMaxBodySize = ByteCount(value: settings.maxUploadBytes + 1024 * 1024)

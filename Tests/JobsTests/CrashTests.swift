@@ -72,8 +72,16 @@ import Glibc
         #expect(v.firstBroken == nil, "\(label): audit chain \(v.firstBroken.map { "\($0.seq) \($0.reason)" } ?? "")")
     }
 
+    /// The keys of a database the tests made (the test key), or of a demo database (its key file).
+    static func keys(_ settings: DatabaseSettings) throws -> DataKeys {
+        if case .sqliteFile(let path) = settings, FileManager.default.fileExists(atPath: path + ".key") {
+            return try DataKeys.fromEnvironment([DataKeys.fileVariable: path + ".key"])!
+        }
+        return TestDatabases.keys
+    }
+
     static func fundTable(_ settings: DatabaseSettings) async throws -> String {
-        let handle = try DatabaseHandle(settings)
+        let handle = try DatabaseHandle(settings, keys: try keys(settings))
         do {
             let text = try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021).render()
             await handle.close()
@@ -85,7 +93,7 @@ import Glibc
     }
 
     static func withHandle(_ settings: DatabaseSettings, _ body: (any Database) async throws -> Void) async throws {
-        let handle = try DatabaseHandle(settings)
+        let handle = try DatabaseHandle(settings, keys: try keys(settings))
         do { try await body(handle.db) } catch { await handle.close(); throw error }
         await handle.close()
     }
@@ -139,7 +147,7 @@ import Glibc
 
     func payrollRuns(_ settings: DatabaseSettings, _ refSettings: DatabaseSettings) async throws {
         var target: [String] = []
-        var env: [String: String] = [:]
+        var env = [DataKeys.variable: TestDatabases.keyText]
         switch settings {
         case .sqliteFile(let path): target = ["--db", path]
         case .postgres(let url): env["DATABASE_URL"] = url
@@ -148,13 +156,13 @@ import Glibc
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-crash-bank-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         for s in [settings, refSettings] {
-            let handle = try DatabaseHandle(s)
+            let handle = try DatabaseHandle(s, keys: TestDatabases.keys)
             try await handle.migrate()
             _ = try await DemoLoader(database: handle.db, county: DemoCounty(households: 600)).load(progress: .silent)
             await handle.close()
         }
         // The reference: the months paid in-process, never interrupted.
-        let ref = try DatabaseHandle(refSettings)
+        let ref = try DatabaseHandle(refSettings, keys: TestDatabases.keys)
         let run = PayrollRun(database: ref.db, countyCode: "510921", bankFileDirectory: nil, isDemo: true)
         for m in 1...6 { _ = try await run.runMonth(programme: .dibao, YearMonth(year: 2021, month: m)!, actor: "cli") }
         await ref.close()

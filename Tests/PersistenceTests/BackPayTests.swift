@@ -89,7 +89,7 @@ import Testing
             try await sql.update("households").set("bank_account", to: SQLLiteral.null).where("id", .equal, "h01").run()
             let july = try await pay(Fixtures.month("2021-07"), store)
             #expect(july.holds.map(\.householdID).sorted() == ["h01", "h03"])
-            try await sql.update("households").set("bank_account", to: "6217000000000001").where("id", .equal, "h01").run()
+            try await sql.update("households").set("bank_account", to: try TestDatabases.keys.seal("6217000000000001", as: .bankAccount)).where("id", .equal, "h01").run()
             let h02 = Fixtures.household("h02", members: [Fixtures.member("110101196001011233", "赵某", .head, monthly: [(.wage, "100")])])
             try await enroll(h02, from: "2021-07", policy: policy, on: handle.db)
             let g = try await store.generateBackPay(programme: .dibao, month: Fixtures.month("2021-08"), from: Fixtures.month("2021-07"),

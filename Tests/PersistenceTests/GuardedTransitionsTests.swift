@@ -103,6 +103,8 @@ import Testing
     /// A line altered in the database after approval is caught before any bank file; untouched, the
     /// lines come back as approved.
     @Test(arguments: [
+        "UPDATE payroll_lines SET bank_account = '\(try! TestDatabases.keys.seal("6217999999999999", as: .bankAccount))'",
+        // A value in the clear where a sealed one belongs is an alteration too.
         "UPDATE payroll_lines SET bank_account = '6217999999999999'",
         "UPDATE payroll_lines SET amount_fen = amount_fen + 100",
         "UPDATE payroll_lines SET payee_name = '王某'",

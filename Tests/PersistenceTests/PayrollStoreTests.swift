@@ -35,7 +35,7 @@ import Testing
             let store = PayrollStore(handle.db)
             let g = try await store.generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
             // The head's account changes after generation.
-            try await (handle.db as! any SQLDatabase).update("households").set("bank_account", to: "6217999999999999")
+            try await (handle.db as! any SQLDatabase).update("households").set("bank_account", to: try TestDatabases.keys.seal("6217999999999999", as: .bankAccount))
                 .where("id", .equal, "h01").run()
             let lines = try await store.lines(of: g.batch.id)
             #expect(lines.map(\.bankAccount) == ["6217000000000001"])

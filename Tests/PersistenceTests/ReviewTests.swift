@@ -45,7 +45,7 @@ import Testing
             // The pension is recorded (a transfer income, as verified), then the household is reviewed.
             try await (handle.db as! any SQLDatabase).raw("""
                 INSERT INTO income_items (id, household_id, member_id, kind, period, amount_fen)
-                SELECT 'i-pension', household_id, id, 'transfer', 'monthly', 60000 FROM members WHERE resident_id = '11010119720528959X'
+                SELECT 'i-pension', household_id, id, 'transfer', 'monthly', 60000 FROM members WHERE resident_id_index = '\(Fixtures.index("11010119720528959X"))'
                 """).run()
             let outcome = try await EnrollmentStore(handle.db).review(householdID: "h19", programme: .dibao, on: Fixtures.date("2021-06-15"),
                                                                       actor: "t", today: Fixtures.date("2021-06-15"))
@@ -184,7 +184,7 @@ import Testing
             try await sql.raw("UPDATE income_items SET amount_fen = 70100 WHERE household_id = 'h21'").run()
             try await sql.raw("""
                 INSERT INTO income_items (id, household_id, member_id, kind, period, amount_fen)
-                SELECT 'i-transfer', household_id, id, 'transfer', 'monthly', 60000 FROM members WHERE resident_id = '11010119720528959X'
+                SELECT 'i-transfer', household_id, id, 'transfer', 'monthly', 60000 FROM members WHERE resident_id_index = '\(Fixtures.index("11010119720528959X"))'
                 """).run()
             let outcome = try await EnrollmentStore(handle.db).review(householdID: "h21", programme: .dibao, on: Fixtures.date("2021-06-15"),
                                                                       actor: "t", today: Fixtures.date("2021-06-15"))

@@ -378,7 +378,7 @@ import VaporTesting
         ("2026-12-20", nil, "2027-03-01", "overdue"),
     ])
     func overdueBeyondTheCalendar(deadline: String?, bound: String?, today: String, expected: String) throws {
-        let settings = WebSettings(database: .sqliteMemory, dataDirectory: URL(fileURLWithPath: "/tmp"), isDemo: false,
+        let settings = WebSettings(database: .sqliteMemory, dataKeys: TestDatabases.keys, dataDirectory: URL(fileURLWithPath: "/tmp"), isDemo: false,
                                    today: { Fixtures.date(today) })
         let left = ApplicationRow.left(.investigating, deadline.map(Fixtures.date), bound: bound.map(Fixtures.date), settings: settings,
                                        today: Fixtures.date(today))

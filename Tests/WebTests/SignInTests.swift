@@ -159,7 +159,7 @@ import VaporTesting
     @Test func sessionsSurviveARestart() async throws {
         let (db, cleanup) = try await TestDatabases.make(onDisk: true)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-test-\(UUID().uuidString)")
-        let settings = WebSettings(database: db, dataDirectory: dir)
+        let settings = WebSettings(database: db, dataKeys: TestDatabases.keys, dataDirectory: dir)
         let (first, g1) = try await makeTestApplication(settings)
         try await TestSession.addUser(first, "wang", role: .countyStaff, area: "510921")
         let cookie = try await TestSession.signIn(first, "wang").cookie

@@ -19,7 +19,7 @@ struct M0018PayrollGuards: AsyncMigration {
             .all(decoding: Row.self)
         try await database.transaction { db in
             for b in frozen {
-                try await db.sql.raw("UPDATE payroll_batches SET lines_sha256 = \(bind: try await PayrollRows.checksum(of: b.id, on: db.sql)) WHERE id = \(bind: b.id)").run()
+                try await db.sql.raw("UPDATE payroll_batches SET lines_sha256 = \(bind: try await PayrollRows.checksum(of: b.id, on: db.sql, values: .clear)) WHERE id = \(bind: b.id)").run()
             }
         }
     }

@@ -23,5 +23,6 @@ public enum JiuzhuMigrations {
         M0017AuditChain(),
         M0018PayrollGuards(),
         M0019ApiTokens(),
+        M0020SealIdentifiers(),
     ]
 }

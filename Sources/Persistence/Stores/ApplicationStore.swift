@@ -117,7 +117,7 @@ public struct ApplicationStore: Sendable {
                 struct M: Decodable { var id: String; var status: String }
                 guard let m = try await sql.select().columns("id", "status").from("members")
                     .where(SQLIdentifier("household_id"), .equal, householdID)
-                    .where(SQLIdentifier("resident_id"), .equal, subject.value).first(decoding: M.self),
+                    .where(SQLIdentifier("resident_id_index"), .equal, try Sealed(db).index(subject)).first(decoding: M.self),
                       try Stored("members").parse("status", m.status) as MemberStatus == .active
                 else { throw StoreError.notFound(what: "本户在户成员", id: subject.masked) }
                 memberID = m.id
@@ -226,7 +226,7 @@ public struct ApplicationStore: Sendable {
             let policy = try await PolicyStore(db).policy(region: stored.countyCode, month: firstMonth)
             let subject = try await stored.memberID.asyncMap { try await RegistryStore(db).residentID(ofMember: $0) }
             let elsewhere = try await EnrollmentStore.supportedElsewhere(householdID: stored.householdID, besides: stored.programme,
-                                                                         month: firstMonth, on: db.sql)
+                                                                         month: firstMonth, on: db)
             let rules = try stored.programme.rules()
             let other = try await stored.memberID.asyncMap {
                 try await EnrollmentStore.otherSupport(householdID: stored.householdID, memberID: $0, besides: stored.programme,
@@ -280,7 +280,7 @@ public struct ApplicationStore: Sendable {
             let decisionID = try await DecisionRows.insert(
                 on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID, applicationID: stored.id,
                 memberID: stored.memberID, outcome: "approved", decidedOn: date, firstMonth: firstMonth, decision: decision,
-                trace: decision.trace, input: input)
+                trace: decision.trace, input: try SealedInput(input, Sealed(db)))
             try await EnrollmentStore.enroll(on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID,
                                              memberID: stored.memberID, decision: decision, from: firstMonth, decisionID: decisionID)
             if stored.memberID != nil && rules.supportsPersonApart {

@@ -83,10 +83,11 @@ extension PayrollStore {
                 try await PayrollRows.insertBatch(on: sql, id: id, countyCode: countyCode, programme: programme, month: month,
                                                   kind: .backPay, lineCount: grouped.count, total: total, at: Date(), actor: actor)
                 var lineRows: [[any Encodable & Sendable]] = []
+                let sealed = try Sealed(db)
                 var itemRows: [[any Encodable & Sendable]] = []
                 for (i, (l, months)) in grouped.enumerated() {
                     let lineID = SQLSupport.newID()
-                    lineRows.append(try PayrollRows.line(id: lineID, batchID: id, seq: i + 1, l))
+                    lineRows.append(try PayrollRows.line(id: lineID, batchID: id, seq: i + 1, l, sealed))
                     for item in months {
                         itemRows.append([SQLSupport.newID(), id, lineID, countyCode, programme.rawValue, item.recipientKey,
                                          item.month.number, item.entitled.fen, item.paid.fen, item.owed.fen,

@@ -38,16 +38,16 @@ enum DecisionRows {
     ///   same facts, docs/adr/0016); nil for a decision that assesses nothing (a stop, a termination).
     static func row(id: String, countyCode: String, householdID: String, applicationID: String?, memberID: String?,
                     outcome: String, decidedOn: CivilDate, firstMonth: YearMonth?, decision d: BenefitDecision,
-                    trace: [TraceLine], input: AssessmentInput? = nil) throws -> [any Encodable & Sendable] {
+                    trace: [TraceLine], input: SealedInput? = nil) throws -> [any Encodable & Sendable] {
         [id, countyCode, householdID, applicationID, memberID, d.programme.rawValue, outcome, decidedOn.description,
          firstMonth?.number, d.area.rawValue, d.householdSize, d.monthlyBenefit.fen,
          try StoredComponent.encode(d.components), d.policyVersion, try SQLSupport.encode(trace),
-         try input.map(StoredAssessmentInput.encode)]
+         input?.text]
     }
 
     static func insert(on sql: any SQLDatabase, countyCode: String, householdID: String, applicationID: String?,
                        memberID: String?, outcome: String, decidedOn: CivilDate, firstMonth: YearMonth?,
-                       decision: BenefitDecision, trace: [TraceLine], input: AssessmentInput? = nil) async throws -> String {
+                       decision: BenefitDecision, trace: [TraceLine], input: SealedInput? = nil) async throws -> String {
         let id = SQLSupport.newID()
         try await SQLSupport.insert(into: "decisions", columns: columns, rows: [
             try row(id: id, countyCode: countyCode, householdID: householdID, applicationID: applicationID,
@@ -58,7 +58,16 @@ enum DecisionRows {
     }
 }
 
-/// How a decision's assessment input is stored (`decisions.input`): the household as assessed, the
+/// A decision's assessment input as stored: `StoredAssessmentInput` JSON, sealed (it holds ID numbers,
+/// ADR 0021).
+struct SealedInput {
+    let text: String
+    init(_ input: AssessmentInput, _ sealed: Sealed) throws {
+        text = try sealed.keys.seal(try StoredAssessmentInput.encode(input), as: .record)
+    }
+}
+
+/// How a decision's assessment input is stored (`decisions.input`, sealed): the household as assessed, the
 /// subject, who was supported elsewhere, and what the subject received elsewhere. JSON; fen exact.
 struct StoredAssessmentInput: Codable {
     struct Other: Codable { var label: String; var numerator: Int64; var denominator: Int64 }
@@ -77,8 +86,13 @@ struct StoredAssessmentInput: Codable {
             otherSupport: i.otherSupport.map { Other(label: $0.label, numerator: $0.monthly.numerator, denominator: $0.monthly.denominator) }))
     }
 
-    /// The input again, for `month`.
-    /// - Throws: `StoreError.unreadable` naming `decisions.input` when it does not parse.
+    /// The input again, for `month`, from the sealed column of decision `row`.
+    /// - Throws: `DataKeyError` when it does not open; `StoreError.unreadable` naming `decisions.input` when
+    ///   it does not parse.
+    static func open(_ stored: String, month: YearMonth, _ sealed: Sealed, row: String) throws -> AssessmentInput {
+        try decode(try sealed.record("decisions", "input", stored, row: row), month: month)
+    }
+
     static func decode(_ text: String, month: YearMonth) throws(StoreError) -> AssessmentInput {
         let t = Stored("decisions")
         let s = try t.json(StoredAssessmentInput.self, "input", text)
@@ -179,6 +193,7 @@ public struct EnrollmentStore: Sendable {
     /// Writes approved decisions and their enrollments (from each decision's month) with multi-row
     /// inserts. Callers wrap it in their own transaction.
     public static func bulkApprove(_ items: [BulkDecision], on db: any Database) async throws {
+        let sealed = try Sealed(db)
         var decisions: [[any Encodable & Sendable]] = []
         var enrollments: [[any Encodable & Sendable]] = []
         for item in items {
@@ -187,7 +202,7 @@ public struct EnrollmentStore: Sendable {
             decisions.append(try DecisionRows.row(id: id, countyCode: item.countyCode, householdID: item.householdID,
                                                   applicationID: nil, memberID: item.memberID, outcome: "approved",
                                                   decidedOn: item.decidedOn, firstMonth: d.month, decision: d,
-                                                  trace: d.trace, input: item.input))
+                                                  trace: d.trace, input: try item.input.map { try SealedInput($0, sealed) }))
             enrollments.append(try EnrollmentRows.row(countyCode: item.countyCode, householdID: item.householdID,
                                                       memberID: item.memberID, decision: d, from: d.month,
                                                       decisionID: id))
@@ -270,8 +285,8 @@ public struct EnrollmentStore: Sendable {
             else { throw StoreError.notFound(what: "在保\(programme.shortChinese)对象", id: householdID) }
             // No review dated before the decision it reviews (a backdated review once cancelled an
             // enrollment that had been paid for years).
-            struct Decided: Decodable { var decidedOn: String; var input: String? }
-            let decidedRow = try await sql.select().columns("decided_on", "input").from("decisions")
+            struct Decided: Decodable { var id: String; var decidedOn: String; var input: String? }
+            let decidedRow = try await sql.select().columns("id", "decided_on", "input").from("decisions")
                 .where(SQLIdentifier("id"), .equal, current.decisionID).first(decoding: Decided.self, with: SQLSupport.decoder)
             if let decidedRow {
                 let on = try Stored("decisions").date("decided_on", decidedRow.decidedOn)
@@ -283,7 +298,7 @@ public struct EnrollmentStore: Sendable {
             /// The recipient assessed for `month` under the policy then, as registered now.
             func decide(_ month: YearMonth) async throws -> (BenefitDecision, AssessmentInput, Policy) {
                 let policy = try await PolicyStore(db).policy(region: household.countyCode, month: month)
-                let elsewhere = try await Self.supportedElsewhere(householdID: householdID, besides: programme, month: month, on: sql)
+                let elsewhere = try await Self.supportedElsewhere(householdID: householdID, besides: programme, month: month, on: db)
                 let other = try await memberID.asyncMap {
                     try await Self.otherSupport(householdID: householdID, memberID: $0, besides: programme, month: month, on: sql)
                 } ?? []
@@ -316,7 +331,9 @@ public struct EnrollmentStore: Sendable {
                 } else {
                     // 渐退期, where the programme has one (低保: when the income above the standard is new work).
                     var last = date.yearMonth
-                    let decided = try decidedRow?.input.map { try StoredAssessmentInput.decode($0, month: next) }
+                    let decided = try decidedRow.flatMap { row in
+                        try row.input.map { try StoredAssessmentInput.open($0, month: next, Sealed(db), row: row.id) }
+                    }
                     if let (months, line) = rules.gradualExit(decided: decided, now: input, policy: policy) {
                         extra.append(line)
                         last = date.yearMonth.adding(months: months)
@@ -337,7 +354,7 @@ public struct EnrollmentStore: Sendable {
             let decisionID = try await DecisionRows.insert(
                 on: sql, countyCode: household.countyCode, householdID: householdID, applicationID: nil,
                 memberID: memberID, outcome: label ?? Self.label(outcome), decidedOn: date, firstMonth: next, decision: d,
-                trace: d.trace + extra + [reviewLine], input: input)
+                trace: d.trace + extra + [reviewLine], input: try SealedInput(input, Sealed(db)))
             if case .adjusted = outcome {
                 // A second review before an adjustment took effect replaces it.
                 try await Self.cancelPending(on: sql, programme: programme, householdID: householdID, memberID: memberID,
@@ -403,7 +420,7 @@ public struct EnrollmentStore: Sendable {
                 on: sql, countyCode: household.countyCode, householdID: householdID, applicationID: nil, memberID: nil,
                 outcome: pays ? "adjusted" : "stopped", decidedOn: date, firstMonth: start, decision: d,
                 trace: d.trace + [TraceLine("追溯调整", "\(event)，\(start) 至 \(end) 按变化后的家庭重新核定", source: source), reviewLine],
-                input: input)
+                input: try SealedInput(input, Sealed(db)))
             if pays {
                 var row = try EnrollmentRows.row(countyCode: household.countyCode, householdID: householdID, memberID: nil,
                                                  decision: d, from: start, decisionID: id)
@@ -422,7 +439,7 @@ public struct EnrollmentStore: Sendable {
             on: sql, countyCode: household.countyCode, householdID: householdID, applicationID: nil, memberID: nil,
             outcome: Self.label(outcome), decidedOn: date, firstMonth: next, decision: d,
             trace: d.trace + [TraceLine("追溯调整", "\(event)，自 \(from) 起重新核定；\(next) 起按本次复核", source: source), reviewLine],
-            input: input)
+            input: try SealedInput(input, Sealed(db)))
         if pays {
             try await SQLSupport.insert(into: "enrollments", columns: EnrollmentRows.columns, rows: [
                 try EnrollmentRows.row(countyCode: household.countyCode, householdID: householdID, memberID: nil, decision: d,
@@ -461,22 +478,23 @@ public struct EnrollmentStore: Sendable {
 extension EnrollmentStore {
     /// Members of the household supported as persons by a programme other than `programme` in `month`.
     public func supportedElsewhere(householdID: String, besides programme: Programme, month: YearMonth) async throws -> [ResidentID: Programme] {
-        try await Self.supportedElsewhere(householdID: householdID, besides: programme, month: month, on: database.sql)
+        try await Self.supportedElsewhere(householdID: householdID, besides: programme, month: month, on: database)
     }
 
     /// Members of the household supported apart by a programme other than `programme` in `month` (特困, 孤儿:
     /// one person, one programme: they leave `programme`'s household count; field case C02).
     static func supportedElsewhere(householdID: String, besides programme: Programme, month: YearMonth,
-                                   on sql: any SQLDatabase) async throws -> [ResidentID: Programme] {
-        struct Row: Decodable { var residentId: String; var programme: String }
+                                   on db: any Database) async throws -> [ResidentID: Programme] {
+        let sql = db.sql, sealed = try Sealed(db)
+        struct Row: Decodable { var id: String; var residentId: String; var programme: String }
         let q = SQLQueryString("""
-            SELECT m.resident_id, x.programme FROM enrollments x JOIN members m ON m.id = x.member_id
+            SELECT m.id, m.resident_id, x.programme FROM enrollments x JOIN members m ON m.id = x.member_id
             WHERE m.household_id = \(bind: householdID) AND
             """) + SQLFragments.apart("x", besides: programme) + " AND " + SQLFragments.active("x", in: month)
         var out: [ResidentID: Programme] = [:]
         for r in try await sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder) {
             let programme: Programme = try Stored("enrollments").parse("programme", r.programme)
-            out[try Stored("members").residentID("resident_id", r.residentId)] = programme
+            out[try sealed.residentID("members", "resident_id", r.residentId, row: r.id)] = programme
         }
         return out
     }
@@ -564,7 +582,7 @@ extension EnrollmentStore {
         for e in try await EnrollmentStore(db).enrollments(ofHousehold: householdID)
         where e.memberID == nil && (e.endMonth == nil || e.endMonth! >= month) && e.startMonth <= month {
             let rules = try e.programme.rules()
-            let elsewhere = try await supportedElsewhere(householdID: householdID, besides: e.programme, month: month, on: sql)
+            let elsewhere = try await supportedElsewhere(householdID: householdID, besides: e.programme, month: month, on: db)
             let d = try rules.assess(AssessmentInput(household: household.composition, month: month,
                                                      supportedElsewhere: elsewhere), policy: policy)
             guard d.householdSize == 0 else { continue }

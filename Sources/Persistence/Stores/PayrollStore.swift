@@ -47,28 +47,42 @@ enum PayrollRows {
         "payee_name", "payee_resident_id", "bank_account", "household_size", "amount_fen", "components", "temporary_case_id",
     ]
 
-    static func line(id: String, batchID: String, seq: Int, _ l: PayrollLine) throws -> [any Encodable & Sendable] {
+    /// The row of a line, its payee's ID and account number sealed (ADR 0021).
+    static func line(id: String, batchID: String, seq: Int, _ l: PayrollLine, _ sealed: Sealed) throws -> [any Encodable & Sendable] {
         [id, batchID, seq, l.householdID, l.memberID, l.recipientKey, l.townshipCode, l.villageCode, l.area.rawValue,
-         l.payeeName, l.payeeResidentID.value, l.bankAccount, l.householdSize, l.amount.fen,
+         l.payeeName, try sealed.seal(l.payeeResidentID), try sealed.seal(account: l.bankAccount), l.householdSize, l.amount.fen,
          try StoredComponent.encode(l.components), l.grantID]
     }
 
-    /// SHA-256 (hex) of a batch's lines as stored, in order: every column but the row id. Taken at approval,
-    /// compared before every bank file, so a line altered in the database after approval is caught.
-    static func checksum(of batchID: String, on sql: any SQLDatabase) async throws -> String {
+    /// How the payee's ID and account number are stored: in the clear (before migration 0020, for 0018's
+    /// checksums), or sealed.
+    enum LineValues { case clear, sealed(Sealed) }
+
+    /// SHA-256 (hex) of a batch's lines, in order: every column but the row id, the payee's ID and account
+    /// number as their text (so resealing under a new key keeps the checksum). Taken at approval, compared
+    /// before every bank file, so a line altered in the database after approval is caught.
+    /// - Throws: `DataKeyError` for a sealed value that does not open (an altered one among them).
+    static func checksum(of batchID: String, on sql: any SQLDatabase, values: LineValues) async throws -> String {
         struct Row: Decodable {
             var seq: Int; var householdId: String; var memberId: String?; var recipientKey: String; var townshipCode: String
             var villageCode: String; var area: String; var payeeName: String; var payeeResidentId: String; var bankAccount: String
             var householdSize: Int; var amountFen: Int64; var components: String; var temporaryCaseId: String?
         }
         var hasher = SHA256()
+        func text(_ r: Row) throws -> (String, String) {
+            guard case .sealed(let sealed) = values else { return (r.payeeResidentId, r.bankAccount) }
+            let row = "\(batchID) #\(r.seq)"
+            return (try sealed.residentID("payroll_lines", "payee_resident_id", r.payeeResidentId, row: row).value,
+                    try sealed.account("payroll_lines", "bank_account", r.bankAccount, row: row) ?? "")
+        }
         for r in try await sql.raw("""
             SELECT seq, household_id, member_id, recipient_key, township_code, village_code, area, payee_name, payee_resident_id,
               bank_account, household_size, amount_fen, components, temporary_case_id
             FROM payroll_lines WHERE batch_id = \(bind: batchID) ORDER BY seq
             """).all(decoding: Row.self, with: SQLSupport.decoder) {
+            let (payeeID, account) = try text(r)
             let fields = [String(r.seq), r.householdId, r.memberId ?? "", r.recipientKey, r.townshipCode, r.villageCode, r.area,
-                          r.payeeName, r.payeeResidentId, r.bankAccount, String(r.householdSize), String(r.amountFen), r.components,
+                          r.payeeName, payeeID, account, String(r.householdSize), String(r.amountFen), r.components,
                           r.temporaryCaseId ?? ""]
             hasher.update(data: Data((fields.joined(separator: "\u{1F}") + "\n").utf8))
         }
@@ -194,8 +208,9 @@ public struct PayrollStore: Sendable {
                 let sql = db.sql
                 try await PayrollRows.insertBatch(on: sql, id: id, countyCode: countyCode, programme: programme, month: month,
                                                   kind: .regular, lineCount: lines.count, total: total, at: now, actor: actor)
+                let sealed = try Sealed(db)
                 let rows = try lines.enumerated().map { i, l in
-                    try PayrollRows.line(id: SQLSupport.newID(), batchID: id, seq: i + 1, l)
+                    try PayrollRows.line(id: SQLSupport.newID(), batchID: id, seq: i + 1, l, sealed)
                 }
                 try await SQLSupport.insert(into: "payroll_lines", columns: PayrollRows.lineColumns, rows: rows, on: sql)
                 try await SQLSupport.insert(into: "payroll_holds", columns: ["id", "batch_id", "household_id", "member_id", "payee_name", "reason"],
@@ -241,19 +256,21 @@ public struct PayrollStore: Sendable {
             var villageCode: String; var area: String; var monthlyBenefitFen: Int64; var components: String?
             var householdSize: Int; var bankAccount: String?; var payeeName: String?; var payeeResidentId: String?
             var countedMembers: Int; var memberName: String?; var memberStatus: String?; var memberResidentId: String?
+            var payeeMemberId: String?
         }
         let q = SQLQueryString("""
             SELECT e.id AS enrollment_id, e.household_id, e.member_id, h.township_code, h.village_code, e.area,
               e.monthly_benefit_fen, e.components, e.household_size, h.bank_account, p.name AS payee_name,
-              p.resident_id AS payee_resident_id,
+              p.resident_id AS payee_resident_id, p.id AS payee_member_id,
               (SELECT COUNT(*) FROM members c WHERE c.household_id = h.id AND
             """) + SQLFragments.counted("c", in: programme, month: month) + SQLQueryString("""
             ) AS counted_members,
               r.name AS member_name, r.status AS member_status, r.resident_id AS member_resident_id
             FROM enrollments e
             JOIN households h ON h.id = e.household_id
-            LEFT JOIN members p ON p.household_id = h.id AND p.status = 'active' AND
-              ((h.payee_resident_id IS NULL AND p.relationship = 'head') OR p.resident_id = h.payee_resident_id)
+            LEFT JOIN members p ON
+            """) + SQLFragments.payee("p", of: "h") + SQLQueryString("""
+
             LEFT JOIN members r ON r.id = e.member_id
             WHERE e.county_code = \(bind: countyCode) AND e.programme = \(bind: programme.rawValue) AND
             """) + SQLFragments.active("e", in: month) + SQLQueryString("""
@@ -263,6 +280,7 @@ public struct PayrollStore: Sendable {
         let rows = try await database.sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder)
         let t = Stored("enrollments")
         let m = Stored("members")
+        let sealed = try Sealed(database)
         // The enrolled members as registered now (age, schooling, disability), for member-level rules.
         let memberHouseholds = Array(Set(rows.filter { $0.memberId != nil }.map(\.householdId)))
         var files: [String: HouseholdFile] = [:]
@@ -275,8 +293,8 @@ public struct PayrollStore: Sendable {
         }
         let differences = (try? programme.rules())?.paysDifference == true
         func enrolledMember(_ r: Row) throws -> Member? {
-            guard let text = r.memberResidentId else { return nil }
-            let rid = try m.residentID("resident_id", text)
+            guard let text = r.memberResidentId, let memberID = r.memberId else { return nil }
+            let rid = try sealed.residentID("members", "resident_id", text, row: memberID)
             return files[r.householdId]?.composition.members.first { $0.residentID == rid }
         }
         var out: [PayableEnrollment] = []
@@ -286,8 +304,9 @@ public struct PayrollStore: Sendable {
                               area: try t.parse("area", r.area),
                               components: try t.components("components", r.components, total: Money(fen: r.monthlyBenefitFen)),
                               householdSize: r.householdSize, payeeName: r.payeeName,
-                              payeeResidentID: try m.residentID("resident_id", r.payeeResidentId),
-                              bankAccount: r.bankAccount, countedMembers: r.countedMembers,
+                              payeeResidentID: try sealed.residentID("members", "resident_id", r.payeeResidentId, row: r.payeeMemberId ?? r.householdId),
+                              bankAccount: try sealed.account("households", "bank_account", r.bankAccount, row: r.householdId),
+                              countedMembers: r.countedMembers,
                               memberName: r.memberName, memberStatus: try m.parse("status", r.memberStatus),
                               member: try enrolledMember(r), month: month)
             e.recordProblem = problems[r.householdId]
@@ -309,30 +328,32 @@ public struct PayrollStore: Sendable {
         struct Row: Decodable {
             var id: String; var householdId: String; var townshipCode: String; var villageCode: String; var area: String
             var amountFen: Int64; var householdSize: Int?; var bankAccount: String?; var payeeName: String?
-            var payeeResidentId: String?; var countedMembers: Int
+            var payeeResidentId: String?; var countedMembers: Int; var payeeMemberId: String?
         }
         let q = SQLQueryString("""
             SELECT c.id, c.household_id, h.township_code, h.village_code, c.area, c.amount_fen, c.household_size,
-              h.bank_account, p.name AS payee_name, p.resident_id AS payee_resident_id,
+              h.bank_account, p.name AS payee_name, p.resident_id AS payee_resident_id, p.id AS payee_member_id,
               (SELECT COUNT(*) FROM members m WHERE m.household_id = h.id AND
             """) + SQLFragments.counted("m", in: .temporary, month: month) + SQLQueryString("""
             ) AS counted_members
             FROM temporary_cases c
             JOIN households h ON h.id = c.household_id
-            LEFT JOIN members p ON p.household_id = h.id AND p.status = 'active' AND
-              ((h.payee_resident_id IS NULL AND p.relationship = 'head') OR p.resident_id = h.payee_resident_id)
+            LEFT JOIN members p ON
+            """) + SQLFragments.payee("p", of: "h") + SQLQueryString("""
+
             WHERE c.county_code = \(bind: countyCode) AND c.state = 'approved' AND c.payment = 'payroll'
               AND c.decided_on < \(bind: "\(month.next)-01")
               AND NOT EXISTS (SELECT 1 FROM payroll_lines l WHERE l.temporary_case_id = c.id)
             ORDER BY h.township_code, h.village_code, c.household_id, c.id
             """)
         let t = Stored("temporary_cases")
-        let m = Stored("members")
+        let sealed = try Sealed(database)
         return try await database.sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder).map { r in
             PayableEnrollment(enrollmentID: r.id, householdID: r.householdId, townshipCode: r.townshipCode, villageCode: r.villageCode,
                               area: try t.parse("area", r.area), components: [AmountComponent(.basic, Money(fen: r.amountFen))],
                               householdSize: r.householdSize ?? r.countedMembers, payeeName: r.payeeName,
-                              payeeResidentID: try m.residentID("resident_id", r.payeeResidentId), bankAccount: r.bankAccount,
+                              payeeResidentID: try sealed.residentID("members", "resident_id", r.payeeResidentId, row: r.payeeMemberId ?? r.householdId),
+                              bankAccount: try sealed.account("households", "bank_account", r.bankAccount, row: r.householdId),
                               countedMembers: r.countedMembers, month: month, grantID: r.id)
         }
     }
@@ -353,8 +374,15 @@ public struct PayrollStore: Sendable {
         struct Row: Decodable { var linesSha256: String?; var lineCount: Int; var totalFen: Int64 }
         guard let row = try await database.sql.raw("SELECT lines_sha256, line_count, total_fen FROM payroll_batches WHERE id = \(bind: batch.id)")
             .first(decoding: Row.self, with: SQLSupport.decoder) else { throw PayrollError.batchNotFound(batch.id) }
-        // The checksum first: an altered line may not even read back.
-        guard let expected = row.linesSha256, try await PayrollRows.checksum(of: batch.id, on: database.sql) == expected
+        // The checksum first: an altered line may not even read back (a sealed value replaced by one that
+        // does not open is an alteration too).
+        let actual: String
+        do {
+            actual = try await PayrollRows.checksum(of: batch.id, on: database.sql, values: .sealed(try Sealed(database)))
+        } catch DataKeyError.notSealed, DataKeyError.damaged {
+            throw PayrollError.linesChanged(batch: batch.id, approvedBy: batch.approvedBy)
+        }
+        guard let expected = row.linesSha256, actual == expected
         else { throw PayrollError.linesChanged(batch: batch.id, approvedBy: batch.approvedBy) }
         let lines = try await self.lines(of: batch.id)
         guard lines.count == row.lineCount, lines.reduce(Money.zero, { $0 + $1.amount }).fen == row.totalFen
@@ -408,7 +436,7 @@ public struct PayrollStore: Sendable {
                 throw PayrollError.invalidTransition(from: now, to: next)
             }
             if next == .approved {
-                try await db.sql.raw("UPDATE payroll_batches SET lines_sha256 = \(bind: try await PayrollRows.checksum(of: id, on: db.sql)) WHERE id = \(bind: id)").run()
+                try await db.sql.raw("UPDATE payroll_batches SET lines_sha256 = \(bind: try await PayrollRows.checksum(of: id, on: db.sql, values: .sealed(try Sealed(db)))) WHERE id = \(bind: id)").run()
             }
             try await audit(db, county: b.countyCode, actor: actor, action: "payroll.\(next.rawValue)",
                             subject: id, detail: "\(b.month)")
@@ -472,6 +500,7 @@ public struct PayrollStore: Sendable {
             var householdId: String; var memberId: String?; var townshipCode: String; var villageCode: String
             var area: String; var payeeName: String; var payeeResidentId: String; var bankAccount: String
             var householdSize: Int; var amountFen: Int64; var components: String; var temporaryCaseId: String?
+            var id: String
         }
         // A back-pay line's parts are differences (docs/adr/0016): only their sum is checked.
         let differences = try await batch(id: batchID).kind == .backPay
@@ -480,10 +509,12 @@ public struct PayrollStore: Sendable {
         // SQLite accepts OFFSET only after LIMIT.
         if let limit { q = q.limit(limit).offset(offset) }
         let t = Stored("payroll_lines")
+        let sealed = try Sealed(database)
         return try await q.all(decoding: Row.self, with: SQLSupport.decoder).map { r in
             PayrollLine(householdID: r.householdId, memberID: r.memberId, townshipCode: r.townshipCode,
                         villageCode: r.villageCode, area: try t.parse("area", r.area), payeeName: r.payeeName,
-                        payeeResidentID: try t.residentID("payee_resident_id", r.payeeResidentId), bankAccount: r.bankAccount,
+                        payeeResidentID: try sealed.residentID("payroll_lines", "payee_resident_id", r.payeeResidentId, row: r.id),
+                        bankAccount: try sealed.account("payroll_lines", "bank_account", r.bankAccount, row: r.id) ?? "",
                         householdSize: r.householdSize,
                         components: try t.components("components", r.components, total: Money(fen: r.amountFen),
                                                      differences: differences),

@@ -63,7 +63,7 @@ public struct RegistryStore: Sendable {
     }
 
     /// Bulk path for large loads (the demo county): the village is checked; the members are not looked up
-    /// one by one (the unique index on resident_id still refuses a person in two households).
+    /// one by one (the unique index on resident_id_index still refuses a person in two households).
     /// Callers wrap it in their own transaction.
     public func registerBulk(_ files: [HouseholdFile], on db: any Database) async throws {
         for f in files { _ = try divisions.village(f.villageCode.value) }
@@ -71,6 +71,7 @@ public struct RegistryStore: Sendable {
     }
 
     func insert(_ files: [HouseholdFile], on sql: any SQLDatabase, checkExisting: Bool) async throws {
+        let sealed = try Sealed(database)
         if checkExisting {
             let ids = files.flatMap { $0.composition.members.map(\.residentID.value) }
             var seen = Set<String>()
@@ -78,11 +79,13 @@ public struct RegistryStore: Sendable {
                 throw RegistryError.duplicateMember(ResidentID(trustedNormalized: id))
             }
             for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-                struct Hit: Decodable { var residentId: String; var householdId: String }
-                let hits = try await sql.select().columns("resident_id", "household_id").from("members")
-                    .where(SQLIdentifier("resident_id"), .in, chunk).all(decoding: Hit.self, with: SQLSupport.decoder)
-                if let hit = hits.first {
-                    throw RegistryError.memberInAnotherHousehold(ResidentID(trustedNormalized: hit.residentId),
+                struct Hit: Decodable { var id: String; var residentId: String; var householdId: String; var residentIdIndex: String }
+                let indexes = sealed.indexes(chunk)
+                let hits = try await sql.select().columns("id", "resident_id", "household_id", "resident_id_index").from("members")
+                    .where(SQLIdentifier("resident_id_index"), .in, indexes).all(decoding: Hit.self, with: SQLSupport.decoder)
+                // The first person of the files (in their order) already registered.
+                if let hit = indexes.lazy.compactMap({ i in hits.first { $0.residentIdIndex == i } }).first {
+                    throw RegistryError.memberInAnotherHousehold(try sealed.residentID("members", "resident_id", hit.residentId, row: hit.id),
                                                                  otherHousehold: hit.householdId)
                 }
             }
@@ -97,10 +100,11 @@ public struct RegistryStore: Sendable {
                 assets.append([SQLSupport.newID(), f.id, a.kind.rawValue, a.description, a.value.fen])
             }
             households.append([f.id, f.countyCode, f.townshipCode.value, f.villageCode.value, f.area.rawValue,
-                               f.address, f.phone, f.bankName, f.bankAccount, f.payeeResidentID?.value, f.isDemo, now])
+                               f.address, f.phone, f.bankName, try sealed.seal(account: f.bankAccount),
+                               try sealed.seal(f.payeeResidentID), sealed.index(f.payeeResidentID), f.isDemo, now])
             for (i, m) in f.composition.members.enumerated() {
                 let memberID = SQLSupport.newID()
-                members.append([memberID, f.id, f.countyCode, m.residentID.value, m.name, m.relationship.rawValue,
+                members.append([memberID, f.id, f.countyCode, try sealed.seal(m.residentID), sealed.index(m.residentID), m.name, m.relationship.rawValue,
                                 m.residentID.sex.rawValue, m.residentID.birthDate.description, m.status.rawValue,
                                 m.statusSince?.description, m.disability?.grade, m.disability?.type.rawValue,
                                 m.seriousIllness, m.schooling?.rawValue, m.workCapacity.rawValue, i,
@@ -115,10 +119,10 @@ public struct RegistryStore: Sendable {
         }
         try await SQLSupport.insert(into: "households", columns: [
             "id", "county_code", "township_code", "village_code", "area", "address", "phone", "bank_name",
-            "bank_account", "payee_resident_id", "is_demo", "created_at",
+            "bank_account", "payee_resident_id", "payee_resident_index", "is_demo", "created_at",
         ], rows: households, on: sql)
         try await SQLSupport.insert(into: "members", columns: [
-            "id", "household_id", "county_code", "resident_id", "name", "relationship", "sex", "birth_date", "status",
+            "id", "household_id", "county_code", "resident_id", "resident_id_index", "name", "relationship", "sex", "birth_date", "status",
             "status_since", "disability_grade", "disability_type", "serious_illness", "schooling", "work_capacity",
             "position", "tekun_placement", "self_care_failed", "child_placement", "father_situation", "mother_situation",
             "hiv_affected", "disability_allowance_fen", "dibao_tier",
@@ -212,9 +216,10 @@ public struct RegistryStore: Sendable {
         let incomeByMember = Dictionary(grouping: incomeRows, by: \.memberId)
         let membersByHousehold = Dictionary(grouping: memberRows, by: \.householdId)
         let ht = Stored("households"), mt = Stored("members"), it = Stored("income_items"), at = Stored("assets")
+        let sealed = try Sealed(database)
         let files = try rows.map { r in
             let members = try (membersByHousehold[r.id] ?? []).map { m in
-                let rid = try mt.residentID("resident_id", m.residentId)
+                let rid = try sealed.residentID("members", "resident_id", m.residentId, row: m.id)
                 // The age every rule uses comes from the ID number; a stored birth date that disagrees
                 // means the record was changed outside Jiuzhu, and nothing is computed from it.
                 if try mt.date("birth_date", m.birthDate) != rid.birthDate {
@@ -273,8 +278,8 @@ public struct RegistryStore: Sendable {
             return HouseholdFile(
                 id: r.id, countyCode: r.countyCode, townshipCode: try ht.division("township_code", r.townshipCode),
                 villageCode: try ht.division("village_code", r.villageCode), address: r.address, phone: r.phone,
-                bankName: r.bankName, bankAccount: r.bankAccount,
-                payeeResidentID: try ht.residentID("payee_resident_id", r.payeeResidentId),
+                bankName: r.bankName, bankAccount: try sealed.account("households", "bank_account", r.bankAccount, row: r.id),
+                payeeResidentID: try sealed.residentID("households", "payee_resident_id", r.payeeResidentId, row: r.id),
                 isDemo: r.isDemo,
                 composition: try HouseholdComposition(area: try ht.parse("area", r.area), members: members),
                 assets: try (assetsByHousehold[r.id] ?? []).map {
@@ -291,7 +296,7 @@ public struct RegistryStore: Sendable {
         guard let r = try await database.sql.select().column("resident_id").from("members")
             .where(SQLIdentifier("id"), .equal, memberID).first(decoding: Row.self, with: SQLSupport.decoder)
         else { throw StoreError.notFound(what: "成员", id: memberID) }
-        return try Stored("members").residentID("resident_id", r.residentId)
+        return try Sealed(database).residentID("members", "resident_id", r.residentId, row: memberID)
     }
 
     /// The member row id of a registered person, for enrollments and payroll lines that point at one member.
@@ -301,7 +306,8 @@ public struct RegistryStore: Sendable {
     public func households(ofPerson text: String, in scope: AccessScope) async throws -> [String] {
         struct Row: Decodable { var id: String }
         let t = text.trimmingCharacters(in: .whitespaces)
-        let member: SQLQueryString = (try? ResidentID(t)).map { " m.resident_id = \(bind: $0.value) " } ?? " m.name = \(bind: t) "
+        let sealed = try Sealed(database)
+        let member: SQLQueryString = (try? ResidentID(t)).map { " m.resident_id_index = \(bind: sealed.index($0)) " } ?? " m.name = \(bind: t) "
         return try await database.sql.raw("SELECT DISTINCT h.id FROM households h JOIN members m ON m.household_id = h.id WHERE "
             + member + " AND " + SQLFragments.inScope("h", scope) + " ORDER BY h.id LIMIT 200").all(decoding: Row.self).map(\.id)
     }
@@ -309,7 +315,7 @@ public struct RegistryStore: Sendable {
     public func memberID(of residentID: ResidentID) async throws -> String {
         struct Row: Decodable { var id: String }
         guard let r = try await database.sql.select().column("id").from("members")
-            .where(SQLIdentifier("resident_id"), .equal, residentID.value).first(decoding: Row.self)
+            .where(SQLIdentifier("resident_id_index"), .equal, try Sealed(database).index(residentID)).first(decoding: Row.self)
         else { throw StoreError.notFound(what: "成员", id: residentID.masked) }
         return r.id
     }
@@ -317,15 +323,16 @@ public struct RegistryStore: Sendable {
     /// The member row ids of registered persons, by ID number (bulk, 500 a query); a person not registered
     /// is left out.
     public static func memberIDs(of residentIDs: [ResidentID], on db: any Database) async throws -> [ResidentID: String] {
-        struct Row: Decodable { var id: String; var residentId: String }
+        struct Row: Decodable { var id: String; var residentIdIndex: String }
+        let sealed = try Sealed(db)
         var out: [ResidentID: String] = [:]
-        let byValue = Dictionary(residentIDs.map { ($0.value, $0) }, uniquingKeysWith: { a, _ in a })
-        let values = Array(byValue.keys)
+        let byIndex = Dictionary(residentIDs.map { (sealed.index($0), $0) }, uniquingKeysWith: { a, _ in a })
+        let values = Array(byIndex.keys)
         for chunk in stride(from: 0, to: values.count, by: 500) {
-            for r in try await db.sql.select().columns("id", "resident_id").from("members")
-                .where(SQLIdentifier("resident_id"), .in, SQLBind.group(Array(values[chunk..<min(chunk + 500, values.count)])))
+            for r in try await db.sql.select().columns("id", "resident_id_index").from("members")
+                .where(SQLIdentifier("resident_id_index"), .in, SQLBind.group(Array(values[chunk..<min(chunk + 500, values.count)])))
                 .all(decoding: Row.self, with: SQLSupport.decoder) {
-                if let rid = byValue[r.residentId] { out[rid] = r.id }
+                if let rid = byIndex[r.residentIdIndex] { out[rid] = r.id }
             }
         }
         return out
@@ -340,7 +347,7 @@ public struct RegistryStore: Sendable {
         var whereSQL = SQLFragments.inScope("h", scope)
         if let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             if let id = try? ResidentID(text) {
-                whereSQL = whereSQL + SQLQueryString(" AND h.id IN (SELECT household_id FROM members WHERE resident_id = \(bind: id.value))")
+                whereSQL = whereSQL + SQLQueryString(" AND h.id IN (SELECT household_id FROM members WHERE resident_id_index = \(bind: try Sealed(database).index(id)))")
             } else {
                 // The clerk's text is matched literally: LIKE wildcards in it are escaped.
                 let literal = text.replacingOccurrences(of: "\\", with: "\\\\")
@@ -366,6 +373,7 @@ public struct RegistryStore: Sendable {
             var isDemo: Bool
             var headName: String?
             var headResidentId: String?
+            var headMemberId: String?
             var memberCount: Int
             var benefitFen: Int64?
         }
@@ -374,6 +382,7 @@ public struct RegistryStore: Sendable {
             SELECT h.id, h.township_code, h.village_code, h.area, h.is_demo,
               (SELECT name FROM members m WHERE m.household_id = h.id AND m.relationship = 'head') AS head_name,
               (SELECT resident_id FROM members m WHERE m.household_id = h.id AND m.relationship = 'head') AS head_resident_id,
+              (SELECT id FROM members m WHERE m.household_id = h.id AND m.relationship = 'head') AS head_member_id,
               (SELECT COUNT(*) FROM members m WHERE m.household_id = h.id) AS member_count,
               (SELECT CAST(SUM(monthly_benefit_fen) AS BIGINT) FROM enrollments e WHERE e.household_id = h.id AND
             """) + active + SQLQueryString("""
@@ -382,12 +391,13 @@ public struct RegistryStore: Sendable {
             """) + whereSQL + SQLQueryString(" ORDER BY h.township_code, h.village_code, h.id LIMIT \(bind: limit) OFFSET \(bind: offset)")
         let rows = try await sql.raw(query).all(decoding: Row.self, with: SQLSupport.decoder)
         let programmes = try await activeProgrammes(of: rows.map(\.id), in: month)
+        let sealed = try Sealed(database)
         return (try rows.map { r in
             guard let headName = r.headName, let headID = r.headResidentId else {
                 throw StoreError.unreadable(table: "members", column: "relationship", value: "户 \(r.id) 没有户主（head）")
             }
             return HouseholdSummary(id: r.id, headName: headName,
-                                    headResidentID: try Stored("members").residentID("resident_id", headID),
+                                    headResidentID: try sealed.residentID("members", "resident_id", headID, row: r.headMemberId ?? r.id),
                                     townshipCode: r.townshipCode, villageCode: r.villageCode,
                                     area: try Stored("households").parse("area", r.area), memberCount: r.memberCount,
                                     activeProgrammes: programmes[r.id] ?? [],
@@ -414,10 +424,12 @@ public struct RegistryStore: Sendable {
         guard let h = try await household(householdID),
               let m = h.composition.members.first(where: { $0.residentID == residentID }), m.status.counts
         else { throw StoreError.notFound(what: "本户在户成员", id: residentID.masked) }
+        let sealed = try Sealed(database)
+        let payee = m.relationship == .head ? nil : residentID
         try await recorded(audit, householdID: householdID, before: "收款人 \(h.payee.name) \(h.payee.residentID.masked)",
                            after: "收款人 \(m.name) \(residentID.masked)") { sql in
             try await sql.update("households")
-                .set("payee_resident_id", to: m.relationship == .head ? nil : residentID.value)
+                .set("payee_resident_id", to: try sealed.seal(payee)).set("payee_resident_index", to: sealed.index(payee))
                 .where(SQLIdentifier("id"), .equal, householdID).run()
         }
     }
@@ -435,13 +447,13 @@ public struct RegistryStore: Sendable {
                           recording audit: AuditDraft? = nil) async throws {
         struct Row: Decodable { var householdId: String; var status: String; var statusSince: String? }
         guard let row = try await database.sql.select().columns("household_id", "status", "status_since").from("members")
-            .where(SQLIdentifier("resident_id"), .equal, residentID.value).first(decoding: Row.self, with: SQLSupport.decoder)
+            .where(SQLIdentifier("resident_id_index"), .equal, try Sealed(database).index(residentID)).first(decoding: Row.self, with: SQLSupport.decoder)
         else { throw StoreError.notFound(what: "成员", id: residentID.masked) }
         try await recorded(audit, householdID: row.householdId,
                            before: "\(residentID.masked) \(row.status) \(row.statusSince ?? "")",
                            after: "\(residentID.masked) \(status.rawValue) \(since?.description ?? "")") { sql in
             try await sql.update("members").set("status", to: status.rawValue).set("status_since", to: since?.description)
-                .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
+                .where(SQLIdentifier("resident_id_index"), .equal, try Sealed(database).index(residentID)).run()
         }
     }
 
@@ -476,7 +488,7 @@ public struct RegistryStore: Sendable {
                 .set("mother_situation", to: mother.rawValue).set("hiv_affected", to: facts.hivAffected)
                 .set("disability_allowance_fen", to: facts.disabilityAllowance.fen)
                 .where(SQLIdentifier("household_id"), .equal, householdID)
-                .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
+                .where(SQLIdentifier("resident_id_index"), .equal, try Sealed(database).index(residentID)).run()
         }
     }
 
@@ -504,7 +516,7 @@ public struct RegistryStore: Sendable {
                            after: "\(residentID.masked) 档次 \(tier ?? "无")") { sql in
             try await sql.update("members").set("dibao_tier", to: tier)
                 .where(SQLIdentifier("household_id"), .equal, householdID)
-                .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
+                .where(SQLIdentifier("resident_id_index"), .equal, try Sealed(database).index(residentID)).run()
         }
     }
 
@@ -526,7 +538,7 @@ public struct RegistryStore: Sendable {
         struct Row: Decodable { var selfCareAssessedOn: String? }
         if let row = try await database.sql.select().column("self_care_assessed_on").from("members")
             .where(SQLIdentifier("household_id"), .equal, householdID)
-            .where(SQLIdentifier("resident_id"), .equal, residentID.value).first(decoding: Row.self, with: SQLSupport.decoder),
+            .where(SQLIdentifier("resident_id_index"), .equal, try Sealed(database).index(residentID)).first(decoding: Row.self, with: SQLSupport.decoder),
            let previous = try Stored("members").date("self_care_assessed_on", row.selfCareAssessedOn), assessedOn < previous {
             throw StoreError.outOfRange("评估日期 \(assessedOn) 早于已登记的评估（\(previous)）：较早的评估不能替换较新的 (older than the recorded assessment)")
         }
@@ -537,7 +549,7 @@ public struct RegistryStore: Sendable {
                 .set("tekun_placement", to: placement.rawValue).set("self_care_failed", to: selfCareFailed)
                 .set("self_care_assessed_on", to: assessedOn.description)
                 .where(SQLIdentifier("household_id"), .equal, householdID)
-                .where(SQLIdentifier("resident_id"), .equal, residentID.value).run()
+                .where(SQLIdentifier("resident_id_index"), .equal, try Sealed(database).index(residentID)).run()
         }
     }
 }

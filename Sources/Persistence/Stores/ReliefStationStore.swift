@@ -45,14 +45,18 @@ public struct ReliefStationStore: Sendable {
                         health: health, minor: minor)
         return try await database.transaction { db in
             let sql = db.sql
+            // The person is found by the blind index of their ID number or station code (ADR 0021); the
+            // stay's record, which holds the number, is sealed.
+            let sealed = try Sealed(db)
+            let personKey = sealed.keys.index(person.text, as: .residentID)
             struct P: Decodable { var id: String }
             var personID = try await sql.select().column("id").from("station_persons")
-                .where(SQLIdentifier("county_code"), .equal, countyCode).where(SQLIdentifier("person_key"), .equal, person.text)
+                .where(SQLIdentifier("county_code"), .equal, countyCode).where(SQLIdentifier("person_key"), .equal, personKey)
                 .first(decoding: P.self)?.id
             if personID == nil {
                 let id = SQLSupport.newID()
                 try await sql.insert(into: "station_persons").columns("id", "county_code", "person_key", "identified", "name", "created_at")
-                    .values(id, countyCode, person.text, person.identityKnown, name, Date()).run()
+                    .values(id, countyCode, personKey, person.identityKnown, name, Date()).run()
                 personID = id
             }
             struct S: Decodable { var id: String }
@@ -64,7 +68,8 @@ public struct ReliefStationStore: Sendable {
             let id = SQLSupport.newID()
             try await sql.insert(into: "station_stays").columns("id", "county_code", "person_id", "admitted_on", "exited_on", "snapshot",
                                                                 "created_by", "updated_at")
-                .values(id, countyCode, personID!, on.description, Optional<String>.none, try SQLSupport.encode(stay), actor, Date()).run()
+                .values(id, countyCode, personID!, on.description, Optional<String>.none, try sealed.seal(record: SQLSupport.encode(stay)),
+                        actor, Date()).run()
             try await audit(db, county: countyCode, actor: actor, action: "station.admit", subject: id,
                             detail: person.identityKnown ? "identified" : "unidentified \(person.text)")
             return id
@@ -78,7 +83,7 @@ public struct ReliefStationStore: Sendable {
             let stored = try await load(id, on: db)
             let next = try StayWorkflow.apply(event, to: stored.stay, maxStayDays: stored.maxStayDays, today: today())
             let sql = db.sql
-            try await sql.update("station_stays").set("snapshot", to: try SQLSupport.encode(next))
+            try await sql.update("station_stays").set("snapshot", to: try Sealed(db).seal(record: SQLSupport.encode(next)))
                 .set("exited_on", to: next.exitedOn?.description).set("updated_at", to: Date())
                 .where(SQLIdentifier("id"), .equal, id).run()
             struct Seq: Decodable { var n: Int? }
@@ -133,7 +138,8 @@ public struct ReliefStationStore: Sendable {
     }
 
     func map(_ r: Row, limits: inout Limits, on db: any Database) async throws -> StoredStay {
-        let stay = try Stored("station_stays").json(Stay.self, "snapshot", r.snapshot)
+        let text = try Sealed(db).record("station_stays", "snapshot", r.snapshot, row: r.id)
+        let stay = try Stored("station_stays").json(Stay.self, "snapshot", text)
         let key = "\(r.countyCode) \(stay.admittedOn.yearMonth)"
         if limits.byMonth[key] == nil {
             // The limit in force at admission: the region's policy for that month, or the national rule.

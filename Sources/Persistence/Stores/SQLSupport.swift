@@ -206,6 +206,13 @@ enum SQLFragments {
         return " \(unsafeRaw: alias).programme IN (\(binds: others)) "
     }
 
+    /// The member aliased `member` is who household `household` is paid to: active, and the designated
+    /// payee, or the head when none is designated (matched by blind index, ADR 0021).
+    static func payee(_ member: StaticString, of household: StaticString) -> SQLQueryString {
+        let p = "\(member)", h = "\(household)"
+        return " \(unsafeRaw: p).household_id = \(unsafeRaw: h).id AND \(unsafeRaw: p).status = 'active' AND ((\(unsafeRaw: h).payee_resident_index IS NULL AND \(unsafeRaw: p).relationship = 'head') OR \(unsafeRaw: p).resident_id_index = \(unsafeRaw: h).payee_resident_index) "
+    }
+
     /// The household aliased `alias` lies in `scope` (a county, township or village): the one filter
     /// of every list, search and count by area (ADR 0018).
     static func inScope(_ alias: StaticString, _ scope: AccessScope) -> SQLQueryString {

@@ -65,13 +65,15 @@ extension EnrollmentStore {
         }
         return try await database.transaction { db in
             let sql = db.sql
+            let sealed = try Sealed(db)
             struct Row: Decodable {
                 var id: String; var householdId: String; var memberId: String?; var startMonth: Int; var endMonth: Int?
                 var monthlyBenefitFen: Int64; var input: String?; var policyVersion: String; var decidedOn: String
+                var decisionId: String
             }
             let rows = try await sql.raw("""
                 SELECT e.id, e.household_id, e.member_id, e.start_month, e.end_month, e.monthly_benefit_fen, d.input,
-                  d.policy_version, d.decided_on
+                  d.policy_version, d.decided_on, d.id AS decision_id
                 FROM enrollments e JOIN decisions d ON d.id = e.decision_id
                 WHERE e.county_code = \(bind: countyCode) AND e.programme = \(bind: programme.rawValue)
                   AND (e.end_month IS NULL OR e.end_month >= \(bind: effective.number))
@@ -103,7 +105,7 @@ extension EnrollmentStore {
                                                     reason: "原决定未保存测算依据（0015 之前记录），须逐户复核"))
                     continue
                 }
-                let input = try StoredAssessmentInput.decode(text, month: from)
+                let input = try StoredAssessmentInput.open(text, month: from, sealed, row: r.decisionId)
                 let d: BenefitDecision
                 do { d = try rules.assess(input, policy: target) } catch let error as AssessmentError {
                     result.needsReview.append(.init(householdID: r.householdId, memberID: r.memberId,
@@ -130,7 +132,7 @@ extension EnrollmentStore {
                     outcome: "standard-adjusted", decidedOn: date, firstMonth: from, decision: d,
                     trace: d.trace + [TraceLine("调标", "按 \(version)（自 \(effective) 起执行\(signed)\(document)）自 \(from) 起重新核定：原 \(old.yuanString) 元/月（\(r.policyVersion)）→ \(d.monthlyBenefit.yuanString) 元/月；经办人 \(actor)",
                                                       source: "县政策 \(version)；民发〔2021〕57号 第23条")],
-                    input: input))
+                    input: try SealedInput(input, sealed)))
                 var row = try EnrollmentRows.row(countyCode: countyCode, householdID: r.householdId, memberID: r.memberId,
                                                  decision: d, from: from, decisionID: id)
                 row[10] = end?.number

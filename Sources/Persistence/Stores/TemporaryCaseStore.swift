@@ -115,13 +115,14 @@ public struct TemporaryCaseStore: Sendable {
                 let place = try TemporaryWorkflow.text(place, "户籍地", maxLength: 100)
                 struct M: Decodable { var householdId: String; var name: String }
                 if let m = try await sql.select().columns("household_id", "name").from("members")
-                    .where(SQLIdentifier("resident_id"), .equal, r.value).first(decoding: M.self, with: SQLSupport.decoder) {
+                    .where(SQLIdentifier("resident_id_index"), .equal, try Sealed(db).index(r)).first(decoding: M.self, with: SQLSupport.decoder) {
                     throw TemporaryCaseStoreError.registeredMember(householdID: m.householdId, name: m.name)
                 }
                 (countyCode, township, householdID, name, rid, hukou, area) = (t.countyCode, t.value, nil, n, r, place, a)
             }
             // One open case at a time for the same people, whichever way they applied.
-            let (households, ids) = try await Self.subjects(householdID: householdID, applicant: rid, on: sql)
+            let sealed = try Sealed(db)
+            let (households, ids) = try await Self.subjects(householdID: householdID, applicant: rid, on: sql, sealed)
             struct Open: Decodable { var id: String }
             if let open = try await sql.raw(SQLQueryString("""
                 SELECT id FROM temporary_cases WHERE state NOT IN ('approved', 'refused') AND
@@ -138,9 +139,10 @@ public struct TemporaryCaseStore: Sendable {
                                                                    calendar: calendar)) ?? nil
             let id = SQLSupport.newID()
             try await sql.insert(into: "temporary_cases").columns(
-                "id", "county_code", "township_code", "household_id", "applicant_name", "applicant_resident_id", "hukou_place",
-                "area", "type", "state", "accepted_on", "deadline", "snapshot", "created_by", "updated_at"
-            ).values(id, countyCode, township, householdID, name, rid.value, hukou, area.rawValue, type.rawValue,
+                "id", "county_code", "township_code", "household_id", "applicant_name", "applicant_resident_id",
+                "applicant_resident_index", "hukou_place", "area", "type", "state", "accepted_on", "deadline", "snapshot", "created_by",
+                "updated_at"
+            ).values(id, countyCode, township, householdID, name, try sealed.seal(rid), sealed.index(rid), hukou, area.rawValue, type.rawValue,
                      c.state.rawValue, acceptedOn.description, deadline?.description, try SQLSupport.encode(c), actor, Date()).run()
             try await audit(db, county: countyCode, actor: actor, action: "temporary.accept", subject: id,
                             detail: householdID.map { "household \($0)" } ?? "person \(rid.masked)", householdID: householdID)
@@ -300,7 +302,8 @@ public struct TemporaryCaseStore: Sendable {
     /// the yearly cap counts a household's grants and a person's grants alike, registered or not.
     func grantedInYear(_ stored: StoredTemporaryCase, year: Int, on db: any Database) async throws -> Money {
         struct Row: Decodable { var total: Int64? }
-        let (households, ids) = try await Self.subjects(householdID: stored.householdID, applicant: stored.applicantResidentID, on: db.sql)
+        let (households, ids) = try await Self.subjects(householdID: stored.householdID, applicant: stored.applicantResidentID,
+                                                        on: db.sql, try Sealed(db))
         let total = try await db.sql.raw(SQLQueryString("""
             SELECT CAST(SUM(amount_fen) AS BIGINT) AS total FROM temporary_cases
             WHERE id <> \(bind: stored.id) AND
@@ -311,28 +314,29 @@ public struct TemporaryCaseStore: Sendable {
 
     /// The people a case is about, for the yearly cap and the one-open-case rule: the case's household
     /// (if any) and every registered household the applicant belongs to, and every member's ID number of
-    /// those households plus the applicant's.
+    /// those households plus the applicant's, as blind indexes (ADR 0021).
     static func subjects(householdID: String?, applicant: ResidentID,
-                         on sql: any SQLDatabase) async throws -> (households: [String], ids: [String]) {
+                         on sql: any SQLDatabase, _ sealed: Sealed) async throws -> (households: [String], ids: [String]) {
         struct H: Decodable { var householdId: String }
+        let applicantIndex = sealed.index(applicant)
         var households = Set(try await sql.select().column("household_id").from("members")
-            .where(SQLIdentifier("resident_id"), .equal, applicant.value).all(decoding: H.self, with: SQLSupport.decoder).map(\.householdId))
+            .where(SQLIdentifier("resident_id_index"), .equal, applicantIndex).all(decoding: H.self, with: SQLSupport.decoder).map(\.householdId))
         if let householdID { households.insert(householdID) }
-        struct M: Decodable { var residentId: String }
-        var ids: Set<String> = [applicant.value]
+        struct M: Decodable { var residentIdIndex: String }
+        var ids: Set<String> = [applicantIndex]
         if !households.isEmpty {
-            ids.formUnion(try await sql.select().column("resident_id").from("members")
-                .where(SQLIdentifier("household_id"), .in, Array(households)).all(decoding: M.self, with: SQLSupport.decoder).map(\.residentId))
+            ids.formUnion(try await sql.select().column("resident_id_index").from("members")
+                .where(SQLIdentifier("household_id"), .in, Array(households)).all(decoding: M.self, with: SQLSupport.decoder).map(\.residentIdIndex))
         }
         return (households.sorted(), ids.sorted())
     }
 
-    /// "A case of the same people": its household is one of `households`, or its applicant one of `ids`.
+    /// "A case of the same people": its household is one of `households`, or its applicant's blind index one of `ids`.
     static func sameSubjects(households: [String], ids: [String]) -> SQLQueryString {
         // `IN ()` is not SQL: an applicant in no household matches on the ID alone.
         households.isEmpty
-            ? SQLQueryString(" applicant_resident_id IN (\(binds: ids))")
-            : SQLQueryString(" (household_id IN (\(binds: households)) OR applicant_resident_id IN (\(binds: ids)))")
+            ? SQLQueryString(" applicant_resident_index IN (\(binds: ids))")
+            : SQLQueryString(" (household_id IN (\(binds: households)) OR applicant_resident_index IN (\(binds: ids)))")
     }
 
     /// "A grant made in `year`": paid first or approved, by the date it was made (`decided_on`). The one
@@ -374,7 +378,7 @@ public struct TemporaryCaseStore: Sendable {
         if openOnly { q = q + SQLQueryString(" AND c.state NOT IN ('approved', 'refused')") }
         if let householdID { q = q + SQLQueryString(" AND c.household_id = \(bind: householdID)") }
         q = q + SQLQueryString(" ORDER BY c.accepted_on DESC, c.id LIMIT \(bind: limit)")
-        let result = try await database.sql.raw(q).all(decoding: CaseRow.self, with: SQLSupport.decoder).map(Self.map)
+        let result = try await database.sql.raw(q).all(decoding: CaseRow.self, with: SQLSupport.decoder).map { try Self.map($0, Sealed(database)) }
         let never = CivilDate(year: 9999, month: 12, day: 31)!
         return result.sorted {
             ($0.temporaryCase.state.isOpen ? 0 : 1, $0.temporaryCase.paperworkDue ?? $0.deadline ?? never)
@@ -399,13 +403,13 @@ public struct TemporaryCaseStore: Sendable {
         var policyVersion: String?; var trace: String?; var reserveDate: String?; var batchMonth: Int?; var batchState: String?
     }
 
-    static func map(_ r: CaseRow) throws -> StoredTemporaryCase {
+    static func map(_ r: CaseRow, _ sealed: Sealed) throws -> StoredTemporaryCase {
         let t = Stored("temporary_cases"), bt = Stored("payroll_batches")
         var batch: (month: YearMonth, state: PayrollState)?
         if let m = r.batchMonth, let st = r.batchState { batch = (try bt.month("month", m), try bt.parse("state", st)) }
         return StoredTemporaryCase(
             id: r.id, countyCode: r.countyCode, townshipCode: r.townshipCode, householdID: r.householdId,
-            applicantName: r.applicantName, applicantResidentID: try t.residentID("applicant_resident_id", r.applicantResidentId),
+            applicantName: r.applicantName, applicantResidentID: try sealed.residentID("temporary_cases", "applicant_resident_id", r.applicantResidentId, row: r.id),
             hukouPlace: r.hukouPlace, area: try t.parse("area", r.area),
             temporaryCase: try t.json(TemporaryCase.self, "snapshot", r.snapshot), deadline: try t.date("deadline", r.deadline),
             policyVersion: r.policyVersion, trace: try r.trace.map { try t.json([TraceLine].self, "trace", $0) } ?? [],
@@ -417,7 +421,7 @@ public struct TemporaryCaseStore: Sendable {
         guard let r = try await db.sql.raw(Self.selectCases + SQLQueryString(" WHERE c.id = \(bind: id)"))
             .first(decoding: CaseRow.self, with: SQLSupport.decoder)
         else { throw StoreError.notFound(what: "临时救助案件", id: id) }
-        return try Self.map(r)
+        return try Self.map(r, Sealed(db))
     }
 
     func save(_ stored: StoredTemporaryCase, _ next: TemporaryCase, event: TemporaryCaseEvent, decision: BenefitDecision?,

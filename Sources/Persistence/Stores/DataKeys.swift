@@ -1,0 +1,242 @@
+import Domain
+import Crypto
+import FluentKit
+import Foundation
+
+/// The keys that protect sensitive columns at rest (ADR 0021): ID numbers and bank account numbers are
+/// stored sealed with AES-256-GCM, and found by a blind index (HMAC-SHA-256) instead of their text.
+///
+/// A key is 32 random bytes written as base64 (44 characters, `jiuzhu key new`), given to the process in
+/// `JIUZHU_DATA_KEY` or in a file named by `JIUZHU_DATA_KEY_FILE`; during a rotation the keys replaced are in `JIUZHU_DATA_KEY_PREVIOUS`
+/// (comma-separated) until `jiuzhu key rotate` has resealed every value. From each key two are derived
+/// with HKDF-SHA-256: one seals, one indexes; its id is the first 8 hex digits of a third derivation, stored
+/// with every sealed value so the right key is chosen and a missing one is named.
+public struct DataKeys: Sendable {
+    public struct Key: Sendable {
+        public let id: String
+        let sealing: SymmetricKey
+        let index: SymmetricKey
+
+        /// - Throws: `DataKeyError.malformed` when the text is not base64 of exactly 32 bytes.
+        public init(text: String, name: String) throws {
+            guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32 else {
+                throw DataKeyError.malformed(name)
+            }
+            let master = SymmetricKey(data: data)
+            func derive(_ info: String) -> SymmetricKey {
+                HKDF<SHA256>.deriveKey(inputKeyMaterial: master, salt: Data("jiuzhu".utf8), info: Data(info.utf8), outputByteCount: 32)
+            }
+            sealing = derive("jiuzhu sealed column v1")
+            index = derive("jiuzhu blind index v1")
+            id = derive("jiuzhu key id v1").withUnsafeBytes { Data($0) }.prefix(4).map { String(format: "%02x", $0) }.joined()
+        }
+    }
+
+    public let current: Key
+    public let previous: [Key]
+
+    public init(current: Key, previous: [Key] = []) {
+        self.current = current
+        self.previous = previous
+    }
+
+    /// The variable that holds the current key, and the one that holds the keys being replaced.
+    public static let variable = "JIUZHU_DATA_KEY"
+    public static let previousVariable = "JIUZHU_DATA_KEY_PREVIOUS"
+    public static let fileVariable = "JIUZHU_DATA_KEY_FILE"
+
+    /// The keys in `environment`: `JIUZHU_DATA_KEY`, else the file `JIUZHU_DATA_KEY_FILE` names; nil when
+    /// neither is set.
+    /// - Throws: `DataKeyError.malformed` naming the variable (or file) whose value is not a key,
+    ///   `.unreadableFile` for a key file that cannot be read.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DataKeys? {
+        var text = environment[variable] ?? ""
+        var name = variable
+        if text.isEmpty, let path = environment[fileVariable], !path.isEmpty {
+            guard let data = FileManager.default.contents(atPath: path), let t = String(data: data, encoding: .utf8) else {
+                throw DataKeyError.unreadableFile(path)
+            }
+            text = t
+            name = "\(fileVariable) (\(path))"
+        }
+        guard !text.isEmpty else { return nil }
+        let previous = try (environment[previousVariable] ?? "").split(separator: ",").enumerated().map { i, t in
+            try Key(text: String(t), name: "\(previousVariable) (key \(i + 1))")
+        }
+        return DataKeys(current: try Key(text: text, name: name), previous: previous)
+    }
+
+    /// A new random key as base64 (what `jiuzhu key new` prints).
+    public static func newKeyText() -> String {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
+    }
+
+    /// What a sealed value is: its associated data, so a value moved from one kind of column to another
+    /// does not open.
+    public enum Kind: String, Sendable {
+        case residentID = "resident-id"
+        case bankAccount = "bank-account"
+        case record = "record"
+    }
+
+    static let prefix = "e1:"
+
+    /// `e1:KEYID:base64(nonce ‖ ciphertext ‖ tag)`, with a fresh random nonce.
+    public func seal(_ plaintext: String, as kind: Kind) throws -> String {
+        let box = try AES.GCM.seal(Data(plaintext.utf8), using: current.sealing, authenticating: Data(kind.rawValue.utf8))
+        guard let combined = box.combined else { throw DataKeyError.sealFailed }
+        return Self.prefix + current.id + ":" + combined.base64EncodedString()
+    }
+
+    /// The text of a sealed value.
+    /// - Throws: `DataKeyError.notSealed` (a value stored in the clear), `.unknownKey` (sealed with a key
+    ///   not given), `.damaged` (it does not authenticate), each naming `place` (table.column and row).
+    public func open(_ stored: String, as kind: Kind, place: String) throws -> String {
+        guard stored.hasPrefix(Self.prefix) else { throw DataKeyError.notSealed(place) }
+        let parts = stored.dropFirst(Self.prefix.count).split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let data = Data(base64Encoded: String(parts[1])) else { throw DataKeyError.damaged(place) }
+        let keyID = String(parts[0])
+        guard let key = ([current] + previous).first(where: { $0.id == keyID }) else { throw DataKeyError.unknownKey(keyID, place) }
+        do {
+            let box = try AES.GCM.SealedBox(combined: data)
+            let plain = try AES.GCM.open(box, using: key.sealing, authenticating: Data(kind.rawValue.utf8))
+            guard let text = String(data: plain, encoding: .utf8) else { throw DataKeyError.damaged(place) }
+            return text
+        } catch let e as DataKeyError {
+            throw e
+        } catch {
+            throw DataKeyError.damaged(place)
+        }
+    }
+
+    /// The key id a sealed value names (nil for a value in the clear).
+    public static func keyID(of stored: String) -> String? {
+        guard stored.hasPrefix(prefix) else { return nil }
+        return stored.dropFirst(prefix.count).split(separator: ":", maxSplits: 1).first.map(String.init)
+    }
+
+    /// The blind index of a value under the current key: 32 hex digits of HMAC-SHA-256 over the kind and
+    /// the text. Equal texts of one kind have equal indexes; the text cannot be read back from it.
+    public func index(_ plaintext: String, as kind: Kind) -> String {
+        Self.index(plaintext, as: kind, key: current)
+    }
+
+    static func index(_ plaintext: String, as kind: Kind, key: Key) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data((kind.rawValue + "\u{0}" + plaintext).utf8), using: key.index)
+        return Data(mac).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+public enum DataKeyError: Error, Equatable, CustomStringConvertible {
+    /// No key was given to a process that reads or writes a sensitive column.
+    case missing
+    case malformed(String)
+    case unreadableFile(String)
+    case sealFailed
+    case notSealed(String)
+    case unknownKey(String, String)
+    case damaged(String)
+    /// Values are still sealed with a key being replaced.
+    case rotationPending(String)
+
+    public var description: String {
+        switch self {
+        case .missing:
+            return "未提供数据密钥：请把加密本数据库所用的密钥设在 \(DataKeys.variable)（或以 \(DataKeys.fileVariable) 指向密钥文件）；新数据库可用 `jiuzhu key new` 生成，密钥须与数据库分开保管（docs/security.md）(no data key)"
+        case .malformed(let name): return "\(name) 不是数据密钥：应为 32 字节的 base64（44 个字符，由 `jiuzhu key new` 生成）(not a data key)"
+        case .unreadableFile(let path): return "无法读取密钥文件 \(path)（\(DataKeys.fileVariable)）(key file unreadable)"
+        case .sealFailed: return "加密失败 (sealing failed)"
+        case .notSealed(let place): return "\(place) 是明文，此处应为加密值：数据被绕过本系统改动过 (stored in the clear)"
+        case .unknownKey(let id, let place):
+            return "\(place) 用密钥 \(id) 加密，该密钥既不是 \(DataKeys.variable)，也不在 \(DataKeys.previousVariable) 中 (sealed with another key)"
+        case .damaged(let place): return "\(place) 无法用其密钥解密：存储的值被改动或损坏 (altered or damaged)"
+        case .rotationPending(let id):
+            return "仍有数据用旧密钥 \(id) 加密：请先停止服务，运行 `jiuzhu key rotate` (key rotation not finished)"
+        }
+    }
+}
+
+/// A database configuration that carries the data keys with the database, so every store that reads or
+/// writes a sealed column finds them on the `Database` it is given (no global state, no default key).
+struct KeyedConfiguration: DatabaseConfiguration {
+    var base: any DatabaseConfiguration
+    let keys: DataKeys?
+
+    var middleware: [any AnyModelMiddleware] {
+        get { base.middleware }
+        set { base.middleware = newValue }
+    }
+
+    func makeDriver(for databases: Databases) -> any DatabaseDriver { base.makeDriver(for: databases) }
+}
+
+extension Database {
+    /// The data keys of this database.
+    /// - Throws: `DataKeyError.missing` when it was opened without them.
+    public func dataKeys() throws -> DataKeys {
+        guard let keys = (context.configuration as? KeyedConfiguration)?.keys else { throw DataKeyError.missing }
+        return keys
+    }
+}
+
+/// A sealed column: its table, what its values are, and the blind-index column it feeds.
+struct SealedColumn: Sendable {
+    var table: String
+    var column: String
+    var kind: DataKeys.Kind
+    var index: String?
+
+    /// The columns migration 0020 sealed (frozen: a later migration that seals more adds its own list).
+    static let sealedBy0020: [SealedColumn] = [
+        .init(table: "members", column: "resident_id", kind: .residentID, index: "resident_id_index"),
+        .init(table: "households", column: "payee_resident_id", kind: .residentID, index: "payee_resident_index"),
+        .init(table: "households", column: "bank_account", kind: .bankAccount),
+        .init(table: "payroll_lines", column: "payee_resident_id", kind: .residentID),
+        .init(table: "payroll_lines", column: "bank_account", kind: .bankAccount),
+        .init(table: "temporary_cases", column: "applicant_resident_id", kind: .residentID, index: "applicant_resident_index"),
+        .init(table: "decisions", column: "input", kind: .record),
+        .init(table: "station_stays", column: "snapshot", kind: .record),
+    ]
+
+    /// Every sealed column (what rotation reseals).
+    static var all: [SealedColumn] { sealedBy0020 }
+}
+
+/// The one place sealed columns are written and read (ADR 0021): a resident ID is stored sealed beside its
+/// blind index (`…_index`), which every lookup, join and uniqueness check uses; bank account numbers and
+/// records that carry ID numbers (assessment inputs, stay snapshots) are stored sealed.
+struct Sealed: Sendable {
+    let keys: DataKeys
+
+    /// - Throws: `DataKeyError.missing` when the database was opened without keys.
+    init(_ db: any Database) throws { keys = try db.dataKeys() }
+
+    func index(_ id: ResidentID) -> String { keys.index(id.value, as: .residentID) }
+    func index(_ id: ResidentID?) -> String? { id.map(index) }
+    func indexes(_ ids: [String]) -> [String] { ids.map { keys.index($0, as: .residentID) } }
+
+    func seal(_ id: ResidentID) throws -> String { try keys.seal(id.value, as: .residentID) }
+    func seal(_ id: ResidentID?) throws -> String? { try id.map(seal) }
+    func seal(account: String?) throws -> String? { try account.map { try keys.seal($0, as: .bankAccount) } }
+    func seal(record: String?) throws -> String? { try record.map { try keys.seal($0, as: .record) } }
+
+    /// The resident ID in a sealed column of `table`, named with the row in any error.
+    /// - Throws: `DataKeyError` when it does not open; `StoreError.unreadable` when it opens to text that
+    ///   is not an ID number.
+    func residentID(_ table: String, _ column: String, _ stored: String, row: String) throws -> ResidentID {
+        let text = try keys.open(stored, as: .residentID, place: "\(table).\(column) (\(row))")
+        return try Stored(table).residentID(column, text)
+    }
+
+    func residentID(_ table: String, _ column: String, _ stored: String?, row: String) throws -> ResidentID? {
+        try stored.map { try residentID(table, column, $0, row: row) }
+    }
+
+    func account(_ table: String, _ column: String, _ stored: String?, row: String) throws -> String? {
+        try stored.map { try keys.open($0, as: .bankAccount, place: "\(table).\(column) (\(row))") }
+    }
+
+    func record(_ table: String, _ column: String, _ stored: String, row: String) throws -> String {
+        try keys.open(stored, as: .record, place: "\(table).\(column) (\(row))")
+    }
+}
