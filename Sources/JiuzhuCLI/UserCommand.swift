@@ -77,12 +77,7 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            CLI.bootstrapLogging(level: .warning)
-            try await CLI.withDatabase(database.existingSettings()) { handle in
-                try await UserStore(handle.db).enable(username: username)
-                try await AuditStore(handle.db).append(countyCode: Divisions.pengxi.county.code.countyCode, actor: "cli",
-                                                       action: "user-enabled", subject: "user:\(username)", detail: "命令行")
-            }
+            try await UserCommand.setEnabled(true, username: username, database: database)
             CLI.say("已启用账号 \(username)")
         }
     }
@@ -93,13 +88,21 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            CLI.bootstrapLogging(level: .warning)
-            try await CLI.withDatabase(database.existingSettings()) { handle in
-                try await UserStore(handle.db).disable(username: username)
-                try await AuditStore(handle.db).append(countyCode: Divisions.pengxi.county.code.countyCode, actor: "cli",
-                                                       action: "user-disabled", subject: "user:\(username)", detail: "命令行")
-            }
+            try await UserCommand.setEnabled(false, username: username, database: database)
             CLI.say("已停用账号 \(username)，其会话均已退出")
+        }
+    }
+
+    /// Enables or disables an account (disabling ends its sessions and refuses the last enabled admin),
+    /// recorded in the audit trail as done from the command line.
+    static func setEnabled(_ enabled: Bool, username: String, database: DatabaseOptions) async throws {
+        CLI.bootstrapLogging(level: .warning)
+        try await CLI.withDatabase(database.existingSettings()) { handle in
+            let users = UserStore(handle.db)
+            if enabled { try await users.enable(username: username) } else { try await users.disable(username: username) }
+            try await AuditStore(handle.db).append(countyCode: Divisions.pengxi.county.code.countyCode, actor: "cli",
+                                                   action: enabled ? "user-enabled" : "user-disabled", subject: "user:\(username)",
+                                                   detail: "命令行")
         }
     }
 }

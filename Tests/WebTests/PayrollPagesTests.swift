@@ -1,8 +1,9 @@
 import Domain
 import Foundation
-import Persistence
+@testable import Persistence
 import Plot
 import Testing
+import TestSupport
 @testable import Web
 
 /// The payroll pages as pure functions of their models: no database, no server.
@@ -92,9 +93,28 @@ import Testing
         #expect(html.contains(#"class="card warn""#))
     }
 
-    @Test(arguments: [(ApplicationRow.Left.closed, "已办结"), (.unknown(calendarEnds: 2026), "2026 年以后"),
+    @Test(arguments: [(ApplicationRow.Left.closed, "已办结"), (.decidedStepPending("登记不予纳入通知书送达"), "已作决定，待登记不予纳入通知书送达"),
+                      (.unknown(calendarEnds: 2026), "2026 年以后"),
                       (.workingDays(3), "剩 3 个工作日"), (.workingDays(0), "剩 0 个工作日"), (.workingDays(-1), "超期 1 个工作日")])
     func daysLeft(left: ApplicationRow.Left, text: String) {
         #expect(ApplicationRow.badge(left).render().contains(text))
+    }
+
+    /// A refused application whose refusal notice is still owed is listed with that step, never as 已办结
+    /// (found when tried as a new user would).
+    @Test func refusedWithNoticeOwedIsNotClosed() throws {
+        let today = try CivilDate(parsing: "2021-12-10")
+        let step = StepDeadline("登记不予纳入通知书送达", workingDays: 3, from: try CivilDate(parsing: "2021-12-01"), calendar: .china,
+                                source: "DB-2021 Art. 21")
+        let a = ApplicationSummary(id: "a1", programme: .dibao, householdID: "h1", headName: "王某", memberName: nil,
+                                   townshipCode: "510921112000", state: .refused, acceptedOn: try CivilDate(parsing: "2021-10-08"),
+                                   deadline: try CivilDate(parsing: "2021-11-19"), closeRelative: false, step: step)
+        let settings = WebSettings(database: .sqliteMemory, dataKeys: TestDatabases.keys, dataDirectory: URL(fileURLWithPath: "/tmp"))
+        let row = ApplicationRow.make(a, settings: settings, today: today)
+        #expect(row.left == .decidedStepPending("登记不予纳入通知书送达"))
+        let html = ApplicationRow.table([row]).render()
+        #expect(html.contains("已作决定，待登记不予纳入通知书送达"))
+        #expect(html.contains("环节超期：登记不予纳入通知书送达 2021-12-06"))
+        #expect(!html.contains("已办结"))
     }
 }

@@ -156,6 +156,27 @@ import VaporTesting
     }
 
     /// Sessions live in the database: a new application on the same database (a restart) keeps them.
+    /// A page that changes nothing writes its session at most once a minute (`SessionStore.touchInterval`);
+    /// a session last written more than a minute ago is written again.
+    @Test func readingPagesDoNotWriteTheSessionEachTime() async throws {
+        try await withTestApp { clerk async throws in
+            let sql = clerk.app.db as! any SQLDatabase
+            struct T: Decodable { var lastSeenAt: Date }
+            func lastSeen() async throws -> Date {
+                try #require(try await sql.raw("SELECT last_seen_at FROM sessions WHERE user_id IS NOT NULL")
+                    .first(decoding: T.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))).lastSeenAt
+            }
+            let first = try await lastSeen()
+            #expect(try await clerk.get("/households").status == .ok)
+            #expect(try await clerk.get("/households").status == .ok)
+            #expect(try await lastSeen() == first)
+            let stale = first.addingTimeInterval(-120)
+            try await sql.raw("UPDATE sessions SET last_seen_at = \(bind: stale)").run()
+            #expect(try await clerk.get("/households").status == .ok)
+            #expect(try await lastSeen() > stale.addingTimeInterval(60))
+        }
+    }
+
     @Test func sessionsSurviveARestart() async throws {
         let (db, cleanup) = try await TestDatabases.make(onDisk: true)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-test-\(UUID().uuidString)")

@@ -23,6 +23,16 @@ public struct SessionStore: Sendable {
         public var data: [String: String]
         public var userID: String?
         public var createdAt: Date
+        public var lastSeenAt: Date
+    }
+
+    /// How stale `last_seen_at` may grow before a request that changes nothing writes it again: one write
+    /// a minute per session instead of one per request (the idle timeout is then exact to a minute).
+    public static let touchInterval: TimeInterval = 60
+
+    /// Whether a request that read `record` and leaves `data` and `userID` must still write the session.
+    public static func needsWrite(after record: Record, data: [String: String], userID: String?, now: Date = Date()) -> Bool {
+        record.data != data || record.userID != userID || now.timeIntervalSince(record.lastSeenAt) >= touchInterval
     }
 
     static func key(_ id: String) -> String {
@@ -56,7 +66,7 @@ public struct SessionStore: Sendable {
             return nil
         }
         let data = try Stored("sessions").json([String: String].self, "data", row.data)
-        return Record(data: data, userID: row.userId, createdAt: row.createdAt)
+        return Record(data: data, userID: row.userId, createdAt: row.createdAt, lastSeenAt: row.lastSeenAt)
     }
 
     /// Stores the data and marks the session used now. A session deleted meanwhile (logout elsewhere,

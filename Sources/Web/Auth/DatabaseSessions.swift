@@ -19,14 +19,22 @@ struct DatabaseSessions: SessionDriver {
         request.eventLoop.makeFutureWithTask {
             // A cookie that is not one of ours (too long, odd characters) is no session.
             guard sessionID.string.count <= 64 else { return nil }
-            return try await SessionStore(request.db).read(sessionID.string, lifetime: lifetime)
-                .map { SessionData(initialData: $0.data) }
+            let record = try await SessionStore(request.db).read(sessionID.string, lifetime: lifetime)
+            request.storage[ReadSessionKey.self] = record
+            return record.map { SessionData(initialData: $0.data) }
         }
     }
 
+    /// Written when the data or user changed, or a minute after the last write (`SessionStore.touchInterval`):
+    /// pages that only read do not each take SQLite's one writer.
     func updateSession(_ sessionID: SessionID, to data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {
         request.eventLoop.makeFutureWithTask {
-            try await SessionStore(request.db).update(sessionID.string, data: data.snapshot, userID: data[SessionKeys.userID])
+            let userID = data[SessionKeys.userID]
+            if let read = request.storage[ReadSessionKey.self] ?? nil,
+               !SessionStore.needsWrite(after: read, data: data.snapshot, userID: userID) {
+                return sessionID
+            }
+            try await SessionStore(request.db).update(sessionID.string, data: data.snapshot, userID: userID)
             return sessionID
         }
     }
@@ -36,6 +44,11 @@ struct DatabaseSessions: SessionDriver {
             try await SessionStore(request.db).delete(sessionID.string)
         }
     }
+}
+
+/// The session as read at the start of the request.
+struct ReadSessionKey: StorageKey {
+    typealias Value = SessionStore.Record?
 }
 
 extension Request {

@@ -8,6 +8,8 @@ struct ApplicationRow: Equatable, Sendable {
     enum Left: Equatable, Sendable {
         /// Approved or refused.
         case closed
+        /// Decided, with a step still owed (the refusal notice, DB-2021 Art. 21): not 已办结 until it is done.
+        case decidedStepPending(String)
         /// The holiday calendar does not reach the deadline (its last year).
         case unknown(calendarEnds: Int)
         /// Past even the latest date the deadline could fall on: overdue, by a count of days unknown.
@@ -31,7 +33,8 @@ struct ApplicationRow: Equatable, Sendable {
     static func make(_ a: ApplicationSummary, settings s: WebSettings, today: CivilDate) -> ApplicationRow {
         ApplicationRow(id: a.id, headName: a.memberName.map { "\($0)（\(a.headName)户）" } ?? a.headName, programme: a.programme, township: s.townshipName(a.townshipCode),
                        acceptedOn: a.acceptedOn, state: a.state, deadline: a.deadline, closeRelative: a.closeRelative,
-                       left: left(a.state, a.deadline, bound: a.deadlineBound, settings: s, today: today),
+                       left: a.step.flatMap { step in a.state.isOpen ? nil : Left.decidedStepPending("\(step.step)") }
+                           ?? left(a.state, a.deadline, bound: a.deadlineBound, settings: s, today: today),
                        stepOverdue: a.step.flatMap { $0.overdue(today: today) ? "\($0.step) \($0.due?.description ?? "（最迟 \($0.bound?.description ?? "")）")" : nil })
     }
 
@@ -54,7 +57,7 @@ struct ApplicationRow: Equatable, Sendable {
         switch left {
         case .workingDays(let n): return n < 0
         case .overdueUncounted: return true
-        case .closed, .unknown: return false
+        case .closed, .decidedStepPending, .unknown: return false
         }
     }
 
@@ -77,6 +80,7 @@ struct ApplicationRow: Equatable, Sendable {
     static func badge(_ left: Left) -> Node<HTML.BodyContext> {
         switch left {
         case .closed: return .text("已办结")
+        case .decidedStepPending(let step): return Layout.badge("已作决定，待\(step)", "warn")
         case .unknown(let last):
             return Layout.badge("节假日日历未覆盖（\(last) 年以后），期限待定：请管理员更新日历", "warn")
         case .overdueUncounted(let last):
