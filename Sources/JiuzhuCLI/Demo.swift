@@ -33,6 +33,10 @@ struct Demo: AsyncParsableCommand {
         do {
             try await handle.migrate()
             try await handle.prepareSQLiteFile()
+            do { try await DataKeyRotation(handle.db).verify() } catch let e as DataKeyError {
+                CLI.printError(e.description)
+                throw ExitCode(1)
+            }
             let county = DemoCounty(households: households)
             let summary = try await DemoLoader(database: handle.db, county: county).load(progress: .terminal)
             CLI.say(summary.created ? "已生成演示县：\(summary.households) 户，\(summary.people) 人"
@@ -81,7 +85,10 @@ struct Demo: AsyncParsableCommand {
     /// interrupted and run again opens what it sealed. Only for made-up data: a real database's key is kept
     /// apart from it (docs/security.md).
     static func demoKeys(databasePath: String) throws -> DataKeys {
-        if let keys = try CLI.dataKeys(required: false) { return keys }
+        if let keys = try CLI.dataKeys(required: false) {
+            CLI.say("密钥：取自 \(DataKeys.variable) 或 \(DataKeys.fileVariable)（密钥编号 \(keys.current.id)）")
+            return keys
+        }
         let keyPath = databasePath + ".key"
         if !FileManager.default.fileExists(atPath: keyPath) {
             guard FileManager.default.createFile(atPath: keyPath, contents: Data((DataKeys.newKeyText() + "\n").utf8),

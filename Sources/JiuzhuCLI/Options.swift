@@ -7,7 +7,7 @@ import Persistence
 
 /// Where the database is: `--db PATH` for SQLite (default ./jiuzhu.sqlite), or `DATABASE_URL`.
 struct DatabaseOptions: ParsableArguments {
-    @ArgumentParser.Option(name: .long, help: "SQLite database file (default ./jiuzhu.sqlite). DATABASE_URL=postgres://… selects PostgreSQL instead.")
+    @ArgumentParser.Option(name: .long, help: "SQLite database file (default ./jiuzhu.sqlite). DATABASE_URL=postgres://… selects PostgreSQL instead. The data key that seals ID and account numbers: JIUZHU_DATA_KEY or JIUZHU_DATA_KEY_FILE (a demo database: its .key file beside it).")
     var db: String?
 
     /// The database of a command that reads existing data: a SQLite file that is not there is an

@@ -99,6 +99,7 @@ public func makeTestApplication(_ settings: WebSettings) async throws -> (Applic
         try configure(app, settings: settings)
         app.migrations.add(JiuzhuMigrations.all)
         try await app.autoMigrate()
+        try await DataKeyRotation(app.db).verify()
         return (app, group)
     } catch {
         try? await app.asyncShutdown()

@@ -17,6 +17,8 @@ public func withTestDatabase<T: Sendable>(migrated: Bool = true, policies: [Poli
     do {
         if migrated {
             try await handle.migrate()
+            // The test key becomes the database's, as at a server's start: its triggers are then live.
+            try await DataKeyRotation(handle.db).verify()
             for file in policies {
                 _ = try await PolicyStore(handle.db).importFile(file, fileSHA256: "test", actor: "test")
             }

@@ -45,7 +45,7 @@ import Testing
         // Granted: a single-person household; refused: the household that was assessed.
         #expect(r.householdSize == (reasons.isEmpty ? 1 : (reasons == ["SUBJECT_NOT_COUNTED"] ? 2 : 3)))
         if reasons.isEmpty {
-            #expect(r.trace.first == "单人保：陈某（110101********1242）单独申请（民发〔2021〕57号 第8条；民发〔2022〕83号 第一部分第（一）项）")
+            #expect(r.trace.first == "单人保：陈某（110101************）单独申请（民发〔2021〕57号 第8条；民发〔2022〕83号 第一部分第（一）项）")
         }
     }
 

@@ -73,7 +73,7 @@ import Testing
 
     @Test func maskAndAge() throws {
         let r = try ResidentID("510921195001010010")
-        #expect(r.masked == "510921********0010")
+        #expect(r.masked == "510921************")
         #expect(r.age(on: CivilDate(year: 2021, month: 1, day: 1)!) == 71)
         #expect(r.age(on: CivilDate(year: 2020, month: 12, day: 31)!) == 70)
     }
@@ -93,5 +93,24 @@ import Testing
             #expect((parsed != nil) == ok, "vector \(cols[0])")
             if let parsed, ok { #expect(parsed.sex == (cols[4] == "M" ? .male : .female)) }
         }
+    }
+}
+
+/// Identifiers taken out of kept free text (the audit trail), and what is left alone.
+@Suite struct RedactionTests {
+    @Test(arguments: [
+        ("姓名 51092119730204714X，0 户", "姓名 510921************，0 户"),
+        ("姓名 510921197302047141", "姓名 510921************"),
+        ("GET /households/51092119730204714x：无此记录", "GET /households/510921************：无此记录"),
+        ("q=510921-19730204-714X", "q=510921-********-****"),
+        ("账号 6217 0000 0000 0001 变更", "账号 6217 00** **** **** 变更"),
+        ("５１０９２１１９７３０２０４７１４Ｘ", "５１０９２１************"),
+        ("村 510921112243 户 3", "村 510921112243 户 3"),
+        ("电话 13800138000", "电话 13800138000"),
+        ("2021-06-01 2021-06-30 900.00", "2021-06-01 2021-06-30 900.00"),
+        ("51092119730204714", "510921***********"),
+    ])
+    func identifiersAreRedacted(text: String, expected: String) {
+        #expect(Redaction.identifiers(in: text) == expected)
     }
 }

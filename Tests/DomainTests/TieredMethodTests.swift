@@ -175,9 +175,9 @@ import Testing
 
     static let missingTiers: [MissingTier] = [
         MissingTier(name: "second member has none", tiers: ["A", nil],
-                    error: .dibaoTier(member: "李四（110101********9247）", code: nil, known: codes, version: "350305/2023-01")),
+                    error: .dibaoTier(member: "李四（110101************）", code: nil, known: codes, version: "350305/2023-01")),
         MissingTier(name: "first member's code is not listed", tiers: ["Z", "A"],
-                    error: .dibaoTier(member: "张三（110101********9130）", code: "Z", known: codes, version: "350305/2023-01")),
+                    error: .dibaoTier(member: "张三（110101************）", code: "Z", known: codes, version: "350305/2023-01")),
     ]
 
     /// From Swift (the registry does not store tiers yet) a counted member without a known tier is an
@@ -193,10 +193,10 @@ import Testing
     }
 
     @Test func missingTierMessageNamesMemberAndCodes() {
-        let e = AssessmentError.dibaoTier(member: "李四（110101********9247）", code: nil, known: Self.codes, version: "350305/2023-01")
-        #expect(e.message == "成员 李四（110101********9247） 没有低保档次：政策 350305/2023-01 按分档发放（民发〔2021〕57号 第23条），须由乡镇确定其档次，可用档次 A、B、C、D、E，无法测算 (dibao tier not assigned)")
-        let z = AssessmentError.dibaoTier(member: "张三（110101********9130）", code: "Z", known: Self.codes, version: "350305/2023-01")
-        #expect(z.message == "成员 张三（110101********9130） 的低保档次“Z”不在政策 350305/2023-01 的 dibao.tiers 中；可用档次 A、B、C、D、E，无法测算 (unknown dibao tier)")
+        let e = AssessmentError.dibaoTier(member: "李四（110101************）", code: nil, known: Self.codes, version: "350305/2023-01")
+        #expect(e.message == "成员 李四（110101************） 没有低保档次：政策 350305/2023-01 按分档发放（民发〔2021〕57号 第23条），须由乡镇确定其档次，可用档次 A、B、C、D、E，无法测算 (dibao tier not assigned)")
+        let z = AssessmentError.dibaoTier(member: "张三（110101************）", code: "Z", known: Self.codes, version: "350305/2023-01")
+        #expect(z.message == "成员 张三（110101************） 的低保档次“Z”不在政策 350305/2023-01 的 dibao.tiers 中；可用档次 A、B、C、D、E，无法测算 (unknown dibao tier)")
     }
 
     /// A member stored before tiers existed (no `dibaoTier` key) decodes with none; one with a tier keeps it.

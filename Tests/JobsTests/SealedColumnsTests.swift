@@ -97,7 +97,7 @@ import Testing
                        belongings: "", health: "", minor: false, actor: "t")
         }
         try await withHandle(settings, DataKeys(current: Self.keyC)) { handle in
-            await #expect(throws: DataKeyError.unknownKey(Self.keyA.id, "数据库")) { try await DataKeyRotation(handle.db).verify() }
+            await #expect(throws: DataKeyError.unknownKey(Self.keyA.id, "数据库", given: Self.keyC.id)) { try await DataKeyRotation(handle.db).verify() }
             // Nothing opens with the wrong key; the error names the column and row.
             await #expect(throws: DataKeyError.self) { _ = try await RegistryStore(handle.db).household("h01") }
         }
@@ -114,6 +114,11 @@ import Testing
             #expect(sealed.allSatisfy { $0.2.hasPrefix("e1:\(Self.keyB.id):") })
             let again = try await DataKeyRotation(handle.db).rotate()
             #expect(again.resealed.values.allSatisfy { $0 == 0 } && again.stationPersons == 0)
+            #expect(again.from == Self.keyB.id)
+        }
+        // The variables swapped: the key rotated away from is never made current again.
+        try await withHandle(settings, DataKeys(current: Self.keyA, previous: [Self.keyB])) { handle in
+            await #expect(throws: DataKeyError.retiredKey(Self.keyA.id)) { _ = try await DataKeyRotation(handle.db).rotate() }
         }
         try await withHandle(settings, DataKeys(current: Self.keyB)) { handle in
             try await DataKeyRotation(handle.db).verify()
@@ -138,7 +143,7 @@ import Testing
                 try await handle.migrate(through: "0019_ApiTokens")
                 try await Fixtures.registerAtFirstSchema(Fixtures.h01(), on: handle.db)
                 await #expect(throws: DataKeyError.missing) { try await handle.migrate() }
-                #expect(try await handle.pendingMigrations() == ["0020_SealIdentifiers"])
+                #expect(try await handle.pendingMigrations() == ["0020_SealIdentifiers", "0021_DataKeyGuard"])
                 struct Row: Decodable { var residentId: String }
                 let clear = try await (handle.db as! any SQLDatabase).raw("SELECT resident_id FROM members ORDER BY position")
                     .all(decoding: Row.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
@@ -162,6 +167,56 @@ import Testing
         try await cleanup()
     }
 
+    /// A sealed ID that opens to something that is not an ID number is named by table, column and row,
+    /// never shown (found when tried as an attacker would: the error page printed it).
+    @Test func unreadableSealedValuesAreNotShown() async throws {
+        try await withTestDatabase { handle async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-07", on: handle.db)
+            let sql = handle.db as! any SQLDatabase
+            try await sql.raw("UPDATE members SET resident_id = \(bind: try TestDatabases.keys.seal("110101197503149131", as: .residentID)) WHERE relationship = 'head'").run()
+            struct M: Decodable { var id: String }
+            let head = try #require(try await sql.raw("SELECT id FROM members WHERE relationship = 'head'").first(decoding: M.self))
+            await #expect(throws: StoreError.unreadable(table: "members", column: "resident_id", value: "（加密存储的值，不显示；行 \(head.id)）")) {
+                _ = try await RegistryStore(handle.db).household("h01")
+            }
+        }
+    }
+
+    /// The database refuses, by trigger, a sealed column written in the clear or under a key other than
+    /// its own: a server left running with the old key after a rotation cannot mix keys.
+    @Test func databaseRefusesValuesNotUnderItsKey() async throws {
+        let (settings, cleanup) = try await TestDatabases.make(onDisk: true)
+        do {
+            try await withHandle(settings, TestDatabases.keys) { handle in
+                try await handle.migrate()
+                try await DataKeyRotation(handle.db).verify()
+                try await RegistryStore(handle.db).register([Fixtures.h01()])
+                let sql = handle.db as! any SQLDatabase
+                for value in ["110101197503149130", try DataKeys(current: Self.keyC).seal("110101197503149130", as: .residentID)] {
+                    let error = await #expect(throws: (any Error).self) {
+                        try await sql.raw("UPDATE members SET resident_id = \(bind: value) WHERE relationship = 'head'").run()
+                    }
+                    #expect(String(describing: error).contains("members.resident_id is not sealed with the database"))
+                }
+            }
+            // A process with another key (a server left running after a rotation): its registration is refused whole.
+            try await withHandle(settings, DataKeys(current: Self.keyC)) { stale in
+                let error = await #expect(throws: (any Error).self) {
+                    try await RegistryStore(stale.db).register([Fixtures.household("h-stale", members: [Fixtures.member("110101199003079163", "王某", .head)])])
+                }
+                #expect(String(describing: error).contains("is not sealed with the database"))
+            }
+            try await withHandle(settings, TestDatabases.keys) { handle async throws in
+                #expect(try await RegistryStore(handle.db).household("h-stale") == nil)
+                #expect(try await RegistryStore(handle.db).household("h01") != nil)
+            }
+        } catch {
+            try? await cleanup()
+            throw error
+        }
+        try await cleanup()
+    }
+
     /// Keys from the environment: a value that is not a key is named; an unreadable key file is named.
     @Test func keysFromTheEnvironment() throws {
         #expect(try DataKeys.fromEnvironment([:]) == nil)
@@ -173,6 +228,19 @@ import Testing
         #expect(throws: DataKeyError.unreadableFile("/nonexistent/jiuzhu.key")) {
             try DataKeys.fromEnvironment(["JIUZHU_DATA_KEY_FILE": "/nonexistent/jiuzhu.key"])
         }
+        #expect(throws: DataKeyError.twoSources) {
+            try DataKeys.fromEnvironment(["JIUZHU_DATA_KEY": TestDatabases.keyText, "JIUZHU_DATA_KEY_FILE": "/nonexistent/jiuzhu.key"])
+        }
+        #expect(throws: DataKeyError.missing) { try DataKeys.fromEnvironment(["JIUZHU_DATA_KEY_PREVIOUS": TestDatabases.keyText]) }
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-empty-\(UUID().uuidString).key").path
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data("\n".utf8)))
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        #expect(throws: DataKeyError.malformed("JIUZHU_DATA_KEY_FILE (\(empty))")) { try DataKeys.fromEnvironment(["JIUZHU_DATA_KEY_FILE": empty]) }
+        // A previous key opens values only for a rotation.
+        let old = try DataKeys(current: Self.keyA).seal("6217000000000001", as: .bankAccount)
+        let daily = DataKeys(current: Self.keyB, previous: [Self.keyA])
+        #expect(throws: DataKeyError.unknownKey(Self.keyA.id, "p ", given: Self.keyB.id)) { try daily.open(old, as: .bankAccount, place: "p") }
+        #expect(try daily.forRotation().open(old, as: .bankAccount, place: "p") == "6217000000000001")
         let keys = try #require(try DataKeys.fromEnvironment(["JIUZHU_DATA_KEY": TestDatabases.keyText]))
         #expect(keys.current.id == TestDatabases.keys.current.id)
         // Sealed twice, two different texts (a fresh nonce); one index; a value of one kind does not open as another.

@@ -96,7 +96,7 @@ import VaporTesting
             #expect(body(try await session.get(terminationPath)).contains("2021-06-10 决定终止，自 2021-07 起停止供养"))
             let letter = body(try await session.get("\(terminationPath)/letter"))
             #expect(letter.contains("自 2021-07 起终止对您的特困救助供养"))
-            #expect(letter.contains("110101********9738"))
+            #expect(letter.contains("110101************"))
             #expect(letter.contains("行政复议"))
             #expect(body(try await session.get("/applications")).contains("没有办理中的终止程序"))
             let after = body(try await session.get(householdPath))

@@ -85,8 +85,10 @@ public struct ResidentID: Hashable, Comparable, Sendable, CustomStringConvertibl
         return years
     }
 
-    /// First 6 and last 4 characters, e.g. `510921********0010`, for notices and lists.
-    public var masked: String { String(value.prefix(6)) + "********" + String(value.suffix(4)) }
+    /// The region code and nothing else, e.g. `510921************`, for notices, lists and the audit trail.
+    /// Not the last four: the birth date in the middle is shown beside it and stored in the clear, and the
+    /// two together are the whole number (found when tried as a new user would).
+    public var masked: String { String(value.prefix(6)) + String(repeating: "*", count: 12) }
 
     public var description: String { value }
 

@@ -371,7 +371,7 @@ public enum AssessmentError: Error, Equatable, Sendable {
     /// The policy version cannot assess this (no version in force, or the programme not configured).
     case policy(PolicyError)
     /// 低保 by the tiered method (分档, DB-2021 Art. 23): a counted member has no tier (`code` nil) or one
-    /// the version does not list. `member` is the name and masked ID (`张三（110101********9130）`),
+    /// the version does not list. `member` is the name and masked ID (`张三（110101************）`),
     /// `known` the version's codes in file order, `version` the policy version (`350305/2023-01`).
     case dibaoTier(member: String, code: String?, known: [String], version: String)
 

@@ -24,5 +24,6 @@ public enum JiuzhuMigrations {
         M0018PayrollGuards(),
         M0019ApiTokens(),
         M0020SealIdentifiers(),
+        M0021DataKeyGuard(),
     ]
 }

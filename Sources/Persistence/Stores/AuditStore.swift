@@ -77,6 +77,12 @@ public enum AuditChain {
     }
 
     static func appendLocked(_ draft: AuditDraft, on db: any Database, now: Date) async throws {
+        // Free text never keeps a full ID or account number (a search by a mistyped number, a path).
+        var draft = draft
+        draft.subject = Redaction.identifiers(in: draft.subject)
+        draft.detail = Redaction.identifiers(in: draft.detail)
+        draft.before = draft.before.map(Redaction.identifiers)
+        draft.after = draft.after.map(Redaction.identifiers)
         let sql = db.sql
         if sql.dialect.name == "postgresql" {
             try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: lockKey))").run()

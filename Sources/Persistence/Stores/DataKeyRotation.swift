@@ -21,7 +21,11 @@ public struct DataKeyRotation: Sendable {
                 SELECT DISTINCT substr(\(ident: c.column), 1, 12) AS k FROM \(ident: c.table) WHERE \(ident: c.column) IS NOT NULL
                 """).all(decoding: Row.self) {
                 guard let k = r.k, let id = DataKeys.keyID(of: k) else {
-                    throw DataKeyError.notSealed("\(c.table).\(c.column)")
+                    struct Row: Decodable { var id: String }
+                    let row = try await database.sql.raw("""
+                        SELECT id FROM \(ident: c.table) WHERE \(ident: c.column) IS NOT NULL AND \(ident: c.column) NOT LIKE 'e1:%' LIMIT 1
+                        """).first(decoding: Row.self)
+                    throw DataKeyError.notSealed("\(c.table).\(c.column) (\(row?.id ?? "?"))")
                 }
                 ids.insert(id)
             }
@@ -29,22 +33,38 @@ public struct DataKeyRotation: Sendable {
         return ids
     }
 
+    /// The key the database is sealed with (`data_key_state`, migration 0021), nil before any process
+    /// opened it with one.
+    func stateKeyID(_ sql: any SQLDatabase) async throws -> String? {
+        struct Row: Decodable { var keyId: String }
+        return try await sql.raw("SELECT key_id FROM data_key_state WHERE id = 1")
+            .first(decoding: Row.self, with: SQLSupport.decoder)?.keyId
+    }
+
     /// Refuses to work with keys that would not find what is stored: a database sealed with another key,
-    /// or one whose rotation has not been run.
+    /// or one whose rotation has not been run. The first time a database is opened with a key, that key
+    /// becomes the database's (its triggers then refuse any other).
     /// - Throws: `DataKeyError.missing` (no keys), `.unknownKey` (sealed with a key not given),
     ///   `.rotationPending` (values under a previous key: run `jiuzhu key rotate`).
     public func verify() async throws {
         let keys = try database.dataKeys()
-        for id in try await keyIDsInUse() where id != keys.current.id {
+        func check(_ id: String) throws {
+            guard id != keys.current.id else { return }
             if keys.previous.contains(where: { $0.id == id }) { throw DataKeyError.rotationPending(id) }
-            throw DataKeyError.unknownKey(id, "数据库")
+            throw DataKeyError.unknownKey(id, "数据库", given: keys.current.id)
         }
+        if let id = try await stateKeyID(database.sql) { return try check(id) }
+        for id in try await keyIDsInUse() { try check(id) }
+        try await database.sql.raw("INSERT INTO data_key_state (id, key_id) VALUES (1, \(bind: keys.current.id))").run()
     }
 
     public struct Result: Sendable, Equatable {
         /// Values resealed, by table.column.
         public var resealed: [String: Int]
         public var stationPersons: Int
+        /// The key the database was sealed with before (nil: none recorded yet); equal to the current key
+        /// when there was nothing to rotate.
+        public var from: String?
     }
 
     /// Reseals every value not under the current key with it, recomputes the blind indexes, in one
@@ -55,10 +75,32 @@ public struct DataKeyRotation: Sendable {
     /// - Throws: `DataKeyError.unknownKey` for a value sealed with a key not given (nothing is changed).
     public func rotate(progress: @escaping @Sendable (String, Int) -> Void = { _, _ in }) async throws -> Result {
         try await database.transaction { db in
-            let keys = try db.dataKeys()
+            let keys = try db.dataKeys().forRotation()
             let sql = db.sql
             let current = DataKeys.prefix + keys.current.id + ":"
-            var result = Result(resealed: [:], stationPersons: 0)
+            // The database's key first: its triggers then accept the values resealed, and refuse any process
+            // still writing with the old one (ADR 0021). A key rotated away from is never current again.
+            struct State: Decodable { var keyId: String; var retired: String }
+            let state = try await sql.raw("SELECT key_id, retired FROM data_key_state WHERE id = 1")
+                .first(decoding: State.self, with: SQLSupport.decoder)
+            var result = Result(resealed: [:], stationPersons: 0, from: state?.keyId)
+            if let state {
+                let retired = state.retired.split(separator: ",").map(String.init)
+                if retired.contains(keys.current.id) { throw DataKeyError.retiredKey(keys.current.id) }
+                if state.keyId != keys.current.id {
+                    try await sql.raw("""
+                        UPDATE data_key_state SET key_id = \(bind: keys.current.id), retired = \(bind: (retired + [state.keyId]).joined(separator: ","))
+                        WHERE id = 1
+                        """).run()
+                }
+            } else {
+                // No key recorded yet: the keys the values are sealed with now are the ones rotated away from.
+                let before = try await DataKeyRotation(db).keyIDsInUse().subtracting([keys.current.id]).sorted()
+                result.from = before.first ?? keys.current.id
+                try await sql.raw("""
+                    INSERT INTO data_key_state (id, key_id, retired) VALUES (1, \(bind: keys.current.id), \(bind: before.joined(separator: ",")))
+                    """).run()
+            }
             struct Row: Decodable { var id: String; var v: String }
             for c in Self.columns {
                 let rows = try await sql.raw("""
@@ -84,7 +126,7 @@ public struct DataKeyRotation: Sendable {
             var text: [String: String] = [:]
             for s in stays where text[s.personId] == nil {
                 let json = try keys.open(s.snapshot, as: .record, place: "station_stays.snapshot (\(s.id))")
-                text[s.personId] = try Stored("station_stays").json(Domain.Stay.self, "snapshot", json).person.text
+                text[s.personId] = try Sealed.redacted(row: s.id) { try Stored("station_stays").json(Domain.Stay.self, "snapshot", json) }.person.text
             }
             for p in try await sql.raw("SELECT id, person_key FROM station_persons").all(decoding: P.self, with: SQLSupport.decoder) {
                 guard let t = text[p.id] else { continue }

@@ -33,11 +33,21 @@ public struct DataKeys: Sendable {
     }
 
     public let current: Key
+    /// Keys being replaced: named in messages, and opened only by a rotation (`forRotation()`), so a
+    /// retired key left in the environment opens nothing in daily work.
     public let previous: [Key]
+    private var opensPrevious = false
 
     public init(current: Key, previous: [Key] = []) {
         self.current = current
         self.previous = previous
+    }
+
+    /// The same keys, opening values sealed with a previous key too: for `jiuzhu key rotate` only.
+    public func forRotation() -> DataKeys {
+        var k = self
+        k.opensPrevious = true
+        return k
     }
 
     /// The variable that holds the current key, and the one that holds the keys being replaced.
@@ -47,19 +57,26 @@ public struct DataKeys: Sendable {
 
     /// The keys in `environment`: `JIUZHU_DATA_KEY`, else the file `JIUZHU_DATA_KEY_FILE` names; nil when
     /// neither is set.
-    /// - Throws: `DataKeyError.malformed` naming the variable (or file) whose value is not a key,
-    ///   `.unreadableFile` for a key file that cannot be read.
+    /// - Throws: `DataKeyError.malformed` naming the variable (or file) whose value is not a key (an
+    ///   empty file too), `.unreadableFile` for a key file that cannot be read, `.twoSources` when both
+    ///   are set, `.missing` when only previous keys are.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DataKeys? {
         var text = environment[variable] ?? ""
         var name = variable
-        if text.isEmpty, let path = environment[fileVariable], !path.isEmpty {
+        let path = environment[fileVariable] ?? ""
+        if !text.isEmpty && !path.isEmpty { throw DataKeyError.twoSources }
+        if text.isEmpty && !path.isEmpty {
             guard let data = FileManager.default.contents(atPath: path), let t = String(data: data, encoding: .utf8) else {
                 throw DataKeyError.unreadableFile(path)
             }
             text = t
             name = "\(fileVariable) (\(path))"
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw DataKeyError.malformed(name) }
         }
-        guard !text.isEmpty else { return nil }
+        guard !text.isEmpty else {
+            if !(environment[previousVariable] ?? "").isEmpty { throw DataKeyError.missing }
+            return nil
+        }
         let previous = try (environment[previousVariable] ?? "").split(separator: ",").enumerated().map { i, t in
             try Key(text: String(t), name: "\(previousVariable) (key \(i + 1))")
         }
@@ -96,7 +113,9 @@ public struct DataKeys: Sendable {
         let parts = stored.dropFirst(Self.prefix.count).split(separator: ":", maxSplits: 1)
         guard parts.count == 2, let data = Data(base64Encoded: String(parts[1])) else { throw DataKeyError.damaged(place) }
         let keyID = String(parts[0])
-        guard let key = ([current] + previous).first(where: { $0.id == keyID }) else { throw DataKeyError.unknownKey(keyID, place) }
+        guard let key = ([current] + (opensPrevious ? previous : [])).first(where: { $0.id == keyID }) else {
+            throw DataKeyError.unknownKey(keyID, place + " ", given: current.id)
+        }
         do {
             let box = try AES.GCM.SealedBox(combined: data)
             let plain = try AES.GCM.open(box, using: key.sealing, authenticating: Data(kind.rawValue.utf8))
@@ -132,24 +151,32 @@ public enum DataKeyError: Error, Equatable, CustomStringConvertible {
     case missing
     case malformed(String)
     case unreadableFile(String)
+    /// Both `JIUZHU_DATA_KEY` and `JIUZHU_DATA_KEY_FILE` are set.
+    case twoSources
     case sealFailed
     case notSealed(String)
-    case unknownKey(String, String)
+    /// A value (or the database) sealed with key `id`, where the key given is `given`.
+    case unknownKey(String, String, given: String)
     case damaged(String)
     /// Values are still sealed with a key being replaced.
     case rotationPending(String)
+    /// A rotation was asked to make current a key the database was rotated away from.
+    case retiredKey(String)
 
     public var description: String {
         switch self {
         case .missing:
-            return "未提供数据密钥：请把加密本数据库所用的密钥设在 \(DataKeys.variable)（或以 \(DataKeys.fileVariable) 指向密钥文件）；新数据库可用 `jiuzhu key new` 生成，密钥须与数据库分开保管（docs/security.md）(no data key)"
+            return "未提供数据密钥：请把加密本数据库所用的密钥设在 \(DataKeys.variable)（或以 \(DataKeys.fileVariable) 指向密钥文件；演示数据库的密钥文件在它旁边，如 jiuzhu-demo.sqlite.key）；新数据库可用 `jiuzhu key new` 生成，密钥须与数据库分开保管（docs/security.md）(no data key)"
         case .malformed(let name): return "\(name) 不是数据密钥：应为 32 字节的 base64（44 个字符，由 `jiuzhu key new` 生成）(not a data key)"
+        case .twoSources: return "\(DataKeys.variable) 与 \(DataKeys.fileVariable) 只能设一个 (both set)"
         case .unreadableFile(let path): return "无法读取密钥文件 \(path)（\(DataKeys.fileVariable)）(key file unreadable)"
         case .sealFailed: return "加密失败 (sealing failed)"
         case .notSealed(let place): return "\(place) 是明文，此处应为加密值：数据被绕过本系统改动过 (stored in the clear)"
-        case .unknownKey(let id, let place):
-            return "\(place) 用密钥 \(id) 加密，该密钥既不是 \(DataKeys.variable)，也不在 \(DataKeys.previousVariable) 中 (sealed with another key)"
+        case .unknownKey(let id, let place, let given):
+            return "\(place)以密钥 \(id) 加密，而给出的密钥是 \(given)（\(DataKeys.variable) 或 \(DataKeys.fileVariable)），\(DataKeys.previousVariable) 中也没有它：请用加密本数据库的密钥（`jiuzhu key id` 显示密钥编号）(sealed with another key)"
         case .damaged(let place): return "\(place) 无法用其密钥解密：存储的值被改动或损坏 (altered or damaged)"
+        case .retiredKey(let id):
+            return "密钥 \(id) 已在以前的轮换中停用，不能再作为当前密钥：请检查 \(DataKeys.variable) 与 \(DataKeys.previousVariable) 是否写反 (retired key)"
         case .rotationPending(let id):
             return "仍有数据用旧密钥 \(id) 加密：请先停止服务，运行 `jiuzhu key rotate` (key rotation not finished)"
         }
@@ -225,7 +252,21 @@ struct Sealed: Sendable {
     ///   is not an ID number.
     func residentID(_ table: String, _ column: String, _ stored: String, row: String) throws -> ResidentID {
         let text = try keys.open(stored, as: .residentID, place: "\(table).\(column) (\(row))")
-        return try Stored(table).residentID(column, text)
+        return try Self.redacted(row: row) { try Stored(table).residentID(column, text) }
+    }
+
+    /// `body`'s result; a value it finds unreadable is named by table, column and row, never shown: it was
+    /// sealed (found when tried as an attacker would: an error page printed the opened ID number).
+    static func redacted<T>(row: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch StoreError.unreadable(let table, let column, _) {
+            throw StoreError.unreadable(table: table, column: column, value: "（加密存储的值，不显示；行 \(row)）")
+        }
+    }
+
+    /// The record in a sealed column, decoded.
+    func json<T: Decodable>(_ type: T.Type, _ table: String, _ column: String, _ stored: String, row: String) throws -> T {
+        let text = try record(table, column, stored, row: row)
+        return try Self.redacted(row: row) { try Stored(table).json(type, column, text) }
     }
 
     func residentID(_ table: String, _ column: String, _ stored: String?, row: String) throws -> ResidentID? {

@@ -90,7 +90,8 @@ struct StoredAssessmentInput: Codable {
     /// - Throws: `DataKeyError` when it does not open; `StoreError.unreadable` naming `decisions.input` when
     ///   it does not parse.
     static func open(_ stored: String, month: YearMonth, _ sealed: Sealed, row: String) throws -> AssessmentInput {
-        try decode(try sealed.record("decisions", "input", stored, row: row), month: month)
+        let text = try sealed.record("decisions", "input", stored, row: row)
+        return try Sealed.redacted(row: row) { try decode(text, month: month) }
     }
 
     static func decode(_ text: String, month: YearMonth) throws(StoreError) -> AssessmentInput {

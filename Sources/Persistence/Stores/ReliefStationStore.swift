@@ -138,8 +138,7 @@ public struct ReliefStationStore: Sendable {
     }
 
     func map(_ r: Row, limits: inout Limits, on db: any Database) async throws -> StoredStay {
-        let text = try Sealed(db).record("station_stays", "snapshot", r.snapshot, row: r.id)
-        let stay = try Stored("station_stays").json(Stay.self, "snapshot", text)
+        let stay = try Sealed(db).json(Stay.self, "station_stays", "snapshot", r.snapshot, row: r.id)
         let key = "\(r.countyCode) \(stay.admittedOn.yearMonth)"
         if limits.byMonth[key] == nil {
             // The limit in force at admission: the region's policy for that month, or the national rule.

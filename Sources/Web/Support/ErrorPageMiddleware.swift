@@ -78,6 +78,9 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             // A stored value that does not parse is the system's fault, but staff must see what and where.
             case .unreadable: return (.internalServerError, e.message)
             }
+        // A sealed value that does not open names its table, column and row (never its text), for the
+        // administrator to find (ADR 0021).
+        case let e as DataKeyError: return (.internalServerError, e.description)
         case let e as ProgrammeError: return (.unprocessableEntity, e.message)
         case let e as AssessmentError: return (.unprocessableEntity, e.message)
         case let e as DocumentStore.DocumentError: return (.unprocessableEntity, e.message)
