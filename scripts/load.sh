@@ -10,7 +10,10 @@ PORT="${PORT:-8390}"; SESSIONS=64; WORK="${WORK:-/tmp/jiuzhu-load}"
 [ -x "$BIN" ] || { echo "no binary at $BIN: swift build -c release (or BIN=.build/debug/jiuzhu)"; exit 2; }
 command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
 rm -rf "$WORK"; mkdir -p "$WORK"; DB="$WORK/load.sqlite"; BASE="http://127.0.0.1:$PORT"
+# The demo keeps its data key beside its database (ADR 0021); every command here uses that file.
+unset JIUZHU_DATA_KEY JIUZHU_DATA_KEY_PREVIOUS
 "$BIN" demo --no-serve --households "$HOUSEHOLDS" --db "$DB" >/dev/null
+export JIUZHU_DATA_KEY_FILE="$DB.key"
 PASS="load test passphrase 2026"
 # 64 clerks at 64 desks: accounts load01…load64; sign-ins come through a "proxy" (loopback) naming
 # each desk's address, as they would behind the bureau's reverse proxy (the sign-in limits are per

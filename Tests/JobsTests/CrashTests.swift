@@ -189,6 +189,91 @@ import Glibc
     }
 }
 
+extension CrashTests {
+    /// `jiuzhu policy import` (the county's policy file) killed at random points: the versions are all
+    /// there or none, the audit chain holds; run to the end, every version is entered once, and again
+    /// nothing changes.
+    @Test func policyImportKilledAndResumed() async throws {
+        let (settings, cleanup) = try await TestDatabases.make(onDisk: true)
+        do {
+            try await policyImport(settings)
+        } catch {
+            try? await cleanup()
+            throw error
+        }
+        try await cleanup()
+    }
+
+    func policyImport(_ settings: DatabaseSettings) async throws {
+        // The county's file with its version repeated for every month of 2001–2020 (240 versions), so the
+        // import is long enough to be killed inside.
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: DatabaseRestartTests.root
+            .appendingPathComponent("ReferenceData/policy-510921.json"))) as! [String: Any]
+        let version = (json["versions"] as! [[String: Any]])[0]
+        json["versions"] = (0..<240).map { i -> [String: Any] in
+            var v = version
+            v["effective"] = String(format: "%04d-%02d", 2001 + i / 12, i % 12 + 1)
+            return v
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-crash-policy-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: json).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let expected = try PolicyFile.parse(try Data(contentsOf: file)).versions.count
+        #expect(expected == 240)
+        var target: [String] = []
+        var env = [DataKeys.variable: TestDatabases.keyText]
+        switch settings {
+        case .sqliteFile(let path): target = ["--db", path]
+        case .postgres(let url): env["DATABASE_URL"] = url
+        case .sqliteMemory: Issue.record("an on-disk database was asked for")
+        }
+        // Migrated beforehand: the kills land in the import.
+        let handle = try DatabaseHandle(settings, keys: TestDatabases.keys)
+        do { try await handle.migrate() } catch { await handle.close(); throw error }
+        await handle.close()
+        func versions() async throws -> Int {
+            var n = -1
+            try await Self.withHandle(settings) { db in
+                struct N: Decodable { var n: Int }
+                n = try await (db as! any SQLDatabase).raw("SELECT COUNT(*) AS n FROM policy_versions WHERE region = '510921'")
+                    .first(decoding: N.self)?.n ?? -1
+                #expect(try await AuditStore(db).verify().firstBroken == nil)
+            }
+            return n
+        }
+        let args = ["policy", "import", file.path, "--by", "测试员"] + target
+        // Kills spread over an uninterrupted run's length (timed on a database of its own).
+        let (timing, timingCleanup) = try await TestDatabases.make(onDisk: true)
+        var timingTarget = target, timingEnv = env
+        switch timing {
+        case .sqliteFile(let path): timingTarget = ["--db", path]
+        case .postgres(let url): timingEnv["DATABASE_URL"] = url
+        case .sqliteMemory: break
+        }
+        let timingHandle = try DatabaseHandle(timing, keys: TestDatabases.keys)
+        do { try await timingHandle.migrate() } catch { await timingHandle.close(); throw error }
+        await timingHandle.close()
+        let started = Date()
+        #expect(try Self.run(["policy", "import", file.path, "--by", "测试员"] + timingTarget, environment: timingEnv, killAfter: nil) == 0)
+        let length = Date().timeIntervalSince(started)
+        try await timingCleanup()
+        var g = SeededGenerator(state: 613)
+        var kills = 0
+        for round in 0..<6 {
+            if try Self.run(args, environment: env, killAfter: Double.random(in: 0.2...0.9, using: &g) * length) == nil {
+                kills += 1
+                let n = try await versions()
+                #expect(n == 0 || n == expected, "kill \(round): \(n) of \(expected) versions")
+            }
+        }
+        #expect(kills >= 2)
+        #expect(try Self.run(args, environment: env, killAfter: nil) == 0)
+        #expect(try await versions() == expected)
+        #expect(try Self.run(args, environment: env, killAfter: nil) == 0)
+        #expect(try await versions() == expected)
+    }
+}
+
 /// A deterministic generator (SplitMix64).
 struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64

@@ -11,6 +11,64 @@ import VaporTesting
 @Suite struct AttackerFindingsTests {
     func body(_ r: TestingHTTPResponse) -> String { String(buffer: r.body) }
 
+    /// A server left running with the old key after `jiuzhu key rotate` writes nothing sealed: the database
+    /// refuses it, and the page says the key was changed and the server must be restarted (found when tried
+    /// as a new user would).
+    @Test func aServerLeftRunningThroughARotationWritesNothing() async throws {
+        let (db, cleanup) = try await TestDatabases.make(onDisk: true)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-test-\(UUID().uuidString)")
+        let (app, group) = try await makeTestApplication(WebSettings(database: db, dataKeys: TestDatabases.keys, dataDirectory: dir))
+        do {
+            try await TestSession.addUser(app, "clerk", role: .countyStaff, area: "510921")
+            let clerk = try await TestSession.signIn(app, "clerk")
+            let newKey = try DataKeys.Key(text: DataKeys.newKeyText(), name: "new")
+            let rotation = try DatabaseHandle(db, keys: DataKeys(current: newKey, previous: [TestDatabases.keys.current]))
+            _ = try await DataKeyRotation(rotation.db).rotate()
+            await rotation.close()
+            let created = try await clerk.post("/households", form: [
+                "village": "510921112243", "area": "rural", "address": "桂花村 1 号",
+                "m0_name": "王某", "m0_id": "110101199003079163", "m0_rel": "head", "payee": "0",
+            ])
+            #expect(created.status == .internalServerError)
+            #expect(body(created).contains("数据密钥已更换，本服务仍在使用旧密钥，未写入任何数据"))
+            struct N: Decodable { var n: Int }
+            #expect(try await (app.db as! any SQLDatabase).raw("SELECT COUNT(*) AS n FROM households").first(decoding: N.self)?.n == 0)
+        } catch {
+            try? await app.asyncShutdown(); try? await group.shutdownGracefully(); try? await cleanup()
+            throw error
+        }
+        try await app.asyncShutdown()
+        try await group.shutdownGracefully()
+        try await cleanup()
+    }
+
+    /// An account that may not reveal ID numbers (a county leader) searches by a full number 60 times an
+    /// hour, then is refused (recorded); the county staff, who may reveal, are not limited. The region code
+    /// and birth date on a page leave at most 500 candidates: search must not be the oracle.
+    @Test func searchesByIDNumberAreLimitedForThoseWhoMayNotReveal() async throws {
+        try await withTestApp { clerk async throws in
+            try await RegistryStore(clerk.app.db).register([Fixtures.h01()])
+            let leader = try await clerk.secondPerson()
+            let ids = (0..<61).map { i -> String in
+                let body = "51092119611128" + String(format: "%03d", i)
+                let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+                let sum = zip(body, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
+                return body + String(Array("10X98765432")[sum % 11])
+            }
+            for id in ids.prefix(60) { #expect(try await leader.get("/households?q=\(id)").status == .ok) }
+            let refused = try await leader.get("/households?q=\(ids[60])")
+            #expect(refused.status == .tooManyRequests)
+            #expect(body(refused).contains("按身份证号查询次数已达每小时上限"))
+            // By name the leader still searches; the clerk (who may reveal) searches by number freely.
+            #expect(try await leader.get("/households?q=%E5%BC%A0").status == .ok)
+            for id in ids { #expect(try await clerk.get("/households?q=\(id)").status == .ok) }
+            struct N: Decodable { var n: Int }
+            let denied = try await (clerk.app.db as! any SQLDatabase).raw("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'denied.search-limit'")
+                .first(decoding: N.self)?.n
+            #expect(denied == 1)
+        }
+    }
+
     /// Bodies a page does not take, and values around the form decoder: refused before any handler.
     @Test func bodiesAroundTheLimitsAreRefused() async throws {
         try await withTestApp(policies: [AuthorizationMatrixTests.policy]) { clerk async throws in

@@ -1,6 +1,7 @@
 /// Identifiers taken out of free text that is kept: a run of 15 or more digits (an ID number, 15 or 18
-/// with its `X`; a bank account number), written together or split by single spaces or hyphens between
-/// groups of three or more digits, in
+/// with its `X`; a bank account number), written together or split between groups of three or more
+/// digits by one or two separators (spaces, the ideographic space, `-` `－` `.` `/` `_` `,`, a
+/// percent-encoded space), in
 /// ASCII or full-width digits, keeps its first six digits (a region code, a bank's prefix) and loses the
 /// rest. Shorter runs (division codes of 12 digits, phone numbers, amounts) are left alone.
 ///
@@ -8,7 +9,11 @@
 /// append-only audit trail in full.
 public enum Redaction {
     public static func identifiers(in text: String) -> String {
-        let chars = Array(text)
+        // A path or query keeps its percent-encoding; the number inside it is redacted all the same.
+        let chars = Array(text.contains("%") ? (text.removingPercentEncoding ?? text) : text)
+        func separator(_ c: Character) -> Bool {
+            c == " " || c == "\u{3000}" || c == "-" || c == "－" || c == "." || c == "/" || c == "_" || c == "," || c == "，"
+        }
         func digit(_ c: Character) -> Bool {
             c.isASCII ? c.isNumber : ("０"..."９").contains(c)
         }
@@ -25,10 +30,12 @@ public enum Redaction {
                 if chars[j] == "X" || chars[j] == "x" || chars[j] == "Ｘ" { digits += 1; j += 1; end = j; break }
                 // A separator joins groups of three or more digits (`510921-19730204-714X`, `6217 0000 …`),
                 // never the two-digit parts of dates (`2021-07-01 2021-08-01` stays).
-                if chars[j] == " " || chars[j] == "-" {
-                    var k = j + 1
+                if separator(chars[j]) {
+                    var start = j + 1
+                    if start < chars.count && separator(chars[start]) { start += 1 }
+                    var k = start
                     while k < chars.count && digit(chars[k]) { k += 1 }
-                    if k - (j + 1) >= 3 { j += 1; continue }
+                    if k - start >= 3 { j = start; continue }
                 }
                 break
             }
@@ -36,7 +43,7 @@ public enum Redaction {
             if digits >= 15 {
                 var kept = 0
                 for c in run {
-                    if digit(c) && kept < 6 { out.append(c); kept += 1 } else if c == " " || c == "-" { out.append(c) } else { out.append("*") }
+                    if digit(c) && kept < 6 { out.append(c); kept += 1 } else if separator(c) { out.append(c) } else { out.append("*") }
                 }
             } else {
                 out.append(contentsOf: run)

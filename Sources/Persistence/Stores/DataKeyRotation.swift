@@ -53,9 +53,18 @@ public struct DataKeyRotation: Sendable {
             if keys.previous.contains(where: { $0.id == id }) { throw DataKeyError.rotationPending(id) }
             throw DataKeyError.unknownKey(id, "数据库", given: keys.current.id)
         }
-        if let id = try await stateKeyID(database.sql) { return try check(id) }
+        struct State: Decodable { var keyId: String; var retired: String }
+        let state = try await database.sql.raw("SELECT key_id, retired FROM data_key_state WHERE id = 1")
+            .first(decoding: State.self, with: SQLSupport.decoder)
+        if let state, state.retired.split(separator: ",").contains(Substring(keys.current.id)) {
+            throw DataKeyError.retiredKey(keys.current.id)
+        }
+        if let state { try check(state.keyId) }
+        // Also what is stored: a value in the clear (written around the triggers) is named at start.
         for id in try await keyIDsInUse() { try check(id) }
-        try await database.sql.raw("INSERT INTO data_key_state (id, key_id) VALUES (1, \(bind: keys.current.id))").run()
+        if state == nil {
+            try await database.sql.raw("INSERT INTO data_key_state (id, key_id) VALUES (1, \(bind: keys.current.id))").run()
+        }
     }
 
     public struct Result: Sendable, Equatable {

@@ -173,7 +173,7 @@ public enum DataKeyError: Error, Equatable, CustomStringConvertible {
         case .sealFailed: return "加密失败 (sealing failed)"
         case .notSealed(let place): return "\(place) 是明文，此处应为加密值：数据被绕过本系统改动过 (stored in the clear)"
         case .unknownKey(let id, let place, let given):
-            return "\(place)以密钥 \(id) 加密，而给出的密钥是 \(given)（\(DataKeys.variable) 或 \(DataKeys.fileVariable)），\(DataKeys.previousVariable) 中也没有它：请用加密本数据库的密钥（`jiuzhu key id` 显示密钥编号）(sealed with another key)"
+            return "\(place)以密钥 \(id) 加密，而给出的密钥是 \(given)（\(DataKeys.variable) 或 \(DataKeys.fileVariable)）：请用加密本数据库的密钥（`jiuzhu key id` 显示密钥编号；\(DataKeys.previousVariable) 只在 jiuzhu key rotate 中使用）(sealed with another key)"
         case .damaged(let place): return "\(place) 无法用其密钥解密：存储的值被改动或损坏 (altered or damaged)"
         case .retiredKey(let id):
             return "密钥 \(id) 已在以前的轮换中停用，不能再作为当前密钥：请检查 \(DataKeys.variable) 与 \(DataKeys.previousVariable) 是否写反 (retired key)"

@@ -37,6 +37,12 @@ struct HouseholdsController: RouteCollection {
         let programmeText = req.query[String.self, at: "programme"]
         let programme = try programmeText.flatMap { $0.isEmpty ? nil : try s.programme(field: "救助项目", $0) }
         let page = min(max(1, req.query[Int.self, at: "page"] ?? 1), 100_000)
+        // An account that may not reveal ID numbers searches by a full one a limited number of times an hour.
+        if let q, let staff = req.staff, !staff.may(.revealIdentifiers), let id = try? ResidentID(q),
+           !(await req.application.identifierSearchLimit.allow(staff.username)) {
+            try await AuditLog.record(req, action: "denied.search-limit", subject: "households", detail: "身份证号 \(id.masked)")
+            throw Abort(.tooManyRequests, reason: "按身份证号查询次数已达每小时上限，请稍后再试；如需核对身份证号，请联系有查看权限的经办人 (too many searches by ID number)")
+        }
         let month = try await StatisticsStore(req.db).latestPayrollMonth(countyCode: s.countyCode) ?? s.today().yearMonth
         let (rows, total) = try await RegistryStore(req.db, divisions: s.divisions).search(
             in: req.scope, text: q, townshipCode: town, programme: programme, month: month, limit: Self.perPage,

@@ -108,6 +108,10 @@ struct ErrorPageMiddleware: AsyncMiddleware {
                 return (.unsupportedMediaType, "提交格式不支持：表单请用 application/x-www-form-urlencoded 或 multipart/form-data，接口请用 JSON")
             default: return (e.status, e.reason)
             }
+        // The database refused a value sealed with a key not its own (migration 0021): this server still runs
+        // with a key rotated away from.
+        case let e where String(reflecting: e).contains("is not sealed with the database's key"):
+            return (.internalServerError, "数据密钥已更换，本服务仍在使用旧密钥，未写入任何数据：请管理员用新密钥重新启动服务 (data key rotated; restart the server)")
         default:
             return (.internalServerError, "系统内部错误，请稍后重试或联系管理员 (internal error)")
         }
