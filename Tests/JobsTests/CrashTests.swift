@@ -72,6 +72,19 @@ import Glibc
         #expect(v.firstBroken == nil, "\(label): audit chain \(v.firstBroken.map { "\($0.seq) \($0.reason)" } ?? "")")
     }
 
+    /// How a `jiuzhu` command is pointed at `settings` (an on-disk database): its `--db` argument or its
+    /// `DATABASE_URL`, with the test key.
+    static func commandLine(for settings: DatabaseSettings) -> (arguments: [String], environment: [String: String]) {
+        var env = [DataKeys.variable: TestDatabases.keyText]
+        switch settings {
+        case .sqliteFile(let path): return (["--db", path], env)
+        case .postgres(let url): env["DATABASE_URL"] = url; return ([], env)
+        case .sqliteMemory:
+            Issue.record("an on-disk database was asked for")
+            return ([], env)
+        }
+    }
+
     /// The keys of a database the tests made (the test key), or of a demo database (its key file).
     static func keys(_ settings: DatabaseSettings) throws -> DataKeys {
         if case .sqliteFile(let path) = settings, FileManager.default.fileExists(atPath: path + ".key") {
@@ -146,13 +159,7 @@ import Glibc
     }
 
     func payrollRuns(_ settings: DatabaseSettings, _ refSettings: DatabaseSettings) async throws {
-        var target: [String] = []
-        var env = [DataKeys.variable: TestDatabases.keyText]
-        switch settings {
-        case .sqliteFile(let path): target = ["--db", path]
-        case .postgres(let url): env["DATABASE_URL"] = url
-        case .sqliteMemory: Issue.record("an on-disk database was asked for")
-        }
+        let (target, env) = Self.commandLine(for: settings)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-crash-bank-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         for s in [settings, refSettings] {
@@ -220,13 +227,7 @@ extension CrashTests {
         defer { try? FileManager.default.removeItem(at: file) }
         let expected = try PolicyFile.parse(try Data(contentsOf: file)).versions.count
         #expect(expected == 240)
-        var target: [String] = []
-        var env = [DataKeys.variable: TestDatabases.keyText]
-        switch settings {
-        case .sqliteFile(let path): target = ["--db", path]
-        case .postgres(let url): env["DATABASE_URL"] = url
-        case .sqliteMemory: Issue.record("an on-disk database was asked for")
-        }
+        let (target, env) = Self.commandLine(for: settings)
         // Migrated beforehand: the kills land in the import.
         let handle = try DatabaseHandle(settings, keys: TestDatabases.keys)
         do { try await handle.migrate() } catch { await handle.close(); throw error }
@@ -244,12 +245,7 @@ extension CrashTests {
         let args = ["policy", "import", file.path, "--by", "测试员"] + target
         // Kills spread over an uninterrupted run's length (timed on a database of its own).
         let (timing, timingCleanup) = try await TestDatabases.make(onDisk: true)
-        var timingTarget = target, timingEnv = env
-        switch timing {
-        case .sqliteFile(let path): timingTarget = ["--db", path]
-        case .postgres(let url): timingEnv["DATABASE_URL"] = url
-        case .sqliteMemory: break
-        }
+        let (timingTarget, timingEnv) = Self.commandLine(for: timing)
         let timingHandle = try DatabaseHandle(timing, keys: TestDatabases.keys)
         do { try await timingHandle.migrate() } catch { await timingHandle.close(); throw error }
         await timingHandle.close()
