@@ -50,7 +50,10 @@ public enum DatabaseSettings: Sendable, Equatable {
         case .postgres(let url):
             var config = try SQLPostgresConfiguration(url: url)
             config.searchPath = nil
-            databases.use(keyed(.postgres(configuration: config, maxConnectionsPerEventLoop: 2)), as: .psql)
+            // A request waits up to 30 s for a connection (default 10): a burst of audited requests on a busy
+            // machine queues rather than fails (seen once in CI, 16 concurrent audit appends on 4 connections).
+            databases.use(keyed(.postgres(configuration: config, maxConnectionsPerEventLoop: 2, connectionPoolTimeout: .seconds(30))),
+                          as: .psql)
         }
     }
 }

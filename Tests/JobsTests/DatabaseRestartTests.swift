@@ -26,7 +26,7 @@ import Glibc
         let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-shell-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: outPath) }
         var command = (["env", "-u", "DATABASE_URL"] + env.map { "\($0.key)=\($0.value)" } + args).map(Spawn.quote).joined(separator: " ")
-        command += " > \(Spawn.quote(outPath)) 2>/dev/null"
+        command += " > \(Spawn.quote(outPath)) 2>&1"
         command = stdin.map { "printf '%s\\n' \(Spawn.quote($0)) | " + command } ?? command + " < /dev/null"
         let status = Spawn.wait(try Spawn.spawn(command))
         return (status, (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "")
@@ -68,12 +68,14 @@ import Glibc
     func serverRecoversAndKeepsAcknowledgedWrites() async throws {
         // Far from the shared test cluster's port (55432), whose server must never be touched.
         let port = 56_100 + Int.random(in: 0..<400)
-        let pgRoot = "/tmp/jiuzhu-restart-pg-\(port)"
+        // A directory of its own each time: one left by a run that was killed holds a stale postmaster.pid.
+        let pgRoot = "/tmp/jiuzhu-restart-pg-\(port)-\(UUID().uuidString.prefix(8))"
         let pgEnv = ["PGPORT": String(port), "PGROOT": pgRoot]
         let script = Self.root.appendingPathComponent("scripts/pg-start.sh").path
         let (started, out) = try Self.shell(["bash", script], env: pgEnv)
         try #require(started == 0, "pg-start.sh: \(out)")
-        let url = try #require(out.split(separator: "\n").last.map { String($0.dropFirst("TEST_DATABASE_URL=".count)) })
+        let url = try #require(out.split(separator: "\n").last { $0.hasPrefix("TEST_DATABASE_URL=") }
+            .map { String($0.dropFirst("TEST_DATABASE_URL=".count)) })
         let jiuzhu = try CrashTests.binary().path
         let dbEnv = ["DATABASE_URL": url, DataKeys.variable: TestDatabases.keyText]
         var server: pid_t?
