@@ -33,19 +33,21 @@ public struct DataKeyRotation: Sendable {
         return ids
     }
 
-    /// The key the database is sealed with (`data_key_state`, migration 0021), nil before any process
-    /// opened it with one.
-    func stateKeyID(_ sql: any SQLDatabase) async throws -> String? {
-        struct Row: Decodable { var keyId: String }
-        return try await sql.raw("SELECT key_id FROM data_key_state WHERE id = 1")
-            .first(decoding: Row.self, with: SQLSupport.decoder)?.keyId
+    /// The key the database is sealed with and the keys rotated away from (`data_key_state`, migration
+    /// 0021); nil before any process opened it with a key.
+    static func state(_ sql: any SQLDatabase) async throws -> (keyId: String, retired: [String])? {
+        struct Row: Decodable { var keyId: String; var retired: String }
+        return try await sql.raw("SELECT key_id, retired FROM data_key_state WHERE id = 1")
+            .first(decoding: Row.self, with: SQLSupport.decoder)
+            .map { ($0.keyId, $0.retired.split(separator: ",").map(String.init)) }
     }
 
     /// Refuses to work with keys that would not find what is stored: a database sealed with another key,
     /// or one whose rotation has not been run. The first time a database is opened with a key, that key
     /// becomes the database's (its triggers then refuse any other).
     /// - Throws: `DataKeyError.missing` (no keys), `.unknownKey` (sealed with a key not given),
-    ///   `.rotationPending` (values under a previous key: run `jiuzhu key rotate`).
+    ///   `.rotationPending` (values under a previous key: run `jiuzhu key rotate`), `.retiredKey` (the key
+    ///   given was rotated away from), `.notSealed` (a value in the clear, naming its row).
     public func verify() async throws {
         let keys = try database.dataKeys()
         func check(_ id: String) throws {
@@ -53,12 +55,8 @@ public struct DataKeyRotation: Sendable {
             if keys.previous.contains(where: { $0.id == id }) { throw DataKeyError.rotationPending(id) }
             throw DataKeyError.unknownKey(id, "数据库", given: keys.current.id)
         }
-        struct State: Decodable { var keyId: String; var retired: String }
-        let state = try await database.sql.raw("SELECT key_id, retired FROM data_key_state WHERE id = 1")
-            .first(decoding: State.self, with: SQLSupport.decoder)
-        if let state, state.retired.split(separator: ",").contains(Substring(keys.current.id)) {
-            throw DataKeyError.retiredKey(keys.current.id)
-        }
+        let state = try await Self.state(database.sql)
+        if let state, state.retired.contains(keys.current.id) { throw DataKeyError.retiredKey(keys.current.id) }
         if let state { try check(state.keyId) }
         // Also what is stored: a value in the clear (written around the triggers) is named at start.
         for id in try await keyIDsInUse() { try check(id) }
@@ -89,12 +87,10 @@ public struct DataKeyRotation: Sendable {
             let current = DataKeys.prefix + keys.current.id + ":"
             // The database's key first: its triggers then accept the values resealed, and refuse any process
             // still writing with the old one (ADR 0021). A key rotated away from is never current again.
-            struct State: Decodable { var keyId: String; var retired: String }
-            let state = try await sql.raw("SELECT key_id, retired FROM data_key_state WHERE id = 1")
-                .first(decoding: State.self, with: SQLSupport.decoder)
+            let state = try await Self.state(sql)
             var result = Result(resealed: [:], stationPersons: 0, from: state?.keyId)
             if let state {
-                let retired = state.retired.split(separator: ",").map(String.init)
+                let retired = state.retired
                 if retired.contains(keys.current.id) { throw DataKeyError.retiredKey(keys.current.id) }
                 if state.keyId != keys.current.id {
                     try await sql.raw("""
