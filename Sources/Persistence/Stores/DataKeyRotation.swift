@@ -9,14 +9,12 @@ public struct DataKeyRotation: Sendable {
 
     public init(_ database: any Database) { self.database = database }
 
-    static var columns: [SealedColumn] { SealedColumn.all }
-
     /// The ids of the keys the indexed columns are sealed with (a blind index is only found with the key
     /// that made it): one scan of each.
     func keyIDsInUse() async throws -> Set<String> {
         struct Row: Decodable { var k: String? }
         var ids = Set<String>()
-        for c in Self.columns where c.index != nil {
+        for c in SealedColumn.all where c.index != nil {
             for r in try await database.sql.raw("""
                 SELECT DISTINCT substr(\(ident: c.column), 1, 12) AS k FROM \(ident: c.table) WHERE \(ident: c.column) IS NOT NULL
                 """).all(decoding: Row.self) {
@@ -107,7 +105,7 @@ public struct DataKeyRotation: Sendable {
                     """).run()
             }
             struct Row: Decodable { var id: String; var v: String }
-            for c in Self.columns {
+            for c in SealedColumn.all {
                 let rows = try await sql.raw("""
                     SELECT id, \(ident: c.column) AS v FROM \(ident: c.table)
                     WHERE \(ident: c.column) IS NOT NULL AND \(ident: c.column) NOT LIKE \(bind: current + "%")
