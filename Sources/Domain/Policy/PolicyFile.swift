@@ -106,10 +106,13 @@ public struct PolicyFile: Sendable {
                                   "centralized", "full", "partial", "none", "annual", "pensionCountedInStandard",
                                   "incomeInStandard", "minimumRatioToDibao", "base", "types", "emergency", "expenditure", "special", "minMonths",
                                   "maxMonths", "perCapita", "townshipLimit", "yearlyCap", "procedureWorkingDays", "paperworkWorkingDays", "months", "amount", "urban", "rural", "category",
-                                  "institutional", "scattered", "continueWhileInSchool", "maxStayDays"]
+                                  "institutional", "scattered", "continueWhileInSchool", "maxStayDays",
+                                  "payment", "dueDay", "sharedContactHouseholds", "accountChangeHoldDays",
+                                  "funds", "idleMonths", "costSharing", "programme", "shares",
+                                  "central", "provincial", "city", "county"]
 
     static let versionKeys: Set<String> = ["effective", "signed", "document", "dibao", "tekun", "temporary",
-                                           "orphan", "unsupportedChild", "reliefStation"]
+                                           "orphan", "unsupportedChild", "reliefStation", "payment", "funds"]
 
     static func version(_ raw: Node, index i: Int, region: String, name: String) throws(PolicyFileError) -> Policy {
         let path = "versions[\(i)]"
@@ -147,7 +150,47 @@ public struct PolicyFile: Sendable {
             let x = try n.object(["maxStayDays"])
             policy.reliefStation = ReliefStationPolicy(maxStayDays: try x.required("maxStayDays").integer(1...365))
         }
+        if let n = try o.optional("payment") {
+            let x = try n.object(["dueDay", "sharedContactHouseholds", "accountChangeHoldDays"])
+            var p = PaymentPolicy()
+            if let v = try x.optional("dueDay") { p.dueDay = try v.integer(1...31) }
+            if let v = try x.optional("sharedContactHouseholds") { p.sharedContactHouseholds = try v.integer(2...1000) }
+            if let v = try x.optional("accountChangeHoldDays") { p.accountChangeHoldDays = try v.integer(0...366) }
+            policy.payment = p
+        }
+        if let n = try o.optional("funds") { policy.funds = try funds(n) }
         return policy
+    }
+
+    /// `funds`: `idleMonths`, and `costSharing[]` of `{ "programme", "shares": { source: ratio } }` whose
+    /// shares add up to exactly 1.
+    static func funds(_ n: Node) throws(PolicyFileError) -> FundsPolicy {
+        let x = try n.object(["idleMonths", "costSharing"])
+        var f = FundsPolicy()
+        if let v = try x.optional("idleMonths") { f.idleMonths = try v.integer(1...120) }
+        if let list = try x.optional("costSharing") {
+            for item in try list.array() {
+                let o = try item.object(["programme", "shares"])
+                let programme: Programme = try o.required("programme").choice()
+                guard f.costSharing[programme] == nil else { throw item.error("项目 \(programme.rawValue) 重复 (programme listed twice)") }
+                let sharesNode = try o.required("shares")
+                let s = try sharesNode.object(Set(FundingSource.allCases.filter { $0 != .carriedOver }.map(\.rawValue)))
+                var shares: [FundingSource: Ratio] = [:]
+                var sum = Ratio(0, 1)
+                for source in FundingSource.allCases where source != .carriedOver {
+                    guard let v = try s.optional(source.rawValue) else { continue }
+                    let r = try v.ratio()
+                    guard r.numerator <= r.denominator else { throw v.error("应在 0 到 1 之间 (a share, at most 1)") }
+                    shares[source] = r
+                    sum = Ratio(sum.numerator * r.denominator + r.numerator * sum.denominator, sum.denominator * r.denominator)
+                }
+                guard !shares.isEmpty, sum.numerator == sum.denominator else {
+                    throw sharesNode.error("各级分担比例之和应为 1，现为 \(sum.numerator)/\(sum.denominator) (shares must add up to 1)")
+                }
+                f.costSharing[programme] = shares
+            }
+        }
+        return f
     }
 
     /// The income kinds DB-2021 Art. 13 ¶1 counts; a file may not exempt them.

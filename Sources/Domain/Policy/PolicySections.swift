@@ -387,3 +387,42 @@ public struct ReliefStationPolicy: Hashable, Sendable {
 
     public init(maxStayDays: Int) { self.maxStayDays = maxStayDays }
 }
+
+/// How the county pays (`payment`; optional: absent, the defaults below, each from a field case or the
+/// issue that asked for it, docs/adr/0022-fund-ledger.md).
+public struct PaymentPolicy: Hashable, Sendable {
+    /// Day of the month by which that month's payment must be credited (field case C14, assumption A3): 10.
+    public var dueDay: Int
+    /// Households sharing one contact phone from which each is flagged `SHARED_CONTACT` (field case C20): 5.
+    public var sharedContactHouseholds: Int
+    /// A bank account changed this many calendar days or fewer before the due day of the first month it
+    /// would be paid is held `ACCOUNT_CHANGED` until a person releases it: 30.
+    public var accountChangeHoldDays: Int
+
+    public init(dueDay: Int = 10, sharedContactHouseholds: Int = 5, accountChangeHoldDays: Int = 30) {
+        self.dueDay = dueDay
+        self.sharedContactHouseholds = sharedContactHouseholds
+        self.accountChangeHoldDays = accountChangeHoldDays
+    }
+
+    /// The day `month`'s payment is due: `dueDay`, or the month's last day when it is shorter.
+    public func dueDate(of month: YearMonth) -> CivilDate {
+        CivilDate(year: month.year, month: month.month, day: min(dueDay, month.lastDay.day))!
+    }
+}
+
+/// The fund ledger's rules (`funds`; optional: absent, no cost sharing is checked and money is idle after
+/// 12 months).
+public struct FundsPolicy: Hashable, Sendable {
+    /// Money unspent this many months after it arrived is flagged idle (field case C14; the national
+    /// audit's 沉淀资金 test): 12.
+    public var idleMonths: Int
+    /// The share each level of government bears of a programme's spending (field case C13: temporary
+    /// assistance city 50 % / county 50 %). Shares of one programme add up to 1.
+    public var costSharing: [Programme: [FundingSource: Ratio]]
+
+    public init(idleMonths: Int = 12, costSharing: [Programme: [FundingSource: Ratio]] = [:]) {
+        self.idleMonths = idleMonths
+        self.costSharing = costSharing
+    }
+}

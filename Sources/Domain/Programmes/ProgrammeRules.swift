@@ -33,9 +33,11 @@ public struct AmountComponent: Hashable, Codable, Sendable {
         case difference
         /// 特困: other income the standard includes (`tekun.incomeInStandard`), deducted (negative).
         case incomeOffset = "income-offset"
+        /// An overpayment owed by the same household, deducted from a one-off grant (抵扣, field case C16; negative).
+        case recoveryOffset = "recovery-offset"
 
-        /// Takes money away (negative): the pension and income offsets only.
-        public var isOffset: Bool { self == .pensionOffset || self == .incomeOffset }
+        /// Takes money away (negative): the pension, income and recovery offsets only.
+        public var isOffset: Bool { self == .pensionOffset || self == .incomeOffset || self == .recoveryOffset }
 
         public var chinese: String {
             switch self {
@@ -45,6 +47,7 @@ public struct AmountComponent: Hashable, Codable, Sendable {
             case .pensionOffset: return "基础养老金抵扣"
             case .difference: return "补差"
             case .incomeOffset: return "收入抵扣"
+            case .recoveryOffset: return "抵扣多发待追回款"
             }
         }
     }

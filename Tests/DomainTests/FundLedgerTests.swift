@@ -1,0 +1,182 @@
+import Testing
+@testable import Domain
+
+/// Field cases C13, C14, C16 and C20 at the domain seam (the stores' tests run them through the database).
+@Suite struct FundLedgerTests {
+    func date(_ s: String) -> CivilDate { try! CivilDate(parsing: s) }
+    func month(_ s: String) -> YearMonth { try! YearMonth(parsing: s) }
+
+    /// C13: temporary assistance 2,720,000.00 shared city 50 % / county 50 %; the city sent 3,390,000.00.
+    @Test func c13CityOverTransferIsShownToSettle() {
+        let s = CostSharing.settle(programme: .temporary, year: 2021, spending: .yuan(2_720_000),
+                                   shares: [.city: Ratio(1, 2), .county: Ratio(1, 2)],
+                                   received: [.city: .yuan(1_000_000) + .yuan(2_390_000)])
+        #expect(s.levels.map(\.source) == [.city, .county])
+        #expect(s.levels.map(\.due) == [.yuan(1_360_000), .yuan(1_360_000)])
+        #expect(s.levels[0].overTransferred == .yuan(2_030_000))
+        #expect(s.levels[0].status == "上级多拨待清算")
+        // The county's share is its due share, never spending − city money (−670,000.00).
+        #expect(s.levels[1].due == .yuan(1_360_000))
+        #expect(s.levels[1].overTransferred == .zero)
+        #expect(s.levels[1].outstanding == .yuan(1_360_000))
+    }
+
+    /// Shares that do not divide the fen evenly: rounded once per level, the county takes the remainder.
+    @Test func costSharesAddUpToTheSpending() {
+        let s = CostSharing.settle(programme: .dibao, year: 2021, spending: Money(fen: 1_000_001),
+                                   shares: [.central: Ratio(1, 3), .provincial: Ratio(1, 3), .county: Ratio(1, 3)], received: [:])
+        #expect(s.levels.map(\.due.fen) == [333_334, 333_334, 333_333])
+        #expect(s.levels.reduce(Money.zero) { $0 + $1.due } == Money(fen: 1_000_001))
+    }
+
+    /// C14: 500,000.00 received 2021-03-15; 60,000.00 spent 2021-04-20 and 40,000.00 on 2021-09-10.
+    @Test func c14IdleMoneyAndExecutionRate() {
+        let receipts = [FundReceipt(date: date("2021-03-15"), amount: .yuan(500_000), reference: "临时救助资金")]
+        let payments = [FundPayment(date: date("2021-04-20"), amount: .yuan(60_000), reference: "a"),
+                        FundPayment(date: date("2021-09-10"), amount: .yuan(40_000), reference: "b")]
+        let yearEnd = FundAging.position(receipts: receipts, payments: payments, asOf: date("2021-12-31"), idleMonths: 12)
+        #expect(yearEnd.balance == .yuan(400_000))
+        #expect(yearEnd.executionRatePercent == "20.00")
+        #expect(yearEnd.idle == .zero)
+        let table: [(String, Money)] = [("2022-03-14", .zero), ("2022-03-15", .yuan(400_000)), ("2022-06-30", .yuan(400_000))]
+        for (day, idle) in table {
+            let p = FundAging.position(receipts: receipts, payments: payments, asOf: date(day), idleMonths: 12)
+            #expect(p.idle == idle, "\(day)")
+            #expect(p.balance == .yuan(400_000))
+        }
+        #expect(FundAging.position(receipts: receipts, payments: payments, asOf: date("2022-03-15"), idleMonths: 12)
+            .unspent.map(\.months) == [12])
+    }
+
+    /// Spending takes the oldest money first; a later receipt is not idle when the older one is spent.
+    @Test func oldestMoneyIsSpentFirst() {
+        let receipts = [FundReceipt(date: date("2021-01-10"), amount: .yuan(100), reference: "old"),
+                        FundReceipt(date: date("2021-11-10"), amount: .yuan(100), reference: "new")]
+        let p = FundAging.position(receipts: receipts, payments: [FundPayment(date: date("2021-12-01"), amount: .yuan(150), reference: "x")],
+                                   asOf: date("2022-01-31"), idleMonths: 12)
+        #expect(p.unspent.map(\.receipt.reference) == ["new"])
+        #expect(p.unspent.map(\.remaining) == [.yuan(50)])
+        #expect(p.idle == .zero)
+    }
+
+    @Test func wholeMonths() {
+        let table: [(String, String, Int)] = [
+            ("2021-03-15", "2022-03-14", 11), ("2021-03-15", "2022-03-15", 12), ("2021-01-31", "2021-02-28", 1),
+            ("2021-01-31", "2021-02-27", 0), ("2021-05-01", "2021-04-01", 0),
+        ]
+        for (a, b, n) in table { #expect(FundAging.wholeMonths(from: date(a), to: date(b)) == n, "\(a)→\(b)") }
+    }
+
+    /// C14: township X credits April–June together on 2021-06-28; July is credited on 2021-07-23 everywhere.
+    @Test func c14LateAndLumpedPayments() {
+        let x = "510921101000", y = "510921102000"
+        let credits = [
+            PaymentCredit(townshipCode: x, programme: .dibao, month: month("2021-04"), creditedOn: date("2021-06-28")),
+            PaymentCredit(townshipCode: x, programme: .dibao, month: month("2021-05"), creditedOn: date("2021-06-28")),
+            PaymentCredit(townshipCode: x, programme: .dibao, month: month("2021-06"), creditedOn: date("2021-06-28")),
+            PaymentCredit(townshipCode: y, programme: .dibao, month: month("2021-06"), creditedOn: date("2021-06-08")),
+            PaymentCredit(townshipCode: x, programme: .dibao, month: month("2021-07"), creditedOn: date("2021-07-23")),
+            PaymentCredit(townshipCode: y, programme: .dibao, month: month("2021-07"), creditedOn: date("2021-07-23")),
+        ]
+        let f = Timeliness.findings(credits, payment: PaymentPolicy())
+        let byKey = Dictionary(uniqueKeysWithValues: f.map { ("\($0.credit.townshipCode) \($0.credit.month)", $0) })
+        let table: [(String, Int, [String])] = [
+            ("\(x) 2021-04", 79, ["2021-05", "2021-06"]), ("\(x) 2021-05", 49, ["2021-04", "2021-06"]),
+            ("\(x) 2021-06", 18, ["2021-04", "2021-05"]), ("\(y) 2021-06", 0, []),
+            ("\(x) 2021-07", 13, []), ("\(y) 2021-07", 13, []),
+        ]
+        for (key, late, lumped) in table {
+            #expect(byKey[key]?.daysLate == late, "\(key)")
+            #expect(byKey[key]?.lumpedWith.map(\.description) == lumped, "\(key)")
+        }
+        // The due day is policy: on the 25th nothing in July is late.
+        #expect(Timeliness.findings(credits, payment: PaymentPolicy(dueDay: 25)).filter { $0.credit.month == month("2021-07") }
+            .map(\.daysLate) == [0, 0])
+        // A due day past the month's end is its last day.
+        #expect(PaymentPolicy(dueDay: 31).dueDate(of: month("2021-02")) == date("2021-02-28"))
+    }
+
+    /// C16: R1–R4 balance: 8,400.00 = recovered 1,800.00 + offset 1,200.00 + waived 3,000.00 + outstanding 2,400.00.
+    @Test func c16RecoveryLedgerBalances() throws {
+        var accounts = [
+            RecoveryAccount(householdID: "R1", programme: .dibao, owed: .yuan(2_400), entries: []),
+            RecoveryAccount(householdID: "R2", programme: .dibao, owed: .yuan(1_800), entries: []),
+            RecoveryAccount(householdID: "R3", programme: .dibao, owed: .yuan(3_000), entries: []),
+            RecoveryAccount(householdID: "R4", programme: .dibao, owed: .yuan(1_200), entries: []),
+        ]
+        let entries: [(Int, RecoveryEntry)] = [
+            (1, RecoveryEntry(kind: .recovered, amount: .yuan(1_800), date: date("2021-10-12"), note: "现金退回")),
+            (2, RecoveryEntry(kind: .waived, amount: .yuan(3_000), date: date("2021-11-03"), reference: "2021-17")),
+            (3, RecoveryEntry(kind: .offset, amount: .yuan(1_200), date: date("2021-11-20"), grantID: "G1")),
+        ]
+        for (i, e) in entries {
+            try RecoveryLedger.check(e, against: accounts[i])
+            accounts[i].entries.append(e)
+        }
+        let sum = { (f: (RecoveryAccount) -> Money) in accounts.reduce(Money.zero) { $0 + f($1) } }
+        #expect(sum(\.owed) == .yuan(8_400))
+        #expect(sum(\.recovered) == .yuan(1_800))
+        #expect(sum(\.offset) == .yuan(1_200))
+        #expect(sum(\.waived) == .yuan(3_000))
+        #expect(sum(\.outstanding) == .yuan(2_400))
+        #expect(accounts[0].outstanding == .yuan(2_400))
+        // A waiver without an approval reference is refused; so is more than is outstanding.
+        #expect(throws: RecoveryError.waiverWithoutApproval) {
+            try RecoveryLedger.check(RecoveryEntry(kind: .waived, amount: .yuan(100), date: date("2021-12-01"), reference: "  "),
+                                     against: accounts[0])
+        }
+        #expect(throws: RecoveryError.moreThanOutstanding(amount: .yuan(2_401), outstanding: .yuan(2_400))) {
+            try RecoveryLedger.check(RecoveryEntry(kind: .recovered, amount: .yuan(2_401), date: date("2021-12-01")), against: accounts[0])
+        }
+        #expect(throws: RecoveryError.offsetWithoutPayment) {
+            try RecoveryLedger.check(RecoveryEntry(kind: .offset, amount: .yuan(1), date: date("2021-12-01")), against: accounts[0])
+        }
+    }
+
+    /// C20: the July 2021 payee master.
+    @Test func c20SharedAndCadreControlledAccounts() {
+        let song = PayeeFacts(householdID: "宋", payeeName: "宋某", accountHolder: "宋某", accountKey: PayeeChecks.accountKey("6217-0000-0000-0001"))
+        let tang = PayeeFacts(householdID: "唐", payeeName: "唐某", accountHolder: "冯某", accountKey: PayeeChecks.accountKey("6217-0000-0000-0002"))
+        let deng = PayeeFacts(householdID: "邓", payeeName: "邓某", accountKey: PayeeChecks.accountKey("6217 0000 0000 0002"))
+        let xu = PayeeFacts(householdID: "许", payeeName: "许某", accountKey: "X", phone: "13900000001")
+        let accounts: [String: Set<String>] = [song.accountKey: ["宋"], tang.accountKey: ["唐", "邓"], "X": ["许"]]
+        let phones: [String: Set<String>] = ["13900000001": ["许", "a", "b", "c", "d", "e", "f"]]
+        let f = PayeeChecks.findings([song, tang, deng, xu], month: month("2021-07"), payment: PaymentPolicy(),
+                                     accountHouseholds: accounts, phoneHouseholds: phones, released: [])
+        #expect(f.map { "\($0.householdID) \($0.check.rawValue)" }
+            == ["唐 SHARED_ACCOUNT", "唐 HOLDER_NOT_BENEFICIARY", "邓 SHARED_ACCOUNT", "许 SHARED_CONTACT"])
+        #expect(f.filter(\.check.holds).map(\.householdID) == ["唐", "唐", "邓"])
+        // The threshold is policy: at 8 households 许某 is not flagged.
+        #expect(PayeeChecks.findings([xu], month: month("2021-07"), payment: PaymentPolicy(sharedContactHouseholds: 8),
+                                     accountHouseholds: accounts, phoneHouseholds: phones, released: []).isEmpty)
+        // A recorded release clears that check for that household and that account only.
+        let released: Set<PayeeRelease> = [PayeeRelease(householdID: "邓", check: .sharedAccount, accountKey: deng.accountKey)]
+        #expect(PayeeChecks.findings([deng], month: month("2021-07"), payment: PaymentPolicy(), accountHouseholds: accounts,
+                                     phoneHouseholds: phones, released: released).isEmpty)
+        var moved = deng
+        moved.accountKey = "OTHER"
+        #expect(PayeeChecks.findings([moved], month: month("2021-07"), payment: PaymentPolicy(),
+                                     accountHouseholds: ["OTHER": ["邓", "唐"]], phoneHouseholds: phones, released: released)
+            .map(\.check) == [.sharedAccount])
+    }
+
+    /// An account changed shortly before its first payment is held until released; long before, it is not.
+    @Test func accountChangedShortlyBeforePayment() {
+        func held(_ changed: String, _ m: String, days: Int = 30) -> Bool {
+            let p = PayeeFacts(householdID: "h", payeeName: "甲", accountKey: "A", accountChangedOn: date(changed))
+            return PayeeChecks.findings([p], month: month(m), payment: PaymentPolicy(accountChangeHoldDays: days),
+                                        accountHouseholds: ["A": ["h"]], phoneHouseholds: [:], released: [])
+                .contains { $0.check == .accountChanged }
+        }
+        let table: [(String, String, Int, Bool)] = [
+            ("2021-07-05", "2021-07", 30, true),   // 5 days before July's due day
+            ("2021-07-05", "2021-08", 30, true),   // still unreleased a month later
+            ("2021-07-05", "2021-06", 30, false),  // months before the change are not its payments
+            ("2021-07-11", "2021-07", 30, false),  // after July's due day: August is the first payment
+            ("2021-07-11", "2021-08", 30, true),   // 30 days before 2021-08-10
+            ("2021-07-10", "2021-07", 30, true),   // on July's own due day: July is its first payment, 0 days before
+            ("2021-05-01", "2021-07", 5, false),   // 9 days before May's due day, window 5
+        ]
+        for (changed, m, days, expected) in table { #expect(held(changed, m, days: days) == expected, "\(changed) \(m)") }
+    }
+}
