@@ -12,19 +12,32 @@ public enum Fixtures {
                income: monthly.map { IncomeItem(kind: $0.0, period: .monthly, amount: try! Money(yuan: $0.1)) })
     }
 
-    /// A household in 桂花村 (the confirmed village) unless another village is given.
+    /// Stands for "an account of the household's own" (`account(for:)`): households never share one
+    /// unless a test says so (field case C20 holds shared accounts).
+    public static let ownAccount = "own"
+
+    /// `6217` and 15 digits from the household id (FNV-1a): stable, and different for different ids.
+    public static func account(for id: String) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in id.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return "6217" + String(format: "%015llu", h % 1_000_000_000_000_000)
+    }
+
+    /// A household in 桂花村 (the confirmed village) unless another village is given, with an account of
+    /// its own unless `account` names one (nil: none).
     public static func household(_ id: String = UUID().uuidString.lowercased(), area: Area = .urban,
-                                 village: String = "510921112243", account: String? = "6217000000000001",
+                                 village: String = "510921112243", account: String? = ownAccount,
                                  members: [Member]) -> HouseholdFile {
         let v = DivisionCode(village)!
         return HouseholdFile(id: id, countyCode: "510921", townshipCode: v.townshipCode, villageCode: v,
-                             address: "测试地址", bankName: "四川农信", bankAccount: account,
+                             address: "测试地址", bankName: "四川农信",
+                             bankAccount: account == ownAccount ? Self.account(for: id) : account,
                              composition: try! HouseholdComposition(area: area, members: members))
     }
 
     /// Field case C01's urban household H01: 张某甲 (wage 900), 李某, 张某乙 → 900.00 a month.
     public static func h01(id: String = "h01") -> HouseholdFile {
-        household(id, members: [
+        household(id, account: "6217000000000001", members: [
             member("110101197503149130", "张某甲", .head, monthly: [(.wage, "900")]),
             member("110101197708029247", "李某", .spouse),
             member("110101200511209150", "张某乙", .child),

@@ -143,7 +143,7 @@ import Testing
                 try await handle.migrate(through: "0019_ApiTokens")
                 try await Fixtures.registerAtFirstSchema(Fixtures.h01(), on: handle.db)
                 await #expect(throws: DataKeyError.missing) { try await handle.migrate() }
-                #expect(try await handle.pendingMigrations() == ["0020_SealIdentifiers", "0021_DataKeyGuard"])
+                #expect(try await handle.pendingMigrations() == ["0020_SealIdentifiers", "0021_DataKeyGuard", "0022_FundLedger"])
                 struct Row: Decodable { var residentId: String }
                 let clear = try await (handle.db as! any SQLDatabase).raw("SELECT resident_id FROM members ORDER BY position")
                     .all(decoding: Row.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
@@ -155,6 +155,11 @@ import Testing
                 try await DataKeyRotation(handle.db).verify()
                 let h = try #require(try await RegistryStore(handle.db).household("h01"))
                 #expect(h.bankAccount == "6217000000000001")
+                // Migration 0022 indexed the account (field case C20 finds shared accounts by it).
+                struct Index: Decodable { var bankAccountIndex: String? }
+                let index = try await (handle.db as! any SQLDatabase).raw("SELECT bank_account_index FROM households WHERE id = 'h01'")
+                    .first(decoding: Index.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))?.bankAccountIndex
+                #expect(index == TestDatabases.keys.index("6217-0000-0000-0001", as: .bankAccount))
                 #expect(h.composition.members.first?.residentID.value == "110101197503149130")
                 _ = try await RegistryStore(handle.db).memberID(of: try ResidentID("110101197503149130"))
                 let leaks = try await Self.cells(handle.db).filter { $0.2.contains("110101197503149130") || $0.2.contains("6217000000000001") }

@@ -103,7 +103,7 @@ extension String {
         count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 
-    func trimmingWhitespace() -> String {
+    public func trimmingWhitespace() -> String {
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }

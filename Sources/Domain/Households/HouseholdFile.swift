@@ -9,6 +9,10 @@ public struct HouseholdFile: Hashable, Sendable {
     public var phone: String?
     public var bankName: String?
     public var bankAccount: String?
+    /// 户名: the account holder's name when it is not the payee's (a guardian's card); nil means the payee.
+    public var accountHolder: String?
+    /// The day the account was last changed through `RegistryStore.setBankAccount`; nil: as registered.
+    public var accountChangedOn: CivilDate?
     /// The member paid on behalf of the household; nil means the head (财办〔2020〕37号: a
     /// per-household subsidy goes to the head's card).
     public var payeeResidentID: ResidentID?
@@ -20,7 +24,9 @@ public struct HouseholdFile: Hashable, Sendable {
     public init(id: String, countyCode: String, townshipCode: DivisionCode, villageCode: DivisionCode, address: String,
                 phone: String? = nil, bankName: String? = nil, bankAccount: String? = nil,
                 payeeResidentID: ResidentID? = nil, isDemo: Bool = false, composition: HouseholdComposition,
-                assets: [Asset] = []) {
+                assets: [Asset] = [], accountHolder: String? = nil, accountChangedOn: CivilDate? = nil) {
+        self.accountHolder = accountHolder
+        self.accountChangedOn = accountChangedOn
         self.id = id
         self.countyCode = countyCode
         self.townshipCode = townshipCode

@@ -396,10 +396,11 @@ public struct PaymentPolicy: Hashable, Sendable {
     /// Households sharing one contact phone from which each is flagged `SHARED_CONTACT` (field case C20): 5.
     public var sharedContactHouseholds: Int
     /// A bank account changed this many calendar days or fewer before the due day of the first month it
-    /// would be paid is held `ACCOUNT_CHANGED` until a person releases it: 30.
+    /// would be paid is held `ACCOUNT_CHANGED` until a person releases it: 15 (half a month; UNCONFIRMED,
+    /// docs/adr/0022-fund-ledger.md).
     public var accountChangeHoldDays: Int
 
-    public init(dueDay: Int = 10, sharedContactHouseholds: Int = 5, accountChangeHoldDays: Int = 30) {
+    public init(dueDay: Int = 10, sharedContactHouseholds: Int = 5, accountChangeHoldDays: Int = 15) {
         self.dueDay = dueDay
         self.sharedContactHouseholds = sharedContactHouseholds
         self.accountChangeHoldDays = accountChangeHoldDays

@@ -25,5 +25,6 @@ public enum JiuzhuMigrations {
         M0019ApiTokens(),
         M0020SealIdentifiers(),
         M0021DataKeyGuard(),
+        M0022FundLedger(),
     ]
 }

@@ -140,8 +140,11 @@ public struct DataKeys: Sendable {
         Self.index(plaintext, as: kind, key: current)
     }
 
+    /// An account number is indexed as `PayeeChecks.accountKey` reduces it, so one account written with or
+    /// without separators has one index (field case C20).
     static func index(_ plaintext: String, as kind: Kind, key: Key) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data((kind.rawValue + "\u{0}" + plaintext).utf8), using: key.index)
+        let text = kind == .bankAccount ? PayeeChecks.accountKey(plaintext) : plaintext
+        let mac = HMAC<SHA256>.authenticationCode(for: Data((kind.rawValue + "\u{0}" + text).utf8), using: key.index)
         return Data(mac).prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 }
@@ -225,8 +228,14 @@ struct SealedColumn: Sendable {
         .init(table: "station_stays", column: "snapshot", kind: .record),
     ]
 
-    /// Every sealed column (what rotation reseals).
-    static var all: [SealedColumn] { sealedBy0020 }
+    /// Every sealed column (what rotation reseals and reindexes): migration 0022 indexes household accounts.
+    static var all: [SealedColumn] {
+        sealedBy0020.map { c in
+            var c = c
+            if c.table == "households" && c.column == "bank_account" { c.index = "bank_account_index" }
+            return c
+        }
+    }
 }
 
 /// The one place sealed columns are written and read (ADR 0021): a resident ID is stored sealed beside its
@@ -245,6 +254,9 @@ struct Sealed: Sendable {
     func seal(_ id: ResidentID) throws -> String { try keys.seal(id.value, as: .residentID) }
     func seal(_ id: ResidentID?) throws -> String? { try id.map(seal) }
     func seal(account: String?) throws -> String? { try account.map { try keys.seal($0, as: .bankAccount) } }
+    /// The blind index of an account number (`households.bank_account_index`, `payee_releases.account_index`).
+    func index(account: String) -> String { keys.index(account, as: .bankAccount) }
+    func index(account: String?) -> String? { account.map { index(account: $0) } }
     func seal(record: String?) throws -> String? { try record.map { try keys.seal($0, as: .record) } }
 
     /// The resident ID in a sealed column of `table`, named with the row in any error.

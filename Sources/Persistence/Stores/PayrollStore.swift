@@ -146,6 +146,8 @@ public struct PayrollStore: Sendable {
         /// One-off grants approved by the month's end and on no batch yet, when the month's batch already
         /// existed (approved after it was generated): they wait for a regenerated draft or the next month.
         public var waitingGrants: Int = 0
+        /// Lines paid but flagged by the payee checks (`SHARED_CONTACT`), for a person to look at.
+        public var flags: [PayrollHold] = []
 
         /// For staff, when some amounts were decided under another version; nil otherwise.
         public var otherVersionsNote: String? {
@@ -192,6 +194,7 @@ public struct PayrollStore: Sendable {
         if let existing = try await batch(countyCode: countyCode, programme: programme, month: month) {
             var g = Generation(batch: existing, created: false, holds: try await self.holds(of: existing.id),
                                policyVersion: policy.version, decidedUnderOtherVersions: other)
+            g.flags = try await self.flags(of: existing.id)
             if rules.cadence == .once { g.waitingGrants = try await payableGrants(countyCode: countyCode, month: month).count }
             return g
         }
@@ -199,7 +202,13 @@ public struct PayrollStore: Sendable {
         let payable = rules.cadence == .once
             ? try await payableGrants(countyCode: countyCode, month: month)
             : try await payableEnrollments(programme: programme, countyCode: countyCode, month: month)
-        let (lines, holds) = PayrollPlan.lines(for: payable, rules: rules, policy: policy)
+        let planned = PayrollPlan.lines(for: payable, rules: rules, policy: policy)
+        // The payee checks before approval (field case C20): held lines leave the batch, flags stay with it.
+        let checked = try await PayeeCheckStore(database).apply(lines: planned.lines, payable: payable, month: month,
+                                                                payment: policy.payment, countyCode: countyCode)
+        let lines = checked.lines
+        let holds = planned.holds + checked.holds
+        let flags = checked.flags
         let id = SQLSupport.newID()
         let total = lines.reduce(Money.zero) { $0 + $1.amount }
         let now = Date()
@@ -215,6 +224,9 @@ public struct PayrollStore: Sendable {
                 try await SQLSupport.insert(into: "payroll_lines", columns: PayrollRows.lineColumns, rows: rows, on: sql)
                 try await SQLSupport.insert(into: "payroll_holds", columns: ["id", "batch_id", "household_id", "member_id", "payee_name", "reason"],
                                             rows: holds.map { [SQLSupport.newID(), id, $0.householdID, $0.memberID, $0.payeeName, $0.reason] },
+                                            on: sql)
+                try await SQLSupport.insert(into: "payroll_flags", columns: ["id", "batch_id", "household_id", "member_id", "payee_name", "reason"],
+                                            rows: flags.map { [SQLSupport.newID(), id, $0.householdID, $0.memberID, $0.payeeName, $0.reason] },
                                             on: sql)
                 try await audit(db, county: countyCode, actor: actor, action: "payroll.generate", subject: id,
                                 detail: "\(programme.rawValue) \(month) lines \(lines.count) total \(total.yuanString)")
@@ -232,8 +244,10 @@ public struct PayrollStore: Sendable {
             }
             throw error
         }
-        return Generation(batch: try await batch(id: id), created: true, holds: holds, policyVersion: policy.version,
-                          decidedUnderOtherVersions: other)
+        var g = Generation(batch: try await batch(id: id), created: true, holds: holds, policyVersion: policy.version,
+                           decidedUnderOtherVersions: other)
+        g.flags = flags
+        return g
     }
 
     /// Enrollments of `programme` active in `month` whose decision cites a version other than `version`.
@@ -526,6 +540,15 @@ public struct PayrollStore: Sendable {
     public func holds(of batchID: String) async throws -> [PayrollHold] {
         struct Row: Decodable { var householdId: String; var memberId: String?; var payeeName: String; var reason: String }
         return try await database.sql.select().columns("household_id", "member_id", "payee_name", "reason").from("payroll_holds")
+            .where(SQLIdentifier("batch_id"), .equal, batchID).orderBy("household_id")
+            .all(decoding: Row.self, with: SQLSupport.decoder)
+            .map { PayrollHold(householdID: $0.householdId, memberID: $0.memberId, payeeName: $0.payeeName, reason: $0.reason) }
+    }
+
+    /// Lines paid but flagged by the payee checks when the batch was generated, with the reason.
+    public func flags(of batchID: String) async throws -> [PayrollHold] {
+        struct Row: Decodable { var householdId: String; var memberId: String?; var payeeName: String; var reason: String }
+        return try await database.sql.select().columns("household_id", "member_id", "payee_name", "reason").from("payroll_flags")
             .where(SQLIdentifier("batch_id"), .equal, batchID).orderBy("household_id")
             .all(decoding: Row.self, with: SQLSupport.decoder)
             .map { PayrollHold(householdID: $0.householdId, memberID: $0.memberId, payeeName: $0.payeeName, reason: $0.reason) }

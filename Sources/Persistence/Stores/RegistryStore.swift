@@ -101,6 +101,7 @@ public struct RegistryStore: Sendable {
             }
             households.append([f.id, f.countyCode, f.townshipCode.value, f.villageCode.value, f.area.rawValue,
                                f.address, f.phone, f.bankName, try sealed.seal(account: f.bankAccount),
+                               sealed.index(account: f.bankAccount), f.accountHolder, f.accountChangedOn?.description,
                                try sealed.seal(f.payeeResidentID), sealed.index(f.payeeResidentID), f.isDemo, now])
             for (i, m) in f.composition.members.enumerated() {
                 let memberID = SQLSupport.newID()
@@ -119,7 +120,8 @@ public struct RegistryStore: Sendable {
         }
         try await SQLSupport.insert(into: "households", columns: [
             "id", "county_code", "township_code", "village_code", "area", "address", "phone", "bank_name",
-            "bank_account", "payee_resident_id", "payee_resident_index", "is_demo", "created_at",
+            "bank_account", "bank_account_index", "account_holder", "bank_account_changed_on", "payee_resident_id",
+            "payee_resident_index", "is_demo", "created_at",
         ], rows: households, on: sql)
         try await SQLSupport.insert(into: "members", columns: [
             "id", "household_id", "county_code", "resident_id", "resident_id_index", "name", "relationship", "sex", "birth_date", "status",
@@ -146,6 +148,8 @@ public struct RegistryStore: Sendable {
         var bankAccount: String?
         var payeeResidentId: String?
         var isDemo: Bool
+        var accountHolder: String?
+        var bankAccountChangedOn: String?
     }
 
     struct MemberRow: Decodable {
@@ -284,7 +288,9 @@ public struct RegistryStore: Sendable {
                 composition: try HouseholdComposition(area: try ht.parse("area", r.area), members: members),
                 assets: try (assetsByHousehold[r.id] ?? []).map {
                     Asset(kind: try at.parse("kind", $0.kind), description: $0.description, value: Money(fen: $0.valueFen))
-                })
+                },
+                accountHolder: r.accountHolder,
+                accountChangedOn: try r.bankAccountChangedOn.map { try ht.date("bank_account_changed_on", $0) })
         }
         return (files, problems)
     }
@@ -430,6 +436,30 @@ public struct RegistryStore: Sendable {
                            after: "收款人 \(m.name) \(residentID.masked)") { sql in
             try await sql.update("households")
                 .set("payee_resident_id", to: try sealed.seal(payee)).set("payee_resident_index", to: sealed.index(payee))
+                .where(SQLIdentifier("id"), .equal, householdID).run()
+        }
+    }
+
+    /// Changes the household's bank account (and its holder's name, 户名, when it is not the payee's), dated
+    /// `on`: the first payment to an account changed shortly before it is held `ACCOUNT_CHANGED` until a
+    /// person releases it (field case C20).
+    /// - Throws: `StoreError.notFound` for an unknown household; `StoreError.outOfRange` for an account with
+    ///   no digits.
+    public func setBankAccount(householdID: String, bankName: String?, account: String, holder: String?, on date: CivilDate,
+                               recording audit: AuditDraft? = nil) async throws {
+        guard !PayeeChecks.accountKey(account).isEmpty else {
+            throw StoreError.outOfRange("银行账号应为数字，未变更 (an account number has digits)")
+        }
+        guard let h = try await household(householdID) else { throw StoreError.notFound(what: "家庭", id: householdID) }
+        let sealed = try Sealed(database)
+        let last4 = { (a: String?) in a.map { "尾号 " + String(PayeeChecks.accountKey($0).suffix(4)) } ?? "—" }
+        try await recorded(audit, householdID: householdID,
+                           before: "收款账户 \(h.bankName ?? "—") \(last4(h.bankAccount)) 户名 \(h.accountHolder ?? h.payee.name)",
+                           after: "收款账户 \(bankName ?? "—") \(last4(account)) 户名 \(holder ?? h.payee.name)，\(date) 变更") { sql in
+            try await sql.update("households")
+                .set("bank_name", to: bankName).set("bank_account", to: try sealed.seal(account: account))
+                .set("bank_account_index", to: sealed.index(account: account)).set("account_holder", to: holder)
+                .set("bank_account_changed_on", to: date.description)
                 .where(SQLIdentifier("id"), .equal, householdID).run()
         }
     }

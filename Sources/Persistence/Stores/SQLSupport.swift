@@ -12,6 +12,11 @@ extension Database {
 enum SQLSupport {
     static let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
 
+    /// `values` in slices of at most `size`, for `IN (…)` lists that stay under every driver's bind limit.
+    static func chunks<T>(_ values: [T], size: Int = 500) -> [[T]] {
+        stride(from: 0, to: values.count, by: size).map { Array(values[$0..<min($0 + size, values.count)]) }
+    }
+
     /// Inserts rows with multi-row INSERT statements, `chunk` rows at a time (SQLite allows 32,766
     /// bound values per statement, PostgreSQL 65,535).
     static func insert(into table: String, columns: [String], rows: [[any Encodable & Sendable]],

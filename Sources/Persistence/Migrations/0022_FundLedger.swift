@@ -1,0 +1,110 @@
+import FluentKit
+import SQLKit
+
+/// The fund ledger and the payee checks (issue 7, docs/adr/0022-fund-ledger.md):
+/// - `households.account_holder` (户名 when not the payee), `bank_account_index` (the account's blind index:
+///   the same account in two households is found without opening either), `bank_account_changed_on`;
+/// - `payee_releases`: a person's recorded decision that a payee check's finding is explained;
+/// - `payroll_flags`: findings that do not hold a line (`SHARED_CONTACT`), kept with the batch;
+/// - `bank_files`: each batch's bank file, produced once and handed out again byte for byte;
+/// - `payment_credits`: the day a batch's money reached a township's cards (timeliness, field case C14);
+/// - `recovery_entries`: how overpayments were settled (field case C16).
+///
+/// Existing accounts get their blind index under the current key (refused without one, like 0020).
+/// Idempotent like 0008.
+struct M0022FundLedger: AsyncMigration {
+    var name: String { "0022_FundLedger" }
+
+    func prepare(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        for column in ["account_holder", "bank_account_index", "bank_account_changed_on"]
+        where !(try await MigrationProbe.columnExists(column, in: "households", on: database)) {
+            try await sql.raw("ALTER TABLE households ADD COLUMN \(ident: column) TEXT").run()
+        }
+        try await database.transaction { db in
+            struct Row: Decodable { var id: String; var bankAccount: String }
+            let rows = try await db.sql.raw("""
+                SELECT id, bank_account FROM households WHERE bank_account IS NOT NULL AND bank_account_index IS NULL
+                """).all(decoding: Row.self, with: SQLSupport.decoder)
+            guard !rows.isEmpty else { return }
+            let sealed = try Sealed(db)
+            for r in rows {
+                let account = try sealed.account("households", "bank_account", r.bankAccount, row: r.id) ?? ""
+                try await db.sql.raw("UPDATE households SET bank_account_index = \(bind: sealed.index(account: account)) WHERE id = \(bind: r.id)").run()
+            }
+        }
+        try await sql.raw("CREATE INDEX IF NOT EXISTS ix_households_account_index ON households (bank_account_index)").run()
+        try await sql.raw("CREATE INDEX IF NOT EXISTS ix_households_phone ON households (county_code, phone)").run()
+
+        try await database.schema("payee_releases")
+            .field("id", .string, .identifier(auto: false))
+            .field("county_code", .string, .required)
+            .field("household_id", .string, .required)
+            .field("check_code", .string, .required)
+            .field("account_index", .string, .required)
+            .field("reference", .string, .required)
+            .field("note", .string, .required)
+            .field("decided_by", .string, .required)
+            .field("decided_at", .datetime, .required)
+            .unique(on: "household_id", "check_code", "account_index", name: "uq_payee_releases")
+            .ignoreExisting()
+            .create()
+        try await database.schema("payroll_flags")
+            .field("id", .string, .identifier(auto: false))
+            .field("batch_id", .string, .required, .references("payroll_batches", "id", onDelete: .cascade))
+            .field("household_id", .string, .required)
+            .field("member_id", .string)
+            .field("payee_name", .string, .required)
+            .field("reason", .string, .required)
+            .ignoreExisting()
+            .create()
+        try await sql.raw("CREATE INDEX IF NOT EXISTS ix_payroll_flags_batch ON payroll_flags (batch_id)").run()
+        try await database.schema("bank_files")
+            .field("batch_id", .string, .identifier(auto: false), .references("payroll_batches", "id"))
+            .field("format", .string, .required)
+            .field("file_name", .string, .required)
+            .field("content", .data, .required)
+            .field("sha256", .string, .required)
+            .field("line_count", .int, .required)
+            .field("total_fen", .int64, .required)
+            .field("produced_at", .datetime, .required)
+            .field("produced_by", .string, .required)
+            .ignoreExisting()
+            .create()
+        try await database.schema("payment_credits")
+            .field("id", .string, .identifier(auto: false))
+            .field("batch_id", .string, .required, .references("payroll_batches", "id"))
+            .field("township_code", .string, .required)
+            .field("credited_on", .string, .required)
+            .field("source", .string, .required)
+            .field("recorded_by", .string, .required)
+            .field("recorded_at", .datetime, .required)
+            .unique(on: "batch_id", "township_code", name: "uq_payment_credits")
+            .ignoreExisting()
+            .create()
+        try await database.schema("recovery_entries")
+            .field("id", .string, .identifier(auto: false))
+            .field("county_code", .string, .required)
+            .field("household_id", .string, .required)
+            .field("programme", .string, .required)
+            .field("kind", .string, .required)
+            .field("amount_fen", .int64, .required)
+            .field("entry_date", .string, .required)
+            .field("reference", .string)
+            .field("grant_id", .string)
+            .field("note", .string, .required)
+            .field("recorded_by", .string, .required)
+            .field("recorded_at", .datetime, .required)
+            .ignoreExisting()
+            .create()
+        try await sql.raw("CREATE INDEX IF NOT EXISTS ix_recovery_entries_household ON recovery_entries (household_id, programme)").run()
+        try await sql.raw("CREATE INDEX IF NOT EXISTS ix_recovery_entries_grant ON recovery_entries (grant_id)").run()
+        try await sql.raw("CREATE INDEX IF NOT EXISTS ix_overpayments_county ON overpayments (county_code, household_id)").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        for table in ["recovery_entries", "payment_credits", "bank_files", "payroll_flags", "payee_releases"] {
+            try await database.schema(table).delete()
+        }
+    }
+}
