@@ -19,6 +19,7 @@ struct PayrollCommand: AsyncParsableCommand {
     @ArgumentParser.Option(name: .long, help: "back-pay: the first month to settle, YYYY-MM.") var from: String?
     @ArgumentParser.Option(name: .long, help: "approve, export: regular (the month's batch, default) or back-pay (补发).") var kind: String = PayrollKind.regular.rawValue
     @ArgumentParser.Option(name: .long, help: "Directory for the bank file (export, run); default: bank/ in the data directory beside the database.") var out: String?
+    @ArgumentParser.Option(name: .long, help: "export: the bank format (csv, xlsx, fixed-gb18030 or one imported with jiuzhu bank-format import); default: the county's (jiuzhu bank-format use). A batch's file is produced once: asked again, the same file is returned.") var format: String?
     @ArgumentParser.Option(name: .long, help: "County code.") var county = "510921"
     @OptionGroup var database: DatabaseOptions
 
@@ -36,6 +37,10 @@ struct PayrollCommand: AsyncParsableCommand {
             _ = try p.rules()
         } catch {
             CLI.printError(error.message)
+            throw ExitCode(1)
+        }
+        if format != nil && step != .export {
+            CLI.printError("--format 只用于 export (--format applies to export only)")
             throw ExitCode(1)
         }
         // --kind names which batch approve and export act on; anywhere else it would be silently ignored.
@@ -110,8 +115,13 @@ struct PayrollCommand: AsyncParsableCommand {
                 let a = try await store.approve(b.id, actor: "cli")
                 CLI.say("已审核 \(m) 批次 \(a.id)（冻结）")
             } else {
-                let url = try await run.export(b, actor: "cli")
-                CLI.say("已导出 \(m) 银行文件：\(url?.path ?? "")")
+                let e = try await run.export(b, actor: "cli", format: format)
+                if e.created {
+                    CLI.say("已导出 \(m) 银行文件（\(e.file.format)）：\(e.url?.path ?? "")")
+                } else {
+                    CLI.say("该批次的银行文件已于 \(ChinaClock.beijingTime(e.file.producedAt)) 由 \(e.file.producedBy) 生成并交付，不再生成新文件；同一文件已写到：\(e.url?.path ?? "")")
+                }
+                CLI.say("SHA-256 \(e.file.sha256)")
             }
         case .run:
             let r = try await run.runMonth(programme: programme, m, actor: "cli")

@@ -49,30 +49,55 @@ public struct PayrollRun: Sendable {
         if batch.state == .draft { batch = try await store.approve(batch.id, actor: actor) }
         var file: URL?
         if batch.state == .approved || bankFileDirectory != nil {
-            file = try await export(batch, actor: actor)
+            file = try await export(batch, actor: actor).url
             batch = try await store.batch(id: batch.id)
         }
         return MonthResult(batch: batch, created: generation.created, holds: generation.holds, bankFile: file,
                            note: generation.otherVersionsNote)
     }
 
-    /// Writes the bank file and marks the batch exported (approved → exported). Re-exporting an
-    /// exported batch rewrites the same file and changes nothing else.
+    /// A bank file handed over: the stored file, whether this call produced it, and the copy written to
+    /// `bankFileDirectory`.
+    public struct Export: Sendable {
+        public var file: StoredBankFile
+        /// False when the batch's file had been handed over before: the same bytes, the same checksum.
+        public var created: Bool
+        public var url: URL?
+    }
+
+    /// Hands the batch's bank file over, once: renders it from the frozen lines in `format` (the county's
+    /// chosen one when nil), stores it and marks the batch exported, in one transaction. Asking again
+    /// returns the same file byte for byte (never a second file that could be uploaded twice), whatever
+    /// format is asked for. A copy is written to `bankFileDirectory` when one is set.
+    /// - Throws: `PayrollError.invalidTransition` for a draft; `PayrollError.linesChanged`;
+    ///   `BankFileError`; `BankFormatError.unknownFormat`.
     @discardableResult
-    public func export(_ batch: PayrollBatch, actor: String) async throws -> URL? {
+    public func export(_ batch: PayrollBatch, actor: String, format name: String? = nil) async throws -> Export {
         let store = PayrollStore(database)
+        let files = BankFileStore(database)
         guard batch.state == .approved || batch.state == .exported else {
             throw PayrollError.invalidTransition(from: batch.state, to: .exported)
         }
-        let data = try await BankFile.csv(batch: batch, store: store, divisions: divisions, isDemo: isDemo, issued: (actor, Date()))
+        var result: (file: StoredBankFile, created: Bool)
+        if let existing = try await files.file(of: batch.id) {
+            result = (existing, false)
+        } else {
+            let format = if let name { try await files.format(named: name, countyCode: countyCode) }
+                         else { try await files.defaultFormat(countyCode: countyCode) }
+            let data = try await BankFile.render(batch: batch, store: store, format: format, divisions: divisions, isDemo: isDemo,
+                                                 issued: (actor, Date()))
+            result = try await files.handOver(batch, format: format.name, fileName: BankFile.fileName(batch, format: format),
+                                              content: data, actor: actor)
+        }
         var url: URL?
         if let dir = bankFileDirectory {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let u = dir.appendingPathComponent(BankFile.fileName(batch).replacingOccurrences(of: ".csv", with: "_\(batch.id.prefix(8)).csv"))
-            try data.write(to: u, options: .atomic)
+            let name = result.file.fileName
+            let dot = name.lastIndex(of: ".") ?? name.endIndex
+            let u = dir.appendingPathComponent(name[..<dot] + "_\(batch.id.prefix(8))" + name[dot...])
+            try result.file.content.write(to: u, options: .atomic)
             url = u
         }
-        if batch.state == .approved { _ = try await store.markExported(batch.id, actor: actor) }
-        return url
+        return Export(file: result.file, created: result.created, url: url)
     }
 }

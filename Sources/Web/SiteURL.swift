@@ -20,6 +20,10 @@ enum SiteURL: Hashable, Sendable {
     case household(String)
     case householdMemberStatus(String)
     case householdPayee(String)
+    /// 更换收款账户: the bank, account and holder (户名), dated (field case C20).
+    case householdBankAccount(String)
+    /// 放行: a recorded decision releasing a payee check's hold on the household (field case C20).
+    case householdPayeeRelease(String)
     /// 特困 case facts of a member: placement and self-care assessment.
     case householdTekunFacts(String)
     /// 孤儿 / 事实无人抚养儿童 facts of a child: placement, parents' situations.
@@ -109,7 +113,7 @@ enum SiteURL: Hashable, Sendable {
     /// `RouteTests`.
     static let registered: [SiteURL] = [
         .home, .health, .stylesheet, .login, .logout, .password, .assessAPI,
-        .households, .newHousehold, .household(P.id), .householdMemberStatus(P.id), .householdPayee(P.id), .householdTekunFacts(P.id), .householdChildFacts(P.id), .householdDibaoTier(P.id), .householdTerminations(P.id), .householdReveal(P.id),
+        .households, .newHousehold, .household(P.id), .householdMemberStatus(P.id), .householdPayee(P.id), .householdBankAccount(P.id), .householdPayeeRelease(P.id), .householdTekunFacts(P.id), .householdChildFacts(P.id), .householdDibaoTier(P.id), .householdTerminations(P.id), .householdReveal(P.id),
         .termination(P.id), .terminationNotice(P.id), .terminationLetter(P.id), .terminationStep(P.id, step: P.step),
         .householdReview(P.id), .householdApplications(P.id), .householdDocuments(P.id),
         .householdDocument(P.id, document: P.document),
@@ -141,6 +145,8 @@ enum SiteURL: Hashable, Sendable {
         case .household(let id): return ["households", id]
         case .householdMemberStatus(let id): return ["households", id, "members", "status"]
         case .householdPayee(let id): return ["households", id, "payee"]
+        case .householdBankAccount(let id): return ["households", id, "bank-account"]
+        case .householdPayeeRelease(let id): return ["households", id, "payee-release"]
         case .householdTekunFacts(let id): return ["households", id, "tekun-facts"]
         case .householdChildFacts(let id): return ["households", id, "child-facts"]
         case .householdDibaoTier(let id): return ["households", id, "dibao-tier"]

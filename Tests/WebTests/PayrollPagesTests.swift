@@ -66,8 +66,18 @@ import TestSupport
                                             csrf: "tok", placeName: { $0 })
         let html = PayrollBatchPage.view(m).render()
         #expect(html.contains(#"href="/payroll/b-2021-07/bank-file""#))
+        #expect(html.contains("首次下载时保存"))
         #expect(!html.contains("/approve"))
         #expect(!html.contains("暂停发放"))
+        // Handed over: the page says when, by whom and its checksum, and that asking again gives the same file.
+        var handed = m
+        handed.handedOver = .init(fileName: "低保发放_2021-07.csv", format: "csv", sha256: "ab12", at: "2021-07-08 09:30", by: "finance1")
+        let again = PayrollBatchPage.view(handed).render()
+        #expect(again.contains("银行文件已于 2021-07-08 09:30 由 finance1 生成并交付（csv 格式，低保发放_2021-07.csv）"))
+        #expect(again.contains("SHA-256 ab12"))
+        #expect(again.contains("不会生成第二个文件"))
+        #expect(!again.contains("首次下载时保存"))
+        #expect(!again.contains("/export"))
     }
 }
 

@@ -7,6 +7,7 @@ import SQLKit
 /// - `payee_releases`: a person's recorded decision that a payee check's finding is explained;
 /// - `payroll_flags`: findings that do not hold a line (`SHARED_CONTACT`), kept with the batch;
 /// - `bank_files`: each batch's bank file, produced once and handed out again byte for byte;
+/// - `bank_formats`: the county's own bank formats (`jiuzhu bank-format import`) and which one it uses;
 /// - `payment_credits`: the day a batch's money reached a township's cards (timeliness, field case C14);
 /// - `recovery_entries`: how overpayments were settled (field case C16).
 ///
@@ -71,6 +72,23 @@ struct M0022FundLedger: AsyncMigration {
             .field("produced_by", .string, .required)
             .ignoreExisting()
             .create()
+        try await database.schema("bank_formats")
+            .field("id", .string, .identifier(auto: false))
+            .field("county_code", .string, .required)
+            .field("name", .string, .required)
+            .field("definition", .string, .required)
+            .field("imported_by", .string, .required)
+            .field("imported_at", .datetime, .required)
+            .unique(on: "county_code", "name", name: "uq_bank_formats_name")
+            .ignoreExisting()
+            .create()
+        try await database.schema("bank_format_choice")
+            .field("county_code", .string, .identifier(auto: false))
+            .field("name", .string, .required)
+            .field("chosen_by", .string, .required)
+            .field("chosen_at", .datetime, .required)
+            .ignoreExisting()
+            .create()
         try await database.schema("payment_credits")
             .field("id", .string, .identifier(auto: false))
             .field("batch_id", .string, .required, .references("payroll_batches", "id"))
@@ -103,7 +121,7 @@ struct M0022FundLedger: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        for table in ["recovery_entries", "payment_credits", "bank_files", "payroll_flags", "payee_releases"] {
+        for table in ["recovery_entries", "payment_credits", "bank_format_choice", "bank_formats", "bank_files", "payroll_flags", "payee_releases"] {
             try await database.schema(table).delete()
         }
     }

@@ -428,7 +428,8 @@ public struct PayrollStore: Sendable {
     }
 
     func transition(_ id: String, to next: PayrollState, actor: String, column: String,
-                    secondPerson: Bool = false) async throws -> PayrollBatch {
+                    secondPerson: Bool = false,
+                    also: (@Sendable (any Database) async throws -> Void)? = nil) async throws -> PayrollBatch {
         try await database.transaction { db in
             let b = try await batch(id: id, on: db)
             _ = try b.programme.rules()
@@ -454,6 +455,7 @@ public struct PayrollStore: Sendable {
             }
             try await audit(db, county: b.countyCode, actor: actor, action: "payroll.\(next.rawValue)",
                             subject: id, detail: "\(b.month)")
+            try await also?(db)
             return try await batch(id: id, on: db)
         }
     }

@@ -67,9 +67,11 @@ extension SiteURL {
         case .households: return read ? .permission(.viewRegistry, nil) : .permission(.editRegistry, nil)
         case .newHousehold: return .permission(.editRegistry, nil)
         case .household, .householdDocument: return .permission(.viewRegistry, .household)
-        case .householdMemberStatus, .householdPayee, .householdChildFacts, .householdDibaoTier, .householdTerminations,
-             .householdDocuments:
+        case .householdMemberStatus, .householdPayee, .householdBankAccount, .householdChildFacts, .householdDibaoTier,
+             .householdTerminations, .householdDocuments:
             return .permission(.editRegistry, .household)
+        // Releasing a payee check's hold is the approver's decision (field case C20).
+        case .householdPayeeRelease: return .permission(.approvePayroll, .household)
         // The self-care assessment is the county's (TK-2021 Arts. 20–22), and a review re-decides the amount.
         case .householdTekunFacts, .householdReview: return .permission(.countySteps, .household)
         case .householdApplications, .householdTemporaryCases: return .permission(.openApplication, .household)

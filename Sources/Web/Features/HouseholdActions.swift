@@ -84,6 +84,55 @@ extension HouseholdsController {
         return req.seeOther(.household(id))
     }
 
+    struct BankAccountForm: Content {
+        var bankName: String?
+        var account: String
+        var holder: String?
+        var date: String
+    }
+
+    /// 更换收款账户: dated, so a change shortly before a payment is held until released (field case C20).
+    func bankAccount(req: Request) async throws -> Response {
+        let s = req.settings
+        let id = try req.parameters.require("id")
+        let f = try req.content.decode(BankAccountForm.self)
+        let account = f.account.trimmingCharacters(in: .whitespaces)
+        guard !account.isEmpty, account.count <= 40,
+              account.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-" || $0 == " ") }),
+              PayeeChecks.accountKey(account).count >= 8 else {
+            throw FormError(field: "银行账号", value: f.account, reason: "应为 8 位以上数字，可含空格或连字符")
+        }
+        let date = try CivilDate(parsing: f.date)
+        guard date <= s.today() else { throw FormError(field: "变更日期", value: f.date, reason: "不能晚于今天") }
+        let holder = f.holder?.trimmingCharacters(in: .whitespaces).nonEmpty
+        let bank = f.bankName?.trimmingCharacters(in: .whitespaces).nonEmpty
+        try await RegistryStore(req.db).setBankAccount(householdID: id, bankName: bank, account: account, holder: holder, on: date,
+                                                       recording: req.auditDraft("household.bank-account", subject: id))
+        req.flash("已更换收款账户（\(date)）。临近发放日变更的账户，首次发放前须经核实放行。", kind: "success")
+        return req.seeOther(.household(id))
+    }
+
+    struct ReleaseForm: Content {
+        var check: String
+        var reference: String
+        var note: String?
+    }
+
+    /// 放行: the approver records why a payee check's finding is explained; the next batch generated pays it.
+    func payeeRelease(req: Request) async throws -> Response {
+        let id = try req.parameters.require("id")
+        let f = try req.content.decode(ReleaseForm.self)
+        guard let check = PayeeCheck(rawValue: f.check) else { throw FormError(field: "核查项", value: f.check, reason: "请从列表选择") }
+        let reference = f.reference.trimmingCharacters(in: .whitespaces)
+        guard !reference.isEmpty, reference.count <= 100 else {
+            throw FormError(field: "放行依据", value: f.reference, reason: "必填（审批文号或会议记录号），不超过 100 字")
+        }
+        try await PayeeCheckStore(req.db).release(householdID: id, check: check, reference: reference, note: f.note ?? "",
+                                                  actor: req.actor)
+        req.flash("已放行“\(check.chinese)”：草稿批次须作废重新生成，已审核的批次不变，下月起按放行发放", kind: "success")
+        return req.seeOther(.household(id))
+    }
+
     struct ReviewForm: Content {
         var date: String
         var programme: String?

@@ -63,6 +63,7 @@ extension HouseholdsController {
                 previews.append((rules, d))
             }
         }
+        let releases = try await PayeeCheckStore(req.db).releases(householdID: id)
         let activeEnrollments = enrollments.filter { $0.endMonth == nil || $0.endMonth! >= today.yearMonth }
         let body: Node<HTML.BodyContext> = .div(
             .h1("家庭档案：\(h.head.name)户"),
@@ -74,7 +75,16 @@ extension HouseholdsController {
                 .dt("联系电话"), .dd(.text(h.phone ?? "—")),
                 .dt("收款人"), .dd(.text("\(h.payee.name)（\(h.payee.residentID.masked)）"),
                                   .if(!h.payee.status.counts, Layout.badge("收款人已\(h.payee.status.chinese)，发放暂停：请指定新的收款人", "bad"))),
-                .dt("收款账号"), .dd(.text([h.bankName, account].compactMap { $0 }.joined(separator: " ").nonEmpty ?? "未登记"))),
+                .dt("收款账号"), .dd(.text([h.bankName, account].compactMap { $0 }.joined(separator: " ").nonEmpty ?? "未登记")),
+                .dt("账户户名"), .dd(.text(h.accountHolder ?? "\(h.payee.name)（与收款人相同）")),
+                .dt("账户变更"), .dd(.text(h.accountChangedOn.map { "\($0) 变更" } ?? "登记时的账户"))),
+            .if(!releases.isEmpty, .group(
+                .h2("收款核查放行记录"),
+                .table(.tr(.th("核查项"), .th("依据"), .th("说明"), .th("决定人"), .th("时间")),
+                       .forEach(releases) { r in
+                           .tr(.td(.text(r.check.chinese)), .td(.text(r.reference)), .td(.text(r.note)), .td(.text(r.decidedBy)),
+                               .td(.text(ChinaClock.beijingTime(r.decidedAt))))
+                       }))),
             .if(!reveal, Layout.postForm(req, .householdReveal(id), .button(.class("secondary"), .type(.submit), .text("显示完整身份证号和账号（记入审计日志）")))),
             .if(reveal, .p(.class("flash info"), .text("已显示完整号码，本次查看已记入审计日志。"))),
             .h2("家庭成员"),
@@ -106,6 +116,20 @@ extension HouseholdsController {
                       Controls.option(key($0), $0.name, selected: $0.residentID == h.payee.residentID)
                   })),
                   .button(.class("secondary"), .type(.submit), .text("指定收款人"))),
+            Layout.postForm(req, .householdBankAccount(id),
+                  .label(.text("更换收款账户：开户行 "), .input(.type(.text), .name("bankName"), .attr("value", h.bankName ?? ""))),
+                  .label(.text(" 账号 "), .input(.type(.text), .name("account"), .required(true), .attr("autocomplete", "off"))),
+                  .label(.text(" 户名（与收款人不同时填写） "), .input(.type(.text), .name("holder"))),
+                  .label(.text(" 变更日期 "), .input(.type(.date), .name("date"), .attr("value", today.description), .required(true))),
+                  .button(.class("secondary"), .type(.submit), .text("更换收款账户"))),
+            .if(req.staff?.role.may(.approvePayroll) ?? false,
+                Layout.postForm(req, .householdPayeeRelease(id),
+                      .label(.text("收款核查放行：核查项 "), Controls.select("check", PayeeCheck.allCases.filter(\.holds).map {
+                          Controls.option($0.rawValue, "\($0.rawValue) \($0.chinese)")
+                      })),
+                      .label(.text(" 依据（审批文号或会议记录号） "), .input(.type(.text), .name("reference"), .required(true))),
+                      .label(.text(" 说明 "), .input(.type(.text), .name("note"))),
+                      .button(.class("secondary"), .type(.submit), .text("记录放行决定")))),
             .if(s.programmes.contains { (try? $0.rules())?.recipient == .member },
                 Layout.postForm(req, .householdTekunFacts(id),
                       .label(.text("特困认定：成员 "), Controls.select("residentID", h.composition.members.filter(\.status.counts).map {

@@ -23,6 +23,8 @@ struct HouseholdsController: RouteCollection {
         routes.post(.householdApplications(id), use: openApplication)
         routes.post(.householdReview(id), use: review)
         routes.post(.householdPayee(id), use: payee)
+        routes.post(.householdBankAccount(id), use: bankAccount)
+        routes.post(.householdPayeeRelease(id), use: payeeRelease)
         routes.post(.householdTekunFacts(id), use: tekunFacts)
         routes.post(.householdChildFacts(id), use: childFacts)
         routes.post(.householdDibaoTier(id), use: dibaoTier)

@@ -99,6 +99,14 @@ struct PayrollController: RouteCollection {
             lines: lines, page: page, perPage: Self.perPage, csrf: req.csrfToken, placeName: s.townshipName)
         model.permissions = req.staff?.role.permissions ?? []
         model.user = req.staff?.username
+        model.flags = try await store.flags(of: id)
+        let files = BankFileStore(req.db)
+        if let f = try await files.file(of: id) {
+            model.handedOver = .init(fileName: f.fileName, format: f.format, sha256: f.sha256,
+                                     at: ChinaClock.beijingTime(f.producedAt), by: f.producedBy)
+        }
+        let chosen = try await files.defaultFormat(countyCode: s.countyCode).name
+        model.formats = [chosen] + (try await files.formats(countyCode: s.countyCode)).map(\.name).filter { $0 != chosen }
         if b.kind == .backPay {
             model.items = PayrollBatchPage.Model.items(try await store.backPayItems(of: id), lines: lines,
                                                        firstNumber: (page - 1) * Self.perPage + 1)
@@ -131,13 +139,15 @@ struct PayrollController: RouteCollection {
         let id = try req.parameters.require("id")
         let store = req.payroll
         let b = try await store.batch(id: id)
-        if b.state == .exported {
-            req.flash("该批次已导出，可直接下载银行文件", kind: "info")
-            return req.seeOther(.payrollBatch(id))
+        guard b.state == .approved || b.state == .exported else { throw PayrollError.invalidTransition(from: b.state, to: .exported) }
+        struct Form: Content { var format: String? }
+        let name = try req.content.decode(Form.self).format?.nonEmpty
+        let e = try await run(req).export(b, actor: req.actor, format: name)
+        if e.created {
+            req.flash("已生成并交付 \(b.month) 银行文件（\(e.file.format)），批次计入资金支出", kind: "success")
+        } else {
+            req.flash("该批次的银行文件已于 \(ChinaClock.beijingTime(e.file.producedAt)) 由 \(e.file.producedBy) 生成并交付，未生成新文件", kind: "info")
         }
-        guard b.state == .approved else { throw PayrollError.invalidTransition(from: b.state, to: .exported) }
-        try await run(req).export(b, actor: req.actor)
-        req.flash("已导出 \(b.month) 银行文件，批次计入资金支出", kind: "success")
         return req.seeOther(.payrollBatch(id))
     }
 
@@ -147,10 +157,14 @@ struct PayrollController: RouteCollection {
         let store = req.payroll
         let b = try await store.batch(id: id)
         guard b.state == .exported else { throw PayrollError.invalidTransition(from: b.state, to: .exported) }
-        let data = try await BankFile.csv(batch: b, store: store, divisions: s.divisions, isDemo: s.isDemo, issued: (req.actor, Date()))
-        let r = Response(status: .ok, body: .init(data: data))
-        r.headers.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
-        let name = BankFile.fileName(b).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "bank.csv"
+        // The file handed over, byte for byte (a batch exported before files were kept gets its one file now).
+        let f = try await run(req).export(b, actor: req.actor).file
+        let r = Response(status: .ok, body: .init(data: f.content))
+        let type = f.fileName.hasSuffix(".xlsx") ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            : f.fileName.hasSuffix(".csv") ? "text/csv" : "text/plain"
+        r.headers.replaceOrAdd(name: .contentType, value: type)
+        r.headers.replaceOrAdd(name: "X-Content-SHA256", value: f.sha256)
+        let name = f.fileName.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "bank.csv"
         r.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename*=UTF-8''\(name)")
         return r
     }

@@ -104,6 +104,16 @@ enum PayrollBatchPage {
         var trace: String
     }
 
+    /// The bank file as handed over: what the page says about it.
+    struct HandedOver: Equatable, Sendable {
+        var fileName: String
+        var format: String
+        var sha256: String
+        /// Beijing time.
+        var at: String
+        var by: String
+    }
+
     struct Model: Equatable, Sendable {
         var batch: PayrollBatch
         /// For a back-pay batch, the months the lines on this page settle.
@@ -118,6 +128,12 @@ enum PayrollBatchPage {
         /// The signed-in user (the generator is not offered the approval).
         var user: String?
         var permissions: Set<Permission> = Set(Permission.allCases)
+        /// Lines paid but flagged by the payee checks (field case C20).
+        var flags: [PayrollHold] = []
+        /// The bank file handed over, once (nil before).
+        var handedOver: HandedOver?
+        /// The bank formats the county can write, the chosen one first.
+        var formats: [String] = ["csv"]
 
         /// Pure: names resolved by `placeName`, ID and account masked, lines numbered from the page.
         static func make(batch: PayrollBatch, holds: [PayrollHold], towns: [PayrollTownshipTotal], lines: [PayrollLine],
@@ -179,13 +195,29 @@ enum PayrollBatchPage {
                               .button(.class("secondary"), .type(.submit), .text("作废草稿，按最新档案重新生成")))))),
                 .if(b.state == .approved && m.permissions.contains(.exportPayroll),
                     .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollExport(id).path), Layout.csrf(m.csrf),
-                          .button(.type(.submit), .text("导出银行文件（计入支出）")))),
-                .if(b.state == .exported && m.permissions.contains(.exportPayroll), .p(.a(.attr("href", SiteURL.payrollBankFile(id).path), .text("下载银行文件（CSV，可用 Excel 打开）"))))
+                          .label(.text("银行文件格式 "), Controls.select("format", m.formats.map { Controls.option($0, $0) })),
+                          .button(.type(.submit), .text("生成并交付银行文件（计入支出，只生成一次）")))),
+                .unwrap(m.handedOver) { f in
+                    .div(.class("flash info"),
+                         .p(.text("银行文件已于 \(f.at) 由 \(f.by) 生成并交付（\(f.format) 格式，\(f.fileName)）。再次下载得到的是同一文件，不会生成第二个文件；请勿重复上传银行。")),
+                         .p(.class("muted"), .text("SHA-256 \(f.sha256)")),
+                         .if(m.permissions.contains(.exportPayroll), .p(.a(.attr("href", SiteURL.payrollBankFile(id).path), .text("下载已交付的银行文件")))))
+                },
+                // Exported before files were kept: the first download becomes the one file.
+                .if(b.state == .exported && m.handedOver == nil && m.permissions.contains(.exportPayroll),
+                    .p(.a(.attr("href", SiteURL.payrollBankFile(id).path), .text("下载银行文件（首次下载时保存，此后始终为同一文件）"))))
             ),
             .if(!m.holds.isEmpty, .group(
                 .h2("暂停发放（\(m.holds.count) 户）"),
                 .table(.tr(.th("家庭"), .th("原因")),
                        .forEach(m.holds) { h in
+                           .tr(.td(m.permissions.contains(.viewRegistry) ? .a(.attr("href", SiteURL.household(h.householdID).path), .text(h.payeeName))
+                                                                          : .text(h.payeeName)), .td(.text(h.reason)))
+                       }))),
+            .if(!m.flags.isEmpty, .group(
+                .h2("照常发放、请核实（\(m.flags.count) 户）"),
+                .table(.tr(.th("家庭"), .th("提示")),
+                       .forEach(m.flags) { h in
                            .tr(.td(m.permissions.contains(.viewRegistry) ? .a(.attr("href", SiteURL.household(h.householdID).path), .text(h.payeeName))
                                                                           : .text(h.payeeName)), .td(.text(h.reason)))
                        }))),

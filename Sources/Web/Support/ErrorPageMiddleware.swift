@@ -85,6 +85,8 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case let e as AssessmentError: return (.unprocessableEntity, e.message)
         case let e as DocumentStore.DocumentError: return (.unprocessableEntity, e.message)
         case let e as BankFileError: return (.conflict, e.message)
+        case let e as BankFormatError: return (.unprocessableEntity, e.message)
+        case let e as RecoveryError: return (.unprocessableEntity, e.message)
         case let e as FormError: return (.unprocessableEntity, e.message)
         case let e as AssessError: return (.unprocessableEntity, e.description)
         // A multipart body that does not parse (the parser's error type is private).
