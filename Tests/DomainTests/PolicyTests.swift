@@ -113,7 +113,9 @@ import Testing
                      "expenditure": {"minMonths": "5", "maxMonths": "12", "perCapita": false}},
                      "townshipLimit": {"months": "2"}},
        "orphan": {"institutional": "1400.00", "scattered": "900.00", "continueWhileInSchool": ["high-school"]},
-       "unsupportedChild": {"amount": "900.00"}, "reliefStation": {"maxStayDays": 10}},
+       "unsupportedChild": {"amount": "900.00"}, "reliefStation": {"maxStayDays": 10},
+       "payment": {"dueDay": 15, "sharedContactHouseholds": 6},
+       "funds": {"idleMonths": 9, "costSharing": [{"programme": "temporary", "shares": {"city": "0.5", "county": "0.5"}}]}},
       {"effective": "2022-01", "dibao": {"standard": {"urban": "620.00", "rural": "410.00"}, "method": "gap",
                  "nearPovertyMultiplier": "1.5", "exemptIncome": [], "gradualExitMonths": 6,
                  "confirmationDelegatedToTownship": true}}
@@ -136,6 +138,11 @@ import Testing
         #expect(v.temporary?.townshipLimit == .months(Ratio(2, 1)))
         #expect(v.unsupportedChild?.amount == .yuan(900))
         #expect(v.reliefStation?.maxStayDays == 10)
+        #expect(v.payment == PaymentPolicy(dueDay: 15, sharedContactHouseholds: 6, accountChangeHoldDays: 15))
+        #expect(v.funds == FundsPolicy(idleMonths: 9, costSharing: [.temporary: [.city: Ratio(5, 10), .county: Ratio(5, 10)]]))
+        // Absent sections: the documented defaults.
+        #expect(f.versions[1].payment == PaymentPolicy(dueDay: 10, sharedContactHouseholds: 5, accountChangeHoldDays: 15))
+        #expect(f.versions[1].funds == FundsPolicy(idleMonths: 12, costSharing: [:]))
         #expect(f.versions[1].tekun == nil)
         #expect(f.versions[1].confirmationDelegatedToTownship)
         // Rural 410 after 420: accepted with a warning, as is rural 特困 below 1.3 × 低保.
@@ -190,7 +197,12 @@ import Testing
         .init(change: (#""maxStayDays": 10"#, #""maxStayDays": 0"#), version: "2021-01", key: "versions[0].reliefStation.maxStayDays"),
         .init(change: (#""continueWhileInSchool": ["high-school"]"#, #""continueWhileInSchool": ["college"]"#), version: "2021-01", key: "versions[0].orphan.continueWhileInSchool[0]"),
         .init(change: (#""nearPovertyMultiplier": "1.5", "exemptIncome": ["scholarship""#, #""exemptIncome": ["scholarship""#), version: "2021-01", key: "versions[0].dibao.nearPovertyMultiplier"),
-        .init(change: (#""reliefStation": {"maxStayDays": 10}}"#, #""reliefStation": {"maxStayDays": 10}, "dibo": {}}"#), version: "2021-01", key: "versions[0].dibo"),
+        .init(change: (#""reliefStation": {"maxStayDays": 10},"#, #""reliefStation": {"maxStayDays": 10}, "dibo": {},"#), version: "2021-01", key: "versions[0].dibo"),
+        .init(change: (#""dueDay": 15"#, #""dueDay": 32"#), version: "2021-01", key: "versions[0].payment.dueDay"),
+        .init(change: (#""dueDay": 15"#, #""dueday": 15"#), version: "2021-01", key: "versions[0].payment.dueday"),
+        .init(change: (#""county": "0.5""#, #""county": "0.4""#), version: "2021-01", key: "versions[0].funds.costSharing[0].shares"),
+        .init(change: (#""city": "0.5""#, #""town": "0.5""#), version: "2021-01", key: "versions[0].funds.costSharing[0].shares.town"),
+        .init(change: (#"{"programme": "temporary""#, #"{"programme": "temporary", "shares": {"county": "1"}}, {"programme": "temporary""#), version: "2021-01", key: "versions[0].funds.costSharing[1]"),
         // Found by the adversarial pass: overflow, duplicates, lenient strings, counted income exempted.
         .init(change: (#""minMonths": "2", "maxMonths": "4""#, #""minMonths": "999999999.999999", "maxMonths": "999999999.999998""#), version: "2021-01", key: "versions[0].temporary.types.emergency.minMonths"),
         .init(change: (#""minimumRatioToDibao": "1.3""#, #""minimumRatioToDibao": "99999.9""#), version: "2021-01", key: "versions[0].tekun.minimumRatioToDibao"),
