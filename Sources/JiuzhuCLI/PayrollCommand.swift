@@ -19,6 +19,7 @@ struct PayrollCommand: AsyncParsableCommand {
     @ArgumentParser.Option(name: .long, help: "back-pay: the first month to settle, YYYY-MM.") var from: String?
     @ArgumentParser.Option(name: .long, help: "approve, export: regular (the month's batch, default) or back-pay (补发).") var kind: String = PayrollKind.regular.rawValue
     @ArgumentParser.Option(name: .long, help: "Directory for the bank file (export, run); default: bank/ in the data directory beside the database.") var out: String?
+    @Flag(name: .long, help: "generate, run: go on although earlier months have no batch (they are named first; pay them later by back pay).") var skipMissing = false
     @ArgumentParser.Option(name: .long, help: "export: the bank format (csv, xlsx, fixed-gb18030 or one imported with jiuzhu bank-format import); default: the county's (jiuzhu bank-format use). A batch's file is produced once: asked again, the same file is returned.") var format: String?
     @ArgumentParser.Option(name: .long, help: "County code.") var county = "510921"
     @OptionGroup var database: DatabaseOptions
@@ -65,6 +66,12 @@ struct PayrollCommand: AsyncParsableCommand {
         let run = PayrollRun(database: handle.db, countyCode: county, bankFileDirectory: bankDirectory, isDemo: isDemo)
         switch step {
         case .generate:
+            let skipped = try await store.skippedMonths(programme: programme, before: m, countyCode: county)
+            if !skipped.isEmpty && !skipMissing {
+                CLI.printError(PayrollError.skippedMonths(programme: programme.shortChinese, months: skipped, month: m).message
+                               + "\n确认后加 --skip-missing 重新运行")
+                throw ExitCode(1)
+            }
             let g = try await store.generate(programme: programme, month: m, countyCode: county, actor: "cli")
             CLI.say("\(g.created ? "已生成" : "已存在") \(m) \(programme.shortChinese)批次 \(g.batch.id)：\(g.batch.lineCount) 户，\(g.batch.total.yuanString) 元，\(g.batch.state.chinese)")
             for h in g.holds { CLI.say("  暂停：\(h.payeeName) \(h.reason)") }
@@ -124,7 +131,7 @@ struct PayrollCommand: AsyncParsableCommand {
                 CLI.say("SHA-256 \(e.file.sha256)")
             }
         case .run:
-            let r = try await run.runMonth(programme: programme, m, actor: "cli")
+            let r = try await run.runMonth(programme: programme, m, actor: "cli", acknowledgingSkipped: skipMissing)
             CLI.say("\(m)：\(r.batch.lineCount) 户，\(r.batch.total.yuanString) 元，\(r.batch.state.chinese)；银行文件 \(r.bankFile?.path ?? "")")
             if let note = r.note { CLI.say("提示：" + note) }
         }

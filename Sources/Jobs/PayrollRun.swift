@@ -42,8 +42,15 @@ public struct PayrollRun: Sendable {
         return results
     }
 
-    public func runMonth(programme: Programme, _ month: YearMonth, actor: String) async throws -> MonthResult {
+    /// - Throws: `PayrollError.skippedMonths` when months before `month` have no batch, unless
+    ///   `acknowledgingSkipped`.
+    public func runMonth(programme: Programme, _ month: YearMonth, actor: String,
+                         acknowledgingSkipped: Bool = false) async throws -> MonthResult {
         let store = PayrollStore(database)
+        if !acknowledgingSkipped {
+            let skipped = try await store.skippedMonths(programme: programme, before: month, countyCode: countyCode)
+            if !skipped.isEmpty { throw PayrollError.skippedMonths(programme: programme.shortChinese, months: skipped, month: month) }
+        }
         let generation = try await store.generate(programme: programme, month: month, countyCode: countyCode, actor: actor)
         var batch = generation.batch
         if batch.state == .draft { batch = try await store.approve(batch.id, actor: actor) }

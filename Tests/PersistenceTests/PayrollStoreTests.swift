@@ -28,6 +28,24 @@ import Testing
         }
     }
 
+    /// Months without a batch between the latest one and the month asked for (issue 7).
+    @Test func skippedMonthsAreNamed() async throws {
+        try await withTestDatabase { handle async throws in
+            try await enrolledH01(handle)
+            let store = PayrollStore(handle.db)
+            func skipped(_ m: String) async throws -> [String] {
+                try await store.skippedMonths(programme: .dibao, before: Fixtures.month(m), countyCode: "510921").map(\.description)
+            }
+            #expect(try await skipped("2021-09") == [])  // the programme's first batch
+            _ = try await store.generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
+            #expect(try await skipped("2021-08") == [])
+            #expect(try await skipped("2021-10") == ["2021-08", "2021-09"])
+            #expect(try await skipped("2022-01") == ["2021-08", "2021-09", "2021-10", "2021-11", "2021-12"])
+            #expect(try await skipped("2021-07") == [])  // exists already
+            #expect(try await store.skippedMonths(programme: .tekun, before: Fixtures.month("2021-10"), countyCode: "510921").isEmpty)
+        }
+    }
+
     /// Field case C08: a generated batch is frozen against registry edits; approval order is enforced.
     @Test func generatedBatchIgnoresLaterEditsAndOrderIsEnforced() async throws {
         try await withTestDatabase { handle async throws in

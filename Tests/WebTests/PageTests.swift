@@ -48,6 +48,24 @@ import VaporTesting
         }
     }
 
+    /// A skipped month is warned about before the next one is generated: a page to confirm, nothing made
+    /// until the user goes on.
+    @Test func aSkippedMonthIsConfirmedFirst() async throws {
+        try await withTestApp { session async throws in
+            #expect(try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-07"]).status == .seeOther)
+            let r = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-10"])
+            #expect(r.status == .ok)
+            #expect(body(r).contains("低保2021-08、2021-09尚未生成发放批次，确认跳过这些月份并生成 2021-10 吗？"))
+            #expect(body(r).contains(#"name="confirmSkipped" value="1""#))
+            #expect(!body(try await session.get("/payroll")).contains("2021-10"))
+            let confirmed = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-10", "confirmSkipped": "1"])
+            #expect(confirmed.status == .seeOther)
+            #expect(body(try await session.get("/payroll")).contains("2021-10"))
+            // The month in between is not skipped any more once it exists; a later month after it is fine.
+            #expect(try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-11"]).status == .seeOther)
+        }
+    }
+
     @Test func formWithoutCSRFTokenIsRefused() async throws {
         try await withTestApp { session async throws in
             let r = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-07"], csrf: false)

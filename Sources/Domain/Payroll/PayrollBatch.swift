@@ -216,6 +216,9 @@ public enum PayrollError: Error, Equatable, Sendable {
     case sameApprover(String)
     /// The lines of a frozen batch no longer match the checksum taken at approval: altered in the database.
     case linesChanged(batch: String, approvedBy: String?)
+    /// Months with no batch between the programme's latest batch and the month asked for: warned about
+    /// before the month is generated, which a person confirms.
+    case skippedMonths(programme: String, months: [YearMonth], month: YearMonth)
 
     public var message: String {
         switch self {
@@ -229,6 +232,8 @@ public enum PayrollError: Error, Equatable, Sendable {
             return "不能生成 \(month) 的发放批次：最多只能提前准备下个月（\(latest)） (month too far ahead)"
         case .sameApprover(let user):
             return "批次由 \(user) 生成，须由另一人审核（不相容岗位分离） (the generator may not approve)"
+        case let .skippedMonths(programme, months, month):
+            return "\(programme)\(months.map(\.description).joined(separator: "、"))尚未生成发放批次，确认跳过这些月份并生成 \(month) 吗？漏发的月份之后须补发 (months skipped; confirm to go on)"
         case let .linesChanged(batch, approvedBy):
             return "发放批次 \(batch) 的明细与审核时（\(approvedBy ?? "—") 审核）的校验值不符：明细在审核后被改动，不能导出银行文件，请立即报告并核查审计日志 (lines altered after approval)"
         }

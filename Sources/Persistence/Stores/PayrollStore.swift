@@ -250,6 +250,20 @@ public struct PayrollStore: Sendable {
         return g
     }
 
+    /// The months between the programme's latest regular batch before `month` and `month` that have no
+    /// batch: skipped, and warned about before `month` is generated (issue 7). Empty when `month` has a
+    /// batch already, follows the latest one, or is the programme's first.
+    public func skippedMonths(programme: Programme, before month: YearMonth, countyCode: String) async throws -> [YearMonth] {
+        struct Row: Decodable { var m: Int? }
+        if try await batch(countyCode: countyCode, programme: programme, month: month) != nil { return [] }
+        guard let latest = try await database.sql.raw("""
+            SELECT MAX(month) AS m FROM payroll_batches WHERE county_code = \(bind: countyCode)
+              AND programme = \(bind: programme.rawValue) AND kind = 'regular' AND month < \(bind: month.number)
+            """).first(decoding: Row.self)?.m else { return [] }
+        let last = try Stored("payroll_batches").month("month", latest)
+        return (1..<max(1, month.monthsSince(last))).map { last.adding(months: $0) }
+    }
+
     /// Enrollments of `programme` active in `month` whose decision cites a version other than `version`.
     func decidedUnderOtherVersions(programme: Programme, countyCode: String, month: YearMonth, version: String) async throws -> Int {
         struct Row: Decodable { var n: Int }

@@ -32,6 +32,8 @@ struct PayrollController: RouteCollection {
     struct GenerateForm: Content {
         var month: String
         var programme: String?
+        /// "1" once the user has seen the skipped months and goes on.
+        var confirmSkipped: String?
     }
 
     func generate(req: Request) async throws -> Response {
@@ -39,6 +41,13 @@ struct PayrollController: RouteCollection {
         let form = try req.content.decode(GenerateForm.self)
         let programme = try s.programme(field: "救助项目", form.programme)
         let month = try YearMonth(parsing: form.month)
+        let skipped = try await req.payroll.skippedMonths(programme: programme, before: month, countyCode: s.countyCode)
+        if !skipped.isEmpty && form.confirmSkipped != "1" {
+            // Warned before the month is generated: a page to confirm, or go back.
+            let model = PayrollIndex.SkipConfirmation(programme: programme, month: month, skipped: skipped, csrf: req.csrfToken)
+            return try await HTMLPage(html: Layout.page(title: PayrollIndex.title, request: req, active: .payroll,
+                                                        body: PayrollIndex.confirmView(model))).encodeResponse(for: req)
+        }
         let g = try await req.payroll.generate(programme: programme, month: month, countyCode: s.countyCode,
                                                actor: req.actor)
         if g.created {

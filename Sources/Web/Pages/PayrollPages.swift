@@ -41,6 +41,28 @@ enum PayrollIndex {
 
     static let title = "资金发放"
 
+    /// Months skipped before the one asked for: shown before it is generated.
+    struct SkipConfirmation: Equatable, Sendable {
+        var programme: Programme
+        var month: YearMonth
+        var skipped: [YearMonth]
+        var csrf: String
+    }
+
+    static func confirmView(_ m: SkipConfirmation) -> Node<HTML.BodyContext> {
+        .div(
+            .h1(.text("确认跳过未发放的月份")),
+            .p(.class("flash error"), .text(PayrollError.skippedMonths(programme: m.programme.shortChinese, months: m.skipped, month: m.month).message)),
+            .p(.text("如属漏发，请先生成 \(m.skipped.first!.description) 的批次；确属无需发放（如暂停发放期间），请确认后继续。")),
+            .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollGenerate.path), Layout.csrf(m.csrf),
+                  .input(.type(.hidden), .name("programme"), .attr("value", m.programme.rawValue)),
+                  .input(.type(.hidden), .name("month"), .attr("value", m.month.description)),
+                  .input(.type(.hidden), .name("confirmSkipped"), .attr("value", "1")),
+                  .button(.type(.submit), .text("确认跳过，生成 \(m.month) 批次"))),
+            .p(.a(.attr("href", SiteURL.payroll.path), .text("返回，不生成")))
+        )
+    }
+
     static func view(_ m: Model) -> Node<HTML.BodyContext> {
         .div(
             .h1(.text(title)),
