@@ -101,7 +101,10 @@ import VaporTesting
             #expect(body(try await session.get("/applications")).contains("没有办理中的终止程序"))
             let after = body(try await session.get(householdPath))
             #expect(after.contains("终止供养"))
-            let july = try await session.post("/payroll/generate", form: ["programme": "tekun", "month": "2021-07"])
+            // May and June were never generated: named first, then confirmed.
+            #expect(body(try await session.post("/payroll/generate", form: ["programme": "tekun", "month": "2021-07"]))
+                .contains("特困2021-05、2021-06尚未生成发放批次"))
+            let july = try await session.post("/payroll/generate", form: ["programme": "tekun", "month": "2021-07", "confirmSkipped": "1"])
             #expect(body(try await session.get(try #require(july.headers.first(name: .location)))).contains("2021-07 特困发放批次：0 笔，0.00 元"))
         }
     }

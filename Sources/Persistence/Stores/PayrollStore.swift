@@ -215,6 +215,21 @@ public struct PayrollStore: Sendable {
         do {
             try await database.transaction { db in
                 let sql = db.sql
+                // Grants paid here are locked, and their offsets (field case C16) read again: an offset
+                // recorded since the lines were planned fails this batch rather than go unpaid or unrecorded.
+                let grants = lines.compactMap(\.grantID)
+                if !grants.isEmpty {
+                    for chunk in SQLSupport.chunks(grants) {
+                        try await sql.raw("UPDATE temporary_cases SET updated_at = updated_at WHERE id IN (\(binds: chunk))").run()
+                    }
+                    let current = try await RecoveryStore.offsets(grants: grants, on: sql)
+                    for l in lines where l.grantID != nil {
+                        let planned = l.components.filter { $0.kind == .recoveryOffset }.reduce(Money.zero) { $0 - $1.amount }
+                        guard planned == (current[l.grantID!] ?? .zero) else {
+                            throw StoreError.conflict("生成期间有人登记了抵扣，本批次未生成，请重新生成 (an offset was recorded meanwhile)")
+                        }
+                    }
+                }
                 try await PayrollRows.insertBatch(on: sql, id: id, countyCode: countyCode, programme: programme, month: month,
                                                   kind: .regular, lineCount: lines.count, total: total, at: now, actor: actor)
                 let sealed = try Sealed(db)
@@ -376,9 +391,14 @@ public struct PayrollStore: Sendable {
             """)
         let t = Stored("temporary_cases")
         let sealed = try Sealed(database)
-        return try await database.sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder).map { r in
-            PayableEnrollment(enrollmentID: r.id, householdID: r.householdId, townshipCode: r.townshipCode, villageCode: r.villageCode,
-                              area: try t.parse("area", r.area), components: [AmountComponent(.basic, Money(fen: r.amountFen))],
+        let rows = try await database.sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder)
+        // An overpayment deducted from the grant (抵扣, field case C16): the line shows gross, offset and paid.
+        let offsets = try await RecoveryStore.offsets(grants: rows.map(\.id), on: database.sql)
+        return try rows.map { r in
+            var parts = [AmountComponent(.basic, Money(fen: r.amountFen))]
+            if let offset = offsets[r.id], offset > .zero { parts.append(AmountComponent(.recoveryOffset, .zero - offset)) }
+            return PayableEnrollment(enrollmentID: r.id, householdID: r.householdId, townshipCode: r.townshipCode, villageCode: r.villageCode,
+                              area: try t.parse("area", r.area), components: parts,
                               householdSize: r.householdSize ?? r.countedMembers, payeeName: r.payeeName,
                               payeeResidentID: try sealed.residentID("members", "resident_id", r.payeeResidentId, row: r.payeeMemberId ?? r.householdId),
                               bankAccount: try sealed.account("households", "bank_account", r.bankAccount, row: r.householdId),
