@@ -12,7 +12,8 @@ import Persistence
 public enum BankFile {
     /// `低保发放_2021-07.csv`, `低保补发_2021-09.txt`: the name a batch's file is downloaded under.
     public static func fileName(_ batch: PayrollBatch, format: BankFormat = .csv) -> String {
-        "\(batch.programme.shortChinese)\(batch.kind == .backPay ? "补发" : "发放")_\(batch.month).\(format.fileExtension)"
+        let what = batch.kind == .backPay ? "补发" : batch.kind == .reissue ? "退票重发\(batch.reissueRound)" : "发放"
+        return "\(batch.programme.shortChinese)\(what)_\(batch.month).\(format.fileExtension)"
     }
 
     /// The bank file of a stored batch in `format`: its frozen lines (checked against the approval
@@ -54,7 +55,7 @@ public enum BankFile {
         let total = lines.reduce(Money.zero) { $0 + $1.amount }
         var header: [BankFormat.HeaderField: String] = [
             .batch: batch.id, .month: batch.month.description,
-            .item: batch.programme.chinese + (batch.kind == .backPay ? "（补发）" : ""),
+            .item: batch.programme.chinese + (batch.kind == .backPay ? "（补发）" : batch.kind == .reissue ? "（退票重发）" : ""),
             .count: String(lines.count), .totalYuan: total.yuanString, .totalFen: String(total.fen),
         ]
         header[.approver] = batch.approvedBy
@@ -74,6 +75,7 @@ public enum BankFile {
             var label = rules.paymentLabel(area: line.area)
             var periodText = period(batch.month)
             var note = "\(line.householdSize)人"
+            if batch.kind == .reissue { note = "退票重发；\(note)" }
             if batch.kind == .backPay {
                 let months = (settles[line.recipientKey] ?? []).sorted()
                 label += "补发"

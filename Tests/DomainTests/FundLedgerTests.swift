@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import Domain
 
 /// Field cases C13, C14, C16 and C20 at the domain seam (the stores' tests run them through the database).
@@ -178,5 +179,36 @@ import Testing
             ("2021-05-01", "2021-07", 5, false),   // 9 days before May's due day, window 5
         ]
         for (changed, m, days, expected) in table { #expect(held(changed, m, days: days) == expected, "\(changed) \(m)") }
+    }
+}
+
+/// The bank's result file, read on its own (docs/bank-returns.md).
+@Suite struct BankReturnFileTests {
+    @Test func gb18030AndExtraColumnsAreRead() throws {
+        let text = "批次号,序号,银行账号,金额(元),处理结果,失败原因,入账日期,柜员\r\nb-1,1,6217 0000 0000 0001,900.00,失败,户名与账号不符,,张三\r\nb-1,2,\"=\"\"6217000000000002\"\"\",210,成功,,2021-07-08,李四\r\n"
+        let rows = try BankReturnFile.parse(text.data(using: BankFormat.TextEncoding.gb18030.foundation)!)
+        #expect(rows.count == 2)
+        #expect(rows[0].paid == false && ReturnReason(bankText: rows[0].reasonText) == .other)
+        #expect(rows[1].account == "6217000000000002" && rows[1].amount == .yuan(210) && rows[1].creditedOn == CivilDate(year: 2021, month: 7, day: 8))
+        #expect(rows[1].extra == ["柜员": "李四"])
+    }
+
+    @Test(arguments: [
+        ("批次号,序号,银行账号,金额(元)\nb,1,1,1", BankReturnError.missingColumn("处理结果")),
+        ("批次号,序号,银行账号,金额(元),处理结果\nb,x,1,1,成功", BankReturnError.badValue(line: 2, column: "序号", value: "x", reason: "应为正整数")),
+        ("批次号,序号,银行账号,金额(元),处理结果\nb,1,1,1.001,成功", BankReturnError.badValue(line: 2, column: "金额(元)", value: "1.001", reason: "应为金额（元，至多两位小数）")),
+        ("批次号,序号,银行账号,金额(元),处理结果\nb,1,1,1,已处理", BankReturnError.badValue(line: 2, column: "处理结果", value: "已处理", reason: "应为“成功”或“失败”")),
+        ("批次号,序号,银行账号,金额(元),处理结果,失败原因\nb,1,1,1,失败,", BankReturnError.badValue(line: 2, column: "失败原因", value: "", reason: "为空：失败的记录须有原因")),
+        ("批次号,序号,银行账号,金额(元),处理结果\n", BankReturnError.empty),
+        ("批次号,序号,银行账号,金额(元),处理结果\n\"b,1,1,1,成功", BankReturnError.notReadable("引号未闭合")),
+    ])
+    func refusals(text: String, expected: BankReturnError) {
+        #expect(throws: expected) { try BankReturnFile.parse(Data(text.utf8)) }
+    }
+
+    @Test func reasons() {
+        let table: [(String, ReturnReason)] = [("户名不符", .nameMismatch), ("账号错误", .accountInvalid), ("无此账号", .accountInvalid),
+                                               ("证件号码不符", .idMismatch), ("账户冻结", .accountFrozen), ("已销户", .accountClosed), ("余额不足", .other)]
+        for (text, reason) in table { #expect(ReturnReason(bankText: text) == reason, "\(text)") }
     }
 }

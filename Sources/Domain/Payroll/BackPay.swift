@@ -4,8 +4,16 @@ public enum PayrollKind: String, Codable, Sendable, CaseIterable {
     case regular
     /// One per county, programme and the month it is paid in; its lines settle earlier months.
     case backPay = "back-pay"
+    /// 退票重发: the corrected returned lines of one batch (`reissueOf`), paid again for that batch's month.
+    case reissue
 
-    public var chinese: String { self == .regular ? "正常发放" : "补发" }
+    public var chinese: String {
+        switch self {
+        case .regular: return "正常发放"
+        case .backPay: return "补发"
+        case .reissue: return "退票重发"
+        }
+    }
 }
 
 /// Why a month is owed back pay (`back_pay_items.basis`).

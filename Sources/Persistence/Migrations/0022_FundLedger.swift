@@ -9,7 +9,11 @@ import SQLKit
 /// - `bank_files`: each batch's bank file, produced once and handed out again byte for byte;
 /// - `bank_formats`: the county's own bank formats (`jiuzhu bank-format import`) and which one it uses;
 /// - `payment_credits`: the day a batch's money reached a township's cards (timeliness, field case C14);
-/// - `recovery_entries`: how overpayments were settled (field case C16).
+/// - `recovery_entries`: how overpayments were settled (field case C16);
+/// - `bank_returns`, `payroll_line_results`, `return_decisions`: the bank's result files, what they said
+///   of each line, and what was done with a returned line; a batch gets `reconciled_at/_by` (closed) and,
+///   for a follow-up batch of returned lines, `reissue_of` and `reissue_round` in its unique key (SQLite
+///   rebuilds the table as 0015 did).
 ///
 /// Existing accounts get their blind index under the current key (refused without one, like 0020).
 /// Idempotent like 0008.
@@ -18,6 +22,21 @@ struct M0022FundLedger: AsyncMigration {
 
     func prepare(on database: any Database) async throws {
         let sql = database as! any SQLDatabase
+        if !(try await MigrationProbe.columnExists("reissue_of", in: "payroll_batches", on: database)) {
+            if sql.dialect.name == "sqlite" {
+                try await rebuildBatchesOnSQLite(database)
+            } else {
+                try await database.transaction { db in
+                    let sql = db as! any SQLDatabase
+                    try await sql.raw("ALTER TABLE payroll_batches ADD COLUMN reissue_of TEXT NOT NULL DEFAULT ''").run()
+                    try await sql.raw("ALTER TABLE payroll_batches ADD COLUMN reissue_round INTEGER NOT NULL DEFAULT 0").run()
+                    try await sql.raw("ALTER TABLE payroll_batches ADD COLUMN reconciled_at TIMESTAMPTZ").run()
+                    try await sql.raw("ALTER TABLE payroll_batches ADD COLUMN reconciled_by TEXT").run()
+                    try await sql.raw("ALTER TABLE payroll_batches DROP CONSTRAINT uq_payroll_batches_kind").run()
+                    try await sql.raw("ALTER TABLE payroll_batches ADD CONSTRAINT uq_payroll_batches_reissue UNIQUE (county_code, programme, month, kind, reissue_of, reissue_round)").run()
+                }
+            }
+        }
         for column in ["account_holder", "bank_account_index", "bank_account_changed_on"]
         where !(try await MigrationProbe.columnExists(column, in: "households", on: database)) {
             try await sql.raw("ALTER TABLE households ADD COLUMN \(ident: column) TEXT").run()
@@ -115,13 +134,103 @@ struct M0022FundLedger: AsyncMigration {
             .field("recorded_at", .datetime, .required)
             .ignoreExisting()
             .create()
+        try await database.schema("bank_returns")
+            .field("id", .string, .identifier(auto: false))
+            .field("batch_id", .string, .required, .references("payroll_batches", "id"))
+            .field("file_name", .string, .required)
+            .field("file_sha256", .string, .required)
+            .field("rows", .int, .required)
+            .field("paid", .int, .required)
+            .field("returned", .int, .required)
+            .field("imported_by", .string, .required)
+            .field("imported_at", .datetime, .required)
+            .field("override_by", .string)
+            .field("override_reason", .string)
+            .unique(on: "batch_id", "file_sha256", name: "uq_bank_returns_file")
+            .ignoreExisting()
+            .create()
+        try await database.schema("payroll_line_results")
+            .field("line_id", .string, .identifier(auto: false), .references("payroll_lines", "id"))
+            .field("batch_id", .string, .required, .references("payroll_batches", "id"))
+            .field("paid", .bool, .required)
+            .field("reason_code", .string)
+            .field("reason_text", .string, .required)
+            .field("credited_on", .string)
+            .field("return_id", .string, .required)
+            .field("extra", .string, .required)
+            .ignoreExisting()
+            .create()
+        try await sql.raw("CREATE INDEX IF NOT EXISTS ix_line_results_batch ON payroll_line_results (batch_id)").run()
+        try await database.schema("return_decisions")
+            .field("line_id", .string, .identifier(auto: false), .references("payroll_lines", "id"))
+            .field("batch_id", .string, .required, .references("payroll_batches", "id"))
+            .field("decision", .string, .required)
+            .field("note", .string, .required)
+            .field("decided_by", .string, .required)
+            .field("decided_at", .datetime, .required)
+            .field("reissue_batch_id", .string)
+            .ignoreExisting()
+            .create()
         try await sql.raw("CREATE INDEX IF NOT EXISTS ix_recovery_entries_household ON recovery_entries (household_id, programme)").run()
         try await sql.raw("CREATE INDEX IF NOT EXISTS ix_recovery_entries_grant ON recovery_entries (grant_id)").run()
         try await sql.raw("CREATE INDEX IF NOT EXISTS ix_overpayments_county ON overpayments (county_code, household_id)").run()
     }
 
+    /// payroll_batches with `reissue_of`, `reissue_round`, `reconciled_at/_by` and the new unique key, as
+    /// 0015 rebuilt it: on the one SQLite connection, in one transaction between `foreign_keys = OFF` and `ON`.
+    func rebuildBatchesOnSQLite(_ database: any Database) async throws {
+        try await database.withConnection { conn in
+            let sql = conn as! any SQLDatabase
+            try await sql.raw("PRAGMA foreign_keys = OFF").run()
+            do {
+                try await conn.transaction { db in
+                    let sql = db as! any SQLDatabase
+                    try await db.schema("payroll_batches_v3")
+                        .field("id", .string, .identifier(auto: false))
+                        .field("county_code", .string, .required)
+                        .field("programme", .string, .required)
+                        .field("month", .int, .required)
+                        .field("kind", .string, .required, .sql(.default(SQLLiteral.string("regular"))))
+                        .field("state", .string, .required)
+                        .field("line_count", .int, .required)
+                        .field("total_fen", .int64, .required)
+                        .field("created_at", .datetime, .required)
+                        .field("created_by", .string, .required)
+                        .field("approved_at", .datetime)
+                        .field("approved_by", .string)
+                        .field("exported_at", .datetime)
+                        .field("exported_by", .string)
+                        .field("lines_sha256", .string)
+                        .field("reissue_of", .string, .required, .sql(.default(SQLLiteral.string(""))))
+                        .field("reissue_round", .int, .required, .sql(.default(0)))
+                        .field("reconciled_at", .datetime)
+                        .field("reconciled_by", .string)
+                        .unique(on: "county_code", "programme", "month", "kind", "reissue_of", "reissue_round",
+                                name: "uq_payroll_batches_reissue")
+                        .create()
+                    try await sql.raw("""
+                        INSERT INTO payroll_batches_v3 (id, county_code, programme, month, kind, state, line_count, total_fen,
+                          created_at, created_by, approved_at, approved_by, exported_at, exported_by, lines_sha256)
+                        SELECT id, county_code, programme, month, kind, state, line_count, total_fen, created_at,
+                          created_by, approved_at, approved_by, exported_at, exported_by, lines_sha256 FROM payroll_batches
+                        """).run()
+                    try await sql.raw("DROP TABLE payroll_batches").run()
+                    try await sql.raw("ALTER TABLE payroll_batches_v3 RENAME TO payroll_batches").run()
+                    struct Violation: Decodable { var table: String }
+                    if let v = try await sql.raw("PRAGMA foreign_key_check").first(decoding: Violation.self) {
+                        throw StoreError.conflict("0022_FundLedger: foreign key check failed in \(v.table)")
+                    }
+                }
+            } catch {
+                try await sql.raw("PRAGMA foreign_keys = ON").run()
+                throw error
+            }
+            try await sql.raw("PRAGMA foreign_keys = ON").run()
+        }
+    }
+
     func revert(on database: any Database) async throws {
-        for table in ["recovery_entries", "payment_credits", "bank_format_choice", "bank_formats", "bank_files", "payroll_flags", "payee_releases"] {
+        for table in ["return_decisions", "payroll_line_results", "bank_returns", "recovery_entries", "payment_credits", "bank_format_choice", "bank_formats", "bank_files", "payroll_flags", "payee_releases"] {
             try await database.schema(table).delete()
         }
     }

@@ -47,7 +47,8 @@ public struct FundStore: Sendable {
             .first(decoding: Row.self)?.y
     }
 
-    /// Spending of `year` by programme: lines of exported batches of that year's months, 临时救助 paid
+    /// Spending of `year` by programme: lines of exported batches of that year's months that the bank did not
+    /// return (`SQLFragments.notReturned`; a follow-up batch that repays them counts instead), 临时救助 paid
     /// at once from the townships' reserve funds on a date of that year, and 流浪乞讨人员救助: the costs the
     /// relief station recorded on its services dated in the year (travel vouchers and the like; services
     /// recorded without a cost are counted by the station, not priced here). Programmes whose
@@ -57,11 +58,13 @@ public struct FundStore: Sendable {
     public func uses(countyCode: String, year: Int,
                      programmes: [Programme] = Programme.managed + [.vagrantRelief]) async throws -> [FundUse] {
         struct Row: Decodable { var programme: String; var area: String; var total: Int64 }
-        let rows = try await database.sql.raw("""
+        let rows = try await database.sql.raw(SQLQueryString("""
             SELECT b.programme, l.area, CAST(SUM(l.amount_fen) AS BIGINT) AS total
             FROM payroll_lines l JOIN payroll_batches b ON b.id = l.batch_id
             WHERE b.county_code = \(bind: countyCode) AND b.state = 'exported'
-              AND b.month >= \(bind: year * 100 + 1) AND b.month <= \(bind: year * 100 + 12)
+              AND b.month >= \(bind: year * 100 + 1) AND b.month <= \(bind: year * 100 + 12) AND
+            """) + SQLFragments.notReturned("l") + SQLQueryString("""
+
             GROUP BY b.programme, l.area
             UNION ALL
             SELECT 'temporary' AS programme, c.area, CAST(SUM(r.amount_fen) AS BIGINT) AS total
@@ -69,7 +72,7 @@ public struct FundStore: Sendable {
             WHERE r.county_code = \(bind: countyCode) AND r.kind = 'payment'
               AND r.entry_date >= \(bind: "\(year)-01-01") AND r.entry_date <= \(bind: "\(year)-12-31")
             GROUP BY c.area
-            """).all(decoding: Row.self, with: SQLSupport.decoder)
+            """)).all(decoding: Row.self, with: SQLSupport.decoder)
         let t = Stored("payroll_batches")
         var spent: [Programme: [Area: Money]] = [:]
         for r in rows {

@@ -20,12 +20,23 @@ public struct PayrollBatch: Hashable, Sendable {
     public var kind: PayrollKind
     /// Who generated it (nil for batches of the first schema).
     public var createdBy: String?
+    /// For a follow-up batch (退票重发): the batch whose returned lines it pays again, and which round.
+    public var reissueOf: String?
+    public var reissueRound: Int = 0
+    /// When the batch was reconciled with the bank's results and closed (nil: open).
+    public var reconciledAt: Date?
+    public var reconciledBy: String?
 
     public init(id: String, countyCode: String, programme: Programme, month: YearMonth, state: PayrollState,
                 lineCount: Int, total: Money, createdAt: Date, approvedBy: String?, exportedAt: Date?,
-                kind: PayrollKind = .regular, createdBy: String? = nil) {
+                kind: PayrollKind = .regular, createdBy: String? = nil, reissueOf: String? = nil, reissueRound: Int = 0,
+                reconciledAt: Date? = nil, reconciledBy: String? = nil) {
         self.kind = kind
         self.createdBy = createdBy
+        self.reissueOf = reissueOf
+        self.reissueRound = reissueRound
+        self.reconciledAt = reconciledAt
+        self.reconciledBy = reconciledBy
         self.id = id
         self.countyCode = countyCode
         self.programme = programme
@@ -91,11 +102,13 @@ enum PayrollRows {
 
     /// A new draft batch header.
     static func insertBatch(on sql: any SQLDatabase, id: String, countyCode: String, programme: Programme, month: YearMonth,
-                            kind: PayrollKind, lineCount: Int, total: Money, at: Date, actor: String) async throws {
+                            kind: PayrollKind, lineCount: Int, total: Money, at: Date, actor: String,
+                            reissueOf: String = "", reissueRound: Int = 0) async throws {
         try await sql.insert(into: "payroll_batches").columns(
-            "id", "county_code", "programme", "month", "kind", "state", "line_count", "total_fen", "created_at", "created_by"
+            "id", "county_code", "programme", "month", "kind", "state", "line_count", "total_fen", "created_at", "created_by",
+            "reissue_of", "reissue_round"
         ).values(id, countyCode, programme.rawValue, month.number, kind.rawValue, PayrollState.draft.rawValue, lineCount,
-                 total.fen, at, actor).run()
+                 total.fen, at, actor, reissueOf, reissueRound).run()
     }
 }
 
@@ -498,6 +511,7 @@ public struct PayrollStore: Sendable {
         var id: String; var countyCode: String; var programme: String; var month: Int; var state: String
         var lineCount: Int; var totalFen: Int64; var createdAt: Date; var approvedBy: String?; var exportedAt: Date?
         var kind: String; var createdBy: String?
+        var reissueOf: String?; var reissueRound: Int?; var reconciledAt: Date?; var reconciledBy: String?
     }
 
     static func map(_ r: BatchRow) throws -> PayrollBatch {
@@ -506,7 +520,8 @@ public struct PayrollStore: Sendable {
                             month: try t.month("month", r.month), state: try t.parse("state", r.state),
                             lineCount: r.lineCount, total: Money(fen: r.totalFen), createdAt: r.createdAt,
                             approvedBy: r.approvedBy, exportedAt: r.exportedAt, kind: try t.parse("kind", r.kind),
-                            createdBy: r.createdBy)
+                            createdBy: r.createdBy, reissueOf: (r.reissueOf ?? "").isEmpty ? nil : r.reissueOf,
+                            reissueRound: r.reissueRound ?? 0, reconciledAt: r.reconciledAt, reconciledBy: r.reconciledBy)
     }
 
     public func batch(id: String) async throws -> PayrollBatch { try await batch(id: id, on: database) }
@@ -546,6 +561,11 @@ public struct PayrollStore: Sendable {
     /// Lines of a batch in file order.
     /// - Throws: `StoreError.unreadable` naming a stored value that does not parse.
     public func lines(of batchID: String, limit: Int? = nil, offset: Int = 0) async throws -> [PayrollLine] {
+        try await identifiedLines(of: batchID, limit: limit, offset: offset).map(\.line)
+    }
+
+    /// Lines of a batch in file order with their row ids (what results and decisions refer to).
+    public func identifiedLines(of batchID: String, limit: Int? = nil, offset: Int = 0) async throws -> [(id: String, line: PayrollLine)] {
         struct Row: Decodable {
             var householdId: String; var memberId: String?; var townshipCode: String; var villageCode: String
             var area: String; var payeeName: String; var payeeResidentId: String; var bankAccount: String
@@ -561,14 +581,14 @@ public struct PayrollStore: Sendable {
         let t = Stored("payroll_lines")
         let sealed = try Sealed(database)
         return try await q.all(decoding: Row.self, with: SQLSupport.decoder).map { r in
-            PayrollLine(householdID: r.householdId, memberID: r.memberId, townshipCode: r.townshipCode,
+            (r.id, PayrollLine(householdID: r.householdId, memberID: r.memberId, townshipCode: r.townshipCode,
                         villageCode: r.villageCode, area: try t.parse("area", r.area), payeeName: r.payeeName,
                         payeeResidentID: try sealed.residentID("payroll_lines", "payee_resident_id", r.payeeResidentId, row: r.id),
                         bankAccount: try sealed.account("payroll_lines", "bank_account", r.bankAccount, row: r.id) ?? "",
                         householdSize: r.householdSize,
                         components: try t.components("components", r.components, total: Money(fen: r.amountFen),
                                                      differences: differences),
-                        grantID: r.temporaryCaseId)
+                        grantID: r.temporaryCaseId))
         }
     }
 

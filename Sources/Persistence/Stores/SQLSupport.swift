@@ -211,6 +211,13 @@ enum SQLFragments {
         return " \(unsafeRaw: alias).programme IN (\(binds: others)) "
     }
 
+    /// The payroll line aliased `alias` was not returned by the bank (a returned line's money came back:
+    /// it is not spending; its follow-up line, if repaid, is).
+    static func notReturned(_ alias: StaticString) -> SQLQueryString {
+        let l = "\(alias)"
+        return " NOT EXISTS (SELECT 1 FROM payroll_line_results rr WHERE rr.line_id = \(unsafeRaw: l).id AND rr.paid = \(bind: false)) "
+    }
+
     /// The member aliased `member` is who household `household` is paid to: active, and the designated
     /// payee, or the head when none is designated (matched by blind index, ADR 0021).
     static func payee(_ member: StaticString, of household: StaticString) -> SQLQueryString {
