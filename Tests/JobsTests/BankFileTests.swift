@@ -2,6 +2,7 @@ import Domain
 import Foundation
 @testable import Jobs
 import Persistence
+import SQLKit
 import TestSupport
 import Testing
 
@@ -181,6 +182,16 @@ import Testing
             #expect(String(decoding: first.file.content, as: UTF8.self).contains("制表人,finance1"))
             let audit = try await AuditStore(handle.db).search(.init(actionPrefix: "payroll.bank-file"), limit: 10, offset: 0)
             #expect(audit.total == 1)
+            // Sealed at rest (it carries ID and account numbers); altered there, it is refused, never served.
+            let sql = handle.db as! any SQLDatabase
+            struct Stored: Decodable { var content: String }
+            let stored = try #require(try await sql.raw("SELECT content FROM bank_files").first(decoding: Stored.self))
+            #expect(stored.content.hasPrefix("e1:"))
+            let other = try TestDatabases.keys.seal(Data("批次号,b-2".utf8).base64EncodedString(), as: .record)
+            try await sql.raw("UPDATE bank_files SET content = \(bind: other)").run()
+            await #expect(throws: DataKeyError.damaged("bank_files.content (\(g.batch.id))")) {
+                _ = try await BankFileStore(handle.db).file(of: g.batch.id)
+            }
         }
     }
 

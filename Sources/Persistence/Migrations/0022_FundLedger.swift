@@ -83,7 +83,8 @@ struct M0022FundLedger: AsyncMigration {
             .field("batch_id", .string, .identifier(auto: false), .references("payroll_batches", "id"))
             .field("format", .string, .required)
             .field("file_name", .string, .required)
-            .field("content", .data, .required)
+            // The file carries ID and account numbers: sealed at rest like them (base64 of the bytes, ADR 0021).
+            .field("content", .string, .required)
             .field("sha256", .string, .required)
             .field("line_count", .int, .required)
             .field("total_fen", .int64, .required)

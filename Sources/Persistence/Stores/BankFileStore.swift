@@ -26,21 +26,25 @@ public struct BankFileStore: Sendable {
     public init(_ database: any Database) { self.database = database }
 
     public func file(of batchID: String) async throws -> StoredBankFile? {
-        try await Self.file(of: batchID, on: database.sql)
+        try await Self.file(of: batchID, on: database.sql, keys: try database.dataKeys())
     }
 
-    static func file(of batchID: String, on sql: any SQLDatabase) async throws -> StoredBankFile? {
+    static func file(of batchID: String, on sql: any SQLDatabase, keys: DataKeys) async throws -> StoredBankFile? {
         struct Row: Decodable {
-            var batchId: String; var format: String; var fileName: String; var content: Data; var sha256: String
+            var batchId: String; var format: String; var fileName: String; var content: String; var sha256: String
             var lineCount: Int; var totalFen: Int64; var producedAt: Date; var producedBy: String
         }
-        return try await sql.raw("""
+        guard let r = try await sql.raw("""
             SELECT batch_id, format, file_name, content, sha256, line_count, total_fen, produced_at, produced_by
             FROM bank_files WHERE batch_id = \(bind: batchID)
-            """).first(decoding: Row.self, with: SQLSupport.decoder).map {
-            StoredBankFile(batchID: $0.batchId, format: $0.format, fileName: $0.fileName, content: $0.content, sha256: $0.sha256,
-                           lineCount: $0.lineCount, total: Money(fen: $0.totalFen), producedAt: $0.producedAt, producedBy: $0.producedBy)
+            """).first(decoding: Row.self, with: SQLSupport.decoder) else { return nil }
+        let content = try Sealed(keys).bytes("bank_files", "content", r.content, row: r.batchId)
+        // What was handed over is what is handed out: a file altered at rest is refused, never served.
+        guard SHA256.hash(data: content).map({ String(format: "%02x", $0) }).joined() == r.sha256 else {
+            throw DataKeyError.damaged("bank_files.content (\(r.batchId))")
         }
+        return StoredBankFile(batchID: r.batchId, format: r.format, fileName: r.fileName, content: content, sha256: r.sha256,
+                              lineCount: r.lineCount, total: Money(fen: r.totalFen), producedAt: r.producedAt, producedBy: r.producedBy)
     }
 
     /// Hands a batch's file over: stores it and, for an approved batch, marks the batch exported (the money
@@ -56,7 +60,8 @@ public struct BankFileStore: Sendable {
         let insert: @Sendable (any Database) async throws -> Void = { db in
             try await db.sql.insert(into: "bank_files").columns(
                 "batch_id", "format", "file_name", "content", "sha256", "line_count", "total_fen", "produced_at", "produced_by"
-            ).values(batch.id, format, fileName, content, digest, batch.lineCount, batch.total.fen, Date(), actor).run()
+            ).values(batch.id, format, fileName, try Sealed(db).seal(bytes: content), digest, batch.lineCount, batch.total.fen,
+                     Date(), actor).run()
             try await audit(db, county: batch.countyCode, actor: actor, action: "payroll.bank-file", subject: batch.id,
                             detail: "\(format) \(fileName) sha256 \(digest)")
         }

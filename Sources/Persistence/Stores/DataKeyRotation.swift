@@ -107,7 +107,7 @@ public struct DataKeyRotation: Sendable {
             struct Row: Decodable { var id: String; var v: String }
             for c in SealedColumn.all {
                 let rows = try await sql.raw("""
-                    SELECT id, \(ident: c.column) AS v FROM \(ident: c.table)
+                    SELECT \(ident: c.key) AS id, \(ident: c.column) AS v FROM \(ident: c.table)
                     WHERE \(ident: c.column) IS NOT NULL AND \(ident: c.column) NOT LIKE \(bind: current + "%")
                     """).all(decoding: Row.self)
                 let name = "\(c.table).\(c.column)"
@@ -115,7 +115,7 @@ public struct DataKeyRotation: Sendable {
                     let text = try keys.open(r.v, as: c.kind, place: "\(name) (\(r.id))")
                     var q: SQLQueryString = "UPDATE \(ident: c.table) SET \(ident: c.column) = \(bind: try keys.seal(text, as: c.kind))"
                     if let index = c.index { q = q + ", \(ident: index) = \(bind: keys.index(text, as: c.kind))" }
-                    try await sql.raw(q + " WHERE id = \(bind: r.id)").run()
+                    try await sql.raw(q + " WHERE \(ident: c.key) = \(bind: r.id)").run()
                     if (n + 1) % 1_000 == 0 { progress(name, n + 1) }
                 }
                 if !rows.isEmpty { progress(name, rows.count) }

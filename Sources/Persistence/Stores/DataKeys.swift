@@ -215,6 +215,8 @@ struct SealedColumn: Sendable {
     var column: String
     var kind: DataKeys.Kind
     var index: String?
+    /// The table's key column (`id` unless it has another).
+    var key: String = "id"
 
     /// The columns migration 0020 sealed (frozen: a later migration that seals more adds its own list).
     static let sealedBy0020: [SealedColumn] = [
@@ -228,13 +230,14 @@ struct SealedColumn: Sendable {
         .init(table: "station_stays", column: "snapshot", kind: .record),
     ]
 
-    /// Every sealed column (what rotation reseals and reindexes): migration 0022 indexes household accounts.
+    /// Every sealed column (what rotation reseals and reindexes): migration 0022 indexes household accounts
+    /// and seals the bank files handed over.
     static var all: [SealedColumn] {
         sealedBy0020.map { c in
             var c = c
             if c.table == "households" && c.column == "bank_account" { c.index = "bank_account_index" }
             return c
-        }
+        } + [.init(table: "bank_files", column: "content", kind: .record, key: "batch_id")]
     }
 }
 
@@ -246,6 +249,7 @@ struct Sealed: Sendable {
 
     /// - Throws: `DataKeyError.missing` when the database was opened without keys.
     init(_ db: any Database) throws { keys = try db.dataKeys() }
+    init(_ keys: DataKeys) { self.keys = keys }
 
     func index(_ id: ResidentID) -> String { keys.index(id.value, as: .residentID) }
     func index(_ id: ResidentID?) -> String? { id.map(index) }
@@ -287,6 +291,16 @@ struct Sealed: Sendable {
 
     func account(_ table: String, _ column: String, _ stored: String?, row: String) throws -> String? {
         try stored.map { try keys.open($0, as: .bankAccount, place: "\(table).\(column) (\(row))") }
+    }
+
+    /// Bytes sealed as the base64 of them (a bank file).
+    func seal(bytes: Data) throws -> String { try keys.seal(bytes.base64EncodedString(), as: .record) }
+
+    func bytes(_ table: String, _ column: String, _ stored: String, row: String) throws -> Data {
+        guard let d = Data(base64Encoded: try record(table, column, stored, row: row)) else {
+            throw DataKeyError.damaged("\(table).\(column) (\(row))")
+        }
+        return d
     }
 
     func record(_ table: String, _ column: String, _ stored: String, row: String) throws -> String {
