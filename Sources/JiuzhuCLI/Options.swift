@@ -97,6 +97,7 @@ enum CLI {
         case let e as AssessmentError: return e.message
         case let e as BankFileError: return e.message
         case let e as BankFormatError: return e.message
+        case let e as BankReturnError: return e.message
         case let e as RecoveryError: return e.message
         case let e as SchemaError: return e.description
         case let e as PolicyFileError: return e.description

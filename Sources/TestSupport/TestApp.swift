@@ -32,6 +32,21 @@ public struct TestSession: Sendable {
         ], body: ByteBuffer(string: body))
     }
 
+    /// Posts a multipart form with one file, as a browser's file input does (CSRF token added).
+    public func upload(_ path: String, fields: [String: String] = [:], file: (field: String, name: String, data: Data)) async throws -> TestingHTTPResponse {
+        let boundary = "JiuzhuTest\(UUID().uuidString.prefix(8))"
+        var body = ByteBuffer()
+        for (k, v) in fields.merging(["_csrf": csrf], uniquingKeysWith: { a, _ in a }) {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n")
+        }
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; filename=\"\(file.name)\"\r\nContent-Type: text/csv\r\n\r\n")
+        body.writeBytes(file.data)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        return try await app.testing().sendRequest(.POST, path, headers: [
+            "Cookie": cookie, "Content-Type": "multipart/form-data; boundary=\(boundary)",
+        ], body: body)
+    }
+
     /// The password every test account gets.
     public static let password = "secret-pass-123"
 

@@ -79,9 +79,23 @@ enum SiteURL: Hashable, Sendable {
     case payrollDiscard(String)
     case payrollExport(String)
     case payrollBankFile(String)
+    /// 退票: the returned lines still to act on (the correction queue).
+    case payrollReturns
+    /// A bank's result file (回盘) for a batch.
+    case payrollReturnFile(String)
+    /// What is done with one returned line of a batch.
+    case payrollReturnDecision(String, line: String)
+    /// The follow-up batch (退票重发) of a batch's corrected returned lines.
+    case payrollReissue(String)
+    /// Reconcile and close a batch.
+    case payrollReconcile(String)
+    /// The day the bank credited a batch's money (by township).
+    case payrollCredit(String)
 
     case funds
     case fundAllocations
+    /// 多发追回台账: the recovery ledger (field case C16).
+    case fundsRecovery
 
     case policies
     /// 调标: re-decide a programme's enrollments under a version (POST).
@@ -107,6 +121,7 @@ enum SiteURL: Hashable, Sendable {
         static let id = ":id"
         static let document = ":doc"
         static let step = ":step"
+        static let line = ":line"
     }
 
     /// Every route the site registers, with placeholders: a route registered without a case here fails
@@ -123,8 +138,9 @@ enum SiteURL: Hashable, Sendable {
         .temporaryCaseStep(P.id, step: P.step), .reserveFundAllotments,
         .station, .stationStay(P.id), .stationStayStep(P.id, step: P.step),
         .payroll, .payrollGenerate, .payrollBackPay, .payrollBatch(P.id), .payrollApprove(P.id), .payrollDiscard(P.id),
-        .payrollExport(P.id), .payrollBankFile(P.id),
-        .funds, .fundAllocations,
+        .payrollExport(P.id), .payrollBankFile(P.id), .payrollReturns, .payrollReturnFile(P.id),
+        .payrollReturnDecision(P.id, line: P.line), .payrollReissue(P.id), .payrollReconcile(P.id), .payrollCredit(P.id),
+        .funds, .fundAllocations, .fundsRecovery,
         .policies, .policyAdjust,
         .users, .userDisable(P.id), .userEnable(P.id), .userResetPassword(P.id),
         .audit, .auditVerify,
@@ -182,8 +198,15 @@ enum SiteURL: Hashable, Sendable {
         case .payrollDiscard(let id): return ["payroll", id, "discard"]
         case .payrollExport(let id): return ["payroll", id, "export"]
         case .payrollBankFile(let id): return ["payroll", id, "bank-file"]
+        case .payrollReturns: return ["payroll", "returns"]
+        case .payrollReturnFile(let id): return ["payroll", id, "returns"]
+        case let .payrollReturnDecision(id, line): return ["payroll", id, "returns", line]
+        case .payrollReissue(let id): return ["payroll", id, "reissue"]
+        case .payrollReconcile(let id): return ["payroll", id, "reconcile"]
+        case .payrollCredit(let id): return ["payroll", id, "credit"]
         case .funds: return ["funds"]
         case .fundAllocations: return ["funds", "allocations"]
+        case .fundsRecovery: return ["funds", "recovery"]
         case .policies: return ["policies"]
         case .policyAdjust: return ["policies", "adjust"]
         case .users: return ["admin", "users"]
@@ -192,6 +215,14 @@ enum SiteURL: Hashable, Sendable {
         case .userResetPassword(let id): return ["admin", "users", id, "reset-password"]
         case .audit: return ["audit"]
         case .auditVerify: return ["audit", "verify"]
+        }
+    }
+
+    /// Routes that take a file (multipart/form-data); every other form is URL-encoded.
+    var takesUpload: Bool {
+        switch self {
+        case .householdDocuments, .policies, .payrollReturnFile: return true
+        default: return false
         }
     }
 

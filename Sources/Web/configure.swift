@@ -80,6 +80,7 @@ func routes(_ app: Application) throws {
     try staff.register(collection: HouseholdsController())
     try staff.register(collection: ApplicationsController())
     try staff.register(collection: PayrollController())
+    try staff.register(collection: ReturnsController())
     try staff.register(collection: FundsController())
     try staff.register(collection: PolicyController())
     try staff.register(collection: TerminationsController())

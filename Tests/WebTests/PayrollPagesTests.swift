@@ -3,6 +3,7 @@ import Foundation
 @testable import Persistence
 import Plot
 import Testing
+import VaporTesting
 import TestSupport
 @testable import Web
 
@@ -126,5 +127,51 @@ import TestSupport
         #expect(html.contains("已作决定，待登记不予纳入通知书送达"))
         #expect(html.contains("环节超期：登记不予纳入通知书送达 2021-12-06"))
         #expect(!html.contains("已办结"))
+    }
+}
+
+/// The bank's results through the pages: import, the queue, a decision, the follow-up batch, closing.
+@Suite struct ReturnPagesTests {
+    func body(_ r: TestingHTTPResponse) -> String { String(buffer: r.body) }
+
+    @Test func returnedLinesAreHandledThroughThePages() async throws {
+        try await withTestApp { session async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-07", on: session.app.db)
+            let generated = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-07"])
+            let batchPath = try #require(generated.headers.first(name: .location))
+            let id = String(batchPath.split(separator: "/").last!)
+            #expect(try await session.secondPerson().post("\(batchPath)/approve").status == .seeOther)
+            #expect(try await session.post("\(batchPath)/export").status == .seeOther)
+            let page = body(try await session.get(batchPath))
+            #expect(page.contains("银行回盘与对账"))
+            #expect(page.contains("导入银行回盘文件"))
+            let file = Data("批次号,序号,银行账号,金额(元),处理结果,失败原因,入账日期\r\n\(id),1,6217000000000001,900.00,失败,账户冻结,\r\n".utf8)
+            // A file of another batch is refused by its line, whole.
+            let wrong = try await session.upload(SiteURL.payrollReturnFile(id).path, file: ("file", "回盘.csv",
+                Data("批次号,序号,银行账号,金额(元),处理结果,失败原因,入账日期\r\nx,1,6217000000000001,900.00,成功,,2021-07-08\r\n".utf8)))
+            #expect(wrong.status == .conflict)
+            #expect(body(wrong).contains("第 2 行属于批次 x"))
+            // Only the override permission may give an override reason.
+            let notAllowed = try await session.upload(SiteURL.payrollReturnFile(id).path, fields: ["overrideReason": "银行更正"],
+                                                      file: ("file", "回盘.csv", file))
+            #expect(notAllowed.status == .forbidden)
+            #expect(try await session.upload(SiteURL.payrollReturnFile(id).path, file: ("file", "回盘.csv", file)).status == .seeOther)
+            #expect(body(try await session.get(batchPath)).contains("共 1 笔：银行入账 0 笔，退票 1 笔（已处理 0 笔），未对账 1 笔。"))
+            let queue = body(try await session.get(SiteURL.payrollReturns.path))
+            #expect(queue.contains("账户冻结"))
+            let lineID = try #require(queue.range(of: "/payroll/\(id)/returns/").map { r in String(queue[r.upperBound...].prefix { $0 != "\"" }) })
+            #expect(try await session.post(SiteURL.payrollReturnDecision(id, line: lineID).path,
+                                           form: ["decision": "repay", "note": "已解冻"]).status == .seeOther)
+            let reissue = try await session.post(SiteURL.payrollReissue(id).path)
+            #expect(reissue.status == .seeOther)
+            let reissuePath = try #require(reissue.headers.first(name: .location))
+            #expect(body(try await session.get(reissuePath)).contains("2021-07 低保退票重发批次"))
+            #expect(try await session.post(SiteURL.payrollReconcile(id).path).status == .seeOther)
+            #expect(body(try await session.get(batchPath)).contains("已对账关闭"))
+            // Closed: a result file is refused.
+            let late = try await session.upload(SiteURL.payrollReturnFile(id).path, file: ("file", "回盘2.csv", file))
+            #expect(late.status == .conflict)
+            #expect(body(late).contains("已对账关闭"))
+        }
     }
 }

@@ -59,7 +59,7 @@ public enum StaffRole: String, Codable, Sendable, CaseIterable {
                     .viewPayroll, .preparePayroll, .approvePayroll, .exportPayroll,
                     .viewFunds, .editFunds, .viewPolicy, .editPolicy, .viewStation, .editStation, .revealIdentifiers]
         case .countyLeader:
-            return [.viewRegistry, .viewPayroll, .approvePayroll, .viewFunds, .viewPolicy, .viewStation]
+            return [.viewRegistry, .viewPayroll, .approvePayroll, .overrideReturns, .viewFunds, .viewPolicy, .viewStation]
         case .finance:
             return [.viewPayroll, .exportPayroll, .viewFunds, .editFunds, .viewPolicy]
         case .auditor:
@@ -98,8 +98,11 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
     /// Generate, back-pay, discard a draft batch.
     case preparePayroll = "prepare-payroll"
     case approvePayroll = "approve-payroll"
-    /// Hand the bank file over and download it.
+    /// Hand the bank file over and download it; import the bank's results; close a batch.
     case exportPayroll = "export-payroll"
+    /// Import a result file whose results differ from an earlier one's (HOPE: an override needs its own
+    /// permission, and is recorded).
+    case overrideReturns = "override-returns"
     case viewFunds = "view-funds"
     /// Record allocations (资金下达) and townships' reserve funds.
     case editFunds = "edit-funds"
@@ -129,6 +132,7 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
         case .preparePayroll: return "生成发放批次"
         case .approvePayroll: return "审批发放批次"
         case .exportPayroll: return "交付银行文件"
+        case .overrideReturns: return "回盘冲突覆盖导入"
         case .viewFunds: return "查阅资金"
         case .editFunds: return "登记资金下达"
         case .viewPolicy: return "查阅政策标准"

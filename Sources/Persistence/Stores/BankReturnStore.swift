@@ -298,6 +298,35 @@ public struct BankReturnStore: Sendable {
         return try await payroll.batch(id: batchID)
     }
 
+    /// What the bank said of a batch's lines so far.
+    public struct Summary: Hashable, Sendable {
+        public var lines: Int
+        public var paid: Int
+        public var returned: Int
+        /// Returned lines with a recorded decision.
+        public var decided: Int
+        /// Follow-up batches (退票重发) of this batch, by id.
+        public var followUps: [String]
+        /// Lines with no result and returned lines with no decision: what keeps the batch open.
+        public var open: Int { lines - paid - decided }
+    }
+
+    public func summary(batchID: String) async throws -> Summary {
+        struct N: Decodable { var lines: Int; var paid: Int?; var returned: Int?; var decided: Int? }
+        let n = try await database.sql.raw("""
+            SELECT COUNT(*) AS lines,
+              SUM(CASE WHEN r.paid = \(bind: true) THEN 1 ELSE 0 END) AS paid,
+              SUM(CASE WHEN r.paid = \(bind: false) THEN 1 ELSE 0 END) AS returned,
+              SUM(CASE WHEN r.paid = \(bind: false) AND d.line_id IS NOT NULL THEN 1 ELSE 0 END) AS decided
+            FROM payroll_lines l LEFT JOIN payroll_line_results r ON r.line_id = l.id LEFT JOIN return_decisions d ON d.line_id = l.id
+            WHERE l.batch_id = \(bind: batchID)
+            """).first(decoding: N.self) ?? N(lines: 0, paid: 0, returned: 0, decided: 0)
+        struct B: Decodable { var id: String }
+        let follow = try await database.sql.raw("SELECT id FROM payroll_batches WHERE reissue_of = \(bind: batchID) ORDER BY reissue_round")
+            .all(decoding: B.self).map(\.id)
+        return Summary(lines: n.lines, paid: n.paid ?? 0, returned: n.returned ?? 0, decided: n.decided ?? 0, followUps: follow)
+    }
+
     /// The result files imported for a batch, newest first.
     public struct ImportedFile: Hashable, Sendable {
         public var fileName: String

@@ -100,9 +100,15 @@ extension SiteURL {
         case .payrollApprove: return .permission(.approvePayroll, .batch)
         case .payrollDiscard: return .permission(.preparePayroll, .batch)
         case .payrollExport, .payrollBankFile: return .permission(.exportPayroll, .batch)
+        case .payrollReturns: return .permission(.viewPayroll, nil)
+        // The bank's results come to whoever hands files over; closing a batch and its credit days too.
+        case .payrollReturnFile, .payrollReconcile, .payrollCredit: return .permission(.exportPayroll, .batch)
+        // What to do with a returned line, and its follow-up batch, are the preparer's.
+        case .payrollReturnDecision, .payrollReissue: return .permission(.preparePayroll, .batch)
 
         case .funds: return .permission(.viewFunds, nil)
         case .fundAllocations: return .permission(.editFunds, nil)
+        case .fundsRecovery: return read ? .permission(.viewFunds, nil) : .permission(.editFunds, nil)
 
         case .policies: return read ? .permission(.viewPolicy, nil) : .permission(.editPolicy, nil)
         case .policyAdjust: return .permission(.editPolicy, nil)

@@ -8,6 +8,8 @@ struct FundsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get(.funds, use: index)
         routes.post(.fundAllocations, use: add)
+        routes.get(.fundsRecovery, use: recovery)
+        routes.post(.fundsRecovery, use: recoveryEntry)
     }
 
     func index(req: Request) async throws -> HTMLPage {
@@ -23,6 +25,25 @@ struct FundsController: RouteCollection {
         }
         let table = try await store.fundTable(countyCode: s.countyCode, year: year)
         let allocations = try await store.allocations(countyCode: s.countyCode, year: year)
+        let ledger = FundLedgerStore(req.db)
+        // Positions at the year's end (or today, for the current year): whole fund and each earmarked account.
+        let asOf = min(CivilDate(year: year, month: 12, day: 31)!, s.today())
+        var positions: [(String, FundPosition)] = []
+        var sharing: [CostSharingSettlement] = []
+        var timeliness: [TimelinessFinding] = []
+        var ledgerNote: String?
+        do {
+            positions.append(("困难群众救助补助资金（合计）", try await ledger.position(countyCode: s.countyCode, programme: nil, asOf: asOf)))
+            for p in Programme.allCases where allocations.contains(where: { $0.programme == p }) {
+                positions.append(("专项：\(p.chinese)", try await ledger.position(countyCode: s.countyCode, programme: p, asOf: asOf)))
+            }
+            sharing = try await ledger.costSharing(countyCode: s.countyCode, year: year)
+            timeliness = try await ledger.timeliness(countyCode: s.countyCode, year: year)
+        } catch let e as PayrollError {
+            ledgerNote = e.message
+        }
+        let late = timeliness.filter(\.isLate)
+        let lumped = timeliness.filter(\.isLumped)
         func row(_ label: String, _ m: Money, strong: Bool = false) -> Node<HTML.TableContext> {
             strong ? .tr(.th(.text(label)), .th(.class("num"), .text(m.wanYuanString)))
                    : .tr(.td(.text(label)), .td(.class("num"), .text(m.wanYuanString)))
@@ -45,6 +66,38 @@ struct FundsController: RouteCollection {
                 .tr(.th("四、执行率"), .th(.class("num"), .text(table.executionRatePercent.map { "\($0)%" } ?? "—")))
             ),
             .p(.class("muted"), .text(FundTable.roundingNote)),
+            .h2("资金结存与沉淀（截至 \(asOf)，先进先出）"),
+            .unwrap(ledgerNote) { .p(.class("flash error"), .text($0)) },
+            .table(.tr(.th("账户"), .th(.class("num"), .text("到位（元）")), .th(.class("num"), .text("支出（元）")),
+                       .th(.class("num"), .text("结存于国库（元）")), .th(.class("num"), .text("执行率")), .th(.class("num"), .text("沉淀资金（元）"))),
+                   .forEach(positions) { name, p in
+                       .tr(.td(.text(name)), .td(.class("num"), .text(p.received.groupedYuanString)), .td(.class("num"), .text(p.spent.groupedYuanString)),
+                           .td(.class("num"), .text(p.balance.groupedYuanString)), .td(.class("num"), .text(p.executionRatePercent.map { "\($0)%" } ?? "—")),
+                           .td(.class("num"), p.idle > .zero ? Layout.badge(p.idle.groupedYuanString + "（超过期限未支出）", "bad") : .text("0.00")))
+                   }),
+            .forEach(positions.filter { $0.1.idle > .zero }) { name, p in
+                .p(.class("muted"), .text("\(name) 沉淀明细：" + p.unspent.filter(\.idle).map { "\($0.receipt.reference)（\($0.receipt.date) 到位，\($0.months) 个月未支出 \($0.remaining.groupedYuanString) 元）" }.joined(separator: "；")))
+            },
+            .if(!sharing.isEmpty, .group(
+                .h2("市县分担结算"),
+                .table(.tr(.th("项目"), .th("层级"), .th(.class("num"), .text("分担比例")), .th(.class("num"), .text("应分担（元）")),
+                           .th(.class("num"), .text("已拨付（元）")), .th("结算")),
+                       .forEach(sharing.flatMap { st in st.levels.map { (st, $0) } }) { st, l in
+                           .tr(.td(.text("\(st.programme.shortChinese)（支出 \(st.spending.groupedYuanString)）")), .td(.text(l.source.chinese)),
+                               .td(.class("num"), .text(l.share.description)), .td(.class("num"), .text(l.due.groupedYuanString)),
+                               .td(.class("num"), .text(l.received.groupedYuanString)),
+                               .td(.text(l.overTransferred > .zero ? "\(l.status) \(l.overTransferred.groupedYuanString) 元"
+                                         : l.outstanding > .zero ? "\(l.status) \(l.outstanding.groupedYuanString) 元" : l.status)))
+                       }))),
+            .h2("发放及时性（每月 \(PaymentPolicy().dueDay) 日前入账，以政策为准）"),
+            .p(.text("已登记入账 \(timeliness.count) 项（乡镇×月份），逾期 \(late.count) 项，合并（按季）发放 \(lumped.count) 项。")),
+            .if(!late.isEmpty, .table(.tr(.th("月份"), .th("乡镇"), .th("项目"), .th("截止"), .th("入账"), .th(.class("num"), .text("逾期天数")), .th("合并发放")),
+                   .forEach(late) { f in
+                       .tr(.td(.text(f.credit.month.description)), .td(.text(s.townshipName(f.credit.townshipCode))), .td(.text(f.credit.programme.shortChinese)),
+                           .td(.text(f.due.description)), .td(.text(f.credit.creditedOn.description)), .td(.class("num"), .text("\(f.daysLate)")),
+                           .td(.text(f.lumpedWith.isEmpty ? "" : "与 " + f.lumpedWith.map(\.description).joined(separator: "、") + " 同日入账")))
+                   })),
+            .p(.a(.attr("href", SiteURL.fundsRecovery.path), .text("多发资金追回台账"))),
             .h2("资金下达登记"),
             .table(.tr(.th("日期"), .th("来源"), .th("文号"), .th("用途"), .th(.class("num"), .text("金额（元）"))),
                    .forEach(allocations) { a in
@@ -98,5 +151,92 @@ struct FundsController: RouteCollection {
         try await AuditLog.record(req, action: "fund.allocation", subject: doc, detail: amount.yuanString)
         req.flash("已登记 \(source.chinese) \(amount.groupedYuanString) 元（\(doc)）", kind: "success")
         return req.seeOther(SiteURL.funds.with(["year": "\(date.year)"]))
+    }
+
+    func recovery(req: Request) async throws -> HTMLPage {
+        let s = req.settings
+        let accounts = try await RecoveryStore(req.db).accounts(countyCode: s.countyCode)
+        let sum = { (f: (RecoveryAccount) -> Money) in accounts.reduce(Money.zero) { $0 + f($1) } }
+        let canEdit = req.staff?.role.may(.editFunds) ?? false
+        let body: Node<HTML.BodyContext> = .div(
+            .h1("多发资金追回台账"),
+            .p(.text("应追回 \(sum(\.owed).groupedYuanString) 元 = 已追回 \(sum(\.recovered).groupedYuanString) + 已抵扣 \(sum(\.offset).groupedYuanString) + 减免核销 \(sum(\.waived).groupedYuanString) + 尚未追回 \(sum(\.outstanding).groupedYuanString)（元）")),
+            .p(.class("muted"), .text("减免或核销须有审批文号；抵扣只能从本户待随批次发放的临时救助中扣除，发放明细显示应发、抵扣和实发。")),
+            .table(.tr(.th("家庭"), .th("项目"), .th(.class("num"), .text("应追回")), .th(.class("num"), .text("已追回")), .th(.class("num"), .text("已抵扣")),
+                       .th(.class("num"), .text("减免核销")), .th(.class("num"), .text("尚未追回")), .th("记录")),
+                   .forEach(accounts) { a in
+                       .tr(.td(.a(.attr("href", SiteURL.household(a.householdID).path), .text(a.householdID))), .td(.text(a.programme.shortChinese)),
+                           .td(.class("num"), .text(a.owed.groupedYuanString)), .td(.class("num"), .text(a.recovered.groupedYuanString)),
+                           .td(.class("num"), .text(a.offset.groupedYuanString)), .td(.class("num"), .text(a.waived.groupedYuanString)),
+                           .td(.class("num"), .text(a.outstanding.groupedYuanString)),
+                           .td(.class("muted"), .text(a.entries.map { "\($0.date) \($0.kind.chinese) \($0.amount.yuanString)\($0.reference.map { "（\($0)）" } ?? "")" }.joined(separator: "；"))))
+                   }),
+            .if(canEdit, .group(
+                .h2("登记多发"),
+                .form(.class("inline"), .method(.post), .attr("action", SiteURL.fundsRecovery.path), Layout.csrf(req),
+                      .input(.type(.hidden), .name("action"), .attr("value", "owed")),
+                      .label(.text("家庭编号 "), .input(.type(.text), .name("household"), .required(true))),
+                      .label(.text(" 项目 "), Controls.select("programme", s.programmes.map { Controls.option($0.rawValue, $0.shortChinese) })),
+                      .label(.text(" 月份 "), .input(.type(.text), .name("month"), .placeholder("YYYY-MM"), .required(true))),
+                      .label(.text(" 金额（元） "), .input(.type(.text), .name("amount"), .required(true))),
+                      .label(.text(" 原因 "), .input(.type(.text), .name("reason"), .required(true))),
+                      .button(.class("secondary"), .type(.submit), .text("登记"))),
+                .h2("登记追回、抵扣或减免"),
+                .form(.class("inline"), .method(.post), .attr("action", SiteURL.fundsRecovery.path), Layout.csrf(req),
+                      .input(.type(.hidden), .name("action"), .attr("value", "entry")),
+                      .label(.text("家庭编号 "), .input(.type(.text), .name("household"), .required(true))),
+                      .label(.text(" 项目 "), Controls.select("programme", s.programmes.map { Controls.option($0.rawValue, $0.shortChinese) })),
+                      .label(.text(" 方式 "), Controls.select("kind", RecoveryKind.allCases.map { Controls.option($0.rawValue, $0.chinese) })),
+                      .label(.text(" 金额（元） "), .input(.type(.text), .name("amount"), .required(true))),
+                      .label(.text(" 日期 "), .input(.type(.date), .name("date"), .required(true))),
+                      .label(.text(" 审批文号/收据号 "), .input(.type(.text), .name("reference"))),
+                      .label(.text(" 抵扣的临时救助编号 "), .input(.type(.text), .name("grant"))),
+                      .label(.text(" 说明 "), .input(.type(.text), .name("note"))),
+                      .button(.class("secondary"), .type(.submit), .text("登记")))))
+        )
+        return HTMLPage(html: Layout.page(title: "多发资金追回台账", request: req, active: .funds, body: body))
+    }
+
+    struct RecoveryForm: Content {
+        var action: String
+        var household: String
+        var programme: String
+        var month: String?
+        var amount: String
+        var reason: String?
+        var kind: String?
+        var date: String?
+        var reference: String?
+        var grant: String?
+        var note: String?
+    }
+
+    func recoveryEntry(req: Request) async throws -> Response {
+        let s = req.settings
+        let f = try req.content.decode(RecoveryForm.self)
+        let programme = try s.programme(field: "项目", f.programme)
+        let amount = try Money(yuan: f.amount)
+        let household = f.household.trimmingCharacters(in: .whitespaces)
+        let store = RecoveryStore(req.db)
+        switch f.action {
+        case "owed":
+            let month = try FormField.month("月份", f.month ?? "")
+            try await store.recordOverpayment(countyCode: s.countyCode, householdID: household, programme: programme, month: month,
+                                              amount: amount, reason: f.reason ?? "", actor: req.actor)
+            req.flash("已登记多发 \(amount.groupedYuanString) 元", kind: "success")
+        case "entry":
+            guard let kind = RecoveryKind(rawValue: f.kind ?? "") else { throw FormError(field: "方式", value: f.kind ?? "", reason: "请从列表选择") }
+            let date = try CivilDate(parsing: f.date ?? "")
+            guard date <= s.today() else { throw FormError(field: "日期", value: f.date ?? "", reason: "不能晚于今天") }
+            let grant = f.grant?.trimmingCharacters(in: .whitespaces)
+            try await store.record(RecoveryEntry(kind: kind, amount: amount, date: date,
+                                                 reference: f.reference?.trimmingCharacters(in: .whitespaces).nonEmpty,
+                                                 grantID: (grant?.isEmpty ?? true) ? nil : grant, note: f.note ?? ""),
+                                   countyCode: s.countyCode, householdID: household, programme: programme, actor: req.actor)
+            req.flash("已登记\(kind.chinese) \(amount.groupedYuanString) 元", kind: "success")
+        default:
+            throw FormError(field: "action", value: f.action, reason: "应为 owed 或 entry")
+        }
+        return req.seeOther(.fundsRecovery)
     }
 }

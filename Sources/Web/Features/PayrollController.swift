@@ -114,6 +114,18 @@ struct PayrollController: RouteCollection {
             model.handedOver = .init(fileName: f.fileName, format: f.format, sha256: f.sha256,
                                      at: ChinaClock.beijingTime(f.producedAt), by: f.producedBy)
         }
+        if b.state == .exported {
+            let returns = BankReturnStore(req.db)
+            let summary = try await returns.summary(batchID: id)
+            let imported = try await returns.imports(batchID: id)
+            if !imported.isEmpty || summary.paid > 0 { model.results = summary }
+            model.imports = imported.map {
+                "回盘 \($0.fileName)：\(ChinaClock.beijingTime($0.importedAt)) \($0.importedBy) 导入，成功 \($0.paid)、退票 \($0.returned)"
+                    + ($0.overrideBy.map { "；\($0) 覆盖导入，" } ?? "")
+                    + ($0.overrideReason.map { "原因：\($0)" } ?? "")
+            }
+            model.townships = try await store.townshipTotals(of: id).map { ($0.townshipCode, s.townshipName($0.townshipCode)) }
+        }
         let chosen = try await files.defaultFormat(countyCode: s.countyCode).name
         model.formats = [chosen] + (try await files.formats(countyCode: s.countyCode)).map(\.name).filter { $0 != chosen }
         if b.kind == .backPay {

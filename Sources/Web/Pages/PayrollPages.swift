@@ -41,6 +41,15 @@ enum PayrollIndex {
 
     static let title = "资金发放"
 
+    /// 发放批次 / 补发批次 / 退票重发批次（第 n 次）.
+    static func kindLabel(_ b: PayrollBatch) -> String {
+        switch b.kind {
+        case .regular: return "发放批次"
+        case .backPay: return "补发批次"
+        case .reissue: return "退票重发批次（第 \(b.reissueRound) 次）"
+        }
+    }
+
     /// Months skipped before the one asked for: shown before it is generated.
     struct SkipConfirmation: Equatable, Sendable {
         var programme: Programme
@@ -85,7 +94,7 @@ enum PayrollIndex {
                               .button(.class("secondary"), .type(.submit), .text("生成补发批次")))),
                     .table(.tr(.th("月份"), .th("状态"), .th(.class("num"), .text("笔数")), .th(.class("num"), .text("金额（元）")), .th("")),
                            .forEach(section.batches) { b in
-                               .tr(.td(.text(b.kind == .backPay ? "\(b.month) 补发" : b.month.description)), .td(PayrollBatchPage.stateBadge(b.state)),
+                               .tr(.td(.text(b.kind == .regular ? b.month.description : "\(b.month) \(kindLabel(b))")), .td(PayrollBatchPage.stateBadge(b.state)),
                                    .td(.class("num"), .text("\(b.lineCount)")), .td(.class("num"), .text(b.total.groupedYuanString)),
                                    .td(.a(.attr("href", SiteURL.payrollBatch(b.id).path), .text("查看"))))
                            }))
@@ -156,6 +165,19 @@ enum PayrollBatchPage {
         var handedOver: HandedOver?
         /// The bank formats the county can write, the chosen one first.
         var formats: [String] = ["csv"]
+        /// What the bank said of the lines (after the first result file).
+        var results: BankReturnStore.Summary?
+        /// Result files imported: name, when (Beijing), by whom, override.
+        var imports: [String] = []
+        /// The townships on the batch (code, name), for the credit-day form.
+        var townships: [(code: String, name: String)] = []
+
+        static func == (a: Model, b: Model) -> Bool {
+            a.batch == b.batch && a.items == b.items && a.holds == b.holds && a.towns == b.towns && a.lines == b.lines
+                && a.page == b.page && a.perPage == b.perPage && a.csrf == b.csrf && a.user == b.user
+                && a.permissions == b.permissions && a.flags == b.flags && a.handedOver == b.handedOver && a.formats == b.formats
+                && a.results == b.results && a.imports == b.imports && a.townships.map(\.code) == b.townships.map(\.code)
+        }
 
         /// Pure: names resolved by `placeName`, ID and account masked, lines numbered from the page.
         static func make(batch: PayrollBatch, holds: [PayrollHold], towns: [PayrollTownshipTotal], lines: [PayrollLine],
@@ -172,7 +194,7 @@ enum PayrollBatchPage {
         }
 
         var title: String {
-            "\(batch.month) \(batch.programme.shortChinese)\(batch.kind == .backPay ? "补发批次" : "发放批次")"
+            "\(batch.month) \(batch.programme.shortChinese)" + PayrollIndex.kindLabel(batch)
         }
 
         /// The items of the page's lines, numbered as their lines.
@@ -225,6 +247,30 @@ enum PayrollBatchPage {
                          .p(.class("muted"), .text("SHA-256 \(f.sha256)")),
                          .if(m.permissions.contains(.exportPayroll), .p(.a(.attr("href", SiteURL.payrollBankFile(id).path), .text("下载已交付的银行文件")))))
                 },
+                .if(b.state == .exported, .div(
+                    .h2("银行回盘与对账"),
+                    .unwrap(m.results) { r in
+                        .p(.text("共 \(r.lines) 笔：银行入账 \(r.paid) 笔，退票 \(r.returned) 笔（已处理 \(r.decided) 笔），未对账 \(r.open) 笔。"),
+                           .if(r.returned > 0, .a(.attr("href", SiteURL.payrollReturns.path), .text(" 去处理退票"))))
+                    },
+                    .forEach(m.results?.followUps ?? []) { f in .p(.a(.attr("href", SiteURL.payrollBatch(f).path), .text("退票重发批次 \(f)"))) },
+                    .forEach(m.imports) { i in .p(.class("muted"), .text(i)) },
+                    .if(b.reconciledAt != nil, .p(Layout.badge("已对账关闭（\(b.reconciledBy ?? "")）", "ok"))),
+                    .if(b.reconciledAt == nil && m.permissions.contains(.exportPayroll), .group(
+                        .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollReturnFile(id).path),
+                              .attr("enctype", "multipart/form-data"), Layout.csrf(m.csrf),
+                              .label(.text("导入银行回盘文件（CSV） "), .input(.type(.file), .name("file"), .required(true))),
+                              .if(m.permissions.contains(.overrideReturns),
+                                  .label(.text(" 覆盖原因（仅在银行更正此前结果时填写） "), .input(.type(.text), .name("overrideReason")))),
+                              .button(.type(.submit), .text("导入回盘"))),
+                        .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollCredit(id).path), Layout.csrf(m.csrf),
+                              .label(.text("登记银行入账日期 "), .input(.type(.date), .name("date"), .required(true))),
+                              .label(.text(" 乡镇 "), Controls.select("township", [Controls.option("", "全部乡镇")]
+                                  + m.townships.map { Controls.option($0.code, $0.name) })),
+                              .button(.class("secondary"), .type(.submit), .text("登记入账日期"))),
+                        .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollReconcile(id).path), Layout.csrf(m.csrf),
+                              .button(.class("secondary"), .type(.submit), .text("对账关闭（每笔均有入账结果或退票处理后）")))))
+                )),
                 // Exported before files were kept: the first download becomes the one file.
                 .if(b.state == .exported && m.handedOver == nil && m.permissions.contains(.exportPayroll),
                     .p(.a(.attr("href", SiteURL.payrollBankFile(id).path), .text("下载银行文件（首次下载时保存，此后始终为同一文件）"))))

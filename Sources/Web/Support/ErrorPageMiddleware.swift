@@ -86,6 +86,11 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case let e as DocumentStore.DocumentError: return (.unprocessableEntity, e.message)
         case let e as BankFileError: return (.conflict, e.message)
         case let e as BankFormatError: return (.unprocessableEntity, e.message)
+        case let e as BankReturnError:
+            switch e {
+            case .conflicts, .closedBatch, .noBankFile: return (.conflict, e.message)
+            default: return (.unprocessableEntity, e.message)
+            }
         case let e as RecoveryError: return (.unprocessableEntity, e.message)
         case let e as FormError: return (.unprocessableEntity, e.message)
         case let e as AssessError: return (.unprocessableEntity, e.description)
@@ -169,10 +174,7 @@ struct InputLimitsMiddleware: AsyncMiddleware {
             let isMultipart = type?.type == "multipart" && type?.subType == "form-data"
             let isJSON = type == .json
             // Pages take forms; uploads take multipart; only the API takes JSON.
-            let upload = (request.route?.userInfo[SiteURL.routeKey] as? SiteURL).map {
-                if case .householdDocuments = $0 { return true }
-                return $0 == .policies
-            } ?? false
+            let upload = (request.route?.userInfo[SiteURL.routeKey] as? SiteURL)?.takesUpload ?? false
             let empty = (request.body.data?.readableBytes ?? 0) == 0
             if !empty, request.isAPI ? !isJSON : !(isForm || (isMultipart && upload)) {
                 throw Abort(.unsupportedMediaType)
