@@ -98,6 +98,8 @@ enum CLI {
         case let e as BankFileError: return e.message
         case let e as BankFormatError: return e.message
         case let e as BankReturnError: return e.message
+        case let e as EvaluationError: return e.message
+        case let e as FundLayoutError: return e.message
         case let e as RecoveryError: return e.message
         case let e as SchemaError: return e.description
         case let e as PolicyFileError: return e.description

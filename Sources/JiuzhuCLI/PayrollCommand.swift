@@ -139,15 +139,16 @@ struct PayrollCommand: AsyncParsableCommand {
 }
 
 struct Report: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Reports.", subcommands: [FundTableReport.self])
+    static let configuration = CommandConfiguration(abstract: "Reports.", subcommands: [FundTableReport.self, SelfEvaluationCommand.self])
 }
 
 struct FundTableReport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fund-table",
-        abstract: "The year's fund raising and use table (附表1) in 万元, from the ledger.")
+        abstract: "The year's fund raising and use table (附表1) in 万元, from the ledger; --layout maps it to the county's own form.")
 
     @ArgumentParser.Option(name: .long, help: "Year.") var year: Int
+    @ArgumentParser.Option(name: .long, help: "The county's own form: {\"rows\": [{\"label\", \"keys\": [\"raised:central\", …]}]} (docs/self-evaluation.md).") var layout: String?
 
     func validate() throws {
         guard FundStore.years.contains(year) else {
@@ -159,8 +160,76 @@ struct FundTableReport: AsyncParsableCommand {
 
     func run() async throws {
         CLI.bootstrapLogging(level: .warning)
+        var form: FundTableLayout?
+        if let layout {
+            guard let data = FileManager.default.contents(atPath: layout) else {
+                CLI.printError("无法读取文件 \(layout) (cannot read file)")
+                throw ExitCode(1)
+            }
+            do { form = try FundTableLayout.parse(data) } catch {
+                CLI.printError(error.message)
+                throw ExitCode(1)
+            }
+        }
         try await CLI.withDatabase(try database.existingSettings()) { handle in
-            CLI.say(try await FundStore(handle.db).fundTable(countyCode: county, year: year).render())
+            let table = try await FundStore(handle.db).fundTable(countyCode: county, year: year)
+            guard let form else { return CLI.say(table.render()) }
+            // An unknown key was refused when the layout was read; mapped() names it again if not.
+            for row in try table.mapped(form) { CLI.say("\(row.label)\t\(row.value)") }
+        }
+    }
+}
+
+/// `jiuzhu report self-evaluation`: the 绩效自评 table and report (docs/self-evaluation.md).
+struct SelfEvaluationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "self-evaluation",
+        abstract: "The year's performance self-evaluation (绩效自评): the table as JSON or text, or the report as .docx, .xlsx or .html.")
+
+    @ArgumentParser.Option(name: .long, help: "Year.") var year: Int
+    @ArgumentParser.Option(name: .long, help: "Targets file, kept for the year: {\"indicators\": [{\"name\", \"direction\", \"target\", \"weight\", \"actual\"?}]} (docs/self-evaluation.md).") var targets: String?
+    @ArgumentParser.Option(name: .long, help: "json or text (default text) when no --output is given.") var format = "text"
+    @ArgumentParser.Option(name: .long, help: "Write the report to FILE: .docx, .xlsx or .html (print-ready A4), by its extension.") var output: String?
+    @Flag(name: .long, help: "Finalise the year (refused while a missed target has no reason).") var finalise = false
+    @ArgumentParser.Option(name: .long, help: "County code.") var county = "510921"
+    @ArgumentParser.Option(name: .long, help: "County name on the report.") var countyName = "蓬溪县"
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        CLI.bootstrapLogging(level: .warning)
+        guard ["json", "text"].contains(format) else {
+            CLI.printError("--format 应为 json 或 text (got \(format))")
+            throw ExitCode(1)
+        }
+        var parsed: EvaluationTargets?
+        if let targets {
+            guard let data = FileManager.default.contents(atPath: targets) else {
+                CLI.printError("无法读取文件 \(targets) (cannot read file)")
+                throw ExitCode(1)
+            }
+            do { parsed = try EvaluationTargets.parse(data) } catch {
+                CLI.printError(error.message)
+                throw ExitCode(1)
+            }
+        }
+        try await CLI.withDatabase(try database.existingSettings()) { handle in
+            let store = SelfEvaluationStore(handle.db)
+            if let parsed { try await store.saveTargets(parsed, year: year, countyCode: county, actor: "cli") }
+            if finalise { try await store.finalise(year: year, countyCode: county, actor: "cli") }
+            let isDemo = try await RegistryStore(handle.db).containsDemoData()
+            let report = try await SelfEvaluationReport.make(database: handle.db, countyCode: county, countyName: countyName, year: year,
+                                                             isDemo: isDemo)
+            if let output {
+                try report.data(forFileNamed: output).write(to: URL(fileURLWithPath: output), options: .atomic)
+                CLI.say("已写出 \(output)（自评总分 \(EvaluationScoring.text(report.table.total))，\(report.finalised == nil ? "草稿" : "已定稿")）")
+            } else if format == "json" {
+                CLI.say(String(decoding: report.json(), as: UTF8.self))
+            } else {
+                for row in report.evaluationRows { CLI.say(row.joined(separator: "\t")) }
+            }
+            if !finalise, !report.table.missingReasons.isEmpty {
+                CLI.say("提示：未完成目标且未填写原因的指标：\(report.table.missingReasons.joined(separator: "、"))（定稿前须填写）")
+            }
         }
     }
 }

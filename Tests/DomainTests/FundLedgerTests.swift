@@ -212,3 +212,74 @@ import Foundation
         for (text, reason) in table { #expect(ReturnReason(bankText: text) == reason, "\(text)") }
     }
 }
+
+/// Scoring of the 自评表 (reference-data.md §1.4) and the targets file.
+@Suite struct SelfEvaluationScoringTests {
+    @Test func scoringHonoursTheDirection() {
+        let table: [(IndicatorDirection, String, String, String, String, Bool)] = [
+            (.atLeast, "21933", "21980", "10", "10.00", true),
+            (.atLeast, "4754", "4604", "10", "9.68", false),     // 濉溪 2019: 4604 / 4754 × 10 = 9.684…
+            (.atLeast, "100", "99.99", "10", "9.99", false),     // would round to 10.00: a miss never scores full
+            (.atMost, "5300", "5000", "5", "5.00", true),
+            (.atMost, "5300", "5890", "5", "4.50", false),       // 5300 / 5890 × 5 = 4.499…
+            (.atMost, "5", "0", "5", "5.00", true),
+            (.equal, "100", "100", "4", "4.00", true),
+            (.equal, "100", "80", "4", "3.20", false),
+            (.qualitative, "有效保障", "有效保障", "30", "30.00", true),
+            (.qualitative, "有效保障", "基本保障", "30", "0.00", false),
+        ]
+        for (d, target, actual, weight, score, met) in table {
+            let r = EvaluationScoring.score(direction: d, target: target, actual: actual, weight: Decimal(string: weight)!)
+            #expect(EvaluationScoring.text(r.score) == score, "\(d) \(target) \(actual)")
+            #expect(r.met == met, "\(d) \(target) \(actual)")
+        }
+        #expect(EvaluationScoring.budgetScore(executed: Money(fen: 499_384_000_000), budget: Money(fen: 667_415_000_000)) == Decimal(string: "7.48")!)
+        #expect(EvaluationScoring.budgetScore(executed: .yuan(2), budget: .yuan(1)) == 10)
+    }
+
+    @Test(arguments: [
+        (#"{"indicators": [{"name": "受助对象满意度", "direction": "≥", "target": "90", "weight": "10"}]}"#,
+         EvaluationError.invalid(at: "indicators[0]（受助对象满意度）.actual", reason: "系统无法从数据计算该指标，须填写实际完成值（actual）")),
+        (#"{"indicators": [{"name": "x", "direction": ">=", "target": "90", "weight": "10", "actual": "1"}]}"#,
+         EvaluationError.invalid(at: "indicators[0]（x）.direction", reason: "应为 ≥、≤、= 或 qualitative")),
+        (#"{"indicators": [{"name": "x", "direction": "≥", "target": 90, "weight": "10", "actual": "1"}]}"#,
+         EvaluationError.invalid(at: "indicators[0]（x）.target", reason: "应为字符串，如 \"21933\" 或 \"98\"")),
+        (#"{"indicators": [{"name": "x", "direction": "≥", "target": "90", "weight": "10", "actual": "1", "score": "3"}]}"#,
+         EvaluationError.invalid(at: "indicators[0]（x）.score", reason: "未知的键 (unknown key)")),
+        (#"{"indicators": [{"name": "临时救助人次", "direction": "≥", "target": "9O", "weight": "10"}]}"#,
+         EvaluationError.invalid(at: "indicators[0]（临时救助人次）.target", reason: "应为数字字符串（定量指标）")),
+    ])
+    func targetsRefusals(text: String, expected: EvaluationError) {
+        #expect(throws: expected) { try EvaluationTargets.parse(Data(text.utf8)) }
+    }
+
+    /// A measure the data computes may be named by its usual wording or by `measure`.
+    @Test func measuresByNameOrKey() throws {
+        let t = try EvaluationTargets.parse(Data(#"{"indicators": [{"name": "临时救助人次", "direction": "≥", "target": "900", "weight": "5"}, {"name": "救助人数", "measure": "dibao-persons-average", "direction": "≥", "target": "1", "weight": "5"}]}"#.utf8))
+        #expect(t.indicators.map(\.measure) == [.temporaryPersonTimes, .dibaoPersonsAverage])
+        #expect(t.indicators[0].unit == "人次")
+    }
+
+    /// 附表1: the parts add up to the totals as shown (largest remainder), the balance is raised − used as shown.
+    @Test func fundTablePartsAddUpToTotals() throws {
+        let d = try CivilDate(parsing: "2021-03-01")
+        let allocations = [
+            Allocation(year: 2021, source: .central, documentNumber: "a", date: d, amount: Money(fen: 5_904_290_000), programme: nil),
+            Allocation(year: 2021, source: .provincial, documentNumber: "b", date: d, amount: Money(fen: 749_860_000), programme: nil),
+            Allocation(year: 2021, source: .city, documentNumber: "c", date: d, amount: Money(fen: 20_000_000), programme: nil),
+        ]
+        // Three parts of 0.004 万元 each: rounded on their own they show 0.00 three times, their total 0.01.
+        let uses = [FundUse(programme: .dibao, area: .urban, amount: Money(fen: 4_000)), FundUse(programme: .dibao, area: .rural, amount: Money(fen: 4_000)),
+                    FundUse(programme: .tekun, area: nil, amount: Money(fen: 4_000))]
+        let t = FundTable(year: 2021, allocations: allocations, uses: uses)
+        let lines = t.lines.map { "\($0.key) \($0.value)" }
+        #expect(lines == ["raised:central 5904.29", "raised:provincial 749.86", "raised:city 20.00", "raised:total 6674.15",
+                          "used:dibao:urban 0.01", "used:dibao:rural 0.00", "used:dibao 0.01", "used:tekun 0.00", "used:total 0.01",
+                          "balance 6674.14", "rate 0.00"])
+        let layout = try FundTableLayout.parse(Data(#"{"rows": [{"label": "上级补助", "keys": ["raised:central", "raised:provincial", "raised:city"]}, {"label": "低保", "keys": ["used:dibao"]}, {"label": "执行率", "keys": ["rate"]}]}"#.utf8))
+        #expect(try t.mapped(layout).map { "\($0.label) \($0.value)" } == ["上级补助 6674.15", "低保 0.01", "执行率 0.00"])
+        #expect(throws: FundLayoutError.unknownKey(row: 0, key: "used:dibao:town")) {
+            try FundTableLayout.parse(Data(#"{"rows": [{"label": "x", "keys": ["used:dibao:town"]}]}"#.utf8))
+        }
+    }
+}

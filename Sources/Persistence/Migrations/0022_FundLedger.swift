@@ -10,6 +10,8 @@ import SQLKit
 /// - `bank_formats`: the county's own bank formats (`jiuzhu bank-format import`) and which one it uses;
 /// - `payment_credits`: the day a batch's money reached a township's cards (timeliness, field case C14);
 /// - `recovery_entries`: how overpayments were settled (field case C16);
+/// - `evaluation_targets`, `evaluation_narratives`: the year's 绩效自评 targets (with reasons) and its
+///   report's edited sections, and when it was finalised;
 /// - `bank_returns`, `payroll_line_results`, `return_decisions`: the bank's result files, what they said
 ///   of each line, and what was done with a returned line; a batch gets `reconciled_at/_by` (closed) and,
 ///   for a follow-up batch of returned lines, `reissue_of` and `reissue_round` in its unique key (SQLite
@@ -172,6 +174,29 @@ struct M0022FundLedger: AsyncMigration {
             .field("reissue_batch_id", .string)
             .ignoreExisting()
             .create()
+        try await database.schema("evaluation_targets")
+            .field("id", .string, .identifier(auto: false))
+            .field("county_code", .string, .required)
+            .field("year", .int, .required)
+            .field("targets", .string, .required)
+            .field("entered_by", .string, .required)
+            .field("entered_at", .datetime, .required)
+            .field("finalised_at", .datetime)
+            .field("finalised_by", .string)
+            .unique(on: "county_code", "year", name: "uq_evaluation_targets_year")
+            .ignoreExisting()
+            .create()
+        try await database.schema("evaluation_narratives")
+            .field("id", .string, .identifier(auto: false))
+            .field("county_code", .string, .required)
+            .field("year", .int, .required)
+            .field("section", .int, .required)
+            .field("text", .string, .required)
+            .field("edited_by", .string, .required)
+            .field("edited_at", .datetime, .required)
+            .unique(on: "county_code", "year", "section", name: "uq_evaluation_narratives_section")
+            .ignoreExisting()
+            .create()
         try await sql.raw("CREATE INDEX IF NOT EXISTS ix_recovery_entries_household ON recovery_entries (household_id, programme)").run()
         try await sql.raw("CREATE INDEX IF NOT EXISTS ix_recovery_entries_grant ON recovery_entries (grant_id)").run()
         try await sql.raw("CREATE INDEX IF NOT EXISTS ix_overpayments_county ON overpayments (county_code, household_id)").run()
@@ -231,7 +256,7 @@ struct M0022FundLedger: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        for table in ["return_decisions", "payroll_line_results", "bank_returns", "recovery_entries", "payment_credits", "bank_format_choice", "bank_formats", "bank_files", "payroll_flags", "payee_releases"] {
+        for table in ["evaluation_narratives", "evaluation_targets", "return_decisions", "payroll_line_results", "bank_returns", "recovery_entries", "payment_credits", "bank_format_choice", "bank_formats", "bank_files", "payroll_flags", "payee_releases"] {
             try await database.schema(table).delete()
         }
     }

@@ -44,9 +44,9 @@ struct FundsController: RouteCollection {
         }
         let late = timeliness.filter(\.isLate)
         let lumped = timeliness.filter(\.isLumped)
-        func row(_ label: String, _ m: Money, strong: Bool = false) -> Node<HTML.TableContext> {
-            strong ? .tr(.th(.text(label)), .th(.class("num"), .text(m.wanYuanString)))
-                   : .tr(.td(.text(label)), .td(.class("num"), .text(m.wanYuanString)))
+        func line(_ l: FundTable.Line) -> Node<HTML.TableContext> {
+            l.level == .part ? .tr(.td(.text(l.label)), .td(.class("num"), .text(l.value)))
+                             : .tr(.th(.text(l.label)), .th(.class("num"), .text(l.value)))
         }
         let body: Node<HTML.BodyContext> = .div(
             .h1("\(year)年困难群众救助补助资金筹集使用情况表（附表1）"),
@@ -57,12 +57,12 @@ struct FundsController: RouteCollection {
             .table(
                 .tr(.th("项目"), .th(.class("num"), .text("金额（万元）"))),
                 .tr(.th(.attribute(named: "colspan", value: "2"), .text("一、资金筹集"))),
-                .forEach(table.raised) { row($0.source.chinese, $0.amount) },
-                row("筹集合计", table.totalRaised, strong: true),
-                .tr(.th(.attribute(named: "colspan", value: "2"), .text("二、资金使用"))),
-                .forEach(table.used) { row($0.label, $0.amount) },
-                row("使用合计", table.totalUsed, strong: true),
-                row("三、结余", table.balance, strong: true),
+                .forEach(table.lines.filter { $0.key.hasPrefix("raised:") }) { line($0) },
+                .tr(.th(.attribute(named: "colspan", value: "2"), .text("二、资金使用（全部项目）"))),
+                .forEach(table.lines.filter { $0.key.hasPrefix("used:") }) { line($0) },
+                .forEach(table.lines.filter { $0.key == "balance" }) { l in
+                    .tr(.th("三、结余"), .th(.class("num"), .text(l.value)))
+                },
                 .tr(.th("四、执行率"), .th(.class("num"), .text(table.executionRatePercent.map { "\($0)%" } ?? "—")))
             ),
             .p(.class("muted"), .text(FundTable.roundingNote)),

@@ -92,6 +92,10 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             default: return (.unprocessableEntity, e.message)
             }
         case let e as RecoveryError: return (.unprocessableEntity, e.message)
+        case let e as EvaluationError:
+            if case .missingReasons = e { return (.conflict, e.message) }
+            if case .finalised = e { return (.conflict, e.message) }
+            return (.unprocessableEntity, e.message)
         case let e as FormError: return (.unprocessableEntity, e.message)
         case let e as AssessError: return (.unprocessableEntity, e.description)
         // A multipart body that does not parse (the parser's error type is private).
