@@ -62,6 +62,18 @@ struct Demo: AsyncParsableCommand {
                 let total = results.reduce(Money.zero) { $0 + $1.batch.total }
                 CLI.say("2021 年\(programme.shortChinese)发放：12 个月，\(results.filter(\.created).count) 个新批次，合计 \(total.yuanString) 元")
             }
+            // The bank's credit days and the year's 绩效自评 targets; the report written beside the database.
+            let credits = try await DemoFunds(database: handle.db, countyCode: "510921").load()
+            if credits > 0 { CLI.say("已登记 \(credits) 个乡镇月份的银行入账日期（含一个乡镇 4—6 月合并发放、7 月全县延迟入账）") }
+            let reportDir = CLI.dataDirectory(for: settings).appendingPathComponent("reports")
+            try FileManager.default.createDirectory(at: reportDir, withIntermediateDirectories: true)
+            let report = try await SelfEvaluationReport.make(database: handle.db, countyCode: "510921", countyName: "蓬溪县", year: 2021,
+                                                             isDemo: true)
+            for ext in ["docx", "xlsx", "html"] {
+                let url = reportDir.appendingPathComponent("2021年度绩效自评报告.\(ext)")
+                try report.data(forFileNamed: url.lastPathComponent).write(to: url, options: .atomic)
+            }
+            CLI.say("2021 年绩效自评：总分 \(EvaluationScoring.text(report.table.total))（\(report.table.grade)）；报告（DOCX、XLSX、HTML）在 \(reportDir.path)")
             // Recent applications (dated back from today) come after the 2021 year, under the standards in force now.
             let applications = try await DemoApplications(database: handle.db, programme: DemoCounty.programme, countyCode: Divisions.pengxi.county.code.countyCode, today: ChinaClock.today()).load()
             if applications > 0 { CLI.say("已生成 \(applications) 件办理中的低保申请（按今天倒推日期）") }

@@ -26,6 +26,14 @@ struct SeededGenerator: RandomNumberGenerator {
 /// January amounts, July–December at the raised ones — comes to about 940 万 urban and 4,053.84 万 rural
 /// for 14,000 households (one reading of the seed's 附表1), scaled with the number of households.
 public struct DemoCounty: Sendable {
+    /// A made-up phone (the field cases' fake 1390000xxxx) by running number, so no more than three
+    /// households share one (the payee check flags five, field case C20); `draw` keeps the generator's
+    /// sequence as before.
+    static func demoPhone(_ n: Int, draw: UInt64) -> String {
+        _ = draw
+        return "1390000" + String(format: "%04d", n % 10_000)
+    }
+
     public let households: Int
     public let seed: UInt64
     public let divisions: Divisions
@@ -123,7 +131,7 @@ public struct DemoCounty: Sendable {
                 id: String(format: "demo-%06d", i + 1), countyCode: divisions.county.code.countyCode,
                 townshipCode: town.code, villageCode: village.code,
                 address: "\(town.name)\(village.name)\(1 + rng.next() % 12)组\(1 + rng.next() % 60)号",
-                phone: "1390000" + String(format: "%04llu", rng.next() % 10000), bankName: "四川农信",
+                phone: Self.demoPhone(i + 1, draw: rng.next()), bankName: "四川农信",
                 bankAccount: account, isDemo: true, composition: composition))
         }
         var applicants = Array(files[households...])

@@ -58,7 +58,7 @@ extension DemoCounty {
                 id: String(format: "demo-p%05d", n), countyCode: divisions.county.code.countyCode,
                 townshipCode: town.code, villageCode: village.code,
                 address: "\(town.name)\(village.name)\(1 + rng.next() % 12)组\(1 + rng.next() % 60)号",
-                phone: "1390000" + String(format: "%04llu", rng.next() % 10000), bankName: "四川农信",
+                phone: Self.demoPhone(n, draw: rng.next()), bankName: "四川农信",
                 bankAccount: "6217" + String(format: "%015llu", rng.next() % 1_000_000_000_000_000), isDemo: true,
                 composition: try! HouseholdComposition(area: area, members: members))
         }

@@ -96,6 +96,12 @@ enum SiteURL: Hashable, Sendable {
     case fundAllocations
     /// 多发追回台账: the recovery ledger (field case C16).
     case fundsRecovery
+    /// 绩效自评: the year's table, targets, report sections; finalising; the files.
+    case report
+    case reportTargets
+    case reportNarrative
+    case reportFinalise
+    case reportFile
 
     case policies
     /// 调标: re-decide a programme's enrollments under a version (POST).
@@ -140,7 +146,7 @@ enum SiteURL: Hashable, Sendable {
         .payroll, .payrollGenerate, .payrollBackPay, .payrollBatch(P.id), .payrollApprove(P.id), .payrollDiscard(P.id),
         .payrollExport(P.id), .payrollBankFile(P.id), .payrollReturns, .payrollReturnFile(P.id),
         .payrollReturnDecision(P.id, line: P.line), .payrollReissue(P.id), .payrollReconcile(P.id), .payrollCredit(P.id),
-        .funds, .fundAllocations, .fundsRecovery,
+        .funds, .fundAllocations, .fundsRecovery, .report, .reportTargets, .reportNarrative, .reportFinalise, .reportFile,
         .policies, .policyAdjust,
         .users, .userDisable(P.id), .userEnable(P.id), .userResetPassword(P.id),
         .audit, .auditVerify,
@@ -207,6 +213,11 @@ enum SiteURL: Hashable, Sendable {
         case .funds: return ["funds"]
         case .fundAllocations: return ["funds", "allocations"]
         case .fundsRecovery: return ["funds", "recovery"]
+        case .report: return ["report"]
+        case .reportTargets: return ["report", "targets"]
+        case .reportNarrative: return ["report", "narrative"]
+        case .reportFinalise: return ["report", "finalise"]
+        case .reportFile: return ["report", "file"]
         case .policies: return ["policies"]
         case .policyAdjust: return ["policies", "adjust"]
         case .users: return ["admin", "users"]

@@ -175,3 +175,40 @@ import TestSupport
         }
     }
 }
+
+/// 绩效自评 through the pages: targets, the table, a section edited, the files, finalising.
+@Suite struct ReportPagesTests {
+    func body(_ r: TestingHTTPResponse) -> String { String(buffer: r.body) }
+
+    @Test func theSelfEvaluationThroughThePages() async throws {
+        try await withTestApp { session async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-07", on: session.app.db)
+            let g = try await session.post("/payroll/generate", form: ["programme": "dibao", "month": "2021-07"])
+            let batchPath = try #require(g.headers.first(name: .location))
+            #expect(try await session.secondPerson().post("\(batchPath)/approve").status == .seeOther)
+            #expect(try await session.post("\(batchPath)/export").status == .seeOther)
+            let empty = body(try await session.get(SiteURL.report.with(["year": "2021"])))
+            #expect(empty.contains("保存绩效目标"))
+            let bad = try await session.post(SiteURL.reportTargets.path, form: ["year": "2021", "targets": #"{"indicators": [{"name": "受助对象满意度", "direction": "≥", "target": "90", "weight": "10"}]}"#])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(body(bad).contains("须填写实际完成值（actual）"))
+            let targets = #"{"indicators": [{"name": "低保对象人数（按月平均）", "direction": "≥", "target": "2", "weight": "50"}, {"name": "受助对象满意度", "direction": "≥", "target": "90", "unit": "%", "actual": "80", "weight": "40"}]}"#
+            #expect(try await session.post(SiteURL.reportTargets.path, form: ["year": "2021", "targets": targets]).status == .seeOther)
+            let page = body(try await session.get(SiteURL.report.with(["year": "2021"])))
+            #expect(page.contains("低保对象人数（按月平均）"))
+            #expect(page.contains("未完成目标且未填写偏差原因"))
+            // 3 persons in one month of twelve: 0.25 a month, shown as 0 (half-up of whole persons).
+            #expect(page.contains("<td>0人</td>"))
+            let refused = try await session.post(SiteURL.reportFinalise.path, form: ["year": "2021"])
+            #expect(refused.status == .conflict)
+            #expect(body(refused).contains("低保对象人数（按月平均）、受助对象满意度"))
+            #expect(try await session.post(SiteURL.reportNarrative.path, form: ["year": "2021", "section": "1", "text": "本县自拟概况"]).status == .seeOther)
+            #expect(body(try await session.get(SiteURL.report.with(["year": "2021"]))).contains("本县自拟概况"))
+            let docx = try await session.get(SiteURL.reportFile.with(["year": "2021", "format": "docx"]))
+            #expect(docx.status == .ok)
+            #expect(Array(docx.body.readableBytesView.prefix(2)) == [0x50, 0x4B])  // a ZIP package
+            let html = body(try await session.get(SiteURL.reportFile.with(["year": "2021", "format": "html"])))
+            #expect(html.contains("本县自拟概况") && html.contains("size: A4"))
+        }
+    }
+}

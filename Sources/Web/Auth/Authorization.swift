@@ -109,6 +109,8 @@ extension SiteURL {
         case .funds: return .permission(.viewFunds, nil)
         case .fundAllocations: return .permission(.editFunds, nil)
         case .fundsRecovery: return read ? .permission(.viewFunds, nil) : .permission(.editFunds, nil)
+        case .report, .reportFile: return .permission(.viewFunds, nil)
+        case .reportTargets, .reportNarrative, .reportFinalise: return .permission(.editFunds, nil)
 
         case .policies: return read ? .permission(.viewPolicy, nil) : .permission(.editPolicy, nil)
         case .policyAdjust: return .permission(.editPolicy, nil)

@@ -97,7 +97,8 @@ struct FundsController: RouteCollection {
                            .td(.text(f.due.description)), .td(.text(f.credit.creditedOn.description)), .td(.class("num"), .text("\(f.daysLate)")),
                            .td(.text(f.lumpedWith.isEmpty ? "" : "与 " + f.lumpedWith.map(\.description).joined(separator: "、") + " 同日入账")))
                    })),
-            .p(.a(.attr("href", SiteURL.fundsRecovery.path), .text("多发资金追回台账"))),
+            .p(.a(.attr("href", SiteURL.fundsRecovery.path), .text("多发资金追回台账")), .text("　"),
+               .a(.attr("href", SiteURL.report.with(["year": "\(year)"])), .text("\(year) 年度绩效自评"))),
             .h2("资金下达登记"),
             .table(.tr(.th("日期"), .th("来源"), .th("文号"), .th("用途"), .th(.class("num"), .text("金额（元）"))),
                    .forEach(allocations) { a in

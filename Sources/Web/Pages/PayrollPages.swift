@@ -76,6 +76,7 @@ enum PayrollIndex {
         .div(
             .h1(.text(title)),
             .p(.class("muted"), .text("每个项目每月只生成一个批次；重复生成会打开已有批次。批次须审核（冻结）后才能导出银行文件，导出即计入资金支出。")),
+            .p(.a(.attr("href", SiteURL.payrollReturns.path), .text("退票处理（银行回盘退回的发放）"))),
             .forEach(m.sections) { section in
                 .div(
                     .h2("\(section.programme.shortChinese)资金发放"),
