@@ -96,6 +96,9 @@ enum SiteURL: Hashable, Sendable {
     case fundAllocations
     /// 多发追回台账: the recovery ledger (field case C16).
     case fundsRecovery
+    /// 资金分配方案: propose a plan; a plan's next step.
+    case fundPlans
+    case fundPlanStep(String)
     /// 绩效自评: the year's table, targets, report sections; finalising; the files.
     case report
     case reportTargets
@@ -146,7 +149,7 @@ enum SiteURL: Hashable, Sendable {
         .payroll, .payrollGenerate, .payrollBackPay, .payrollBatch(P.id), .payrollApprove(P.id), .payrollDiscard(P.id),
         .payrollExport(P.id), .payrollBankFile(P.id), .payrollReturns, .payrollReturnFile(P.id),
         .payrollReturnDecision(P.id, line: P.line), .payrollReissue(P.id), .payrollReconcile(P.id), .payrollCredit(P.id),
-        .funds, .fundAllocations, .fundsRecovery, .report, .reportTargets, .reportNarrative, .reportFinalise, .reportFile,
+        .funds, .fundAllocations, .fundsRecovery, .fundPlans, .fundPlanStep(P.id), .report, .reportTargets, .reportNarrative, .reportFinalise, .reportFile,
         .policies, .policyAdjust,
         .users, .userDisable(P.id), .userEnable(P.id), .userResetPassword(P.id),
         .audit, .auditVerify,
@@ -213,6 +216,8 @@ enum SiteURL: Hashable, Sendable {
         case .funds: return ["funds"]
         case .fundAllocations: return ["funds", "allocations"]
         case .fundsRecovery: return ["funds", "recovery"]
+        case .fundPlans: return ["funds", "plans"]
+        case .fundPlanStep(let id): return ["funds", "plans", id]
         case .report: return ["report"]
         case .reportTargets: return ["report", "targets"]
         case .reportNarrative: return ["report", "narrative"]

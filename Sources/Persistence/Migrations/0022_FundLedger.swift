@@ -10,6 +10,8 @@ import SQLKit
 /// - `bank_formats`: the county's own bank formats (`jiuzhu bank-format import`) and which one it uses;
 /// - `payment_credits`: the day a batch's money reached a township's cards (timeliness, field case C14);
 /// - `recovery_entries`: how overpayments were settled (field case C16);
+/// - `allocation_plans` with their lines and steps: the county's plan for its pooled money, each step's
+///   actor and time;
 /// - `evaluation_targets`, `evaluation_narratives`: the year's 绩效自评 targets (with reasons) and its
 ///   report's edited sections, and when it was finalised;
 /// - `bank_returns`, `payroll_line_results`, `return_decisions`: the bank's result files, what they said
@@ -174,6 +176,34 @@ struct M0022FundLedger: AsyncMigration {
             .field("reissue_batch_id", .string)
             .ignoreExisting()
             .create()
+        try await database.schema("allocation_plans")
+            .field("id", .string, .identifier(auto: false))
+            .field("county_code", .string, .required)
+            .field("year", .int, .required)
+            .field("title", .string, .required)
+            .field("state", .string, .required)
+            .field("issued_on", .string)
+            .ignoreExisting()
+            .create()
+        try await database.schema("allocation_plan_lines")
+            .field("id", .string, .identifier(auto: false))
+            .field("plan_id", .string, .required, .references("allocation_plans", "id"))
+            .field("programme", .string, .required)
+            .field("source", .string, .required)
+            .field("amount_fen", .int64, .required)
+            .ignoreExisting()
+            .create()
+        try await database.schema("allocation_plan_steps")
+            .field("id", .string, .identifier(auto: false))
+            .field("plan_id", .string, .required, .references("allocation_plans", "id"))
+            .field("step", .string, .required)
+            .field("actor", .string, .required)
+            .field("at", .datetime, .required)
+            .field("reference", .string)
+            .field("note", .string, .required)
+            .unique(on: "plan_id", "step", name: "uq_allocation_plan_steps")
+            .ignoreExisting()
+            .create()
         try await database.schema("evaluation_targets")
             .field("id", .string, .identifier(auto: false))
             .field("county_code", .string, .required)
@@ -256,7 +286,7 @@ struct M0022FundLedger: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        for table in ["evaluation_narratives", "evaluation_targets", "return_decisions", "payroll_line_results", "bank_returns", "recovery_entries", "payment_credits", "bank_format_choice", "bank_formats", "bank_files", "payroll_flags", "payee_releases"] {
+        for table in ["allocation_plan_steps", "allocation_plan_lines", "allocation_plans", "evaluation_narratives", "evaluation_targets", "return_decisions", "payroll_line_results", "bank_returns", "recovery_entries", "payment_credits", "bank_format_choice", "bank_formats", "bank_files", "payroll_flags", "payee_releases"] {
             try await database.schema(table).delete()
         }
     }

@@ -91,8 +91,8 @@ public struct FundLedgerStore: Sendable {
 
     // MARK: - Positions and idle money
 
-    /// Money in: the allocations dated on or before `through`; for a programme, those earmarked for it,
-    /// for the whole fund (nil), all of them.
+    /// Money in: the allocations dated on or before `through`; for a programme, those earmarked for it and
+    /// its shares of issued allocation plans; for the whole fund (nil), all allocations.
     public func receipts(countyCode: String, programme: Programme?, through: CivilDate) async throws -> [FundReceipt] {
         struct Row: Decodable { var allocatedOn: String; var amountFen: Int64; var documentNumber: String; var source: String }
         var q = SQLQueryString("""
@@ -101,11 +101,16 @@ public struct FundLedgerStore: Sendable {
             """)
         if let programme { q = q + " AND programme = \(bind: programme.rawValue)" }
         let t = Stored("fund_allocations")
-        return try await database.sql.raw(q + " ORDER BY allocated_on").all(decoding: Row.self, with: SQLSupport.decoder).map {
+        var out = try await database.sql.raw(q + " ORDER BY allocated_on").all(decoding: Row.self, with: SQLSupport.decoder).map {
             let source: FundingSource = try t.parse("source", $0.source)
             return FundReceipt(date: try t.date("allocated_on", $0.allocatedOn), amount: Money(fen: $0.amountFen),
                                reference: "\(source.chinese) \($0.documentNumber)")
         }
+        // A programme's account also receives its shares of the pooled money by the plans issued.
+        if let programme {
+            out += try await AllocationPlanStore.issuedShares(countyCode: countyCode, programme: programme, through: through, on: database.sql)
+        }
+        return out.sorted { ($0.date, $0.reference) < ($1.date, $1.reference) }
     }
 
     /// Money out, dated: every batch on the day its bank file was handed over (Beijing), each grant paid

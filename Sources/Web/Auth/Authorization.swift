@@ -109,6 +109,9 @@ extension SiteURL {
         case .funds: return .permission(.viewFunds, nil)
         case .fundAllocations: return .permission(.editFunds, nil)
         case .fundsRecovery: return read ? .permission(.viewFunds, nil) : .permission(.editFunds, nil)
+        case .fundPlans: return .permission(.editFunds, nil)
+        // Each step is a role's (the deputy director, the finance bureau…): checked by the handler.
+        case .fundPlanStep: return .permission(.viewFunds, nil)
         case .report, .reportFile: return .permission(.viewFunds, nil)
         case .reportTargets, .reportNarrative, .reportFinalise: return .permission(.editFunds, nil)
 

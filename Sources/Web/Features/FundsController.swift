@@ -9,6 +9,8 @@ struct FundsController: RouteCollection {
         routes.get(.funds, use: index)
         routes.post(.fundAllocations, use: add)
         routes.get(.fundsRecovery, use: recovery)
+        routes.post(.fundPlans, use: propose)
+        routes.post(.fundPlanStep(SiteURL.P.id), use: planStep)
         routes.post(.fundsRecovery, use: recoveryEntry)
     }
 
@@ -26,6 +28,8 @@ struct FundsController: RouteCollection {
         let table = try await store.fundTable(countyCode: s.countyCode, year: year)
         let allocations = try await store.allocations(countyCode: s.countyCode, year: year)
         let ledger = FundLedgerStore(req.db)
+        let plans = try await AllocationPlanStore(req.db).plans(year: year, countyCode: s.countyCode)
+        let role = req.staff?.role
         // Positions at the year's end (or today, for the current year): whole fund and each earmarked account.
         let asOf = min(CivilDate(year: year, month: 12, day: 31)!, s.today())
         var positions: [(String, FundPosition)] = []
@@ -34,7 +38,8 @@ struct FundsController: RouteCollection {
         var ledgerNote: String?
         do {
             positions.append(("困难群众救助补助资金（合计）", try await ledger.position(countyCode: s.countyCode, programme: nil, asOf: asOf)))
-            for p in Programme.allCases where allocations.contains(where: { $0.programme == p }) {
+            let planned = Set(plans.filter { $0.last == .issued }.flatMap { $0.lines.map(\.programme) })
+            for p in Programme.allCases where allocations.contains(where: { $0.programme == p }) || planned.contains(p) {
                 positions.append(("专项：\(p.chinese)", try await ledger.position(countyCode: s.countyCode, programme: p, asOf: asOf)))
             }
             sharing = try await ledger.costSharing(countyCode: s.countyCode, year: year)
@@ -99,6 +104,29 @@ struct FundsController: RouteCollection {
                    })),
             .p(.a(.attr("href", SiteURL.fundsRecovery.path), .text("多发资金追回台账")), .text("　"),
                .a(.attr("href", SiteURL.report.with(["year": "\(year)"])), .text("\(year) 年度绩效自评"))),
+            .h2("资金分配方案（统筹资金分配到项目）"),
+            .forEach(plans) { p in
+                .div(.h3(.text("\(p.title)（\(p.last.chinese)）")),
+                     .p(.text(p.lines.map { "\($0.programme.shortChinese) \($0.source.chinese) \($0.amount.groupedYuanString) 元" }.joined(separator: "；"))),
+                     .ul(.forEach(p.steps) { st in .li(.text("\(st.step.chinese)：\(st.actor) \(st.at)\(st.reference.map { " \($0)" } ?? "")\(st.note.isEmpty ? "" : " \(st.note)")")) }),
+                     .unwrap(AllocationPlanStep.allCases.first { $0.previous == p.last }) { next in
+                         .if(FundsController.may(role, next),
+                             .form(.class("inline"), .method(.post), .attr("action", SiteURL.fundPlanStep(p.id).path), Layout.csrf(req),
+                                   .input(.type(.hidden), .name("step"), .attr("value", next.rawValue)),
+                                   .label(.text(next.needsReference ? (next == .decided ? "会议纪要编号 " : "联合发文文号 ") : "依据（可选） "),
+                                          .input(.type(.text), .name("reference"), .required(next.needsReference))),
+                                   .label(.text(" 日期 "), .input(.type(.date), .name("date"), .attr("value", s.today().description), .required(true))),
+                                   .label(.text(" 意见 "), .input(.type(.text), .name("note"))),
+                                   .button(.class("secondary"), .type(.submit), .text(next.chinese))))
+                     })
+            },
+            .if(role?.may(.editFunds) ?? false,
+                .form(.method(.post), .attr("action", SiteURL.fundPlans.path), Layout.csrf(req),
+                      .input(.type(.hidden), .name("year"), .attr("value", "\(year)")),
+                      .label(.text("新方案名称 "), .input(.type(.text), .name("title"), .required(true))),
+                      .label(.text(" 分配（每行：项目 来源 金额元，如 dibao central 30000000.00） "),
+                             .textarea(.name("lines"), .attr("rows", "4"), .attr("cols", "60"), .required(true))),
+                      .button(.class("secondary"), .type(.submit), .text("提出分配方案")))),
             .h2("资金下达登记"),
             .table(.tr(.th("日期"), .th("来源"), .th("文号"), .th("用途"), .th(.class("num"), .text("金额（元）"))),
                    .forEach(allocations) { a in
@@ -239,5 +267,51 @@ struct FundsController: RouteCollection {
             throw FormError(field: "action", value: f.action, reason: "应为 owed 或 entry")
         }
         return req.seeOther(.fundsRecovery)
+    }
+
+    /// Who records each step: the section (county staff) proposes and issues, the deputy director (county
+    /// leader) reviews and records the party group's decision, the finance bureau co-signs.
+    static func may(_ role: StaffRole?, _ step: AllocationPlanStep) -> Bool {
+        switch step {
+        case .proposed, .issued: return role == .countyStaff
+        case .reviewed, .decided: return role == .countyLeader
+        case .cosigned: return role == .finance
+        }
+    }
+
+    struct PlanForm: Content { var year: Int; var title: String; var lines: String }
+
+    func propose(req: Request) async throws -> Response {
+        let s = req.settings
+        let f = try req.content.decode(PlanForm.self)
+        guard FundsController.may(req.staff?.role, .proposed) else { throw Abort(.forbidden, reason: "分配方案由业务科室（县民政局业务人员）提出") }
+        var lines: [AllocationPlanLine] = []
+        for (i, raw) in f.lines.split(whereSeparator: \.isNewline).enumerated() {
+            let parts = raw.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            guard parts.count == 3, let p = Programme(rawValue: parts[0]), let src = FundingSource(rawValue: parts[1]),
+                  let amount = try? Money(yuan: parts[2]), amount > .zero else {
+                throw FormError(field: "分配第 \(i + 1) 行", value: String(raw), reason: "应为“项目 来源 金额”，如 dibao central 30000000.00")
+            }
+            lines.append(AllocationPlanLine(programme: p, source: src, amount: amount))
+        }
+        _ = try await AllocationPlanStore(req.db).propose(year: f.year, title: f.title, lines: lines, countyCode: s.countyCode, actor: req.actor)
+        req.flash("已提出分配方案“\(f.title)”，待分管副局长审核", kind: "success")
+        return req.seeOther(SiteURL.funds.with(["year": "\(f.year)"]))
+    }
+
+    struct StepForm: Content { var step: String; var reference: String?; var note: String?; var date: String }
+
+    func planStep(req: Request) async throws -> Response {
+        let id = try req.parameters.require("id")
+        let f = try req.content.decode(StepForm.self)
+        guard let step = AllocationPlanStep(rawValue: f.step) else { throw FormError(field: "步骤", value: f.step, reason: "请从页面操作") }
+        guard FundsController.may(req.staff?.role, step) else {
+            throw Abort(.forbidden, reason: "“\(step.chinese)”不是您的岗位职责")
+        }
+        let day = try CivilDate(parsing: f.date)
+        try await AllocationPlanStore(req.db).advance(id, to: step, reference: f.reference?.trimmingCharacters(in: .whitespaces).nonEmpty,
+                                                      note: f.note ?? "", on: day, actor: req.actor)
+        req.flash("已登记“\(step.chinese)”", kind: "success")
+        return req.seeOther(.funds)
     }
 }

@@ -92,6 +92,7 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             default: return (.unprocessableEntity, e.message)
             }
         case let e as RecoveryError: return (.unprocessableEntity, e.message)
+        case let e as AllocationPlanError: return (.conflict, e.message)
         case let e as EvaluationError:
             if case .missingReasons = e { return (.conflict, e.message) }
             if case .finalised = e { return (.conflict, e.message) }
