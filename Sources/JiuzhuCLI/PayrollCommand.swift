@@ -220,7 +220,12 @@ struct SelfEvaluationCommand: AsyncParsableCommand {
             let report = try await SelfEvaluationReport.make(database: handle.db, countyCode: county, countyName: countyName, year: year,
                                                              isDemo: isDemo)
             if let output {
-                try report.data(forFileNamed: output).write(to: URL(fileURLWithPath: output), options: .atomic)
+                let url = URL(fileURLWithPath: output)
+                guard FileManager.default.fileExists(atPath: url.deletingLastPathComponent().path) else {
+                    CLI.printError("目录 \(url.deletingLastPathComponent().path) 不存在 (no such directory)")
+                    throw ExitCode(1)
+                }
+                try report.data(forFileNamed: output).write(to: url, options: .atomic)
                 CLI.say("已写出 \(output)（自评总分 \(EvaluationScoring.text(report.table.total))，\(report.finalised == nil ? "草稿" : "已定稿")）")
             } else if format == "json" {
                 CLI.say(String(decoding: report.json(), as: UTF8.self))
@@ -228,7 +233,8 @@ struct SelfEvaluationCommand: AsyncParsableCommand {
                 for row in report.evaluationRows { CLI.say(row.joined(separator: "\t")) }
             }
             if !finalise, !report.table.missingReasons.isEmpty {
-                CLI.say("提示：未完成目标且未填写原因的指标：\(report.table.missingReasons.joined(separator: "、"))（定稿前须填写）")
+                // On standard error: standard output stays the JSON or the table.
+                CLI.printError("提示：未完成目标且未填写原因的指标：\(report.table.missingReasons.joined(separator: "、"))（定稿前须填写）")
             }
         }
     }

@@ -103,6 +103,8 @@ public struct PayrollRun: Sendable {
             let dot = name.lastIndex(of: ".") ?? name.endIndex
             let u = dir.appendingPathComponent(name[..<dot] + "_\(batch.id.prefix(8))" + name[dot...])
             try result.file.content.write(to: u, options: .atomic)
+            // It carries ID and account numbers: readable by its owner only.
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: u.path)
             url = u
         }
         return Export(file: result.file, created: result.created, url: url)

@@ -83,6 +83,8 @@ enum SiteURL: Hashable, Sendable {
     case payrollReturns
     /// A bank's result file (回盘) for a batch.
     case payrollReturnFile(String)
+    /// A result file imported over a changed earlier result, with its reason (the override permission's).
+    case payrollReturnOverride(String)
     /// What is done with one returned line of a batch.
     case payrollReturnDecision(String, line: String)
     /// The follow-up batch (退票重发) of a batch's corrected returned lines.
@@ -147,7 +149,7 @@ enum SiteURL: Hashable, Sendable {
         .temporaryCaseStep(P.id, step: P.step), .reserveFundAllotments,
         .station, .stationStay(P.id), .stationStayStep(P.id, step: P.step),
         .payroll, .payrollGenerate, .payrollBackPay, .payrollBatch(P.id), .payrollApprove(P.id), .payrollDiscard(P.id),
-        .payrollExport(P.id), .payrollBankFile(P.id), .payrollReturns, .payrollReturnFile(P.id),
+        .payrollExport(P.id), .payrollBankFile(P.id), .payrollReturns, .payrollReturnFile(P.id), .payrollReturnOverride(P.id),
         .payrollReturnDecision(P.id, line: P.line), .payrollReissue(P.id), .payrollReconcile(P.id), .payrollCredit(P.id),
         .funds, .fundAllocations, .fundsRecovery, .fundPlans, .fundPlanStep(P.id), .report, .reportTargets, .reportNarrative, .reportFinalise, .reportFile,
         .policies, .policyAdjust,
@@ -209,6 +211,7 @@ enum SiteURL: Hashable, Sendable {
         case .payrollBankFile(let id): return ["payroll", id, "bank-file"]
         case .payrollReturns: return ["payroll", "returns"]
         case .payrollReturnFile(let id): return ["payroll", id, "returns"]
+        case .payrollReturnOverride(let id): return ["payroll", id, "returns-override"]
         case let .payrollReturnDecision(id, line): return ["payroll", id, "returns", line]
         case .payrollReissue(let id): return ["payroll", id, "reissue"]
         case .payrollReconcile(let id): return ["payroll", id, "reconcile"]
@@ -237,7 +240,7 @@ enum SiteURL: Hashable, Sendable {
     /// Routes that take a file (multipart/form-data); every other form is URL-encoded.
     var takesUpload: Bool {
         switch self {
-        case .householdDocuments, .policies, .payrollReturnFile: return true
+        case .householdDocuments, .policies, .payrollReturnFile, .payrollReturnOverride: return true
         default: return false
         }
     }

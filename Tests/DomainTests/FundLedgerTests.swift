@@ -142,43 +142,46 @@ import Foundation
         let xu = PayeeFacts(householdID: "许", payeeName: "许某", accountKey: "X", phone: "13900000001")
         let accounts: [String: Set<String>] = [song.accountKey: ["宋"], tang.accountKey: ["唐", "邓"], "X": ["许"]]
         let phones: [String: Set<String>] = ["13900000001": ["许", "a", "b", "c", "d", "e", "f"]]
-        let f = PayeeChecks.findings([song, tang, deng, xu], month: month("2021-07"), payment: PaymentPolicy(),
+        let f = PayeeChecks.findings([song, tang, deng, xu], month: month("2021-07"), today: date("2021-07-01"), payment: PaymentPolicy(),
                                      accountHouseholds: accounts, phoneHouseholds: phones, released: [])
         #expect(f.map { "\($0.householdID) \($0.check.rawValue)" }
             == ["唐 SHARED_ACCOUNT", "唐 HOLDER_NOT_BENEFICIARY", "邓 SHARED_ACCOUNT", "许 SHARED_CONTACT"])
         #expect(f.filter(\.check.holds).map(\.householdID) == ["唐", "唐", "邓"])
         // The threshold is policy: at 8 households 许某 is not flagged.
-        #expect(PayeeChecks.findings([xu], month: month("2021-07"), payment: PaymentPolicy(sharedContactHouseholds: 8),
+        #expect(PayeeChecks.findings([xu], month: month("2021-07"), today: date("2021-07-01"), payment: PaymentPolicy(sharedContactHouseholds: 8),
                                      accountHouseholds: accounts, phoneHouseholds: phones, released: []).isEmpty)
         // A recorded release clears that check for that household and that account only.
         let released: Set<PayeeRelease> = [PayeeRelease(householdID: "邓", check: .sharedAccount, accountKey: deng.accountKey)]
-        #expect(PayeeChecks.findings([deng], month: month("2021-07"), payment: PaymentPolicy(), accountHouseholds: accounts,
+        #expect(PayeeChecks.findings([deng], month: month("2021-07"), today: date("2021-07-01"), payment: PaymentPolicy(), accountHouseholds: accounts,
                                      phoneHouseholds: phones, released: released).isEmpty)
         var moved = deng
         moved.accountKey = "OTHER"
-        #expect(PayeeChecks.findings([moved], month: month("2021-07"), payment: PaymentPolicy(),
+        #expect(PayeeChecks.findings([moved], month: month("2021-07"), today: date("2021-07-01"), payment: PaymentPolicy(),
                                      accountHouseholds: ["OTHER": ["邓", "唐"]], phoneHouseholds: phones, released: released)
             .map(\.check) == [.sharedAccount])
     }
 
-    /// An account changed shortly before its first payment is held until released; long before, it is not.
+    /// An account changed within the window before a batch is made is held; so is one held before and never
+    /// released, however long ago; long before, it is not.
     @Test func accountChangedShortlyBeforePayment() {
-        func held(_ changed: String, _ m: String, days: Int = 30) -> Bool {
-            let p = PayeeFacts(householdID: "h", payeeName: "甲", accountKey: "A", accountChangedOn: date(changed))
-            return PayeeChecks.findings([p], month: month(m), payment: PaymentPolicy(accountChangeHoldDays: days),
+        func held(_ changed: String, today: String, days: Int = 15, before: Bool = false) -> Bool {
+            var p = PayeeFacts(householdID: "h", payeeName: "甲", accountKey: "A", accountChangedOn: date(changed))
+            p.heldBefore = before
+            return PayeeChecks.findings([p], month: month("2021-07"), today: date(today), payment: PaymentPolicy(accountChangeHoldDays: days),
                                         accountHouseholds: ["A": ["h"]], phoneHouseholds: [:], released: [])
                 .contains { $0.check == .accountChanged }
         }
-        let table: [(String, String, Int, Bool)] = [
-            ("2021-07-05", "2021-07", 30, true),   // 5 days before July's due day
-            ("2021-07-05", "2021-08", 30, true),   // still unreleased a month later
-            ("2021-07-05", "2021-06", 30, false),  // months before the change are not its payments
-            ("2021-07-11", "2021-07", 30, false),  // after July's due day: August is the first payment
-            ("2021-07-11", "2021-08", 30, true),   // 30 days before 2021-08-10
-            ("2021-07-10", "2021-07", 30, true),   // on July's own due day: July is its first payment, 0 days before
-            ("2021-05-01", "2021-07", 5, false),   // 9 days before May's due day, window 5
+        let table: [(String, String, Int, Bool, Bool)] = [
+            ("2021-07-05", "2021-07-05", 15, false, true),   // changed the day the batch is made
+            ("2021-07-05", "2021-07-20", 15, false, true),   // 15 days before
+            ("2021-07-05", "2021-07-21", 15, false, false),  // 16 days before
+            ("2021-07-05", "2022-03-01", 15, true, true),    // held before, never released
+            ("2021-07-25", "2021-07-20", 15, false, true),   // dated after the batch day: held
+            ("2021-07-05", "2021-07-08", 0, false, false),   // window 0: only the same day
         ]
-        for (changed, m, days, expected) in table { #expect(held(changed, m, days: days) == expected, "\(changed) \(m)") }
+        for (changed, today, days, before, expected) in table {
+            #expect(held(changed, today: today, days: days, before: before) == expected, "\(changed) \(today)")
+        }
     }
 }
 
@@ -253,9 +256,22 @@ import Foundation
         #expect(throws: expected) { try EvaluationTargets.parse(Data(text.utf8)) }
     }
 
+    /// The indicators carry 90 points (the budget's 10 apart); the stored targets read back as a file.
+    @Test func weightsAndRoundTrip() throws {
+        #expect(throws: EvaluationError.invalid(at: "indicators", reason: "各指标分值合计应为 90（预算执行 10 分另计），现为 10.00")) {
+            try EvaluationTargets.parse(Data(#"{"indicators": [{"name": "临时救助人次", "direction": "≥", "target": "9", "weight": "10"}]}"#.utf8))
+        }
+        #expect(throws: EvaluationError.invalid(at: "indicators[0]（临时救助人次）.weight", reason: "应为 0–90 之间、至多两位小数的数字字符串，如 \"10\"")) {
+            try EvaluationTargets.parse(Data(#"{"indicators": [{"name": "临时救助人次", "direction": "≥", "target": "9", "weight": "8.125"}]}"#.utf8))
+        }
+        let t = try EvaluationTargets.parse(Data(#"{"indicators": [{"name": "临时救助人次", "direction": "≥", "target": "9", "weight": "80"}, {"name": "受助对象满意度", "direction": "≥", "target": "90", "actual": "98", "weight": "10", "reason": "—"}], "goal": "应保尽保"}"#.utf8))
+        #expect(try EvaluationTargets.parse(Data(t.fileJSON().utf8)) == t)
+    }
+
+
     /// A measure the data computes may be named by its usual wording or by `measure`.
     @Test func measuresByNameOrKey() throws {
-        let t = try EvaluationTargets.parse(Data(#"{"indicators": [{"name": "临时救助人次", "direction": "≥", "target": "900", "weight": "5"}, {"name": "救助人数", "measure": "dibao-persons-average", "direction": "≥", "target": "1", "weight": "5"}]}"#.utf8))
+        let t = try EvaluationTargets.parse(Data(#"{"indicators": [{"name": "临时救助人次", "direction": "≥", "target": "900", "weight": "45"}, {"name": "救助人数", "measure": "dibao-persons-average", "direction": "≥", "target": "1", "weight": "45"}]}"#.utf8))
         #expect(t.indicators.map(\.measure) == [.temporaryPersonTimes, .dibaoPersonsAverage])
         #expect(t.indicators[0].unit == "人次")
     }

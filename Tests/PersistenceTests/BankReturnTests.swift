@@ -124,7 +124,7 @@ import Testing
             await #expect(throws: StoreError.outOfRange("退票处理须写明说明（如已更正的账号尾号、现金支付收据号）(a note is required)")) {
                 try await returns.decide(lineID: returned.lineID, decision: .repay, note: " ", actor: "town")
             }
-            await #expect(throws: StoreError.conflict("批次 \(id) 还有 1 笔没有银行入账结果或退票处理决定，不能对账关闭 (lines still open)")) {
+            await #expect(throws: StoreError.conflict("批次 \(id) 还有 1 笔没有银行入账结果、退票处理决定或待生成重发批次，不能对账关闭 (lines still open)")) {
                 _ = try await returns.reconcile(batchID: id, actor: "finance")
             }
             await #expect(throws: StoreError.conflict("批次 \(id) 没有已更正、待重发的退票 (no corrected returned lines)")) {
@@ -161,6 +161,40 @@ import Testing
             #expect(String(decoding: e.file.content, as: UTF8.self).contains("退票重发"))
             let used = try await FundStore(handle.db).uses(countyCode: "510921", year: 2021).reduce(Money.zero) { $0 + $1.amount }
             #expect(used == .yuan(900) + p.h02Amount)
+        }
+    }
+
+    /// Found when tried as an attacker would: credit days outside the batch's reach, numbers in the bank's
+    /// words, a discarded follow-up draft, a follow-up to a shared account.
+    @Test func attackerFindingsOnReturns() async throws {
+        try await withTestDatabase { handle async throws in
+            let p = try await handedOver(handle.db)
+            let id = p.batch.id
+            let returns = BankReturnStore(handle.db)
+            await #expect(throws: BankReturnError.conflicts([.creditDay(line: 2, seq: 2, day: Fixtures.date("2099-12-31"))])) {
+                try await returns.importFile(csv(["\(id),2,6217000000000001,900.00,成功,,2099-12-31,T2"]), fileName: "x.csv",
+                                             countyCode: "510921", actor: "finance")
+            }
+            _ = try await returns.importFile(csv(["\(id),1,\(p.h02Account),\(p.h02Amount.yuanString),失败,账号6217000000000002不存在 证件110101196001011014,,T1"]),
+                                             fileName: "回盘110101196001011014.csv", countyCode: "510921", actor: "finance")
+            let line = try #require(try await returns.returnedLines(countyCode: "510921").first)
+            #expect(!line.reasonText.contains("110101196001011014") && !line.reasonText.contains("6217000000000002"))
+            #expect(try await returns.imports(batchID: id).first.map { !$0.fileName.contains("110101196001011014") } == true)
+            // A follow-up draft discarded: its line is back in the queue, to be paid by the next one.
+            try await returns.decide(lineID: line.lineID, decision: .repay, note: "已核实", actor: "town")
+            let first = try await returns.generateReissue(sourceBatchID: id, actor: "county")
+            try await PayrollStore(handle.db).discardDraft(first.id, actor: "county")
+            #expect(try await returns.returnedLines(countyCode: "510921", openOnly: true).map(\.lineID) == [line.lineID])
+            // A follow-up to an account another household uses is refused until released (field case C20).
+            try await RegistryStore(handle.db).setBankAccount(householdID: "h02", bankName: nil, account: "6217000000000001", holder: nil,
+                                                              on: Fixtures.date("2021-01-01"))
+            await #expect(throws: StoreError.conflict("宋某（家庭 h02）的收款核查未通过：SHARED_ACCOUNT：收款账号与其他家庭相同，该账号还登记在另外 1 户，须核实后由县级作出放行决定。请先核实放行，再生成重发批次 (payee check)")) {
+                _ = try await returns.generateReissue(sourceBatchID: id, actor: "county")
+            }
+            // Closing waits for the line to be repaid (and for the other line's result).
+            await #expect(throws: StoreError.conflict("批次 \(id) 还有 2 笔没有银行入账结果、退票处理决定或待生成重发批次，不能对账关闭 (lines still open)")) {
+                _ = try await returns.reconcile(batchID: id, actor: "finance")
+            }
         }
     }
 }

@@ -61,9 +61,15 @@ import Testing
             await #expect(throws: StoreError.outOfRange("放行须填写依据（审批文号或会议记录号），未登记 (a release needs its reference)")) {
                 try await checks.release(householdID: "deng", check: .sharedAccount, reference: "  ", note: "", actor: "county")
             }
-            try await checks.release(householdID: "deng", check: .sharedAccount, reference: "蓬民〔2021〕88号", note: "核实为本人账户", actor: "county")
-            #expect(try await checks.releases(householdID: "deng").map(\.reference) == ["蓬民〔2021〕88号"])
+            // No hold yet: nothing to release (never an exemption in advance).
+            await #expect(throws: StoreError.conflict("该户没有“收款账号与其他家庭相同”的暂停发放记录，无需放行 (no such hold)")) {
+                try await checks.release(householdID: "deng", check: .sharedAccount, reference: "x", note: "", actor: "county")
+            }
             let store = PayrollStore(handle.db)
+            let draft = try await store.generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
+            try await checks.release(householdID: "deng", check: .sharedAccount, reference: "蓬民〔2021〕88号", note: "核实为本人账户", actor: "county")
+            try await store.discardDraft(draft.batch.id, actor: "t")
+            #expect(try await checks.releases(householdID: "deng").map(\.reference) == ["蓬民〔2021〕88号"])
             let g = try await store.generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
             #expect(try await store.lines(of: g.batch.id).map(\.householdID).sorted() == ["deng", "song", "xu"])
             #expect(g.holds.map(\.householdID).sorted() == ["tang", "tang"])
@@ -89,15 +95,20 @@ import Testing
             let h = try #require(try await RegistryStore(handle.db).household("song"))
             #expect(h.accountChangedOn == Fixtures.date("2021-07-03"))
             #expect(h.bankAccount == "6221000000000009")
-            let store = PayrollStore(handle.db)
+            let store = PayrollStore(handle.db, today: { Fixtures.date("2021-07-05") })
             let july = try await store.generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
             #expect(july.holds.map { $0.reason.prefix { $0 != "：" } } == ["ACCOUNT_CHANGED"])
             #expect(july.batch.lineCount == 0)
+            // A month later, still not released: still held (the hold stands until a decision).
+            let later = PayrollStore(handle.db, today: { Fixtures.date("2021-08-30") })
+            let sept = try await later.generate(programme: .dibao, month: Fixtures.month("2021-09"), countyCode: "510921", actor: "t")
+            #expect(sept.holds.map { $0.reason.prefix { $0 != "：" } } == ["ACCOUNT_CHANGED"])
+            try await later.discardDraft(sept.batch.id, actor: "t")
             try await PayeeCheckStore(handle.db).release(householdID: "song", check: .accountChanged, reference: "电话核实 2021-07-05",
                                                          note: "本人到乡镇确认", actor: "county")
-            let aug = try await store.generate(programme: .dibao, month: Fixtures.month("2021-08"), countyCode: "510921", actor: "t")
+            let aug = try await later.generate(programme: .dibao, month: Fixtures.month("2021-08"), countyCode: "510921", actor: "t")
             #expect(aug.holds.isEmpty)
-            #expect(try await store.lines(of: aug.batch.id).map(\.bankAccount) == ["6221000000000009"])
+            #expect(try await later.lines(of: aug.batch.id).map(\.bankAccount) == ["6221000000000009"])
         }
     }
 }

@@ -233,6 +233,13 @@ public struct FundTableLayout: Hashable, Sendable, Codable {
                   let keys = r["keys"] as? [String], !keys.isEmpty else { throw .badRow(i) }
             if let k = keys.first(where: { !isKnown($0) }) { throw .unknownKey(row: i, key: k) }
             if keys.contains("rate") && keys.count > 1 { throw .badRow(i) }
+            // A row counts each amount once: no key twice, no total or subtotal beside its own parts.
+            for (a, x) in keys.enumerated() {
+                for (b, y) in keys.enumerated() where a != b {
+                    let covers = x == y || y.hasPrefix(x + ":") || (x.hasSuffix(":total") && y.hasPrefix(String(x.dropLast("total".count))))
+                    if covers { throw .overlap(row: i, key: x, other: y) }
+                }
+            }
             return Row(label: label, keys: keys)
         })
     }
@@ -242,12 +249,14 @@ public enum FundLayoutError: Error, Equatable, Sendable {
     case notALayout
     case badRow(Int)
     case unknownKey(row: Int, key: String)
+    case overlap(row: Int, key: String, other: String)
 
     public var message: String {
         switch self {
+        case let .overlap(i, k, o): return "附表1 格式文件第 \(i + 1) 行的“\(k)”已包含“\(o)”，会重复计算 (counted twice)"
         case .notALayout: return "附表1 格式文件应为 {\"rows\": [{\"label\", \"keys\": [...]}]} (not a layout)"
         case .badRow(let i): return "附表1 格式文件第 \(i + 1) 行须有 label 和非空 keys（rate 只能单独一行）(bad row)"
-        case let .unknownKey(i, k): return "附表1 格式文件第 \(i + 1) 行的键“\(k)”不存在：可用 raised:central…、raised:total、used:dibao[:urban]、used:total、balance、rate (unknown key)"
+        case let .unknownKey(i, k): return "附表1 格式文件第 \(i + 1) 行的键“\(k)”不存在：可用 raised:central|provincial|city|county|carried-over、raised:total、used:\(Programme.allCases.map(\.rawValue).joined(separator: "|"))（低保可加 :urban 或 :rural）、used:total、balance、rate (unknown key)"
         }
     }
 }

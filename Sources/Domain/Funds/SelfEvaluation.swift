@@ -131,8 +131,9 @@ public struct EvaluationTargets: Hashable, Sendable, Codable {
             if direction != .qualitative, EvaluationScoring.decimal(target) == nil {
                 throw .invalid(at: "\(at).target", reason: "应为数字字符串（定量指标）")
             }
-            guard let w = o["weight"] as? String, let weight = EvaluationScoring.decimal(w), weight > 0, weight <= 100 else {
-                throw .invalid(at: "\(at).weight", reason: "应为 0–100 之间的数字字符串，如 \"10\"")
+            guard let w = o["weight"] as? String, let weight = EvaluationScoring.decimal(w), weight > 0, weight <= 90,
+                  (w.split(separator: ".").dropFirst().first?.count ?? 0) <= 2 else {
+                throw .invalid(at: "\(at).weight", reason: "应为 0–90 之间、至多两位小数的数字字符串，如 \"10\"")
             }
             var measure: EvaluationMeasure?
             if let m = o["measure"] {
@@ -158,10 +159,16 @@ public struct EvaluationTargets: Hashable, Sendable, Codable {
                 guard let s = v as? String, s.count <= 300 else { throw .invalid(at: "\(at).\(key)", reason: "应为不超过 300 字的字符串") }
                 return s
             }
-            out.append(IndicatorTarget(name: name, level1: try text("level1") ?? measure?.levels.0 ?? "产出指标",
-                                       level2: try text("level2") ?? measure?.levels.1 ?? "数量指标", direction: direction,
-                                       target: target, unit: try text("unit") ?? measure?.unit ?? "", weight: weight, actual: actual,
+            let named = measure ?? EvaluationMeasure.named(name)
+            out.append(IndicatorTarget(name: name, level1: try text("level1") ?? named?.levels.0 ?? "产出指标",
+                                       level2: try text("level2") ?? named?.levels.1 ?? "数量指标", direction: direction,
+                                       target: target, unit: try text("unit") ?? named?.unit ?? "", weight: weight, actual: actual,
                                        measure: measure, reason: try text("reason")))
+        }
+        // 预算执行 10 分另计：the indicators carry the other 90 (财预〔2020〕10号 family; Sichuan's 2023 form alike).
+        let sum = out.reduce(Decimal(0)) { $0 + $1.weight }
+        guard sum == 90 else {
+            throw .invalid(at: "indicators", reason: "各指标分值合计应为 90（预算执行 10 分另计），现为 \(EvaluationScoring.text(sum))")
         }
         var initial: String?
         if let b = root["initialBudget"] {
@@ -179,6 +186,25 @@ public struct EvaluationTargets: Hashable, Sendable, Codable {
             budgetReason = t
         }
         return EvaluationTargets(indicators: out, initialBudget: initial, goal: goal, budgetReason: budgetReason)
+    }
+
+    /// The targets as a targets file (strings for numbers), what `parse` reads back.
+    public func fileJSON() -> String {
+        var list: [[String: Any]] = []
+        for i in indicators {
+            var o: [String: Any] = ["name": i.name, "level1": i.level1, "level2": i.level2, "direction": i.direction.rawValue,
+                                    "target": i.target, "unit": i.unit, "weight": EvaluationScoring.text(i.weight)]
+            if let a = i.actual { o["actual"] = a }
+            if let m = i.measure, m.standardName != i.name { o["measure"] = m.rawValue }
+            if let r = i.reason { o["reason"] = r }
+            list.append(o)
+        }
+        var root: [String: Any] = ["indicators": list]
+        if let b = initialBudget { root["initialBudget"] = b }
+        if let g = goal { root["goal"] = g }
+        if let r = budgetReason { root["budgetReason"] = r }
+        let data = try! JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
     }
 
     static func keys(_ o: [String: Any], _ known: Set<String>, at: String) throws(EvaluationError) {

@@ -56,8 +56,11 @@ public struct ReconcilableLine: Hashable, Sendable {
     public var amount: Money
     /// What an earlier import recorded for it: paid, or returned with the reason; nil when nothing yet.
     public var recorded: LineResult?
+    /// Paid again by a follow-up batch already.
+    public var repaid = false
 
-    public init(lineID: String, seq: Int, accountKey: String, amount: Money, recorded: LineResult?) {
+    public init(lineID: String, seq: Int, accountKey: String, amount: Money, recorded: LineResult?, repaid: Bool = false) {
+        self.repaid = repaid
         self.lineID = lineID
         self.seq = seq
         self.accountKey = accountKey
@@ -91,6 +94,11 @@ public enum ReturnConflict: Hashable, Sendable {
     /// A line an earlier file settled, reported differently now: only an override with its own
     /// permission imports it (the bank corrected itself).
     case resultChanged(line: Int, seq: Int, before: String, now: String)
+    /// A returned line already paid again by a follow-up batch, reported credited now: importing it would
+    /// count the money twice; the bank's correction is an overpayment to recover, not a result.
+    case alreadyRepaid(line: Int, seq: Int)
+    /// A credit day outside what the batch's month allows (before the month preceding it, or after today).
+    case creditDay(line: Int, seq: Int, day: CivilDate)
 
     /// Whether a person with the override permission may import the file anyway.
     public var overridable: Bool { if case .resultChanged = self { return true } else { return false } }
@@ -104,6 +112,8 @@ public enum ReturnConflict: Hashable, Sendable {
             return "第 \(line) 行：序号 \(seq) 的金额 \(file.yuanString) 元与批次中的 \(batch.yuanString) 元不一致"
         case let .duplicate(line, seq): return "第 \(line) 行：序号 \(seq) 在文件中重复出现"
         case let .resultChanged(line, seq, before, now): return "第 \(line) 行：序号 \(seq) 此前已登记为“\(before)”，本文件为“\(now)”"
+        case let .alreadyRepaid(line, seq): return "第 \(line) 行：序号 \(seq) 已由退票重发批次补发，不能再改为入账（如银行确已入账，请按多发追回登记）"
+        case let .creditDay(line, seq, day): return "第 \(line) 行：序号 \(seq) 的入账日期 \(day) 不在该批次可能入账的日期范围内"
         }
     }
 }
@@ -152,7 +162,11 @@ public enum BankReturnFile {
         let records = try csvRecords(text)
         guard let headings = records.first?.map({ $0.trimmingWhitespace() }) else { throw .empty }
         var index: [String: Int] = [:]
-        for (i, h) in headings.enumerated() where index[h] == nil { index[h] = i }
+        for (i, h) in headings.enumerated() {
+            guard h.count <= 40 else { throw .badValue(line: 1, column: "第 \(i + 1) 列", value: String(h.prefix(20)) + "…", reason: "列名超过 40 个字") }
+            if index[h] == nil { index[h] = i }
+        }
+        guard headings.count <= 40 else { throw .notReadable("列数超过 40") }
         for c in required where index[c] == nil { throw .missingColumn(c) }
         var rows: [ReturnRow] = []
         for (n, r) in records.dropFirst().enumerated() {
@@ -172,7 +186,8 @@ public enum BankReturnFile {
             case "失败": paid = false
             default: throw bad("处理结果", "应为“成功”或“失败”")
             }
-            let reason = cell("失败原因")
+            let reason = Redaction.identifiers(in: cell("失败原因"))
+            guard reason.count <= 200 else { throw bad("失败原因", "超过 200 个字") }
             if !paid && reason.isEmpty { throw bad("失败原因", "为空：失败的记录须有原因") }
             var credited: CivilDate?
             let dateText = cell("入账日期")
@@ -185,7 +200,9 @@ public enum BankReturnFile {
             if paid && credited == nil { throw bad("入账日期", "为空：成功的记录须有入账日期") }
             var extra: [String: String] = [:]
             for (i, h) in headings.enumerated() where !required.contains(h) && !optional.contains(h) && i < r.count && !h.isEmpty {
-                extra[h] = r[i]
+                guard r[i].count <= 200 else { throw .badValue(line: line, column: h, value: String(r[i].prefix(20)) + "…", reason: "超过 200 个字") }
+                // The bank's words may carry an ID or account number: kept masked (ADR 0021).
+                extra[h] = Redaction.identifiers(in: r[i])
             }
             rows.append(ReturnRow(fileLine: line, batchID: batch, seq: seq, account: account, amount: amount, paid: paid,
                                   reasonText: reason, creditedOn: credited, extra: extra))
@@ -234,7 +251,7 @@ public enum Reconciliation {
     /// What a result file changes on a batch, or every conflict in it (field: reject the whole file on
     /// any). Lines the file repeats exactly as recorded change nothing.
     /// - Returns: the results to record, by line id.
-    public static func check(_ rows: [ReturnRow], batchID: String, lines: [ReconcilableLine])
+    public static func check(_ rows: [ReturnRow], batchID: String, lines: [ReconcilableLine], creditWindow: ClosedRange<CivilDate>)
         -> (results: [String: LineResult], conflicts: [ReturnConflict]) {
         let bySeq = Dictionary(lines.map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
         var conflicts: [ReturnConflict] = []
@@ -252,10 +269,18 @@ public enum Reconciliation {
                 conflicts.append(.amountDiffers(line: r.fileLine, seq: r.seq, file: r.amount, batch: l.amount))
                 continue
             }
+            if let day = r.creditedOn, !creditWindow.contains(day) {
+                conflicts.append(.creditDay(line: r.fileLine, seq: r.seq, day: day))
+                continue
+            }
             let result = LineResult(paid: r.paid, reason: r.paid ? nil : ReturnReason(bankText: r.reasonText),
                                     reasonText: r.reasonText, creditedOn: r.creditedOn)
             if let before = l.recorded {
                 if before == result { continue }
+                if l.repaid {
+                    conflicts.append(.alreadyRepaid(line: r.fileLine, seq: r.seq))
+                    continue
+                }
                 conflicts.append(.resultChanged(line: r.fileLine, seq: r.seq, before: describe(before), now: describe(result)))
             }
             results[l.lineID] = result

@@ -38,8 +38,12 @@ public struct PayeeFacts: Hashable, Sendable {
     /// The account's key (`PayeeChecks.accountKey`, or its blind index): equal for equal accounts.
     public var accountKey: String
     public var phone: String?
-    /// The day the account was last changed; nil when it is the account registered with the household.
+    /// The day the account was last changed (the day it was recorded); nil when it is the account
+    /// registered with the household.
     public var accountChangedOn: CivilDate?
+    /// An earlier batch held this household `ACCOUNT_CHANGED` for this same account and nobody released it:
+    /// the hold stands until a decision, however long ago the change was.
+    public var heldBefore = false
 
     public init(householdID: String, memberID: String? = nil, payeeName: String, beneficiaryName: String? = nil,
                 accountHolder: String? = nil, accountKey: String, phone: String? = nil, accountChangedOn: CivilDate? = nil) {
@@ -95,14 +99,14 @@ public enum PayeeChecks {
         return norm(a) == norm(b)
     }
 
-    /// The findings on the payees of a batch of `month` (field case C20).
+    /// The findings on the payees of a batch of `month` generated on `today` (field case C20).
     /// - Parameters:
     ///   - payees: one per line to be paid.
     ///   - accountHouseholds: for each account key, every household of the county registered with it.
     ///   - phoneHouseholds: for each contact phone, every household of the county registered with it.
     ///   - released: decisions recorded for checks that were explained.
     /// - Returns: findings in the order of `payees`, then of `PayeeCheck.allCases`.
-    public static func findings(_ payees: [PayeeFacts], month: YearMonth, payment: PaymentPolicy,
+    public static func findings(_ payees: [PayeeFacts], month: YearMonth, today: CivilDate, payment: PaymentPolicy,
                                 accountHouseholds: [String: Set<String>], phoneHouseholds: [String: Set<String>],
                                 released: Set<PayeeRelease>) -> [PayeeFinding] {
         var out: [PayeeFinding] = []
@@ -126,12 +130,13 @@ public enum PayeeChecks {
                 add(.sharedContact, "该联系电话登记在 \(n) 户（达到 \(payment.sharedContactHouseholds) 户即提示），照常发放，请核实")
             }
             if let changed = p.accountChangedOn {
-                // The first month whose due day is on or after the change: the first payment to the new account.
-                var first = changed.yearMonth
-                if payment.dueDate(of: first) < changed { first = first.next }
-                let gap = changed.days(until: payment.dueDate(of: first))
-                if month >= first, gap <= payment.accountChangeHoldDays {
-                    add(.accountChanged, "账号于 \(changed) 变更，距 \(first) 发放截止日仅 \(gap) 天，须核实后放行")
+                // Changed within the window before this batch is made (a batch made now pays the new account,
+                // whatever month it is for), or held before and not released.
+                let age = changed.days(until: today)
+                if p.heldBefore {
+                    add(.accountChanged, "账号于 \(changed) 变更，此前批次已暂停且尚未放行，须核实后放行")
+                } else if age <= payment.accountChangeHoldDays {
+                    add(.accountChanged, "账号于 \(changed) 变更，在生成本批次前 \(max(age, 0)) 天内，须核实后放行")
                 }
             }
         }

@@ -41,6 +41,9 @@ struct M0022FundLedger: AsyncMigration {
                 }
             }
         }
+        if !(try await MigrationProbe.columnExists("account_index", in: "payroll_holds", on: database)) {
+            try await sql.raw("ALTER TABLE payroll_holds ADD COLUMN account_index TEXT").run()
+        }
         for column in ["account_holder", "bank_account_index", "bank_account_changed_on"]
         where !(try await MigrationProbe.columnExists(column, in: "households", on: database)) {
             try await sql.raw("ALTER TABLE households ADD COLUMN \(ident: column) TEXT").run()

@@ -45,31 +45,32 @@ public struct BankReturnStore: Sendable {
             .first(decoding: Seen.self) != nil {
             return ImportResult(batchID: batchID, created: false, paid: 0, returned: 0, unchanged: rows.count)
         }
-        let lines = try await reconcilable(batchID)
-        let (results, conflicts) = Reconciliation.check(rows, batchID: batchID, lines: lines)
-        if !conflicts.isEmpty {
-            guard let override, !override.reason.trimmingWhitespace().isEmpty, conflicts.allSatisfy(\.overridable) else {
-                throw BankReturnError.conflicts(conflicts)
-            }
-        }
+        // The bank credits from the month before the batch's at the earliest, and not after today.
+        let window = batch.month.previous.firstDay...max(ChinaClock.today(), batch.month.previous.firstDay)
+        let checked = try await check(rows, batchID: batchID, window: window, override: override, on: database)
+        let lines = checked.lines
+        _ = checked.results
         let townships = Dictionary(try await payroll.identifiedLines(of: batchID).map { ($0.id, $0.line.townshipCode) },
                                    uniquingKeysWith: { a, _ in a })
         let extras = Dictionary(rows.map { ($0.seq, $0.extra) }, uniquingKeysWith: { a, _ in a })
         let seqOf = Dictionary(lines.map { ($0.lineID, $0.seq) }, uniquingKeysWith: { a, _ in a })
         let returnID = SQLSupport.newID()
-        try await database.transaction { db in
+        let (results, conflicts) = try await database.transaction { db -> ([String: LineResult], [ReturnConflict]) in
             let sql = db.sql
-            // Closed meanwhile? The row stays locked until commit (PostgreSQL).
+            // Closed meanwhile? Another file imported meanwhile? The row stays locked until commit
+            // (PostgreSQL; SQLite has one writer), and the file is checked again against what is recorded now.
             try await SQLSupport.lockRow("payroll_batches", id: batchID, on: db)
             struct Closed: Decodable { var reconciledAt: Date? }
             if try await sql.raw("SELECT reconciled_at FROM payroll_batches WHERE id = \(bind: batchID)")
                 .first(decoding: Closed.self, with: SQLSupport.decoder)?.reconciledAt != nil {
                 throw BankReturnError.closedBatch(batchID)
             }
+            let again = try await check(rows, batchID: batchID, window: window, override: override, on: db)
+            let results = again.results, conflicts = again.conflicts
             try await sql.insert(into: "bank_returns").columns(
                 "id", "batch_id", "file_name", "file_sha256", "rows", "paid", "returned", "imported_by", "imported_at", "override_by",
                 "override_reason"
-            ).values(returnID, batchID, fileName, digest, rows.count, results.values.filter(\.paid).count,
+            ).values(returnID, batchID, Redaction.identifiers(in: fileName), digest, rows.count, results.values.filter(\.paid).count,
                      results.values.filter { !$0.paid }.count, actor, Date(), conflicts.isEmpty ? nil : override?.by,
                      conflicts.isEmpty ? nil : override?.reason).run()
             let changed = Array(results.keys)
@@ -84,16 +85,25 @@ public struct BankReturnStore: Sendable {
                 ).values(lineID, batchID, r.paid, r.reason?.rawValue, r.reasonText, r.creditedOn?.description, returnID,
                          try SQLSupport.encode(extras[seqOf[lineID]!] ?? [:])).run()
             }
-            // Each township's credit day: the latest day the bank credited its lines (timeliness, C14).
+            // Each township's credit day: the latest day the bank credited any of its lines, over every file
+            // (timeliness, C14): a later file's later day moves it on, never back.
             var credit: [String: CivilDate] = [:]
             for (lineID, r) in results where r.paid {
                 guard let day = r.creditedOn, let t = townships[lineID] else { continue }
                 credit[t] = max(credit[t] ?? day, day)
             }
-            struct Have: Decodable { var townshipCode: String }
-            let have = Set(try await sql.raw("SELECT township_code FROM payment_credits WHERE batch_id = \(bind: batchID)")
-                .all(decoding: Have.self, with: SQLSupport.decoder).map(\.townshipCode))
-            for (t, day) in credit where !have.contains(t) {
+            struct Have: Decodable { var townshipCode: String; var creditedOn: String }
+            let have = Dictionary(try await sql.raw("SELECT township_code, credited_on FROM payment_credits WHERE batch_id = \(bind: batchID)")
+                .all(decoding: Have.self, with: SQLSupport.decoder).map { ($0.townshipCode, $0.creditedOn) }, uniquingKeysWith: { a, _ in a })
+            for (t, day) in credit {
+                if let existing = have[t] {
+                    guard existing < day.description else { continue }
+                    try await sql.raw("""
+                        UPDATE payment_credits SET credited_on = \(bind: day.description), source = 'bank-return', recorded_by = \(bind: actor),
+                          recorded_at = \(bind: Date()) WHERE batch_id = \(bind: batchID) AND township_code = \(bind: t)
+                        """).run()
+                    continue
+                }
                 try await sql.insert(into: "payment_credits").columns("id", "batch_id", "township_code", "credited_on", "source",
                                                                        "recorded_by", "recorded_at")
                     .values(SQLSupport.newID(), batchID, t, day.description, "bank-return", actor, Date()).run()
@@ -101,20 +111,35 @@ public struct BankReturnStore: Sendable {
             try await audit(db, county: countyCode, actor: actor, action: conflicts.isEmpty ? "bank-return.import" : "bank-return.override",
                             subject: batchID, detail: "\(fileName) sha256 \(digest) 成功 \(results.values.filter(\.paid).count) 失败 \(results.values.filter { !$0.paid }.count)"
                                 + (conflicts.isEmpty ? "" : " 覆盖 \(conflicts.count) 处：\(override?.reason ?? "")"))
+            return (results, conflicts)
         }
+        _ = conflicts
         return ImportResult(batchID: batchID, created: true, paid: results.values.filter(\.paid).count,
                             returned: results.values.filter { !$0.paid }.count, unchanged: rows.count - results.count)
     }
 
+    /// The file checked against the batch as recorded on `db`: the results to record, or the refusal.
+    func check(_ rows: [ReturnRow], batchID: String, window: ClosedRange<CivilDate>, override: (by: String, reason: String)?,
+               on db: any Database) async throws -> (lines: [ReconcilableLine], results: [String: LineResult], conflicts: [ReturnConflict]) {
+        let lines = try await reconcilable(batchID, on: db)
+        let (results, conflicts) = Reconciliation.check(rows, batchID: batchID, lines: lines, creditWindow: window)
+        if !conflicts.isEmpty {
+            guard let override, !override.reason.trimmingWhitespace().isEmpty, conflicts.allSatisfy(\.overridable) else {
+                throw BankReturnError.conflicts(conflicts)
+            }
+        }
+        return (lines, results, conflicts)
+    }
+
     /// The batch's lines with their seq, account key and what was recorded for them.
-    func reconcilable(_ batchID: String) async throws -> [ReconcilableLine] {
+    func reconcilable(_ batchID: String, on db: any Database) async throws -> [ReconcilableLine] {
         struct Row: Decodable { var id: String; var seq: Int; var bankAccount: String; var amountFen: Int64
-            var paid: Bool?; var reasonCode: String?; var reasonText: String?; var creditedOn: String? }
-        let sealed = try Sealed(database)
+            var paid: Bool?; var reasonCode: String?; var reasonText: String?; var creditedOn: String?; var reissueBatchId: String? }
+        let sealed = try Sealed(db)
         let t = Stored("payroll_line_results")
-        return try await database.sql.raw("""
-            SELECT l.id, l.seq, l.bank_account, l.amount_fen, r.paid, r.reason_code, r.reason_text, r.credited_on
-            FROM payroll_lines l LEFT JOIN payroll_line_results r ON r.line_id = l.id
+        return try await db.sql.raw("""
+            SELECT l.id, l.seq, l.bank_account, l.amount_fen, r.paid, r.reason_code, r.reason_text, r.credited_on, d.reissue_batch_id
+            FROM payroll_lines l LEFT JOIN payroll_line_results r ON r.line_id = l.id LEFT JOIN return_decisions d ON d.line_id = l.id
             WHERE l.batch_id = \(bind: batchID) ORDER BY l.seq
             """).all(decoding: Row.self, with: SQLSupport.decoder).map { r in
             let account = try sealed.account("payroll_lines", "bank_account", r.bankAccount, row: r.id) ?? ""
@@ -124,7 +149,7 @@ public struct BankReturnStore: Sendable {
                                       creditedOn: try t.date("credited_on", r.creditedOn))
             }
             return ReconcilableLine(lineID: r.id, seq: r.seq, accountKey: PayeeChecks.accountKey(account),
-                                    amount: Money(fen: r.amountFen), recorded: recorded)
+                                    amount: Money(fen: r.amountFen), recorded: recorded, repaid: r.reissueBatchId != nil)
         }
     }
 
@@ -243,6 +268,13 @@ public struct BankReturnStore: Sendable {
             l.bankAccount = account
             return l
         }
+        // The payee checks of every batch (field case C20): a corrected account is checked like any other.
+        let policy = try await PolicyStore(database).policy(region: source.countyCode, month: source.month)
+        let checked = try await PayeeCheckStore(database).apply(lines: lines, payable: [], month: source.month, today: ChinaClock.today(),
+                                                                payment: policy.payment, countyCode: source.countyCode)
+        if let held = checked.holds.first {
+            throw StoreError.conflict("\(held.payeeName)（家庭 \(held.householdID)）的收款核查未通过：\(held.reason)。请先核实放行，再生成重发批次 (payee check)")
+        }
         let id = SQLSupport.newID()
         let total = lines.reduce(Money.zero) { $0 + $1.amount }
         try await database.transaction { db in
@@ -283,10 +315,11 @@ public struct BankReturnStore: Sendable {
         let open = try await database.sql.raw("""
             SELECT COUNT(*) AS n FROM payroll_lines l LEFT JOIN payroll_line_results r ON r.line_id = l.id
             LEFT JOIN return_decisions d ON d.line_id = l.id
-            WHERE l.batch_id = \(bind: batchID) AND (r.line_id IS NULL OR (r.paid = \(bind: false) AND d.line_id IS NULL))
+            WHERE l.batch_id = \(bind: batchID) AND (r.line_id IS NULL OR (r.paid = \(bind: false)
+              AND (d.line_id IS NULL OR (d.decision = 'repay' AND d.reissue_batch_id IS NULL))))
             """).first(decoding: N.self)?.n ?? 0
         guard b.state == .exported, open == 0 else {
-            throw StoreError.conflict("批次 \(batchID) 还有 \(open) 笔没有银行入账结果或退票处理决定，不能对账关闭 (lines still open)")
+            throw StoreError.conflict("批次 \(batchID) 还有 \(open) 笔没有银行入账结果、退票处理决定或待生成重发批次，不能对账关闭 (lines still open)")
         }
         try await database.transaction { db in
             try await db.sql.raw("""

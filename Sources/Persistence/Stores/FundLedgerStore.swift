@@ -113,21 +113,29 @@ public struct FundLedgerStore: Sendable {
         return out.sorted { ($0.date, $0.reference) < ($1.date, $1.reference) }
     }
 
-    /// Money out, dated: every batch on the day its bank file was handed over (Beijing), each grant paid
-    /// at once from a township's reserve fund on its day; of one programme, or of all (nil).
+    /// Money out, dated: every batch's lines the bank did not return, on the bank's first credit day of the
+    /// batch (else the day its file was handed over, Beijing), each grant paid at once from a township's
+    /// reserve fund on its day; of one programme, or of all (nil).
     public func payments(countyCode: String, programme: Programme?, through: CivilDate) async throws -> [FundPayment] {
-        struct Batch: Decodable { var id: String; var programme: String; var month: Int; var exportedAt: Date; var totalFen: Int64; var kind: String }
+        struct Batch: Decodable { var id: String; var programme: String; var month: Int; var exportedAt: Date; var totalFen: Int64?
+            var kind: String; var creditedOn: String? }
         let t = Stored("payroll_batches")
         var out: [FundPayment] = []
-        for b in try await database.sql.raw("""
-            SELECT id, programme, month, exported_at, total_fen, kind FROM payroll_batches
-            WHERE county_code = \(bind: countyCode) AND state = 'exported' AND exported_at IS NOT NULL
-            """).all(decoding: Batch.self, with: SQLSupport.decoder) {
+        // Each batch's lines the bank did not return, on the bank's first credit day (else the hand-over day).
+        for b in try await database.sql.raw(SQLQueryString("""
+            SELECT b.id, b.programme, b.month, b.exported_at, b.kind,
+              (SELECT CAST(SUM(l.amount_fen) AS BIGINT) FROM payroll_lines l WHERE l.batch_id = b.id AND
+            """) + SQLFragments.notReturned("l") + SQLQueryString("""
+            ) AS total_fen,
+              (SELECT MIN(c.credited_on) FROM payment_credits c WHERE c.batch_id = b.id) AS credited_on
+            FROM payroll_batches b
+            WHERE b.county_code = \(bind: countyCode) AND b.state = 'exported' AND b.exported_at IS NOT NULL
+            """)).all(decoding: Batch.self, with: SQLSupport.decoder) {
             let p: Programme = try t.parse("programme", b.programme)
             guard programme == nil || programme == p else { continue }
-            let day = ChinaClock.date(of: b.exportedAt)
-            guard day <= through, b.totalFen != 0 else { continue }
-            out.append(FundPayment(date: day, amount: Money(fen: b.totalFen),
+            let day = try b.creditedOn.map { try Stored("payment_credits").date("credited_on", $0) } ?? ChinaClock.date(of: b.exportedAt)
+            guard day <= through, let total = b.totalFen, total != 0 else { continue }
+            out.append(FundPayment(date: day, amount: Money(fen: total),
                                    reference: "\(p.shortChinese) \(try t.month("month", b.month))\(b.kind == "back-pay" ? " 补发" : "") 批次 \(b.id)"))
         }
         if programme == nil || programme == .temporary {

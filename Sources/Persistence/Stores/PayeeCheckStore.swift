@@ -11,9 +11,9 @@ public struct PayeeCheckStore: Sendable {
     public init(_ database: any Database) { self.database = database }
 
     /// The lines kept, the lines held (one hold per finding) and the flags (paid, listed) of a batch of `month`.
-    func apply(lines: [PayrollLine], payable: [PayableEnrollment], month: YearMonth, payment: PaymentPolicy,
-               countyCode: String) async throws -> (lines: [PayrollLine], holds: [PayrollHold], flags: [PayrollHold]) {
-        guard !lines.isEmpty else { return (lines, [], []) }
+    func apply(lines: [PayrollLine], payable: [PayableEnrollment], month: YearMonth, today: CivilDate, payment: PaymentPolicy,
+               countyCode: String) async throws -> (lines: [PayrollLine], holds: [PayrollHold], flags: [PayrollHold], accounts: [String: String]) {
+        guard !lines.isEmpty else { return (lines, [], [], [:]) }
         let sql = database.sql
         let sealed = try Sealed(database)
         struct Facts: Decodable { var id: String; var accountHolder: String?; var phone: String?; var bankAccountChangedOn: String? }
@@ -49,17 +49,28 @@ public struct PayeeCheckStore: Sendable {
                                              accountKey: r.accountIndex))
             }
         }
+        // Earlier ACCOUNT_CHANGED holds of these households on the same account (by its index).
+        struct Held: Decodable { var householdId: String; var accountIndex: String? }
+        var heldBefore = Set<String>()
+        for chunk in SQLSupport.chunks(households) {
+            for r in try await sql.raw("""
+                SELECT household_id, account_index FROM payroll_holds
+                WHERE household_id IN (\(binds: chunk)) AND reason LIKE 'ACCOUNT_CHANGED%' AND account_index IS NOT NULL
+                """).all(decoding: Held.self, with: SQLSupport.decoder) { heldBefore.insert("\(r.householdId)|\(r.accountIndex!)") }
+        }
         let memberNames = Dictionary(payable.map { ($0.recipientKey, $0.memberName) }, uniquingKeysWith: { a, _ in a })
         let t = Stored("households")
         let payees = try lines.map { l in
             let f = facts[l.householdID]
-            return PayeeFacts(householdID: l.householdID, memberID: l.memberID, payeeName: l.payeeName,
-                              beneficiaryName: l.memberID == nil ? nil : memberNames[l.recipientKey] ?? nil,
-                              accountHolder: f?.accountHolder, accountKey: keyOf[l.bankAccount]!,
-                              phone: f?.phone?.trimmingWhitespace(),
-                              accountChangedOn: try t.date("bank_account_changed_on", f?.bankAccountChangedOn))
+            var facts = PayeeFacts(householdID: l.householdID, memberID: l.memberID, payeeName: l.payeeName,
+                                   beneficiaryName: l.memberID == nil ? nil : memberNames[l.recipientKey] ?? nil,
+                                   accountHolder: f?.accountHolder, accountKey: keyOf[l.bankAccount]!,
+                                   phone: f?.phone?.trimmingWhitespace(),
+                                   accountChangedOn: try t.date("bank_account_changed_on", f?.bankAccountChangedOn))
+            facts.heldBefore = heldBefore.contains("\(l.householdID)|\(keyOf[l.bankAccount]!)")
+            return facts
         }
-        let findings = PayeeChecks.findings(payees, month: month, payment: payment, accountHouseholds: accountHouseholds,
+        let findings = PayeeChecks.findings(payees, month: month, today: today, payment: payment, accountHouseholds: accountHouseholds,
                                             phoneHouseholds: phoneHouseholds, released: released)
         let holding = Dictionary(grouping: findings.filter(\.check.holds), by: \.householdID)
         let flagging = Dictionary(grouping: findings.filter { !$0.check.holds }, by: \.householdID)
@@ -76,7 +87,10 @@ public struct PayeeCheckStore: Sendable {
             }
             kept.append(l)
         }
-        return (kept, holds, flags)
+        // Each held household's account index, kept with its holds (an ACCOUNT_CHANGED hold stands until released).
+        var accounts: [String: String] = [:]
+        for l in lines where holding[l.householdID] != nil { accounts[l.householdID] = keyOf[l.bankAccount]! }
+        return (kept, holds, flags, accounts)
     }
 
     /// A recorded release of `check` for the household's current account: from the next generated batch
@@ -92,6 +106,13 @@ public struct PayeeCheckStore: Sendable {
         guard let h = try await database.sql.raw("SELECT county_code, bank_account_index FROM households WHERE id = \(bind: householdID)")
             .first(decoding: Row.self, with: SQLSupport.decoder), let index = h.bankAccountIndex
         else { throw StoreError.notFound(what: "登记了收款账号的家庭", id: householdID) }
+        // Only a hold there is can be released (never an exemption in advance).
+        struct Hold: Decodable { var id: String }
+        guard try await database.sql.raw("""
+            SELECT id FROM payroll_holds WHERE household_id = \(bind: householdID) AND reason LIKE \(bind: check.rawValue + "%")
+            """).first(decoding: Hold.self) != nil else {
+            throw StoreError.conflict("该户没有“\(check.chinese)”的暂停发放记录，无需放行 (no such hold)")
+        }
         try await database.transaction { db in
             try await db.sql.raw("""
                 DELETE FROM payee_releases WHERE household_id = \(bind: householdID) AND check_code = \(bind: check.rawValue)

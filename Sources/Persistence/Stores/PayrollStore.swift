@@ -217,8 +217,9 @@ public struct PayrollStore: Sendable {
             : try await payableEnrollments(programme: programme, countyCode: countyCode, month: month)
         let planned = PayrollPlan.lines(for: payable, rules: rules, policy: policy)
         // The payee checks before approval (field case C20): held lines leave the batch, flags stay with it.
-        let checked = try await PayeeCheckStore(database).apply(lines: planned.lines, payable: payable, month: month,
+        let checked = try await PayeeCheckStore(database).apply(lines: planned.lines, payable: payable, month: month, today: today(),
                                                                 payment: policy.payment, countyCode: countyCode)
+        let heldAccounts = checked.accounts
         let lines = checked.lines
         let holds = planned.holds + checked.holds
         let flags = checked.flags
@@ -250,8 +251,10 @@ public struct PayrollStore: Sendable {
                     try PayrollRows.line(id: SQLSupport.newID(), batchID: id, seq: i + 1, l, sealed)
                 }
                 try await SQLSupport.insert(into: "payroll_lines", columns: PayrollRows.lineColumns, rows: rows, on: sql)
-                try await SQLSupport.insert(into: "payroll_holds", columns: ["id", "batch_id", "household_id", "member_id", "payee_name", "reason"],
-                                            rows: holds.map { [SQLSupport.newID(), id, $0.householdID, $0.memberID, $0.payeeName, $0.reason] },
+                try await SQLSupport.insert(into: "payroll_holds", columns: ["id", "batch_id", "household_id", "member_id", "payee_name", "reason",
+                                                                            "account_index"],
+                                            rows: holds.map { [SQLSupport.newID(), id, $0.householdID, $0.memberID, $0.payeeName, $0.reason,
+                                                               heldAccounts[$0.householdID]] },
                                             on: sql)
                 try await SQLSupport.insert(into: "payroll_flags", columns: ["id", "batch_id", "household_id", "member_id", "payee_name", "reason"],
                                             rows: flags.map { [SQLSupport.newID(), id, $0.householdID, $0.memberID, $0.payeeName, $0.reason] },
@@ -467,6 +470,8 @@ public struct PayrollStore: Sendable {
             let still = try await db.sql.raw("UPDATE payroll_batches SET state = state WHERE id = \(bind: id) AND state = 'draft' RETURNING id")
                 .all()
             if still.isEmpty { throw PayrollError.invalidTransition(from: try await batch(id: id, on: db).state, to: .draft) }
+            // A follow-up batch's returned lines go back to the queue, to be paid by the next one.
+            try await db.sql.raw("UPDATE return_decisions SET reissue_batch_id = NULL WHERE reissue_batch_id = \(bind: id)").run()
             try await db.sql.delete(from: "payroll_lines").where(SQLIdentifier("batch_id"), .equal, id).run()
             try await db.sql.delete(from: "payroll_batches").where(SQLIdentifier("id"), .equal, id).run()
             try await audit(db, county: b.countyCode, actor: actor, action: "payroll.discard", subject: id,

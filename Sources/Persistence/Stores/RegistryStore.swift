@@ -447,9 +447,12 @@ public struct RegistryStore: Sendable {
     ///   no digits.
     public func setBankAccount(householdID: String, bankName: String?, account: String, holder: String?, on date: CivilDate,
                                recording audit: AuditDraft? = nil) async throws {
-        guard !PayeeChecks.accountKey(account).isEmpty else {
-            throw StoreError.outOfRange("银行账号应为数字，未变更 (an account number has digits)")
+        // Stored as the bank reads it: digits (and letters) only, 8–30 of them (field case C20 compares them so).
+        let key = PayeeChecks.accountKey(account)
+        guard (8...30).contains(key.count), key.contains(where: { $0 != "0" }) else {
+            throw StoreError.outOfRange("银行账号“\(account)”应为 8–30 位数字，未变更 (an account number has 8–30 digits)")
         }
+        let account = key
         guard let h = try await household(householdID) else { throw StoreError.notFound(what: "家庭", id: householdID) }
         let sealed = try Sealed(database)
         let last4 = { (a: String?) in a.map { "尾号 " + String(PayeeChecks.accountKey($0).suffix(4)) } ?? "—" }

@@ -105,6 +105,7 @@ extension SiteURL {
         case .payrollReturnFile, .payrollReconcile, .payrollCredit: return .permission(.exportPayroll, .batch)
         // What to do with a returned line, and its follow-up batch, are the preparer's.
         case .payrollReturnDecision, .payrollReissue: return .permission(.preparePayroll, .batch)
+        case .payrollReturnOverride: return .permission(.overrideReturns, .batch)
 
         case .funds: return .permission(.viewFunds, nil)
         case .fundAllocations: return .permission(.editFunds, nil)

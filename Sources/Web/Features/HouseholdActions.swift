@@ -88,7 +88,6 @@ extension HouseholdsController {
         var bankName: String?
         var account: String
         var holder: String?
-        var date: String
     }
 
     /// 更换收款账户: dated, so a change shortly before a payment is held until released (field case C20).
@@ -102,8 +101,8 @@ extension HouseholdsController {
               PayeeChecks.accountKey(account).count >= 8 else {
             throw FormError(field: "银行账号", value: f.account, reason: "应为 8 位以上数字，可含空格或连字符")
         }
-        let date = try CivilDate(parsing: f.date)
-        guard date <= s.today() else { throw FormError(field: "变更日期", value: f.date, reason: "不能晚于今天") }
+        // Dated the day it is recorded (a typed, earlier date would let a change dodge the hold, field case C20).
+        let date = s.today()
         let holder = f.holder?.trimmingCharacters(in: .whitespaces).nonEmpty
         let bank = f.bankName?.trimmingCharacters(in: .whitespaces).nonEmpty
         try await RegistryStore(req.db).setBankAccount(householdID: id, bankName: bank, account: account, holder: holder, on: date,

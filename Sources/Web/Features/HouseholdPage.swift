@@ -120,8 +120,7 @@ extension HouseholdsController {
                   .label(.text("更换收款账户：开户行 "), .input(.type(.text), .name("bankName"), .attr("value", h.bankName ?? ""))),
                   .label(.text(" 账号 "), .input(.type(.text), .name("account"), .required(true), .attr("autocomplete", "off"))),
                   .label(.text(" 户名（与收款人不同时填写） "), .input(.type(.text), .name("holder"))),
-                  .label(.text(" 变更日期 "), .input(.type(.date), .name("date"), .attr("value", today.description), .required(true))),
-                  .button(.class("secondary"), .type(.submit), .text("更换收款账户"))),
+                  .button(.class("secondary"), .type(.submit), .text("更换收款账户（按今天登记）"))),
             .if(req.staff?.role.may(.approvePayroll) ?? false,
                 Layout.postForm(req, .householdPayeeRelease(id),
                       .label(.text("收款核查放行：核查项 "), Controls.select("check", PayeeCheck.allCases.filter(\.holds).map {

@@ -30,7 +30,7 @@ struct ReportController: RouteCollection {
         let store = SelfEvaluationStore(req.db)
         let targets = try await store.targets(year: y, countyCode: s.countyCode)
         var model = ReportPage.Model(year: y, csrf: req.csrfToken, canEdit: req.staff?.role.may(.editFunds) ?? false)
-        model.targetsJSON = targets.map { String(decoding: try! ReportPage.encoder.encode($0), as: UTF8.self) } ?? ReportPage.example
+        model.targetsJSON = targets?.fileJSON() ?? ReportPage.example
         if targets != nil {
             do {
                 let report = try await SelfEvaluationReport.make(database: req.db, countyCode: s.countyCode, countyName: s.divisions.county.name,
@@ -51,6 +51,7 @@ struct ReportController: RouteCollection {
     func targets(req: Request) async throws -> Response {
         let s = req.settings
         let f = try req.content.decode(TargetsForm.self)
+        guard FundStore.years.contains(f.year) else { throw FormError(field: "年度", value: "\(f.year)", reason: "超出范围") }
         let parsed = try EvaluationTargets.parse(Data(f.targets.utf8))
         try await SelfEvaluationStore(req.db).saveTargets(parsed, year: f.year, countyCode: s.countyCode, actor: req.actor)
         req.flash("已保存 \(f.year) 年绩效目标（\(parsed.indicators.count) 项指标）", kind: "success")
@@ -61,6 +62,7 @@ struct ReportController: RouteCollection {
 
     func narrative(req: Request) async throws -> Response {
         let f = try req.content.decode(NarrativeForm.self)
+        guard FundStore.years.contains(f.year) else { throw FormError(field: "年度", value: "\(f.year)", reason: "超出范围") }
         guard f.text.count <= 3_900 else { throw FormError(field: "正文", value: "", reason: "不超过 3900 字") }
         try await SelfEvaluationStore(req.db).saveNarrative(year: f.year, section: f.section, text: f.text,
                                                             countyCode: req.settings.countyCode, actor: req.actor)
@@ -105,7 +107,7 @@ enum ReportPage {
         return e
     }()
 
-    static let example = #"{"indicators": [{"name": "临时救助人次", "direction": "≥", "target": "900", "weight": "5"}, {"name": "受助对象满意度", "direction": "≥", "target": "90", "unit": "%", "actual": "98", "weight": "10"}]}"#
+    static let example = #"{"indicators": [{"name": "临时救助人次", "direction": "≥", "target": "900", "weight": "80"}, {"name": "受助对象满意度", "direction": "≥", "target": "90", "unit": "%", "actual": "98", "weight": "10"}]}"#
 
     struct Model: Equatable, Sendable {
         var year: Int

@@ -12,6 +12,7 @@ struct ReturnsController: RouteCollection {
         let id = SiteURL.P.id
         routes.get(.payrollReturns, use: queue)
         routes.on(.POST, .payrollReturnFile(id), body: .collect(maxSize: "20mb"), use: importFile)
+        routes.on(.POST, .payrollReturnOverride(id), body: .collect(maxSize: "20mb"), use: importOverride)
         routes.post(.payrollReturnDecision(id, line: SiteURL.P.line), use: decide)
         routes.post(.payrollReissue(id), use: reissue)
         routes.post(.payrollReconcile(id), use: reconcile)
@@ -36,16 +37,25 @@ struct ReturnsController: RouteCollection {
     }
 
     func importFile(req: Request) async throws -> Response {
+        let form = try req.content.decode(ImportForm.self)
+        if let reason = form.overrideReason?.trimmingCharacters(in: .whitespaces), !reason.isEmpty {
+            throw Abort(.forbidden, reason: "覆盖导入须有“\(Permission.overrideReturns.chinese)”权限，由县民政局领导在批次页的覆盖导入表单办理 (override needs its own permission)")
+        }
+        return try await importing(req, form: form, override: nil)
+    }
+
+    /// The same file over a changed earlier result: only with the override permission, and its reason.
+    func importOverride(req: Request) async throws -> Response {
+        let form = try req.content.decode(ImportForm.self)
+        guard let reason = form.overrideReason?.trimmingCharacters(in: .whitespaces), !reason.isEmpty, reason.count <= 200 else {
+            throw FormError(field: "覆盖原因", value: form.overrideReason ?? "", reason: "必填（如银行更正函编号），不超过 200 字")
+        }
+        return try await importing(req, form: form, override: (req.actor, reason))
+    }
+
+    func importing(_ req: Request, form: ImportForm, override: (by: String, reason: String)?) async throws -> Response {
         let s = req.settings
         let id = try req.parameters.require("id")
-        let form = try req.content.decode(ImportForm.self)
-        var override: (by: String, reason: String)?
-        if let reason = form.overrideReason?.trimmingCharacters(in: .whitespaces), !reason.isEmpty {
-            guard req.staff?.role.may(.overrideReturns) ?? false else {
-                throw Abort(.forbidden, reason: "覆盖导入须有“\(Permission.overrideReturns.chinese)”权限 (override needs its own permission)")
-            }
-            override = (req.actor, reason)
-        }
         let data = Data(buffer: form.file.data)
         let rows = try BankReturnFile.parse(data)
         guard rows.allSatisfy({ $0.batchID == id }) else {

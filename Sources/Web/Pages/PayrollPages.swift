@@ -261,8 +261,6 @@ enum PayrollBatchPage {
                         .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollReturnFile(id).path),
                               .attr("enctype", "multipart/form-data"), Layout.csrf(m.csrf),
                               .label(.text("导入银行回盘文件（CSV） "), .input(.type(.file), .name("file"), .required(true))),
-                              .if(m.permissions.contains(.overrideReturns),
-                                  .label(.text(" 覆盖原因（仅在银行更正此前结果时填写） "), .input(.type(.text), .name("overrideReason")))),
                               .button(.type(.submit), .text("导入回盘"))),
                         .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollCredit(id).path), Layout.csrf(m.csrf),
                               .label(.text("登记银行入账日期 "), .input(.type(.date), .name("date"), .required(true))),
@@ -270,14 +268,20 @@ enum PayrollBatchPage {
                                   + m.townships.map { Controls.option($0.code, $0.name) })),
                               .button(.class("secondary"), .type(.submit), .text("登记入账日期"))),
                         .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollReconcile(id).path), Layout.csrf(m.csrf),
-                              .button(.class("secondary"), .type(.submit), .text("对账关闭（每笔均有入账结果或退票处理后）")))))
+                              .button(.class("secondary"), .type(.submit), .text("对账关闭（每笔均有入账结果或退票处理后）"))))),
+                    .if(b.reconciledAt == nil && m.permissions.contains(.overrideReturns),
+                        .form(.class("inline"), .method(.post), .attr("action", SiteURL.payrollReturnOverride(id).path),
+                              .attr("enctype", "multipart/form-data"), Layout.csrf(m.csrf),
+                              .label(.text("覆盖导入（银行更正此前结果时） "), .input(.type(.file), .name("file"), .required(true))),
+                              .label(.text(" 覆盖原因 "), .input(.type(.text), .name("overrideReason"), .required(true))),
+                              .button(.class("secondary"), .type(.submit), .text("覆盖导入"))))
                 )),
                 // Exported before files were kept: the first download becomes the one file.
                 .if(b.state == .exported && m.handedOver == nil && m.permissions.contains(.exportPayroll),
                     .p(.a(.attr("href", SiteURL.payrollBankFile(id).path), .text("下载银行文件（首次下载时保存，此后始终为同一文件）"))))
             ),
             .if(!m.holds.isEmpty, .group(
-                .h2("暂停发放（\(m.holds.count) 户）"),
+                .h2("暂停发放（\(Set(m.holds.map { $0.memberID ?? $0.householdID }).count) 户）"),
                 .table(.tr(.th("家庭"), .th("原因")),
                        .forEach(m.holds) { h in
                            .tr(.td(m.permissions.contains(.viewRegistry) ? .a(.attr("href", SiteURL.household(h.householdID).path), .text(h.payeeName))
