@@ -108,3 +108,51 @@ import Testing
         }
     }
 }
+
+/// The county's allocation plan: each step in order, by its role's person, with its reference; issued
+/// shares are money in the programmes' accounts.
+@Suite struct AllocationPlanTests {
+    @Test func aPlanMovesThroughItsStepsAndFundsTheProgrammes() async throws {
+        try await withTestDatabase { handle async throws in
+            let funds = FundStore(handle.db)
+            try await funds.add(Allocation(year: 2021, source: .central, documentNumber: "财社〔2021〕1号", date: Fixtures.date("2021-01-20"),
+                                           amount: .yuan(1_000_000), programme: nil), countyCode: "510921")
+            let plans = AllocationPlanStore(handle.db)
+            let lines = [AllocationPlanLine(programme: .dibao, source: .central, amount: .yuan(700_000)),
+                         AllocationPlanLine(programme: .tekun, source: .central, amount: .yuan(300_000))]
+            await #expect(throws: AllocationPlanError.moreThanReceived(source: .central, planned: .yuan(1_000_001), received: .yuan(1_000_000))) {
+                _ = try await plans.propose(year: 2021, title: "x", lines: lines + [AllocationPlanLine(programme: .temporary, source: .central, amount: .yuan(1))],
+                                            countyCode: "510921", actor: "section")
+            }
+            let id = try await plans.propose(year: 2021, title: "2021年困难群众救助资金分配方案", lines: lines, countyCode: "510921", actor: "section")
+            let day = Fixtures.date("2021-02-01")
+            await #expect(throws: AllocationPlanError.outOfOrder(step: .decided, last: .proposed)) {
+                try await plans.advance(id, to: .decided, reference: "党组会〔2021〕3号", note: "", on: day, actor: "deputy")
+            }
+            await #expect(throws: AllocationPlanError.sameActor(step: .reviewed, actor: "section")) {
+                try await plans.advance(id, to: .reviewed, reference: nil, note: "", on: day, actor: "section")
+            }
+            try await plans.advance(id, to: .reviewed, reference: nil, note: "同意", on: day, actor: "deputy")
+            await #expect(throws: AllocationPlanError.referenceRequired(.decided)) {
+                try await plans.advance(id, to: .decided, reference: " ", note: "", on: day, actor: "secretary")
+            }
+            try await plans.advance(id, to: .decided, reference: "党组会〔2021〕3号", note: "", on: day, actor: "secretary")
+            try await plans.advance(id, to: .cosigned, reference: nil, note: "会签", on: day, actor: "finance")
+            // Not issued yet: the programmes have no share.
+            #expect(try await FundLedgerStore(handle.db).position(countyCode: "510921", programme: .dibao, asOf: Fixtures.date("2021-12-31")).received == .zero)
+            try await plans.advance(id, to: .issued, reference: "蓬民发〔2021〕5号", note: "", on: Fixtures.date("2021-02-10"), actor: "section")
+            let plan = try #require(try await plans.plans(year: 2021, countyCode: "510921").first)
+            #expect(plan.steps.map { "\($0.step.rawValue) \($0.actor) \($0.reference ?? "")" }
+                == ["proposed section ", "reviewed deputy ", "decided secretary 党组会〔2021〕3号", "cosigned finance ", "issued section 蓬民发〔2021〕5号"])
+            #expect(plan.issuedOn == Fixtures.date("2021-02-10"))
+            let dibao = try await FundLedgerStore(handle.db).position(countyCode: "510921", programme: .dibao, asOf: Fixtures.date("2021-12-31"))
+            #expect(dibao.received == .yuan(700_000))
+            #expect(dibao.unspent.map(\.receipt.date) == [Fixtures.date("2021-02-10")])
+            // A second plan may only allocate what is left.
+            await #expect(throws: AllocationPlanError.moreThanReceived(source: .central, planned: .yuan(1), received: .zero)) {
+                _ = try await plans.propose(year: 2021, title: "追加", lines: [AllocationPlanLine(programme: .temporary, source: .central, amount: .yuan(1))],
+                                            countyCode: "510921", actor: "section")
+            }
+        }
+    }
+}

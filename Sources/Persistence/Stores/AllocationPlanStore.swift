@@ -70,7 +70,7 @@ public struct AllocationPlanStore: Sendable {
                 WHERE id = \(bind: planID)
                 """).run()
             struct C: Decodable { var countyCode: String }
-            let county = try await db.sql.raw("SELECT county_code FROM allocation_plans WHERE id = \(bind: planID)").first(decoding: C.self)?.countyCode ?? ""
+            let county = try await db.sql.raw("SELECT county_code FROM allocation_plans WHERE id = \(bind: planID)").first(decoding: C.self, with: SQLSupport.decoder)?.countyCode ?? ""
             try await audit(db, county: county, actor: actor, action: "allocation-plan.\(step.rawValue)", subject: planID,
                             detail: reference ?? "")
         }
