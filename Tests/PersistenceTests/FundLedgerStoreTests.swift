@@ -115,6 +115,11 @@ import Testing
     @Test func aPlanMovesThroughItsStepsAndFundsTheProgrammes() async throws {
         try await withTestDatabase { handle async throws in
             let funds = FundStore(handle.db)
+            // An allocation without its document number is refused (issue 7, bad input).
+            await #expect(throws: StoreError.outOfRange("资金下达须登记文号，未登记 (an allocation needs its document number)")) {
+                try await funds.add(Allocation(year: 2021, source: .central, documentNumber: "  ", date: Fixtures.date("2021-01-20"),
+                                               amount: .yuan(1), programme: nil), countyCode: "510921")
+            }
             try await funds.add(Allocation(year: 2021, source: .central, documentNumber: "财社〔2021〕1号", date: Fixtures.date("2021-01-20"),
                                            amount: .yuan(1_000_000), programme: nil), countyCode: "510921")
             let plans = AllocationPlanStore(handle.db)

@@ -209,6 +209,11 @@ import TestSupport
             #expect(Array(docx.body.readableBytesView.prefix(2)) == [0x50, 0x4B])  // a ZIP package
             let html = body(try await session.get(SiteURL.reportFile.with(["year": "2021", "format": "html"])))
             #expect(html.contains("本县自拟概况") && html.contains("size: A4"))
+            // The funds page: every balance drills down to its entries (the batch, on the bank's credit day).
+            #expect(try await session.post("\(batchPath)/credit", form: ["date": "2021-07-08"]).status == .seeOther)
+            let funds = body(try await session.get(SiteURL.funds.with(["year": "2021"])))
+            #expect(funds.contains("困难群众救助补助资金（合计）：到位与支出明细"))
+            #expect(funds.contains("低保 2021-07 批次"))
         }
     }
 }

@@ -10,8 +10,13 @@ public struct FundStore: Sendable {
     public init(_ database: any Database) { self.database = database }
 
     /// Records an allocation. Re-recording the same source and document number is refused.
-    /// - Throws: `StoreError.conflict` naming the document number.
+    /// - Throws: `StoreError.conflict` naming the document number; `StoreError.outOfRange` without a
+    ///   document number or with an amount not above zero.
     public func add(_ a: Allocation, countyCode: String, isDemo: Bool = false) async throws {
+        guard !a.documentNumber.trimmingWhitespace().isEmpty else {
+            throw StoreError.outOfRange("资金下达须登记文号，未登记 (an allocation needs its document number)")
+        }
+        guard a.amount > .zero else { throw StoreError.outOfRange("下达金额须大于 0 (amount must be positive)") }
         struct Row: Decodable { var id: String }
         if try await database.sql.select().column("id").from("fund_allocations")
             .where(SQLIdentifier("county_code"), .equal, countyCode)

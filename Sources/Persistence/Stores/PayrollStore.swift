@@ -283,9 +283,11 @@ public struct PayrollStore: Sendable {
 
     /// The months between the programme's latest regular batch before `month` and `month` that have no
     /// batch: skipped, and warned about before `month` is generated (issue 7). Empty when `month` has a
-    /// batch already, follows the latest one, or is the programme's first.
+    /// batch already, follows the latest one, or is the programme's first; and for one-off grants (临时救助),
+    /// which a later batch pays whatever month they were approved in.
     public func skippedMonths(programme: Programme, before month: YearMonth, countyCode: String) async throws -> [YearMonth] {
         struct Row: Decodable { var m: Int? }
+        guard try programme.rules().cadence == .monthly else { return [] }
         if try await batch(countyCode: countyCode, programme: programme, month: month) != nil { return [] }
         guard let latest = try await database.sql.raw("""
             SELECT MAX(month) AS m FROM payroll_batches WHERE county_code = \(bind: countyCode)

@@ -33,14 +33,19 @@ struct FundsController: RouteCollection {
         // Positions at the year's end (or today, for the current year): whole fund and each earmarked account.
         let asOf = min(CivilDate(year: year, month: 12, day: 31)!, s.today())
         var positions: [(String, FundPosition)] = []
+        // Each position's entries, for the drill-down under its row.
+        var entries: [String: (receipts: [FundReceipt], payments: [FundPayment])] = [:]
         var sharing: [CostSharingSettlement] = []
         var timeliness: [TimelinessFinding] = []
         var ledgerNote: String?
         do {
-            positions.append(("困难群众救助补助资金（合计）", try await ledger.position(countyCode: s.countyCode, programme: nil, asOf: asOf)))
             let planned = Set(plans.filter { $0.last == .issued }.flatMap { $0.lines.map(\.programme) })
-            for p in Programme.allCases where allocations.contains(where: { $0.programme == p }) || planned.contains(p) {
-                positions.append(("专项：\(p.chinese)", try await ledger.position(countyCode: s.countyCode, programme: p, asOf: asOf)))
+            let accounts: [Programme?] = [nil] + Programme.allCases.filter { p in allocations.contains(where: { $0.programme == p }) || planned.contains(p) }
+            for p in accounts {
+                let name = p.map { "专项：\($0.chinese)" } ?? "困难群众救助补助资金（合计）"
+                positions.append((name, try await ledger.position(countyCode: s.countyCode, programme: p, asOf: asOf)))
+                entries[name] = (try await ledger.receipts(countyCode: s.countyCode, programme: p, through: asOf),
+                                 try await ledger.payments(countyCode: s.countyCode, programme: p, through: asOf))
             }
             sharing = try await ledger.costSharing(countyCode: s.countyCode, year: year)
             timeliness = try await ledger.timeliness(countyCode: s.countyCode, year: year)
@@ -80,6 +85,17 @@ struct FundsController: RouteCollection {
                            .td(.class("num"), .text(p.balance.groupedYuanString)), .td(.class("num"), .text(p.executionRatePercent.map { "\($0)%" } ?? "—")),
                            .td(.class("num"), p.idle > .zero ? Layout.badge(p.idle.groupedYuanString + "（超过期限未支出）", "bad") : .text("0.00")))
                    }),
+            .forEach(positions) { name, _ in
+                .details(.summary(.text("\(name)：到位与支出明细")),
+                         .table(.tr(.th("日期"), .th("摘要"), .th(.class("num"), .text("到位（元）")), .th(.class("num"), .text("支出（元）"))),
+                                .forEach(((entries[name]?.receipts ?? []).map { ($0.date, $0.reference, $0.amount, true) }
+                                          + (entries[name]?.payments ?? []).map { ($0.date, $0.reference, $0.amount, false) })
+                                         .sorted { $0.0 < $1.0 }) { e in
+                                    .tr(.td(.text(e.0.description)), .td(.text(e.1)),
+                                        .td(.class("num"), .text(e.3 ? e.2.groupedYuanString : "")),
+                                        .td(.class("num"), .text(e.3 ? "" : e.2.groupedYuanString)))
+                                }))
+            },
             .forEach(positions.filter { $0.1.idle > .zero }) { name, p in
                 .p(.class("muted"), .text("\(name) 沉淀明细：" + p.unspent.filter(\.idle).map { "\($0.receipt.reference)（\($0.receipt.date) 到位，\($0.months) 个月未支出 \($0.remaining.groupedYuanString) 元）" }.joined(separator: "；")))
             },
