@@ -25,7 +25,7 @@ public struct DemoFunds: Sendable {
         var count = 0
         let batches = try await payroll.batches(countyCode: countyCode)
             .filter { $0.month.year == 2021 && $0.kind == .regular && $0.state == .exported }
-        let lateTownship = try await batches.asyncFirstTownship(payroll)
+        let lateTownship = try await batches.lateTownship(payroll)
         for b in batches.sorted(by: { $0.month < $1.month }) {
             for t in try await payroll.townshipTotals(of: b.id).map(\.townshipCode)
             where !recorded.contains("\(b.programme.rawValue) \(b.month) \(t)") {
@@ -75,7 +75,7 @@ public struct DemoFunds: Sendable {
 
 extension Array where Element == PayrollBatch {
     /// The first township (by code) on the earliest 低保 batch: the demo's late township (field case C14).
-    func asyncFirstTownship(_ payroll: PayrollStore) async throws -> String? {
+    func lateTownship(_ payroll: PayrollStore) async throws -> String? {
         guard let first = filter({ $0.programme == .dibao }).min(by: { $0.month < $1.month }) else { return nil }
         return try await payroll.townshipTotals(of: first.id).map(\.townshipCode).min()
     }

@@ -47,15 +47,15 @@ public struct BankReturnStore: Sendable {
         }
         // The bank credits from the month before the batch's at the earliest, and not after today.
         let window = batch.month.previous.firstDay...max(ChinaClock.today(), batch.month.previous.firstDay)
-        let checked = try await check(rows, batchID: batchID, window: window, override: override, on: database)
-        let lines = checked.lines
-        _ = checked.results
+        // Checked before anything is read for writing (a file with conflicts is refused at once), and again
+        // inside the transaction below.
+        let lines = try await check(rows, batchID: batchID, window: window, override: override, on: database).lines
         let townships = Dictionary(try await payroll.identifiedLines(of: batchID).map { ($0.id, $0.line.townshipCode) },
                                    uniquingKeysWith: { a, _ in a })
         let extras = Dictionary(rows.map { ($0.seq, $0.extra) }, uniquingKeysWith: { a, _ in a })
         let seqOf = Dictionary(lines.map { ($0.lineID, $0.seq) }, uniquingKeysWith: { a, _ in a })
         let returnID = SQLSupport.newID()
-        let (results, conflicts) = try await database.transaction { db -> ([String: LineResult], [ReturnConflict]) in
+        let (results, _) = try await database.transaction { db -> ([String: LineResult], [ReturnConflict]) in
             let sql = db.sql
             // Closed meanwhile? Another file imported meanwhile? The row stays locked until commit
             // (PostgreSQL; SQLite has one writer), and the file is checked again against what is recorded now.
@@ -113,7 +113,6 @@ public struct BankReturnStore: Sendable {
                                 + (conflicts.isEmpty ? "" : " 覆盖 \(conflicts.count) 处：\(override?.reason ?? "")"))
             return (results, conflicts)
         }
-        _ = conflicts
         return ImportResult(batchID: batchID, created: true, paid: results.values.filter(\.paid).count,
                             returned: results.values.filter { !$0.paid }.count, unchanged: rows.count - results.count)
     }

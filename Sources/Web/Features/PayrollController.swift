@@ -173,7 +173,6 @@ struct PayrollController: RouteCollection {
     }
 
     func bankFile(req: Request) async throws -> Response {
-        let s = req.settings
         let id = try req.parameters.require("id")
         let store = req.payroll
         let b = try await store.batch(id: id)
