@@ -35,10 +35,7 @@ struct BankFormatCommand: AsyncParsableCommand {
 
         func run() async throws {
             CLI.bootstrapLogging(level: .warning)
-            guard let data = FileManager.default.contents(atPath: file) else {
-                CLI.printError("无法读取文件 \(file) (cannot read file)")
-                throw ExitCode(1)
-            }
+            let data = try CLI.contents(of: file)
             let formats: [BankFormat]
             do { formats = try BankFormat.parse(data) } catch {
                 CLI.printError(error.message)

@@ -81,6 +81,16 @@ enum CLI {
         }
     }
 
+    /// The bytes of the file a command was given, or exit `exitCode` naming it (the one way commands read
+    /// their input files).
+    static func contents(of path: String, exitCode: Int32 = 1) throws -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            printError("无法读取文件 \(path) (cannot read file)")
+            throw ExitCode(exitCode)
+        }
+        return data
+    }
+
     static func printError(_ message: String) {
         FileHandle.standardError.write(Data(("错误：" + message + "\n").utf8))
     }

@@ -162,10 +162,7 @@ struct FundTableReport: AsyncParsableCommand {
         CLI.bootstrapLogging(level: .warning)
         var form: FundTableLayout?
         if let layout {
-            guard let data = FileManager.default.contents(atPath: layout) else {
-                CLI.printError("无法读取文件 \(layout) (cannot read file)")
-                throw ExitCode(1)
-            }
+            let data = try CLI.contents(of: layout)
             do { form = try FundTableLayout.parse(data) } catch {
                 CLI.printError(error.message)
                 throw ExitCode(1)
@@ -203,10 +200,7 @@ struct SelfEvaluationCommand: AsyncParsableCommand {
         }
         var parsed: EvaluationTargets?
         if let targets {
-            guard let data = FileManager.default.contents(atPath: targets) else {
-                CLI.printError("无法读取文件 \(targets) (cannot read file)")
-                throw ExitCode(1)
-            }
+            let data = try CLI.contents(of: targets)
             do { parsed = try EvaluationTargets.parse(data) } catch {
                 CLI.printError(error.message)
                 throw ExitCode(1)

@@ -142,11 +142,7 @@ struct PolicyCommand: AsyncParsableCommand {
         if path == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
-            guard let d = FileManager.default.contents(atPath: path) else {
-                CLI.printError("无法读取文件 \(path) (cannot read file)")
-                throw ExitCode(2)
-            }
-            data = d
+            data = try CLI.contents(of: path, exitCode: 2)
         }
         do { return (try PolicyFile.parse(data), data) } catch {
             CLI.printError("政策文件 \(path)：\(error.description)")

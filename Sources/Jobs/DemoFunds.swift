@@ -31,7 +31,7 @@ public struct DemoFunds: Sendable {
             where !recorded.contains("\(b.programme.rawValue) \(b.month) \(t)") {
                 var day = CivilDate(year: 2021, month: b.month.month, day: 8)!
                 if b.month.month == 7 { day = CivilDate(year: 2021, month: 7, day: 23)! }
-                if t == lateTownship, b.programme == .dibao, (4...6).contains(b.month.month) { day = CivilDate(year: 2021, month: 6, day: 28)! }
+                if t == lateTownship, b.programme == DemoCounty.programme, (4...6).contains(b.month.month) { day = CivilDate(year: 2021, month: 6, day: 28)! }
                 try await ledger.recordCredit(batchID: b.id, townshipCode: t, creditedOn: day, source: "demo", actor: "demo")
                 count += 1
             }
@@ -74,9 +74,9 @@ public struct DemoFunds: Sendable {
 }
 
 extension Array where Element == PayrollBatch {
-    /// The first township (by code) on the earliest 低保 batch: the demo's late township (field case C14).
+    /// The first township (by code) on the demo programme's earliest batch: its late township (field case C14).
     func lateTownship(_ payroll: PayrollStore) async throws -> String? {
-        guard let first = filter({ $0.programme == .dibao }).min(by: { $0.month < $1.month }) else { return nil }
+        guard let first = filter({ $0.programme == DemoCounty.programme }).min(by: { $0.month < $1.month }) else { return nil }
         return try await payroll.townshipTotals(of: first.id).map(\.townshipCode).min()
     }
 }

@@ -25,10 +25,12 @@ public struct SelfEvaluationReport: Sendable {
     public static func make(database: any Database, countyCode: String, countyName: String, year: Int,
                             isDemo: Bool) async throws -> SelfEvaluationReport {
         let store = SelfEvaluationStore(database)
-        let table = try await store.table(year: year, countyCode: countyCode)
+        let measures = try await store.measures(year: year, countyCode: countyCode)
+        let table = try await store.table(year: year, countyCode: countyCode, measures: measures)
         let fund = try await FundStore(database).fundTable(countyCode: countyCode, year: year)
         let edited = try await store.narrative(year: year, countyCode: countyCode)
-        let drafts = try await drafts(database: database, countyCode: countyCode, countyName: countyName, year: year, table: table, fund: fund)
+        let drafts = try await drafts(database: database, countyCode: countyCode, countyName: countyName, year: year, table: table,
+                                      fund: fund, measures: measures)
         let finalised = try await store.finalised(year: year, countyCode: countyCode).map { "\(ChinaClock.beijingTime($0.at)) \($0.by)" }
         return SelfEvaluationReport(year: year, countyName: countyName, table: table, fund: fund,
                                     sections: (1...4).map { edited[$0] ?? drafts[$0 - 1] }, isDemo: isDemo, finalised: finalised)
@@ -36,8 +38,8 @@ public struct SelfEvaluationReport: Sendable {
 
     /// The four sections drafted from the data: counts, standards, amounts, the procedures followed.
     public static func drafts(database: any Database, countyCode: String, countyName: String, year: Int,
-                              table: SelfEvaluationTable, fund: FundTable) async throws -> [String] {
-        let m = try await SelfEvaluationStore(database).measures(year: year, countyCode: countyCode)
+                              table: SelfEvaluationTable, fund: FundTable,
+                              measures m: [EvaluationMeasure: (value: String, how: String)]) async throws -> [String] {
         func v(_ k: EvaluationMeasure) -> String { m[k]?.value ?? "—" }
         let lines = Dictionary(fund.lines.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         let raisedParts = fund.lines.filter { $0.key.hasPrefix("raised:") && $0.key != "raised:total" }

@@ -1,5 +1,4 @@
 import Foundation
-import ZIPFoundation
 
 /// A Word document written as the minimal parts of WordprocessingML (ECMA-376): content types,
 /// relationships, the document with its A4 section, and styles. Like `XLSXWorkbook`, ours because no
@@ -21,14 +20,8 @@ public struct DOCXDocument: Sendable {
 
     /// The `.docx` bytes.
     public func data() throws -> Data {
-        let archive = try Archive(data: Data(), accessMode: .create)
-        func add(_ path: String, _ text: String) throws {
-            let bytes = Data(text.utf8)
-            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(bytes.count),
-                                 modificationDate: Date(timeIntervalSince1970: 1_609_459_200), compressionMethod: .deflate) { position, size in
-                bytes.subdata(in: Int(position)..<Int(position) + size)
-            }
-        }
+        let package = try OOXMLPackage()
+        let add = package.add
         try add("[Content_Types].xml", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
@@ -76,8 +69,7 @@ public struct DOCXDocument: Sendable {
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>\(body)</w:body></w:document>
             """)
-        guard let data = archive.data else { throw XLSXError.notWritten }
-        return data
+        return try package.data()
     }
 
     static func run(_ text: String, bold: Bool, size: Int) -> String {

@@ -47,14 +47,8 @@ public struct XLSXWorkbook: Sendable {
             guard !s.name.isEmpty, s.name.count <= 31, !s.name.contains(where: { "[]:*?/\\".contains($0) }),
                   seen.insert(s.name.lowercased()).inserted else { throw XLSXError.sheetName(s.name) }
         }
-        let archive = try Archive(data: Data(), accessMode: .create)
-        func add(_ path: String, _ text: String) throws {
-            let bytes = Data(text.utf8)
-            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(bytes.count),
-                                 modificationDate: Date(timeIntervalSince1970: 1_609_459_200), compressionMethod: .deflate) { position, size in
-                bytes.subdata(in: Int(position)..<Int(position) + size)
-            }
-        }
+        let package = try OOXMLPackage()
+        let add = package.add
         let n = sheets.count
         try add("[Content_Types].xml", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -101,8 +95,7 @@ public struct XLSXWorkbook: Sendable {
             </styleSheet>
             """)
         for (i, s) in sheets.enumerated() { try add("xl/worksheets/sheet\(i + 1).xml", Self.sheetXML(s)) }
-        guard let data = archive.data else { throw XLSXError.notWritten }
-        return data
+        return try package.data()
     }
 
     static func sheetXML(_ s: Sheet) -> String {
@@ -175,5 +168,27 @@ public enum XLSXError: Error, Equatable, Sendable {
         case .sheetName(let n): return "工作表名称“\(n)”不可用：须为 1–31 个字符、不含 []:*?/\\ 且不重复 (bad sheet name)"
         case .notWritten: return "XLSX 文件未能生成 (the workbook was not written)"
         }
+    }
+}
+
+/// An OOXML package being written (XLSX, DOCX): parts added as UTF-8 text, deflated, with a fixed
+/// modification time so the same parts make the same bytes.
+struct OOXMLPackage {
+    let archive: Archive
+
+    init() throws { archive = try Archive(data: Data(), accessMode: .create) }
+
+    func add(_ path: String, _ text: String) throws {
+        let bytes = Data(text.utf8)
+        try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(bytes.count),
+                             modificationDate: Date(timeIntervalSince1970: 1_609_459_200), compressionMethod: .deflate) { position, size in
+            bytes.subdata(in: Int(position)..<Int(position) + size)
+        }
+    }
+
+    /// - Throws: `XLSXError.notWritten` when the archive has no bytes.
+    func data() throws -> Data {
+        guard let data = archive.data else { throw XLSXError.notWritten }
+        return data
     }
 }

@@ -156,12 +156,19 @@ public struct FundLedgerStore: Sendable {
     /// with what is unspent and since when; idle after the policy's `funds.idleMonths`.
     /// - Throws: `PayrollError.noPolicy` when no policy is in force in `asOf`'s month.
     public func position(countyCode: String, programme: Programme?, asOf: CivilDate) async throws -> FundPosition {
+        try await account(countyCode: countyCode, programme: programme, asOf: asOf).position
+    }
+
+    /// The account's position with the entries it was made from (the page's drill-down), read once.
+    public func account(countyCode: String, programme: Programme?, asOf: CivilDate)
+        async throws -> (position: FundPosition, receipts: [FundReceipt], payments: [FundPayment]) {
         let policy: Policy
         do { policy = try await PolicyStore(database).policy(region: countyCode, month: asOf.yearMonth) }
         catch let e as PolicyError { throw PayrollError.noPolicy(e) }
-        return FundAging.position(receipts: try await receipts(countyCode: countyCode, programme: programme, through: asOf),
-                                  payments: try await payments(countyCode: countyCode, programme: programme, through: asOf),
-                                  asOf: asOf, idleMonths: policy.funds.idleMonths)
+        let receipts = try await receipts(countyCode: countyCode, programme: programme, through: asOf)
+        let payments = try await payments(countyCode: countyCode, programme: programme, through: asOf)
+        return (FundAging.position(receipts: receipts, payments: payments, asOf: asOf, idleMonths: policy.funds.idleMonths),
+                receipts, payments)
     }
 
     // MARK: - Cost sharing

@@ -122,10 +122,12 @@ public struct SelfEvaluationStore: Sendable {
     /// county's entry, scored.
     /// - Throws: `EvaluationError.noTargets`; `.invalid` for an indicator whose measure the data has no
     ///   value for (it needs an `actual`).
-    public func table(year: Int, countyCode: String) async throws -> SelfEvaluationTable {
+    /// - Parameter measures: what `measures(year:countyCode:)` gave, when the caller has it already.
+    public func table(year: Int, countyCode: String,
+                      measures known: [EvaluationMeasure: (value: String, how: String)]? = nil) async throws -> SelfEvaluationTable {
         guard let targets = try await targets(year: year, countyCode: countyCode) else { throw EvaluationError.noTargets(year: year) }
         let fund = try await FundStore(database).fundTable(countyCode: countyCode, year: year)
-        let data = try await measures(year: year, countyCode: countyCode)
+        let data = if let known { known } else { try await measures(year: year, countyCode: countyCode) }
         let scored: [ScoredIndicator] = try targets.indicators.map { t in
             let actual: String, source: String
             if let a = t.actual {

@@ -43,9 +43,9 @@ struct FundsController: RouteCollection {
             let accounts: [Programme?] = [nil] + Programme.allCases.filter { p in allocations.contains(where: { $0.programme == p }) || planned.contains(p) }
             for p in accounts {
                 let name = p.map { "专项：\($0.chinese)" } ?? "困难群众救助补助资金（合计）"
-                positions.append((name, try await ledger.position(countyCode: s.countyCode, programme: p, asOf: asOf)))
-                entries[name] = (try await ledger.receipts(countyCode: s.countyCode, programme: p, through: asOf),
-                                 try await ledger.payments(countyCode: s.countyCode, programme: p, through: asOf))
+                let account = try await ledger.account(countyCode: s.countyCode, programme: p, asOf: asOf)
+                positions.append((name, account.position))
+                entries[name] = (account.receipts, account.payments)
             }
             sharing = try await ledger.costSharing(countyCode: s.countyCode, year: year)
             timeliness = try await ledger.timeliness(countyCode: s.countyCode, year: year)
