@@ -117,6 +117,8 @@ enum CLI {
         case let e as UserError: return e.description
         case let e as ApiTokenStore.TokenError: return e.description
         case let e as DataKeyError: return e.description
+        case let e as DatasetError: return e.message
+        case let e as MatchError: return e.message
         default:
             // SQLite refuses a second writer at the same moment (another command or the server wrote
             // first): nothing was written by this command, and running it again is safe.

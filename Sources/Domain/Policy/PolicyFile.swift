@@ -93,9 +93,7 @@ public struct PolicyFile: Sendable {
     public static let maxFileBytes = 1024 * 1024
 
     /// Province-level codes of GB/T 2260 (the first two digits of a region code).
-    static let provinceCodes: Set<String> = ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35",
-                                             "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54",
-                                             "61", "62", "63", "64", "65", "71", "81", "82"]
+    static var provinceCodes: Set<String> { ResidentID.provinceCodes }
 
     /// The keys of a file in the order people read them (`jiuzhu policy export`).
     /// (`code` comes before `name` so that a 分档 tier reads `code`, `name`, `amount`; the file's root has no `code`.)
@@ -109,10 +107,11 @@ public struct PolicyFile: Sendable {
                                   "institutional", "scattered", "continueWhileInSchool", "maxStayDays",
                                   "payment", "dueDay", "sharedContactHouseholds", "accountChangeHoldDays",
                                   "funds", "idleMonths", "costSharing", "programme", "shares",
+                                  "matching", "lookbackMonths", "exemptVehicleTypes", "medicalBillThreshold", "closeRelatives",
                                   "central", "provincial", "city", "county"]
 
     static let versionKeys: Set<String> = ["effective", "signed", "document", "dibao", "tekun", "temporary",
-                                           "orphan", "unsupportedChild", "reliefStation", "payment", "funds"]
+                                           "orphan", "unsupportedChild", "reliefStation", "payment", "funds", "matching"]
 
     static func version(_ raw: Node, index i: Int, region: String, name: String) throws(PolicyFileError) -> Policy {
         let path = "versions[\(i)]"
@@ -159,7 +158,32 @@ public struct PolicyFile: Sendable {
             policy.payment = p
         }
         if let n = try o.optional("funds") { policy.funds = try funds(n) }
+        if let n = try o.optional("matching") { policy.matching = try matching(n) }
         return policy
+    }
+
+    /// `matching`: `lookbackMonths`, `exemptVehicleTypes[]`, `medicalBillThreshold` (yuan),
+    /// `closeRelatives[]`; each optional, a list neither empty nor repeating an entry.
+    static func matching(_ n: Node) throws(PolicyFileError) -> MatchingPolicy {
+        let x = try n.object(["lookbackMonths", "exemptVehicleTypes", "medicalBillThreshold", "closeRelatives"])
+        var m = MatchingPolicy()
+        if let v = try x.optional("lookbackMonths") { m.lookbackMonths = try v.integer(1...120) }
+        func list(_ node: Node) throws(PolicyFileError) -> [String] {
+            var out: [String] = []
+            for item in try node.array() {
+                let t = try item.text(maxLength: 50)
+                guard !out.contains(t) else { throw item.error("重复 (listed twice)") }
+                out.append(t)
+            }
+            return out
+        }
+        if let v = try x.optional("exemptVehicleTypes") { m.exemptVehicleTypes = try list(v) }
+        if let v = try x.optional("medicalBillThreshold") { m.medicalBillThreshold = try v.money() }
+        if let v = try x.optional("closeRelatives") {
+            m.closeRelatives = try list(v)
+            guard !m.closeRelatives.isEmpty else { throw v.error("近亲属关系不能为空 (empty list)") }
+        }
+        return m
     }
 
     /// `funds`: `idleMonths`, and `costSharing[]` of `{ "programme", "shares": { source: ratio } }` whose

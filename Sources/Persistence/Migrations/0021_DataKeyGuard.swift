@@ -34,7 +34,13 @@ struct M0021DataKeyGuard: AsyncMigration {
                 END $$ LANGUAGE plpgsql
                 """).run()
         }
-        for c in SealedColumn.sealedBy0020 {
+        try await Self.guardColumns(SealedColumn.sealedBy0020, on: sql)
+    }
+
+    /// Creates the guard trigger of each of `columns` (a later migration that seals more calls it for its own).
+    static func guardColumns(_ columns: [SealedColumn], on sql: any SQLDatabase) async throws {
+        let postgres = sql.dialect.name == "postgresql"
+        for c in columns {
             let name = "tg_sealed_\(c.table)_\(c.column)"
             if postgres {
                 try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: name) ON \(ident: c.table)").run()
@@ -54,9 +60,8 @@ struct M0021DataKeyGuard: AsyncMigration {
         }
     }
 
-    func revert(on database: any Database) async throws {
-        let sql = database as! any SQLDatabase
-        for c in SealedColumn.sealedBy0020 {
+    static func unguardColumns(_ columns: [SealedColumn], on sql: any SQLDatabase) async throws {
+        for c in columns {
             let name = "tg_sealed_\(c.table)_\(c.column)"
             if sql.dialect.name == "postgresql" {
                 try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: name) ON \(ident: c.table)").run()
@@ -65,6 +70,11 @@ struct M0021DataKeyGuard: AsyncMigration {
                 try await sql.raw("DROP TRIGGER IF EXISTS \(unsafeRaw: name + "_update")").run()
             }
         }
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        try await Self.unguardColumns(SealedColumn.sealedBy0020, on: sql)
         try await sql.raw("DROP TABLE IF EXISTS data_key_state").run()
     }
 }

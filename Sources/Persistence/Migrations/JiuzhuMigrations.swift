@@ -26,5 +26,6 @@ public enum JiuzhuMigrations {
         M0020SealIdentifiers(),
         M0021DataKeyGuard(),
         M0022FundLedger(),
+        M0023Matching(),
     ]
 }

@@ -156,6 +156,8 @@ public struct ApplicationStore: Sendable {
                 .run()
             try await audit(db, county: h.countyCode, actor: actor, action: "application.accept", subject: id,
                             detail: "household \(householdID)" + (memberID.map { " member \($0)" } ?? ""), householdID: householdID)
+            // 信息核对 starts with intake: the members matched against every dataset already imported.
+            try await MatchStore.matchHousehold(householdID, countyCode: h.countyCode, foundBy: "application:\(id)", today: today(), on: db)
             return id
         }
     }
@@ -214,11 +216,21 @@ public struct ApplicationStore: Sendable {
     /// 县级审核确认: assesses the household as registered now, under the policy in force for the
     /// first paid month (the month after `date`, DB-2021 Art. 21), and writes the decision with its
     /// trace and the enrollment, in one transaction.
-    /// - Throws: `ApplicationStoreError.notEligible`, `WorkflowError`, `PolicyError`, `AssessmentError`.
+    /// - Throws: `ApplicationStoreError.notEligible`, `MatchError.openHits` (a matching hit not yet decided),
+    ///   `WorkflowError`, `PolicyError`, `AssessmentError`.
     @discardableResult
     public func approve(_ id: String, on date: CivilDate, actor: String) async throws -> BenefitDecision {
+        // Matched again first (members added since intake), in its own transaction: what it finds stays
+        // recorded when the approval below is refused for it.
         try await database.transaction { db in
             let stored = try await load(id, on: db)
+            try await MatchStore.matchHousehold(stored.householdID, countyCode: stored.countyCode, foundBy: "application:\(id)",
+                                                today: today(), on: db)
+        }
+        return try await database.transaction { db in
+            let stored = try await load(id, on: db)
+            // No automatic approval while a matching hit waits for a person (field case C05).
+            try await MatchStore.checkApproval(householdID: stored.householdID, on: db)
             guard let household = try await RegistryStore(db).household(stored.householdID) else {
                 throw StoreError.notFound(what: "家庭", id: stored.householdID)
             }

@@ -220,8 +220,17 @@ public struct PayrollStore: Sendable {
         let checked = try await PayeeCheckStore(database).apply(lines: planned.lines, payable: payable, month: month, today: today(),
                                                                 payment: policy.payment, countyCode: countyCode)
         let heldAccounts = checked.accounts
-        let lines = checked.lines
-        let holds = planned.holds + checked.holds
+        // A matching hit on a member (a death, a public employee, a vehicle…) holds the household's line and
+        // the member's own until a case worker decides (field cases C01, C05).
+        let matched = try await MatchStore.paymentHolds(households: Array(Set(checked.lines.map(\.householdID))), on: database.sql)
+        func hit(_ l: PayrollLine) -> String? {
+            matched[l.householdID]?.first(where: { l.memberID == nil || $0.memberID == l.memberID })?.reason
+        }
+        let lines = checked.lines.filter { hit($0) == nil }
+        let matchHolds = checked.lines.compactMap { l in
+            hit(l).map { PayrollHold(householdID: l.householdID, memberID: l.memberID, payeeName: l.payeeName, reason: $0) }
+        }
+        let holds = planned.holds + checked.holds + matchHolds
         let flags = checked.flags
         let id = SQLSupport.newID()
         let total = lines.reduce(Money.zero) { $0 + $1.amount }

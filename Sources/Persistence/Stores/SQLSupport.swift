@@ -63,6 +63,15 @@ public enum Checksum {
     public static func sha256Hex(_ data: Data) -> String {
         SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
+
+    /// SHA-256 over data given a piece at a time (a file read in chunks).
+    public struct Streaming {
+        var hasher = SHA256()
+        public init() {}
+        public mutating func update(_ data: Data) { hasher.update(data: data) }
+        /// Lowercase hex, as `sha256Hex`.
+        public func hex() -> String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+    }
 }
 
 /// Something the store refused; each carries a message for staff naming the value.

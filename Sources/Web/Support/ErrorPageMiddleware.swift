@@ -62,6 +62,8 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case let e as DomainInputError: return (.unprocessableEntity, e.message)
         case let e as WorkCalendarError: return (.unprocessableEntity, e.message)
         case let e as ApplicationStoreError: return (.conflict, e.message)
+        case let e as MatchError: return (.conflict, e.message)
+        case let e as DatasetError: return (.unprocessableEntity, e.message)
         case let e as TemporaryCaseError: return (.conflict, e.message)
         case let e as TemporaryCaseStoreError: return (.conflict, e.message)
         case let e as ReserveFundError: return (.conflict, e.message)
