@@ -160,3 +160,26 @@ public enum Fixtures {
     public static func index(_ residentID: String) -> String { TestDatabases.keys.index(residentID, as: .residentID) }
     public static func month(_ s: String) -> YearMonth { try! YearMonth(parsing: s) }
 }
+
+/// A dataset file's rows in memory (the first is the heading row): for store tests, which read no files.
+public struct ArrayRows: DatasetRowSource {
+    let rows: [[String]]
+    var position = 0
+
+    public init(_ rows: [[String]]) { self.rows = rows }
+
+    public mutating func header() throws -> [DatasetCell]? {
+        guard !rows.isEmpty else { return nil }
+        position = 1
+        return rows[0].map { DatasetCell($0) }
+    }
+
+    public mutating func next() throws -> (number: Int, cells: [DatasetCell])? {
+        guard position < rows.count else { return nil }
+        position += 1
+        return (position, rows[position - 1].map { DatasetCell($0) })
+    }
+
+    /// A checksum standing for the file's (same rows, same checksum).
+    public var checksum: String { rows.map { $0.joined(separator: "\u{1F}") }.joined(separator: "\u{1E}") }
+}

@@ -33,7 +33,9 @@ import Testing
             try ResidentID("510921195001010011")
         }
         // lower-case x is normalised first; the check digit here is 0, so it is still invalid.
-        #expect(throws: ResidentIDError.self) { try ResidentID("51092119500101001x") }
+        #expect(throws: ResidentIDError.checkDigitMismatch("51092119500101001x", expected: "0", likelySpreadsheetDamage: false)) {
+            try ResidentID("51092119500101001x")
+        }
     }
 
     @Test func refusesImpossibleBirthDate() {
@@ -66,9 +68,16 @@ import Testing
         #expect(try ResidentID(" 110101 19900307 9163　").value == "110101199003079163")
     }
 
-    @Test(arguments: ["", "12345", "11010119900307916", "1101011990030791633", "11010119900307916A", "ABCDEFGHIJKLMNO"])
-    func refusesMalformed(raw: String) {
-        #expect(throws: ResidentIDError.self) { try ResidentID(raw) }
+    @Test(arguments: [
+        ("", ResidentIDError.empty),
+        ("12345", .wrongLength("12345", 5)),
+        ("11010119900307916", .wrongLength("11010119900307916", 17)),
+        ("1101011990030791633", .wrongLength("1101011990030791633", 19)),
+        ("11010119900307916A", .invalidCharacters("11010119900307916A", "A")),
+        ("ABCDEFGHIJKLMNO", .invalidCharacters("ABCDEFGHIJKLMNO", "A")),
+    ])
+    func refusesMalformed(raw: String, error: ResidentIDError) {
+        #expect(throws: error) { try ResidentID(raw) }
     }
 
     @Test func maskAndAge() throws {
@@ -117,5 +126,63 @@ import Testing
     ])
     func identifiersAreRedacted(text: String, expected: String) {
         #expect(Redaction.identifiers(in: text) == expected)
+    }
+}
+
+/// Issue 8: one normaliser for every ID that enters; province codes against the national list; numbers that
+/// pass but look spreadsheet-damaged flagged; every message exact about what is wrong.
+@Suite struct ResidentIDNormaliserTests {
+    @Test(arguments: [
+        ("00000019900101123X", ResidentIDError.unknownProvince("00000019900101123X", "00")),
+        ("990101199001011230", ResidentIDError.unknownProvince("990101199001011230", "99")),
+        ("000000900101123", ResidentIDError.unknownProvince("000000900101123", "00")),
+    ])
+    func regionCodesThatNeverExistedAreRefused(raw: String, error: ResidentIDError) {
+        #expect(throws: error) { try ResidentID(raw) }
+        #expect(error.message.contains("不是任何省级行政区划代码"))
+    }
+
+    /// People keep the number they were issued: an older county code of a real province is accepted.
+    @Test func olderCountyCodesOfARealProvinceAreAccepted() throws {
+        // 510922 was 射洪县 before it became a city; 513030 is an old 达县 code.
+        for body in ["51092219800101001", "51303019800101001"] {
+            let id = body + String(ResidentID.checkCharacter(for: Array(body)))
+            #expect(try ResidentID(id).addressCode == String(body.prefix(6)))
+        }
+    }
+
+    @Test func aNonNumericValueIsNotCalledScientificNotation() {
+        #expect(throws: ResidentIDError.invalidCharacters("ABCDEFGHIJKLMNOPQR", "A")) { try ResidentID("ABCDEFGHIJKLMNOPQR") }
+        #expect(throws: ResidentIDError.invalidCharacters("11010119900307916E", "E")) { try ResidentID("11010119900307916E") }
+        #expect(throws: ResidentIDError.wrongLength("无", 1)) { try ResidentID("无") }
+        #expect(throws: ResidentIDError.scientificNotation("1.10101E+17")) { try ResidentID("1.10101E+17") }
+        #expect(throws: ResidentIDError.scientificNotation("1.10101199003079e17")) { try ResidentID("1.10101199003079e17") }
+        #expect(ResidentIDError.invalidCharacters("ABCDEFGHIJKLMNOPQR", "A").message
+            == "身份证号码“ABCDEFGHIJKLMNOPQR”含有不应有的字符“A”：前 17 位须为数字，末位为数字或 X (invalid character)")
+    }
+
+    @Test(arguments: [
+        "\u{200B}110101199003079163",          // zero-width space
+        "\u{FEFF}110101199003079163",          // byte-order mark
+        "110101\u{2060}199003079163\u{200E}",  // word joiner, direction mark
+        "110101\u{00AD}199003079163",          // soft hyphen
+        "=\"110101199003079163\"",             // a CSV cell written as a formula to keep it text
+        "'110101199003079163",                 // Excel's text marker
+        "１１０１０１１９９００３０７９１６３",  // full-width digits
+        "110101 1990 0307 9163",
+    ])
+    func invisibleCharactersAndWrappersAreDropped(raw: String) throws {
+        #expect(try ResidentID(raw).value == "110101199003079163")
+    }
+
+    @Test func aValidNumberEndingInThreeZerosIsFlaggedForAPerson() throws {
+        let suspect = try ResidentID("510921198512310000")
+        #expect(suspect.looksSpreadsheetDamaged)
+        #expect(try ResidentID("510921198512310334").looksSpreadsheetDamaged == false)
+    }
+
+    @Test func theInvisibleCharacterIsNamedByItsCode() {
+        let e = ResidentIDError.invalidCharacters("x", "\u{0007}")
+        #expect(e.message.contains("U+0007"))
     }
 }

@@ -104,7 +104,12 @@ struct CSVRows: DatasetRowSource {
     mutating func nextRow() throws -> (number: Int, cells: [DatasetCell])? {
         while true {
             guard let row = reader.next() else {
-                if let error = reader.error { throw DatasetError.unreadable("第 \(line + 1) 行 CSV 格式有误：\(error)") }
+                // At the end of a file stream, CSV.swift's byte reader reports `cannotReadFile` (a read of
+                // nothing) on Linux; any other error is the file's.
+                if let error = reader.error {
+                    if case CSVError.cannotReadFile = error { return nil }
+                    throw DatasetError.unreadable("第 \(line + 1) 行 CSV 格式有误：\(error)")
+                }
                 return nil
             }
             line += 1

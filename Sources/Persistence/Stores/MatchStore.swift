@@ -96,6 +96,10 @@ public struct DatasetImportReport: Codable, Hashable, Sendable {
     public struct Duplicate: Codable, Hashable, Sendable {
         public var row: Int
         public var sameAs: Int
+        public init(row: Int, sameAs: Int) {
+            self.row = row
+            self.sameAs = sameAs
+        }
     }
 
     /// A row whose fact an earlier import stored with other content: not applied, for a person to confirm.
@@ -473,7 +477,7 @@ public struct MatchStore: Sendable {
               h.summary, h.recover_from, h.id_warning, h.status, h.decision, h.decision_note, h.decided_by, h.decided_at,
               h.found_by, h.found_at, r.name, r.resident_id, r.relative_resident_id, h.record_id
             FROM match_hits h JOIN dataset_records r ON r.id = h.record_id WHERE
-            """ + condition + " ORDER BY h.status DESC, h.match_type, h.found_at, h.id" + (limit.map { " LIMIT \(unsafeRaw: String($0))" } ?? "")
+            """ + " " + condition + " ORDER BY h.status DESC, h.match_type, h.found_at, h.id" + (limit.map { " LIMIT \(unsafeRaw: String($0))" } ?? "")
         let t = Stored("match_hits")
         return try await sql.raw(q).all(decoding: Row.self, with: SQLSupport.decoder).map { r in
             let actions: [MatchAction] = try r.actions.split(separator: ",").map { try t.parse("actions", String($0)) }
