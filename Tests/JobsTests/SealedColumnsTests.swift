@@ -95,6 +95,10 @@ import Testing
             _ = try await ReliefStationStore(handle.db, today: { Fixtures.date("2021-08-01") })
                 .admit(station, name: "受助人", countyCode: "510921", admittedAt: Date(timeIntervalSince1970: 1_627_700_000),
                        belongings: "", health: "", minor: false, actor: "t")
+            // A department's row about 李某 (issue 8): its number, key and record are sealed too.
+            let deaths = ArrayRows([["姓名", "身份证号", "死亡日期"], ["李某", "110101197708029247", "2021-07-12"]])
+            _ = try await MatchStore(handle.db, today: { Fixtures.date("2021-07-20") })
+                .importDataset(deaths, mapping: .standard(.deaths), fileName: "d.csv", sha256: "a", countyCode: "510921", actor: "t")
         }
         try await withHandle(settings, DataKeys(current: Self.keyC)) { handle in
             await #expect(throws: DataKeyError.unknownKey(Self.keyA.id, "数据库", given: Self.keyC.id)) { try await DataKeyRotation(handle.db).verify() }
@@ -108,9 +112,10 @@ import Testing
             #expect(r.resealed["households.bank_account"] == 1)
             #expect(r.resealed["station_stays.snapshot"] == 1)
             #expect(r.stationPersons == 1)
+            #expect(r.resealed["dataset_records.record_key"] == 1)
             // Every sealed value now names key B.
             let sealed = try await Self.cells(handle.db).filter { $0.2.hasPrefix("e1:") }
-            #expect(sealed.count == 5)  // three members, the account, the stay
+            #expect(sealed.count == 8)  // three members, the account, the stay, the dataset row's number, key and record
             #expect(sealed.allSatisfy { $0.2.hasPrefix("e1:\(Self.keyB.id):") })
             let again = try await DataKeyRotation(handle.db).rotate()
             #expect(again.resealed.values.allSatisfy { $0 == 0 } && again.stationPersons == 0)
@@ -125,6 +130,12 @@ import Testing
             let registry = RegistryStore(handle.db)
             #expect(try await registry.household("h01")?.bankAccount == "6217000000000001")
             _ = try await registry.memberID(of: try ResidentID("110101197503149130"))
+            // The dataset row opens, and its fact is found again by its recomputed key index.
+            #expect(try await MatchStore(handle.db).hits(household: "h01").map(\.residentID.value) == ["110101197708029247"])
+            let again = ArrayRows([["姓名", "身份证号", "死亡日期"], ["李某", "110101197708029247", "2021-07-12"]])
+            let r = try await MatchStore(handle.db, today: { Fixtures.date("2021-07-21") })
+                .importDataset(again, mapping: .standard(.deaths), fileName: "d2.csv", sha256: "b", countyCode: "510921", actor: "t")
+            #expect((r.added, r.known, r.hits.count) == (0, 1, 0))
             // The station finds the person by the recomputed index: their stay is still open.
             await #expect(throws: StayError.self) {
                 _ = try await ReliefStationStore(handle.db, today: { Fixtures.date("2021-08-02") })
@@ -143,7 +154,7 @@ import Testing
                 try await handle.migrate(through: "0019_ApiTokens")
                 try await Fixtures.registerAtFirstSchema(Fixtures.h01(), on: handle.db)
                 await #expect(throws: DataKeyError.missing) { try await handle.migrate() }
-                #expect(try await handle.pendingMigrations() == ["0020_SealIdentifiers", "0021_DataKeyGuard", "0022_FundLedger"])
+                #expect(try await handle.pendingMigrations() == ["0020_SealIdentifiers", "0021_DataKeyGuard", "0022_FundLedger", "0023_Matching"])
                 struct Row: Decodable { var residentId: String }
                 let clear = try await (handle.db as! any SQLDatabase).raw("SELECT resident_id FROM members ORDER BY position")
                     .all(decoding: Row.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
