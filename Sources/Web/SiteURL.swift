@@ -121,6 +121,10 @@ enum SiteURL: Hashable, Sendable {
 
     /// 审计日志: the trail searched by person, user, days and action.
     case audit
+    /// 信息比对: import another department's data, the open hits (docs/matching.md).
+    case matching
+    /// A case worker's decision on one hit.
+    case matchingHit(String)
     /// The chain recomputed: intact, or the first broken entry.
     case auditVerify
 
@@ -155,6 +159,7 @@ enum SiteURL: Hashable, Sendable {
         .policies, .policyAdjust,
         .users, .userDisable(P.id), .userEnable(P.id), .userResetPassword(P.id),
         .audit, .auditVerify,
+        .matching, .matchingHit(P.id),
     ]
 
     /// The path segments, unescaped.
@@ -219,6 +224,8 @@ enum SiteURL: Hashable, Sendable {
         case .funds: return ["funds"]
         case .fundAllocations: return ["funds", "allocations"]
         case .fundsRecovery: return ["funds", "recovery"]
+        case .matching: return ["matching"]
+        case .matchingHit(let id): return ["matching", "hits", id]
         case .fundPlans: return ["funds", "plans"]
         case .fundPlanStep(let id): return ["funds", "plans", id]
         case .report: return ["report"]
@@ -240,7 +247,7 @@ enum SiteURL: Hashable, Sendable {
     /// Routes that take a file (multipart/form-data); every other form is URL-encoded.
     var takesUpload: Bool {
         switch self {
-        case .householdDocuments, .policies, .payrollReturnFile, .payrollReturnOverride: return true
+        case .householdDocuments, .policies, .payrollReturnFile, .payrollReturnOverride, .matching: return true
         default: return false
         }
     }

@@ -57,7 +57,7 @@ public enum StaffRole: String, Codable, Sendable, CaseIterable {
             // County staff may also record a township's steps (县级直接受理、代录): ADR 0018.
             return [.viewRegistry, .editRegistry, .openApplication, .townshipSteps, .townshipDecision, .countySteps,
                     .viewPayroll, .preparePayroll, .approvePayroll, .exportPayroll,
-                    .viewFunds, .editFunds, .viewPolicy, .editPolicy, .viewStation, .editStation, .revealIdentifiers]
+                    .viewFunds, .editFunds, .viewPolicy, .editPolicy, .viewStation, .editStation, .revealIdentifiers, .matchData]
         case .countyLeader:
             return [.viewRegistry, .viewPayroll, .approvePayroll, .overrideReturns, .viewFunds, .viewPolicy, .viewStation]
         case .finance:
@@ -119,6 +119,8 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
     /// Show a person's full ID and account numbers (masked otherwise), each time recorded (个人信息保护法
     /// Art. 51; 等保 2.0 8.1.4.10).
     case revealIdentifiers = "reveal-identifiers"
+    /// 信息比对: import other departments' data and decide the hits (county-wide).
+    case matchData = "match-data"
 
     public var chinese: String {
         switch self {
@@ -142,6 +144,7 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
         case .manageUsers: return "用户管理"
         case .viewAudit: return "查阅审计日志"
         case .revealIdentifiers: return "显示完整身份证号和账号"
+        case .matchData: return "信息比对"
         }
     }
 }

@@ -90,6 +90,20 @@ public struct DatasetImportResult: Sendable {
     public var nearMatches: [MatchHit]
 }
 
+/// One import, as listed.
+public struct DatasetImportSummary: Equatable, Sendable {
+    public var id: String
+    public var kind: DatasetKind
+    public var source: String
+    public var fileName: String
+    public var sha256: String
+    public var rows: Int
+    public var added: Int
+    public var known: Int
+    public var importedBy: String
+    public var importedAt: Date
+}
+
 /// The rows an import reported and did not refuse the file for.
 public struct DatasetImportReport: Codable, Hashable, Sendable {
     /// A row repeating an earlier row of the same file: kept once.
@@ -445,7 +459,32 @@ public struct MatchStore: Sendable {
                                    hits: hits.filter { $0.matchType == .exact }, nearMatches: hits.filter { $0.matchType == .near })
     }
 
+    /// The county's latest imports, newest first.
+    public func imports(countyCode: String, limit: Int = 20) async throws -> [DatasetImportSummary] {
+        struct Row: Decodable {
+            var id: String; var kind: String; var source: String; var fileName: String; var sha256: String; var rowCount: Int
+            var added: Int; var known: Int; var importedBy: String; var importedAt: Date
+        }
+        let t = Stored("dataset_imports")
+        return try await database.sql.raw("""
+            SELECT id, kind, source, file_name, sha256, row_count, added, known, imported_by, imported_at FROM dataset_imports
+            WHERE county_code = \(bind: countyCode) ORDER BY imported_at DESC, id LIMIT \(bind: limit)
+            """).all(decoding: Row.self, with: SQLSupport.decoder).map {
+            DatasetImportSummary(id: $0.id, kind: try t.parse("kind", $0.kind), source: $0.source, fileName: $0.fileName, sha256: $0.sha256,
+                                 rows: $0.rowCount, added: $0.added, known: $0.known, importedBy: $0.importedBy, importedAt: $0.importedAt)
+        }
+    }
+
     // MARK: Hits
+
+    /// The county a hit belongs to, or nil when there is no such hit.
+    public func countyOf(hit id: String) async throws -> String? { try await Self.county(ofHit: id, on: database.sql) }
+
+    static func county(ofHit id: String, on sql: any SQLDatabase) async throws -> String? {
+        struct C: Decodable { var countyCode: String }
+        return try await sql.raw("SELECT county_code FROM match_hits WHERE id = \(bind: id)")
+            .first(decoding: C.self, with: SQLSupport.decoder)?.countyCode
+    }
 
     /// Hits of one household (open first), for its page and the application's 调查核实.
     public func hits(household id: String) async throws -> [MatchHit] {
@@ -510,9 +549,7 @@ public struct MatchStore: Sendable {
             guard hit.status == .open else { throw MatchError.alreadyDecided(id, by: hit.decidedBy ?? "") }
             let allowed: [MatchHit.Decision] = hit.matchType == .exact ? [.confirmed, .cleared] : [.samePerson, .differentPerson]
             guard allowed.contains(decision) else { throw MatchError.decisionNotAllowed(decision, hit.matchType) }
-            struct C: Decodable { var countyCode: String }
-            let county = try await db.sql.raw("SELECT county_code FROM match_hits WHERE id = \(bind: id)")
-                .first(decoding: C.self, with: SQLSupport.decoder)!.countyCode
+            guard let county = try await Self.county(ofHit: id, on: db.sql) else { throw MatchError.hitNotFound(id) }
             if decision == .samePerson {
                 try await db.sql.raw("""
                     UPDATE match_hits SET match_type = 'exact', holds_payment = \(bind: hit.finding.holdsPayment),

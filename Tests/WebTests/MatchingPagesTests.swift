@@ -1,0 +1,64 @@
+import Domain
+import Foundation
+import Persistence
+import TestSupport
+import Testing
+import VaporTesting
+@testable import Web
+
+/// 信息比对 through the pages: upload a department's file, see the hits (numbers masked), decide one.
+@Suite struct MatchingPagesTests {
+    func body(_ r: TestingHTTPResponse) -> String { String(buffer: r.body) }
+
+    @Test func aDeathsFileIsImportedAndItsHitDecided() async throws {
+        try await withTestApp { session async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: session.app.db)
+            let csv = Data("姓名,身份证号,死亡日期\r\n李某,110101197708029247,2021-12-12\r\n".utf8)
+            let r = try await session.upload(SiteURL.matching.path, fields: ["kind": "deaths", "source": "县公安局"], file: ("file", "死亡.csv", csv))
+            #expect(r.status == .seeOther)
+            let page = body(try await session.get(SiteURL.matching.path))
+            #expect(page.contains("已导入死亡和火化（县公安局）1 行：新增 1 条，此前已有 0 条；命中 1 人次，疑似同一人 0 人次"))
+            #expect(page.contains("DECEASED"))
+            #expect(page.contains("110101************"))
+            #expect(!page.contains("110101197708029247"))
+            #expect(page.contains("（下次发放暂停）"))
+            // The same file again changes nothing and says so.
+            _ = try await session.upload(SiteURL.matching.path, fields: ["kind": "deaths", "source": "县公安局"], file: ("file", "死亡.csv", csv))
+            #expect(body(try await session.get(SiteURL.matching.path)).contains("这份文件已于"))
+            let hit = try #require(try await MatchStore(session.app.db).openHits(countyCode: "510921").first)
+            let decided = try await session.post(SiteURL.matchingHit(hit.id).path, form: ["decision": "confirmed", "note": "已核实，登记死亡"])
+            #expect(decided.status == .seeOther)
+            let after = body(try await session.get(SiteURL.matching.path))
+            #expect(after.contains("已登记：李某 DECEASED — 属实，按建议处理"))
+            #expect(after.contains("待处理的比对结果（0）"))
+        }
+    }
+
+    /// A file of the wrong kind is refused naming the missing columns and the kind it looks like.
+    @Test func aFileOfAnotherKindIsNamed() async throws {
+        try await withTestApp { session async throws in
+            let csv = Data("车主姓名,车主身份证号,登记日期,号牌号码\r\n某,110101197708029247,2020-01-01,川J·1\r\n".utf8)
+            let r = try await session.upload(SiteURL.matching.path, fields: ["kind": "deaths"], file: ("file", "x.csv", csv))
+            #expect(r.status == .unprocessableEntity)
+            #expect(body(r).contains("这份文件看起来是“机动车登记”（vehicles），请确认数据类别"))
+        }
+    }
+
+    @Test func onlyCountyStaffMatch() {
+        #expect(StaffRole.allCases.filter { $0.may(.matchData) } == [.countyStaff])
+    }
+
+    /// The view alone: a hit's number is whatever the model carries (masked by the handler).
+    @Test func theViewShowsNearMatchesApart() {
+        var hit = MatchingPage.Hit(id: "h1", householdID: "h01", name: "李某", recordName: "李某", maskedID: "110101************",
+                                   kind: "死亡和火化", code: "DECEASED", severity: "高", summary: "死亡", actions: "核实", near: false,
+                                   holdsPayment: false, idWarning: false)
+        #expect(hit.maskedID == "110101************")
+        #expect(hit.holdsPayment == false)
+        hit.near = true
+        let html = MatchingPage.view(.init(imports: [], hits: [hit], csrf: "t", permissions: [.matchData])).render()
+        #expect(html.contains("疑似同一人（姓名和出生日期相同、身份证号不同，1）"))
+        #expect(html.contains("确认是同一人"))
+        #expect(!html.contains("110101197708029247"))
+    }
+}
