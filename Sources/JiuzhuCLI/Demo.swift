@@ -77,6 +77,15 @@ struct Demo: AsyncParsableCommand {
             // Recent applications (dated back from today) come after the 2021 year, under the standards in force now.
             let applications = try await DemoApplications(database: handle.db, programme: DemoCounty.programme, countyCode: Divisions.pengxi.county.code.countyCode, today: ChinaClock.today()).load()
             if applications > 0 { CLI.say("已生成 \(applications) 件办理中的低保申请（按今天倒推日期）") }
+            // Other departments' files at the year's end, imported and matched; January 2022 drafted with its holds.
+            let datasetsDir = CLI.dataDirectory(for: settings).appendingPathComponent("datasets")
+            let matched = try await DemoDatasets(database: handle.db, countyCode: "510921", directory: datasetsDir).load()
+            for r in matched.imports {
+                CLI.say("信息比对 \(r.kind.chinese)（\(r.source)）：\(r.rows) 行，命中 \(r.hits.count) 人次，疑似同一人 \(r.nearMatches.count) 人次\(r.alreadyImported ? "（此前已导入，未重复）" : "")")
+            }
+            if let j = matched.january {
+                CLI.say("2022 年 1 月低保批次（草稿）：\(j.batch.lineCount) 户，\(matched.heldByMatching) 户因信息比对暂停发放；文件在 \(datasetsDir.path)，结果见“信息比对”页")
+            }
             let table = try await FundStore(handle.db).fundTable(countyCode: "510921", year: 2021)
             CLI.say("")
             CLI.say(table.render())

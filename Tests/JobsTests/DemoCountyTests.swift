@@ -1,3 +1,4 @@
+import Foundation
 import Domain
 import FluentKit
 import Jobs
@@ -155,6 +156,42 @@ import Testing
             #expect(table.used.first { $0.programme == .vagrantRelief }?.amount == stationCost)
             let paid = (dibao.months + others.flatMap(\.1)).reduce(Money.zero) { $0 + $1.batch.total } + (dibao.backPayBatch?.total ?? .zero)
             #expect(table.totalUsed == paid + stationCost)
+        }
+    }
+}
+
+/// Issue 8's demo: three departments' files at the year's end, their hits, January's held lines, a 备案 case.
+@Suite struct DemoDatasetsTests {
+    @Test func theDemosFilesAreMatchedAndHoldJanuary() async throws {
+        try await withTestDatabase(policies: []) { handle async throws in
+            let county = DemoCounty(households: 60)
+            _ = try await DemoLoader(database: handle.db, county: county).load()
+            let run = PayrollRun(database: handle.db, countyCode: "510921", bankFileDirectory: nil, isDemo: true)
+            _ = try await DemoPayroll(run: run, county: county).run(actor: "t")
+            _ = try await DemoApplications(database: handle.db, programme: .dibao, countyCode: "510921", today: Fixtures.date("2026-11-27")).load()
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-demo-datasets-\(UUID().uuidString)")
+            let demo = DemoDatasets(database: handle.db, countyCode: "510921", directory: dir)
+            let first = try await demo.load()
+            #expect(first.imports.map(\.kind) == [.deaths, .publicEmployees, .cadreRoster])
+            #expect(first.imports.map { $0.hits.map(\.finding.code) } == [
+                ["DECEASED", "DECEASED", "DECEASED"], ["PUBLIC_EMPLOYEE"], ["CADRE_RELATIVE", "CADRE_RELATIVE"],
+            ])
+            #expect(first.imports[0].nearMatches.count == 1)
+            #expect(first.imports.map(\.rows) == [5, 3, 2])
+            #expect(first.heldByMatching == 4)
+            #expect(first.january?.batch.state == .draft)
+            // The 备案 case: the relative's household cannot be confirmed until the hit is decided.
+            let app = try #require(try await ApplicationStore(handle.db).list(in: .county("510921"), openOnly: true, householdID: "demo-app-08").first)
+            let hits = try await MatchStore(handle.db).hits(household: "demo-app-08")
+            #expect(hits.map(\.finding.code) == ["CADRE_RELATIVE"])
+            await #expect(throws: MatchError.openHits(household: "demo-app-08", hits.map { "\($0.finding.code)：\($0.finding.summary)" })) {
+                try await ApplicationStore(handle.db, today: { Fixtures.date("2026-11-27") }).approve(app.id, on: Fixtures.date("2026-11-27"), actor: "t")
+            }
+            // Run again: the same files change nothing.
+            let second = try await demo.load()
+            #expect(second.imports.map(\.alreadyImported) == [true, true, true])
+            #expect(second.january?.created == false)
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("2021年12月死亡人员信息.csv").path))
         }
     }
 }
