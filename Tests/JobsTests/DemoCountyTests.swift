@@ -180,6 +180,8 @@ import Testing
             #expect(first.imports.map(\.rows) == [5, 3, 2])
             #expect(first.heldByMatching == 4)
             #expect(first.january?.batch.state == .draft)
+            // The recipient's 近亲属 is filed in December's register; the applicant's waits for a person.
+            #expect(try await MatchStore(handle.db).filings(countyCode: "510921", month: YearMonth(year: 2021, month: 12)!).map(\.code) == ["CADRE_RELATIVE"])
             // The 备案 case: the relative's household cannot be confirmed until the hit is decided.
             let app = try #require(try await ApplicationStore(handle.db).list(in: .county("510921"), openOnly: true, householdID: "demo-app-08").first)
             let hits = try await MatchStore(handle.db).hits(household: "demo-app-08")

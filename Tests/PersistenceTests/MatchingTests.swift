@@ -216,16 +216,39 @@ import Testing
         }
     }
 
-    /// The cadre roster: the relative in the policy's list is a 近亲属 hit that blocks approval (备案 first).
-    @Test func aCadresCloseRelativeBlocksApproval() async throws {
+    /// The cadre roster (DB-2021 Art. 11, 20 ¶2): the relative in the policy's list is a 近亲属 hit that blocks
+    /// approval; confirmed, it is filed in the month's 备案 register and the application then needs the
+    /// county's own home visit; a cousin (not in the list) is no hit.
+    @Test func aCadresCloseRelativeIsFiledAndNeedsACountyVisit() async throws {
         try await withTestDatabase { handle async throws in
             try await RegistryStore(handle.db).register([Fixtures.h01()])
+            let store = ApplicationStore(handle.db, today: { Fixtures.date("2021-05-25") })
+            let app = try await store.open(householdID: "h01", programme: .dibao, acceptedOn: d("2021-05-06"), closeRelative: false, actor: "t")
+            try await store.record(.recordInformationCheck(on: d("2021-05-07"), summary: "见信息比对"), on: app, actor: "t")
+            try await store.record(.recordHomeVisit(HomeVisit(date: d("2021-05-10"), investigators: ["王", "李"], findings: "核实")), on: app, actor: "t")
+            try await store.record(.completeInvestigation(on: d("2021-05-11")), on: app, actor: "t")
+            try await store.record(.townshipReview(on: d("2021-05-12"), recommend: true, opinion: "拟纳入"), on: app, actor: "t")
+            try await store.record(.closePublicNotice(on: d("2021-05-20")), on: app, actor: "t")
             let heading = ["姓名", "身份证号", "职务", "亲属姓名", "亲属身份证号", "关系"]
             let r = try await load(.cadreRoster, [heading, ["冯某", "110101199003079163", "村党支部书记", "李某", "110101197708029247", "配偶"],
                                                  ["冯某", "110101199003079163", "村党支部书记", "张某乙", "110101200511209150", "堂兄"]],
                                    on: handle.db, today: "2021-05-20", source: "县委组织部")
             #expect(r.hits.map { "\($0.finding.code) \($0.subjectName) \($0.viaRelative)" } == ["CADRE_RELATIVE 李某 true"])
             #expect(r.hits[0].residentID.value == "110101197708029247")
+            await #expect(throws: MatchError.openHits(household: "h01", ["CADRE_RELATIVE：\(r.hits[0].finding.summary)"])) {
+                try await store.approve(app, on: d("2021-05-25"), actor: "county")
+            }
+            try await MatchStore(handle.db, today: { Fixtures.date("2021-05-22") })
+                .decide(r.hits[0].id, .confirmed, note: "属实，单独登记备案", actor: "township")
+            let register = try await MatchStore(handle.db).filings(countyCode: "510921", month: Fixtures.month("2021-05"))
+            #expect(register.map { "\($0.filedOn) \($0.householdID) \($0.memberName) \($0.code) \($0.filedBy)" }
+                == ["2021-05-22 h01 李某 CADRE_RELATIVE township"])
+            #expect(try await MatchStore(handle.db).filings(countyCode: "510921", month: Fixtures.month("2021-06")).isEmpty)
+            #expect(try await store.application(app).application.closeRelative)
+            await #expect(throws: WorkflowError.countyVisitRequired) { try await store.approve(app, on: d("2021-05-25"), actor: "county") }
+            try await store.record(.recordCountyHomeVisit(HomeVisit(date: d("2021-05-24"), investigators: ["县甲", "县乙"], findings: "属实")),
+                                   on: app, actor: "county")
+            #expect(try await store.approve(app, on: d("2021-05-25"), actor: "county").monthlyBenefit.yuanString == "900.00")
         }
     }
 }

@@ -56,9 +56,15 @@ import VaporTesting
         #expect(hit.maskedID == "110101************")
         #expect(hit.holdsPayment == false)
         hit.near = true
-        let html = MatchingPage.view(.init(imports: [], hits: [hit], csrf: "t", permissions: [.matchData])).render()
+        let html = MatchingPage.view(.init(imports: [], hits: [hit], filingsMonth: YearMonth(year: 2021, month: 12)!,
+                                           filings: [CloseRelativeFiling(householdID: "h01", memberName: "李某", code: "CADRE_RELATIVE",
+                                                                         detail: "是村党支部书记冯某的配偶", filedOn: CivilDate(year: 2021, month: 12, day: 20)!,
+                                                                         filedBy: "clerk", note: "属实")],
+                                           csrf: "t", permissions: [.matchData])).render()
         #expect(html.contains("疑似同一人（姓名和出生日期相同、身份证号不同，1）"))
         #expect(html.contains("确认是同一人"))
+        #expect(html.contains("近亲属备案登记（2021 年 12 月）"))
+        #expect(html.contains("是村党支部书记冯某的配偶"))
         #expect(!html.contains("110101197708029247"))
     }
 }

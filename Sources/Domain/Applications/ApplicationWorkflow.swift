@@ -24,11 +24,15 @@ public enum ApplicationEvent: Hashable, Codable, Sendable {
     case deliverRefusalNotice(on: CivilDate)
     /// Apply the 45-WD limit for a special case (Art. 22).
     case extendDeadline(reason: String)
+    /// 单独登记备案: a member is a close relative of assistance staff or a village cadre (DB-2021 Art. 11),
+    /// found by matching against the cadre roster; the county's own home visit is then required (Art. 20 ¶2).
+    case registerCloseRelative(on: CivilDate, note: String)
 
     /// The date the step happened, if it has one.
     public var date: CivilDate? {
         switch self {
         case let .recordInformationCheck(on, _), let .completeInvestigation(on), let .townshipReview(on, _, _),
+             let .registerCloseRelative(on, _),
              let .deliverRefusalNotice(on),
              let .raiseObjection(on, _), let .resolveObjection(on, _, _), let .closePublicNotice(on),
              let .approve(on, _), let .refuse(on, _):
@@ -53,6 +57,7 @@ public enum ApplicationEvent: Hashable, Codable, Sendable {
         case let .refuse(_, reason): return reason
         case .deliverRefusalNotice: return ""
         case let .extendDeadline(reason): return reason
+        case let .registerCloseRelative(_, note): return note
         }
     }
 
@@ -70,6 +75,7 @@ public enum ApplicationEvent: Hashable, Codable, Sendable {
         case .refuse: return "不予纳入"
         case .deliverRefusalNotice: return "登记不予纳入通知书送达"
         case .extendDeadline: return "延长办理期限"
+        case .registerCloseRelative: return "登记近亲属备案"
         }
     }
 }
@@ -180,6 +186,10 @@ public enum ApplicationWorkflow {
             if let earlier = a.refusalNoticeDeliveredOn { throw .alreadyRecorded(what: "不予纳入通知书送达", on: earlier) }
             try notBefore(on, a.decidedOn, "不予纳入决定日期")
             a.refusalNoticeDeliveredOn = on
+        case let .registerCloseRelative(_, note):
+            guard a.state.isOpen else { throw .outOfOrder(event: event.chinese, state: a.state) }
+            guard !note.trimmingWhitespace().isEmpty else { throw .missing("备案说明") }
+            a.closeRelative = true
         case let .extendDeadline(reason):
             guard a.state.isOpen else { throw .outOfOrder(event: event.chinese, state: a.state) }
             guard !policy.confirmationDelegatedToTownship else { throw .extensionNotAllowed }

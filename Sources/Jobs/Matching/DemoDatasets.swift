@@ -85,6 +85,11 @@ public struct DemoDatasets: Sendable {
             imports.append(try await DatasetImport.run(kind: kind, file: url, source: source, mappingText: nil, countyCode: countyCode,
                                                        actor: "demo", database: database, today: { [arrival] in arrival }))
         }
+        // The recipient household's 近亲属 confirmed by the township and filed; the applicant's waits for a person.
+        let store = MatchStore(database, today: { [arrival] in arrival })
+        for hit in imports.last?.hits ?? [] where hit.householdID == families[5].id && hit.status == .open {
+            try await store.decide(hit.id, .confirmed, note: "经核实属实，村党支部书记之妻，单独登记备案", actor: "demo")
+        }
         let january = try await PayrollStore(database, today: { [arrival] in arrival })
             .generate(programme: DemoCounty.programme, month: YearMonth(year: 2022, month: 1)!, countyCode: countyCode, actor: "demo")
         let held = january.holds.filter { $0.reason.hasPrefix("MATCH_HIT") }.count

@@ -9,6 +9,7 @@ import SQLKit
 ///   (sealed, indexed) unique per county: a fact already known is not stored twice (field case C11);
 /// - `match_hits`: what a record means for a person of the registry (exact by ID, or a near match by name
 ///   and birth date), its reason code, severity and actions, and the decision a person recorded on it.
+/// - `close_relative_filings`: the 近亲属备案 register (DB-2021 Art. 11), one row per confirmed cadre hit.
 /// The new sealed columns get the guard triggers of 0021. Idempotent.
 struct M0023Matching: AsyncMigration {
     var name: String { "0023_Matching" }
@@ -104,12 +105,28 @@ struct M0023Matching: AsyncMigration {
             .create()
         try await sql.raw("CREATE INDEX IF NOT EXISTS ix_match_hits_household ON match_hits (household_id, status)").run()
         try await sql.raw("CREATE INDEX IF NOT EXISTS ix_match_hits_county ON match_hits (county_code, status)").run()
+        try await database.schema("close_relative_filings")
+            .field("id", .string, .identifier(auto: false))
+            .field("county_code", .string, .required)
+            .field("household_id", .string, .required)
+            .field("member_id", .string, .required)
+            .field("hit_id", .string, .required, .references("match_hits", "id"))
+            .field("member_name", .string, .required)
+            .field("code", .string, .required)
+            .field("detail", .string, .required)
+            .field("filed_on", .string, .required)
+            .field("filed_by", .string, .required)
+            .field("note", .string, .required)
+            .unique(on: "hit_id", name: "uq_close_relative_filings_hit")
+            .ignoreExisting()
+            .create()
+        try await sql.raw("CREATE INDEX IF NOT EXISTS ix_close_relative_filings ON close_relative_filings (county_code, filed_on)").run()
         try await M0021DataKeyGuard.guardColumns(Self.sealed, on: sql)
     }
 
     func revert(on database: any Database) async throws {
         try await M0021DataKeyGuard.unguardColumns(Self.sealed, on: database as! any SQLDatabase)
-        for table in ["match_hits", "dataset_records", "dataset_imports", "dataset_mappings"] {
+        for table in ["close_relative_filings", "match_hits", "dataset_records", "dataset_imports", "dataset_mappings"] {
             try await database.schema(table).delete()
         }
     }

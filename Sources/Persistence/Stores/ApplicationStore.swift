@@ -169,48 +169,52 @@ public struct ApplicationStore: Sendable {
         if case .approve = event {
             throw WorkflowError.missing("确认纳入请使用“县级确认纳入”操作，金额由系统按政策测算")
         }
-        return try await database.transaction { db in
-            let stored = try await load(id, on: db)
-            // A programme without rules is refused at every step, not only at the decision.
-            let rules = try stored.programme.rules()
-            if case .extendDeadline = event, !rules.allowsRecordedExtension {
-                throw ApplicationStoreError.noExtension(stored.programme)
-            }
-            let policy = try await PolicyStore(db).policy(region: stored.countyCode, month: stored.application.acceptedOn.yearMonth)
-            let next = try ApplicationWorkflow.apply(event, to: stored.application, policy: policy, calendar: calendar,
-                                                     today: today())
-            try await save(stored, next, event: event, policy: policy, actor: actor, on: db)
-            if case let .refuse(on, reason) = event {
-                guard let household = try await RegistryStore(db).household(stored.householdID) else {
-                    throw StoreError.notFound(what: "家庭", id: stored.householdID)
-                }
-                let rules = try stored.programme.rules()
-                let subject = try await stored.memberID.asyncMap { try await RegistryStore(db).residentID(ofMember: $0) }
-                // A refusal never depends on the arithmetic: facts missing for an assessment (a 特困
-                // applicant never assessed for self-care) are said in the trace, and the refusal stands.
-                var assessment: BenefitDecision
-                do {
-                    assessment = try rules.assess(AssessmentInput(household: household.composition, month: on.yearMonth,
-                                                                  subject: subject), policy: policy)
-                } catch {
-                    assessment = BenefitDecision(
-                        programme: stored.programme, month: on.yearMonth, area: household.area, eligible: false,
-                        householdSize: subject == nil ? household.composition.countedMembers.count : 1, subject: subject,
-                        standard: nil, perCapitaIncome: nil, monthlyBenefit: .zero, components: [], reasons: [],
-                        trace: [TraceLine("测算", "未测算：\((error as? AssessmentError)?.message ?? String(describing: error))")], policyVersion: policy.version)
-                }
-                // A refusal pays nothing, whatever the arithmetic says.
-                assessment.eligible = false
-                assessment.monthlyBenefit = .zero
-                assessment.components = []
-                _ = try await DecisionRows.insert(on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID,
-                                              applicationID: stored.id, memberID: stored.memberID, outcome: "refused", decidedOn: on,
-                                              firstMonth: nil, decision: assessment,
-                                              trace: assessment.trace + [TraceLine("不予纳入理由", reason,
-                                                                                   source: rules.refusalSource)])
-            }
-            return next
+        return try await database.transaction { db in try await record(event, on: id, actor: actor, in: db) }
+    }
+
+    /// `record` inside the caller's transaction `db` (matching files a 近亲属备案 in the same transaction as
+    /// the decision that finds it).
+    func record(_ event: ApplicationEvent, on id: String, actor: String, in db: any Database) async throws -> AssistanceApplication {
+        let stored = try await load(id, on: db)
+        // A programme without rules is refused at every step, not only at the decision.
+        let rules = try stored.programme.rules()
+        if case .extendDeadline = event, !rules.allowsRecordedExtension {
+            throw ApplicationStoreError.noExtension(stored.programme)
         }
+        let policy = try await PolicyStore(db).policy(region: stored.countyCode, month: stored.application.acceptedOn.yearMonth)
+        let next = try ApplicationWorkflow.apply(event, to: stored.application, policy: policy, calendar: calendar,
+                                                 today: today())
+        try await save(stored, next, event: event, policy: policy, actor: actor, on: db)
+        if case let .refuse(on, reason) = event {
+            guard let household = try await RegistryStore(db).household(stored.householdID) else {
+                throw StoreError.notFound(what: "家庭", id: stored.householdID)
+            }
+            let rules = try stored.programme.rules()
+            let subject = try await stored.memberID.asyncMap { try await RegistryStore(db).residentID(ofMember: $0) }
+            // A refusal never depends on the arithmetic: facts missing for an assessment (a 特困
+            // applicant never assessed for self-care) are said in the trace, and the refusal stands.
+            var assessment: BenefitDecision
+            do {
+                assessment = try rules.assess(AssessmentInput(household: household.composition, month: on.yearMonth,
+                                                              subject: subject), policy: policy)
+            } catch {
+                assessment = BenefitDecision(
+                    programme: stored.programme, month: on.yearMonth, area: household.area, eligible: false,
+                    householdSize: subject == nil ? household.composition.countedMembers.count : 1, subject: subject,
+                    standard: nil, perCapitaIncome: nil, monthlyBenefit: .zero, components: [], reasons: [],
+                    trace: [TraceLine("测算", "未测算：\((error as? AssessmentError)?.message ?? String(describing: error))")], policyVersion: policy.version)
+            }
+            // A refusal pays nothing, whatever the arithmetic says.
+            assessment.eligible = false
+            assessment.monthlyBenefit = .zero
+            assessment.components = []
+            _ = try await DecisionRows.insert(on: db.sql, countyCode: stored.countyCode, householdID: stored.householdID,
+                                          applicationID: stored.id, memberID: stored.memberID, outcome: "refused", decidedOn: on,
+                                          firstMonth: nil, decision: assessment,
+                                          trace: assessment.trace + [TraceLine("不予纳入理由", reason,
+                                                                               source: rules.refusalSource)])
+        }
+        return next
     }
 
     /// 县级审核确认: assesses the household as registered now, under the policy in force for the
@@ -409,6 +413,7 @@ public struct ApplicationStore: Sendable {
         let deadline = (try? next.deadline(rules: try stored.programme.rules(), policy: policy, calendar: calendar)) ?? nil
         try await sql.update("applications").set("state", to: next.state.rawValue)
             .set("snapshot", to: try SQLSupport.encode(next)).set("deadline", to: deadline?.description)
+            .set("close_relative", to: next.closeRelative)
             .set("refusal_notice_pending", to: next.state == .refused && next.refusalNoticeDeliveredOn == nil)
             .set("updated_at", to: Date()).where(SQLIdentifier("id"), .equal, stored.id).run()
         struct Seq: Decodable { var n: Int? }

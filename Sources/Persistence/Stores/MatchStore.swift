@@ -62,6 +62,28 @@ public struct MatchHit: Hashable, Sendable {
     public var foundAt: Date
 }
 
+/// One entry of the 近亲属备案 register.
+public struct CloseRelativeFiling: Equatable, Sendable {
+    public var householdID: String
+    public var memberName: String
+    public var code: String
+    /// What the roster says (role, relationship), as the hit's summary.
+    public var detail: String
+    public var filedOn: CivilDate
+    public var filedBy: String
+    public var note: String
+
+    public init(householdID: String, memberName: String, code: String, detail: String, filedOn: CivilDate, filedBy: String, note: String) {
+        self.householdID = householdID
+        self.memberName = memberName
+        self.code = code
+        self.detail = detail
+        self.filedOn = filedOn
+        self.filedBy = filedBy
+        self.note = note
+    }
+}
+
 /// A saved column mapping.
 public struct SavedMapping: Sendable {
     public var mapping: DatasetMapping
@@ -562,9 +584,52 @@ public struct MatchStore: Sendable {
                       decided_by = \(bind: actor), decided_at = \(bind: Date()) WHERE id = \(bind: id)
                     """).run()
             }
+            // A confirmed cadre hit is registered separately (单独登记备案, DB-2021 Art. 11), and every open
+            // application of the household then needs the county's own home visit (Art. 20 ¶2).
+            if decision == .confirmed, MatchStore.filedCodes.contains(hit.finding.code) {
+                let day = today()
+                try await db.sql.raw("""
+                    INSERT INTO close_relative_filings (id, county_code, household_id, member_id, hit_id, member_name, code, detail, filed_on,
+                      filed_by, note)
+                    VALUES (\(bind: SQLSupport.newID()), \(bind: county), \(bind: hit.householdID), \(bind: hit.memberID), \(bind: id),
+                            \(bind: hit.subjectName), \(bind: hit.finding.code), \(bind: hit.finding.summary), \(bind: day.description),
+                            \(bind: actor), \(bind: note))
+                    """).run()
+                struct A: Decodable { var id: String }
+                let open = try await db.sql.raw("""
+                    SELECT id FROM applications WHERE household_id = \(bind: hit.householdID) AND state NOT IN ('approved', 'refused') ORDER BY id
+                    """).all(decoding: A.self)
+                for a in open {
+                    _ = try await ApplicationStore(db, today: today).record(
+                        .registerCloseRelative(on: day, note: "\(hit.subjectName)：\(hit.finding.summary)（信息比对，\(note)）"),
+                        on: a.id, actor: actor, in: db)
+                }
+            }
             try await audit(db, county: county, actor: actor, action: "matching.decide", subject: id,
                             detail: "\(hit.finding.code) \(decision.rawValue)：\(note)", householdID: hit.householdID)
             return try await hits(where: "h.id = \(bind: id)", on: db).first!
+        }
+    }
+
+    /// The hits that a confirmation files in the 近亲属备案 register.
+    static let filedCodes: Set<String> = ["CADRE_RELATIVE", "CADRE_IN_HOUSEHOLD"]
+
+    /// The 近亲属备案 register of `month` (filed in it), by day: who, which household, what the roster says,
+    /// who filed it and the note; for the county's monthly register.
+    public func filings(countyCode: String, month: YearMonth) async throws -> [CloseRelativeFiling] {
+        struct Row: Decodable {
+            var householdId: String; var memberName: String; var code: String; var detail: String; var filedOn: String
+            var filedBy: String; var note: String
+        }
+        let t = Stored("close_relative_filings")
+        return try await database.sql.raw("""
+            SELECT household_id, member_name, code, detail, filed_on, filed_by, note FROM close_relative_filings
+            WHERE county_code = \(bind: countyCode) AND filed_on >= \(bind: month.firstDay.description)
+              AND filed_on <= \(bind: month.lastDay.description)
+            ORDER BY filed_on, household_id, id
+            """).all(decoding: Row.self, with: SQLSupport.decoder).map {
+            CloseRelativeFiling(householdID: $0.householdId, memberName: $0.memberName, code: $0.code, detail: $0.detail,
+                                filedOn: try t.date("filed_on", $0.filedOn), filedBy: $0.filedBy, note: $0.note)
         }
     }
 

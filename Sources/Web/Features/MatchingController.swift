@@ -16,8 +16,10 @@ struct MatchingController: RouteCollection {
     func page(req: Request) async throws -> HTMLPage {
         let s = req.settings
         let store = MatchStore(req.db, today: s.today)
+        let month = try req.query[String.self, at: "month"].map { try YearMonth(parsing: $0) } ?? s.today().yearMonth
         let model = MatchingPage.Model(imports: try await store.imports(countyCode: s.countyCode, limit: 20),
                                        hits: try await store.openHits(countyCode: s.countyCode).map(MatchingPage.Hit.init),
+                                       filingsMonth: month, filings: try await store.filings(countyCode: s.countyCode, month: month),
                                        csrf: req.csrfToken, permissions: req.staff?.role.permissions ?? [])
         return HTMLPage(html: Layout.page(title: MatchingPage.title, request: req, active: .matching, body: MatchingPage.view(model)))
     }
@@ -100,6 +102,9 @@ enum MatchingPage {
     struct Model: Equatable, Sendable {
         var imports: [DatasetImportSummary]
         var hits: [Hit]
+        /// The 近亲属备案 register's month and its entries.
+        var filingsMonth: YearMonth
+        var filings: [CloseRelativeFiling]
         var csrf: String
         var permissions: Set<Permission>
     }
@@ -126,6 +131,18 @@ enum MatchingPage {
             .h2(.text("疑似同一人（姓名和出生日期相同、身份证号不同，\(near.count)）")),
             .if(near.isEmpty, .p(.text("没有。"))),
             .if(!near.isEmpty, hitTable(near, m, decisions: [.samePerson, .differentPerson])),
+            .h2(.text("近亲属备案登记（\(m.filingsMonth.year) 年 \(m.filingsMonth.month) 月）")),
+            .p(.class("muted"), .text("干部名册比对命中、经核实属实的，登记单独备案（民发〔2021〕57号 第11条）；该户办理中的申请须县级入户核查后才能确认（第20条）。")),
+            .form(.method(.get), .attr("action", SiteURL.matching.path),
+                  .input(.type(.month), .name("month"), .attr("value", m.filingsMonth.description)),
+                  .button(.class("secondary"), .type(.submit), .text("查看该月"))),
+            .if(m.filings.isEmpty, .p(.text("本月没有备案。"))),
+            .if(!m.filings.isEmpty, .table(
+                .tr(.th("备案日期"), .th("家庭"), .th("成员"), .th("情况"), .th("核实说明"), .th("登记人")),
+                .forEach(m.filings) { f in
+                    .tr(.td(.text(f.filedOn.description)), .td(.a(.attr("href", SiteURL.household(f.householdID).path), .text(f.householdID))),
+                        .td(.text(f.memberName)), .td(.text(f.detail)), .td(.text(f.note)), .td(.text(f.filedBy)))
+                })),
             .h2(.text("最近导入")),
             .table(
                 .tr(.th("导入时间"), .th("类别"), .th("来源"), .th("文件"), .th(.class("num"), .text("行数")), .th(.class("num"), .text("新增")),
