@@ -121,6 +121,8 @@ enum SiteURL: Hashable, Sendable {
 
     /// 审计日志: the trail searched by person, user, days and action.
     case audit
+    /// 公示 for a village notice board: the chooser and the printable sheet (`?village=&programme=&kind=`).
+    case notices
     /// 信息比对: import another department's data, the open hits (docs/matching.md).
     case matching
     /// A case worker's decision on one hit.
@@ -159,7 +161,7 @@ enum SiteURL: Hashable, Sendable {
         .policies, .policyAdjust,
         .users, .userDisable(P.id), .userEnable(P.id), .userResetPassword(P.id),
         .audit, .auditVerify,
-        .matching, .matchingHit(P.id),
+        .matching, .matchingHit(P.id), .notices,
     ]
 
     /// The path segments, unescaped.
@@ -225,6 +227,7 @@ enum SiteURL: Hashable, Sendable {
         case .fundAllocations: return ["funds", "allocations"]
         case .fundsRecovery: return ["funds", "recovery"]
         case .matching: return ["matching"]
+        case .notices: return ["notices"]
         case .matchingHit(let id): return ["matching", "hits", id]
         case .fundPlans: return ["funds", "plans"]
         case .fundPlanStep(let id): return ["funds", "plans", id]

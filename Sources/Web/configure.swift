@@ -82,6 +82,7 @@ func routes(_ app: Application) throws {
     try staff.register(collection: PayrollController())
     try staff.register(collection: ReturnsController())
     try staff.register(collection: MatchingController())
+    try staff.register(collection: NoticesController())
     try staff.register(collection: ReportController())
     try staff.register(collection: FundsController())
     try staff.register(collection: PolicyController())

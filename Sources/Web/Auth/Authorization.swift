@@ -111,6 +111,8 @@ extension SiteURL {
         case .fundAllocations: return .permission(.editFunds, nil)
         // Other departments' data covers the whole county: county staff import it and decide its hits.
         case .matching, .matchingHit: return .permission(.matchData, nil)
+        // Each village's sheet is checked against the user's area in the handler.
+        case .notices: return .permission(.viewRegistry, nil)
         case .fundsRecovery: return read ? .permission(.viewFunds, nil) : .permission(.editFunds, nil)
         case .fundPlans: return .permission(.editFunds, nil)
         // Each step is a role's (the deputy director, the finance bureau…): checked by the handler.

@@ -49,7 +49,8 @@ struct ApplicationsController: RouteCollection {
             .h1("审核确认"),
             .p(.text("受理申请请在 "), .a(.attr("href", SiteURL.households.path), .text("家庭档案")), .text(" 中打开该户后操作。 "),
                all ? .a(.attr("href", SiteURL.applications.path), .text("只看未办结"))
-                   : .a(.attr("href", SiteURL.applications.with(["all": "1"])), .text("显示全部"))),
+                   : .a(.attr("href", SiteURL.applications.with(["all": "1"])), .text("显示全部")),
+               .text(" "), .a(.attr("href", SiteURL.notices.path), .text("打印村（社区）公示"))),
             // The county's programmes, and any other that has applications on file (nothing is hidden).
             // 临时救助 has its own procedure and page (one-off grants are not 审核确认 applications).
             .forEach(s.programmes.filter { (try? $0.rules())?.cadence == .monthly }
@@ -140,44 +141,23 @@ struct ApplicationsController: RouteCollection {
         return HTMLPage(html: Layout.page(title: "\(stored.programme.shortChinese)申请", request: req, active: .applications, body: body))
     }
 
-    /// 公示 for the village notice board: only the applicant's name, the number of household members and
-    /// the proposed amount (DB-2021 Art. 24; no ID number, address or income), the period and the hotline.
+    /// 公示 of one application for the village notice board: only the applicant's name, the number of
+    /// household members and the proposed amount (DB-2021 Art. 24; no ID number, address or income), the
+    /// period, the last day for objections and the hotline. The village's sheet of every application in its
+    /// notice period is on 公示 (`NoticesController`).
     func publicNotice(req: Request) async throws -> HTMLPage {
         let s = req.settings
         let id = try req.parameters.require("id")
         let stored = try await store(req).application(id)
-        let a = stored.application
         // After an objection is resolved the old notice is stale until the township issues a new one.
-        guard let start = a.noticeStart, a.state != .townshipReview, a.state != .accepted, a.state != .investigating,
-              let household = try await RegistryStore(req.db).household(stored.householdID) else {
-            throw WorkflowError.outOfOrder(event: "打印公示", state: a.state)
+        guard let l = try await NoticeStore(req.db).line(of: stored),
+              let household = try await RegistryStore(req.db).household(l.householdID) else {
+            throw WorkflowError.outOfOrder(event: "打印公示", state: stored.application.state)
         }
-        let policy = try await PolicyStore(req.db).policy(region: stored.countyCode, month: start.yearMonth)
-        var subject: ResidentID?
-        if let mid = stored.memberID { subject = try await RegistryStore(req.db).residentID(ofMember: mid) }
-        let applicant = subject.flatMap { id in household.composition.members.first { $0.residentID == id } }?.name
-            ?? household.head.name
-        // The notice prints what is known: an amount that cannot be assessed yet shows as —.
-        let proposal = try? stored.programme.rules()
-            .assess(AssessmentInput(household: household.composition, month: start.yearMonth.next, subject: subject), policy: policy)
-        let village = s.townshipName(household.townshipCode.value) + s.townshipName(household.villageCode.value)
-        let body: Node<HTML.BodyContext> = .div(.class("notice"),
-            .h1("\(stored.programme.chinese)审核确认公示"),
-            .p(.text("经本人申请、家庭经济状况调查核实和乡镇（街道）初审，现将下列申请对象予以公示。公示期 7 天，自 \(start) 至 \(a.noticeEnd(policy: policy)!)。")),
-            .table(
-                .tr(.th("村（社区）"), .th("申请人"), .th(.class("num"), .text("家庭人口（人）")), .th(.class("num"), .text("拟保障金额（元/月）")),
-                    .th("初审意见")),
-                .tr(.td(.text(village)), .td(.text(applicant)),
-                    .td(.class("num"), .text(proposal.map { "\($0.householdSize)" } ?? (subject == nil ? "—" : "1"))),
-                    .td(.class("num"), .text(proposal.map { $0.eligible && a.townshipRecommends != false
-                        ? $0.monthlyBenefit.groupedYuanString : "—" } ?? "—")),
-                    .td(.text(a.townshipRecommends == false ? "拟不纳入" : "拟纳入")))
-            ),
-            .p(.text("如有异议，请在公示期内向乡镇（街道）或县民政局反映。投诉举报电话：\(s.hotline)；社会救助服务热线：12349。")),
-            .p(.text("（依据\(try stored.programme.rules().noticeCitations.publicNotice)）")),
-            .p(.class("sign"), .text("\(s.townshipName(household.townshipCode.value))人民政府　\(start)"))
-        )
-        return HTMLPage(html: Layout.page(title: "公示", request: req, active: .applications, body: body))
+        let notice = try VillageNotice(kind: .review(start: l.start, end: l.end), programme: stored.programme, rules: try stored.programme.rules(),
+                                       township: s.townshipName(household.townshipCode.value), village: s.townshipName(household.villageCode.value),
+                                       lines: [l.line], hotline: s.hotline)
+        return HTMLPage(html: Layout.page(title: "公示", request: req, active: .applications, body: NoticeSheet.view(notice, date: l.start)))
     }
 
     /// 不予纳入通知书: the written refusal with reasons and the appeal routes (DB-2021 Arts. 21, 38).

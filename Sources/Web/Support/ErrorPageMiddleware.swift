@@ -63,6 +63,7 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case let e as WorkCalendarError: return (.unprocessableEntity, e.message)
         case let e as ApplicationStoreError: return (.conflict, e.message)
         case let e as MatchError: return (.conflict, e.message)
+        case let e as NoticeError: return (.unprocessableEntity, e.message)
         case let e as DatasetError: return (.unprocessableEntity, e.message)
         case let e as TemporaryCaseError: return (.conflict, e.message)
         case let e as TemporaryCaseStoreError: return (.conflict, e.message)
