@@ -119,6 +119,8 @@ enum CLI {
         case let e as DataKeyError: return e.description
         case let e as DatasetError: return e.message
         case let e as MatchError: return e.message
+        case let e as MonitoringError: return e.message
+        case let e as NoticeError: return e.message
         default:
             // SQLite refuses a second writer at the same moment (another command or the server wrote
             // first): nothing was written by this command, and running it again is safe.

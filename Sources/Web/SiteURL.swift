@@ -121,6 +121,15 @@ enum SiteURL: Hashable, Sendable {
 
     /// 审计日志: the trail searched by person, user, days and action.
     case audit
+    /// 动态监测: the low-income register, early warnings and referrals (rules.md §6).
+    case monitoring
+    case monitoringWarnings
+    case monitoringRegister
+    /// `verify` or `close` a warning.
+    case monitoringWarningStep(String, step: String)
+    /// 一门受理: refer a request to a department; and the department's feedback.
+    case referrals
+    case referralFeedback(String)
     /// 公示 for a village notice board: the chooser and the printable sheet (`?village=&programme=&kind=`).
     case notices
     /// 信息比对: import another department's data, the open hits (docs/matching.md).
@@ -162,6 +171,7 @@ enum SiteURL: Hashable, Sendable {
         .users, .userDisable(P.id), .userEnable(P.id), .userResetPassword(P.id),
         .audit, .auditVerify,
         .matching, .matchingHit(P.id), .notices,
+        .monitoring, .monitoringWarnings, .monitoringRegister, .monitoringWarningStep(P.id, step: P.step), .referrals, .referralFeedback(P.id),
     ]
 
     /// The path segments, unescaped.
@@ -228,6 +238,12 @@ enum SiteURL: Hashable, Sendable {
         case .fundsRecovery: return ["funds", "recovery"]
         case .matching: return ["matching"]
         case .notices: return ["notices"]
+        case .monitoring: return ["monitoring"]
+        case .monitoringWarnings: return ["monitoring", "warnings"]
+        case .monitoringRegister: return ["monitoring", "register"]
+        case .monitoringWarningStep(let id, let step): return ["monitoring", "warnings", id, step]
+        case .referrals: return ["referrals"]
+        case .referralFeedback(let id): return ["referrals", id, "feedback"]
         case .matchingHit(let id): return ["matching", "hits", id]
         case .fundPlans: return ["funds", "plans"]
         case .fundPlanStep(let id): return ["funds", "plans", id]

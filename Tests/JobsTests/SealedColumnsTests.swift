@@ -154,7 +154,7 @@ import Testing
                 try await handle.migrate(through: "0019_ApiTokens")
                 try await Fixtures.registerAtFirstSchema(Fixtures.h01(), on: handle.db)
                 await #expect(throws: DataKeyError.missing) { try await handle.migrate() }
-                #expect(try await handle.pendingMigrations() == ["0020_SealIdentifiers", "0021_DataKeyGuard", "0022_FundLedger", "0023_Matching"])
+                #expect(try await handle.pendingMigrations() == ["0020_SealIdentifiers", "0021_DataKeyGuard", "0022_FundLedger", "0023_Matching", "0024_Monitoring"])
                 struct Row: Decodable { var residentId: String }
                 let clear = try await (handle.db as! any SQLDatabase).raw("SELECT resident_id FROM members ORDER BY position")
                     .all(decoding: Row.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))

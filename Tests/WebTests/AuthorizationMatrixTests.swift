@@ -39,6 +39,8 @@ import VaporTesting
         var stay = ""
         var batch = ""
         var document = ""
+        var warning = ""
+        var referral = ""
     }
 
     /// Builds the foreign records through the stores, as the county would have.
@@ -82,6 +84,10 @@ import VaporTesting
         f.document = try await DocumentStore(app.db, directory: app.settings.dataDirectory.appendingPathComponent("documents"))
             .add(householdID: f.household, kind: .application, originalName: "王奶奶申请书.pdf", contentType: "application/pdf",
                  bytes: Data("%PDF-1.4 王奶奶".utf8), actor: "t").id
+        let monitoring = MonitoringStore(app.db, today: today)
+        f.warning = try await monitoring.raise(householdID: f.household, source: .medicalBill, detail: "住院自付 3 万元", on: d("2021-12-20"), actor: "t")
+        f.referral = try await monitoring.refer(householdID: f.household, personName: nil, townshipCode: DivisionCode(foreignVillage)!.townshipCode.value,
+                                                department: .medical, request: "医疗救助", on: d("2021-12-20"), actor: "t")
         return f
     }
 
@@ -98,6 +104,8 @@ import VaporTesting
             case .temporaryCase: return f.temporaryCase
             case .stay: return f.stay
             case .batch: return f.batch
+            case .warning: return f.warning
+            case .referral: return f.referral
             }
         }
         switch url.rule(method) {
@@ -121,7 +129,7 @@ import VaporTesting
         for table in ["households", "members", "documents", "applications", "application_events", "decisions", "enrollments",
                       "terminations", "termination_events", "temporary_cases", "temporary_case_events", "reserve_fund_entries",
                       "station_stays", "station_events", "payroll_batches", "payroll_lines", "fund_allocations", "policy_versions",
-                      "users", "payroll_holds"] {
+                      "users", "payroll_holds", "early_warnings", "referrals", "low_income_households", "match_hits", "dataset_imports"] {
             out[table] = try await (app.db as! any SQLDatabase).raw("SELECT COUNT(*) AS n FROM \(ident: table)").first(decoding: N.self)?.n
         }
         let batch = try await (app.db as! any SQLDatabase).raw("SELECT state FROM payroll_batches").all()

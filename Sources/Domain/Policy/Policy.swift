@@ -57,6 +57,8 @@ public struct Policy: Hashable, Sendable {
     public var payment = PaymentPolicy()
     /// How matching against other departments' data reads its hits (defaults when the file has no `matching`).
     public var matching = MatchingPolicy()
+    /// Monitoring deadlines (defaults when the file has no `monitoring`).
+    public var monitoring = MonitoringPolicy()
     /// The fund ledger's rules: idle months, cost sharing (defaults when the file has no `funds`).
     public var funds = FundsPolicy()
     /// National procedure limits of 低保 (DB-2021 Arts. 15–22): not local data, so not in the file.

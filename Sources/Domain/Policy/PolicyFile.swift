@@ -108,10 +108,11 @@ public struct PolicyFile: Sendable {
                                   "payment", "dueDay", "sharedContactHouseholds", "accountChangeHoldDays",
                                   "funds", "idleMonths", "costSharing", "programme", "shares",
                                   "matching", "lookbackMonths", "exemptVehicleTypes", "medicalBillThreshold", "closeRelatives",
+                                  "monitoring", "warningWorkingDays", "referralFeedbackWorkingDays",
                                   "central", "provincial", "city", "county"]
 
     static let versionKeys: Set<String> = ["effective", "signed", "document", "dibao", "tekun", "temporary",
-                                           "orphan", "unsupportedChild", "reliefStation", "payment", "funds", "matching"]
+                                           "orphan", "unsupportedChild", "reliefStation", "payment", "funds", "matching", "monitoring"]
 
     static func version(_ raw: Node, index i: Int, region: String, name: String) throws(PolicyFileError) -> Policy {
         let path = "versions[\(i)]"
@@ -159,6 +160,11 @@ public struct PolicyFile: Sendable {
         }
         if let n = try o.optional("funds") { policy.funds = try funds(n) }
         if let n = try o.optional("matching") { policy.matching = try matching(n) }
+        if let n = try o.optional("monitoring") {
+            let x = try n.object(["warningWorkingDays", "referralFeedbackWorkingDays"])
+            if let v = try x.optional("warningWorkingDays") { policy.monitoring.warningWorkingDays = try v.integer(1...60) }
+            if let v = try x.optional("referralFeedbackWorkingDays") { policy.monitoring.referralFeedbackWorkingDays = try v.integer(1...60) }
+        }
         return policy
     }
 

@@ -27,5 +27,6 @@ public enum JiuzhuMigrations {
         M0021DataKeyGuard(),
         M0022FundLedger(),
         M0023Matching(),
+        M0024Monitoring(),
     ]
 }

@@ -204,6 +204,13 @@ public struct ApplicationStore: Sendable {
                     standard: nil, perCapitaIncome: nil, monthlyBenefit: .zero, components: [], reasons: [],
                     trace: [TraceLine("测算", "未测算：\((error as? AssessmentError)?.message ?? String(describing: error))")], policyVersion: policy.version)
             }
+            // Below 1.5 × the standard: on the low-income register as 低保边缘家庭 (LI-2023 §2 item 4).
+            if NearPoverty.applies(assessment, policy: policy), let perCapita = assessment.perCapitaIncome {
+                try await MonitoringStore.register(householdID: stored.householdID, category: .nearPoverty, since: on,
+                                                   source: "application:\(stored.id)",
+                                                   note: "低保申请不予纳入，月人均收入 \(perCapita.roundedHalfUp().yuanString) 元低于低保边缘线",
+                                                   actor: actor, on: db)
+            }
             // A refusal pays nothing, whatever the arithmetic says.
             assessment.eligible = false
             assessment.monthlyBenefit = .zero

@@ -370,7 +370,13 @@ public struct MatchStore: Sendable {
                         return p
                     }
                 }
-                try await MatchStore.insert(run.pending, foundBy: "import:\(importID)", countyCode: countyCode, at: now, on: sql)
+                let inserted = try await MatchStore.insert(run.pending, foundBy: "import:\(importID)", countyCode: countyCode, at: now, on: sql)
+                // A hit that asks for a need to be assessed (a large medical bill) is an early warning for the township (§6.2).
+                for (id, h) in inserted where h.type == .exact && h.finding.actions.contains(.assessNeed) {
+                    try await MonitoringStore.raise(householdID: h.subject.householdID, source: .medicalBill,
+                                                    detail: "\(h.subject.name)：\(h.finding.summary)", on: day, hitID: id, actor: actor,
+                                                    calendar: .china, on: db)
+                }
                 try await sql.raw("""
                     UPDATE dataset_imports SET row_count = \(bind: run.count), added = \(bind: run.added), known = \(bind: run.known),
                       report = \(bind: try SQLSupport.encode(run.report)) WHERE id = \(bind: importID)
@@ -434,8 +440,9 @@ public struct MatchStore: Sendable {
     }
 
     /// Writes hits not already recorded for the same record and member (a re-match adds nothing).
-    static func insert(_ hits: [PendingHit], foundBy: String, countyCode: String, at: Date, on sql: any SQLDatabase) async throws {
-        guard !hits.isEmpty else { return }
+    @discardableResult
+    static func insert(_ hits: [PendingHit], foundBy: String, countyCode: String, at: Date, on sql: any SQLDatabase) async throws -> [(id: String, hit: PendingHit)] {
+        guard !hits.isEmpty else { return [] }
         struct Existing: Decodable { var recordId: String; var memberId: String; var via: String }
         var existing = Set<String>()
         for chunk in SQLSupport.chunks(Array(Set(hits.map(\.recordID)))) {
@@ -443,15 +450,18 @@ public struct MatchStore: Sendable {
                 .all(decoding: Existing.self, with: SQLSupport.decoder) { existing.insert("\(e.recordId)|\(e.memberId)|\(e.via)") }
         }
         var rows: [[any Encodable & Sendable]] = []
+        var inserted: [(id: String, hit: PendingHit)] = []
         for h in hits {
             let via = h.viaRelative ? "relative" : "person"
             guard existing.insert("\(h.recordID)|\(h.subject.memberID)|\(via)").inserted else { continue }
+            let id = SQLSupport.newID()
+            inserted.append((id, h))
             let f = h.finding
             var summary = f.summary
             if h.type == .exact && h.record.name != h.subject.name && !h.viaRelative {
                 summary += "（来源数据姓名为“\(h.record.name)”，与登记不一致）"
             }
-            rows.append([SQLSupport.newID(), countyCode, h.recordID, h.record.kind.rawValue, h.subject.householdID, h.subject.memberID,
+            rows.append([id, countyCode, h.recordID, h.record.kind.rawValue, h.subject.householdID, h.subject.memberID,
                          via, h.subject.name, h.type.rawValue, f.code, f.severity.rawValue,
                          f.actions.map(\.rawValue).joined(separator: ","), f.holdsPayment && h.type == .exact, f.blocksApproval,
                          summary, f.recoverFrom?.number, !h.record.idWarnings.isEmpty, foundBy, at, "open"])
@@ -461,6 +471,7 @@ public struct MatchStore: Sendable {
                                                                   "holds_payment", "blocks_approval", "summary", "recover_from",
                                                                   "id_warning", "found_by", "found_at", "status"],
                                     rows: rows, on: sql)
+        return inserted
     }
 
     /// The import of this file for this kind, with the hits it found; nil when there is none.

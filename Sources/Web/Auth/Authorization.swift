@@ -113,6 +113,11 @@ extension SiteURL {
         case .matching, .matchingHit: return .permission(.matchData, nil)
         // Each village's sheet is checked against the user's area in the handler.
         case .notices: return .permission(.viewRegistry, nil)
+        // Lists by the user's area; a form's household or township is checked in the handler.
+        case .monitoring: return .permission(.viewRegistry, nil)
+        case .monitoringWarnings, .monitoringRegister, .referrals: return .permission(.townshipSteps, nil)
+        case .monitoringWarningStep: return .permission(.townshipSteps, .warning)
+        case .referralFeedback: return .permission(.townshipSteps, .referral)
         case .fundsRecovery: return read ? .permission(.viewFunds, nil) : .permission(.editFunds, nil)
         case .fundPlans: return .permission(.editFunds, nil)
         // Each step is a role's (the deputy director, the finance bureau…): checked by the handler.

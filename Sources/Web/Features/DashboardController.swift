@@ -45,6 +45,9 @@ struct DashboardController: RouteCollection {
             model.temporary = Dashboard.TemporarySummary(year: today.year, granted: granted, amount: amount, open: open.count,
                                                          overdue: open.filter(\.overdue).count)
         }
+        if registry {
+            model.monitoring = try await MonitoringStore(req.db, today: s.today).loop(in: scope, month: today.yearMonth)
+        }
         // The relief station (救助站), for those who may read its stays.
         if user.may(.viewStation) {
             let store = ReliefStationStore(req.db)

@@ -3,7 +3,7 @@ import Vapor
 
 /// The page shell: header, navigation, demo mark, flash message, content.
 enum Layout {
-    enum Section: String { case dashboard, households, applications, temporary, station, payroll, funds, matching, policies, users, audit }
+    enum Section: String { case dashboard, households, applications, temporary, station, monitoring, payroll, funds, matching, policies, users, audit }
 
     static func page(title: String, request: Request, active: Section?, body: Node<HTML.BodyContext>,
                      showNav: Bool = true) -> String {
@@ -13,7 +13,7 @@ enum Layout {
         let all: [(Section, SiteURL, String)] = [
             (.dashboard, .home, "工作台"), (.households, .households, "家庭档案"),
             (.applications, .applications, "审核确认"), (.temporary, .temporaryCases, "临时救助"),
-            (.station, .station, "救助站"), (.payroll, .payroll, "资金发放"),
+            (.station, .station, "救助站"), (.monitoring, .monitoring, "动态监测"), (.payroll, .payroll, "资金发放"),
             (.funds, .funds, "资金台账"), (.matching, .matching, "信息比对"), (.policies, .policies, "政策标准"), (.users, .users, "用户管理"), (.audit, .audit, "审计日志"),
         ]
         let nav = all.filter { item in

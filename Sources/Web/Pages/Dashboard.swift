@@ -42,6 +42,8 @@ enum Dashboard {
         var temporary: TemporarySummary? = nil
         /// 救助站: the month's figures and who is in the station now.
         var station: StationSummary? = nil
+        /// 动态监测: the loop as counts (rules.md §6), for those who may read household files.
+        var monitoring: MonitoringLoop? = nil
         /// The user's area (county, township or village name): every figure is of it.
         var areaName: String = ""
         /// The user may read household files: cards, coverage, townships, applications.
@@ -96,6 +98,13 @@ enum Dashboard {
                 }, else: .p(.text("\(m.month) 尚未生成\(section.programme.shortChinese)发放批次。"),
                             .a(.attr("href", SiteURL.payroll.path), .text("去生成"))))
             })),
+            .unwrap(m.monitoring) { l in
+                .group(.h2("低收入人口动态监测"),
+                       .p(.text("主动发现 \(l.registeredTotal) 户 → 动态监测 \(l.raised) 条预警 → 预警核实 \(l.verified) 条 → 救助帮扶 \(l.helped) 条 → 数据归集 \(l.closed) 条；转介待反馈 \(l.openReferrals) 件"),
+                          .if(l.overdue > 0, Layout.badge("\(l.overdue) 条预警逾期", "bad")),
+                          .if(l.overdueReferrals > 0, Layout.badge("\(l.overdueReferrals) 件转介逾期", "bad")),
+                          .text(" "), .a(.attr("href", SiteURL.monitoring.path), .text("查看"))))
+            },
             .unwrap(m.station) { st in
                 .group(.h2("救助站（\(st.month)）"),
                        .p(.text("本月救助 \(st.visits) 人次、\(st.people) 人；现在站 \(st.inStation) 人"),

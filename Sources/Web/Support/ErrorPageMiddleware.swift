@@ -64,6 +64,7 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case let e as ApplicationStoreError: return (.conflict, e.message)
         case let e as MatchError: return (.conflict, e.message)
         case let e as NoticeError: return (.unprocessableEntity, e.message)
+        case let e as MonitoringError: return (.unprocessableEntity, e.message)
         case let e as DatasetError: return (.unprocessableEntity, e.message)
         case let e as TemporaryCaseError: return (.conflict, e.message)
         case let e as TemporaryCaseStoreError: return (.conflict, e.message)
