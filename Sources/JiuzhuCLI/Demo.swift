@@ -83,6 +83,9 @@ struct Demo: AsyncParsableCommand {
             for r in matched.imports {
                 CLI.say("信息比对 \(r.kind.chinese)（\(r.source)）：\(r.rows) 行，命中 \(r.hits.count) 人次，疑似同一人 \(r.nearMatches.count) 人次\(r.alreadyImported ? "（此前已导入，未重复）" : "")")
             }
+            let loop = try await MonitoringStore(handle.db, today: { CivilDate(year: 2021, month: 12, day: 31)! })
+                .loop(in: .county("510921"), month: YearMonth(year: 2021, month: 12)!)
+            CLI.say("动态监测（2021-12-31）：监测对象 \(loop.registeredTotal) 户，预警 \(loop.raised) 条（已核实 \(loop.verified)、已办结 \(loop.closed)、逾期 \(loop.overdue)），转介待反馈 \(loop.openReferrals) 件")
             if let j = matched.january {
                 CLI.say("2022 年 1 月低保批次（草稿）：\(j.batch.lineCount) 户，\(matched.heldByMatching) 户因信息比对暂停发放；文件在 \(datasetsDir.path)，结果见“信息比对”页")
             }

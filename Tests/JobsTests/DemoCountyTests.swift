@@ -172,12 +172,17 @@ import Testing
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-demo-datasets-\(UUID().uuidString)")
             let demo = DemoDatasets(database: handle.db, countyCode: "510921", directory: dir)
             let first = try await demo.load()
-            #expect(first.imports.map(\.kind) == [.deaths, .publicEmployees, .cadreRoster])
+            #expect(first.imports.map(\.kind) == [.deaths, .publicEmployees, .cadreRoster, .medicalBills])
             #expect(first.imports.map { $0.hits.map(\.finding.code) } == [
                 ["DECEASED", "DECEASED", "DECEASED"], ["PUBLIC_EMPLOYEE"], ["CADRE_RELATIVE", "CADRE_RELATIVE"],
+                ["LARGE_MEDICAL_BILL", "LARGE_MEDICAL_BILL", "LARGE_MEDICAL_BILL"],
             ])
             #expect(first.imports[0].nearMatches.count == 1)
-            #expect(first.imports.map(\.rows) == [5, 3, 2])
+            #expect(first.imports.map(\.rows) == [5, 3, 2, 4])
+            // The loop at every stage on 2021-12-31: four warnings (one overdue), referrals with feedback.
+            let loop = try await MonitoringStore(handle.db, today: { Fixtures.date("2021-12-31") }).loop(in: .county("510921"), month: YearMonth(year: 2021, month: 12)!)
+            #expect((loop.raised, loop.verified, loop.helped, loop.closed, loop.overdue, loop.openReferrals) == (4, 2, 1, 1, 1, 0))
+            #expect(loop.registered[.rigidExpenditure] == 1)
             #expect(first.heldByMatching == 4)
             #expect(first.january?.batch.state == .draft)
             // The recipient's 近亲属 is filed in December's register; the applicant's waits for a person.
@@ -191,7 +196,8 @@ import Testing
             }
             // Run again: the same files change nothing.
             let second = try await demo.load()
-            #expect(second.imports.map(\.alreadyImported) == [true, true, true])
+            #expect(second.imports.map(\.alreadyImported) == [true, true, true, true])
+            #expect(try await MonitoringStore(handle.db).warnings(in: .county("510921")).count == 4)
             #expect(second.january?.created == false)
             #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("2021年12月死亡人员信息.csv").path))
         }

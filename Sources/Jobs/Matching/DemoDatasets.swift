@@ -3,7 +3,7 @@ import FluentKit
 import Foundation
 import Persistence
 
-/// The demo county's matching (issue 8): three synthetic files of the kind other departments send at the
+/// The demo county's matching and monitoring (issue 8): four synthetic files of the kind other departments send at the
 /// end of 2021, written beside the demo database and imported as a clerk would, then January 2022's 低保
 /// batch generated as a draft so the held lines show:
 /// - 县公安局 deaths: three recipients' spouses died in December (hits that hold January), one name and birth
@@ -11,7 +11,9 @@ import Persistence
 ///   registry;
 /// - 县财政局 public employees: one recipient household's head, and two who receive nothing;
 /// - 县委组织部 cadre roster: a village secretary's wife in a recipient household (近亲属: register separately,
-///   county visit) and the relative of a household whose application waits for county review (备案 first).
+///   county visit) and the relative of a household whose application waits for county review (备案 first);
+/// - 县医疗保障局 large medical bills: three recipients' heads (early warnings) and one person not registered;
+/// and the monitoring loop at every stage (`monitoringLoop`).
 /// Idempotent: the same files again change nothing.
 public struct DemoDatasets: Sendable {
     public let database: any Database
@@ -76,9 +78,16 @@ public struct DemoDatasets: Sendable {
         }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var imports: [DatasetImportResult] = []
+        var bills = [["姓名", "身份证号", "结算日期", "个人自付金额"]]
+        for (i, h) in families[1...3].enumerated() {
+            let head = h.composition.members.first { $0.relationship == .head }!
+            bills.append([head.name, head.residentID.value, "2021-12-1\(i)", ["23456.70", "18200.00", "31050.40"][i]])
+        }
+        bills.append(["唐某某", Self.number("19560918", 64), "2021-12-12", "45000.00"])
         for (kind, source, name, rows) in [(DatasetKind.deaths, "县公安局", "2021年12月死亡人员信息.csv", deaths),
                                            (.publicEmployees, "县财政局", "财政供养人员名单.csv", employees),
-                                           (.cadreRoster, "县委组织部", "村干部及近亲属备案名册.csv", cadres)] {
+                                           (.cadreRoster, "县委组织部", "村干部及近亲属备案名册.csv", cadres),
+                                           (.medicalBills, "县医疗保障局", "2021年12月大额医疗费用.csv", bills)] {
             let url = directory.appendingPathComponent(name)
             let text = rows.map { $0.joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
             try Data(("\u{FEFF}" + text).utf8).write(to: url, options: .atomic)
@@ -87,12 +96,53 @@ public struct DemoDatasets: Sendable {
         }
         // The recipient household's 近亲属 confirmed by the township and filed; the applicant's waits for a person.
         let store = MatchStore(database, today: { [arrival] in arrival })
-        for hit in imports.last?.hits ?? [] where hit.householdID == families[5].id && hit.status == .open {
+        for hit in imports[2].hits where hit.householdID == families[5].id && hit.status == .open {
             try await store.decide(hit.id, .confirmed, note: "经核实属实，村党支部书记之妻，单独登记备案", actor: "demo")
         }
+        try await monitoringLoop(families: families)
         let january = try await PayrollStore(database, today: { [arrival] in arrival })
             .generate(programme: DemoCounty.programme, month: YearMonth(year: 2022, month: 1)!, countyCode: countyCode, actor: "demo")
         let held = january.holds.filter { $0.reason.hasPrefix("MATCH_HIT") }.count
         return Summary(imports: imports, january: january, heldByMatching: held)
+    }
+
+    /// The loop at every stage, from the medical bills' warnings (raised 12-20): one verified, one verified and
+    /// referred to 医保 (with its feedback), one waiting; a flood warning raised on 12-01 and overdue; a
+    /// person with no file referred to 教育 at the window; a near-poverty household registered. Each step is
+    /// taken only from the stage before it, so a second run changes nothing.
+    func monitoringLoop(families: [HouseholdFile]) async throws {
+        let monitoring = MonitoringStore(database, today: { CivilDate(year: 2021, month: 12, day: 31)! })
+        let scope = AccessScope.county(countyCode)
+        let warnings = try await monitoring.warnings(in: scope).filter { $0.warning.source == .medicalBill }
+            .sorted { $0.warning.detail < $1.warning.detail }
+        let visit = { (day: Int) in
+            HomeVisit(date: CivilDate(year: 2021, month: 12, day: day)!, investigators: ["乡镇 王强", "村委 李芳"],
+                      findings: "入户核实：住院治疗，自付费用较高，家庭收入无变化")
+        }
+        if warnings.count == 3 {
+            if warnings[0].warning.stage == .raised { try await monitoring.verify(warnings[0].id, visit: visit(22), actor: "demo") }
+            if warnings[1].warning.stage == .raised {
+                try await monitoring.verify(warnings[1].id, visit: visit(22), actor: "demo")
+                try await monitoring.close(warnings[1].id, outcome: .referral(.medical), note: "申请重特大疾病医疗救助",
+                                           on: CivilDate(year: 2021, month: 12, day: 23)!, actor: "demo")
+            }
+        }
+        let all = try await monitoring.warnings(in: scope)
+        if !all.contains(where: { $0.warning.source == .disaster }) {
+            try await monitoring.raise(householdID: families[0].id, source: .disaster, detail: "暴雨致房屋部分受损",
+                                       on: CivilDate(year: 2021, month: 12, day: 1)!, actor: "demo")
+        }
+        let referrals = try await monitoring.referrals(in: scope)
+        if !referrals.contains(where: { $0.referral.department == .education }) {
+            let id = try await monitoring.refer(householdID: nil, personName: "路某某", townshipCode: families[0].townshipCode.value,
+                                                department: .education, request: "子女高中学费困难，申请教育资助",
+                                                on: CivilDate(year: 2021, month: 12, day: 6)!, actor: "demo")
+            try await monitoring.closeReferral(id, feedback: "已纳入普通高中国家助学金", on: CivilDate(year: 2021, month: 12, day: 15)!, actor: "demo")
+        }
+        for r in try await monitoring.referrals(in: scope) where r.referral.department == .medical && r.referral.closedOn == nil {
+            try await monitoring.closeReferral(r.id, feedback: "已给予医疗救助 6,000 元", on: CivilDate(year: 2021, month: 12, day: 28)!, actor: "demo")
+        }
+        try await monitoring.register(householdID: families[4].id, category: .rigidExpenditure, since: CivilDate(year: 2021, month: 12, day: 20)!,
+                                      source: "manual", note: "子女大学学费和慢性病医疗支出占家庭收入比例较高", actor: "demo")
     }
 }
