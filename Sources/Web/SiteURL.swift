@@ -130,6 +130,9 @@ enum SiteURL: Hashable, Sendable {
     /// 一门受理: refer a request to a department; and the department's feedback.
     case referrals
     case referralFeedback(String)
+    /// 投诉举报: intake, the list, and each one's steps (`investigate`, `answer`, `close`).
+    case complaints
+    case complaintStep(String, step: String)
     /// 公示 for a village notice board: the chooser and the printable sheet (`?village=&programme=&kind=`).
     case notices
     /// 信息比对: import another department's data, the open hits (docs/matching.md).
@@ -172,6 +175,7 @@ enum SiteURL: Hashable, Sendable {
         .audit, .auditVerify,
         .matching, .matchingHit(P.id), .notices,
         .monitoring, .monitoringWarnings, .monitoringRegister, .monitoringWarningStep(P.id, step: P.step), .referrals, .referralFeedback(P.id),
+        .complaints, .complaintStep(P.id, step: P.step),
     ]
 
     /// The path segments, unescaped.
@@ -243,6 +247,8 @@ enum SiteURL: Hashable, Sendable {
         case .monitoringRegister: return ["monitoring", "register"]
         case .monitoringWarningStep(let id, let step): return ["monitoring", "warnings", id, step]
         case .referrals: return ["referrals"]
+        case .complaints: return ["complaints"]
+        case .complaintStep(let id, let step): return ["complaints", id, step]
         case .referralFeedback(let id): return ["referrals", id, "feedback"]
         case .matchingHit(let id): return ["matching", "hits", id]
         case .fundPlans: return ["funds", "plans"]

@@ -84,6 +84,7 @@ func routes(_ app: Application) throws {
     try staff.register(collection: MatchingController())
     try staff.register(collection: NoticesController())
     try staff.register(collection: MonitoringController())
+    try staff.register(collection: ComplaintsController())
     try staff.register(collection: ReportController())
     try staff.register(collection: FundsController())
     try staff.register(collection: PolicyController())

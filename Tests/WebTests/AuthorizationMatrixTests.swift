@@ -41,6 +41,7 @@ import VaporTesting
         var document = ""
         var warning = ""
         var referral = ""
+        var complaint = ""
     }
 
     /// Builds the foreign records through the stores, as the county would have.
@@ -88,6 +89,9 @@ import VaporTesting
         f.warning = try await monitoring.raise(householdID: f.household, source: .medicalBill, detail: "住院自付 3 万元", on: d("2021-12-20"), actor: "t")
         f.referral = try await monitoring.refer(householdID: f.household, personName: nil, townshipCode: DivisionCode(foreignVillage)!.townshipCode.value,
                                                 department: .medical, request: "医疗救助", on: d("2021-12-20"), actor: "t")
+        f.complaint = try await ComplaintStore(app.db, today: today).receive(channel: .phone, on: d("2021-12-20"), reporter: nil,
+                                                                           content: "反映某户有车", townshipCode: DivisionCode(foreignVillage)!.townshipCode.value,
+                                                                           householdID: f.household, applicationID: nil, actor: "t")
         return f
     }
 
@@ -106,6 +110,7 @@ import VaporTesting
             case .batch: return f.batch
             case .warning: return f.warning
             case .referral: return f.referral
+            case .complaint: return f.complaint
             }
         }
         switch url.rule(method) {
@@ -129,7 +134,7 @@ import VaporTesting
         for table in ["households", "members", "documents", "applications", "application_events", "decisions", "enrollments",
                       "terminations", "termination_events", "temporary_cases", "temporary_case_events", "reserve_fund_entries",
                       "station_stays", "station_events", "payroll_batches", "payroll_lines", "fund_allocations", "policy_versions",
-                      "users", "payroll_holds", "early_warnings", "referrals", "low_income_households", "match_hits", "dataset_imports"] {
+                      "users", "payroll_holds", "early_warnings", "referrals", "low_income_households", "match_hits", "dataset_imports", "complaints"] {
             out[table] = try await (app.db as! any SQLDatabase).raw("SELECT COUNT(*) AS n FROM \(ident: table)").first(decoding: N.self)?.n
         }
         let batch = try await (app.db as! any SQLDatabase).raw("SELECT state FROM payroll_batches").all()

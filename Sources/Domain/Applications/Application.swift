@@ -80,6 +80,12 @@ public struct AssistanceApplication: Hashable, Codable, Sendable {
     /// True for programmes without 公示 (children's allowances, 民发〔2019〕62号 二(二)): the township's
     /// opinion goes straight to the county. nil (absent in older records) means with 公示.
     public var withoutPublicNotice: Bool?
+    /// A complaint or report about the case was received during its review (DB-2021 Art. 20 ¶2): the county
+    /// must visit before it confirms. nil (absent in older records) means none.
+    public var complaintReceived: Bool?
+
+    /// The county's own home visit is required before confirmation (近亲属备案, or a complaint during review).
+    public var needsCountyVisit: Bool { closeRelative || complaintReceived == true }
 
     public init(acceptedOn: CivilDate, closeRelative: Bool) {
         self.acceptedOn = acceptedOn

@@ -27,12 +27,14 @@ public enum ApplicationEvent: Hashable, Codable, Sendable {
     /// 单独登记备案: a member is a close relative of assistance staff or a village cadre (DB-2021 Art. 11),
     /// found by matching against the cadre roster; the county's own home visit is then required (Art. 20 ¶2).
     case registerCloseRelative(on: CivilDate, note: String)
+    /// 投诉举报 about the case during its review (DB-2021 Art. 20 ¶2): the county's own home visit is then required.
+    case registerComplaint(on: CivilDate, note: String)
 
     /// The date the step happened, if it has one.
     public var date: CivilDate? {
         switch self {
         case let .recordInformationCheck(on, _), let .completeInvestigation(on), let .townshipReview(on, _, _),
-             let .registerCloseRelative(on, _),
+             let .registerCloseRelative(on, _), let .registerComplaint(on, _),
              let .deliverRefusalNotice(on),
              let .raiseObjection(on, _), let .resolveObjection(on, _, _), let .closePublicNotice(on),
              let .approve(on, _), let .refuse(on, _):
@@ -57,7 +59,7 @@ public enum ApplicationEvent: Hashable, Codable, Sendable {
         case let .refuse(_, reason): return reason
         case .deliverRefusalNotice: return ""
         case let .extendDeadline(reason): return reason
-        case let .registerCloseRelative(_, note): return note
+        case let .registerCloseRelative(_, note), let .registerComplaint(_, note): return note
         }
     }
 
@@ -76,6 +78,7 @@ public enum ApplicationEvent: Hashable, Codable, Sendable {
         case .deliverRefusalNotice: return "登记不予纳入通知书送达"
         case .extendDeadline: return "延长办理期限"
         case .registerCloseRelative: return "登记近亲属备案"
+        case .registerComplaint: return "登记投诉举报"
         }
     }
 }
@@ -164,7 +167,7 @@ public enum ApplicationWorkflow {
             a.countyHomeVisit = visit
         case let .approve(on, benefit):
             try require(.countyReview)
-            if a.closeRelative && a.countyHomeVisit == nil { throw .countyVisitRequired }
+            if a.needsCountyVisit && a.countyHomeVisit == nil { throw .countyVisitRequired }
             guard benefit > .zero else { throw .missing("月保障金额") }
             try notBefore(on, a.noticeClosedOn, "公示结束日期")
             try notBefore(on, a.countyHomeVisit?.date, "县级核查日期")
@@ -190,6 +193,10 @@ public enum ApplicationWorkflow {
             guard a.state.isOpen else { throw .outOfOrder(event: event.chinese, state: a.state) }
             guard !note.trimmingWhitespace().isEmpty else { throw .missing("备案说明") }
             a.closeRelative = true
+        case let .registerComplaint(_, note):
+            guard a.state.isOpen else { throw .outOfOrder(event: event.chinese, state: a.state) }
+            guard !note.trimmingWhitespace().isEmpty else { throw .missing("投诉举报内容") }
+            a.complaintReceived = true
         case let .extendDeadline(reason):
             guard a.state.isOpen else { throw .outOfOrder(event: event.chinese, state: a.state) }
             guard !policy.confirmationDelegatedToTownship else { throw .extensionNotAllowed }
@@ -245,7 +252,7 @@ public enum WorkflowError: Error, Equatable, Sendable {
         case .noticeNotOver(let end):
             return "公示期至 \(end) 结束（7 天），期满后才能报县级审核 (public notice not over)"
         case .countyVisitRequired:
-            return "本户为近亲属备案户，县级须先入户核查才能确认 (county home visit required; 民发〔2021〕57号 第20条)"
+            return "本户为近亲属备案户或审核期间有投诉举报，县级须先入户核查才能确认 (county home visit required; 民发〔2021〕57号 第20条)"
         case let .dateBefore(d, what, earlier):
             return "日期 \(d) 早于\(what) \(earlier)，请核对 (date before \(what))"
         case .extensionNotAllowed:

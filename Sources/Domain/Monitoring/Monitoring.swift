@@ -236,10 +236,14 @@ public struct MonitoringPolicy: Hashable, Sendable {
     public var warningWorkingDays: Int
     /// Working days for a department's feedback on a referral: 10.
     public var referralFeedbackWorkingDays: Int
+    /// Working days to investigate a complaint or report and close it (with the answer to a real-name
+    /// reporter, DB-2021 Art. 37): 15.
+    public var complaintWorkingDays: Int
 
-    public init(warningWorkingDays: Int = 10, referralFeedbackWorkingDays: Int = 10) {
+    public init(warningWorkingDays: Int = 10, referralFeedbackWorkingDays: Int = 10, complaintWorkingDays: Int = 15) {
         self.warningWorkingDays = warningWorkingDays
         self.referralFeedbackWorkingDays = referralFeedbackWorkingDays
+        self.complaintWorkingDays = complaintWorkingDays
     }
 }
 

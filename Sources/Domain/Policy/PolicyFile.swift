@@ -108,7 +108,7 @@ public struct PolicyFile: Sendable {
                                   "payment", "dueDay", "sharedContactHouseholds", "accountChangeHoldDays",
                                   "funds", "idleMonths", "costSharing", "programme", "shares",
                                   "matching", "lookbackMonths", "exemptVehicleTypes", "medicalBillThreshold", "closeRelatives",
-                                  "monitoring", "warningWorkingDays", "referralFeedbackWorkingDays",
+                                  "monitoring", "warningWorkingDays", "referralFeedbackWorkingDays", "complaintWorkingDays",
                                   "central", "provincial", "city", "county"]
 
     static let versionKeys: Set<String> = ["effective", "signed", "document", "dibao", "tekun", "temporary",
@@ -161,9 +161,10 @@ public struct PolicyFile: Sendable {
         if let n = try o.optional("funds") { policy.funds = try funds(n) }
         if let n = try o.optional("matching") { policy.matching = try matching(n) }
         if let n = try o.optional("monitoring") {
-            let x = try n.object(["warningWorkingDays", "referralFeedbackWorkingDays"])
+            let x = try n.object(["warningWorkingDays", "referralFeedbackWorkingDays", "complaintWorkingDays"])
             if let v = try x.optional("warningWorkingDays") { policy.monitoring.warningWorkingDays = try v.integer(1...60) }
             if let v = try x.optional("referralFeedbackWorkingDays") { policy.monitoring.referralFeedbackWorkingDays = try v.integer(1...60) }
+            if let v = try x.optional("complaintWorkingDays") { policy.monitoring.complaintWorkingDays = try v.integer(1...60) }
         }
         return policy
     }

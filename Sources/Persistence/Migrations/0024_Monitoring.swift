@@ -5,10 +5,15 @@ import SQLKit
 /// - `low_income_households`: the register's categories other than 低保 and 特困 (which enrollments give),
 ///   with where each came from;
 /// - `early_warnings`: a warning about a household, its township, deadline, verification visit and outcome;
-/// - `referrals`: requests a township window sent to another department, and the feedback.
+/// - `referrals`: requests a township window sent to another department, and the feedback;
+/// - `complaints`: 投诉举报, the reporter sealed at rest (whistle-blowers are protected), its township, deadline,
+///   investigation, answer and outcome.
 /// Idempotent.
 struct M0024Monitoring: AsyncMigration {
     var name: String { "0024_Monitoring" }
+
+    /// The columns this migration seals (guarded by 0021's triggers, resealed by rotation).
+    static let sealed: [SealedColumn] = [.init(table: "complaints", column: "reporter", kind: .record)]
 
     func prepare(on database: any Database) async throws {
         let sql = database as! any SQLDatabase
@@ -65,9 +70,35 @@ struct M0024Monitoring: AsyncMigration {
             .ignoreExisting()
             .create()
         try await sql.raw("CREATE INDEX IF NOT EXISTS ix_referrals_county ON referrals (county_code, closed_on)").run()
+        try await database.schema("complaints")
+            .field("id", .string, .identifier(auto: false))
+            .field("county_code", .string, .required)
+            .field("township_code", .string, .required)
+            .field("household_id", .string)
+            .field("application_id", .string)
+            .field("channel", .string, .required)
+            .field("received_on", .string, .required)
+            .field("reporter", .string)
+            .field("content", .string, .required)
+            .field("due_on", .string, .required)
+            .field("stage", .string, .required)
+            .field("investigation", .string)
+            .field("finding", .string)
+            .field("investigated_on", .string)
+            .field("reply", .string)
+            .field("replied_on", .string)
+            .field("outcome", .string)
+            .field("closed_on", .string)
+            .field("received_by", .string, .required)
+            .field("updated_at", .datetime, .required)
+            .ignoreExisting()
+            .create()
+        try await sql.raw("CREATE INDEX IF NOT EXISTS ix_complaints_county ON complaints (county_code, stage)").run()
+        try await M0021DataKeyGuard.guardColumns(Self.sealed, on: sql)
     }
 
     func revert(on database: any Database) async throws {
-        for table in ["early_warnings", "referrals", "low_income_households"] { try await database.schema(table).delete() }
+        try await M0021DataKeyGuard.unguardColumns(Self.sealed, on: database as! any SQLDatabase)
+        for table in ["complaints", "early_warnings", "referrals", "low_income_households"] { try await database.schema(table).delete() }
     }
 }

@@ -11,7 +11,7 @@ public struct AccessStore: Sendable {
 
     /// The kinds of record a page can be about.
     public enum Subject: String, Sendable, CaseIterable {
-        case household, application, termination, temporaryCase, stay, batch, warning, referral
+        case household, application, termination, temporaryCase, stay, batch, warning, referral, complaint
     }
 
     /// Where a record is kept.
@@ -61,6 +61,8 @@ public struct AccessStore: Sendable {
             query = "SELECT h.county_code, h.township_code, h.village_code, h.id AS household_id FROM early_warnings w JOIN households h ON h.id = w.household_id WHERE w.id = \(bind: id)"
         case .referral:
             query = "SELECT r.county_code, r.township_code, h.village_code, h.id AS household_id FROM referrals r LEFT JOIN households h ON h.id = r.household_id WHERE r.id = \(bind: id)"
+        case .complaint:
+            query = "SELECT c.county_code, c.township_code, h.village_code, h.id AS household_id FROM complaints c LEFT JOIN households h ON h.id = c.household_id WHERE c.id = \(bind: id)"
         }
         guard let row = try await database.sql.raw(query).first(decoding: Row.self, with: SQLSupport.decoder) else { return nil }
         let stored = Stored(subject.rawValue)

@@ -237,7 +237,7 @@ struct SealedColumn: Sendable {
             var c = c
             if c.table == "households" && c.column == "bank_account" { c.index = "bank_account_index" }
             return c
-        } + [.init(table: "bank_files", column: "content", kind: .record, key: "batch_id")] + M0023Matching.sealed
+        } + [.init(table: "bank_files", column: "content", kind: .record, key: "batch_id")] + M0023Matching.sealed + M0024Monitoring.sealed
     }
 }
 

@@ -118,6 +118,8 @@ extension SiteURL {
         case .monitoringWarnings, .monitoringRegister, .referrals: return .permission(.townshipSteps, nil)
         case .monitoringWarningStep: return .permission(.townshipSteps, .warning)
         case .referralFeedback: return .permission(.townshipSteps, .referral)
+        case .complaints: return read ? .permission(.viewRegistry, nil) : .permission(.townshipSteps, nil)
+        case .complaintStep: return .permission(.townshipSteps, .complaint)
         case .fundsRecovery: return read ? .permission(.viewFunds, nil) : .permission(.editFunds, nil)
         case .fundPlans: return .permission(.editFunds, nil)
         // Each step is a role's (the deputy director, the finance bureau…): checked by the handler.

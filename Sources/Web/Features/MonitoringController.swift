@@ -179,6 +179,7 @@ enum MonitoringPage {
         let may = m.permissions.contains(.townshipSteps)
         return .div(
             .h1(.text(title)),
+            .p(.a(.attr("href", SiteURL.complaints.path), .text("投诉举报")), .text(" · "), .a(.attr("href", SiteURL.notices.path), .text("公示"))),
             .p(.class("muted"), .text("低收入人口动态监测（国办发〔2023〕39号）：主动发现 → 动态监测 → 预警核实 → 救助帮扶 → 数据归集。预警交户籍所在乡镇核实，按政策规定的工作日内处置；需其他部门救助的，一门受理、转介办理并跟踪反馈。")),
             .table(
                 .tr(.th("主动发现（监测对象）"), .th("动态监测（预警）"), .th("预警核实"), .th("救助帮扶"), .th("数据归集（办结）"), .th("逾期预警"), .th("待反馈转介"), .th("逾期转介")),
