@@ -76,7 +76,9 @@ enum MatchOutput {
             "nearMatches": r.nearMatches.map(hit),
             "duplicates": r.report.duplicates.map { ["row": $0.row, "sameAs": $0.sameAs] },
             "conflicts": r.report.conflicts.map { ["row": $0.row, "importedOn": $0.importedOn, "detail": $0.detail] as [String: Any] },
-            "warnings": r.report.warnings.map { ["row": $0.row, "column": $0.column, "id": $0.id] as [String: Any] },
+            "warnings": r.report.warnings.map { ["row": $0.row, "column": $0.column, "id": $0.id,
+                                                 "reason": "末三位为 000，可能被表格软件损坏，请对照证件核实"] as [String: Any] },
+            "unlistedRelationships": r.report.unlisted.map { ["row": $0.row, "relationship": $0.relationship] as [String: Any] },
         ]
         let data = (try? JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
@@ -90,6 +92,9 @@ enum MatchOutput {
         out.append("\(r.kind.chinese)（\(r.source)）\(r.fileName)：\(r.rows) 行，新增 \(r.added) 条，此前已有 \(r.known) 条")
         for d in r.report.duplicates { out.append("  第 \(d.row) 行与第 \(d.sameAs) 行重复，只记一次") }
         for c in r.report.conflicts { out.append("  第 \(c.row) 行：\(c.detail)（此前 \(c.importedOn) 导入）") }
+        for u in r.report.unlisted {
+            out.append("  第 \(u.row) 行关系“\(u.relationship)”不在政策的近亲属列表（matching.closeRelatives）中，未作为近亲属比对")
+        }
         for w in r.report.warnings {
             out.append("  第 \(w.row) 行“\(w.column)”\(w.id)：末三位为 000，可能被表格软件损坏，已接受，请对照证件核实")
         }

@@ -8,7 +8,7 @@ import Testing
 
     func record(_ kind: DatasetKind, _ values: [String], header: [String]? = nil) throws -> Result<DatasetRecord, DatasetRowProblems> {
         let resolved = try DatasetMapping.standard(kind).resolve(header: cells(header ?? kind.columns.map(\.heading)))
-        return resolved.record(row: 2, cells(values))
+        return resolved.record(row: 2, cells(values), today: CivilDate(year: 2021, month: 12, day: 31)!)
     }
 
     func problems(_ r: Result<DatasetRecord, DatasetRowProblems>) -> [DatasetRowProblem] {
@@ -26,14 +26,14 @@ import Testing
                                             reason: ResidentIDError.checkDigitMismatch("110101199003079000", expected: "8", likelySpreadsheetDamage: true).message)])
         // A numeric XLSX cell: the digits are gone even when what is left happens to pass.
         let resolved = try DatasetMapping.standard(.deaths).resolve(header: cells(["姓名", "身份证号", "死亡日期"]))
-        guard case .failure(let numeric) = resolved.record(row: 7, [DatasetCell("李某"), DatasetCell("510921198512310000", numeric: true), DatasetCell("2021-05-12")]) else {
+        guard case .failure(let numeric) = resolved.record(row: 7, [DatasetCell("李某"), DatasetCell("510921198512310000", numeric: true), DatasetCell("2021-05-12")], today: CivilDate(year: 2021, month: 12, day: 31)!) else {
             Issue.record("a numeric 18-digit cell must be refused"); return
         }
         #expect(numeric.problems.map(\.row) == [7])
         #expect(numeric.problems.map(\.column) == ["身份证号"])
         #expect(numeric.problems[0].reason.hasPrefix("单元格是数值格式"))
         // An old 15-digit number stored as a number keeps all its digits.
-        guard case .success(let old) = resolved.record(row: 8, [DatasetCell("李某"), DatasetCell("340524800101001", numeric: true), DatasetCell("2021-05-12")]) else {
+        guard case .success(let old) = resolved.record(row: 8, [DatasetCell("李某"), DatasetCell("340524800101001", numeric: true), DatasetCell("2021-05-12")], today: CivilDate(year: 2021, month: 12, day: 31)!) else {
             Issue.record("a 15-digit numeric cell is whole"); return
         }
         #expect(old.residentID.value == "34052419800101001X")
@@ -192,5 +192,77 @@ import Testing
         var wider = policy
         wider.closeRelatives.append("堂兄")
         #expect(MatchRules.relativeFinding(r, policy: wider)?.code == "CADRE_RELATIVE")
+    }
+}
+
+/// Found when tried as an attacker would (issue 8): each becomes a test.
+@Suite struct DatasetAttackerFindingsTests {
+    let today = CivilDate(year: 2021, month: 12, day: 31)!
+
+    func problems(_ kind: DatasetKind, _ cells: [DatasetCell]) throws -> [DatasetRowProblem] {
+        let resolved = try DatasetMapping.standard(kind).resolve(header: kind.columns.map { DatasetCell($0.heading) })
+        if case .failure(let p) = resolved.record(row: 2, cells, today: today) { return p.problems }
+        return []
+    }
+
+    /// A BOM before a JSON file crashed the process (the duplicate-key scan popped an empty stack).
+    @Test func aByteOrderMarkDoesNotCrashTheJSONReader() throws {
+        let parsed = try StrictJSON.parse(Data([0xEF, 0xBB, 0xBF] + Array(#"{"a": 1}"#.utf8))) as? [String: Any]
+        #expect(parsed?["a"] as? Int == 1)
+        #expect(StrictJSON.firstDuplicateKey(in: Data("}}".utf8)) == nil)
+        let mapping = "\u{FEFF}" + #"{"kind": "deaths", "source": "s", "columns": {"name": "姓名", "residentID": "身份证号", "eventDate": "死亡日期"}}"#
+        #expect(try DatasetMapping.parse(mapping, expected: .deaths).source == "s")
+    }
+
+    @Test(arguments: ["0001-01-01", "9999-12-31", "2022-01-01"])
+    func datesOutsideTheRecordsReachAreRefused(text: String) throws {
+        let p = try problems(.deaths, [DatasetCell("某"), DatasetCell("110101199003079163"), DatasetCell(text)])
+        #expect(p.map(\.column) == ["死亡日期"])
+        #expect(p[0].reason.hasSuffix("(date out of range)"))
+    }
+
+    @Test func aDeathBeforeBirthAndABirthInTheFutureAreRefused() throws {
+        let before = try problems(.deaths, [DatasetCell("某"), DatasetCell("110101199003079163"), DatasetCell("1980-01-01")])
+        #expect(before.map(\.reason) == ["日期 1980-01-01 早于号码中的出生日期 1990-03-07 (before the person was born)"])
+        let body = "11010120990101001"
+        let future = body + String(ResidentID.checkCharacter(for: Array(body)))
+        let p = try problems(.deaths, [DatasetCell("某"), DatasetCell(future), DatasetCell("2021-01-01")])
+        #expect(p.map(\.reason) == ["号码中的出生日期 2099-01-01 晚于今天 (birth date in the future)"])
+        let month = try problems(.socialInsurance, [DatasetCell("某"), DatasetCell("110101199003079163"), DatasetCell("1899-05")])
+        #expect(month.map(\.column) == ["缴费年月"])
+    }
+
+    /// An unclosed quote swallows the next rows into one cell: the message never echoes their numbers.
+    @Test func aSwallowedCellIsNotEchoed() throws {
+        let swallowed = "510921196111221104,2021-12-01\n高某,510921197407269822,2021-12-02\n王某,510921195001010010,2021-12-03"
+        let p = try problems(.deaths, [DatasetCell("高华"), DatasetCell(swallowed), DatasetCell("2021-12-01")])
+        #expect(p.count == 1)
+        #expect(!p[0].value.contains("510921197407269822"))
+        #expect(!p[0].reason.contains("510921197407269822"))
+        #expect(p[0].value.count <= 41)
+    }
+
+    /// What Excel keeps in number cells: a date-time, and an amount with a binary fraction.
+    @Test func excelNumberCellsAreRead() throws {
+        #expect(DatasetValues.date(DatasetCell("44531.5", numeric: true))?.description == "2021-12-01")
+        #expect(try DatasetValues.amount(DatasetCell("31050.400000000001", numeric: true)) == Money(fen: 3_105_040))
+        #expect(throws: DomainInputError.invalidAmount("31050.405")) { try DatasetValues.amount(DatasetCell("31050.405", numeric: true)) }
+    }
+
+    /// The holiday calendar ends with 2026: a warning raised at the year's end still gets a deadline (the
+    /// latest it could be), not an error.
+    @Test func aDeadlineBeyondTheCalendarIsBounded() throws {
+        let w = try EarlyWarning(householdID: "h", townshipCode: "510921112000", source: .disaster, detail: "x",
+                                 raisedOn: CivilDate(year: 2026, month: 12, day: 28)!, policy: MonitoringPolicy(), calendar: .china)
+        #expect(w.dueOn > CivilDate(year: 2027, month: 1, day: 8)!)
+        var v = w
+        #expect(throws: MonitoringError.tooFewInvestigators(1)) {
+            try v.verify(HomeVisit(date: CivilDate(year: 2026, month: 12, day: 29)!, investigators: ["张三", "张三\u{200B}", " 张 三"], findings: "x"),
+                         today: CivilDate(year: 2026, month: 12, day: 30)!)
+        }
+        #expect(throws: MonitoringError.missing("核实情况")) {
+            try v.verify(HomeVisit(date: CivilDate(year: 2026, month: 12, day: 29)!, investigators: ["甲", "乙"], findings: "\u{200B}"),
+                         today: CivilDate(year: 2026, month: 12, day: 30)!)
+        }
     }
 }

@@ -82,9 +82,9 @@ import Testing
             let r2 = try await DatasetImport.run(kind: .deaths, file: second, source: "县公安局", mappingText: nil, countyCode: "510921", actor: "t",
                                                  database: handle.db, today: { Fixtures.date("2021-06-02") })
             #expect(r2.hits.map(\.subjectName) == ["张某乙"])
-            // Without the source, the standard headings are expected, and the missing one is named.
+            // Without the source, the standard headings (and 公民身份号码 for 身份证号) are expected; the missing one is named.
             let third = try Self.temp("c.csv", Self.csv([["序号", "姓名", "公民身份号码", "死亡时间"], ["1", "某", "110101199003079163", "2021-06-01"]]))
-            await #expect(throws: DatasetError.missingColumns(kind: .deaths, missing: ["身份证号", "死亡日期"],
+            await #expect(throws: DatasetError.missingColumns(kind: .deaths, missing: ["死亡日期"],
                                                               headings: ["序号", "姓名", "公民身份号码", "死亡时间"], looksLike: nil)) {
                 try await DatasetImport.run(kind: .deaths, file: third, source: nil, mappingText: nil, countyCode: "510921", actor: "t",
                                             database: handle.db, today: { Fixtures.date("2021-06-02") })
@@ -149,6 +149,38 @@ import Testing
     @Test func anOldExcelFileIsNamed() throws {
         let url = try Self.temp("old.xls", Data([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0]))
         #expect(throws: DatasetError.unreadable("这是旧版 Excel（.xls）文件：请在 Excel 中另存为 .xlsx 或 CSV 后再导入 (legacy .xls)")) {
+            try DatasetFiles.open(url)
+        }
+    }
+}
+
+/// Files found when tried as an attacker would (issue 8).
+@Suite struct DatasetFileAttackerTests {
+    /// A UTF-8 file with one GB18030 row is refused naming the line, not read wholly as GB18030.
+    @Test func mixedEncodingsAreRefused() throws {
+        var data = Data("姓名,身份证号,死亡日期\r\n李某,110101197708029247,2021-05-12\r\n".utf8)
+        data.append("王某,110101199003079163,2021-05-12\r\n".data(using: String.Encoding(rawValue: 0x8000_0632))!)
+        let url = try DatasetFileTests.temp("mixed.csv", data)
+        #expect(throws: DatasetError.unreadable("文件的编码混杂：有的行是 UTF-8，第 3 行起有 GB18030（或其他）编码的行；请在 Excel 中整体另存为“CSV UTF-8”后再导入 (mixed encodings)")) {
+            try DatasetFiles.open(url)
+        }
+    }
+
+    /// One cell at column ZZZZZZZ asked for a row 8 billion cells wide and killed the server.
+    @Test func aCellBeyondExcelsLastColumnIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-wide-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent("wide.xlsx")
+        let script = """
+            import sys, zipfile
+            z = zipfile.ZipFile(sys.argv[1], "w")
+            z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+            z.writestr("xl/worksheets/sheet1.xml", '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row><row r="2"><c r="ZZZZZZZ2" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>')
+            z.close()
+            """
+        try Data(script.utf8).write(to: dir.appendingPathComponent("make.py"))
+        #expect(Spawn.wait(try Spawn.spawn("python3 \(Spawn.quote(dir.appendingPathComponent("make.py").path)) \(Spawn.quote(url.path))")) == 0)
+        #expect(throws: DatasetError.unreadable("第 2 行的单元格 ZZZZZZZ2 超出 Excel 的最大列 XFD (cell beyond Excel's last column)")) {
             try DatasetFiles.open(url)
         }
     }

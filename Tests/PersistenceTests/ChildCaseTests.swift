@@ -41,6 +41,25 @@ import Testing
         return (id, try await store.approve(id, on: d("2021-03-10"), actor: "county"))
     }
 
+    /// The payee of a child's allowance dies (found by matching, issue 8): the child's line is held, not paid
+    /// to the dead grandmother's account (found when tried as a new user would).
+    @Test func aDeadPayeeHoldsTheChildsLine() async throws {
+        try await withTestDatabase(policies: [Self.policy]) { handle in
+            try await RegistryStore(handle.db).register([Self.grandmother()])
+            try await RegistryStore(handle.db).setChildFacts(householdID: "wang", residentID: Self.childID, placement: .scattered, father: .deceased,
+                                                             mother: .deceased, hivAffected: false, disabilityAllowance: .zero, today: d("2021-12-31"))
+            _ = try await Self.approve(.orphan, on: handle.db)
+            let r = try await MatchStore(handle.db, today: { Fixtures.date("2021-03-20") })
+                .importDataset(ArrayRows([["姓名", "身份证号", "死亡日期"], ["王奶奶", "110101194408169738", "2021-03-15"]]),
+                               mapping: .standard(.deaths), fileName: "d.csv", sha256: "d", countyCode: "510921", actor: "t")
+            #expect(r.hits.map(\.subjectName) == ["王奶奶"])
+            let april = try await PayrollStore(handle.db, today: { Fixtures.date("2021-12-31") })
+                .generate(programme: .orphan, month: Fixtures.month("2021-04"), countyCode: "510921", actor: "t")
+            #expect(april.batch.lineCount == 0)
+            #expect(april.holds.map(\.reason) == ["MATCH_HIT：DECEASED（王奶奶）死亡信息：2021-03-15 死亡；自 2021-04 起不应再计入或发放，已发的追回（信息比对发现，经办人核实处理前暂停发放）"])
+        }
+    }
+
     @Test func orphanLeavesTheDibaoCount() async throws {
         try await withTestDatabase(policies: [Self.policy]) { handle in
             try await Fixtures.registerAndEnroll(Self.grandmother(), from: "2021-01", on: handle.db)

@@ -41,11 +41,13 @@ import Testing
             #expect(june.batch.lineCount == 0)
             #expect(june.batch.total == .zero)
             #expect(june.holds.map(\.householdID) == ["h01"])
-            #expect(june.holds[0].reason.hasPrefix("MATCH_HIT：DECEASED：死亡信息：2021-05-12 死亡；自 2021-06 起不应再计入或发放，已发的追回"))
-            // The case worker records the death and decides the hit: the hold by the hit is gone, and the
-            // programme's own rule holds the household until it is reviewed (300.00 from June, C01).
-            try await RegistryStore(handle.db).setStatus(of: try ResidentID("110101197708029247"), to: .deceased, since: d("2021-05-12"))
-            let decided = try await MatchStore(handle.db).decide(result.hits[0].id, .confirmed, note: "已核实死亡，已登记", actor: "clerk")
+            #expect(june.holds[0].reason == "MATCH_HIT：DECEASED（李某）死亡信息：2021-05-12 死亡；自 2021-06 起不应再计入或发放，已发的追回（信息比对发现，经办人核实处理前暂停发放）")
+            // The case worker confirms the hit: the death is recorded from 2021-05-12 and the programme's own rule
+            // holds the household until it is reviewed (300.00 from June, C01).
+            let decided = try await MatchStore(handle.db, today: { Fixtures.date("2021-06-07") })
+                .decide(result.hits[0].id, .confirmed, note: "已核实死亡", actor: "clerk")
+            #expect(try await RegistryStore(handle.db).household("h01")?.composition.members.map { "\($0.name) \($0.status.rawValue)" }
+                == ["张某甲 active", "李某 deceased", "张某乙 active"])
             #expect(decided.status == .decided)
             #expect(decided.decision == .confirmed)
             await #expect(throws: MatchError.alreadyDecided(result.hits[0].id, by: "clerk")) {
@@ -54,6 +56,75 @@ import Testing
             let july = try await PayrollStore(handle.db, today: { Fixtures.date("2021-07-05") })
                 .generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
             #expect(july.holds.map { String($0.reason.prefix(15)) } == ["MEMBERS_CHANGED"])
+            // Reviewed (300.00 from June): August pays it; the confirmed hit holds no more.
+            _ = try await EnrollmentStore(handle.db).review(householdID: "h01", programme: .dibao, on: Fixtures.date("2021-07-06"),
+                                                            actor: "t", today: Fixtures.date("2021-07-06"))
+            let august = try await PayrollStore(handle.db, today: { Fixtures.date("2021-08-05") })
+                .generate(programme: .dibao, month: Fixtures.month("2021-08"), countyCode: "510921", actor: "t")
+            #expect(august.batch.total.yuanString == "300.00")
+        }
+    }
+
+    /// A confirmed hit that is not a death (a public employee) holds until a decision on the household is
+    /// recorded on or after the confirmation; a batch generated before the hit cannot be approved after it.
+    @Test func aConfirmedHitHoldsUntilTheHouseholdIsDecidedAgain() async throws {
+        try await withTestDatabase { handle async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
+            let payroll = PayrollStore(handle.db, today: { Fixtures.date("2021-06-05") })
+            let june = try await payroll.generate(programme: .dibao, month: Fixtures.month("2021-06"), countyCode: "510921", actor: "t")
+            #expect(june.batch.lineCount == 1)
+            let r = try await load(.publicEmployees, [["姓名", "身份证号", "工作单位"], ["张某甲", "110101197503149130", "蓬溪县某局"]],
+                                   on: handle.db, today: "2021-06-06")
+            await #expect(throws: StoreError.conflict("批次生成后，信息比对发现 1 户须暂停发放（张某甲），本批次未审核：请作废草稿后重新生成 (matching hits found since generation)")) {
+                try await payroll.approve(june.batch.id, actor: "approver")
+            }
+            try await payroll.discardDraft(june.batch.id, actor: "t")
+            try await MatchStore(handle.db, today: { Fixtures.date("2021-06-07") }).decide(r.hits[0].id, .confirmed, note: "在编人员", actor: "c")
+            let again = try await PayrollStore(handle.db, today: { Fixtures.date("2021-06-08") })
+                .generate(programme: .dibao, month: Fixtures.month("2021-06"), countyCode: "510921", actor: "t")
+            #expect(again.batch.lineCount == 0)
+            #expect(again.holds.map(\.reason) == ["MATCH_CONFIRMED：PUBLIC_EMPLOYEE（张某甲）财政供养人员：蓬溪县某局（已核实属实，复核或终止后再发放）"])
+            // The review after it re-decides the household: the hold by the hit ends.
+            _ = try await EnrollmentStore(handle.db).review(householdID: "h01", programme: .dibao, on: Fixtures.date("2021-06-09"),
+                                                            actor: "t", today: Fixtures.date("2021-06-09"))
+            let july = try await PayrollStore(handle.db, today: { Fixtures.date("2021-07-05") })
+                .generate(programme: .dibao, month: Fixtures.month("2021-07"), countyCode: "510921", actor: "t")
+            #expect(july.holds.isEmpty)
+        }
+    }
+
+    /// Another county's roster imported before this county's batch of the month: the batch holds the person
+    /// (PAID_ELSEWHERE), and the re-import of the same fact is still known, not lost.
+    @Test func aRosterForAMonthNotYetPaidHoldsItsBatch() async throws {
+        try await withTestDatabase { handle async throws in
+            try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: handle.db)
+            let heading = ["姓名", "身份证号", "发放地区", "救助类别", "发放月份"]
+            let r = try await load(.otherCountyRoster, [heading, ["张某甲", "110101197503149130", "船山区", "低保", "2021-06"]],
+                                   on: handle.db, today: "2021-06-01")
+            #expect(r.hits.isEmpty)
+            let june = try await PayrollStore(handle.db, today: { Fixtures.date("2021-06-05") })
+                .generate(programme: .dibao, month: Fixtures.month("2021-06"), countyCode: "510921", actor: "t")
+            #expect(june.batch.lineCount == 0)
+            #expect(june.holds.map(\.reason) == ["MATCH_HIT：PAID_ELSEWHERE（张某甲）2021-06 同时在船山区领取低保，本县同月也已发放（信息比对发现，经办人核实处理前暂停发放）"])
+        }
+    }
+
+    /// Rosters say 妻子, 哥哥, 奶奶: close relatives; a relationship the list lacks is reported, not dropped.
+    /// Departments write 身份证号码; a cremation after the police's death record is the same fact.
+    @Test func wordsDepartmentsUse() async throws {
+        try await withTestDatabase { handle async throws in
+            try await RegistryStore(handle.db).register([Fixtures.h01()])
+            let heading = ["姓名", "身份证号码", "职务", "亲属姓名", "亲属身份证号码", "关系"]
+            let r = try await load(.cadreRoster, [heading, ["冯某", "110101199003079163", "民政协理员", "李某", "110101197708029247", "妻子"],
+                                                 ["冯某", "110101199003079163", "民政协理员", "张某乙", "110101200511209150", "堂兄"]],
+                                   on: handle.db, today: "2021-05-20")
+            #expect(r.hits.map(\.subjectName) == ["李某"])
+            #expect(r.report.unlisted == [.init(row: 3, relationship: "堂兄")])
+            let police = [["姓名", "身份证号", "死亡日期", "类别"], ["赵某", "11010119720528959X", "2021-05-01", "死亡"]]
+            let funeral = [["姓名", "身份证号", "死亡日期", "类别"], ["赵某", "11010119720528959X", "2021-05-01", "火化"]]
+            _ = try await load(.deaths, police, on: handle.db, today: "2021-05-20")
+            let second = try await load(.deaths, funeral, on: handle.db, today: "2021-05-21")
+            #expect((second.known, second.report.conflicts.count) == (1, 0))
         }
     }
 

@@ -29,7 +29,7 @@ import VaporTesting
             let decided = try await session.post(SiteURL.matchingHit(hit.id).path, form: ["decision": "confirmed", "note": "已核实，登记死亡"])
             #expect(decided.status == .seeOther)
             let after = body(try await session.get(SiteURL.matching.path))
-            #expect(after.contains("已登记：李某 DECEASED — 属实，按建议处理"))
+            #expect(after.contains("已登记：李某 DECEASED — 属实（死亡、迁出即登记成员状态；复核或终止后再发放）"))
             #expect(after.contains("待处理的比对结果（0）"))
         }
     }

@@ -14,6 +14,9 @@ public enum StrictJSON {
     /// Parses `data`; refuses invalid JSON (with the parser's line and column when it gives them) and
     /// duplicate keys (naming the path of the second one).
     public static func parse(_ data: Data) throws(Failure) -> Any {
+        // A byte-order mark (Notepad's "UTF-8") is not part of the text; left in, the duplicate-key scan read it
+        // as a value and crashed the process (found when tried as an attacker would).
+        let data = data.starts(with: [0xEF, 0xBB, 0xBF]) ? Data(data.dropFirst(3)) : data
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
             let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
@@ -69,6 +72,7 @@ public enum StrictJSON {
                 stack.append(.array(index: 0, path: childPath()))
                 i += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard !stack.isEmpty else { return nil }
                 stack.removeLast()
                 valueDone()
                 i += 1

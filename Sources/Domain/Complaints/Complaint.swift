@@ -74,7 +74,7 @@ public struct Complaint: Hashable, Sendable {
     ///   `WorkCalendarError` past the holiday calendar.
     public init(channel: ComplaintChannel, receivedOn: CivilDate, reporter: Reporter?, content: String, townshipCode: String,
                 householdID: String?, applicationID: String?, policy: MonitoringPolicy, calendar: WorkCalendar) throws {
-        guard !content.trimmingWhitespace().isEmpty else { throw MonitoringError.missing("投诉举报内容") }
+        let content = try MonitoringError.text(content, "投诉举报内容")
         if let r = reporter {
             guard !r.name.trimmingWhitespace().isEmpty, !r.contact.trimmingWhitespace().isEmpty else {
                 throw MonitoringError.missing("实名举报人的姓名和联系方式（用于反馈结果）")
@@ -87,7 +87,7 @@ public struct Complaint: Hashable, Sendable {
         self.townshipCode = townshipCode
         self.householdID = householdID
         self.applicationID = applicationID
-        self.dueOn = try calendar.adding(workingDays: policy.complaintWorkingDays, to: receivedOn)
+        self.dueOn = try calendar.deadline(workingDays: policy.complaintWorkingDays, from: receivedOn)
         self.stage = .received
     }
 
@@ -109,7 +109,7 @@ public struct Complaint: Hashable, Sendable {
     /// - Throws: `MonitoringError`.
     public mutating func investigate(_ text: String, finding: ComplaintFinding, on date: CivilDate, today: CivilDate) throws(MonitoringError) {
         guard stage == .received else { throw .alreadyClosed }
-        guard !text.trimmingWhitespace().isEmpty else { throw .missing("调查情况") }
+        let text = try MonitoringError.text(text, "调查情况")
         guard date >= receivedOn, date <= today else { throw .badDate(date) }
         investigation = text.trimmingWhitespace()
         self.finding = finding
@@ -122,7 +122,7 @@ public struct Complaint: Hashable, Sendable {
     public mutating func answer(_ text: String, on date: CivilDate, today: CivilDate) throws(MonitoringError) {
         guard reporter != nil else { throw .missing("实名举报人（匿名举报无需反馈）") }
         guard stage == .investigated, let investigatedOn else { throw .missing("调查情况（先调查后反馈）") }
-        guard !text.trimmingWhitespace().isEmpty else { throw .missing("反馈内容") }
+        let text = try MonitoringError.text(text, "反馈内容")
         guard date >= investigatedOn, date <= today else { throw .badDate(date) }
         reply = text.trimmingWhitespace()
         repliedOn = date
@@ -133,7 +133,7 @@ public struct Complaint: Hashable, Sendable {
     public mutating func close(_ outcome: String, on date: CivilDate, today: CivilDate) throws(MonitoringError) {
         guard stage == .investigated, let investigatedOn else { throw .missing("调查情况") }
         if reporter != nil && repliedOn == nil { throw .missing("向实名举报人反馈结果（民发〔2021〕57号 第37条）") }
-        guard !outcome.trimmingWhitespace().isEmpty else { throw .missing("处理结果") }
+        let outcome = try MonitoringError.text(outcome, "处理结果")
         guard date >= investigatedOn, date >= (repliedOn ?? investigatedOn), date <= today else { throw .badDate(date) }
         self.outcome = outcome.trimmingWhitespace()
         closedOn = date

@@ -89,7 +89,6 @@ public enum DatasetKind: String, CaseIterable, Codable, Sendable {
     /// The values an `eventType` column may hold, when the kind has one.
     public var eventTypes: [String]? {
         switch self {
-        case .deaths: return ["死亡", "火化"]
         case .hukouMoves: return ["迁出", "迁入", "注销"]
         case .businesses: return ["设立", "变更", "转让", "注销"]
         default: return nil
@@ -109,6 +108,16 @@ public enum DatasetKind: String, CaseIterable, Codable, Sendable {
 public enum DatasetField: String, CaseIterable, Codable, Sendable {
     case name, residentID, eventDate, eventType, plate, vehicleType, address, floorArea, businessName, transferee,
          employer, month, amount, role, relativeName, relativeResidentID, relationship, county, programme
+
+    /// Other headings departments' exports use for the field, accepted in place of the standard one when no
+    /// mapping of the source says otherwise.
+    public var aliases: [String] {
+        switch self {
+        case .name: return ["名字"]
+        case .residentID, .relativeResidentID: return ["身份证号码", "公民身份号码", "公民身份证号码", "身份证件号码", "证件号码"]
+        default: return []
+        }
+    }
 }
 
 /// One cell as a file gave it: the text, and whether the spreadsheet stored it as a number (an 18-digit
@@ -222,7 +231,11 @@ public struct DatasetMapping: Hashable, Sendable {
         var missing: [String] = []
         for c in kind.columns {
             guard let heading = columns[c.field] else { continue }
-            if let i = position[heading] { index[c.field] = i } else if c.required { missing.append(heading) }
+            // The standard heading's usual variants (身份证号码 for 身份证号), with its prefix (车主身份证号码).
+            let prefix = heading.hasSuffix("身份证号") ? String(heading.dropLast(4)) : ""
+            let variants = heading == c.heading && (c.field != .name || heading == "姓名")
+                ? [heading] + c.field.aliases.map { c.field == .residentID || c.field == .relativeResidentID ? prefix + $0 : $0 } : [heading]
+            if let i = variants.lazy.compactMap({ position[$0] }).first { index[c.field] = i } else if c.required { missing.append(heading) }
         }
         guard missing.isEmpty else {
             let present = Set(headings)
@@ -241,8 +254,9 @@ public struct ResolvedMapping: Sendable {
     public let mapping: DatasetMapping
     let index: [DatasetField: Int]
 
-    /// The record of one data row, or every problem in it (row, column heading, value, reason).
-    public func record(row number: Int, _ cells: [DatasetCell]) -> Result<DatasetRecord, DatasetRowProblems> {
+    /// The record of one data row, or every problem in it (row, column heading, value, reason). Dates after
+    /// `today` or before 1900, and an ID number whose birth date is after `today`, are refused.
+    public func record(row number: Int, _ cells: [DatasetCell], today: CivilDate) -> Result<DatasetRecord, DatasetRowProblems> {
         let kind = mapping.kind
         var problems: [DatasetRowProblem] = []
         func cell(_ f: DatasetField) -> DatasetCell? {
@@ -251,7 +265,7 @@ public struct ResolvedMapping: Sendable {
             return c.text.trimmingWhitespace().isEmpty ? nil : c
         }
         func problem(_ f: DatasetField, _ value: String, _ reason: String) {
-            problems.append(DatasetRowProblem(row: number, column: mapping.columns[f] ?? f.rawValue, value: value, reason: reason))
+            problems.append(DatasetRowProblem(row: number, column: mapping.columns[f] ?? f.rawValue, value: DatasetValues.shown(value), reason: reason))
         }
         let required = Set(kind.columns.filter(\.required).map(\.field))
         for f in required where cell(f) == nil { problem(f, "", "必填，不能为空 (required)") }
@@ -264,7 +278,19 @@ public struct ResolvedMapping: Sendable {
                     return nil
                 }
             }
-            do { return try ResidentID(c.text) } catch {
+            // A cell far longer than a number (an unclosed quote swallowed the rows after it) is not echoed whole.
+            if c.text.count > 30 {
+                problem(f, c.text, "长 \(c.text.count) 个字符，不是一个身份证号码：可能是上一个引号没有闭合，把后面几行并进了这一格 (not an ID number)")
+                return nil
+            }
+            do {
+                let id = try ResidentID(c.text)
+                guard id.birthDate <= today else {
+                    problem(f, c.text, "号码中的出生日期 \(id.birthDate) 晚于今天 (birth date in the future)")
+                    return nil
+                }
+                return id
+            } catch {
                 problem(f, c.text, error.message)
                 return nil
             }
@@ -276,15 +302,27 @@ public struct ResolvedMapping: Sendable {
         if let c = cell(.eventDate) {
             date = DatasetValues.date(c)
             if date == nil { problem(.eventDate, c.text, "不是日期：请用 2021-05-12、2021/5/12、20210512 或 2021年5月12日 (not a date)") }
+            if let d = date, !(DatasetValues.earliest...today).contains(d) {
+                problem(.eventDate, c.text, "日期 \(d) 不在 1900-01-01 到今天（\(today)）之间 (date out of range)")
+                date = nil
+            }
+            if let d = date, let id = resident, d < id.birthDate {
+                problem(.eventDate, c.text, "日期 \(d) 早于号码中的出生日期 \(id.birthDate) (before the person was born)")
+                date = nil
+            }
         }
         var month: YearMonth?
         if let c = cell(.month) {
             month = DatasetValues.month(c)
             if month == nil { problem(.month, c.text, "不是月份：请用 2021-05、202105 或 2021年5月 (not a month)") }
+            if let m = month, !(DatasetValues.earliest.yearMonth...today.yearMonth.next).contains(m) {
+                problem(.month, c.text, "月份 \(m) 不在 1900-01 到下月（\(today.yearMonth.next)）之间 (month out of range)")
+                month = nil
+            }
         }
         var amount: Money?
         if let c = cell(.amount) {
-            do { amount = try Money(yuan: c.text) } catch { problem(.amount, c.text, error.message) }
+            do { amount = try DatasetValues.amount(c) } catch { problem(.amount, c.text, error.message) }
             if let a = amount, a < .zero { problem(.amount, c.text, "金额不能为负 (negative)"); amount = nil }
         }
         var values: [DatasetField: String] = [:]
@@ -327,14 +365,36 @@ public struct ResolvedMapping: Sendable {
 
 /// Reading dates, months and amounts the way departments' exports write them.
 public enum DatasetValues {
+    /// No department's record is older.
+    public static let earliest = CivilDate(year: 1900, month: 1, day: 1)!
+
+    /// A value as a message shows it: at most 40 characters, and any run of 15 or more digits in a longer
+    /// text cut to its first six (`Redaction.identifiers`), so a broken row never echoes other rows' numbers.
+    public static func shown(_ value: String) -> String {
+        guard value.count > 20 else { return value }
+        let cut = Redaction.identifiers(in: value)
+        return cut.count > 40 ? String(cut.prefix(40)) + "…" : cut
+    }
+
+    /// Yuan as text (`Money(yuan:)`), or a spreadsheet's number cell, which may carry a binary fraction
+    /// (`31050.400000000001`): rounded to fen when it is within a millionth of a fen of one.
+    public static func amount(_ cell: DatasetCell) throws(DomainInputError) -> Money {
+        if cell.numeric, let d = Double(cell.text.trimmingWhitespace()), d.isFinite, abs(d) < 1e12 {
+            let fen = (d * 100).rounded()
+            if abs(d * 100 - fen) < 1e-6 { return Money(fen: Int64(fen)) }
+        }
+        return try Money(yuan: cell.text)
+    }
+
     /// `2021-05-12`, `2021/5/12`, `2021.5.12`, `20210512`, `2021年5月12日`, with a time after a space
     /// ignored; a numeric cell under 100000 is a spreadsheet day number (1900 system: 1 = 1900-01-01,
     /// counting its phantom 1900-02-29).
     public static func date(_ cell: DatasetCell) -> CivilDate? {
         var t = cell.text.trimmingWhitespace()
         if let space = t.firstIndex(where: { $0 == " " || $0 == "T" }) { t = String(t[..<space]) }
-        if cell.numeric, let serial = Double(t), serial >= 1, serial < 100_000, serial == serial.rounded() {
-            let n = Int(serial)
+        // A date-time cell carries the time as a fraction of the day.
+        if cell.numeric, let serial = Double(t), serial >= 1, serial < 100_000 {
+            let n = Int(serial.rounded(.down))
             guard n != 60 else { return nil }
             return CivilDate(year: 1899, month: 12, day: 31)!.adding(days: n > 60 ? n - 1 : n)
         }
@@ -422,7 +482,10 @@ public struct DatasetRecord: Hashable, Sendable {
     /// The rest of the record: the same key with other content is a conflict, reported, not applied.
     public var content: String {
         var parts = [name, eventDate?.description ?? "", month?.description ?? "", amount?.yuanString ?? ""]
-        for f in DatasetField.allCases { if let v = values[f] { parts.append("\(f.rawValue)=\(v)") } }
+        // A death and its cremation, sent by the police and the funeral home, are one fact.
+        for f in DatasetField.allCases where !(kind == .deaths && f == .eventType) {
+            if let v = values[f] { parts.append("\(f.rawValue)=\(v)") }
+        }
         return parts.joined(separator: "|")
     }
 }

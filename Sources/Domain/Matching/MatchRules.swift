@@ -55,15 +55,25 @@ public struct MatchingPolicy: Hashable, Sendable {
     public var closeRelatives: [String]
 
     public init(lookbackMonths: Int = 12,
-                exemptVehicleTypes: [String] = ["残疾人专用汽车", "残疾人机动轮椅车"],
+                exemptVehicleTypes: [String] = ["残疾人专用", "残疾人机动轮椅车"],
                 medicalBillThreshold: Money = .yuan(10_000),
-                closeRelatives: [String] = ["配偶", "父母", "父亲", "母亲", "子女", "儿子", "女儿", "兄弟姐妹", "兄弟", "姐妹",
-                                            "祖父母", "外祖父母", "孙子女", "外孙子女"]) {
+                closeRelatives: [String] = MatchingPolicy.civilCodeCloseRelatives) {
         self.lookbackMonths = lookbackMonths
         self.exemptVehicleTypes = exemptVehicleTypes
         self.medicalBillThreshold = medicalBillThreshold
         self.closeRelatives = closeRelatives
     }
+}
+
+extension MatchingPolicy {
+    /// 近亲属 of the Civil Code Art. 1045 (配偶、父母、子女、兄弟姐妹、祖父母、外祖父母、孙子女、外孙子女) in the words
+    /// rosters use for them.
+    public static let civilCodeCloseRelatives = [
+        "配偶", "妻子", "丈夫", "夫妻", "父母", "父亲", "母亲", "父子", "母子", "父女", "母女", "子女", "儿子", "女儿",
+        "兄弟姐妹", "兄弟", "姐妹", "哥哥", "弟弟", "姐姐", "妹妹", "兄妹", "姐弟",
+        "祖父母", "祖父", "祖母", "爷爷", "奶奶", "外祖父母", "外祖父", "外祖母", "外公", "外婆",
+        "孙子女", "孙子", "孙女", "外孙子女", "外孙", "外孙女",
+    ]
 }
 
 /// A person of the registry as matching sees them.
@@ -142,12 +152,13 @@ public enum MatchRules {
                                 summary: "户籍\(v(.eventType))：\(date)\(v(.address).isEmpty ? "" : "，迁往\(v(.address))")",
                                 recoverFrom: from)
         case .vehicles:
-            if policy.exemptVehicleTypes.contains(v(.vehicleType)) { return nil }
+            // An exempt type is matched as a part of the department's wording (残疾人专用 in 残疾人专用小型汽车).
+            if !v(.vehicleType).isEmpty, policy.exemptVehicleTypes.contains(where: { v(.vehicleType).contains($0) }) { return nil }
             return MatchFinding(code: "VEHICLE_OWNED", severity: .high, actions: [.holdPayment, .verify, .recompute],
                                 summary: "名下有机动车 \(v(.plate))\(v(.vehicleType).isEmpty ? "" : "（\(v(.vehicleType))）")，\(date) 登记")
         case .realEstate:
             return MatchFinding(code: "PROPERTY_OWNED", severity: .medium, actions: [.verify, .recompute],
-                                summary: "名下有不动产：\(v(.address))\(v(.floorArea).isEmpty ? "" : "，\(v(.floorArea)) 平方米")，\(date) 登记")
+                                summary: "名下有不动产：\(v(.address))\(v(.floorArea).isEmpty ? "" : "，建筑面积 \(v(.floorArea))")，\(date) 登记")
         case .businesses:
             let type = v(.eventType)
             if type == "转让" || type == "注销" {

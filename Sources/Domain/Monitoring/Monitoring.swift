@@ -144,7 +144,7 @@ public struct EarlyWarning: Hashable, Sendable {
         self.source = source
         self.detail = detail
         self.raisedOn = raisedOn
-        self.dueOn = try calendar.adding(workingDays: policy.warningWorkingDays, to: raisedOn)
+        self.dueOn = try calendar.deadline(workingDays: policy.warningWorkingDays, from: raisedOn)
         self.stage = .raised
     }
 
@@ -164,9 +164,12 @@ public struct EarlyWarning: Hashable, Sendable {
     /// - Throws: `MonitoringError`.
     public mutating func verify(_ v: HomeVisit, today: CivilDate) throws(MonitoringError) {
         guard stage == .raised else { throw .wrongStage(stage) }
-        let names = Set(v.investigators.map { $0.trimmingWhitespace() }.filter { !$0.isEmpty })
+        // 王强 and 王 强 are one person.
+        let names = Set(v.investigators.map { name in
+            String(String.UnicodeScalarView(name.unicodeScalars.filter { !$0.properties.isWhitespace && $0.properties.generalCategory != .format }))
+        }.filter { !$0.isEmpty })
         guard names.count >= 2 else { throw .tooFewInvestigators(names.count) }
-        guard !v.findings.trimmingWhitespace().isEmpty else { throw .missing("核实情况") }
+        _ = try MonitoringError.text(v.findings, "核实情况")
         guard v.date >= raisedOn, v.date <= today else { throw .badDate(v.date) }
         visit = v
         stage = .verified
@@ -176,10 +179,10 @@ public struct EarlyWarning: Hashable, Sendable {
     /// - Throws: `MonitoringError`.
     public mutating func close(_ outcome: WarningOutcome, note: String, on date: CivilDate, today: CivilDate) throws(MonitoringError) {
         guard stage == .verified, let visit else { throw .wrongStage(stage) }
-        guard !note.trimmingWhitespace().isEmpty else { throw .missing("处置说明") }
+        let note = try MonitoringError.text(note, "处置说明")
         guard date >= visit.date, date <= today else { throw .badDate(date) }
         self.outcome = outcome
-        self.outcomeNote = note.trimmingWhitespace()
+        self.outcomeNote = note
         self.closedOn = date
         stage = .closed
     }
@@ -201,11 +204,11 @@ public struct Referral: Hashable, Sendable {
     /// - Throws: `MonitoringError.missing` for an empty request; `WorkCalendarError` past the calendar.
     public init(department: Department, request: String, referredOn: CivilDate, policy: MonitoringPolicy,
                 calendar: WorkCalendar) throws {
-        guard !request.trimmingWhitespace().isEmpty else { throw MonitoringError.missing("转介事项") }
+        let request = try MonitoringError.text(request, "转介事项")
         self.department = department
         self.request = request.trimmingWhitespace()
         self.referredOn = referredOn
-        self.feedbackDue = try calendar.adding(workingDays: policy.referralFeedbackWorkingDays, to: referredOn)
+        self.feedbackDue = try calendar.deadline(workingDays: policy.referralFeedbackWorkingDays, from: referredOn)
     }
 
     /// A referral as stored (read back by the store).
@@ -220,7 +223,7 @@ public struct Referral: Hashable, Sendable {
     /// - Throws: `MonitoringError`.
     public mutating func close(feedback text: String, on date: CivilDate, today: CivilDate) throws(MonitoringError) {
         guard closedOn == nil else { throw .alreadyClosed }
-        guard !text.trimmingWhitespace().isEmpty else { throw .missing("部门反馈") }
+        let text = try MonitoringError.text(text, "部门反馈")
         guard date >= referredOn, date <= today else { throw .badDate(date) }
         feedback = text.trimmingWhitespace()
         closedOn = date
@@ -254,6 +257,13 @@ public enum MonitoringError: Error, Equatable, Sendable {
     case badDate(CivilDate)
     case alreadyClosed
     case notFound(String)
+    case badText(String, FreeText.Problem)
+
+    /// Free text as every record takes it (`FreeText.check`): blank (invisible characters only), too long or
+    /// with a control character is refused, naming the field.
+    public static func text(_ text: String, _ field: String) throws(MonitoringError) -> String {
+        do { return try FreeText.check(text) } catch .blank { throw .missing(field) } catch { throw .badText(field, error) }
+    }
 
     public var message: String {
         switch self {
@@ -263,6 +273,7 @@ public enum MonitoringError: Error, Equatable, Sendable {
         case .badDate(let d): return "日期 \(d) 不能早于此前步骤，也不能晚于今天 (date out of order)"
         case .alreadyClosed: return "该事项已办结 (already closed)"
         case .notFound(let id): return "记录 \(id.prefix(8)) 不存在 (not found)"
+        case let .badText(field, problem): return "“\(field)”\(problem.message)"
         }
     }
 }
@@ -274,5 +285,15 @@ public enum NearPoverty {
         guard decision.programme == .dibao, !decision.eligible, let perCapita = decision.perCapitaIncome,
               let dibao = try? policy.dibaoPolicy() else { return false }
         return (dibao.nearPovertyLine(for: decision.area) - perCapita).isPositive
+    }
+}
+
+extension WorkCalendar {
+    /// `adding(workingDays:to:)`; past the bundled holiday years, the latest day the count could reach
+    /// (`bounding`), so a warning, referral or complaint near the year's end is received and shown with a
+    /// deadline it is certainly due by, never refused (found when tried as an attacker would: the calendar
+    /// ended 17 days after the machine's date).
+    public func deadline(workingDays: Int, from start: CivilDate) throws(WorkCalendarError) -> CivilDate {
+        do { return try adding(workingDays: workingDays, to: start) } catch { return try bounding.adding(workingDays: workingDays, to: start) }
     }
 }

@@ -63,6 +63,8 @@ public struct VillageNotice: Hashable, Sendable {
     /// The households and the money on the notice.
     public var totalHouseholds: Int { lines.count }
     public var totalPeople: Int { lines.reduce(0) { $0 + $1.householdSize } }
+    /// Fen per month of the lines with an amount.
+    public var totalAmount: Money { lines.reduce(.zero) { $0 + ($1.monthlyAmount ?? .zero) } }
 }
 
 public enum NoticeError: Error, Equatable, Sendable {

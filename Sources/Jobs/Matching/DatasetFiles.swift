@@ -22,21 +22,35 @@ public enum DatasetFiles {
         var utf8 = true
         var carry = Data()
         var lines = 0
+        // A line valid as UTF-8 with characters beyond ASCII, and a line that is not: the file mixes encodings.
+        var utf8Chinese = false
+        var firstInvalidLine: Int?
         while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
             hasher.update(chunk)
             lines += chunk.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
             if head.count < 8 { head.append(chunk.prefix(8 - head.count)) }
-            guard utf8 else { continue }
             var data = carry + chunk
             if let last = data.lastIndex(of: 0x0A) {
                 carry = data[(last + 1)...]
                 data = data[..<(last + 1)]
-                if String(validating: data, as: UTF8.self) == nil { utf8 = false }
+                var line = lines - chunk.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }  // complete lines before this chunk
+                for piece in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+                    line += 1
+                    if String(validating: piece, as: UTF8.self) == nil {
+                        firstInvalidLine = firstInvalidLine ?? line
+                    } else if piece.contains(where: { $0 >= 0x80 }) {
+                        utf8Chinese = true
+                    }
+                }
             } else {
                 carry = data
             }
         }
-        if utf8, !carry.isEmpty, String(validating: carry, as: UTF8.self) == nil { utf8 = false }
+        if !carry.isEmpty {
+            if String(validating: carry, as: UTF8.self) == nil { firstInvalidLine = firstInvalidLine ?? lines + 1 }
+            else if carry.contains(where: { $0 >= 0x80 }) { utf8Chinese = true }
+        }
+        utf8 = firstInvalidLine == nil
         let sha = hasher.hex()
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
             let rows = try XLSXRows(url)
@@ -47,6 +61,9 @@ public enum DatasetFiles {
         }
         let estimate = max(0, lines - 1)
         if utf8 { return (try CSVRows(url), sha, estimate, {}) }
+        if utf8Chinese, let bad = firstInvalidLine {
+            throw DatasetError.unreadable("文件的编码混杂：有的行是 UTF-8，第 \(bad) 行起有 GB18030（或其他）编码的行；请在 Excel 中整体另存为“CSV UTF-8”后再导入 (mixed encodings)")
+        }
         // GB18030: transcoded line by line into a temporary UTF-8 copy, read the same way, removed after.
         let temp = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-\(UUID().uuidString).csv")
         FileManager.default.createFile(atPath: temp.path, contents: nil, attributes: [.posixPermissions: 0o600])
@@ -125,6 +142,8 @@ struct CSVRows: DatasetRowSource {
 struct XLSXRows: DatasetRowSource {
     var rows: [(number: Int, cells: [DatasetCell])]
     var position = 0
+    /// The largest part the XML parser reads (its own limit is 10,000,000 bytes).
+    static let maxPartBytes: UInt64 = 9_900_000
 
     init(_ url: URL) throws {
         let archive: Archive
@@ -137,10 +156,15 @@ struct XLSXRows: DatasetRowSource {
             _ = try archive.extract(e, skipCRC32: false) { data.append($0) }
             return data
         }
-        guard let sheetPath = try XLSXRows.firstSheetPath(archive: archive, entry: entry),
-              let sheet = try entry(sheetPath) else {
+        guard let sheetPath = try XLSXRows.firstSheetPath(archive: archive, entry: entry), let sheetEntry = archive[sheetPath] else {
             throw DatasetError.unreadable("XLSX 文件中没有工作表 (no worksheet)")
         }
+        // Foundation's XML parser reads a part whole and refuses one over 10 MB (about 29,000 rows of a
+        // typical export): larger sheets go as CSV, which streams (docs/adr/0024-matching.md).
+        for entry in [sheetEntry, archive["xl/sharedStrings.xml"]].compactMap({ $0 }) where entry.uncompressedSize > XLSXRows.maxPartBytes {
+            throw DatasetError.unreadable("XLSX 工作表太大（\(entry.path) 解压后 \(entry.uncompressedSize / 1_000_000) MB，超过 \(XLSXRows.maxPartBytes / 1_000_000) MB，约 2.9 万行）：请在 Excel 中另存为“CSV UTF-8”后导入，CSV 不限行数 (sheet too large for XLSX; use CSV)")
+        }
+        guard let sheet = try entry(sheetPath) else { throw DatasetError.unreadable("XLSX 文件中没有工作表 (no worksheet)") }
         let shared = try entry("xl/sharedStrings.xml").map(SharedStrings.parse) ?? []
         let parser = SheetParser(shared: shared)
         let xml = XMLParser(data: sheet)
@@ -262,6 +286,13 @@ final class SheetParser: NSObject, XMLParserDelegate {
             rowNumber = attributes["r"].flatMap(Int.init) ?? rowNumber + 1
         case "c":
             cellColumn = attributes["r"].flatMap(SheetParser.column) ?? nextColumn
+            // Excel's last column is XFD (16,384); a reference beyond it is not a sheet Excel wrote, and a row
+            // built that wide would take all the memory there is (found when tried as an attacker would).
+            guard cellColumn < 16_384 else {
+                failure = "第 \(rowNumber) 行的单元格 \(attributes["r"] ?? "") 超出 Excel 的最大列 XFD (cell beyond Excel's last column)"
+                parser.abortParsing()
+                return
+            }
             nextColumn = cellColumn + 1
             cellType = attributes["t"] ?? "n"
             text = ""

@@ -24,8 +24,9 @@ public enum DatasetImport {
         return (DatasetMapping.standard(kind, source: source?.trimmingWhitespace()), false)
     }
 
-    /// Imports and matches `file` as `kind`, in one transaction; the same file again changes nothing.
-    public static func run(kind: DatasetKind, file: URL, source: String?, mappingText: String?, countyCode: String, actor: String,
+    /// Imports and matches `file` as `kind`, in one transaction; the same file again changes nothing. `fileName`:
+    /// the name recorded (an upload's own name), else the file's.
+    public static func run(kind: DatasetKind, file: URL, fileName: String? = nil, source: String?, mappingText: String?, countyCode: String, actor: String,
                            database: any Database, today: @escaping @Sendable () -> CivilDate,
                            progress: Progress = .silent) async throws -> DatasetImportResult {
         let store = MatchStore(database, today: today)
@@ -33,7 +34,7 @@ public enum DatasetImport {
         let opened = try DatasetFiles.open(file)
         defer { opened.close() }
         let total = opened.estimate
-        let result = try await store.importDataset(opened.rows, mapping: mapping, fileName: file.lastPathComponent, sha256: opened.sha256,
+        let result = try await store.importDataset(opened.rows, mapping: mapping, fileName: fileName ?? file.lastPathComponent, sha256: opened.sha256,
                                                    countyCode: countyCode, actor: actor) { n in
             progress.report(min(n, max(total, n)), max(total, n), "行 (rows)")
         }

@@ -100,6 +100,8 @@ struct M0023Matching: AsyncMigration {
             .field("decision_note", .string)
             .field("decided_by", .string)
             .field("decided_at", .datetime)
+            // The day of the decision: a confirmed hit holds payment until a decision on the household is on or after it.
+            .field("decided_on", .string)
             .unique(on: "record_id", "member_id", "via", name: "uq_match_hits")
             .ignoreExisting()
             .create()

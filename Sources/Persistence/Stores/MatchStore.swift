@@ -29,7 +29,7 @@ public struct MatchHit: Hashable, Sendable {
 
         public var chinese: String {
             switch self {
-            case .confirmed: return "属实，按建议处理"
+            case .confirmed: return "属实（死亡、迁出即登记成员状态；复核或终止后再发放）"
             case .cleared: return "核实后不影响救助"
             case .samePerson: return "确认是同一人"
             case .differentPerson: return "不是同一人"
@@ -152,9 +152,21 @@ public struct DatasetImportReport: Codable, Hashable, Sendable {
         public var id: String
     }
 
+    /// A cadre roster's relationship that is not a 近亲属 in the policy's list: no hit; named so that a
+    /// wording the list lacks is seen, not dropped.
+    public struct Unlisted: Codable, Hashable, Sendable {
+        public var row: Int
+        public var relationship: String
+        public init(row: Int, relationship: String) {
+            self.row = row
+            self.relationship = relationship
+        }
+    }
+
     public var duplicates: [Duplicate] = []
     public var conflicts: [Conflict] = []
     public var warnings: [Warning] = []
+    public var unlisted: [Unlisted] = []
 }
 
 public enum MatchError: Error, Equatable, Sendable {
@@ -173,7 +185,7 @@ public enum MatchError: Error, Equatable, Sendable {
         case let .alreadyDecided(id, by): return "比对结果 \(id.prefix(8)) 已由 \(by) 处理，不能重复处理 (already decided)"
         case let .decisionNotAllowed(d, t):
             return "“\(d.chinese)”不适用于\(t == .near ? "疑似同一人（姓名和出生日期相同）" : "身份证号相同")的比对结果 (decision not allowed for this kind of hit)"
-        case .noteRequired: return "请填写核实情况说明 (a note is required)"
+        case .noteRequired: return "请填写核实情况说明（不超过 500 字，不含控制字符） (a note is required)"
         }
     }
 }
@@ -233,12 +245,14 @@ public struct MatchStore: Sendable {
 
     /// Reads every member of the county's households once (with their household's enrollment in `month`
     /// and its open application), or of one household: the build side of the join.
-    static func registry(countyCode: String, month: YearMonth, householdID: String? = nil, on sql: any SQLDatabase) async throws -> Registry {
+    static func registry(countyCode: String, month: YearMonth, householdID: String? = nil, index: String? = nil,
+                         on sql: any SQLDatabase) async throws -> Registry {
         struct Row: Decodable {
             var id: String; var householdId: String; var residentIdIndex: String; var name: String; var birthDate: String
             var status: String; var paid: Int; var acceptedOn: String?
         }
-        let one: SQLQueryString = householdID.map { " AND m.household_id = \(bind: $0)" } ?? ""
+        var one: SQLQueryString = householdID.map { " AND m.household_id = \(bind: $0)" } ?? ""
+        if let index { one = one + " AND m.resident_id_index = \(bind: index)" }
         let rows = try await sql.raw("""
             SELECT m.id, m.household_id, m.resident_id_index, m.name, m.birth_date, m.status,
               (SELECT COUNT(*) FROM enrollments e WHERE e.household_id = m.household_id AND
@@ -331,7 +345,7 @@ public struct MatchStore: Sendable {
                 while let (number, cells) = try run.rows.next() {
                     run.count += 1
                     if run.count % 1_000 == 0 { progress(run.count) }
-                    switch resolved.record(row: number, cells) {
+                    switch resolved.record(row: number, cells, today: day) {
                     case .failure(let p):
                         run.refusedRows += 1
                         if run.problems.count < 100 { run.problems += p.problems.prefix(100 - run.problems.count) }
@@ -347,6 +361,9 @@ public struct MatchStore: Sendable {
                             throw DatasetError.contradictoryRows(first: first.row, second: number, what: mapping.kind.chinese + "记录")
                         }
                         run.seen[keyIndex] = (number, content)
+                        if record.kind == .cadreRoster, let r = record.values[.relationship], !policy.closeRelatives.contains(r) {
+                            run.report.unlisted.append(.init(row: number, relationship: r))
+                        }
                         for masked in record.idWarnings {
                             run.report.warnings.append(.init(row: number, column: mapping.columns[.residentID] ?? "身份证号", id: masked))
                         }
@@ -376,6 +393,11 @@ public struct MatchStore: Sendable {
                     try await MonitoringStore.raise(householdID: h.subject.householdID, source: .medicalBill,
                                                     detail: "\(h.subject.name)：\(h.finding.summary)", on: day, hitID: id, actor: actor,
                                                     calendar: .china, on: db)
+                    // The warning is where it is handled: the hit itself asks nothing more of the matching page.
+                    try await sql.raw("""
+                        UPDATE match_hits SET status = 'decided', decision = 'cleared', decision_note = '已转动态监测预警，由乡镇核实处置',
+                          decided_by = \(bind: actor), decided_at = \(bind: now), decided_on = \(bind: day.description) WHERE id = \(bind: id)
+                        """).run()
                 }
                 try await sql.raw("""
                     UPDATE dataset_imports SET row_count = \(bind: run.count), added = \(bind: run.added), known = \(bind: run.known),
@@ -573,9 +595,9 @@ public struct MatchStore: Sendable {
     /// hit, open (it now holds payment and approval as its rule says); every other decision closes it.
     /// - Throws: `MatchError.hitNotFound`, `.alreadyDecided`, `.decisionNotAllowed`, `.noteRequired`.
     @discardableResult
-    public func decide(_ id: String, _ decision: MatchHit.Decision, note: String, actor: String) async throws -> MatchHit {
-        let note = note.trimmingWhitespace()
-        guard !note.isEmpty else { throw MatchError.noteRequired }
+    public func decide(_ id: String, _ decision: MatchHit.Decision, note given: String, actor: String) async throws -> MatchHit {
+        let note: String
+        do { note = try FreeText.check(given, maxLength: 500) } catch { throw MatchError.noteRequired }
         return try await database.transaction { db in
             try await SQLSupport.lockRow("match_hits", id: id, on: db)
             guard let hit = try await hits(where: "h.id = \(bind: id)", on: db).first else { throw MatchError.hitNotFound(id) }
@@ -591,9 +613,24 @@ public struct MatchStore: Sendable {
                     """).run()
             } else {
                 try await db.sql.raw("""
-                    UPDATE match_hits SET status = 'decided', decision = \(bind: decision.rawValue), decision_note = \(bind: note),
-                      decided_by = \(bind: actor), decided_at = \(bind: Date()) WHERE id = \(bind: id)
+                    UPDATE match_hits SET status = 'decided', decision = \(bind: decision.rawValue),
+                      decision_note = \(bind: hit.decisionNote.map { $0 + "；" + note } ?? note),
+                      decided_by = \(bind: actor), decided_at = \(bind: Date()), decided_on = \(bind: today().description) WHERE id = \(bind: id)
                     """).run()
+            }
+            // A confirmed death or move out is the member's status from the day it happened (the record's date): the
+            // programme's own rule then holds the household until it is reviewed, and the review records the months
+            // overpaid since (C01).
+            if decision == .confirmed, let status = MatchStore.statusOnConfirmation[hit.finding.code] {
+                struct R: Decodable { var eventDate: String? }
+                let day = try await db.sql.raw("SELECT r.event_date FROM match_hits h JOIN dataset_records r ON r.id = h.record_id WHERE h.id = \(bind: id)")
+                    .first(decoding: R.self, with: SQLSupport.decoder)?.eventDate
+                try await db.sql.raw("""
+                    UPDATE members SET status = \(bind: status.rawValue), status_since = \(bind: day ?? today().description)
+                    WHERE id = \(bind: hit.memberID) AND status = 'active'
+                    """).run()
+                try await audit(db, county: county, actor: actor, action: "registry.member-status", subject: hit.memberID,
+                                detail: "\(status.rawValue) \(day ?? "") (matching \(hit.finding.code))", householdID: hit.householdID)
             }
             // A confirmed cadre hit is registered separately (单独登记备案, DB-2021 Art. 11), and every open
             // application of the household then needs the county's own home visit (Art. 20 ¶2).
@@ -622,6 +659,9 @@ public struct MatchStore: Sendable {
         }
     }
 
+    /// The member status a confirmed hit records.
+    static let statusOnConfirmation: [String: MemberStatus] = ["DECEASED": .deceased, "HUKOU_MOVED_OUT": .movedOut]
+
     /// The hits that a confirmation files in the 近亲属备案 register.
     static let filedCodes: Set<String> = ["CADRE_RELATIVE", "CADRE_IN_HOUSEHOLD"]
 
@@ -646,20 +686,71 @@ public struct MatchStore: Sendable {
 
     // MARK: Payroll and approval
 
-    /// Open exact hits that hold payment, by household: what payroll holds (C01, C05).
-    static func paymentHolds(households: [String], on sql: any SQLDatabase) async throws -> [String: [(memberID: String, reason: String)]] {
-        struct Row: Decodable { var householdId: String; var memberId: String; var code: String; var summary: String }
-        var out: [String: [(memberID: String, reason: String)]] = [:]
-        for chunk in SQLSupport.chunks(households) {
-            for r in try await sql.raw("""
-                SELECT household_id, member_id, code, summary FROM match_hits
-                WHERE household_id IN (\(binds: chunk)) AND status = 'open' AND match_type = 'exact' AND holds_payment = \(bind: true)
-                ORDER BY found_at, id
-                """).all(decoding: Row.self, with: SQLSupport.decoder) {
-                out[r.householdId, default: []].append((r.memberId, "MATCH_HIT：\(r.code)：\(r.summary)（信息比对发现，经办人核实处理前暂停发放）"))
-            }
+    /// The reason each line is held by matching, by the line's index in `lines` (C01, C05, C20's payee):
+    /// - an open exact hit that holds payment, on the member paid for, on any member of a household paid as a
+    ///   household, or on the payee;
+    /// - a confirmed one, until the household has a decision (a review, a new approval) dated on or after
+    ///   the confirmation: confirming that a member died or owns a car does not make the line payable.
+    /// Every hit on the line is named, with the member it is about.
+    static func heldLines(_ lines: [PayrollLine], on db: any Database) async throws -> [Int: String] {
+        guard !lines.isEmpty else { return [:] }
+        struct Row: Decodable {
+            var householdId: String; var memberId: String; var subjectName: String; var code: String; var summary: String
+            var status: String; var residentIdIndex: String?
+        }
+        var hits: [String: [Row]] = [:]
+        for chunk in SQLSupport.chunks(Array(Set(lines.map(\.householdID)))) {
+            for r in try await db.sql.raw("""
+                SELECT h.household_id, h.member_id, h.subject_name, h.code, h.summary, h.status, m.resident_id_index
+                FROM match_hits h LEFT JOIN members m ON m.id = h.member_id
+                WHERE h.household_id IN (\(binds: chunk)) AND h.match_type = 'exact' AND h.holds_payment = \(bind: true)
+                  AND (h.status = 'open' OR (h.decision = 'confirmed' AND NOT EXISTS (
+                    SELECT 1 FROM decisions dd WHERE dd.household_id = h.household_id AND dd.decided_on >= h.decided_on)))
+                ORDER BY h.found_at, h.id
+                """).all(decoding: Row.self, with: SQLSupport.decoder) { hits[r.householdId, default: []].append(r) }
+        }
+        guard !hits.isEmpty else { return [:] }
+        let sealed = try Sealed(db)
+        var out: [Int: String] = [:]
+        for (i, l) in lines.enumerated() {
+            let payee = sealed.index(l.payeeResidentID)
+            let on = (hits[l.householdID] ?? []).filter { l.memberID == nil || $0.memberId == l.memberID || $0.residentIdIndex == payee }
+            guard !on.isEmpty else { continue }
+            let open = on.contains { $0.status == "open" }
+            out[i] = (open ? "MATCH_HIT：" : "MATCH_CONFIRMED：")
+                + on.map { "\($0.code)（\($0.subjectName)）\($0.summary)" }.joined(separator: "；")
+                + (open ? "（信息比对发现，经办人核实处理前暂停发放）" : "（已核实属实，复核或终止后再发放）")
         }
         return out
+    }
+
+    /// Another county's roster rows for `month` about the members of `households` (or their payees): hits,
+    /// as this county is about to pay that month (a roster imported before our batch finds nobody paid yet).
+    static func rosterHits(month: YearMonth, households: [String], countyCode: String, today: CivilDate, on db: any Database) async throws {
+        guard !households.isEmpty else { return }
+        struct Row: Decodable { var id: String; var record: String; var residentIdIndex: String }
+        var rows: [Row] = []
+        for chunk in SQLSupport.chunks(households) {
+            rows += try await db.sql.raw("""
+                SELECT r.id, r.record, r.resident_id_index FROM dataset_records r
+                WHERE r.county_code = \(bind: countyCode) AND r.kind = 'other-county-roster' AND r.month = \(bind: month.number)
+                  AND r.resident_id_index IN (SELECT m.resident_id_index FROM members m WHERE m.household_id IN (\(binds: chunk)))
+                """).all(decoding: Row.self, with: SQLSupport.decoder)
+        }
+        guard !rows.isEmpty else { return }
+        let sealed = try Sealed(db)
+        let policy = try await PolicyStore(db).policy(region: countyCode, month: today.yearMonth).matching
+        var pending: [PendingHit] = []
+        for r in rows {
+            let json = try sealed.record("dataset_records", "record", r.record, row: r.id)
+            let record = try Sealed.redacted(row: r.id) { try Stored("dataset_records").json(StoredRecord.self, "record", json) }.record()
+            let registry = try await MatchStore.registry(countyCode: countyCode, month: month, householdID: nil, index: r.residentIdIndex, on: db.sql)
+            for subject in registry.byIndex[r.residentIdIndex] ?? [] {
+                guard let f = MatchRules.finding(record, about: subject, policy: policy, today: today, paidMonths: [month]) else { continue }
+                pending.append(PendingHit(recordID: r.id, record: record, subject: subject, type: .exact, viaRelative: false, finding: f))
+            }
+        }
+        try await insert(pending, foundBy: "payroll:\(month)", countyCode: countyCode, at: Date(), on: db.sql)
     }
 
     /// Matches the household's members against every stored record (an application's 调查核实: data imported

@@ -56,7 +56,8 @@ public struct MonitoringStore: Sendable {
     public func register(householdID: String, category: LowIncomeCategory, since: CivilDate, source: String, note: String,
                          actor: String) async throws {
         guard LowIncomeCategory.registered.contains(category) else { throw MonitoringError.missing("类别（低保、特困按在保记录统计）") }
-        guard !note.trimmingWhitespace().isEmpty else { throw MonitoringError.missing("说明") }
+        let note = try MonitoringError.text(note, "说明")
+        guard since <= today(), since >= DatasetValues.earliest else { throw MonitoringError.badDate(since) }
         try await database.transaction { db in
             try await Self.register(householdID: householdID, category: category, since: since, source: source, note: note, actor: actor, on: db)
         }
@@ -85,8 +86,8 @@ public struct MonitoringStore: Sendable {
     /// - Throws: `StoreError.notFound`, `PolicyError`, `WorkCalendarError`, `MonitoringError.missing`.
     @discardableResult
     public func raise(householdID: String, source: WarningSource, detail: String, on date: CivilDate, actor: String) async throws -> String {
-        guard !detail.trimmingWhitespace().isEmpty else { throw MonitoringError.missing("预警情况") }
-        guard date <= today() else { throw MonitoringError.badDate(date) }
+        let detail = try MonitoringError.text(detail, "预警情况")
+        guard date <= today(), date >= DatasetValues.earliest else { throw MonitoringError.badDate(date) }
         return try await database.transaction { db in
             try await Self.raise(householdID: householdID, source: source, detail: detail, on: date, hitID: nil, actor: actor,
                                  calendar: calendar, on: db)!
@@ -208,7 +209,10 @@ public struct MonitoringStore: Sendable {
 
     static func refer(householdID: String?, personName: String?, townshipCode: String, department: Department, request: String,
                       on date: CivilDate, actor: String, calendar: WorkCalendar, on db: any Database) async throws -> String {
-        guard let township = DivisionCode(townshipCode) else { throw StoreError.notFound(what: "乡镇", id: townshipCode) }
+        // A township's code, not a village's (the pages check it against the county's divisions).
+        guard let township = DivisionCode(townshipCode), township.townshipCode == township else {
+            throw StoreError.notFound(what: "乡镇", id: townshipCode)
+        }
         var name = personName?.trimmingWhitespace() ?? ""
         if let householdID {
             struct H: Decodable { var headName: String }

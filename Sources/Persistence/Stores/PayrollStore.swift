@@ -220,15 +220,16 @@ public struct PayrollStore: Sendable {
         let checked = try await PayeeCheckStore(database).apply(lines: planned.lines, payable: payable, month: month, today: today(),
                                                                 payment: policy.payment, countyCode: countyCode)
         let heldAccounts = checked.accounts
-        // A matching hit on a member (a death, a public employee, a vehicle…) holds the household's line and
-        // the member's own until a case worker decides (field cases C01, C05).
-        let matched = try await MatchStore.paymentHolds(households: Array(Set(checked.lines.map(\.householdID))), on: database.sql)
-        func hit(_ l: PayrollLine) -> String? {
-            matched[l.householdID]?.first(where: { l.memberID == nil || $0.memberID == l.memberID })?.reason
+        // A matching hit on a member (a death, a public employee, a vehicle, paid by another county this month…)
+        // holds the household's line, the member's own and the payee's until a case worker decides (C01, C05).
+        let households = Array(Set(checked.lines.map(\.householdID)))
+        try await database.transaction { db in
+            try await MatchStore.rosterHits(month: month, households: households, countyCode: countyCode, today: today(), on: db)
         }
-        let lines = checked.lines.filter { hit($0) == nil }
-        let matchHolds = checked.lines.compactMap { l in
-            hit(l).map { PayrollHold(householdID: l.householdID, memberID: l.memberID, payeeName: l.payeeName, reason: $0) }
+        let matched = try await MatchStore.heldLines(checked.lines, on: database)
+        let lines = checked.lines.enumerated().filter { matched[$0.offset] == nil }.map(\.element)
+        let matchHolds = checked.lines.enumerated().compactMap { i, l in
+            matched[i].map { PayrollHold(householdID: l.householdID, memberID: l.memberID, payeeName: l.payeeName, reason: $0) }
         }
         let holds = planned.holds + checked.holds + matchHolds
         let flags = checked.flags
@@ -439,7 +440,22 @@ public struct PayrollStore: Sendable {
     /// - Throws: `PayrollError.invalidTransition` (also when another approval or a discard came first),
     ///   `.sameApprover`.
     public func approve(_ id: String, actor: String, secondPerson: Bool = false) async throws -> PayrollBatch {
-        try await transition(id, to: .approved, actor: actor, column: "approved", secondPerson: secondPerson)
+        // Matched again: a hit found since the batch was generated (a death feed, another county's roster for
+        // this month) refuses the approval; the draft is discarded and generated again, which holds the line.
+        let b = try await batch(id: id)
+        if b.state == .draft {
+            let lines = try await self.lines(of: id)
+            try await database.transaction { db in
+                try await MatchStore.rosterHits(month: b.month, households: Array(Set(lines.map(\.householdID))), countyCode: b.countyCode,
+                                                today: today(), on: db)
+            }
+            let held = try await MatchStore.heldLines(lines, on: database)
+            if !held.isEmpty {
+                let names = held.keys.sorted().prefix(5).map { lines[$0].payeeName }.joined(separator: "、")
+                throw StoreError.conflict("批次生成后，信息比对发现 \(held.count) 户须暂停发放（\(names)\(held.count > 5 ? " 等" : "")），本批次未审核：请作废草稿后重新生成 (matching hits found since generation)")
+            }
+        }
+        return try await transition(id, to: .approved, actor: actor, column: "approved", secondPerson: secondPerson)
     }
 
     /// The lines of a frozen batch, after checking them against the checksum taken at approval.

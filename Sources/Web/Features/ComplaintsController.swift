@@ -42,7 +42,9 @@ struct ComplaintsController: RouteCollection {
     func receive(req: Request) async throws -> Response {
         let form = try req.content.decode(ReceiveForm.self)
         guard let channel = ComplaintChannel(rawValue: form.channel) else { throw FormError(field: "渠道", value: form.channel, reason: "请从列表选择") }
-        guard let township = DivisionCode(form.township) else { throw FormError(field: "乡镇", value: form.township, reason: "请从列表选择") }
+        guard let township = DivisionCode(form.township), req.settings.divisions.division(township)?.level == .township else {
+            throw FormError(field: "乡镇", value: form.township, reason: "请从列表选择本县的乡镇（街道）")
+        }
         try req.requireInScope(township: township, field: "乡镇")
         func trimmed(_ v: String?) -> String? { v.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } }
         let household = trimmed(form.household), application = trimmed(form.application)

@@ -40,12 +40,14 @@ struct MatchingController: RouteCollection {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-upload-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: dir) }
-        let name = (form.file.filename as NSString).lastPathComponent
-        let url = dir.appendingPathComponent(name.isEmpty ? "upload" : name)
+        // The file is kept under a name of ours (the sender's name is recorded, never used as a path).
+        let ext = (form.file.filename as NSString).pathExtension.lowercased()
+        let url = dir.appendingPathComponent("upload." + (["csv", "xlsx", "xls", "txt"].contains(ext) ? ext : "dat"))
+        let name = String((form.file.filename as NSString).lastPathComponent.prefix(100))
         try Data(buffer: form.file.data).write(to: url)
         let mappingText = form.mapping.flatMap { $0.data.readableBytes > 0 ? String(decoding: Data(buffer: $0.data), as: UTF8.self) : nil }
         let source = form.source?.trimmingCharacters(in: .whitespaces)
-        let r = try await DatasetImport.run(kind: kind, file: url, source: (source?.isEmpty ?? true) ? nil : source, mappingText: mappingText,
+        let r = try await DatasetImport.run(kind: kind, file: url, fileName: name.isEmpty ? "upload" : name, source: (source?.isEmpty ?? true) ? nil : source, mappingText: mappingText,
                                             countyCode: s.countyCode, actor: req.actor, database: req.db, today: s.today)
         if r.alreadyImported {
             req.flash("这份文件已于 \(ChinaClock.beijingTime(r.importedAt)) 由 \(r.importedBy) 导入，本次未作任何更改", kind: "info")
@@ -53,6 +55,9 @@ struct MatchingController: RouteCollection {
             var text = "已导入\(kind.chinese)（\(r.source)）\(r.rows) 行：新增 \(r.added) 条，此前已有 \(r.known) 条；命中 \(r.hits.count) 人次，疑似同一人 \(r.nearMatches.count) 人次"
             if !r.report.duplicates.isEmpty { text += "；重复行 \(r.report.duplicates.map { "第 \($0.row) 行" }.joined(separator: "、"))只记一次" }
             if !r.report.conflicts.isEmpty { text += "；与此前导入不一致、未覆盖：\(r.report.conflicts.map { "第 \($0.row) 行" }.joined(separator: "、"))" }
+            if !r.report.unlisted.isEmpty {
+                text += "；关系不在近亲属列表、未比对：\(r.report.unlisted.map { "第 \($0.row) 行“\($0.relationship)”" }.joined(separator: "、"))"
+            }
             if !r.report.warnings.isEmpty { text += "；身份证号末三位为 000、须对照证件核实：\(r.report.warnings.map { "第 \($0.row) 行" }.joined(separator: "、"))" }
             req.flash(text, kind: "success")
         }

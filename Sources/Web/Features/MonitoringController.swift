@@ -117,7 +117,9 @@ struct MonitoringController: RouteCollection {
     /// 一门受理: any request at the township window, referred to the competent department.
     func refer(req: Request) async throws -> Response {
         let form = try req.content.decode(ReferForm.self)
-        guard let township = DivisionCode(form.township) else { throw FormError(field: "乡镇", value: form.township, reason: "请从列表选择") }
+        guard let township = DivisionCode(form.township), req.settings.divisions.division(township)?.level == .township else {
+            throw FormError(field: "乡镇", value: form.township, reason: "请从列表选择本县的乡镇（街道）")
+        }
         try req.requireInScope(township: township, field: "乡镇")
         guard let department = Department(rawValue: form.department) else { throw FormError(field: "转介部门", value: form.department, reason: "请从列表选择") }
         let household = (form.household?.trimmingCharacters(in: .whitespaces).isEmpty ?? true) ? nil : try await visibleHousehold(req, form.household)

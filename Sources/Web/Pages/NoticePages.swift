@@ -26,6 +26,8 @@ struct NoticesController: RouteCollection {
               scope.contains(village: village) else { throw StoreError.notFound(what: "村（社区）", id: raw) }
         let programme = try Programme(token: req.query[String.self, at: "programme"] ?? Programme.dibao.rawValue)
         let rules = try programme.rules()
+        // Children are never published, whichever sheet is asked for.
+        guard rules.hasPublicNotice else { throw NoticeError.notPublished(programme) }
         let township = s.townshipName(village.townshipCode.value)
         let notice: VillageNotice
         if req.query[String.self, at: "kind"] == "standing" {
@@ -99,7 +101,8 @@ enum NoticeSheet {
                     .tr(.td(.text("\(i + 1)")), .td(.text(l.name)), .td(.class("num"), .text("\(l.householdSize)")),
                         .td(.class("num"), .text(l.monthlyAmount?.groupedYuanString ?? "—")), .if(review, .td(.text(l.opinion ?? ""))))
                 },
-                .tr(.td(.text("合计")), .td(.text("\(n.totalHouseholds) 户")), .td(.class("num"), .text("\(n.totalPeople)")), .td(.text("")),
+                .tr(.td(.text("合计")), .td(.text("\(n.totalHouseholds) 户")), .td(.class("num"), .text("\(n.totalPeople)")),
+                    .td(.class("num"), .text(n.totalAmount.groupedYuanString)),
                     .if(review, .td(.text(""))))
             ),
             .p(.text("投诉举报电话：\(n.hotline)；社会救助服务热线：12349。")),

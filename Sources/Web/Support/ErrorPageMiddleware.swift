@@ -62,9 +62,13 @@ struct ErrorPageMiddleware: AsyncMiddleware {
         case let e as DomainInputError: return (.unprocessableEntity, e.message)
         case let e as WorkCalendarError: return (.unprocessableEntity, e.message)
         case let e as ApplicationStoreError: return (.conflict, e.message)
-        case let e as MatchError: return (.conflict, e.message)
+        case let e as MatchError:
+            if case .hitNotFound = e { return (.notFound, e.message) }
+            return (.conflict, e.message)
         case let e as NoticeError: return (.unprocessableEntity, e.message)
-        case let e as MonitoringError: return (.unprocessableEntity, e.message)
+        case let e as MonitoringError:
+            if case .notFound = e { return (.notFound, e.message) }
+            return (.unprocessableEntity, e.message)
         case let e as DatasetError: return (.unprocessableEntity, e.message)
         case let e as TemporaryCaseError: return (.conflict, e.message)
         case let e as TemporaryCaseStoreError: return (.conflict, e.message)
