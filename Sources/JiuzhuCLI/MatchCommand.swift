@@ -41,9 +41,22 @@ struct MatchCommand: AsyncParsableCommand {
         let mappingText = try mapping.map { String(decoding: try CLI.contents(of: $0), as: UTF8.self) }
         _ = try CLI.dataKeys(required: true)
         try await CLI.withDatabase(database.existingSettings()) { handle in
-            let result = try await DatasetImport.run(kind: kind, file: URL(fileURLWithPath: file), source: source, mappingText: mappingText,
+            let result: DatasetImportResult
+            do {
+                result = try await DatasetImport.run(kind: kind, file: URL(fileURLWithPath: file), source: source, mappingText: mappingText,
                                                      countyCode: county, actor: "cli", database: handle.db, today: ChinaClock.today,
                                                      progress: .terminal)
+            } catch let e as DatasetError where format == "json" {
+                // Other systems read standard output: the refusal as JSON there too, with its rows.
+                var o: [String: Any] = ["error": e.message]
+                if case let .rowsRefused(problems, rows) = e {
+                    o["refusedRows"] = rows
+                    o["problems"] = problems.map { ["row": $0.row, "column": $0.column, "value": $0.value, "reason": $0.reason] }
+                }
+                let data = (try? JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+                CLI.say(String(decoding: data, as: UTF8.self))
+                throw e
+            }
             if format == "json" { CLI.say(MatchOutput.json(result)) } else { MatchOutput.text(result).forEach(CLI.say) }
         }
     }

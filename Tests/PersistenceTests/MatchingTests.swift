@@ -120,6 +120,15 @@ import Testing
                                    on: handle.db, today: "2021-05-20")
             #expect(r.hits.map(\.subjectName) == ["李某"])
             #expect(r.report.unlisted == [.init(row: 3, relationship: "堂兄")])
+            // A title row above the headings is passed over; the rows keep their numbers.
+            let titled = try await load(.deaths, [["2021年5月死亡人员名单", ""], ["姓名", "身份证号", "死亡日期"], ["钱某", "110101200511209150", "2021-05-09"],
+                                                  ["孙某", "1.1E+17", "2021-05-09"]].dropLast(), on: handle.db, today: "2021-05-20")
+            #expect((titled.rows, titled.added) == (1, 1))
+            await #expect(throws: DatasetError.rowsRefused(problems: [DatasetRowProblem(row: 4, column: "身份证号", value: "1.1E+17",
+                                                                                         reason: ResidentIDError.scientificNotation("1.1E+17").message)], rows: 1)) {
+                try await load(.deaths, [["2021年5月死亡人员名单"], ["姓名", "身份证号", "死亡日期"], ["钱某", "110101200511209150", "2021-05-09"],
+                                         ["孙某", "1.1E+17", "2021-05-09"]], on: handle.db, today: "2021-05-20")
+            }
             let police = [["姓名", "身份证号", "死亡日期", "类别"], ["赵某", "11010119720528959X", "2021-05-01", "死亡"]]
             let funeral = [["姓名", "身份证号", "死亡日期", "类别"], ["赵某", "11010119720528959X", "2021-05-01", "火化"]]
             _ = try await load(.deaths, police, on: handle.db, today: "2021-05-20")

@@ -22,6 +22,10 @@ import VaporTesting
             #expect(page.contains("110101************"))
             #expect(!page.contains("110101197708029247"))
             #expect(page.contains("（下次发放暂停）"))
+            // The household's own page says so too, where the case worker works.
+            let household = body(try await session.get(SiteURL.household("h01").path))
+            #expect(household.contains("<h2>信息比对</h2>"))
+            #expect(household.contains("待处理，发放暂停"))
             // The same file again changes nothing and says so.
             _ = try await session.upload(SiteURL.matching.path, fields: ["kind": "deaths", "source": "县公安局"], file: ("file", "死亡.csv", csv))
             #expect(body(try await session.get(SiteURL.matching.path)).contains("这份文件已于"))

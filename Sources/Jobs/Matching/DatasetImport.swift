@@ -38,6 +38,7 @@ public enum DatasetImport {
                                                    countyCode: countyCode, actor: actor) { n in
             progress.report(min(n, max(total, n)), max(total, n), "行 (rows)")
         }
+        progress.report(result.rows, result.rows, "行 (rows)")
         if save { try await store.save(mapping, countyCode: countyCode, actor: actor) }
         return result
     }

@@ -295,8 +295,22 @@ public struct MatchStore: Sendable {
                               progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> DatasetImportResult {
         if let earlier = try await importResult(kind: mapping.kind, sha256: sha256, countyCode: countyCode) { return earlier }
         let run = ImportRun(rows)
-        guard let header = try run.rows.header() else { throw DatasetError.emptyFile }
-        let resolved = try mapping.resolve(header: header)
+        guard var header = try run.rows.header() else { throw DatasetError.emptyFile }
+        // A title above the headings (“2021年12月死亡人员名单”, a date line): up to four such rows, each with at
+        // most two cells filled, are passed over to find the heading row.
+        var found: ResolvedMapping?
+        var passed = 0
+        while found == nil {
+            do {
+                found = try mapping.resolve(header: header)
+            } catch {
+                guard case .missingColumns = error, passed < 4, header.filter({ !$0.text.trimmingWhitespace().isEmpty }).count <= 2,
+                      let next = try run.rows.next() else { throw error }
+                header = next.cells
+                passed += 1
+            }
+        }
+        let resolved = found!
         let day = today()
         let policy = try await PolicyStore(database).policy(region: countyCode, month: day.yearMonth).matching
         let importID = SQLSupport.newID()

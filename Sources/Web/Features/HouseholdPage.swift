@@ -64,6 +64,8 @@ extension HouseholdsController {
             }
         }
         let releases = try await PayeeCheckStore(req.db).releases(householdID: id)
+        // 信息比对: what other departments' data says of the members, open first (decided on the matching page).
+        let hits = try await MatchStore(req.db).hits(household: id)
         let activeEnrollments = enrollments.filter { $0.endMonth == nil || $0.endMonth! >= today.yearMonth }
         let body: Node<HTML.BodyContext> = .div(
             .h1("家庭档案：\(h.head.name)户"),
@@ -84,6 +86,17 @@ extension HouseholdsController {
                        .forEach(releases) { r in
                            .tr(.td(.text(r.check.chinese)), .td(.text(r.reference)), .td(.text(r.note)), .td(.text(r.decidedBy)),
                                .td(.text(ChinaClock.beijingTime(r.decidedAt))))
+                       }))),
+            .if(!hits.isEmpty, .group(
+                .h2("信息比对"),
+                .table(.tr(.th("成员"), .th("数据"), .th("规则"), .th("情况"), .th("状态")),
+                       .forEach(hits) { h in
+                           .tr(.td(.text(h.subjectName + (h.matchType == .near ? "（疑似同一人）" : ""))), .td(.text(h.kind.chinese)),
+                               .td(.code(.text(h.finding.code))), .td(.text(h.finding.summary)),
+                               .td(h.status == .open
+                                   ? .group(Layout.badge(h.finding.holdsPayment && h.matchType == .exact ? "待处理，发放暂停" : "待处理", "bad"),
+                                            .if(req.staff?.may(.matchData) == true, .a(.attr("href", SiteURL.matching.path), .text(" 去处理"))))
+                                   : .text("\(h.decision?.chinese ?? "")：\(h.decisionNote ?? "")（\(h.decidedBy ?? "")）")))
                        }))),
             .if(!reveal, Layout.postForm(req, .householdReveal(id), .button(.class("secondary"), .type(.submit), .text("显示完整身份证号和账号（记入审计日志）")))),
             .if(reveal, .p(.class("flash info"), .text("已显示完整号码，本次查看已记入审计日志。"))),

@@ -15,7 +15,9 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             var (status, described) = Self.describe(error)
             if let neutral = try? await Self.outOfArea(error, request) { (status, described) = neutral }
             // A value echoed from the request (an id in the path) never carries control characters.
-            let message = String(described.unicodeScalars.filter { $0.properties.generalCategory != .control })
+            // Line breaks separate a refused file's rows; each is shown on its own line.
+            let lines = described.split(separator: "\n").map { String($0.unicodeScalars.filter { $0.properties.generalCategory != .control }) }
+            let message = lines.joined(separator: " ")
             if status.code >= 500 {
                 request.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             }
@@ -27,7 +29,7 @@ struct ErrorPageMiddleware: AsyncMiddleware {
             }
             let html = Layout.page(title: "出错了", request: request, active: nil, body: .div(
                 .h1("无法完成操作"),
-                .p(.class("flash error"), .text(message)),
+                .div(.class("flash error"), .forEach(lines) { .p(.text($0)) }),
                 // No script (the CSP forbids it): the browser's back button, or the dashboard.
                 .p(.text("请用浏览器的“后退”返回上一页，或 "), .a(.attr("href", SiteURL.home.path), .text("回到工作台")))
             ), showNav: request.staff != nil)
