@@ -72,3 +72,24 @@ import VaporTesting
         #expect(!html.contains("110101197708029247"))
     }
 }
+
+/// Field case C10 at the registration form: a number ending in 000 that passes is accepted only when the
+/// clerk says it was compared with the card.
+@Suite struct SuspectIDRegistrationTests {
+    func body(_ r: TestingHTTPResponse) -> String { String(buffer: r.body) }
+
+    @Test func aSuspectNumberNeedsTheClerksCheck() async throws {
+        try await withTestApp { session async throws in
+            var form = ["village": "510921112243", "area": "urban", "address": "桂花村2组", "bankName": "四川农信",
+                        "bankAccount": "6217000000000031", "m0_name": "某甲", "m0_id": "510921198512310000", "m0_rel": "head",
+                        "m0_kind": "wage", "m0_income": ""]
+            let refused = try await session.post(SiteURL.households.path, form: form)
+            #expect(refused.status == .unprocessableEntity)
+            #expect(body(refused).contains("末三位为 000，可能被表格软件损坏：请对照居民身份证核实"))
+            #expect(try await RegistryStore(session.app.db).search(in: .county("510921"), text: nil, townshipCode: nil, programme: nil,
+                                                                   month: YearMonth(year: 2021, month: 12)!).total == 0)
+            form["idChecked"] = "on"
+            #expect(try await session.post(SiteURL.households.path, form: form).status == .seeOther)
+        }
+    }
+}

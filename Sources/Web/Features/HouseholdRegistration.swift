@@ -34,6 +34,8 @@ extension HouseholdsController {
                       .tr(.th("#"), .th("类别"), .th("说明"), .th("估值（元）")),
                       .forEach(0..<Self.assetRows) { assetRow($0) }
                   ),
+                  .label(.input(.type(.checkbox), .name("idChecked"), .attr("value", "on")),
+                         .text(" 末三位为 000 的身份证号码已对照居民身份证核实无误（表格软件按数字保存会把末几位变成 0）")),
                   .button(.type(.submit), .text("保存")))
         )
         return HTMLPage(html: Layout.page(title: "登记新家庭", request: req, active: .households, body: body))
@@ -82,6 +84,12 @@ extension HouseholdsController {
         let form = try req.content.decode([String: String].self)
         let file = try Self.parseHousehold(form, settings: s)
         try req.requireInScope(village: file.villageCode, field: "村（社区）")
+        // A number that passes every check but ends in 000 may be a spreadsheet's damage (field case C10):
+        // accepted only when the clerk says it was compared with the card, never silently.
+        if form["idChecked"] != "on", let suspect = file.composition.members.first(where: { $0.residentID.looksSpreadsheetDamaged }) {
+            throw FormError(field: "\(suspect.name)的身份证号码", value: suspect.residentID.masked,
+                            reason: "末三位为 000，可能被表格软件损坏：请对照居民身份证核实，无误后勾选“已对照证件核实号码”再提交")
+        }
         try await RegistryStore(req.db, divisions: s.divisions).register([file], recording: req.auditDraft("household.register", subject: file.id))
         req.flash("已登记家庭：户主 \(file.head.name)，\(file.composition.members.count) 人", kind: "success")
         return req.seeOther(.household(file.id))
