@@ -139,6 +139,8 @@ enum SiteURL: Hashable, Sendable {
     case matching
     /// A case worker's decision on one hit.
     case matchingHit(String)
+    /// An import started from the page: its progress, then its result.
+    case matchingImport(String)
     /// The chain recomputed: intact, or the first broken entry.
     case auditVerify
 
@@ -173,7 +175,7 @@ enum SiteURL: Hashable, Sendable {
         .policies, .policyAdjust,
         .users, .userDisable(P.id), .userEnable(P.id), .userResetPassword(P.id),
         .audit, .auditVerify,
-        .matching, .matchingHit(P.id), .notices,
+        .matching, .matchingHit(P.id), .matchingImport(P.id), .notices,
         .monitoring, .monitoringWarnings, .monitoringRegister, .monitoringWarningStep(P.id, step: P.step), .referrals, .referralFeedback(P.id),
         .complaints, .complaintStep(P.id, step: P.step),
     ]
@@ -251,6 +253,7 @@ enum SiteURL: Hashable, Sendable {
         case .complaintStep(let id, let step): return ["complaints", id, step]
         case .referralFeedback(let id): return ["referrals", id, "feedback"]
         case .matchingHit(let id): return ["matching", "hits", id]
+        case .matchingImport(let id): return ["matching", "imports", id]
         case .fundPlans: return ["funds", "plans"]
         case .fundPlanStep(let id): return ["funds", "plans", id]
         case .report: return ["report"]

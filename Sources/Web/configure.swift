@@ -9,6 +9,7 @@ public func configure(_ app: Application, settings: WebSettings) throws {
     try settings.database.register(on: app.databases, keys: settings.dataKeys)
     app.storage[WebSettingsKey.self] = settings
     app.storage[LoginThrottleKey.self] = LoginThrottle()
+    app.storage[ImportJobsKey.self] = ImportJobs()
     app.storage[IdentifierSearchLimitKey.self] = IdentifierSearchLimit()
     app.routes.defaultMaxBodySize = ByteCount(value: settings.maxUploadBytes + 1024 * 1024)
     // Sessions in the database (ADR 0018): they survive a restart and end on logout or a password change.

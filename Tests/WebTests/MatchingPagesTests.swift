@@ -10,14 +10,27 @@ import VaporTesting
 @Suite struct MatchingPagesTests {
     func body(_ r: TestingHTTPResponse) -> String { String(buffer: r.body) }
 
+    /// Uploads a file and follows the import's page until it has finished (it refreshes itself meanwhile).
+    func importing(_ session: TestSession, _ fields: [String: String], _ name: String, _ data: Data) async throws -> String {
+        let r = try await session.upload(SiteURL.matching.path, fields: fields, file: ("file", name, data))
+        #expect(r.status == .seeOther)
+        let page = try #require(r.headers.first(name: .location))
+        for _ in 0..<200 {
+            let text = body(try await session.get(page))
+            if !text.contains("http-equiv=\"refresh\"") { return text }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        Issue.record("the import did not finish")
+        return ""
+    }
+
     @Test func aDeathsFileIsImportedAndItsHitDecided() async throws {
         try await withTestApp { session async throws in
             try await Fixtures.registerAndEnroll(Fixtures.h01(), from: "2021-01", on: session.app.db)
             let csv = Data("姓名,身份证号,死亡日期\r\n李某,110101197708029247,2021-12-12\r\n".utf8)
-            let r = try await session.upload(SiteURL.matching.path, fields: ["kind": "deaths", "source": "县公安局"], file: ("file", "死亡.csv", csv))
-            #expect(r.status == .seeOther)
+            let done = try await importing(session, ["kind": "deaths", "source": "县公安局"], "死亡.csv", csv)
+            #expect(done.contains("已导入死亡和火化（县公安局）1 行：新增 1 条，此前已有 0 条；命中 1 人次，疑似同一人 0 人次"))
             let page = body(try await session.get(SiteURL.matching.path))
-            #expect(page.contains("已导入死亡和火化（县公安局）1 行：新增 1 条，此前已有 0 条；命中 1 人次，疑似同一人 0 人次"))
             #expect(page.contains("DECEASED"))
             #expect(page.contains("110101************"))
             #expect(!page.contains("110101197708029247"))
@@ -27,8 +40,7 @@ import VaporTesting
             #expect(household.contains("<h2>信息比对</h2>"))
             #expect(household.contains("待处理，发放暂停"))
             // The same file again changes nothing and says so.
-            _ = try await session.upload(SiteURL.matching.path, fields: ["kind": "deaths", "source": "县公安局"], file: ("file", "死亡.csv", csv))
-            #expect(body(try await session.get(SiteURL.matching.path)).contains("这份文件已于"))
+            #expect(try await importing(session, ["kind": "deaths", "source": "县公安局"], "死亡.csv", csv).contains("这份文件已于"))
             let hit = try #require(try await MatchStore(session.app.db).openHits(countyCode: "510921").first)
             let decided = try await session.post(SiteURL.matchingHit(hit.id).path, form: ["decision": "confirmed", "note": "已核实，登记死亡"])
             #expect(decided.status == .seeOther)
@@ -42,10 +54,19 @@ import VaporTesting
     @Test func aFileOfAnotherKindIsNamed() async throws {
         try await withTestApp { session async throws in
             let csv = Data("车主姓名,车主身份证号,登记日期,号牌号码\r\n某,110101197708029247,2020-01-01,川J·1\r\n".utf8)
-            let r = try await session.upload(SiteURL.matching.path, fields: ["kind": "deaths"], file: ("file", "x.csv", csv))
-            #expect(r.status == .unprocessableEntity)
-            #expect(body(r).contains("这份文件看起来是“机动车登记”（vehicles），请确认数据类别"))
+            let page = try await importing(session, ["kind": "deaths"], "x.csv", csv)
+            #expect(page.contains("未导入：死亡和火化 x.csv"))
+            #expect(page.contains("这份文件看起来是“机动车登记”（vehicles），请确认数据类别"))
         }
+    }
+
+    /// A long import's page while it runs: rows read of the file's lines, and a bar.
+    @Test func theImportPageShowsProgress() {
+        let job = ImportJobs.Job(id: "j", countyCode: "510921", actor: "clerk", kind: .socialInsurance, fileName: "社保.csv",
+                                 startedAt: Date(), rowsRead: 12_000, rowsEstimate: 48_000, state: .running)
+        let html = MatchingPage.importView(job).render()
+        #expect(html.contains("已读 12000 行，约 48000 行（25%）"))
+        #expect(html.contains("<progress max=\"100\" value=\"25\">"))
     }
 
     @Test func onlyCountyStaffMatch() {

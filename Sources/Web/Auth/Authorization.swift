@@ -110,7 +110,7 @@ extension SiteURL {
         case .funds: return .permission(.viewFunds, nil)
         case .fundAllocations: return .permission(.editFunds, nil)
         // Other departments' data covers the whole county: county staff import it and decide its hits.
-        case .matching, .matchingHit: return .permission(.matchData, nil)
+        case .matching, .matchingHit, .matchingImport: return .permission(.matchData, nil)
         // Each village's sheet is checked against the user's area in the handler.
         case .notices: return .permission(.viewRegistry, nil)
         // Lists by the user's area; a form's household or township is checked in the handler.

@@ -11,6 +11,7 @@ struct MatchingController: RouteCollection {
         routes.get(.matching, use: page)
         routes.on(.POST, .matching, body: .collect(maxSize: "50mb"), use: upload)
         routes.post(.matchingHit(SiteURL.P.id), use: decide)
+        routes.get(.matchingImport(SiteURL.P.id), use: importPage)
     }
 
     func page(req: Request) async throws -> HTMLPage {
@@ -31,37 +32,58 @@ struct MatchingController: RouteCollection {
         var mapping: File?
     }
 
+    /// Saves the upload privately and imports it in the background; the browser goes to the import's page.
     func upload(req: Request) async throws -> Response {
         let s = req.settings
         let form = try req.content.decode(UploadForm.self)
         let kind = try DatasetKind(named: form.kind)
         guard form.file.data.readableBytes > 0 else { throw FormError(field: "文件", value: form.file.filename, reason: "请选择要导入的文件") }
-        // The upload goes to a private temporary file, read as a stream like the command's, then removed.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-upload-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        defer { try? FileManager.default.removeItem(at: dir) }
         // The file is kept under a name of ours (the sender's name is recorded, never used as a path).
         let ext = (form.file.filename as NSString).pathExtension.lowercased()
         let url = dir.appendingPathComponent("upload." + (["csv", "xlsx", "xls", "txt"].contains(ext) ? ext : "dat"))
         let name = String((form.file.filename as NSString).lastPathComponent.prefix(100))
-        try Data(buffer: form.file.data).write(to: url)
         let mappingText = form.mapping.flatMap { $0.data.readableBytes > 0 ? String(decoding: Data(buffer: $0.data), as: UTF8.self) : nil }
         let source = form.source?.trimmingCharacters(in: .whitespaces)
-        let r = try await DatasetImport.run(kind: kind, file: url, fileName: name.isEmpty ? "upload" : name, source: (source?.isEmpty ?? true) ? nil : source, mappingText: mappingText,
-                                            countyCode: s.countyCode, actor: req.actor, database: req.db, today: s.today)
-        if r.alreadyImported {
-            req.flash("这份文件已于 \(ChinaClock.beijingTime(r.importedAt)) 由 \(r.importedBy) 导入，本次未作任何更改", kind: "info")
-        } else {
-            var text = "已导入\(kind.chinese)（\(r.source)）\(r.rows) 行：新增 \(r.added) 条，此前已有 \(r.known) 条；命中 \(r.hits.count) 人次，疑似同一人 \(r.nearMatches.count) 人次"
-            if !r.report.duplicates.isEmpty { text += "；重复行 \(r.report.duplicates.map { "第 \($0.row) 行" }.joined(separator: "、"))只记一次" }
-            if !r.report.conflicts.isEmpty { text += "；与此前导入不一致、未覆盖：\(r.report.conflicts.map { "第 \($0.row) 行" }.joined(separator: "、"))" }
-            if !r.report.unlisted.isEmpty {
-                text += "；关系不在近亲属列表、未比对：\(r.report.unlisted.map { "第 \($0.row) 行“\($0.relationship)”" }.joined(separator: "、"))"
-            }
-            if !r.report.warnings.isEmpty { text += "；身份证号末三位为 000、须对照证件核实：\(r.report.warnings.map { "第 \($0.row) 行" }.joined(separator: "、"))" }
-            req.flash(text, kind: "success")
+        do {
+            try Data(buffer: form.file.data).write(to: url)
+            // What can be refused at once (a mapping, the headings) is, before the job starts.
+            let store = MatchStore(req.db, today: s.today)
+            _ = try await DatasetImport.mapping(kind: kind, source: (source?.isEmpty ?? true) ? nil : source, mappingText: mappingText,
+                                                countyCode: s.countyCode, store: store)
+        } catch {
+            try? FileManager.default.removeItem(at: dir)
+            throw error
         }
-        return req.seeOther(.matching)
+        let job = ImportJobs.Job(id: UUID().uuidString.lowercased(), countyCode: s.countyCode, actor: req.actor, kind: kind, fileName: name.isEmpty ? "upload" : name,
+                                 startedAt: Date(), rowsRead: 0, rowsEstimate: 0, state: .running)
+        let jobs = req.application.importJobs
+        await jobs.start(job)
+        let db = req.application.db
+        Task.detached {
+            defer { try? FileManager.default.removeItem(at: dir) }
+            do {
+                let r = try await DatasetImport.run(kind: kind, file: url, fileName: job.fileName, source: (source?.isEmpty ?? true) ? nil : source,
+                                                    mappingText: mappingText, countyCode: s.countyCode, actor: job.actor, database: db, today: s.today,
+                                                    progress: Progress { done, total, _ in Task { await jobs.progress(job.id, read: done, estimate: total) } })
+                await jobs.finish(job.id, .done(summary: MatchingPage.summary(r), alreadyImported: r.alreadyImported))
+            } catch {
+                let (_, message) = ErrorPageMiddleware.describe(error)
+                await jobs.finish(job.id, .failed(message.split(separator: "\n").map(String.init)))
+            }
+        }
+        return req.seeOther(.matchingImport(job.id))
+    }
+
+    /// The import's progress (reloading itself every 2 seconds), then its result or its refusal.
+    func importPage(req: Request) async throws -> HTMLPage {
+        let id = try req.parameters.require("id")
+        guard let job = await req.application.importJobs.job(id), job.countyCode == req.settings.countyCode, job.actor == req.actor else {
+            throw StoreError.notFound(what: "导入", id: id)
+        }
+        return HTMLPage(html: Layout.page(title: MatchingPage.title, request: req, active: .matching, body: MatchingPage.importView(job),
+                                          refreshSeconds: job.state == .running ? 2 : nil))
     }
 
     struct DecisionForm: Content {
@@ -158,6 +180,39 @@ enum MatchingPage {
                         .td(.code(.text(String(i.sha256.prefix(12))))), .td(.text(i.importedBy)))
                 })
         )
+    }
+
+    /// One line saying what an import did.
+    static func summary(_ r: DatasetImportResult) -> String {
+        if r.alreadyImported {
+            return "这份文件已于 \(ChinaClock.beijingTime(r.importedAt)) 由 \(r.importedBy) 导入，本次未作任何更改"
+        }
+        var text = "已导入\(r.kind.chinese)（\(r.source)）\(r.rows) 行：新增 \(r.added) 条，此前已有 \(r.known) 条；命中 \(r.hits.count) 人次，疑似同一人 \(r.nearMatches.count) 人次"
+        if !r.report.duplicates.isEmpty { text += "；重复行 \(r.report.duplicates.map { "第 \($0.row) 行" }.joined(separator: "、"))只记一次" }
+        if !r.report.conflicts.isEmpty { text += "；与此前导入不一致、未覆盖：\(r.report.conflicts.map { "第 \($0.row) 行" }.joined(separator: "、"))" }
+        if !r.report.unlisted.isEmpty {
+            text += "；关系不在近亲属列表、未比对：\(r.report.unlisted.map { "第 \($0.row) 行“\($0.relationship)”" }.joined(separator: "、"))"
+        }
+        if !r.report.warnings.isEmpty { text += "；身份证号末三位为 000、须对照证件核实：\(r.report.warnings.map { "第 \($0.row) 行" }.joined(separator: "、"))" }
+        return text
+    }
+
+    static func importView(_ job: ImportJobs.Job) -> Node<HTML.BodyContext> {
+        let back = Node<HTML.BodyContext>.p(.a(.attr("href", SiteURL.matching.path), .text("返回信息比对")))
+        switch job.state {
+        case .running:
+            let pct = job.rowsEstimate > 0 ? min(99, job.rowsRead * 100 / job.rowsEstimate) : 0
+            return .div(.h1(.text("正在导入：\(job.kind.chinese) \(job.fileName)")),
+                        .p(.text("已读 \(job.rowsRead) 行，约 \(job.rowsEstimate) 行（\(pct)%）。本页每 2 秒自动刷新。")),
+                        .element(named: "progress", nodes: [.attribute(named: "max", value: "100"), .attribute(named: "value", value: "\(pct)")]),
+                        .p(.class("muted"), .text("导入是一个整体：中途停止（如服务器重启）不会留下半份数据，重新导入同一文件即可。")), back)
+        case let .done(summary, already):
+            return .div(.h1(.text("导入完成：\(job.kind.chinese) \(job.fileName)")), .p(.class(already ? "flash info" : "flash success"), .text(summary)), back)
+        case let .failed(lines):
+            return .div(.h1(.text("未导入：\(job.kind.chinese) \(job.fileName)")),
+                        .div(.class("flash error"), .forEach(lines) { .p(.text($0)) }),
+                        .p(.text("整份文件未导入（全部导入或全部不导入），改正后重新导入即可。")), back)
+        }
     }
 
     static func hitTable(_ hits: [Hit], _ m: Model, decisions: [MatchHit.Decision]) -> Node<HTML.BodyContext> {

@@ -5,8 +5,9 @@ import Vapor
 enum Layout {
     enum Section: String { case dashboard, households, applications, temporary, station, monitoring, payroll, funds, matching, policies, users, audit }
 
+    /// `refreshSeconds`: the page reloads itself (a long import's progress), without script.
     static func page(title: String, request: Request, active: Section?, body: Node<HTML.BodyContext>,
-                     showNav: Bool = true) -> String {
+                     showNav: Bool = true, refreshSeconds: Int? = nil) -> String {
         let s = request.settings
         let flash = request.takeFlash()
         // Only the sections the user's role may open (the same rules `AccessMiddleware` enforces).
@@ -28,6 +29,7 @@ enum Layout {
             .head(
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
+                .unwrap(refreshSeconds) { .meta(.attribute(named: "http-equiv", value: "refresh"), .content("\($0)")) },
                 .element(named: "title", text: "\(title) · 九助社会救助管理信息系统"),
                 .link(.rel(.stylesheet), .attr("href", SiteURL.stylesheet.path))
             ),
