@@ -35,6 +35,10 @@ import VaporTesting
             #expect(page.contains("110101************"))
             #expect(!page.contains("110101197708029247"))
             #expect(page.contains("（下次发放暂停）"))
+            // Filtered by kind and township.
+            #expect(body(try await session.get(SiteURL.matching.path + "?kind=vehicles")).contains("待处理的比对结果（0）"))
+            #expect(body(try await session.get(SiteURL.matching.path + "?kind=deaths&township=510921112000")).contains("待处理的比对结果（1）"))
+            #expect(body(try await session.get(SiteURL.matching.path + "?township=510921100000")).contains("待处理的比对结果（0）"))
             // The household's own page says so too, where the case worker works.
             let household = body(try await session.get(SiteURL.household("h01").path))
             #expect(household.contains("<h2>信息比对</h2>"))

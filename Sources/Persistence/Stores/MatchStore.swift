@@ -561,8 +561,14 @@ public struct MatchStore: Sendable {
     }
 
     /// Open hits of the county (exact first, then near), for the matching page.
-    public func openHits(countyCode: String, limit: Int = 500) async throws -> [MatchHit] {
-        try await hits(where: "h.county_code = \(bind: countyCode) AND h.status = 'open'", limit: limit)
+    /// Open hits of the county, of one kind and one township when given (exact first, then near).
+    public func openHits(countyCode: String, kind: DatasetKind? = nil, townshipCode: String? = nil, limit: Int = 500) async throws -> [MatchHit] {
+        var condition: SQLQueryString = "h.county_code = \(bind: countyCode) AND h.status = 'open'"
+        if let kind { condition = condition + " AND h.kind = \(bind: kind.rawValue)" }
+        if let townshipCode {
+            condition = condition + " AND h.household_id IN (SELECT id FROM households WHERE township_code = \(bind: townshipCode))"
+        }
+        return try await hits(where: condition, limit: limit)
     }
 
     public func hit(_ id: String) async throws -> MatchHit {

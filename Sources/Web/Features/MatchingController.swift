@@ -18,10 +18,15 @@ struct MatchingController: RouteCollection {
         let s = req.settings
         let store = MatchStore(req.db, today: s.today)
         let month = try req.query[String.self, at: "month"].map { try YearMonth(parsing: $0) } ?? s.today().yearMonth
-        let model = MatchingPage.Model(imports: try await store.imports(countyCode: s.countyCode, limit: 20),
-                                       hits: try await store.openHits(countyCode: s.countyCode).map(MatchingPage.Hit.init),
+        let kind = try req.query[String.self, at: "kind"].flatMap { $0.isEmpty ? nil : try DatasetKind(named: $0) }
+        let township = req.query[String.self, at: "township"].flatMap { DivisionCode($0) }.flatMap { s.divisions.division($0)?.level == .township ? $0.value : nil }
+        var model = MatchingPage.Model(imports: try await store.imports(countyCode: s.countyCode, limit: 20),
+                                       hits: try await store.openHits(countyCode: s.countyCode, kind: kind, townshipCode: township)
+                                           .map(MatchingPage.Hit.init),
                                        filingsMonth: month, filings: try await store.filings(countyCode: s.countyCode, month: month),
                                        csrf: req.csrfToken, permissions: req.staff?.role.permissions ?? [])
+        model.filter = (kind, township)
+        model.townships = s.divisions.townships.map { ($0.code.value, $0.name) }
         return HTMLPage(html: Layout.page(title: MatchingPage.title, request: req, active: .matching, body: MatchingPage.view(model)))
     }
 
@@ -134,6 +139,15 @@ enum MatchingPage {
         var filings: [CloseRelativeFiling]
         var csrf: String
         var permissions: Set<Permission>
+        /// The open hits shown: of one kind, of one township (nil: all).
+        var filter: (kind: DatasetKind?, township: String?) = (nil, nil)
+        var townships: [(String, String)] = []
+
+        static func == (a: Model, b: Model) -> Bool {
+            a.imports == b.imports && a.hits == b.hits && a.filingsMonth == b.filingsMonth && a.filings == b.filings && a.csrf == b.csrf
+                && a.permissions == b.permissions && a.filter.kind == b.filter.kind && a.filter.township == b.filter.township
+                && a.townships.map(\.0) == b.townships.map(\.0)
+        }
     }
 
     static func view(_ m: Model) -> Node<HTML.BodyContext> {
@@ -152,7 +166,13 @@ enum MatchingPage {
                   .label(.text("列对照表（可选，JSON；列名与标准不同时使用，导入成功后按来源保存）"),
                          .input(.type(.file), .name("mapping"), .attr("accept", ".json"))),
                   .button(.type(.submit), .text("导入并比对"))),
-            .h2(.text("待处理的比对结果（\(exact.count)）")),
+            .form(.method(.get), .attr("action", SiteURL.matching.path),
+                  .label(.text("数据类别"), Controls.select("kind", [Controls.option("", "全部", selected: m.filter.kind == nil)]
+                      + DatasetKind.allCases.map { Controls.option($0.rawValue, $0.chinese, selected: $0 == m.filter.kind) })),
+                  .label(.text("乡镇"), Controls.select("township", [Controls.option("", "全部", selected: m.filter.township == nil)]
+                      + m.townships.map { Controls.option($0.0, $0.1, selected: $0.0 == m.filter.township) })),
+                  .button(.class("secondary"), .type(.submit), .text("筛选"))),
+            .h2(.text("待处理的比对结果（\(exact.count)\(exact.count >= 500 ? "，只列前 500 条，请筛选" : "")）")),
             .if(exact.isEmpty, .p(.text("没有待处理的比对结果。"))),
             .if(!exact.isEmpty, hitTable(exact, m, decisions: [.confirmed, .cleared])),
             .h2(.text("疑似同一人（姓名和出生日期相同、身份证号不同，\(near.count)）")),
