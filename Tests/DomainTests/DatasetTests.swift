@@ -180,7 +180,7 @@ import Testing
         #expect(MatchRules.finding(roster, about: subject(), policy: policy, today: d("2021-05-20"), paidMonths: []) == nil)
         let both = MatchRules.finding(roster, about: subject(), policy: policy, today: d("2021-05-20"), paidMonths: [try! YearMonth(parsing: "2021-04")])
         #expect(both?.code == "PAID_ELSEWHERE")
-        #expect(both?.summary == "2021-04 同时在射洪市领取低保 300.00 元，本县同月也已发放")
+        #expect(both?.summary == "2021-04 同时在射洪市领取低保 300.00 元，本县同月也在发放")
     }
 
     /// The relationship list is the policy's: a cousin is not a 近亲属 unless the province says so.

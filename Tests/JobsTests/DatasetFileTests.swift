@@ -166,22 +166,44 @@ import Testing
         }
     }
 
-    /// One cell at column ZZZZZZZ asked for a row 8 billion cells wide and killed the server.
-    @Test func aCellBeyondExcelsLastColumnIsRefused() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-wide-\(UUID().uuidString)")
+    /// Builds an XLSX with python's zipfile from the given parts (name → text), deflated.
+    static func zip(_ parts: [(String, String)]) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jiuzhu-zip-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let url = dir.appendingPathComponent("wide.xlsx")
-        let script = """
-            import sys, zipfile
-            z = zipfile.ZipFile(sys.argv[1], "w")
-            z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
-            z.writestr("xl/worksheets/sheet1.xml", '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row><row r="2"><c r="ZZZZZZZ2" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>')
-            z.close()
-            """
+        let url = dir.appendingPathComponent("f.xlsx")
+        for (i, p) in parts.enumerated() { try Data(p.1.utf8).write(to: dir.appendingPathComponent("part\(i)")) }
+        let script = "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED)\n"
+            + parts.enumerated().map { "z.write('\(dir.appendingPathComponent("part\($0.offset)").path)', '\($0.element.0)')" }.joined(separator: "\n")
+            + "\nz.close()\n"
         try Data(script.utf8).write(to: dir.appendingPathComponent("make.py"))
         #expect(Spawn.wait(try Spawn.spawn("python3 \(Spawn.quote(dir.appendingPathComponent("make.py").path)) \(Spawn.quote(url.path))")) == 0)
-        #expect(throws: DatasetError.unreadable("第 2 行的单元格 ZZZZZZZ2 超出 Excel 的最大列 XFD (cell beyond Excel's last column)")) {
-            try DatasetFiles.open(url)
-        }
+        return url
+    }
+
+    static func sheet(_ rows: String) -> String {
+        #"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"# + rows + "</sheetData></worksheet>"
+    }
+
+    /// Cells and rows past Excel's last (ZZZZZZZ, 15 letters, a row number near Int.max) killed the server:
+    /// each is refused by row.
+    @Test(arguments: [
+        (#"<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row><row r="2"><c r="ZZZZZZZ2" t="inlineStr"><is><t>x</t></is></c></row>"#,
+         "第 2 行的单元格 ZZZZZZZ2 超出 Excel 的最大列 XFD (cell beyond Excel's last column)"),
+        (#"<row r="1"><c r="AAAAAAAAAAAAAAA1" t="inlineStr"><is><t>x</t></is></c></row>"#,
+         "第 1 行的单元格 AAAAAAAAAAAAAAA1 超出 Excel 的最大列 XFD (cell beyond Excel's last column)"),
+        (#"<row r="9223372036854775807"><c t="inlineStr"><is><t>x</t></is></c></row><row><c t="inlineStr"><is><t>y</t></is></c></row>"#,
+         "行号 9223372036854775807 超出 Excel 的最大行 1048576 (row beyond Excel's last row)"),
+    ])
+    func referencesPastExcelsLimitsAreRefused(rows: String, message: String) throws {
+        let url = try Self.zip([("xl/worksheets/sheet1.xml", Self.sheet(rows))])
+        #expect(throws: DatasetError.unreadable(message)) { try DatasetFiles.open(url) }
+    }
+
+    /// A small file whose workbook part unpacks to gigabytes is stopped as it unpacks.
+    @Test func aPartThatUnpacksTooFarIsStopped() throws {
+        let url = try Self.zip([("xl/workbook.xml", String(repeating: " ", count: 12_000_000)),
+                                ("xl/_rels/workbook.xml.rels", "<Relationships/>"),
+                                ("xl/worksheets/sheet1.xml", Self.sheet(""))])
+        #expect(throws: DatasetError.unreadable(XLSXRows.tooLarge("xl/workbook.xml"))) { try DatasetFiles.open(url) }
     }
 }

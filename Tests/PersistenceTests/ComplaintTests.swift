@@ -37,7 +37,11 @@ import Testing
                 try await store.close(id, outcome: "维持", on: d("2021-07-16"), actor: "t")
             }
             try await store.answer(id, text: "经核查，所反映情况不属实", on: d("2021-07-16"), actor: "t")
+            await #expect(throws: MonitoringError.alreadyRecorded("向举报人反馈")) {
+                try await store.answer(id, text: "再次", on: d("2021-07-16"), actor: "t")
+            }
             try await store.close(id, outcome: "维持初审意见", on: d("2021-07-16"), actor: "t")
+            await #expect(throws: MonitoringError.alreadyClosed) { try await store.close(id, outcome: "再次", on: d("2021-07-16"), actor: "t") }
             try await apps.record(.recordCountyHomeVisit(HomeVisit(date: d("2021-07-19"), investigators: ["县甲", "县乙"], findings: "属实")),
                                   on: app, actor: "county")
             #expect(try await apps.approve(app, on: d("2021-07-20"), actor: "county").monthlyBenefit.yuanString == "900.00")

@@ -105,7 +105,12 @@ import Testing
             let june = try await PayrollStore(handle.db, today: { Fixtures.date("2021-06-05") })
                 .generate(programme: .dibao, month: Fixtures.month("2021-06"), countyCode: "510921", actor: "t")
             #expect(june.batch.lineCount == 0)
-            #expect(june.holds.map(\.reason) == ["MATCH_HIT：PAID_ELSEWHERE（张某甲）2021-06 同时在船山区领取低保，本县同月也已发放（信息比对发现，经办人核实处理前暂停发放）"])
+            #expect(june.holds.map(\.reason) == ["MATCH_HIT：PAID_ELSEWHERE（张某甲）2021-06 同时在船山区领取低保，本县同月也在发放（信息比对发现，经办人核实处理前暂停发放）"])
+            // Another month's batch is not held by it (found when tried as an attacker would).
+            let may = try await PayrollStore(handle.db, today: { Fixtures.date("2021-06-05") })
+                .generate(programme: .dibao, month: Fixtures.month("2021-05"), countyCode: "510921", actor: "t")
+            #expect((may.batch.lineCount, may.holds.count) == (1, 0))
+            _ = try await PayrollStore(handle.db, today: { Fixtures.date("2021-06-05") }).approve(may.batch.id, actor: "approver")
         }
     }
 
@@ -115,7 +120,7 @@ import Testing
         try await withTestDatabase { handle async throws in
             try await RegistryStore(handle.db).register([Fixtures.h01()])
             let heading = ["姓名", "身份证号码", "职务", "亲属姓名", "亲属身份证号码", "关系"]
-            let r = try await load(.cadreRoster, [heading, ["冯某", "110101199003079163", "民政协理员", "李某", "110101197708029247", "妻子"],
+            let r = try await load(.cadreRoster, [heading, ["冯某", "110101199003079163", "民政协理员", "李某", "110101197708029247", "妻 子"],
                                                  ["冯某", "110101199003079163", "民政协理员", "张某乙", "110101200511209150", "堂兄"]],
                                    on: handle.db, today: "2021-05-20")
             #expect(r.hits.map(\.subjectName) == ["李某"])
@@ -292,7 +297,7 @@ import Testing
                                                        ["张某甲", "110101197503149130", "射洪市", "低保", "2021-04", "600.00"]],
                                    on: handle.db, today: "2021-05-20", source: "射洪市民政局")
             #expect(r.added == 2)
-            #expect(r.hits.map(\.finding.summary) == ["2021-05 同时在射洪市领取低保 600.00 元，本县同月也已发放"])
+            #expect(r.hits.map(\.finding.summary) == ["2021-05 同时在射洪市领取低保 600.00 元，本县同月也在发放"])
         }
     }
 

@@ -121,6 +121,8 @@ public struct Complaint: Hashable, Sendable {
     /// - Throws: `MonitoringError`.
     public mutating func answer(_ text: String, on date: CivilDate, today: CivilDate) throws(MonitoringError) {
         guard reporter != nil else { throw .missing("实名举报人（匿名举报无需反馈）") }
+        guard stage != .closed else { throw .alreadyClosed }
+        guard repliedOn == nil else { throw .alreadyRecorded("向举报人反馈") }
         guard stage == .investigated, let investigatedOn else { throw .missing("调查情况（先调查后反馈）") }
         let text = try MonitoringError.text(text, "反馈内容")
         guard date >= investigatedOn, date <= today else { throw .badDate(date) }
@@ -131,6 +133,7 @@ public struct Complaint: Hashable, Sendable {
     /// Closes it with what was done; a real-name reporter must have had the answer first.
     /// - Throws: `MonitoringError`.
     public mutating func close(_ outcome: String, on date: CivilDate, today: CivilDate) throws(MonitoringError) {
+        guard stage != .closed else { throw .alreadyClosed }
         guard stage == .investigated, let investigatedOn else { throw .missing("调查情况") }
         if reporter != nil && repliedOn == nil { throw .missing("向实名举报人反馈结果（民发〔2021〕57号 第37条）") }
         let outcome = try MonitoringError.text(outcome, "处理结果")

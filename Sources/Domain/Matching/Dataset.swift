@@ -291,7 +291,8 @@ public struct ResolvedMapping: Sendable {
                 }
                 return id
             } catch {
-                problem(f, c.text, error.message)
+                // A value longer than a number (a cell run into the next) has its digit runs cut in the reason too.
+                problem(f, c.text, c.text.count > 20 ? Redaction.identifiers(in: error.message) : error.message)
                 return nil
             }
         }
@@ -328,7 +329,8 @@ public struct ResolvedMapping: Sendable {
         var values: [DatasetField: String] = [:]
         for c in kind.columns where ![.name, .residentID, .eventDate, .month, .amount, .relativeResidentID].contains(c.field) {
             guard let v = cell(c.field) else { continue }
-            let text = v.text.trimmingWhitespace()
+            // A relationship is one word: 妻 子 is 妻子.
+            let text = c.field == .relationship ? String(v.text.filter { !$0.isWhitespace }) : v.text.trimmingWhitespace()
             guard text.count <= 200 else { problem(c.field, String(text.prefix(20)) + "…", "超过 200 字 (too long)"); continue }
             values[c.field] = text
         }

@@ -190,7 +190,7 @@ public enum MatchRules {
             guard let m = record.month, paidMonths.contains(m) else { return nil }
             let programme = Programme(rawValue: v(.programme))?.shortChinese ?? v(.programme)
             return MatchFinding(code: "PAID_ELSEWHERE", severity: .high, actions: [.holdPayment, .verify, .recover],
-                                summary: "\(m) 同时在\(v(.county))领取\(programme)\(record.amount.map { " \($0.yuanString) 元" } ?? "")，本县同月也已发放")
+                                summary: "\(m) 同时在\(v(.county))领取\(programme)\(record.amount.map { " \($0.yuanString) 元" } ?? "")，本县同月也在发放")
         }
     }
 

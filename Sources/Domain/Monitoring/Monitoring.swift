@@ -256,6 +256,7 @@ public enum MonitoringError: Error, Equatable, Sendable {
     case missing(String)
     case badDate(CivilDate)
     case alreadyClosed
+    case alreadyRecorded(String)
     case notFound(String)
     case badText(String, FreeText.Problem)
 
@@ -272,6 +273,7 @@ public enum MonitoringError: Error, Equatable, Sendable {
         case .missing(let what): return "缺少“\(what)”，请填写后再提交 (missing)"
         case .badDate(let d): return "日期 \(d) 不能早于此前步骤，也不能晚于今天 (date out of order)"
         case .alreadyClosed: return "该事项已办结 (already closed)"
+        case .alreadyRecorded(let what): return "“\(what)”已登记，不能重复登记 (already recorded)"
         case .notFound(let id): return "记录 \(id.prefix(8)) 不存在 (not found)"
         case let .badText(field, problem): return "“\(field)”\(problem.message)"
         }

@@ -145,15 +145,24 @@ struct XLSXRows: DatasetRowSource {
     /// The largest part the XML parser reads (its own limit is 10,000,000 bytes).
     static let maxPartBytes: UInt64 = 9_900_000
 
+    static func tooLarge(_ part: String) -> String {
+        "XLSX 工作表太大（\(part) 解压后超过 \(maxPartBytes / 1_000_000) MB，约 2.9 万行）：请在 Excel 中另存为“CSV UTF-8”后导入，CSV 不限行数 (sheet too large for XLSX; use CSV)"
+    }
+
     init(_ url: URL) throws {
         let archive: Archive
         do { archive = try Archive(url: url, accessMode: .read) } catch {
             throw DatasetError.unreadable("不是有效的 XLSX 文件 (not a valid XLSX file)")
         }
+        // Every part read is capped while it unpacks, whatever its header claims (a 1.5 MB file whose
+        // workbook.xml unpacked to 1.5 GB took the server to 5.7 GB, found when tried as an attacker would).
         func entry(_ path: String) throws -> Data? {
             guard let e = archive[path] else { return nil }
             var data = Data()
-            _ = try archive.extract(e, skipCRC32: false) { data.append($0) }
+            _ = try archive.extract(e, skipCRC32: false) { chunk in
+                guard data.count + chunk.count <= Int(XLSXRows.maxPartBytes) else { throw DatasetError.unreadable(XLSXRows.tooLarge(path)) }
+                data.append(chunk)
+            }
             return data
         }
         guard let sheetPath = try XLSXRows.firstSheetPath(archive: archive, entry: entry), let sheetEntry = archive[sheetPath] else {
@@ -162,7 +171,7 @@ struct XLSXRows: DatasetRowSource {
         // Foundation's XML parser reads a part whole and refuses one over 10 MB (about 29,000 rows of a
         // typical export): larger sheets go as CSV, which streams (docs/adr/0024-matching.md).
         for entry in [sheetEntry, archive["xl/sharedStrings.xml"]].compactMap({ $0 }) where entry.uncompressedSize > XLSXRows.maxPartBytes {
-            throw DatasetError.unreadable("XLSX 工作表太大（\(entry.path) 解压后 \(entry.uncompressedSize / 1_000_000) MB，超过 \(XLSXRows.maxPartBytes / 1_000_000) MB，约 2.9 万行）：请在 Excel 中另存为“CSV UTF-8”后导入，CSV 不限行数 (sheet too large for XLSX; use CSV)")
+            throw DatasetError.unreadable(XLSXRows.tooLarge(entry.path))
         }
         guard let sheet = try entry(sheetPath) else { throw DatasetError.unreadable("XLSX 文件中没有工作表 (no worksheet)") }
         let shared = try entry("xl/sharedStrings.xml").map(SharedStrings.parse) ?? []
@@ -266,13 +275,16 @@ final class SheetParser: NSObject, XMLParserDelegate {
 
     init(shared: [String]) { self.shared = shared }
 
+    /// The 0-based column of a reference (`C7` → 2); past Excel's last column (XFD, three letters) it is
+    /// 16,384 whatever the letters, so no arithmetic can overflow.
     static func column(of reference: String) -> Int? {
         var n = 0
         var letters = 0
         for ch in reference.unicodeScalars {
             guard ch.value >= 65 && ch.value <= 90 else { break }
-            n = n * 26 + Int(ch.value - 64)
             letters += 1
+            guard letters <= 3 else { return 16_384 }
+            n = n * 26 + Int(ch.value - 64)
         }
         return letters == 0 ? nil : n - 1
     }
@@ -283,7 +295,14 @@ final class SheetParser: NSObject, XMLParserDelegate {
         case "row":
             row = [:]
             nextColumn = 0
-            rowNumber = attributes["r"].flatMap(Int.init) ?? rowNumber + 1
+            // Excel's last row is 1,048,576; a number past it (or one that would overflow) is not a sheet Excel wrote.
+            let number = attributes["r"].map { Int($0) ?? 0 } ?? (rowNumber < 1_048_576 ? rowNumber + 1 : 0)
+            guard (1...1_048_576).contains(number) else {
+                failure = "行号 \(attributes["r"] ?? "\(rowNumber)之后") 超出 Excel 的最大行 1048576 (row beyond Excel's last row)"
+                parser.abortParsing()
+                return
+            }
+            rowNumber = number
         case "c":
             cellColumn = attributes["r"].flatMap(SheetParser.column) ?? nextColumn
             // Excel's last column is XFD (16,384); a reference beyond it is not a sheet Excel wrote, and a row

@@ -338,7 +338,7 @@ public struct MatchStore: Sendable {
                     var values: [[any Encodable & Sendable]] = []
                     for item in run.batch {
                         if let s = stored[item.keyIndex] {
-                            if s.contentHash == item.content { run.known += 1 } else {
+                            if s.contentHash == item.content { run.known += 1 } else if run.report.conflicts.count < 100 {
                                 run.report.conflicts.append(.init(row: item.record.row, importedOn: ChinaClock.date(of: s.importedAt).description,
                                                               detail: "与此前导入的同一\(mapping.kind.chinese)记录内容不同，未覆盖，请与来源单位核实"))
                             }
@@ -712,22 +712,24 @@ public struct MatchStore: Sendable {
     /// - a confirmed one, until the household has a decision (a review, a new approval) dated on or after
     ///   the confirmation: confirming that a member died or owns a car does not make the line payable.
     /// Every hit on the line is named, with the member it is about.
-    static func heldLines(_ lines: [PayrollLine], on db: any Database) async throws -> [Int: String] {
+    /// Another county's payment holds only the batch of its own month.
+    static func heldLines(_ lines: [PayrollLine], month: YearMonth, on db: any Database) async throws -> [Int: String] {
         guard !lines.isEmpty else { return [:] }
         struct Row: Decodable {
             var householdId: String; var memberId: String; var subjectName: String; var code: String; var summary: String
-            var status: String; var residentIdIndex: String?
+            var status: String; var residentIdIndex: String?; var recordMonth: Int?
         }
         var hits: [String: [Row]] = [:]
         for chunk in SQLSupport.chunks(Array(Set(lines.map(\.householdID)))) {
             for r in try await db.sql.raw("""
-                SELECT h.household_id, h.member_id, h.subject_name, h.code, h.summary, h.status, m.resident_id_index
-                FROM match_hits h LEFT JOIN members m ON m.id = h.member_id
+                SELECT h.household_id, h.member_id, h.subject_name, h.code, h.summary, h.status, m.resident_id_index, r.month AS record_month
+                FROM match_hits h LEFT JOIN members m ON m.id = h.member_id JOIN dataset_records r ON r.id = h.record_id
                 WHERE h.household_id IN (\(binds: chunk)) AND h.match_type = 'exact' AND h.holds_payment = \(bind: true)
                   AND (h.status = 'open' OR (h.decision = 'confirmed' AND NOT EXISTS (
                     SELECT 1 FROM decisions dd WHERE dd.household_id = h.household_id AND dd.decided_on >= h.decided_on)))
                 ORDER BY h.found_at, h.id
-                """).all(decoding: Row.self, with: SQLSupport.decoder) { hits[r.householdId, default: []].append(r) }
+                """).all(decoding: Row.self, with: SQLSupport.decoder)
+            where r.code != "PAID_ELSEWHERE" || r.recordMonth == month.number { hits[r.householdId, default: []].append(r) }
         }
         guard !hits.isEmpty else { return [:] }
         let sealed = try Sealed(db)

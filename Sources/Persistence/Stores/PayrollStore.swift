@@ -226,7 +226,7 @@ public struct PayrollStore: Sendable {
         try await database.transaction { db in
             try await MatchStore.rosterHits(month: month, households: households, countyCode: countyCode, today: today(), on: db)
         }
-        let matched = try await MatchStore.heldLines(checked.lines, on: database)
+        let matched = try await MatchStore.heldLines(checked.lines, month: month, on: database)
         let lines = checked.lines.enumerated().filter { matched[$0.offset] == nil }.map(\.element)
         let matchHolds = checked.lines.enumerated().compactMap { i, l in
             matched[i].map { PayrollHold(householdID: l.householdID, memberID: l.memberID, payeeName: l.payeeName, reason: $0) }
@@ -449,7 +449,7 @@ public struct PayrollStore: Sendable {
                 try await MatchStore.rosterHits(month: b.month, households: Array(Set(lines.map(\.householdID))), countyCode: b.countyCode,
                                                 today: today(), on: db)
             }
-            let held = try await MatchStore.heldLines(lines, on: database)
+            let held = try await MatchStore.heldLines(lines, month: b.month, on: database)
             if !held.isEmpty {
                 let names = held.keys.sorted().prefix(5).map { lines[$0].payeeName }.joined(separator: "、")
                 throw StoreError.conflict("批次生成后，信息比对发现 \(held.count) 户须暂停发放（\(names)\(held.count > 5 ? " 等" : "")），本批次未审核：请作废草稿后重新生成 (matching hits found since generation)")
