@@ -29,6 +29,7 @@ struct Demo: AsyncParsableCommand {
         CLI.say("九助演示：蓬溪县 2021 年（演示数据，人员与号码均为虚构）")
         CLI.say("数据库：\(path)")
         let keys = try Self.demoKeys(databasePath: path)
+        try await DatabaseHandle.createSQLiteFile(at: path, keys: keys)
         let handle = try DatabaseHandle(settings, keys: keys)
         do {
             try await handle.migrate()

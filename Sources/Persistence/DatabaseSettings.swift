@@ -86,6 +86,26 @@ public final class DatabaseHandle: Sendable {
         databases.database(logger: logger, on: eventLoop)!
     }
 
+    /// A new SQLite file with every migration applied, made under a temporary name and renamed into place
+    /// when complete: a process killed while migrating leaves no half-made database behind (SQLite runs the
+    /// early migrations' DDL outside a transaction; a kill in the first 0.1 s used to leave tables without
+    /// their migration recorded, and the next run failed with "table already exists"). Nothing to do when
+    /// the file exists.
+    public static func createSQLiteFile(at path: String, keys: DataKeys?) async throws {
+        guard !FileManager.default.fileExists(atPath: path) else { return }
+        let temporary = path + ".creating"
+        for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) }
+        let handle = try DatabaseHandle(.sqliteFile(temporary), keys: keys)
+        do {
+            try await handle.migrate()
+            await handle.close()
+        } catch {
+            await handle.close()
+            throw error
+        }
+        try FileManager.default.moveItem(atPath: temporary, toPath: path)
+    }
+
     /// Write-ahead logging for the SQLite file: readers (the web pages) do not block the writer.
     public func prepareSQLiteFile() async throws {
         guard case .sqliteFile = settings else { return }
