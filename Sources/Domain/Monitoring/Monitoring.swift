@@ -26,8 +26,17 @@ public enum LowIncomeCategory: String, CaseIterable, Codable, Sendable {
         }
     }
 
+    /// The programme whose enrollments are the category (低保, 特困); nil for a registered category.
+    public var programme: Programme? {
+        switch self {
+        case .dibao: return .dibao
+        case .tekun: return .tekun
+        default: return nil
+        }
+    }
+
     /// Registered by a person or from an application; 低保 and 特困 are read from enrollments.
-    public static var registered: [LowIncomeCategory] { [.returnToPoverty, .nearPoverty, .rigidExpenditure, .other] }
+    public static var registered: [LowIncomeCategory] { allCases.filter { $0.programme == nil } }
 }
 
 /// What raised a warning (LI-2023 §3: serious illness, disability, schooling, unemployment; and the

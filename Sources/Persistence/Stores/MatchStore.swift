@@ -388,19 +388,7 @@ public struct MatchStore: Sendable {
                 progress(run.count)
                 guard run.problems.isEmpty else { throw DatasetError.rowsRefused(problems: run.problems, rows: run.refusedRows) }
                 try await flush()
-                // The other county's roster: paid here in the same month? One query for the households hit.
-                let rosterHouseholds = Set(run.pending.filter { $0.record.kind == .otherCountyRoster }.map(\.subject.householdID))
-                if !rosterHouseholds.isEmpty {
-                    let paid = try await MatchStore.paidMonths(households: Array(rosterHouseholds), on: sql)
-                    run.pending = run.pending.compactMap { p in
-                        guard p.record.kind == .otherCountyRoster else { return p }
-                        guard let f = MatchRules.finding(p.record, about: p.subject, policy: policy, today: day,
-                                                         paidMonths: paid[p.subject.householdID] ?? []) else { return nil }
-                        var p = p
-                        p.finding = f
-                        return p
-                    }
-                }
+                run.pending = try await MatchStore.settlingRosters(run.pending, policy: policy, today: day, on: sql)
                 let inserted = try await MatchStore.insert(run.pending, foundBy: "import:\(importID)", countyCode: countyCode, at: now, on: sql)
                 // A hit that asks for a need to be assessed (a large medical bill) is an early warning for the township (§6.2).
                 for (id, h) in inserted where h.type == .exact && h.finding.actions.contains(.assessNeed) {
@@ -458,6 +446,23 @@ public struct MatchStore: Sendable {
         }
         if let relativeIndex, let relatives = registry.byIndex[relativeIndex] { add(relatives, .exact, relative: true) }
         return out
+    }
+
+    /// The pending hits with another county's roster rows decided: paid here in the same month or not (one
+    /// query for the households they are about); the other hits as they are.
+    static func settlingRosters(_ pending: [PendingHit], policy: MatchingPolicy, today: CivilDate,
+                                on sql: any SQLDatabase) async throws -> [PendingHit] {
+        let roster = Set(pending.filter { $0.record.kind == .otherCountyRoster }.map(\.subject.householdID))
+        guard !roster.isEmpty else { return pending }
+        let paid = try await paidMonths(households: Array(roster), on: sql)
+        return pending.compactMap { p in
+            guard p.record.kind == .otherCountyRoster else { return p }
+            guard let f = MatchRules.finding(p.record, about: p.subject, policy: policy, today: today,
+                                             paidMonths: paid[p.subject.householdID] ?? []) else { return nil }
+            var p = p
+            p.finding = f
+            return p
+        }
     }
 
     /// The months each household had a line in an approved (or later) batch.
@@ -799,18 +804,7 @@ public struct MatchStore: Sendable {
                                 relativeIndex: r.relativeResidentIndex, policy: policy, today: today)
                 .filter { $0.type == .exact }
         }
-        let roster = Set(pending.filter { $0.record.kind == .otherCountyRoster }.map(\.subject.householdID))
-        if !roster.isEmpty {
-            let paid = try await paidMonths(households: Array(roster), on: sql)
-            pending = pending.compactMap { p in
-                guard p.record.kind == .otherCountyRoster else { return p }
-                guard let f = MatchRules.finding(p.record, about: p.subject, policy: policy, today: today,
-                                                 paidMonths: paid[p.subject.householdID] ?? []) else { return nil }
-                var p = p
-                p.finding = f
-                return p
-            }
-        }
+        pending = try await settlingRosters(pending, policy: policy, today: today, on: sql)
         try await insert(pending, foundBy: foundBy, countyCode: countyCode, at: Date(), on: sql)
     }
 

@@ -287,9 +287,10 @@ public struct MonitoringStore: Sendable {
         let sql = database.sql
         struct N: Decodable { var k: String; var n: Int }
         for r in try await sql.raw("SELECT e.programme AS k, COUNT(DISTINCT e.household_id) AS n FROM enrollments e JOIN households h ON h.id = e.household_id WHERE "
-                                   + SQLFragments.inScope("h", scope) + " AND e.programme IN ('dibao', 'tekun') AND " + SQLFragments.active("e", in: month)
-                                   + " GROUP BY e.programme").all(decoding: N.self) {
-            if let c = LowIncomeCategory(rawValue: r.k) { loop.registered[c] = r.n }
+                                   + SQLFragments.inScope("h", scope)
+                                   + " AND e.programme IN (\(binds: LowIncomeCategory.allCases.compactMap { $0.programme?.rawValue })) AND "
+                                   + SQLFragments.active("e", in: month) + " GROUP BY e.programme").all(decoding: N.self) {
+            if let c = LowIncomeCategory.allCases.first(where: { $0.programme?.rawValue == r.k }) { loop.registered[c] = r.n }
         }
         for r in try await sql.raw("SELECT l.category AS k, COUNT(*) AS n FROM low_income_households l JOIN households h ON h.id = l.household_id WHERE "
                                    + SQLFragments.inScope("h", scope) + " GROUP BY l.category").all(decoding: N.self) {
